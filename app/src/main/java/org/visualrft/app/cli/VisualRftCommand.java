@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
         versionProvider = VersionInfo.class,
         description = "Visual-RFT: visual reinforcement fine-tuning of vision-language models with verifiable rewards.",
         subcommands = {
-            DoctorCommand.class,
+            // one line per subcommand, in the order --help lists them
             DemoCommand.class,
+            DoctorCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VisualRftCommand implements Runnable {
