@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
             // one line per subcommand, in the order --help lists them
             DemoCommand.class,
             DoctorCommand.class,
+            CocoEvalCommand.class,
+            LvisEvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VisualRftCommand implements Runnable {

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
+
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -97,12 +97,12 @@ public final class Engine {
         boolean bf16 = false;
         try {
             load();
-            try (PointerScope scope = new PointerScope()) {
+            try (NativeScope scope = NativeScope.open()) {
                 // A = [[1,2],[3,4]], B = [[5,6],[7,8]] -> A@B = [[19,22],[43,50]]
-                Tensor a = Tensors.fromDoubles(new double[] {1, 2, 3, 4}, 2, 2).raw().requires_grad_(true);
-                Tensor b = Tensors.fromDoubles(new double[] {5, 6, 7, 8}, 2, 2).raw();
-                Tensor c = torch.matmul(a, b);
-                double[] got = Tensors.wrap(c.detach()).toDoubles();
+                Tensor a = Tensor.fromDoubles(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+                Tensor b = Tensor.fromDoubles(new double[] {5, 6, 7, 8}, 2, 2);
+                Tensor c = a.matmul(b);
+                double[] got = c.detach().toDoubles();
                 double[] want = {19, 22, 43, 50};
                 mm = java.util.Arrays.equals(got, want);
                 if (!mm) {
@@ -110,15 +110,15 @@ public final class Engine {
                 }
                 // d sum(A@B) / dA = ones @ B^T -> rows [11, 15]
                 c.sum().backward();
-                double[] grad = Tensors.wrap(a.grad()).toDoubles();
+                double[] grad = a.grad().toDoubles();
                 bw = java.util.Arrays.equals(grad, new double[] {11, 15, 11, 15});
                 if (!bw) {
                     detail.append("backward gave ").append(java.util.Arrays.toString(grad)).append("; ");
                 }
                 try {
-                    Tensor a16 = a.detach().toType(torch.ScalarType.BFloat16);
-                    Tensor b16 = b.toType(torch.ScalarType.BFloat16);
-                    double[] p = Tensors.wrap(torch.matmul(a16, b16).toType(torch.ScalarType.Double)).toDoubles();
+                    Tensor a16 = a.detach().to(DType.BF16);
+                    Tensor b16 = b.to(DType.BF16);
+                    double[] p = a16.matmul(b16).toDoubles();
                     bf16 = java.util.Arrays.equals(p, want); // small integers are exact in bf16
                     if (!bf16) {
                         detail.append("bf16 matmul gave ").append(java.util.Arrays.toString(p)).append("; ");

@@ -22,6 +22,6 @@ class EngineSmokeTest {
     @Test
     void tensorRoundTrip() {
         double[] v = {0.5, -1.25, 3e-300, Double.MAX_VALUE, 7, 8};
-        assertArrayEquals(v, Tensors.fromDoubles(v, 2, 3).toDoubles(), 0.0);
+        assertArrayEquals(v, Tensor.fromDoubles(v, 2, 3).toDoubles(), 0.0);
     }
 }

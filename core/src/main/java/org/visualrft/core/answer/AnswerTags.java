@@ -1,0 +1,49 @@
+package org.visualrft.core.answer;
+
+/**
+ * {@code re.search(r'<answer>(.*?)</answer>', text[, re.DOTALL])} as CPython runs it, without a regex engine.
+ *
+ * <p>Without DOTALL Python's {@code .} excludes only {@code \n} (it matches {@code \r}, U+0085, U+2028), which
+ * Java's {@code .} does not reproduce; the leftmost {@code <answer>} whose closing tag follows before any
+ * {@code \n} wins. With DOTALL the first {@code <answer>} that has any {@code </answer>} after it wins.
+ */
+public final class AnswerTags {
+    public static final String OPEN = "<answer>";
+    public static final String CLOSE = "</answer>";
+
+    private AnswerTags() {
+    }
+
+    /** The text of group 1, or null when the pattern does not match. */
+    public static String search(String text, boolean dotAll) {
+        int from = 0;
+        while (true) {
+            int open = text.indexOf(OPEN, from);
+            if (open < 0) {
+                return null;
+            }
+            int start = open + OPEN.length();
+            int close = text.indexOf(CLOSE, start);
+            if (close < 0) {
+                return null; // no later start can find a closing tag either
+            }
+            if (dotAll) {
+                return text.substring(start, close);
+            }
+            int newline = text.indexOf('\n', start);
+            if (newline < 0 || newline > close) {
+                return text.substring(start, close);
+            }
+            from = open + 1;
+        }
+    }
+
+    /**
+     * The original's answer text: group 1 stripped when the pattern matches, else the whole text stripped
+     * ({@code m.group(1).strip() if m else text.strip()}).
+     */
+    public static String answerOrWhole(String text, boolean dotAll) {
+        String g = search(text, dotAll);
+        return PythonText.strip(g != null ? g : text);
+    }
+}

@@ -1,0 +1,89 @@
+package org.visualrft.model.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.visualrft.core.BadInputException;
+
+/**
+ * An 8-bit RGB image: {@code height} rows of {@code width} pixels, 3 interleaved bytes (R, G, B) per pixel.
+ * This is what Pillow's {@code Image.convert("RGB")} hands the Qwen2-VL processor.
+ */
+public record RgbImage(int width, int height, byte[] rgb) {
+    public RgbImage {
+        if (width < 1 || height < 1 || rgb.length != width * height * 3) {
+            throw new IllegalArgumentException("RGB image " + width + "x" + height + " needs " + (width * height * 3)
+                    + " bytes, got " + rgb.length);
+        }
+    }
+
+    /** The channel value (0..255) at column x, row y, channel c. */
+    public int at(int x, int y, int c) {
+        return rgb[(y * width + x) * 3 + c] & 0xff;
+    }
+
+    /** Reads a PNG/JPEG/BMP/GIF file as RGB; alpha is dropped and grey is replicated, as Pillow's convert("RGB") does. */
+    public static RgbImage read(Path file) {
+        BufferedImage img;
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new BadInputException(file, "image file not found");
+            }
+            img = ImageIO.read(file.toFile());
+        } catch (IOException e) {
+            throw new BadInputException(file, "cannot decode image: " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new BadInputException(file, "not an image format this reader knows (PNG, JPEG, BMP, GIF)");
+        }
+        return fromBufferedImage(img);
+    }
+
+    /** Converts a decoded image without colour management (the stored bytes are taken as they are, like Pillow). */
+    public static RgbImage fromBufferedImage(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h * 3];
+        Raster raster = img.getRaster();
+        int bands = raster.getNumBands();
+        boolean plainBytes = img.getColorModel() instanceof java.awt.image.ComponentColorModel
+                && raster.getSampleModel().getSampleSize(0) == 8;
+        if (plainBytes && (bands == 1 || bands == 2)) {
+            // grey (+alpha): read the raster, because getRGB would apply a linear-to-sRGB curve to grey
+            int[] px = new int[bands];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    raster.getPixel(x, y, px);
+                    int o = (y * w + x) * 3;
+                    out[o] = out[o + 1] = out[o + 2] = (byte) px[0];
+                }
+            }
+        } else if (plainBytes && (bands == 3 || bands == 4)) {
+            int[] px = new int[bands];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    raster.getPixel(x, y, px); // bands in R, G, B(, A) order whatever the byte layout
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) px[0];
+                    out[o + 1] = (byte) px[1];
+                    out[o + 2] = (byte) px[2];
+                }
+            }
+        } else {
+            // palette, 16-bit and packed formats: the colour model expands them
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int argb = img.getRGB(x, y);
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) (argb >> 16);
+                    out[o + 1] = (byte) (argb >> 8);
+                    out[o + 2] = (byte) argb;
+                }
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+}

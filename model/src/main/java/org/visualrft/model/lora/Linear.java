@@ -1,0 +1,93 @@
+package org.visualrft.model.lora;
+
+import java.util.List;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * A linear projection {@code x Wᵀ + b} in PyTorch's {@code [out, in]} layout, with an optional LoRA adapter
+ * {@code scale · (x Aᵀ) Bᵀ}. The base weight and bias are frozen; only A and B train. The adapter can be switched off
+ * per call, which is how the GRPO reference model (the base model) is computed without a second copy of the weights.
+ */
+public final class Linear {
+    private final Tensor weight;
+    private final Tensor bias;
+    private Tensor loraA; // [rank, in]
+    private Tensor loraB; // [out, rank]
+    private double scale;
+
+    public Linear(Tensor weight, Tensor bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    public long inFeatures() {
+        return weight.size(1);
+    }
+
+    public long outFeatures() {
+        return weight.size(0);
+    }
+
+    public boolean hasAdapter() {
+        return loraA != null;
+    }
+
+    public Tensor loraA() {
+        return loraA;
+    }
+
+    public Tensor loraB() {
+        return loraB;
+    }
+
+    /**
+     * Attaches a fresh adapter: A ~ kaiming-uniform(a = √5) as PEFT draws it (uniform in ±1/√in), B = 0.
+     * Adapters are kept in float32 whatever the base dtype, so small updates are not lost to bf16 rounding.
+     */
+    public void attachAdapter(int rank, double scale, Generator gen) {
+        double bound = 1.0 / Math.sqrt(inFeatures());
+        this.loraA = Tensor.rand(gen, DType.F32, rank, inFeatures()).mul(2 * bound).sub(bound).persist().requiresGrad(true);
+        this.loraB = Tensor.zeros(DType.F32, outFeatures(), rank).persist().requiresGrad(true);
+        this.scale = scale;
+    }
+
+    /** Attaches an adapter with given values (loading a saved adapter). */
+    public void attachAdapter(Tensor a, Tensor b, double scale) {
+        this.loraA = a.to(DType.F32).persist().requiresGrad(true);
+        this.loraB = b.to(DType.F32).persist().requiresGrad(true);
+        this.scale = scale;
+    }
+
+    public List<Tensor> trainable() {
+        return loraA == null ? List.of() : List.of(loraA, loraB);
+    }
+
+    public Tensor forward(Tensor x, boolean useAdapter) {
+        Tensor y = Tensor.linear(x, weight, bias);
+        if (useAdapter && loraA != null) {
+            Tensor h = Tensor.linear(x.to(DType.F32), loraA, null);
+            y = y.add(Tensor.linear(h, loraB, null).mul(scale).to(y.dtype()));
+        }
+        return y;
+    }
+
+    /** W + scale · B A, in the base weight's dtype (the weight that a merged checkpoint holds). */
+    public Tensor mergedWeight() {
+        if (loraA == null) {
+            return weight;
+        }
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            return weight.to(DType.F32).add(loraB.matmul(loraA).mul(scale)).to(weight.dtype());
+        }
+    }
+}

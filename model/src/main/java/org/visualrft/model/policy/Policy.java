@@ -1,0 +1,74 @@
+package org.visualrft.model.policy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * A vision-language model as training sees it: the built-in {@code vrft-tiny} and Qwen2-VL both implement it.
+ *
+ * <p>Memory: tensors returned by {@link #logProbs} belong to the caller's open
+ * {@link org.visualrft.model.tensor.NativeScope} (open one per step). Parameters are owned by the policy and freed
+ * by {@link #close()}.
+ *
+ * <p>Threads: a policy is used by one thread at a time.
+ */
+public interface Policy extends AutoCloseable {
+
+    /** The {@code model_type} of its config.json, e.g. {@code vrft-tiny}. */
+    String modelType();
+
+    /**
+     * Samples {@code g} completions of one prompt. The image is encoded once and the prompt prefilled once; the
+     * {@code g} samples then decode together (one prefill plus g decodes). Every random choice draws from {@code rng},
+     * so the same rng state gives the same rollouts. Runs without autograd.
+     */
+    List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng);
+
+    /** {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} for each prompt in turn, in order. */
+    default List<List<Rollout>> generate(List<Prompt> prompts, int g, SamplingParams params, RandomGenerator rng) {
+        List<List<Rollout>> out = new ArrayList<>(prompts.size());
+        for (Prompt p : prompts) {
+            out.add(generate(p, g, params, rng));
+        }
+        return out;
+    }
+
+    /**
+     * Teacher-forced log-probabilities of {@code completions} (token ids, EOS included where sampled) after
+     * {@code prompt}: entry [i, t] = log p(completions[i][t] | image, prompt, completions[i][..t]). One image encoding
+     * and one batched forward for the group. Connected to autograd unless called under
+     * {@link org.visualrft.model.tensor.Tensor#noGrad()} or on a frozen policy; SFT uses it too (loss = −sum·mask).
+     */
+    GroupLogProbs logProbs(Prompt prompt, List<int[]> completions);
+
+    /** Token ids of {@code text} in this model's vocabulary (no special tokens added); for SFT targets. */
+    int[] encode(String text);
+
+    /** Text of {@code tokens} with special tokens skipped (as rewards read it). */
+    String decode(int[] tokens);
+
+    /** The end-of-sequence token id that stops generation. */
+    int eosTokenId();
+
+    /** All weights, in a stable order. */
+    List<Parameter> parameters();
+
+    /** The weights an optimiser updates (requiresGrad set); empty for a frozen policy. */
+    List<Parameter> trainableParameters();
+
+    /**
+     * A frozen deep copy (no gradients, own storage): the GRPO reference model. Closing it does not affect this one.
+     */
+    Policy frozenCopy();
+
+    /**
+     * Writes the model as an HF-like folder (config.json, model.safetensors, tokenizer files), atomically: files
+     * are written under temporary names and renamed.
+     */
+    void save(Path dir);
+
+    @Override
+    void close();
+}

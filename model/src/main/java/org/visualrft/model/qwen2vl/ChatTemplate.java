@@ -1,0 +1,53 @@
+package org.visualrft.model.qwen2vl;
+
+/**
+ * Qwen2-VL's chat template for one user turn of one image and a question, with {@code add_generation_prompt=True}:
+ * the template inserts its default system turn because the conversation does not start with one (spec §3.1).
+ * The single {@code <|image_pad|>} is expanded to the image's token count after tokenising.
+ */
+public final class ChatTemplate {
+    public static final String DEFAULT_SYSTEM = "You are a helpful assistant.";
+    public static final String IM_START = "<|im_start|>";
+    public static final String IM_END = "<|im_end|>";
+    public static final String VISION_START = "<|vision_start|>";
+    public static final String IMAGE_PAD = "<|image_pad|>";
+    public static final String VISION_END = "<|vision_end|>";
+
+    private ChatTemplate() {
+    }
+
+    /** The rendered prompt text for an image followed by {@code text}. */
+    public static String userTurnWithImage(String text) {
+        return IM_START + "system\n" + DEFAULT_SYSTEM + IM_END + "\n"
+                + IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END + text + IM_END + "\n"
+                + IM_START + "assistant\n";
+    }
+
+    /** Replaces each single image-pad id by {@code counts[k]} copies for the k-th image (the processor's expansion). */
+    public static int[] expandImagePads(int[] ids, int imagePadId, int... counts) {
+        int extra = 0;
+        int seen = 0;
+        for (int id : ids) {
+            if (id == imagePadId) {
+                extra += counts[seen++] - 1;
+            }
+        }
+        if (seen != counts.length) {
+            throw new IllegalArgumentException("prompt has " + seen + " image pads for " + counts.length + " images");
+        }
+        int[] out = new int[ids.length + extra];
+        int j = 0;
+        int k = 0;
+        for (int id : ids) {
+            if (id == imagePadId) {
+                for (int r = 0; r < counts[k]; r++) {
+                    out[j++] = id;
+                }
+                k++;
+            } else {
+                out[j++] = id;
+            }
+        }
+        return out;
+    }
+}

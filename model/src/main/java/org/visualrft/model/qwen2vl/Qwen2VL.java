@@ -1,0 +1,188 @@
+package org.visualrft.model.qwen2vl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.lora.Linear;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.safetensors.Weights;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * A Qwen2-VL model: config, weights and the image processor, and the forward pieces (encode images, embed a prompt with
+ * its images, run the decoder, project to logits). Numerically the model of transformers'
+ * {@code Qwen2VLForConditionalGeneration}. Weights are persisted native tensors owned by this object.
+ */
+public final class Qwen2VL implements AutoCloseable {
+    private final Qwen2VLConfig config;
+    private final Qwen2VLWeights weights;
+    private final ImageProcessor processor;
+    private final DType dtype;
+    private LoraConfig lora;
+
+    public Qwen2VL(Qwen2VLConfig config, Qwen2VLWeights weights, ImageProcessor processor) {
+        this.config = config;
+        this.weights = weights;
+        this.processor = processor;
+        this.dtype = weights.embedTokens().dtype();
+    }
+
+    /**
+     * Loads config.json, the safetensors weights (single file or sharded) and preprocessor_config.json (transformers'
+     * defaults when absent) from a Hugging Face folder; weights are converted to {@code dtype} (F32 or BF16).
+     */
+    public static Qwen2VL load(Path dir, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("Qwen2-VL runs in F32 or BF16, not " + dtype);
+        }
+        Qwen2VLConfig config = Qwen2VLConfig.load(dir.resolve("config.json"));
+        Path pre = dir.resolve("preprocessor_config.json");
+        ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
+        try (Weights w = Weights.open(dir)) {
+            Qwen2VLWeights weights = Qwen2VLWeights.from(config,
+                    name -> w.contains(name) ? toDtype(w.read(name), dtype) : null,
+                    name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
+            return new Qwen2VL(config, weights, processor);
+        }
+    }
+
+    private static Tensor toDtype(Tensor t, DType dtype) {
+        Tensor out = t.dtype() == dtype ? t : t.to(dtype);
+        return out.persist();
+    }
+
+    public Qwen2VLConfig config() {
+        return config;
+    }
+
+    public Qwen2VLWeights weights() {
+        return weights;
+    }
+
+    public ImageProcessor processor() {
+        return processor;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public LoraConfig lora() {
+        return lora;
+    }
+
+    /** Attaches fresh LoRA adapters to the configured projections of every decoder layer (the vision tower stays frozen). */
+    public void attachLora(LoraConfig lora, Generator gen) {
+        if (this.lora != null) {
+            throw new IllegalStateException("LoRA adapters are already attached");
+        }
+        for (Qwen2VLWeights.Layer l : weights.layers()) {
+            for (String t : LoraConfig.ALL_LINEAR) {
+                if (lora.targets().contains(t)) {
+                    l.projection(t).attachAdapter(lora.rank(), lora.scale(), gen);
+                }
+            }
+        }
+        this.lora = lora;
+    }
+
+    /** The adapter tensors, named as PEFT names them (…{@code .lora_A.weight}, …{@code .lora_B.weight}). */
+    public List<NamedTensor> adapterTensors() {
+        List<NamedTensor> out = new ArrayList<>();
+        for (int i = 0; i < weights.layers().size(); i++) {
+            for (String t : LoraConfig.ALL_LINEAR) {
+                Linear lin = weights.layers().get(i).projection(t);
+                if (lin.hasAdapter()) {
+                    String base = "base_model.model.model.layers." + i + "." + Qwen2VLWeights.Layer.module(t);
+                    out.add(new NamedTensor(base + ".lora_A.weight", lin.loraA()));
+                    out.add(new NamedTensor(base + ".lora_B.weight", lin.loraB()));
+                }
+            }
+        }
+        return out;
+    }
+
+    public record NamedTensor(String name, Tensor tensor) {
+    }
+
+    /** Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order. Frozen: no autograd. */
+    public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        int rows = 0;
+        for (ImageProcessor.Patches p : images) {
+            rows += p.rows();
+        }
+        int cols = images.get(0).cols();
+        float[] all = new float[rows * cols];
+        List<int[]> grids = new ArrayList<>();
+        int off = 0;
+        for (ImageProcessor.Patches p : images) {
+            System.arraycopy(p.values(), 0, all, off, p.values().length);
+            off += p.values().length;
+            grids.add(new int[] {p.gridT(), p.gridH(), p.gridW()});
+        }
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            return VisionTower.forward(weights.vision(), config.vision(), Tensor.fromFloats(all, rows, cols), grids, trace);
+        }
+    }
+
+    /**
+     * Token embeddings {@code [batch, seq, hidden]} with each image token's row replaced by the next image embedding
+     * (HF's masked_scatter); every sequence of the batch takes the same {@code imageEmbeds} in order.
+     */
+    public Tensor embed(int[][] ids, Tensor imageEmbeds) {
+        int b = ids.length;
+        int s = ids[0].length;
+        long[] flat = new long[b * s];
+        List<Long> imagePositions = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < s; j++) {
+                flat[i * s + j] = ids[i][j];
+                if (ids[i][j] == config.imageTokenId()) {
+                    imagePositions.add((long) i * s + j);
+                }
+            }
+        }
+        Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(flat, (long) b * s));
+        if (!imagePositions.isEmpty()) {
+            if (imageEmbeds == null || imagePositions.size() != b * imageEmbeds.size(0)) {
+                throw new IllegalArgumentException("prompt has " + imagePositions.size() + " image tokens but "
+                        + (imageEmbeds == null ? 0 : b * imageEmbeds.size(0)) + " image embeddings were given");
+            }
+            long[] pos = imagePositions.stream().mapToLong(Long::longValue).toArray();
+            Tensor src = b == 1 ? imageEmbeds : imageEmbeds.repeat(b, 1);
+            x = x.indexCopy_(0, Tensor.fromLongs(pos, pos.length), src.to(x.dtype()));
+        }
+        return x.view(b, s, config.hiddenSize());
+    }
+
+    /**
+     * Runs the decoder on {@code x} ({@code [batch, seq, hidden]}) at M-RoPE ids {@code positions[b] = [3][seq]}.
+     * With a cache, the new keys and values are appended to it.
+     */
+    public Tensor hidden(Tensor x, long[][][] positions, KvCache cache, boolean adapters, List<Tensor> trace) {
+        Tensor[] rope = RotaryTables.mrope(positions, config.mropeSection(), config.ropeTheta(), config.headDim(), dtype);
+        return LanguageModel.forward(weights, config, x, rope, cache, adapters, trace);
+    }
+
+    /** Logits over the vocabulary (in the weights' dtype). */
+    public Tensor logits(Tensor hidden) {
+        return Tensor.linear(hidden, weights.lmHead(), null);
+    }
+
+    /** All trainable tensors: the LoRA adapters (empty without LoRA). */
+    public List<Tensor> trainable() {
+        List<Tensor> out = new ArrayList<>();
+        for (NamedTensor n : adapterTensors()) {
+            out.add(n.tensor());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        weights.owned().forEach(Tensor::close);
+    }
+}

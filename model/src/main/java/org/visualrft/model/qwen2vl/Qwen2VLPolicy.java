@@ -1,0 +1,356 @@
+package org.visualrft.model.qwen2vl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.image.RgbImage;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.tokenizer.Tokenizer;
+
+/**
+ * Qwen2-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the built-in model.
+ *
+ * <p>Training is LoRA on the language model with the vision tower frozen. The GRPO reference ({@link #frozenCopy()})
+ * is then this same model with the adapters switched off: the base weights never change, so no second copy is held.
+ */
+public final class Qwen2VLPolicy implements Policy {
+    /** Files of a Hugging Face folder that travel with a saved model. */
+    private static final List<String> SIDE_FILES = List.of("tokenizer.json", "tokenizer_config.json", "chat_template.json",
+            "preprocessor_config.json", "generation_config.json", "vocab.json", "merges.txt", "special_tokens_map.json",
+            "added_tokens.json");
+
+    /** How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits. */
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+        /** Defaults: the config's torch_dtype, no adapters; system properties {@code vrft.lora.rank}, {@code vrft.lora.alpha},
+         * {@code vrft.lora.targets} (comma separated), {@code vrft.qwen2vl.max_pixels} and {@code vrft.dtype} override. */
+        public static Options fromSystemProperties(Qwen2VLConfig c) {
+            String d = System.getProperty("vrft.dtype", c.torchDtype());
+            DType dtype = d.equalsIgnoreCase("bfloat16") || d.equalsIgnoreCase("bf16") ? DType.BF16 : DType.F32;
+            LoraConfig lora = null;
+            String rank = System.getProperty("vrft.lora.rank");
+            if (rank != null) {
+                int r = Integer.parseInt(rank);
+                double alpha = Double.parseDouble(System.getProperty("vrft.lora.alpha", String.valueOf(2 * r)));
+                String t = System.getProperty("vrft.lora.targets", String.join(",", LoraConfig.ALL_LINEAR));
+                lora = new LoraConfig(r, alpha, Set.of(t.split(",")));
+            }
+            String mp = System.getProperty("vrft.qwen2vl.max_pixels");
+            return new Options(dtype, lora, Long.getLong("vrft.lora.seed", 0), null, mp == null ? null : Integer.valueOf(mp));
+        }
+    }
+
+    private final Qwen2VL model;
+    private final Tokenizer tokenizer;
+    private final Path source;
+    private final int[] eos;
+    private final int imagePadId;
+    private final boolean frozen; // adapters off, no gradients: the reference view
+    private final boolean ownsModel;
+
+    private Qwen2VLPolicy(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.source = source;
+        this.eos = eos;
+        this.frozen = frozen;
+        this.ownsModel = ownsModel;
+        this.imagePadId = model.config().imageTokenId();
+    }
+
+    /** Opens a Hugging Face Qwen2-VL folder (config.json, safetensors, tokenizer.json, preprocessor_config.json). */
+    public static Qwen2VLPolicy load(Path dir, Options opts) {
+        Path tok = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tok)) {
+            throw new BadInputException(tok, "no tokenizer.json in the model folder");
+        }
+        Qwen2VL model = Qwen2VL.load(dir, opts.dtype());
+        if (opts.minPixels() != null || opts.maxPixels() != null) {
+            ImageProcessor p = model.processor();
+            model = new Qwen2VL(model.config(), model.weights(), p.withPixels(
+                    opts.minPixels() == null ? p.minPixels() : opts.minPixels(), opts.maxPixels() == null ? p.maxPixels() : opts.maxPixels()));
+        }
+        if (opts.lora() != null) {
+            try (Generator g = Generator.seeded(opts.seed())) {
+                model.attachLora(opts.lora(), g);
+            }
+        }
+        Tokenizer tokenizer = Tokenizer.load(tok);
+        return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true);
+    }
+
+    /** The stop tokens: generation_config.json's eos_token_id (a list in the hub files), else config.json's. */
+    private static int[] eosIds(Path dir, Qwen2VLConfig c) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (int e : c.eosTokenIds()) {
+            ids.add(e);
+        }
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.isRegularFile(gen)) {
+            Json j = Json.read(gen);
+            Object e = j.raw().get("eos_token_id");
+            if (e instanceof List<?>) {
+                for (int v : j.integers("eos_token_id", null)) {
+                    ids.add(v);
+                }
+            } else if (e != null) {
+                ids.add(j.integer("eos_token_id", null));
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public Qwen2VL model() {
+        return model;
+    }
+
+    @Override
+    public String modelType() {
+        return "qwen2_vl";
+    }
+
+    /** The prompt's token ids (image pads expanded) and the image's processed patches. */
+    public record Encoded(int[] ids, ImageProcessor.Patches patches) {
+    }
+
+    public Encoded encodePrompt(Prompt prompt) {
+        ImageProcessor.Patches patches = model.processor().process(toRgb(prompt.image()));
+        int[] ids = tokenizer.encode(ChatTemplate.userTurnWithImage(prompt.text()));
+        return new Encoded(ChatTemplate.expandImagePads(ids, imagePadId, patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    @Override
+    public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            Encoded e = encodePrompt(prompt);
+            Tensor image = model.encodeImages(List.of(e.patches()), null);
+            List<Generation.Sample> samples = Generation.sample(model, e.ids(), List.of(grid(e.patches())), image, g,
+                    params, eos, rng, null, !frozen);
+            List<Rollout> out = new ArrayList<>();
+            for (Generation.Sample smp : samples) {
+                out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
+        Encoded e = encodePrompt(prompt);
+        Tensor image = model.encodeImages(List.of(e.patches()), null);
+        return groupLogProbs(e.ids(), List.of(grid(e.patches())), image, completions);
+    }
+
+    /**
+     * Teacher-forced log-probs of right-padded completions after one prompt, batched: padding sits after every real
+     * token, so causal attention keeps it out of the real tokens' results. Only the completion positions go through
+     * the vocabulary projection (the prompt's logits are never formed).
+     */
+    public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, Tensor image, List<int[]> completions) {
+        Qwen2VLConfig c = model.config();
+        int g = completions.size();
+        int p = prompt.length;
+        int t = 0;
+        for (int[] comp : completions) {
+            t = Math.max(t, comp.length);
+        }
+        int pad = eos.length > 0 ? eos[0] : 0;
+        int[][] ids = new int[g][p + t];
+        long[] targets = new long[g * t];
+        float[] mask = new float[g * t];
+        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, c);
+        long[][][] positions = new long[g][3][p + t];
+        for (int i = 0; i < g; i++) {
+            System.arraycopy(prompt, 0, ids[i], 0, p);
+            for (int j = 0; j < t; j++) {
+                boolean real = j < completions.get(i).length;
+                ids[i][p + j] = real ? completions.get(i)[j] : pad;
+                targets[i * t + j] = ids[i][p + j];
+                mask[i * t + j] = real ? 1f : 0f;
+            }
+            for (int a = 0; a < 3; a++) {
+                System.arraycopy(pos.ids()[a], 0, positions[i][a], 0, p);
+                for (int j = 0; j < t; j++) {
+                    positions[i][a][p + j] = RopeIndex.decodePosition(p + j, pos.ropeDelta());
+                }
+            }
+        }
+        Tensor h = model.hidden(model.embed(ids, image), positions, null, !frozen, null);
+        Tensor logits = model.logits(h.narrow(1, p - 1, t)).to(DType.F32); // position k predicts token k+1
+        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t));
+        Tensor m = Tensor.fromFloats(mask, g, t);
+        return new GroupLogProbs(lp.mul(m), m);
+    }
+
+    static int[] grid(ImageProcessor.Patches p) {
+        return new int[] {p.gridT(), p.gridH(), p.gridW()};
+    }
+
+    /** policy images hold 0..1 floats made from bytes; x·255 rounds back to the byte exactly. */
+    static RgbImage toRgb(Image img) {
+        int n = img.width() * img.height();
+        byte[] rgb = new byte[n * 3];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < 3; ch++) {
+                float v = img.pixels()[i * img.channels() + (img.channels() == 1 ? 0 : ch)];
+                rgb[i * 3 + ch] = (byte) Math.max(0, Math.min(255, Math.round(v * 255f)));
+            }
+        }
+        return new RgbImage(img.width(), img.height(), rgb);
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return tokenizer.encode(text);
+    }
+
+    @Override
+    public String decode(int[] tokens) {
+        return tokenizer.decode(tokens, true);
+    }
+
+    @Override
+    public int eosTokenId() {
+        return eos[0];
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        model.weights().named(model.config()).forEach((n, t) -> out.add(new Parameter(n, t)));
+        for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
+            out.add(new Parameter(a.name(), a.tensor()));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Parameter> trainableParameters() {
+        if (frozen) {
+            return List.of();
+        }
+        List<Parameter> out = new ArrayList<>();
+        for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
+            out.add(new Parameter(a.name(), a.tensor()));
+        }
+        return out;
+    }
+
+    /**
+     * The GRPO reference. With LoRA: this model with the adapters off (the base weights are frozen, so this equals a
+     * deep copy of the starting model without a second copy in memory). Without LoRA: a deep copy.
+     */
+    @Override
+    public Policy frozenCopy() {
+        if (model.lora() != null) {
+            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false);
+        }
+        Map<String, Tensor> src = model.weights().named(model.config());
+        Qwen2VLWeights copy;
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            copy = Qwen2VLWeights.from(model.config(), n -> src.containsKey(n) ? src.get(n).detach().copy().persist() : null,
+                    n -> new IllegalStateException("missing " + n));
+        }
+        return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()), Tokenizer.load(tokenizer.file()),
+                source, eos, true, true);
+    }
+
+    /**
+     * Writes a Hugging Face folder transformers loads with {@code Qwen2VLForConditionalGeneration.from_pretrained}:
+     * adapters merged into the base weights, in the model's dtype; config.json (torch_dtype set), tokenizer and
+     * processor files copied from the source folder. Each file is written under a temporary name and renamed.
+     */
+    @Override
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                SafeTensorsWriter.write(dir.resolve("model.safetensors"), model.weights().merged(model.config()), Map.of("format", "pt"));
+            }
+            ObjectMapper json = new ObjectMapper();
+            JsonNode cfg = json.readTree(source.resolve("config.json").toFile());
+            ((ObjectNode) cfg).put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32");
+            writeAtomically(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+            for (String f : SIDE_FILES) {
+                Path from = source.resolve(f);
+                if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
+                    writeAtomically(dir.resolve(f), Files.readAllBytes(from));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the adapters alone in PEFT's layout (adapter_model.safetensors + adapter_config.json). */
+    public void saveAdapter(Path dir) {
+        LoraConfig lora = model.lora();
+        if (lora == null) {
+            throw new IllegalStateException("no LoRA adapters attached");
+        }
+        try {
+            Files.createDirectories(dir);
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
+                    named.put(a.name(), a.tensor().detach());
+                }
+                SafeTensorsWriter.write(dir.resolve("adapter_model.safetensors"), named, Map.of("format", "pt"));
+            }
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode cfg = json.createObjectNode();
+            cfg.put("peft_type", "LORA");
+            cfg.put("task_type", "CAUSAL_LM");
+            cfg.put("r", lora.rank());
+            cfg.put("lora_alpha", lora.alpha());
+            cfg.put("lora_dropout", 0.0);
+            cfg.put("bias", "none");
+            cfg.put("base_model_name_or_path", source.toAbsolutePath().toString());
+            var targets = cfg.putArray("target_modules");
+            lora.targets().stream().sorted().forEach(targets::add);
+            // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
+            cfg.put("layers_pattern", "layers");
+            writeAtomically(dir.resolve("adapter_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() {
+        if (ownsModel) {
+            model.close();
+            tokenizer.close();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package org.visualrft.model.qwen2vl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.visualrft.model.lora.Linear;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Every weight of a Qwen2-VL checkpoint, under the names transformers uses ({@code model.layers.0.self_attn.q_proj.weight},
+ * {@code visual.blocks.0.attn.qkv.weight}, ...). Projections are {@link Linear}s so LoRA adapters can hang on them.
+ */
+public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm, Tensor lmHead, Vision vision) {
+
+    public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o,
+                        Tensor postNorm, Linear gate, Linear up, Linear down) {
+        /** The projection PEFT calls {@code name} (q_proj, ..., down_proj). */
+        public Linear projection(String name) {
+            return switch (name) {
+                case "q_proj" -> q;
+                case "k_proj" -> k;
+                case "v_proj" -> v;
+                case "o_proj" -> o;
+                case "gate_proj" -> gate;
+                case "up_proj" -> up;
+                case "down_proj" -> down;
+                default -> throw new IllegalArgumentException("no projection " + name);
+            };
+        }
+
+        static String module(String name) {
+            return name.endsWith("_proj") && !name.startsWith("gate") && !name.startsWith("up") && !name.startsWith("down")
+                    ? "self_attn." + name : "mlp." + name;
+        }
+    }
+
+    public record VisionBlock(Tensor norm1W, Tensor norm1B, Linear qkv, Linear proj,
+                              Tensor norm2W, Tensor norm2B, Linear fc1, Linear fc2) {
+    }
+
+    /** Conv3d patch weight flattened to {@code [embed, C·T·P·P]} (a stride-equal-kernel conv is a matmul). */
+    public record Vision(Tensor patchEmbed, List<VisionBlock> blocks, Tensor lnQW, Tensor lnQB, Linear mlp0, Linear mlp2) {
+    }
+
+    /**
+     * Builds the weights from a name lookup (the safetensors reader). {@code lookup} returns null for absent names;
+     * an absent required weight is reported with its name by {@code missing}.
+     */
+    public static Qwen2VLWeights from(Qwen2VLConfig c, Function<String, Tensor> lookup, Function<String, RuntimeException> missing) {
+        Function<String, Tensor> need = n -> {
+            Tensor t = lookup.apply(n);
+            if (t == null) {
+                throw missing.apply(n);
+            }
+            return t;
+        };
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            layers.add(new Layer(
+                    need.apply(p + "input_layernorm.weight"),
+                    new Linear(need.apply(p + "self_attn.q_proj.weight"), need.apply(p + "self_attn.q_proj.bias")),
+                    new Linear(need.apply(p + "self_attn.k_proj.weight"), need.apply(p + "self_attn.k_proj.bias")),
+                    new Linear(need.apply(p + "self_attn.v_proj.weight"), need.apply(p + "self_attn.v_proj.bias")),
+                    new Linear(need.apply(p + "self_attn.o_proj.weight"), null),
+                    need.apply(p + "post_attention_layernorm.weight"),
+                    new Linear(need.apply(p + "mlp.gate_proj.weight"), null),
+                    new Linear(need.apply(p + "mlp.up_proj.weight"), null),
+                    new Linear(need.apply(p + "mlp.down_proj.weight"), null)));
+        }
+        Tensor embed = need.apply("model.embed_tokens.weight");
+        Tensor head = c.tieWordEmbeddings() ? embed : need.apply("lm_head.weight");
+        Qwen2VLConfig.Vision vc = c.vision();
+        List<VisionBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < vc.depth(); i++) {
+            String p = "visual.blocks." + i + ".";
+            blocks.add(new VisionBlock(
+                    need.apply(p + "norm1.weight"), need.apply(p + "norm1.bias"),
+                    new Linear(need.apply(p + "attn.qkv.weight"), need.apply(p + "attn.qkv.bias")),
+                    new Linear(need.apply(p + "attn.proj.weight"), need.apply(p + "attn.proj.bias")),
+                    need.apply(p + "norm2.weight"), need.apply(p + "norm2.bias"),
+                    new Linear(need.apply(p + "mlp.fc1.weight"), need.apply(p + "mlp.fc1.bias")),
+                    new Linear(need.apply(p + "mlp.fc2.weight"), need.apply(p + "mlp.fc2.bias"))));
+        }
+        Tensor patch = need.apply("visual.patch_embed.proj.weight");
+        Vision vision = new Vision(patch.reshape(vc.embedDim(), vc.patchDim()).persist(), blocks,
+                need.apply("visual.merger.ln_q.weight"), need.apply("visual.merger.ln_q.bias"),
+                new Linear(need.apply("visual.merger.mlp.0.weight"), need.apply("visual.merger.mlp.0.bias")),
+                new Linear(need.apply("visual.merger.mlp.2.weight"), need.apply("visual.merger.mlp.2.bias")));
+        return new Qwen2VLWeights(embed, layers, need.apply("model.norm.weight"), head, vision);
+    }
+
+    /**
+     * Every tensor under its transformers name, with LoRA adapters merged into their projections: what a merged
+     * checkpoint holds. A tied lm_head is left out, as transformers leaves it out.
+     */
+    public Map<String, Tensor> merged(Qwen2VLConfig c) {
+        return named(c, true);
+    }
+
+    /** Every base tensor under its transformers name, adapters not merged (the live tensors, not copies). */
+    public Map<String, Tensor> named(Qwen2VLConfig c) {
+        return named(c, false);
+    }
+
+    private Map<String, Tensor> named(Qwen2VLConfig c, boolean merge) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", embedTokens);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String p = "model.layers." + i + ".";
+            out.put(p + "input_layernorm.weight", l.inputNorm());
+            out.put(p + "post_attention_layernorm.weight", l.postNorm());
+            for (String name : org.visualrft.model.lora.LoraConfig.ALL_LINEAR) {
+                Linear lin = l.projection(name);
+                String base = p + Layer.module(name) + ".";
+                out.put(base + "weight", merge ? lin.mergedWeight() : lin.weight());
+                if (lin.bias() != null) {
+                    out.put(base + "bias", lin.bias());
+                }
+            }
+        }
+        out.put("model.norm.weight", norm);
+        if (!c.tieWordEmbeddings()) {
+            out.put("lm_head.weight", lmHead);
+        }
+        Qwen2VLConfig.Vision vc = c.vision();
+        out.put("visual.patch_embed.proj.weight", vision.patchEmbed().reshape(vc.embedDim(), vc.inChannels(),
+                vc.temporalPatchSize(), vc.patchSize(), vc.patchSize()));
+        for (int i = 0; i < vision.blocks().size(); i++) {
+            VisionBlock b = vision.blocks().get(i);
+            String p = "visual.blocks." + i + ".";
+            out.put(p + "norm1.weight", b.norm1W());
+            out.put(p + "norm1.bias", b.norm1B());
+            out.put(p + "norm2.weight", b.norm2W());
+            out.put(p + "norm2.bias", b.norm2B());
+            putLinear(out, p + "attn.qkv.", b.qkv(), merge);
+            putLinear(out, p + "attn.proj.", b.proj(), merge);
+            putLinear(out, p + "mlp.fc1.", b.fc1(), merge);
+            putLinear(out, p + "mlp.fc2.", b.fc2(), merge);
+        }
+        out.put("visual.merger.ln_q.weight", vision.lnQW());
+        out.put("visual.merger.ln_q.bias", vision.lnQB());
+        putLinear(out, "visual.merger.mlp.0.", vision.mlp0(), merge);
+        putLinear(out, "visual.merger.mlp.2.", vision.mlp2(), merge);
+        return out;
+    }
+
+    /** The tensors this object owns (base weights and adapters), each once, for closing. */
+    public java.util.Collection<Tensor> owned() {
+        java.util.Set<Tensor> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        out.add(embedTokens);
+        out.add(lmHead);
+        out.add(norm);
+        for (Layer l : layers) {
+            out.add(l.inputNorm());
+            out.add(l.postNorm());
+            for (String n : org.visualrft.model.lora.LoraConfig.ALL_LINEAR) {
+                addLinear(out, l.projection(n));
+            }
+        }
+        out.add(vision.patchEmbed());
+        out.add(vision.lnQW());
+        out.add(vision.lnQB());
+        addLinear(out, vision.mlp0());
+        addLinear(out, vision.mlp2());
+        for (VisionBlock b : vision.blocks()) {
+            out.add(b.norm1W());
+            out.add(b.norm1B());
+            out.add(b.norm2W());
+            out.add(b.norm2B());
+            addLinear(out, b.qkv());
+            addLinear(out, b.proj());
+            addLinear(out, b.fc1());
+            addLinear(out, b.fc2());
+        }
+        return out;
+    }
+
+    private static void addLinear(java.util.Set<Tensor> out, Linear l) {
+        out.add(l.weight());
+        if (l.bias() != null) {
+            out.add(l.bias());
+        }
+        out.addAll(l.trainable());
+    }
+
+    private static void putLinear(Map<String, Tensor> out, String prefix, Linear l, boolean merge) {
+        out.put(prefix + "weight", merge ? l.mergedWeight() : l.weight());
+        if (l.bias() != null) {
+            out.put(prefix + "bias", l.bias());
+        }
+    }
+}

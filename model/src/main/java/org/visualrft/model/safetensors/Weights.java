@@ -1,0 +1,115 @@
+package org.visualrft.model.safetensors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * The weights of a model folder: either one {@code model.safetensors} or shards listed by
+ * {@code model.safetensors.index.json} ({@code {"weight_map": {tensor name: shard file}}}).
+ */
+public final class Weights implements AutoCloseable {
+    private final Map<String, SafeTensorsFile> byName;
+    private final List<SafeTensorsFile> files;
+
+    private Weights(Map<String, SafeTensorsFile> byName, List<SafeTensorsFile> files) {
+        this.byName = byName;
+        this.files = files;
+    }
+
+    /** Opens the weights of model folder {@code dir}. */
+    public static Weights open(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(index)) {
+            return openIndex(dir, index);
+        }
+        if (!Files.isRegularFile(single)) {
+            throw new BadInputException(dir, "no model.safetensors or model.safetensors.index.json");
+        }
+        SafeTensorsFile f = SafeTensorsFile.open(single);
+        Map<String, SafeTensorsFile> m = new LinkedHashMap<>();
+        f.entries().keySet().forEach(n -> m.put(n, f));
+        return new Weights(m, List.of(f));
+    }
+
+    private static Weights openIndex(Path dir, Path index) {
+        JsonNode map;
+        try {
+            map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
+        } catch (IOException e) {
+            throw new BadInputException(index, "not valid JSON: " + e.getMessage(), e);
+        }
+        if (map == null || !map.isObject()) {
+            throw new BadInputException(index, "no \"weight_map\" object");
+        }
+        Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
+        Map<String, SafeTensorsFile> byName = new LinkedHashMap<>();
+        List<SafeTensorsFile> opened = new ArrayList<>();
+        try {
+            var it = map.fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                String shard = e.getValue().asText();
+                if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                    throw new BadInputException(index, "shard name '" + shard + "' is not a plain file name");
+                }
+                SafeTensorsFile f = shards.get(shard);
+                if (f == null) {
+                    f = SafeTensorsFile.open(dir.resolve(shard));
+                    shards.put(shard, f);
+                    opened.add(f);
+                }
+                if (!f.contains(e.getKey())) {
+                    throw new BadInputException(f.file(), "index lists tensor '" + e.getKey()
+                            + "' in this shard but it is not there");
+                }
+                byName.put(e.getKey(), f);
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(SafeTensorsFile::close);
+            throw e;
+        }
+        return new Weights(byName, opened);
+    }
+
+    public List<String> names() {
+        return Collections.unmodifiableList(new ArrayList<>(byName.keySet()));
+    }
+
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    public TensorEntry entry(String name) {
+        return file(name).entries().get(name);
+    }
+
+    /** One tensor copied into libtorch in its stored dtype. */
+    public Tensor read(String name) {
+        return file(name).read(name);
+    }
+
+    private SafeTensorsFile file(String name) {
+        SafeTensorsFile f = byName.get(name);
+        if (f == null) {
+            Path where = files.isEmpty() ? null : files.get(0).file();
+            throw new BadInputException(where, "no tensor named '" + name + "'");
+        }
+        return f;
+    }
+
+    @Override
+    public void close() {
+        files.forEach(SafeTensorsFile::close);
+    }
+}

@@ -1,0 +1,435 @@
+package org.visualrft.model.tiny;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.safetensors.TensorEntry;
+import org.visualrft.model.safetensors.Weights;
+import org.visualrft.model.sampling.Sampler;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.tokenizer.Tokenizer;
+
+/**
+ * The built-in vision-language model {@code vrft-tiny}: a ViT patch encoder, a two-layer projector, and a causal
+ * decoder in the Qwen2 recipe (RoPE, RMSNorm, SwiGLU, grouped-query attention), LLaVA-style: the projected image
+ * tokens come first in the decoder's sequence.
+ *
+ * <p>Sequence: {@code [image tokens] <|user|> text <|assistant|> completion <|im_end|>}; positions count from 0 at the
+ * first image token.
+ *
+ * <p>Read top to bottom: creation and loading · the forward pass (vision, decoder layer, head) · the policy methods
+ * (generate, logProbs) · saving.
+ */
+public final class TinyVlm implements Policy {
+    private final TinyConfig config;
+    private final TinyWeights weights;
+    private final Tokenizer tokenizer;
+    private final DType dtype;
+    private final boolean trainable;
+    private final Rope rope;
+
+    private TinyVlm(TinyConfig config, TinyWeights weights, Tokenizer tokenizer, DType dtype, boolean trainable) {
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.dtype = dtype;
+        this.trainable = trainable;
+        this.rope = Rope.create(config.maxPositions(), config.headDim(), config.ropeTheta(), dtype);
+        for (Tensor t : weights.named().values()) {
+            t.requiresGrad(trainable);
+        }
+    }
+
+    // ================================================================ creation and loading
+
+    /** A freshly initialised, trainable model (float32) drawing its weights from {@code seed}. */
+    public static TinyVlm create(TinyConfig config, Tokenizer tokenizer, long seed) {
+        return create(config, tokenizer, seed, DType.F32);
+    }
+
+    /** As {@link #create(TinyConfig, Tokenizer, long)} in {@code dtype} (F64 for gradient checks). */
+    public static TinyVlm create(TinyConfig config, Tokenizer tokenizer, long seed, DType dtype) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " ids, vocab_size is "
+                    + config.vocabSize());
+        }
+        try (Generator gen = Generator.seeded(seed)) {
+            return new TinyVlm(config, TinyWeights.random(config, gen, dtype), tokenizer, dtype, true);
+        }
+    }
+
+    /** Loads a model folder (config.json, model.safetensors, tokenizer.json) as a trainable float32 model. */
+    public static TinyVlm load(Path dir) {
+        TinyConfig config = TinyConfig.read(dir.resolve("config.json"));
+        Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            tokenizer.close();
+            throw new BadInputException(dir.resolve("tokenizer.json"), "has " + tokenizer.vocabSize()
+                    + " ids but config vocab_size is " + config.vocabSize());
+        }
+        Path file = dir.resolve("model.safetensors");
+        try (Weights w = Weights.open(dir)) {
+            TinyWeights weights = TinyWeights.build(config, (name, shape) -> {
+                if (!w.contains(name)) {
+                    throw new BadInputException(file, "missing tensor '" + name + "'");
+                }
+                TensorEntry e = w.entry(name);
+                if (!Arrays.equals(e.shape(), shape)) {
+                    throw new BadInputException(file, "tensor '" + name + "' has shape " + Arrays.toString(e.shape())
+                            + ", config.json needs " + Arrays.toString(shape));
+                }
+                if (!e.dtype().isFloating()) {
+                    throw new BadInputException(file, "tensor '" + name + "' is " + e.dtype() + ", not floating point");
+                }
+                return w.read(name).to(DType.F32).persist();
+            });
+            return new TinyVlm(config, weights, tokenizer, DType.F32, true);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    public TinyConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    // ================================================================ forward pass
+
+    /** Gray/RGB image → resized canvas → normalised to [−1, 1] → patches {@code [1, N, p·p·C]}. */
+    Tensor patches(Image image) {
+        Image img = config.channels() == 1 ? image.toGray() : image;
+        if (img.channels() != config.channels()) {
+            throw new IllegalArgumentException("model needs " + config.channels() + " channels, image has "
+                    + img.channels());
+        }
+        img = img.resize(config.imageSize(), config.imageSize());
+        int p = config.patchSize();
+        int g = config.gridSize();
+        int ch = config.channels();
+        float[] out = new float[config.imageTokens() * config.patchDim()];
+        int o = 0;
+        for (int gy = 0; gy < g; gy++) {
+            for (int gx = 0; gx < g; gx++) {
+                for (int y = 0; y < p; y++) {
+                    for (int x = 0; x < p; x++) {
+                        int src = ((gy * p + y) * config.imageSize() + gx * p + x) * ch;
+                        for (int c = 0; c < ch; c++) {
+                            out[o++] = img.pixels()[src + c] * 2f - 1f;
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor.fromFloats(out, 1, config.imageTokens(), config.patchDim()).to(dtype);
+    }
+
+    /** Vision encoder and projector: patches {@code [B, N, pd]} → decoder-width image tokens {@code [B, N, d]}. */
+    Tensor encodeImage(Tensor patches) {
+        TinyWeights w = weights;
+        Tensor x = w.patchEmbed().apply(patches).add(w.posEmbed());
+        long b = x.size(0);
+        long n = x.size(1);
+        int heads = config.visionHeads();
+        int hd = config.visionHeadDim();
+        double eps = 1e-6;
+        for (TinyWeights.VisionBlock blk : w.visionBlocks()) {
+            Tensor h = x.layerNorm(blk.norm1().weight(), blk.norm1().bias(), eps);
+            Tensor qkv = blk.qkv().apply(h).view(b, n, 3, heads, hd).permute(2, 0, 3, 1, 4); // [3, B, H, N, hd]
+            Tensor attn = Tensor.scaledDotProductAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2),
+                    null, false, false);
+            x = x.add(blk.proj().apply(attn.transpose(1, 2).reshape(b, n, (long) heads * hd)));
+            h = x.layerNorm(blk.norm2().weight(), blk.norm2().bias(), eps);
+            x = x.add(blk.fc2().apply(blk.fc1().apply(h).gelu()));
+        }
+        x = x.layerNorm(w.visionNorm().weight(), w.visionNorm().bias(), eps);
+        return w.projector2().apply(w.projector1().apply(x).gelu());
+    }
+
+    /**
+     * The decoder over input embeddings {@code x [B, T, d]} at positions {@code start .. start+T-1}. With a cache,
+     * keys/values are appended to it and attention covers the cached prefix; without, attention is causal over x.
+     * Returns the final-normed hidden states {@code [B, T, d]}.
+     */
+    Tensor decode(Tensor x, KvCache cache) {
+        long b = x.size(0);
+        long t = x.size(1);
+        long start = cache == null ? 0 : cache.length;
+        int h = config.heads();
+        int kvh = config.numKeyValueHeads();
+        int hd = config.headDim();
+        for (int i = 0; i < config.layers(); i++) {
+            TinyWeights.DecoderLayer l = weights.layers().get(i);
+            Tensor qkv = l.qkv().apply(x.rmsNorm(l.inputNorm(), config.normEps())).view(b, t, h + 2L * kvh, hd);
+            Tensor qk = rope.apply(qkv.narrow(2, 0, h + kvh), start);
+            Tensor q = qk.narrow(2, 0, h).transpose(1, 2);
+            Tensor k = qk.narrow(2, h, kvh).transpose(1, 2);
+            Tensor v = qkv.narrow(2, h + kvh, kvh).transpose(1, 2);
+            if (cache != null) {
+                Tensor[] kv = cache.append(i, k, v);
+                k = kv[0];
+                v = kv[1];
+            }
+            // Causal only when queries start at key 0 (training, prefill); a decode step sees its whole prefix.
+            if (t > 1 && start != 0) {
+                throw new IllegalStateException("multi-token step after a filled cache is not supported");
+            }
+            Tensor attn = Tensor.scaledDotProductAttention(q, k, v, null, t > 1, h != kvh);
+            x = x.add(Tensor.linear(attn.transpose(1, 2).reshape(b, t, (long) h * hd), l.oProj(), null));
+            Tensor gu = Tensor.linear(x.rmsNorm(l.postNorm(), config.normEps()), l.gateUp(), null);
+            Tensor act = gu.narrow(2, 0, config.intermediate()).silu().mul(gu.narrow(2, config.intermediate(),
+                    config.intermediate()));
+            x = x.add(Tensor.linear(act, l.down(), null));
+        }
+        if (cache != null) {
+            cache.length += (int) t;
+        }
+        return x.rmsNorm(weights.finalNorm(), config.normEps());
+    }
+
+    /** Tied output head: hidden {@code [.., d]} → logits {@code [.., V]}. */
+    Tensor logits(Tensor hidden) {
+        return Tensor.linear(hidden, weights.embedTokens(), null);
+    }
+
+    /** Token ids of the templated prompt text (everything after the image tokens). */
+    int[] promptTokens(String text) {
+        int[] body = tokenizer.encode(text);
+        int[] ids = new int[body.length + 2];
+        ids[0] = config.userTokenId();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        ids[ids.length - 1] = config.assistantTokenId();
+        return ids;
+    }
+
+    /** Image tokens followed by the embedded prompt: {@code [1, N + L, d]}. */
+    Tensor promptEmbeddings(Prompt prompt) {
+        Tensor image = encodeImage(patches(prompt.image()));
+        Tensor text = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(promptTokens(prompt.text()))).unsqueeze(0);
+        return Tensor.cat(List.of(image, text), 1);
+    }
+
+    /** Full-sequence logits {@code [1, T, V]} of image + prompt + {@code completion}, no cache (tests, the twin). */
+    public float[] fullLogits(Prompt prompt, int[] completion) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+            Tensor x = promptEmbeddings(prompt);
+            if (completion.length > 0) {
+                Tensor c = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(completion)).unsqueeze(0);
+                x = Tensor.cat(List.of(x, c), 1);
+            }
+            return logits(decode(x, null)).toFloats();
+        }
+    }
+
+    // ================================================================ policy: sampling
+
+    @Override
+    public String modelType() {
+        return TinyConfig.MODEL_TYPE;
+    }
+
+    @Override
+    public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
+        }
+        int vocab = config.vocabSize();
+        int eos = config.eosTokenId();
+        List<int[]> tokens = new ArrayList<>();
+        int[][] ids = new int[g][params.maxNewTokens()];
+        float[][] logps = new float[g][params.maxNewTokens()];
+        int[] len = new int[g];
+        boolean[] done = new boolean[g];
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
+            Tensor prefix = promptEmbeddings(prompt);
+            int prefixLen = (int) prefix.size(1);
+            int capacity = prefixLen + params.maxNewTokens();
+            if (capacity > config.maxPositions()) {
+                throw new IllegalArgumentException("prompt of " + prefixLen + " positions + " + params.maxNewTokens()
+                        + " new tokens exceeds max_position_embeddings " + config.maxPositions());
+            }
+            // One prefill for the group: batch 1 into the cache, then copied to the G rows.
+            KvCache cache = new KvCache(config, g, capacity, dtype);
+            Tensor last = decode(prefix, cache).narrow(1, prefixLen - 1, 1);
+            cache.broadcastFirst();
+            float[] row = logits(last).toFloats();
+            float[] step = new float[g * vocab];
+            for (int i = 0; i < g; i++) {
+                System.arraycopy(row, 0, step, i * vocab, vocab);
+            }
+            long[] next = new long[g];
+            for (int n = 0; n < params.maxNewTokens(); n++) {
+                boolean all = true;
+                for (int i = 0; i < g; i++) {
+                    if (done[i]) {
+                        next[i] = config.padTokenId();
+                        continue;
+                    }
+                    Sampler.Pick pick = Sampler.sample(step, i * vocab, vocab, params, rng);
+                    ids[i][len[i]] = pick.token();
+                    logps[i][len[i]] = pick.logProb();
+                    len[i]++;
+                    next[i] = pick.token();
+                    done[i] = pick.token() == eos;
+                    all &= done[i];
+                }
+                if (all || n == params.maxNewTokens() - 1) {
+                    break;
+                }
+                Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1));
+                step = logits(decode(x, cache)).toFloats();
+            }
+        }
+        List<Rollout> out = new ArrayList<>(g);
+        for (int i = 0; i < g; i++) {
+            int[] t = Arrays.copyOf(ids[i], len[i]);
+            out.add(new Rollout(t, tokenizer.decode(t, true), Arrays.copyOf(logps[i], len[i]),
+                    len[i] > 0 && t[len[i] - 1] == eos));
+        }
+        return out;
+    }
+
+    // ================================================================ policy: scoring
+
+    @Override
+    public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
+        if (completions.isEmpty()) {
+            throw new IllegalArgumentException("no completions");
+        }
+        int g = completions.size();
+        int tmax = 1;
+        for (int[] c : completions) {
+            tmax = Math.max(tmax, c.length);
+        }
+        long[] input = new long[g * tmax];
+        float[] mask = new float[g * tmax];
+        for (int i = 0; i < g; i++) {
+            int[] c = completions.get(i);
+            for (int t = 0; t < tmax; t++) {
+                input[i * tmax + t] = t < c.length ? c[t] : config.padTokenId();
+                mask[i * tmax + t] = t < c.length ? 1f : 0f;
+            }
+        }
+        try (Tensor.GradMode mode = trainable ? null : Tensor.noGrad()) {
+            Tensor prefix = promptEmbeddings(prompt); // image encoded once for the group
+            int p = (int) prefix.size(1);
+            Tensor targets = Tensor.fromLongs(input, g, tmax);
+            Tensor completion = Tensor.embedding(weights.embedTokens(), targets);
+            Tensor x = Tensor.cat(List.of(prefix.expand(g, p, config.hidden()), completion), 1);
+            // Position p-1+t predicts completion token t; padding positions come after every real one (causal).
+            Tensor hidden = decode(x, null).narrow(1, p - 1, tmax);
+            Tensor logp = Tensor.tokenLogProbs(logits(hidden), targets);
+            Tensor m = Tensor.fromFloats(mask, g, tmax).to(dtype);
+            return new GroupLogProbs(logp.mul(m), m);
+        }
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return tokenizer.encode(text);
+    }
+
+    @Override
+    public String decode(int[] tokens) {
+        return tokenizer.decode(tokens, true);
+    }
+
+    @Override
+    public int eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        weights.named().forEach((n, t) -> out.add(new Parameter(n, t)));
+        return out;
+    }
+
+    @Override
+    public List<Parameter> trainableParameters() {
+        return trainable ? parameters() : List.of();
+    }
+
+    @Override
+    public TinyVlm frozenCopy() {
+        Map<String, Tensor> src = weights.named();
+        TinyWeights copy;
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            copy = TinyWeights.build(config, (name, shape) -> src.get(name).detach().copy().persist());
+        }
+        return new TinyVlm(config, copy, tokenizer.copy(), dtype, false);
+    }
+
+    /** Number of weights (scalars). */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : weights.named().values()) {
+            n += t.numel();
+        }
+        return n;
+    }
+
+    // ================================================================ saving
+
+    @Override
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                weights.named().forEach((n, t) -> named.put(n, t.detach().to(DType.F32)));
+                SafeTensorsWriter.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"));
+            }
+            writeAtomically(dir.resolve("config.json"),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toJson()));
+            writeAtomically(dir.resolve("tokenizer.json"), tokenizer.json());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : weights.named().values()) {
+            t.close();
+        }
+        rope.close();
+        tokenizer.close();
+    }
+}

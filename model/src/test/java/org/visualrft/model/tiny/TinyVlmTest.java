@@ -1,0 +1,242 @@
+package org.visualrft.model.tiny;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.ModelLoader;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+class TinyVlmTest {
+
+    /** Log-softmax of one row of a flat [T, V] logits array. */
+    static double[] logSoftmaxRow(float[] logits, int row, int v) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < v; i++) {
+            max = Math.max(max, logits[row * v + i]);
+        }
+        double z = 0;
+        for (int i = 0; i < v; i++) {
+            z += Math.exp(logits[row * v + i] - max);
+        }
+        double[] out = new double[v];
+        for (int i = 0; i < v; i++) {
+            out[i] = logits[row * v + i] - max - Math.log(z);
+        }
+        return out;
+    }
+
+    static int argmax(double[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void cachedDecodingEqualsFullRecomputationTokenByToken(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 11, DType.F64)) {
+            Prompt p = TinyFixtures.prompt(1);
+            int prefix = m.config().imageTokens() + m.promptTokens(p.text()).length;
+            int v = m.config().vocabSize();
+            for (Rollout r : m.generate(p, 3, new SamplingParams(1.0, 0, 1.0, 12), new SplittableRandom(4))) {
+                int[] c = r.tokens();
+                float[] full = m.fullLogits(p, c); // [prefix + len, V], no cache
+                for (int t = 0; t < c.length; t++) {
+                    double[] lp = logSoftmaxRow(full, prefix - 1 + t, v);
+                    assertEquals(lp[c[t]], r.logProbs()[t], 1e-5, "token " + t);
+                }
+            }
+            Rollout greedy = m.generate(p, 2, SamplingParams.greedy(12), new SplittableRandom(0)).get(1);
+            int[] g = greedy.tokens();
+            float[] full = m.fullLogits(p, g);
+            for (int t = 0; t < g.length; t++) {
+                assertEquals(argmax(logSoftmaxRow(full, prefix - 1 + t, v)), g[t], "greedy token " + t);
+            }
+        }
+    }
+
+    @Test
+    void topKOneEqualsGreedyAndSeededSamplingRepeats(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 3, DType.F32)) {
+            Prompt p = TinyFixtures.prompt(2);
+            List<Rollout> greedy = m.generate(p, 4, SamplingParams.greedy(10), new SplittableRandom(1));
+            List<Rollout> top1 = m.generate(p, 4, new SamplingParams(1.7, 1, 1.0, 10), new SplittableRandom(2));
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(greedy.get(0).tokens(), greedy.get(i).tokens());
+                assertArrayEquals(greedy.get(i).tokens(), top1.get(i).tokens());
+            }
+            SamplingParams s = new SamplingParams(1.0, 50, 0.95, 10);
+            List<Rollout> a = m.generate(p, 4, s, new SplittableRandom(42));
+            List<Rollout> b = m.generate(p, 4, s, new SplittableRandom(42));
+            List<Rollout> c = m.generate(p, 4, s, new SplittableRandom(43));
+            boolean differs = false;
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(a.get(i).tokens(), b.get(i).tokens());
+                assertArrayEquals(a.get(i).logProbs(), b.get(i).logProbs());
+                assertEquals(a.get(i).text(), b.get(i).text());
+                differs |= !java.util.Arrays.equals(a.get(i).tokens(), c.get(i).tokens());
+            }
+            assertTrue(differs, "another seed gives other samples");
+        }
+    }
+
+    @Test
+    void samplingTimeLogProbsEqualTeacherForcedOnes(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 5, DType.F32); NativeScope s = NativeScope.open()) {
+            Prompt p = TinyFixtures.prompt(3);
+            List<Rollout> rs = m.generate(p, 5, new SamplingParams(1.0, 0, 1.0, 9), new SplittableRandom(8));
+            List<int[]> comps = new ArrayList<>();
+            rs.forEach(r -> comps.add(r.tokens()));
+            comps.set(1, java.util.Arrays.copyOf(comps.get(1), 4)); // ragged lengths exercise the padding
+            GroupLogProbs lp = m.logProbs(p, comps);
+            assertTrue(lp.logProbs().requiresGrad());
+            int tmax = (int) lp.logProbs().size(1);
+            float[] got = lp.logProbs().toFloats();
+            float[] mask = lp.mask().toFloats();
+            for (int i = 0; i < comps.size(); i++) {
+                for (int t = 0; t < tmax; t++) {
+                    boolean real = t < comps.get(i).length;
+                    assertEquals(real ? 1f : 0f, mask[i * tmax + t]);
+                    assertEquals(real ? rs.get(i).logProbs()[t] : 0f, got[i * tmax + t], 2e-4, i + "," + t);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whole-model gradient check in float64: the analytic gradient of a weighted sum of group log-probabilities with
+     * respect to entries of every weight tensor matches central finite differences.
+     */
+    @Test
+    void gradientMatchesFiniteDifferencesInFloat64(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 7, DType.F64); NativeScope s = NativeScope.open()) {
+            // larger weights than the 0.02 init, so every path carries signal
+            try (Tensor.GradMode g = Tensor.noGrad()) {
+                for (Parameter par : m.parameters()) {
+                    if (!par.name().endsWith("norm.weight") && !par.name().contains("layernorm")
+                            && !par.name().contains("norm1") && !par.name().contains("norm2")) {
+                        par.value().mul_(10);
+                    }
+                }
+            }
+            Prompt p = TinyFixtures.prompt(4);
+            List<int[]> comps = List.of(new int[] {40, 7, 300, 2}, new int[] {9, 1000 % m.config().vocabSize()});
+            Tensor weights = Tensor.fromDoubles(new double[] {0.3, -1.1, 0.7, 0.5, 1.3, -0.4, 0, 0}, 2, 4);
+            java.util.function.Supplier<Tensor> loss = () -> {
+                GroupLogProbs lp = m.logProbs(p, comps);
+                return lp.logProbs().mul(weights.narrow(1, 0, lp.logProbs().size(1))).sum();
+            };
+            loss.get().backward();
+            SplittableRandom pick = new SplittableRandom(1);
+            int checked = 0;
+            for (Parameter par : m.parameters()) {
+                Tensor w = par.value();
+                double[] grad = w.grad().toDoubles();
+                for (int k = 0; k < 2; k++) {
+                    int idx = pick.nextInt((int) w.numel());
+                    if (par.name().equals("model.embed_tokens.weight")) {
+                        idx = 40 * m.config().hidden() + k; // a row that is used (tied: input and output)
+                    }
+                    double eps = 1e-6;
+                    double up;
+                    double down;
+                    try (Tensor.GradMode g = Tensor.noGrad()) {
+                        Tensor cell = w.view(-1).narrow(0, idx, 1);
+                        cell.add_(eps);
+                        up = loss.get().item();
+                        cell.add_(-2 * eps);
+                        down = loss.get().item();
+                        cell.add_(eps);
+                    }
+                    double numeric = (up - down) / (2 * eps);
+                    assertEquals(numeric, grad[idx], 1e-6 + 1e-5 * Math.abs(numeric), par.name() + "[" + idx + "]");
+                    checked++;
+                }
+            }
+            assertTrue(checked > 30);
+        }
+    }
+
+    @Test
+    void saveAndLoadGiveTheSameModel(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("saved");
+        Prompt p = TinyFixtures.prompt(5);
+        float[] before;
+        try (TinyVlm m = TinyFixtures.model(dir, 9, DType.F32)) {
+            before = m.fullLogits(p, new int[] {10, 11});
+            m.save(out);
+        }
+        assertTrue(Files.isRegularFile(out.resolve("config.json")));
+        try (Policy loaded = ModelLoader.load(out)) {
+            assertEquals("vrft-tiny", loaded.modelType());
+            assertArrayEquals(before, ((TinyVlm) loaded).fullLogits(p, new int[] {10, 11}));
+        }
+    }
+
+    @Test
+    void frozenCopyIsIndependentAndUntrainable(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 13, DType.F32); NativeScope s = NativeScope.open()) {
+            Prompt p = TinyFixtures.prompt(6);
+            List<int[]> comps = List.of(new int[] {5, 6, 7});
+            try (TinyVlm ref = m.frozenCopy()) {
+                assertTrue(ref.trainableParameters().isEmpty());
+                assertEquals(m.parameters().size(), m.trainableParameters().size());
+                float[] a = m.logProbs(p, comps).logProbs().toFloats();
+                GroupLogProbs r = ref.logProbs(p, comps);
+                assertTrue(!r.logProbs().requiresGrad());
+                assertArrayEquals(a, r.logProbs().toFloats(), 1e-6f);
+                try (Tensor.GradMode g = Tensor.noGrad()) {
+                    m.parameters().get(0).value().add_(1.0);
+                    m.parameters().get(5).value().add_(1.0);
+                }
+                assertNotEquals(a[0], m.logProbs(p, comps).logProbs().toFloats()[0]);
+                assertArrayEquals(a, ref.logProbs(p, comps).logProbs().toFloats(), 1e-6f);
+            }
+        }
+    }
+
+    @Test
+    void badModelFoldersAreRefusedWithFileAndFault(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("m");
+        try (TinyVlm m = TinyFixtures.model(dir, 1, DType.F32)) {
+            m.save(out);
+        }
+        Path config = out.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"hidden_size\" : 16", "\"hidden_size\" : 32"));
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(out));
+        assertEquals(out.resolve("model.safetensors").toString(), e.source());
+        assertTrue(e.fault().contains("shape"), e.fault());
+        Files.writeString(config, good.replace("\"hidden_size\" : 16", "\"hidden_size\" : 15"));
+        e = assertThrows(BadInputException.class, () -> ModelLoader.load(out));
+        assertEquals(config.toString(), e.source());
+        Files.writeString(config, good.replace("\"rope_theta\"", "\"rope_thetta\""));
+        e = assertThrows(BadInputException.class, () -> ModelLoader.load(out));
+        assertTrue(e.fault().contains("unknown config keys"), e.fault());
+        Files.writeString(config, good.replace("vrft-tiny", "gpt-17"));
+        e = assertThrows(BadInputException.class, () -> ModelLoader.load(out));
+        assertTrue(e.fault().contains("unknown model_type"), e.fault());
+    }
+}

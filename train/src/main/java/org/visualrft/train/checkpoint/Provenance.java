@@ -1,0 +1,115 @@
+package org.visualrft.train.checkpoint;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.train.io.AtomicFiles;
+
+/**
+ * {@code provenance.json}: what produced a run or a checkpoint — the resolved config, the seed, the git commit of the
+ * code, the library versions, and the reward functions with their weights and mode.
+ */
+public final class Provenance {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Provenance() {
+    }
+
+    public static Map<String, Object> describe(String kind, Map<String, Object> config, long seed,
+            List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", kind);
+        m.put("created", Instant.now().toString());
+        m.put("seed", seed);
+        m.put("git_commit", gitCommit());
+        Map<String, Object> libs = new LinkedHashMap<>();
+        libs.put("java", System.getProperty("java.version"));
+        libs.put("java_vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        libs.put("libtorch", safe(Engine::libtorchVersion));
+        libs.put("bytedeco_pytorch", safe(Engine::presetsVersion));
+        libs.put("libtorch_threads", safe(() -> String.valueOf(Engine.threads())));
+        libs.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("versions", libs);
+        if (rewardFuncs != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("functions", rewardFuncs);
+            r.put("weights", rewardWeights);
+            r.put("mode", rewardMode);
+            m.put("rewards", r);
+        }
+        m.put("config", config);
+        return m;
+    }
+
+    /** Writes {@code provenance.json} into {@code dir} atomically, adding {@code extra} entries (e.g. the step). */
+    public static void write(Path dir, Map<String, Object> provenance, Map<String, Object> extra) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>(provenance);
+        if (extra != null) {
+            m.putAll(extra);
+        }
+        AtomicFiles.writeString(dir.resolve("provenance.json"), JSON.writeValueAsString(m) + "\n");
+    }
+
+    private static String safe(java.util.function.Supplier<String> s) {
+        try {
+            return s.get();
+        } catch (RuntimeException | LinkageError e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The commit of the code that runs, read from the {@code .git} folder above {@code vrft.home} (the launcher sets
+     * it) or the working directory; {@code "unknown"} outside a checkout. A dirty tree is not detected.
+     */
+    public static String gitCommit() {
+        String home = System.getProperty("vrft.home");
+        for (Path start : new Path[] {home == null ? null : Path.of(home), Path.of("").toAbsolutePath()}) {
+            if (start == null) {
+                continue;
+            }
+            for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
+                Path git = p.resolve(".git");
+                if (Files.isDirectory(git)) {
+                    String c = resolveHead(git);
+                    if (c != null) {
+                        return c;
+                    }
+                }
+            }
+        }
+        return "unknown";
+    }
+
+    private static String resolveHead(Path git) {
+        try {
+            String head = Files.readString(git.resolve("HEAD")).trim();
+            if (!head.startsWith("ref: ")) {
+                return head;
+            }
+            String ref = head.substring(5).trim();
+            Path loose = git.resolve(ref);
+            if (Files.exists(loose)) {
+                return Files.readString(loose).trim();
+            }
+            Path packed = git.resolve("packed-refs");
+            if (Files.exists(packed)) {
+                for (String line : Files.readAllLines(packed)) {
+                    if (line.endsWith(" " + ref)) {
+                        return line.substring(0, line.indexOf(' '));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+}

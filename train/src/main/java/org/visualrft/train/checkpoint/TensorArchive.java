@@ -1,0 +1,119 @@
+package org.visualrft.train.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.io.AtomicFiles;
+
+/**
+ * Named tensors in the safetensors layout (8-byte little-endian header length, JSON header, raw little-endian data),
+ * bit-exact in their own dtype. Used for optimiser state; any safetensors reader can open the files.
+ */
+public final class TensorArchive {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TensorArchive() {
+    }
+
+    public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            byte[] b = e.getValue().toBytes();
+            ObjectNode d = header.putObject(e.getKey());
+            d.put("dtype", name(e.getValue().dtype()));
+            var shape = d.putArray("shape");
+            for (long s : e.getValue().shape()) {
+                shape.add(s);
+            }
+            var off = d.putArray("data_offsets");
+            off.add(offset);
+            off.add(offset + b.length);
+            offset += b.length;
+            data.put(e.getKey(), b);
+        }
+        byte[] h = JSON.writeValueAsBytes(header);
+        int pad = (8 - h.length % 8) % 8;
+        byte[] hp = new byte[h.length + pad];
+        System.arraycopy(h, 0, hp, 0, h.length);
+        java.util.Arrays.fill(hp, h.length, hp.length, (byte) ' ');
+        AtomicFiles.write(file, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hp.length);
+            out.write(len.array());
+            out.write(hp);
+            for (byte[] b : data.values()) {
+                out.write(b);
+            }
+        });
+    }
+
+    /** Reads every tensor (created in the current native scope, if any). */
+    public static Map<String, Tensor> read(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        if (all.length < 8) {
+            throw new BadInputException(file, "too short for a tensor file");
+        }
+        long hlen = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (hlen < 2 || 8 + hlen > all.length) {
+            throw new BadInputException(file, "bad header length " + hlen);
+        }
+        JsonNode header = JSON.readTree(new String(all, 8, (int) hlen, StandardCharsets.UTF_8));
+        int base = 8 + (int) hlen;
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = header.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            JsonNode d = e.getValue();
+            long[] shape = new long[d.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = d.get("shape").get(i).asLong();
+            }
+            long from = d.get("data_offsets").get(0).asLong();
+            long to = d.get("data_offsets").get(1).asLong();
+            if (from < 0 || to < from || base + to > all.length) {
+                throw new BadInputException(file, "tensor '" + e.getKey() + "' lies outside the file");
+            }
+            ByteBuffer slice = ByteBuffer.wrap(all, base + (int) from, (int) (to - from)).slice();
+            out.put(e.getKey(), Tensor.fromBytes(slice, dtype(file, d.get("dtype").asText()), shape));
+        }
+        return out;
+    }
+
+    static String name(DType d) {
+        return switch (d) {
+            case F32 -> "F32";
+            case F64 -> "F64";
+            case BF16 -> "BF16";
+            case F16 -> "F16";
+            case I64 -> "I64";
+            case I32 -> "I32";
+            case U8 -> "U8";
+            case BOOL -> "BOOL";
+        };
+    }
+
+    static DType dtype(Path file, String s) {
+        for (DType d : DType.values()) {
+            if (name(d).equals(s)) {
+                return d;
+            }
+        }
+        throw new BadInputException(file, "unsupported dtype " + s);
+    }
+}

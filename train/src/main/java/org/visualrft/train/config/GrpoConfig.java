@@ -1,0 +1,183 @@
+package org.visualrft.train.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GRPO run, read from YAML with TRL {@code GRPOConfig}'s field names. Defaults are TRL 0.14's, which are what
+ * Visual-RFT ran with (spec §4.2); {@code preset: visual-rft} additionally pins every setting the original's behaviour
+ * depends on, so later default changes (traps T1, T2) cannot creep in.
+ *
+ * @param epsilon lower clip range ε_low; null turns clipping off (Visual-RFT: no clipping)
+ * @param epsilonHigh upper clip range ε_high; null means equal to epsilon
+ * @param numIterations μ: optimiser passes over each generated batch (1: Visual-RFT)
+ * @param dynamicSampling drop groups whose rewards do not vary and refill from the next prompts (DAPO)
+ * @param maxDynamicSamplingRounds how many extra batches of prompts a step may draw to refill
+ * @param rewardFuncs reward function names from the reward registry
+ * @param rewardWeights one weight per function (default all 1)
+ * @param rewardMode {@code visual-rft} (the original's rules) or {@code strict}
+ */
+public record GrpoConfig(
+        TrainingArguments args,
+        int numGenerations, double beta, int maxCompletionLength, int maxPromptLength,
+        double temperature, int topK, double topP,
+        Double epsilon, Double epsilonHigh, int numIterations,
+        LossAggregation lossType, AdvantageMode scaleRewards,
+        boolean dynamicSampling, int maxDynamicSamplingRounds,
+        List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset) {
+
+    /** The std_eps of the advantage: {@code (r - mean) / (std + 1e-4)}. */
+    public static final double STD_EPS = 1e-4;
+
+    static final List<String> KEYS = List.of("preset", "num_generations", "beta", "max_completion_length",
+            "max_prompt_length", "temperature", "top_k", "top_p", "epsilon", "epsilon_high", "num_iterations",
+            "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
+            "reward_weights", "reward_mode");
+
+    public static final List<String> PRESETS = List.of("visual-rft");
+
+    /** Reads and checks a config file; faults name the file and the setting. */
+    public static GrpoConfig load(Path file) {
+        return read(YamlFields.parse(file));
+    }
+
+    /** Reads YAML text (the source names it in faults). */
+    public static GrpoConfig parse(String source, String yaml) {
+        return read(YamlFields.parse(source, yaml));
+    }
+
+    static GrpoConfig read(YamlFields user) {
+        String preset = user.has("preset") ? user.string("preset", null) : null;
+        YamlFields y = user;
+        if (preset != null) {
+            if (!PRESETS.contains(preset)) {
+                throw user.fault("preset", "must be one of " + PRESETS + ", got '" + preset + "'");
+            }
+            y = YamlFields.parseResource("/org/visualrft/train/presets/grpo-" + preset + ".yaml").overlaidBy(user);
+            y.string("preset", null);
+        }
+        TrainingArguments args = TrainingArguments.read(y, 1e-6);
+        int g = y.integer("num_generations", 8);
+        double beta = y.number("beta", 0.04);
+        int maxCompletion = y.integer("max_completion_length", 256);
+        int maxPrompt = y.integer("max_prompt_length", 1024);
+        double temperature = y.number("temperature", 1.0);
+        int topK = y.integer("top_k", 50);
+        double topP = y.number("top_p", 1.0);
+        Double eps = y.nullableNumber("epsilon", null);
+        Double epsHigh = y.nullableNumber("epsilon_high", null);
+        int mu = y.integer("num_iterations", 1);
+        String lt = y.choice("loss_type", "seq_mean_token_mean", LossAggregation.NAMES);
+        LossAggregation loss = LossAggregation.parse(lt);
+        AdvantageMode adv = scaleRewards(y, y.any("scale_rewards"));
+        boolean dyn = y.bool("dynamic_sampling", false);
+        int dynRounds = y.integer("max_dynamic_sampling_rounds", 3);
+        List<String> funcs = y.strings("reward_funcs", List.of());
+        List<Double> weights = y.numbers("reward_weights", null);
+        String mode = y.choice("reward_mode", "visual-rft", List.of("visual-rft", "strict"));
+
+        List<String> known = new ArrayList<>(TrainingArguments.KEYS);
+        known.addAll(KEYS);
+        y.rejectUnread(known);
+
+        if (g < 2) {
+            throw y.fault("num_generations", "must be at least 2 (advantages compare samples within a group), got " + g);
+        }
+        TrainingArguments.positive(y, "beta", beta, true);
+        TrainingArguments.atLeast1(y, "max_completion_length", maxCompletion);
+        TrainingArguments.atLeast1(y, "max_prompt_length", maxPrompt);
+        if (!(temperature > 0)) {
+            throw y.fault("temperature", "must be positive, got " + temperature);
+        }
+        if (topK < 0) {
+            throw y.fault("top_k", "must be 0 (off) or more, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw y.fault("top_p", "must be in (0, 1], got " + topP);
+        }
+        if (eps != null && !(eps > 0 && eps < 1)) {
+            throw y.fault("epsilon", "must be in (0, 1) or null (no clipping), got " + eps);
+        }
+        if (epsHigh != null && eps == null) {
+            throw y.fault("epsilon_high", "needs epsilon (the lower clip range) to be set");
+        }
+        if (epsHigh != null && !(epsHigh > 0)) {
+            throw y.fault("epsilon_high", "must be positive, got " + epsHigh);
+        }
+        TrainingArguments.atLeast1(y, "num_iterations", mu);
+        if (dynRounds < 0) {
+            throw y.fault("max_dynamic_sampling_rounds", "must be 0 or more, got " + dynRounds);
+        }
+        if (weights != null && weights.size() != funcs.size()) {
+            throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()
+                    + " reward_funcs");
+        }
+        if (weights == null) {
+            List<Double> ones = new ArrayList<>();
+            for (int i = 0; i < funcs.size(); i++) {
+                ones.add(1.0);
+            }
+            weights = List.copyOf(ones);
+        }
+        return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
+                loss, adv, dyn, dynRounds, funcs, weights, mode, preset);
+    }
+
+    private static AdvantageMode scaleRewards(YamlFields y, Object v) {
+        if (v == null) {
+            return AdvantageMode.STD;
+        }
+        if (v instanceof Boolean b) {
+            return b ? AdvantageMode.STD : AdvantageMode.MEAN_ONLY;
+        }
+        if (v instanceof String s) {
+            switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "std", "group", "true":
+                    return AdvantageMode.STD;
+                case "mean_only", "none", "false":
+                    return AdvantageMode.MEAN_ONLY;
+                default:
+                    break;
+            }
+        }
+        throw y.fault("scale_rewards", "must be true/false, std/mean_only or group/none, got " + v);
+    }
+
+    /** Whether the PPO-style clipped objective is on. */
+    public boolean clipping() {
+        return epsilon != null;
+    }
+
+    /** ε_high, defaulting to ε_low. */
+    public double epsilonHighOrLow() {
+        return epsilonHigh != null ? epsilonHigh : epsilon;
+    }
+
+    /** The resolved settings with YAML names (what provenance records). */
+    public Map<String, Object> asYaml() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("preset", preset);
+        m.putAll(args.asYaml());
+        m.put("num_generations", numGenerations);
+        m.put("beta", beta);
+        m.put("max_completion_length", maxCompletionLength);
+        m.put("max_prompt_length", maxPromptLength);
+        m.put("temperature", temperature);
+        m.put("top_k", topK);
+        m.put("top_p", topP);
+        m.put("epsilon", epsilon);
+        m.put("epsilon_high", epsilonHigh);
+        m.put("num_iterations", numIterations);
+        m.put("loss_type", lossType.yamlName());
+        m.put("scale_rewards", scaleRewards.yamlName());
+        m.put("dynamic_sampling", dynamicSampling);
+        m.put("max_dynamic_sampling_rounds", maxDynamicSamplingRounds);
+        m.put("reward_funcs", rewardFuncs);
+        m.put("reward_weights", rewardWeights);
+        m.put("reward_mode", rewardMode);
+        return m;
+    }
+}

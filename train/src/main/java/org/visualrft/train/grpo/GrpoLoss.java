@@ -1,0 +1,91 @@
+package org.visualrft.train.grpo;
+
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.config.LossAggregation;
+
+/**
+ * The GRPO objective on one batch of N completions × T tokens, in float64 (spec §4.1; fixtures/README §3):
+ * <pre>
+ *   policy_t = -exp(logp - stopgrad(logp)) · A_i                          (no clipping: value -A, gradient -A)
+ *            = -min(ratio · A_i, clip(ratio, 1-ε_low, 1+ε_high) · A_i),  ratio = exp(logp - logp_old)   (clipping)
+ *   k3_t     = exp(ref - logp) - (ref - logp) - 1
+ *   l_t      = policy_t + β · k3_t
+ * </pre>
+ * aggregated over the mask as Visual-RFT's per-sequence token mean, DAPO's token mean, or Dr. GRPO's token sum over a
+ * constant length.
+ *
+ * @param beta KL coefficient (0: the reference is not needed)
+ * @param epsLow lower clip range, or null for no clipping
+ * @param epsHigh upper clip range (ignored without clipping)
+ * @param sumNorm the constant length of {@code seq_mean_token_sum_norm} (TRL: max_completion_length)
+ */
+public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, double epsHigh, double sumNorm) {
+
+    /** The loss (a scalar with autograd to {@code logp}) and its diagnostics (plain numbers). */
+    public record Result(Tensor loss, double meanKl, double clipRatio) {
+        public double value() {
+            return loss.item();
+        }
+    }
+
+    /**
+     * @param logp current policy log-probs of the sampled tokens [N, T], with autograd
+     * @param logpOld log-probs at sampling time [N, T] (only read with clipping on; may be null otherwise)
+     * @param logpRef reference log-probs [N, T] (only read when β > 0; may be null otherwise)
+     * @param mask 1 for completion tokens up to and including the first EOS, else 0 [N, T]
+     * @param advantages one per completion [N]
+     */
+    public Result compute(Tensor logp, Tensor logpOld, Tensor logpRef, Tensor mask, double[] advantages) {
+        long n = logp.size(0);
+        if (advantages.length != n) {
+            throw new IllegalArgumentException(n + " completions, " + advantages.length + " advantages");
+        }
+        Tensor lp = logp.to(DType.F64);
+        Tensor m = mask.to(DType.F64);
+        Tensor adv = Tensor.fromDoubles(advantages, n, 1);
+
+        Tensor policy;
+        Tensor clipped = null;
+        if (epsLow == null) {
+            policy = lp.sub(lp.detach()).exp().mul(adv).neg();
+        } else {
+            Tensor ratio = lp.sub(logpOld.to(DType.F64)).exp();
+            Tensor bounded = ratio.clamp(1.0 - epsLow, 1.0 + epsHigh);
+            Tensor unclippedTerm = ratio.mul(adv);
+            Tensor clippedTerm = bounded.mul(adv);
+            policy = unclippedTerm.minimum(clippedTerm).neg();
+            clipped = clippedTerm.lt(unclippedTerm); // the clipped side won: no gradient from this token
+        }
+
+        Tensor perToken = policy;
+        Tensor k3 = null;
+        if (beta != 0.0 || logpRef != null) {
+            Tensor d = logpRef.to(DType.F64).sub(lp);
+            k3 = d.exp().sub(d).sub(1.0);
+            if (beta != 0.0) {
+                perToken = policy.add(k3.mul(beta));
+            }
+        }
+
+        Tensor masked = perToken.mul(m);
+        Tensor loss = switch (aggregation) {
+            case SEQ_MEAN_TOKEN_MEAN -> masked.sum(1, false).div(m.sum(1, false).clampMin(1.0)).mean();
+            case TOKEN_MEAN -> masked.sum().div(m.sum().clampMin(1.0));
+            case SEQ_MEAN_TOKEN_SUM_NORM -> masked.sum(1, false).div(sumNorm).mean();
+        };
+
+        double count = Math.max(1.0, m.sum().item());
+        double meanKl = 0.0;
+        double clipRatio = 0.0;
+        try (var g = Tensor.noGrad()) {
+            if (k3 != null) {
+                meanKl = k3.detach().mul(m).sum().item() / count;
+            }
+            if (clipped != null) {
+                clipRatio = clipped.to(DType.F64).mul(m).sum().item() / count;
+            }
+        }
+        return new Result(loss, meanKl, clipRatio);
+    }
+}

@@ -1,0 +1,71 @@
+package org.visualrft.train.grpo;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.reward.RewardBreakdown;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
+import org.visualrft.core.reward.RewardRegistry;
+import org.visualrft.core.reward.RewardSet;
+import org.visualrft.core.reward.RewardFunction;
+import org.visualrft.core.reward.Task;
+import org.visualrft.core.reward.WeightedReward;
+import org.visualrft.train.data.TrainingExample;
+
+/**
+ * The reward functions of a run, per task: the config's {@code reward_funcs}/{@code reward_weights} for every task,
+ * or, when none are named, the Visual-RFT list of each example's task (weights 1).
+ */
+public final class Rewarder {
+    private final Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+    private final List<String> names;
+
+    public Rewarder(Map<Task, RewardSet> sets) {
+        this.sets.putAll(sets);
+        LinkedHashSet<String> all = new LinkedHashSet<>();
+        for (RewardSet s : sets.values()) {
+            all.addAll(s.names());
+        }
+        this.names = List.copyOf(all);
+    }
+
+    /** From config names; {@code source} names the config file in faults. */
+    public static Rewarder of(List<String> funcs, List<Double> weights, String mode, String source) {
+        RewardMode m = RewardMode.parseOrNull(mode);
+        if (m == null) {
+            throw new BadInputException(source, "reward_mode must be visual-rft or strict, got '" + mode + "'");
+        }
+        Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+        for (Task t : Task.values()) {
+            if (funcs.isEmpty()) {
+                sets.put(t, RewardRegistry.defaults(t, m, RewardOptions.DEFAULT));
+            } else {
+                List<WeightedReward> parts = new ArrayList<>();
+                for (int i = 0; i < funcs.size(); i++) {
+                    RewardFunction f;
+                    try {
+                        f = RewardRegistry.create(funcs.get(i), m, RewardOptions.DEFAULT);
+                    } catch (IllegalArgumentException e) {
+                        throw new BadInputException(source, "reward_funcs: " + e.getMessage());
+                    }
+                    parts.add(new WeightedReward(f, weights.get(i)));
+                }
+                sets.put(t, new RewardSet(parts));
+            }
+        }
+        return new Rewarder(sets);
+    }
+
+    /** Every function name that can appear (the {@code rewards/<fn>} metrics). */
+    public List<String> names() {
+        return names;
+    }
+
+    public RewardBreakdown score(String completion, TrainingExample ex) {
+        return sets.get(ex.task()).score(completion, ex.reward());
+    }
+}

@@ -1,0 +1,108 @@
+package org.visualrft.train.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.config.AdvantageMode;
+import org.visualrft.train.config.LossAggregation;
+
+/** Every case in {@code ${vrft.fixtures}/grpo/*.json}: loss, advantages, mean KL and d loss / d logp. */
+class GrpoLossOracleTest {
+    static final double REL = 1e-9;
+    static final double ABS = 1e-12;
+
+    static Path fixtures() {
+        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("grpo");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyOracleCase() throws IOException {
+        List<Path> cases;
+        try (Stream<Path> s = Files.list(fixtures())) {
+            cases = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        assertFalse(cases.isEmpty(), "no GRPO oracle cases under " + fixtures());
+        return cases.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> check(p)));
+    }
+
+    static void check(Path file) throws IOException {
+        JsonNode c = new ObjectMapper().readTree(file.toFile());
+        int g = c.get("G").asInt();
+        int t = c.get("T").asInt();
+        JsonNode cfg = c.get("config");
+        JsonNode want = c.get("expected");
+        assertEquals("k3", cfg.get("kl").asText());
+
+        AdvantageMode mode = cfg.get("advantage").asText().equals("std") ? AdvantageMode.STD : AdvantageMode.MEAN_ONLY;
+        double[] adv = GroupAdvantage.of(vector(c.get("rewards")), mode, cfg.get("std_eps").asDouble());
+        assertClose(vector(want.get("advantages")), adv, "advantages");
+
+        LossAggregation agg = switch (cfg.get("loss_agg").asText()) {
+            case "seq_mean_token_mean" -> LossAggregation.SEQ_MEAN_TOKEN_MEAN;
+            case "token_mean" -> LossAggregation.TOKEN_MEAN;
+            case "seq_mean_token_sum_norm" -> LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM;
+            default -> throw new AssertionError("unknown loss_agg " + cfg.get("loss_agg"));
+        };
+        Double epsLow = cfg.get("clip_eps_low").isNull() ? null : cfg.get("clip_eps_low").asDouble();
+        double epsHigh = cfg.get("clip_eps_high").isNull() ? 0.0 : cfg.get("clip_eps_high").asDouble();
+        GrpoLoss loss = new GrpoLoss(c.get("beta").asDouble(), agg, epsLow, epsHigh, t);
+
+        try (NativeScope scope = NativeScope.open()) {
+            Tensor logp = Tensor.fromDoubles(matrix(c.get("logp"), g, t), g, t).requiresGrad(true);
+            Tensor old = Tensor.fromDoubles(matrix(c.get("logp_old"), g, t), g, t);
+            Tensor ref = Tensor.fromDoubles(matrix(c.get("logp_ref"), g, t), g, t);
+            Tensor mask = Tensor.fromDoubles(matrix(c.get("mask"), g, t), g, t);
+            GrpoLoss.Result r = loss.compute(logp, old, ref, mask, adv);
+            r.loss().backward();
+            assertClose(new double[] {want.get("loss").asDouble()}, new double[] {r.value()}, "loss");
+            assertClose(new double[] {want.get("mean_kl").asDouble()}, new double[] {r.meanKl()}, "mean_kl");
+            assertClose(matrix(want.get("grad_logp"), g, t), logp.grad().toDoubles(), "grad_logp");
+            if (epsLow != null) {
+                assertTrue(r.clipRatio() > 0, "the clipping cases have tokens outside the clip range");
+            }
+        }
+    }
+
+    static double[] vector(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asDouble();
+        }
+        return v;
+    }
+
+    static double[] matrix(JsonNode a, int rows, int cols) {
+        assertEquals(rows, a.size());
+        double[] v = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            assertEquals(cols, a.get(i).size());
+            for (int j = 0; j < cols; j++) {
+                v[i * cols + j] = a.get(i).get(j).asDouble();
+            }
+        }
+        return v;
+    }
+
+    static void assertClose(double[] want, double[] got, String what) {
+        assertEquals(want.length, got.length, what + " length");
+        for (int i = 0; i < want.length; i++) {
+            double tol = REL * Math.abs(want[i]) + ABS;
+            if (!(Math.abs(got[i] - want[i]) <= tol)) {
+                throw new AssertionError(what + "[" + i + "]: expected " + want[i] + ", got " + got[i]
+                        + " (|diff| " + Math.abs(got[i] - want[i]) + " > " + tol + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.visualrft.train.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.config.ScheduleType;
+
+class AdamWTest {
+    static final double[][] GRADS = {{0.1, -0.2, 0.3}, {0.05, 0.4, -0.1}, {-0.3, 0.0, 0.2}};
+
+    private static void step(AdamW opt, Tensor p, double[] grad) {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3)).sum(); // d loss / d p = grad
+            opt.zeroGrad();
+            loss.backward();
+            opt.step(0.01);
+        }
+    }
+
+    @Test
+    void matchesTorchAdamW() {
+        // torch 1.13 AdamW(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1), float64, these three gradients
+        double[] want = {0.4826812519662487, -0.9935103543836423, 1.9739969403424882};
+        Tensor p = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        try (AdamW opt = new AdamW(List.of(p), 0.9, 0.999, 1e-8, 0.1)) {
+            for (double[] g : GRADS) {
+                step(opt, p, g);
+            }
+            assertArrayEquals(want, p.toDoubles(), 1e-15);
+        }
+    }
+
+    @Test
+    void savedStateResumesExactly(@TempDir Path dir) throws Exception {
+        Tensor a = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        Tensor b = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        try (AdamW straight = new AdamW(List.of(a), 0.9, 0.999, 1e-8, 0.1);
+                AdamW first = new AdamW(List.of(b), 0.9, 0.999, 1e-8, 0.1)) {
+            for (double[] g : GRADS) {
+                step(straight, a, g);
+            }
+            step(first, b, GRADS[0]);
+            first.save(dir.resolve("opt.safetensors"));
+            try (AdamW resumed = new AdamW(List.of(b), 0.9, 0.999, 1e-8, 0.1)) {
+                resumed.load(dir.resolve("opt.safetensors"));
+                assertEquals(1, resumed.stepCount());
+                step(resumed, b, GRADS[1]);
+                step(resumed, b, GRADS[2]);
+            }
+            assertArrayEquals(a.toDoubles(), b.toDoubles(), 0.0);
+        }
+    }
+
+    @Test
+    void gradClipMatchesTorch() {
+        Tensor a = Tensor.fromDoubles(new double[] {3.0, 4.0}, 2).requiresGrad(true);
+        a.mul(Tensor.fromDoubles(new double[] {3.0, 4.0}, 2)).sum().backward();
+        assertEquals(5.0, GradClip.clip(List.of(a), 1.0), 1e-15);
+        assertArrayEquals(new double[] {0.599999880000024, 0.799999840000032}, a.grad().toDoubles(), 1e-15);
+        assertEquals(1.0, GradClip.clip(List.of(a), 10.0), 1e-6); // under the limit: untouched
+    }
+
+    @Test
+    void schedulesFollowHuggingFace() {
+        LrSchedule lin = new LrSchedule(ScheduleType.LINEAR, 1e-6, 0, 25);
+        assertEquals(1.2e-7, lin.at(22), 1e-20); // issue #97's log: lr 1.2e-7 at step 22 of 25
+        LrSchedule warm = new LrSchedule(ScheduleType.COSINE, 1.0, 10, 110);
+        assertEquals(0.0, warm.at(0));
+        assertEquals(0.5, warm.at(5), 1e-15);
+        assertEquals(1.0, warm.at(10), 1e-15);
+        assertEquals(0.5, warm.at(60), 1e-15);
+        assertEquals(0.0, warm.at(110), 1e-15);
+        assertEquals(0.3, new LrSchedule(ScheduleType.CONSTANT, 0.3, 0, 5).at(4));
+    }
+}
