@@ -19,8 +19,12 @@ import picocli.CommandLine.Option;
             // one line per subcommand, in the order --help lists them
             DemoCommand.class,
             DoctorCommand.class,
+            GenerateCommand.class,
+            PretrainCommand.class,
             CocoEvalCommand.class,
             LvisEvalCommand.class,
+            SplitCommand.class,
+            RewardCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VisualRftCommand implements Runnable {

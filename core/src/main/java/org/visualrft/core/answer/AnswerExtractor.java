@@ -33,6 +33,18 @@ public final class AnswerExtractor {
 
     /** A detection answer read exactly as the training reward reads it. */
     public static DetectionAnswer detection(String completion) {
+        long r = AnswerTags.searchRange(completion, false);
+        if (r >= 0) {
+            int from = PythonText.skipSpace(completion, (int) (r >>> 32), (int) r);
+            int to = (int) r;
+            while (to > from && PythonText.isSpace(completion.charAt(to - 1))) {
+                to--;
+            }
+            DetectionAnswer fast = simple(completion, from, to, true);
+            if (fast != null) {
+                return fast;
+            }
+        }
         String studentAnswer = AnswerTags.answerOrWhole(completion, false);
         return typed(OriginalBoxParsing.studentString(completion), studentAnswer);
     }
@@ -50,8 +62,51 @@ public final class AnswerExtractor {
     /** The ground truth of a detection sample ({@code solution} column) read as the original reads it. */
     public static DetectionAnswer detectionSolution(String solution) {
         String stripped = PythonText.strip(solution);
+        int open = stripped.indexOf(AnswerTags.OPEN);
+        int end = stripped.indexOf(AnswerTags.CLOSE);
+        if (open >= 0 && end >= open + AnswerTags.OPEN.length()) {
+            DetectionAnswer fast = simple(stripped, open + AnswerTags.OPEN.length(), end, false);
+            if (fast != null) {
+                return fast;
+            }
+        }
         String inner = AnswerTags.search(stripped, false);
         return typed(stripped, PythonText.strip(inner != null ? inner : stripped));
+    }
+
+    private static final ThreadLocal<SimpleBoxList> SIMPLE = ThreadLocal.withInitial(SimpleBoxList::new);
+
+    /** The same answer through {@link SimpleBoxList} when the text has the simple shape, else null. */
+    private static DetectionAnswer simple(String text, int from, int to, boolean studentFixes) {
+        if (to == from || text.charAt(to - 1) != ']') {
+            return null;
+        }
+        if (studentFixes) {
+            for (int i = from + 1; i < to; i++) {
+                char c = text.charAt(i);
+                if ((c == '[' || c == ']') && text.charAt(i - 1) == c) {
+                    return null;
+                }
+            }
+        }
+        SimpleBoxList list = SIMPLE.get().parse(text, from, to);
+        if (list == null) {
+            return null;
+        }
+        List<Prediction> out = new ArrayList<>(list.count);
+        double[] c = list.coords;
+        int duplicates = 0;
+        outer:
+        for (int k = 0; k < list.count; k++) {
+            for (Prediction p : out) {
+                if (p.x1() == c[4 * k] && p.y1() == c[4 * k + 1] && p.x2() == c[4 * k + 2] && p.y2() == c[4 * k + 3]) {
+                    duplicates++;
+                    continue outer;
+                }
+            }
+            out.add(new Prediction(c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3], list.confidence[k]));
+        }
+        return new DetectionAnswer(DetectionAnswer.Status.PREDICTIONS, out, 0, duplicates);
     }
 
     private static DetectionAnswer typed(String extractInput, String answerText) {

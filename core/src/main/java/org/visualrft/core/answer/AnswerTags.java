@@ -16,23 +16,29 @@ public final class AnswerTags {
 
     /** The text of group 1, or null when the pattern does not match. */
     public static String search(String text, boolean dotAll) {
+        long r = searchRange(text, dotAll);
+        return r < 0 ? null : text.substring((int) (r >>> 32), (int) r);
+    }
+
+    /** Group 1's bounds packed as {@code start << 32 | end}, or -1 when the pattern does not match. */
+    public static long searchRange(String text, boolean dotAll) {
         int from = 0;
         while (true) {
             int open = text.indexOf(OPEN, from);
             if (open < 0) {
-                return null;
+                return -1;
             }
             int start = open + OPEN.length();
             int close = text.indexOf(CLOSE, start);
             if (close < 0) {
-                return null; // no later start can find a closing tag either
+                return -1; // no later start can find a closing tag either
             }
             if (dotAll) {
-                return text.substring(start, close);
+                return (long) start << 32 | close;
             }
             int newline = text.indexOf('\n', start);
             if (newline < 0 || newline > close) {
-                return text.substring(start, close);
+                return (long) start << 32 | close;
             }
             from = open + 1;
         }

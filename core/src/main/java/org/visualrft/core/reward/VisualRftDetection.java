@@ -23,7 +23,7 @@ final class VisualRftDetection {
     record Scores(double iou, double confidence) {
     }
 
-    private static final Scores ZERO = new Scores(0.0, 0.0);
+    static final Scores ZERO = new Scores(0.0, 0.0);
     private static final Long ONE = 1L;
 
     private record Memo(String completion, String solution, Scores scores) {
@@ -45,6 +45,10 @@ final class VisualRftDetection {
     }
 
     static Scores compute(String completion, String solution) {
+        Scores fast = VisualRftDetectionFast.tryScores(completion, solution);
+        if (fast != null) {
+            return fast;
+        }
         try {
             return evaluate(completion, solution);
         } catch (PyError | StackOverflowError e) {

@@ -43,6 +43,38 @@ public interface Policy extends AutoCloseable {
      */
     GroupLogProbs logProbs(Prompt prompt, List<int[]> completions);
 
+    /**
+     * Teacher-forced log-probabilities of one completion per prompt ({@code completions.get(i)} after
+     * {@code prompts.get(i)}), right-padded to the longest: a batch of SFT or pretraining examples. The default runs
+     * {@link #logProbs(Prompt, List)} per prompt; models override it with one batched forward.
+     */
+    default GroupLogProbs logProbs(List<Prompt> prompts, List<int[]> completions) {
+        if (prompts.size() != completions.size() || prompts.isEmpty()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size()
+                    + " completions");
+        }
+        int tmax = 1;
+        for (int[] c : completions) {
+            tmax = Math.max(tmax, c.length);
+        }
+        List<org.visualrft.model.tensor.Tensor> lps = new ArrayList<>();
+        List<org.visualrft.model.tensor.Tensor> masks = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] padded = java.util.Arrays.copyOf(completions.get(i), tmax);
+            java.util.Arrays.fill(padded, completions.get(i).length, tmax, completions.get(i).length == 0 ? 0
+                    : completions.get(i)[0]);
+            GroupLogProbs one = logProbs(prompts.get(i), List.of(padded));
+            float[] m = new float[tmax];
+            java.util.Arrays.fill(m, 0, completions.get(i).length, 1f);
+            org.visualrft.model.tensor.Tensor mask = org.visualrft.model.tensor.Tensor.fromFloats(m, 1, tmax)
+                    .to(one.logProbs().dtype());
+            lps.add(one.logProbs().mul(mask));
+            masks.add(mask);
+        }
+        return new GroupLogProbs(org.visualrft.model.tensor.Tensor.cat(lps, 0),
+                org.visualrft.model.tensor.Tensor.cat(masks, 0));
+    }
+
     /** Token ids of {@code text} in this model's vocabulary (no special tokens added); for SFT targets. */
     int[] encode(String text);
 

@@ -9,6 +9,8 @@ import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import java.util.function.Supplier;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -43,15 +45,17 @@ public final class Qwen2VL implements AutoCloseable {
         ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
         try (Weights w = Weights.open(dir)) {
             Qwen2VLWeights weights = Qwen2VLWeights.from(config,
-                    name -> w.contains(name) ? toDtype(w.read(name), dtype) : null,
+                    name -> w.contains(name) ? toDtype(() -> w.read(name), dtype) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
             return new Qwen2VL(config, weights, processor);
         }
     }
 
-    private static Tensor toDtype(Tensor t, DType dtype) {
-        Tensor out = t.dtype() == dtype ? t : t.to(dtype);
-        return out.persist();
+    private static Tensor toDtype(Supplier<Tensor> read, DType dtype) {
+        try (NativeScope s = NativeScope.open()) { // frees the stored-dtype copy once converted
+            Tensor t = read.get();
+            return (t.dtype() == dtype ? t : t.to(dtype)).persist();
+        }
     }
 
     public Qwen2VLConfig config() {
@@ -129,28 +133,31 @@ public final class Qwen2VL implements AutoCloseable {
     }
 
     /**
-     * Token embeddings {@code [batch, seq, hidden]} with each image token's row replaced by the next image embedding
-     * (HF's masked_scatter); every sequence of the batch takes the same {@code imageEmbeds} in order.
+     * Token embeddings {@code [batch, seq, hidden]}. In each sequence the first {@code imageEmbeds.size(0)} image
+     * tokens (the prompt's) take the image embeddings in order (HF's masked_scatter); image tokens beyond those, e.g.
+     * ones a sample generated, keep their plain embedding as they do in HF's decoding steps.
      */
     public Tensor embed(int[][] ids, Tensor imageEmbeds) {
         int b = ids.length;
         int s = ids[0].length;
+        long n = imageEmbeds == null ? 0 : imageEmbeds.size(0);
         long[] flat = new long[b * s];
         List<Long> imagePositions = new ArrayList<>();
         for (int i = 0; i < b; i++) {
+            int seen = 0;
             for (int j = 0; j < s; j++) {
                 flat[i * s + j] = ids[i][j];
-                if (ids[i][j] == config.imageTokenId()) {
+                if (ids[i][j] == config.imageTokenId() && seen < n) {
                     imagePositions.add((long) i * s + j);
+                    seen++;
                 }
+            }
+            if (seen != n) {
+                throw new IllegalArgumentException("sequence " + i + " has " + seen + " image tokens for " + n + " image embeddings");
             }
         }
         Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(flat, (long) b * s));
-        if (!imagePositions.isEmpty()) {
-            if (imageEmbeds == null || imagePositions.size() != b * imageEmbeds.size(0)) {
-                throw new IllegalArgumentException("prompt has " + imagePositions.size() + " image tokens but "
-                        + (imageEmbeds == null ? 0 : b * imageEmbeds.size(0)) + " image embeddings were given");
-            }
+        if (n > 0) {
             long[] pos = imagePositions.stream().mapToLong(Long::longValue).toArray();
             Tensor src = b == 1 ? imageEmbeds : imageEmbeds.repeat(b, 1);
             x = x.indexCopy_(0, Tensor.fromLongs(pos, pos.length), src.to(x.dtype()));

@@ -103,6 +103,15 @@ public final class Qwen2VLPolicy implements Policy {
         return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true);
     }
 
+    /**
+     * A policy around a model already in memory (e.g. {@link RandomWeights#model}); {@code tokenizer} may be null when
+     * only token-level calls are made ({@link #groupLogProbs}, {@link Generation}); {@code source} (may be null) is
+     * where {@link #save} copies config and tokenizer files from.
+     */
+    public static Qwen2VLPolicy of(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true);
+    }
+
     /** The stop tokens: generation_config.json's eos_token_id (a list in the hub files), else config.json's. */
     private static int[] eosIds(Path dir, Qwen2VLConfig c) {
         Set<Integer> ids = new LinkedHashSet<>();
@@ -225,11 +234,17 @@ public final class Qwen2VLPolicy implements Policy {
 
     @Override
     public int[] encode(String text) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this Qwen2-VL policy has no tokenizer");
+        }
         return tokenizer.encode(text);
     }
 
     @Override
     public String decode(int[] tokens) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this Qwen2-VL policy has no tokenizer");
+        }
         return tokenizer.decode(tokens, true);
     }
 
@@ -275,7 +290,8 @@ public final class Qwen2VLPolicy implements Policy {
             copy = Qwen2VLWeights.from(model.config(), n -> src.containsKey(n) ? src.get(n).detach().copy().persist() : null,
                     n -> new IllegalStateException("missing " + n));
         }
-        return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()), Tokenizer.load(tokenizer.file()),
+        return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()),
+                tokenizer == null ? null : Tokenizer.load(tokenizer.file()),
                 source, eos, true, true);
     }
 
@@ -286,6 +302,9 @@ public final class Qwen2VLPolicy implements Policy {
      */
     @Override
     public void save(Path dir) {
+        if (source == null) {
+            throw new IllegalStateException("this policy was not loaded from a folder; there is no config.json to save with it");
+        }
         try {
             Files.createDirectories(dir);
             try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
@@ -350,7 +369,9 @@ public final class Qwen2VLPolicy implements Policy {
     public void close() {
         if (ownsModel) {
             model.close();
-            tokenizer.close();
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
         }
     }
 }

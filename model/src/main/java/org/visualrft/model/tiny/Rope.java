@@ -28,13 +28,15 @@ record Rope(Tensor cos, Tensor sinSigned) {
                 Tensor.fromDoubles(sin, maxPositions, headDim).to(dtype).persist());
     }
 
-    /** Rotates {@code x [B, T, heads, headDim]} holding positions {@code start .. start+T-1}. */
-    Tensor apply(Tensor x, long start) {
-        long t = x.size(1);
-        long d = x.size(3);
-        Tensor c = cos.narrow(0, start, t).view(1, t, 1, d);
-        Tensor s = sinSigned.narrow(0, start, t).view(1, t, 1, d);
-        return x.mul(c).add(x.roll(d / 2, 3).mul(s));
+    /** The tables of positions {@code start .. start+T-1}, shaped to broadcast over {@code [B, T, heads, d]}. */
+    Rope at(long start, long t) {
+        long d = cos.size(1);
+        return new Rope(cos.narrow(0, start, t).view(1, t, 1, d), sinSigned.narrow(0, start, t).view(1, t, 1, d));
+    }
+
+    /** Rotates {@code x [B, T, heads, headDim]} with tables from {@link #at} (computed once per step, all layers). */
+    Tensor apply(Tensor x) {
+        return x.mul(cos).add(x.roll(x.size(3) / 2, 3).mul(sinSigned));
     }
 
     void close() {

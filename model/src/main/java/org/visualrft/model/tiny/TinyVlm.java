@@ -127,6 +127,14 @@ public final class TinyVlm implements Policy {
 
     /** Gray/RGB image → resized canvas → normalised to [−1, 1] → patches {@code [1, N, p·p·C]}. */
     Tensor patches(Image image) {
+        return Tensor.fromFloats(patchValues(image), 1, config.imageTokens(), config.patchDim()).to(dtype);
+    }
+
+    /**
+     * The vision encoder's input for {@code image}, flat {@code [N, p·p·C]}: converted to the model's channels,
+     * resized (bilinear) to the canvas, scaled to [−1, 1], cut into row-major patches (row-major pixels inside).
+     */
+    public float[] patchValues(Image image) {
         Image img = config.channels() == 1 ? image.toGray() : image;
         if (img.channels() != config.channels()) {
             throw new IllegalArgumentException("model needs " + config.channels() + " channels, image has "
@@ -150,7 +158,7 @@ public final class TinyVlm implements Policy {
                 }
             }
         }
-        return Tensor.fromFloats(out, 1, config.imageTokens(), config.patchDim()).to(dtype);
+        return out;
     }
 
     /** Vision encoder and projector: patches {@code [B, N, pd]} → decoder-width image tokens {@code [B, N, d]}. */
@@ -187,10 +195,11 @@ public final class TinyVlm implements Policy {
         int h = config.heads();
         int kvh = config.numKeyValueHeads();
         int hd = config.headDim();
+        Rope r = rope.at(start, t);
         for (int i = 0; i < config.layers(); i++) {
             TinyWeights.DecoderLayer l = weights.layers().get(i);
             Tensor qkv = l.qkv().apply(x.rmsNorm(l.inputNorm(), config.normEps())).view(b, t, h + 2L * kvh, hd);
-            Tensor qk = rope.apply(qkv.narrow(2, 0, h + kvh), start);
+            Tensor qk = r.apply(qkv.narrow(2, 0, h + kvh)); // q and k rotated together
             Tensor q = qk.narrow(2, 0, h).transpose(1, 2);
             Tensor k = qk.narrow(2, h, kvh).transpose(1, 2);
             Tensor v = qkv.narrow(2, h + kvh, kvh).transpose(1, 2);
@@ -221,8 +230,8 @@ public final class TinyVlm implements Policy {
         return Tensor.linear(hidden, weights.embedTokens(), null);
     }
 
-    /** Token ids of the templated prompt text (everything after the image tokens). */
-    int[] promptTokens(String text) {
+    /** Token ids of the templated prompt text (everything after the image tokens): user, text, assistant. */
+    public int[] promptTokens(String text) {
         int[] body = tokenizer.encode(text);
         int[] ids = new int[body.length + 2];
         ids[0] = config.userTokenId();
@@ -349,6 +358,61 @@ public final class TinyVlm implements Policy {
             Tensor hidden = decode(x, null).narrow(1, p - 1, tmax);
             Tensor logp = Tensor.tokenLogProbs(logits(hidden), targets);
             Tensor m = Tensor.fromFloats(mask, g, tmax).to(dtype);
+            return new GroupLogProbs(logp.mul(m), m);
+        }
+    }
+
+    /**
+     * One batched forward for B different prompts, one completion each. Each row is laid out as
+     * {@code [image, prompt, completion, padding]}: padding only ever follows a row's real tokens, so plain causal
+     * attention never sees it, and the completion's predicting positions are gathered per row.
+     */
+    @Override
+    public GroupLogProbs logProbs(List<Prompt> prompts, List<int[]> completions) {
+        int b = prompts.size();
+        if (b != completions.size() || b == 0) {
+            throw new IllegalArgumentException(b + " prompts but " + completions.size() + " completions");
+        }
+        int n = config.imageTokens();
+        int[][] promptIds = new int[b][];
+        int lmax = 1;
+        int tmax = 1;
+        for (int i = 0; i < b; i++) {
+            promptIds[i] = promptTokens(prompts.get(i).text());
+            lmax = Math.max(lmax, promptIds[i].length + completions.get(i).length);
+            tmax = Math.max(tmax, completions.get(i).length);
+        }
+        long[] text = new long[b * lmax];
+        long[] targets = new long[b * tmax];
+        long[] where = new long[b * tmax];
+        float[] mask = new float[b * tmax];
+        float[] pixels = new float[b * n * config.patchDim()];
+        for (int i = 0; i < b; i++) {
+            int[] p = promptIds[i];
+            int[] c = completions.get(i);
+            Arrays.fill(text, i * lmax, (i + 1) * lmax, config.padTokenId());
+            for (int j = 0; j < p.length; j++) {
+                text[i * lmax + j] = p[j];
+            }
+            for (int t = 0; t < c.length; t++) {
+                text[i * lmax + p.length + t] = c[t];
+            }
+            for (int t = 0; t < tmax; t++) {
+                boolean real = t < c.length;
+                targets[i * tmax + t] = real ? c[t] : config.padTokenId();
+                where[i * tmax + t] = real ? n + p.length - 1 + t : n + p.length - 1;
+                mask[i * tmax + t] = real ? 1f : 0f;
+            }
+            float[] px = patchValues(prompts.get(i).image());
+            System.arraycopy(px, 0, pixels, i * px.length, px.length);
+        }
+        try (Tensor.GradMode mode = trainable ? null : Tensor.noGrad()) {
+            Tensor image = encodeImage(Tensor.fromFloats(pixels, b, n, config.patchDim()).to(dtype));
+            Tensor tokens = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(text, b, lmax));
+            Tensor hidden = decode(Tensor.cat(List.of(image, tokens), 1), null);
+            Tensor index = Tensor.fromLongs(where, b, tmax, 1).expand(b, tmax, config.hidden());
+            Tensor logp = Tensor.tokenLogProbs(logits(hidden.gather(1, index)), Tensor.fromLongs(targets, b, tmax));
+            Tensor m = Tensor.fromFloats(mask, b, tmax).to(dtype);
             return new GroupLogProbs(logp.mul(m), m);
         }
     }

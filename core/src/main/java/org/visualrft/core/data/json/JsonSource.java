@@ -22,6 +22,8 @@ import org.visualrft.core.BadInputException;
 public final class JsonSource implements AutoCloseable {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            // Jackson's bundled FastDoubleParser: correctly rounded like Double.parseDouble, several times faster
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .build();
 
     private final String name;

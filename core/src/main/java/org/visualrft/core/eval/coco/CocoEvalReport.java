@@ -41,6 +41,7 @@ public final class CocoEvalReport {
                 g.writeNumberField("subset_mean_ap", subsetMeanAp);
                 g.writeNumberField("detections_of_unknown_categories", result.detectionsOfUnknownCategories());
                 g.writeEndObject();
+                g.writeRaw('\n');
             }
         });
     }

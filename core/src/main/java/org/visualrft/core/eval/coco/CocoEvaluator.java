@@ -42,8 +42,6 @@ public final class CocoEvaluator {
     public CocoEvalResult evaluate(CocoGroundTruth gt, List<CocoDetection> detections, String resultsName) {
         long[] imgIds = gt.images().stream().mapToLong(CocoImage::id).sorted().distinct().toArray();
         long[] catIds = gt.categories().stream().mapToLong(CocoCategory::id).sorted().distinct().toArray();
-        Map<Long, Integer> imgIndex = indexOf(imgIds);
-        Map<Long, Integer> catIndex = indexOf(catIds);
         int nImg = imgIds.length;
 
         // ground truth grouped by (category, image), file order kept inside a group
@@ -52,9 +50,9 @@ public final class CocoEvaluator {
         int nGt = 0;
         for (int i = 0; i < anns.size(); i++) {
             CocoAnnotation a = anns.get(i);
-            Integer im = imgIndex.get(a.imageId());
-            Integer c = catIndex.get(a.categoryId());
-            if (im == null || c == null) {
+            int im = Arrays.binarySearch(imgIds, a.imageId());
+            int c = Arrays.binarySearch(catIds, a.categoryId());
+            if (im < 0 || c < 0) {
                 continue; // pycocotools only looks up annotations of listed images and categories
             }
             gtKeys[nGt++] = groupKey(c, im, nImg) << 32 | i;
@@ -67,13 +65,13 @@ public final class CocoEvaluator {
         Map<Long, Integer> unknownImages = new HashMap<>();
         for (int i = 0; i < detections.size(); i++) {
             CocoDetection d = detections.get(i);
-            Integer im = imgIndex.get(d.imageId());
-            if (im == null) {
+            int im = Arrays.binarySearch(imgIds, d.imageId());
+            if (im < 0) {
                 unknownImages.merge(d.imageId(), 1, Integer::sum);
                 continue;
             }
-            Integer c = catIndex.get(d.categoryId());
-            if (c == null) {
+            int c = Arrays.binarySearch(catIds, d.categoryId());
+            if (c < 0) {
                 unknownCategory++;
                 continue;
             }
@@ -132,14 +130,6 @@ public final class CocoEvaluator {
             start[k] = p;
         }
         return start;
-    }
-
-    private static Map<Long, Integer> indexOf(long[] ids) {
-        Map<Long, Integer> m = new HashMap<>(ids.length * 2);
-        for (int i = 0; i < ids.length; i++) {
-            m.put(ids[i], i);
-        }
-        return m;
     }
 
     /** evaluateImg for every image of one category, then accumulate for that category. */

@@ -40,6 +40,7 @@ public final class LvisEvalReport {
                 g.writeNumberField("subset_mean_ap", subsetMeanAp);
                 g.writeNumberField("detections_over_limit", result.detectionsOverLimit());
                 g.writeEndObject();
+                g.writeRaw('\n');
             }
         });
     }

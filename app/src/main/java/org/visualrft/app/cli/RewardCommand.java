@@ -1,0 +1,149 @@
+package org.visualrft.app.cli;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.ExitCodes;
+import org.visualrft.core.geometry.CoordinateFrame;
+import org.visualrft.core.reward.JsonlRewarder;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
+import org.visualrft.core.reward.RewardRegistry;
+import org.visualrft.core.reward.RewardSet;
+import org.visualrft.core.reward.Task;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Scores completions from JSON Lines with the verifiable rewards; streams, so any number of lines fits. */
+@Command(name = "reward", mixinStandardHelpOptions = true,
+        description = {"Score completions with the Visual-RFT rewards.",
+            "Input: JSON Lines with \"completion\", \"solution\", optional \"task\" (overrides --task) and optional"
+                    + " \"image_size\" ([w, h]). Output: each line with \"rewards\": {name: value} and \"reward\": sum."})
+public final class RewardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "detection, classification or grounding (for lines without a \"task\" field).")
+    String task;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "strict",
+            description = "visual-rft (the original's exact values) or strict (bugs fixed; default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--rewards", paramLabel = "SPEC",
+            description = "Reward functions with optional weights, e.g. iou_hungarian,confidence:0.5,format"
+                    + " (default: the Visual-RFT list of each task).")
+    String rewards;
+
+    @Option(names = "--model-frame", paramLabel = "FRAME", defaultValue = "normalized-1000",
+            description = "Frame of the model's boxes: normalized-1000 (Qwen2-VL), resized-pixels (Qwen2.5-VL),"
+                    + " original-pixels (default: ${DEFAULT-VALUE}).")
+    String modelFrame;
+
+    @Option(names = "--dataset-frame", paramLabel = "FRAME", defaultValue = "normalized-1000",
+            description = "Frame of the solution's boxes (default: ${DEFAULT-VALUE}).")
+    String datasetFrame;
+
+    @Option(names = "--input", paramLabel = "FILE", description = "Input JSONL (default: standard input).")
+    Path input;
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "Output JSONL, written atomically (default: standard output).")
+    Path output;
+
+    @Override
+    public Integer call() throws IOException {
+        RewardMode rewardMode = RewardMode.parseOrNull(mode);
+        if (rewardMode == null) {
+            throw new BadInputException("--mode", "unknown mode '" + mode + "' (visual-rft or strict)");
+        }
+        Task defaultTask = null;
+        if (task != null) {
+            defaultTask = Task.parseOrNull(task);
+            if (defaultTask == null) {
+                throw new BadInputException("--task", "unknown task '" + task
+                        + "' (detection, classification or grounding)");
+            }
+        }
+        RewardOptions options = RewardOptions.DEFAULT.withFrames(frame("--model-frame", modelFrame),
+                frame("--dataset-frame", datasetFrame));
+        RewardSet custom = null;
+        if (rewards != null) {
+            try {
+                custom = RewardRegistry.set(rewards, rewardMode, options);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--rewards", e.getMessage());
+            }
+        }
+        final RewardSet fixed = custom;
+        String source = input == null ? "<stdin>" : input.toString();
+        JsonlRewarder rewarder = new JsonlRewarder(source, defaultTask,
+                t -> fixed != null ? fixed : RewardRegistry.defaults(t, rewardMode, options));
+        try (BufferedReader in = open()) {
+            if (output == null) {
+                PrintWriter out = spec.commandLine().getOut();
+                rewarder.run(in, out);
+                out.flush();
+            } else {
+                writeAtomically(rewarder, in);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static CoordinateFrame frame(String option, String value) {
+        try {
+            return CoordinateFrame.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(option, "unknown frame '" + value
+                    + "' (normalized-1000, resized-pixels or original-pixels)");
+        }
+    }
+
+    private BufferedReader open() {
+        if (input == null || input.toString().equals("-")) {
+            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+        }
+        try {
+            return Files.newBufferedReader(input, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(input, "no such file");
+        } catch (IOException e) {
+            throw new BadInputException(input, "cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    private void writeAtomically(JsonlRewarder rewarder, BufferedReader in) throws IOException {
+        Path target = output.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new BadInputException(output, "its folder does not exist");
+        }
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        boolean done = false;
+        try {
+            try (Writer w = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8), 1 << 16)) {
+                rewarder.run(in, w);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.visualrft.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.tiny.TinyConfig;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
+import org.visualrft.model.tokenizer.Tokenizer;
+import picocli.CommandLine;
+
+class GenerateCommandTest {
+    record Run(int code, String out, String err) {
+    }
+
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path png;
+
+    static Run run(String... args) {
+        CommandLine cl = VisualRftCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void smallModelAndImage() throws Exception {
+        Path tokFile = dir.resolve("tokenizer.json");
+        new TaskTokenizerBuilder().addCorpus(List.of("What is the category of this item ?")).write(tokFile);
+        Tokenizer tok = Tokenizer.load(tokFile);
+        TinyConfig c = new TinyConfig(16, 8, 1, 16, 1, 2, 32, 16, 2, 4, 2, 24, tok.vocabSize(), 96, 10000.0, 1e-6, 2,
+                1, 3, 4);
+        model = dir.resolve("model");
+        try (TinyVlm m = TinyVlm.create(c, tok, 1)) {
+            m.save(model);
+        }
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(5, 5, 0xffffff);
+        png = dir.resolve("item.png");
+        ImageIO.write(img, "png", png.toFile());
+    }
+
+    @Test
+    void samplesRepeatWithTheSameSeed() {
+        String[] args = {"generate", "--model", model.toString(), "--image", png.toString(), "--prompt",
+            "What is the category of this item ?", "--samples", "3", "--max-new-tokens", "8", "--seed", "5"};
+        Run a = run(args);
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("[3] "), a.out());
+        assertTrue(a.out().contains("3 samples"), a.out());
+        Run b = run(args);
+        String answersA = a.out().substring(0, a.out().indexOf("3 samples"));
+        String answersB = b.out().substring(0, b.out().indexOf("3 samples"));
+        assertEquals(answersA, answersB);
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws Exception {
+        Run r = run("generate", "--model", dir.resolve("nothing").toString(), "--image", png.toString(),
+                "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not a model folder"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Path notPng = dir.resolve("bad.png");
+        Files.writeString(notPng, "no image here");
+        r = run("generate", "--model", model.toString(), "--image", notPng.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(notPng.toString()), r.err());
+        r = run("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+                "--temperature", "-1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("temperature"), r.err());
+    }
+}

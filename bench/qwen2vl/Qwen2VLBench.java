@@ -1,0 +1,261 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.visualrft.model.image.RgbImage;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.Generation;
+import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.KvCache;
+import org.visualrft.model.qwen2vl.Qwen2VL;
+import org.visualrft.model.qwen2vl.Qwen2VLConfig;
+import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.RandomWeights;
+import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * One GRPO step of Qwen2-VL with LoRA on this CPU, on a model of a given config with random weights generated here:
+ * rollouts (G samples, KV cache), reference log-probs (adapters off), policy log-probs with autograd, the GRPO loss
+ * (k3 KL, beta 0.04, per-sequence token mean), backward and an AdamW update of the adapters. Prints times and the
+ * process's peak resident memory (VmHWM). Sampling ignores EOS so every rollout has exactly --new tokens.
+ *
+ * usage: java -cp CLASSPATH Qwen2VLBench.java --config qwen2vl-2b-config.json [--dtype bf16] [--g 4] [--new 64]
+ *        [--image 448] [--text 110] [--rank 16] [--alpha 32] [--steps 1] [--threads N]
+ */
+public class Qwen2VLBench {
+    public static void main(String[] args) throws Exception {
+        String config = null;
+        DType dtype = DType.BF16;
+        int g = 4, newTokens = 64, image = 448, text = 110, rank = 16, steps = 1, threads = 0;
+        double alpha = 32;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--config" -> config = args[i + 1];
+                case "--dtype" -> dtype = args[i + 1].equals("f32") ? DType.F32 : DType.BF16;
+                case "--g" -> g = Integer.parseInt(args[i + 1]);
+                case "--new" -> newTokens = Integer.parseInt(args[i + 1]);
+                case "--image" -> image = Integer.parseInt(args[i + 1]);
+                case "--text" -> text = Integer.parseInt(args[i + 1]);
+                case "--rank" -> rank = Integer.parseInt(args[i + 1]);
+                case "--alpha" -> alpha = Double.parseDouble(args[i + 1]);
+                case "--steps" -> steps = Integer.parseInt(args[i + 1]);
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Engine.load();
+        if (threads > 0) {
+            Engine.setThreads(threads);
+        }
+        Qwen2VLConfig c = Qwen2VLConfig.load(Path.of(config));
+        System.out.printf("config %s: %d layers, hidden %d, vocab %d; vision depth %d, embed %d; dtype %s; threads %d%n",
+                config, c.numLayers(), c.hiddenSize(), c.vocabSize(), c.vision().depth(), c.vision().embedDim(), dtype, Engine.threads());
+        long t0 = System.nanoTime();
+        Qwen2VL model = RandomWeights.model(c, dtype, 1234);
+        try (Generator gen = Generator.seeded(99)) {
+            model.attachLora(LoraConfig.allLinear(rank, alpha), gen);
+        }
+        Qwen2VLPolicy policy = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
+        long params = 0, lora = 0;
+        for (Parameter p : policy.parameters()) {
+            long n = p.value().numel();
+            params += n;
+            if (p.name().contains("lora_")) {
+                lora += n;
+            }
+        }
+        System.out.printf("random init + LoRA r=%d alpha=%.0f: %.1f s; %,d weights (%,d LoRA); rss %s%n", rank, alpha,
+                secs(t0), params, lora, mem());
+
+        // a synthetic image; the paper's training limit max_pixels 401408 (512 tokens of 28x28)
+        ImageProcessor proc = model.processor().withPixels(3136, 401408);
+        byte[] rgb = new byte[image * image * 3];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) ((i * 31 + (i / (image * 3)) * 17) & 0xff);
+        }
+        ImageProcessor.Patches patches = proc.process(new RgbImage(image, image, rgb));
+        int imageTokens = patches.tokenCount(proc.mergeSize());
+        int[] prompt = promptIds(c, imageTokens, text, new Random(5));
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
+                image, image, patches.rows(), imageTokens, prompt.length, g, newTokens);
+
+        List<Tensor> trainable = model.trainable();
+        List<Tensor[]> adam = new ArrayList<>();
+        for (Tensor p : trainable) {
+            adam.add(new Tensor[] {Tensor.zeros(DType.F32, p.shape()).persist(), Tensor.zeros(DType.F32, p.shape()).persist()});
+        }
+        Random rng = new Random(42);
+        for (int step = 1; step <= steps; step++) {
+            long s0 = System.nanoTime();
+            try (NativeScope scope = NativeScope.open()) {
+                long a = System.nanoTime();
+                Tensor img = model.encodeImages(List.of(patches), null);
+                double tVision = secs(a);
+                a = System.nanoTime();
+                prefillOnly(model, prompt, grids, img);
+                double tPrefill = secs(a);
+                a = System.nanoTime();
+                List<Generation.Sample> samples = Generation.sample(model, prompt, grids, img, g,
+                        SamplingParams.visualRft(newTokens), new int[0], rng, null, true);
+                double tGen = secs(a);
+                List<int[]> completions = new ArrayList<>();
+                for (Generation.Sample s : samples) {
+                    completions.add(s.tokens());
+                }
+                String memRollout = mem();
+                double[] rewards = new double[g];
+                for (int i = 0; i < g; i++) {
+                    rewards[i] = rng.nextDouble();
+                }
+                double[] adv = advantages(rewards);
+                a = System.nanoTime();
+                Tensor ref;
+                try (Tensor.GradMode ng = Tensor.noGrad()) {
+                    ref = ((Qwen2VLPolicy) policy.frozenCopy()).groupLogProbs(prompt, grids, img, completions).logProbs();
+                }
+                double tRef = secs(a);
+                a = System.nanoTime();
+                GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
+                double tFwd = secs(a);
+                String memFwd = mem();
+                a = System.nanoTime();
+                Tensor loss = grpoLoss(lp.logProbs(), ref, lp.mask(), adv, 0.04);
+                loss.backward();
+                double tBwd = secs(a);
+                a = System.nanoTime();
+                adamW(trainable, adam, step, 1e-5);
+                double tOpt = secs(a);
+                System.out.printf("step %d: %.1f s total | vision %.1f s | prefill %.1f s | generate %.1f s (%.2f sampled tok/s; "
+                                + "decode %.2f tok/s) | ref logp %.1f s | policy logp fwd %.1f s | loss+backward %.1f s | AdamW %.2f s"
+                                + " | loss %.4e%n",
+                        step, secs(s0), tVision, tPrefill, tGen, g * newTokens / tGen,
+                        g * (newTokens - 1) / Math.max(1e-9, tGen - tPrefill), tRef, tFwd, tBwd, tOpt, loss.item());
+                System.out.printf("  rss after rollout %s, after policy forward %s%n", memRollout, memFwd);
+            }
+        }
+        System.out.printf("peak resident memory (VmHWM): %s%n", peak());
+    }
+
+    static void prefillOnly(Qwen2VL m, int[] prompt, List<int[]> grids, Tensor img) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, m.config());
+            KvCache cache = new KvCache(m.config().numLayers(), new long[] {pos.ropeDelta()});
+            Tensor h = m.hidden(m.embed(new int[][] {prompt}, img), new long[][][] {pos.ids()}, cache, true, null);
+            m.logits(h.narrow(1, h.size(1) - 1, 1)).toFloats();
+        }
+    }
+
+    /** Template-shaped ids: system turn, user turn with the image pads and `text` question tokens, assistant header. */
+    static int[] promptIds(Qwen2VLConfig c, int imageTokens, int text, Random r) {
+        List<Integer> ids = new ArrayList<>();
+        int v = Math.min(150000, c.vocabSize() - 16); // text ids below the special tokens (small test configs too)
+        int imStart = 151644 % v, imEnd = 151645 % v, nl = 198 % v;
+        ids.add(imStart);
+        for (int i = 0; i < 8; i++) {
+            ids.add(r.nextInt(v));
+        }
+        ids.add(imEnd);
+        ids.add(nl);
+        ids.add(imStart);
+        ids.add(r.nextInt(v));
+        ids.add(nl);
+        ids.add(c.visionStartTokenId());
+        for (int i = 0; i < imageTokens; i++) {
+            ids.add(c.imageTokenId());
+        }
+        ids.add(c.visionEndTokenId());
+        for (int i = 0; i < text; i++) {
+            ids.add(r.nextInt(v));
+        }
+        ids.add(imEnd);
+        ids.add(nl);
+        ids.add(imStart);
+        ids.add(77091 % v);
+        ids.add(nl);
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static double[] advantages(double[] r) {
+        double mean = 0;
+        for (double v : r) {
+            mean += v / r.length;
+        }
+        double var = 0;
+        for (double v : r) {
+            var += (v - mean) * (v - mean) / (r.length - 1);
+        }
+        double[] a = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            a[i] = (r[i] - mean) / (Math.sqrt(var) + 1e-4);
+        }
+        return a;
+    }
+
+    /** Visual-RFT's GRPO loss: -exp(lp - sg(lp))·A + beta·k3, token mean per sequence, mean over the group. */
+    static Tensor grpoLoss(Tensor lp, Tensor ref, Tensor mask, double[] adv, double beta) {
+        Tensor a = Tensor.fromDoubles(adv, adv.length, 1).to(DType.F32);
+        Tensor policy = lp.sub(lp.detach()).exp().mul(a).neg();
+        Tensor d = ref.sub(lp);
+        Tensor k3 = d.exp().sub(d).sub(1.0);
+        Tensor per = policy.add(k3.mul(beta)).mul(mask);
+        return per.sum(1, false).div(mask.sum(1, false)).mean();
+    }
+
+    static void adamW(List<Tensor> params, List<Tensor[]> state, int step, double lr) {
+        double b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.0;
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                Tensor gr = p.grad();
+                if (gr == null) {
+                    continue;
+                }
+                Tensor m = state.get(i)[0];
+                Tensor v = state.get(i)[1];
+                m.mul_(b1).add_(gr, 1 - b1);
+                v.mul_(b2).addcmul_(gr, gr, 1 - b2);
+                double bc1 = 1 - Math.pow(b1, step);
+                double bc2 = 1 - Math.pow(b2, step);
+                p.mul_(1 - lr * wd);
+                p.addcdiv_(m, v.div(bc2).sqrt().add(eps), -lr / bc1);
+                p.zeroGrad();
+            }
+        }
+    }
+
+    static double secs(long t) {
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    static String mem() {
+        return status("VmRSS");
+    }
+
+    static String peak() {
+        return status("VmHWM");
+    }
+
+    static String status(String key) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith(key + ":")) {
+                    long kb = Long.parseLong(l.replaceAll("[^0-9]", ""));
+                    return String.format("%.2f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (Exception e) {
+            return "?";
+        }
+        return "?";
+    }
+}

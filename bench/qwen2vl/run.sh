@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Qwen2-VL GRPO-step benchmark (random weights of the real 2B configuration, bf16, LoRA), see docs/qwen2vl.md.
+# usage: bench/qwen2vl/run.sh [Qwen2VLBench options]; default: the 2B config, G=4, 64 new tokens, 448x448 image.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export OMP_WAIT_POLICY=PASSIVE
+T=target-bench
+mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
+CP="model/$T/classes:core/$T/classes:$(cat model/$T/cp.txt)"
+if [[ $# -eq 0 ]]; then set -- --config bench/qwen2vl/qwen2vl-2b-config.json; fi
+exec java -Xmx2g -Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
+  -cp "$CP" bench/qwen2vl/Qwen2VLBench.java "$@"

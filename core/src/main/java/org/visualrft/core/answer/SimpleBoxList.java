@@ -1,0 +1,223 @@
+package org.visualrft.core.answer;
+
+/**
+ * A fast reader for the one shape well-behaved answers have — a JSON list of
+ * {@code {'Position': [4 numbers], 'Confidence': number}} with plain numbers — straight into primitive arrays.
+ * It accepts only text that {@code json.loads} (after {@code '}→{@code "}) reads to exactly that structure, and
+ * returns null for anything else, so callers fall back to the full Python-semantics path; it never changes a value.
+ *
+ * <p>Numbers: plain integers below 2^24 in magnitude (so every product and sum of the IoU arithmetic is exact in
+ * double, as it is with Python ints) and decimals without exponent of at most 15 significant digits (converted
+ * exactly-rounded as {@code m / 10^k}, Clinger's fast path, which is what {@code float()} gives).
+ */
+public final class SimpleBoxList {
+    private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+        1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    private static final long INT_LIMIT = 1L << 24;
+
+    /** Number of boxes. */
+    public int count;
+    /** x1, y1, x2, y2 of box i at {@code 4*i}. */
+    public double[] coords = new double[16];
+    /** Confidence of box i. */
+    public double[] confidence = new double[4];
+
+    private String s;
+    private int i;
+    private int end;
+
+    /** Parses {@code text[from, to)}; returns this filled in, or null when the text is not of the simple shape. */
+    public SimpleBoxList parse(String text, int from, int to) {
+        s = text;
+        i = from;
+        end = to;
+        count = 0;
+        ws();
+        if (!eat('[')) {
+            return null;
+        }
+        ws();
+        if (eat(']')) {
+            ws();
+            return i == end ? this : null;
+        }
+        while (true) {
+            if (!element()) {
+                return null;
+            }
+            ws();
+            if (eat(']')) {
+                ws();
+                return i == end ? this : null;
+            }
+            if (!eat(',')) {
+                return null;
+            }
+            ws();
+        }
+    }
+
+    private boolean element() {
+        if (!eat('{')) {
+            return false;
+        }
+        if (count * 4 + 4 > coords.length) {
+            coords = java.util.Arrays.copyOf(coords, coords.length * 2);
+            confidence = java.util.Arrays.copyOf(confidence, confidence.length * 2);
+        }
+        boolean pos = false;
+        boolean conf = false;
+        for (int k = 0; k < 2; k++) {
+            ws();
+            if (k == 1) {
+                if (!eat(',')) {
+                    return false;
+                }
+                ws();
+            }
+            int key = key();
+            ws();
+            if (key == 0 || !eat(':')) {
+                return false;
+            }
+            ws();
+            if (key == 1) {
+                if (pos || !position()) {
+                    return false;
+                }
+                pos = true;
+            } else {
+                if (conf) {
+                    return false;
+                }
+                double c = number();
+                if (Double.isNaN(c)) {
+                    return false;
+                }
+                confidence[count] = c;
+                conf = true;
+            }
+        }
+        ws();
+        if (!eat('}')) {
+            return false;
+        }
+        count++;
+        return true;
+    }
+
+    /** 1 for Position, 2 for Confidence, 0 otherwise. */
+    private int key() {
+        if (i >= end || !quote(s.charAt(i))) {
+            return 0;
+        }
+        int k = 0;
+        if (s.startsWith("Position", i + 1) && i + 9 < end && quote(s.charAt(i + 9))) {
+            i += 10;
+            k = 1;
+        } else if (s.startsWith("Confidence", i + 1) && i + 11 < end && quote(s.charAt(i + 11))) {
+            i += 12;
+            k = 2;
+        }
+        return k;
+    }
+
+    private static boolean quote(char c) {
+        return c == '\'' || c == '"';
+    }
+
+    private boolean position() {
+        if (!eat('[')) {
+            return false;
+        }
+        for (int k = 0; k < 4; k++) {
+            ws();
+            if (k > 0) {
+                if (!eat(',')) {
+                    return false;
+                }
+                ws();
+            }
+            double v = number();
+            if (Double.isNaN(v)) {
+                return false;
+            }
+            coords[count * 4 + k] = v;
+        }
+        ws();
+        return eat(']');
+    }
+
+    /** A plain number, or NaN when the text is anything else. */
+    private double number() {
+        int start = i;
+        boolean negative = false;
+        if (i < end && s.charAt(i) == '-') {
+            negative = true;
+            i++;
+        }
+        if (i >= end) {
+            return Double.NaN;
+        }
+        char c = s.charAt(i);
+        long m = 0;
+        int digits = 0;
+        if (c == '0') {
+            i++;
+        } else if (c >= '1' && c <= '9') {
+            while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+                m = m * 10 + (c - '0');
+                if (++digits > 15) {
+                    return Double.NaN;
+                }
+                i++;
+            }
+        } else {
+            return Double.NaN;
+        }
+        int fraction = 0;
+        if (i < end && s.charAt(i) == '.') {
+            i++;
+            while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+                m = m * 10 + (c - '0');
+                fraction++;
+                if (++digits > 15) {
+                    return Double.NaN;
+                }
+                i++;
+            }
+            if (fraction == 0) {
+                return Double.NaN;
+            }
+        }
+        if (i < end && ((c = s.charAt(i)) == 'e' || c == 'E' || (c >= '0' && c <= '9'))) {
+            return Double.NaN; // exponent, or a leading zero followed by digits: the full path decides
+        }
+        if (fraction == 0) {
+            if (m >= INT_LIMIT) {
+                return Double.NaN;
+            }
+            return negative && m != 0 ? -(double) m : (double) m; // a Python int has no -0
+        }
+        double v = m / POW10[fraction];
+        return negative ? -v : v;
+    }
+
+    private void ws() {
+        while (i < end) {
+            char c = s.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
+            i++;
+        }
+    }
+
+    private boolean eat(char c) {
+        if (i < end && s.charAt(i) == c) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+}

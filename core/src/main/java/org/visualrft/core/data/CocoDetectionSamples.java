@@ -1,0 +1,96 @@
+package org.visualrft.core.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.eval.coco.CocoAnnotation;
+import org.visualrft.core.eval.coco.CocoCategory;
+import org.visualrft.core.eval.coco.CocoGroundTruth;
+import org.visualrft.core.eval.coco.CocoImage;
+import org.visualrft.core.geometry.ImageSize;
+
+/**
+ * Turns a COCO / LVIS ground truth into ViRFT detection samples, one per (image, category) with at least one
+ * non-crowd box, as the released detection sets are built (spec §5.1): the solution lists every box of that category
+ * in that image as {@code <answer>[{'Position': [x1, y1, x2, y2], 'Confidence': 1}, ...]</answer>} with corners in
+ * 0–1000 of the image size, truncated to integers ({@code int(v / W * 1000)}, as the LISA data builder does; the
+ * original detection builder is not released). Images are looked up under {@code imageRoot} by {@code file_name},
+ * else by the last two components of {@code coco_url} (LVIS, spec §6.3).
+ */
+public final class CocoDetectionSamples {
+    private CocoDetectionSamples() {
+    }
+
+    /** @param problemFor the prompt for a category name (e.g. the paper's detection prompt) */
+    public static List<Sample> build(CocoGroundTruth gt, Path imageRoot, Function<String, String> problemFor,
+            String gtName) {
+        Map<Long, CocoImage> images = new HashMap<>();
+        gt.images().forEach(i -> images.put(i.id(), i));
+        Map<Long, String> names = new HashMap<>();
+        for (CocoCategory c : gt.categories()) {
+            names.put(c.id(), c.name() == null ? Long.toString(c.id()) : c.name());
+        }
+        Map<List<Long>, List<CocoAnnotation>> groups = new LinkedHashMap<>();
+        for (CocoAnnotation a : gt.annotations()) {
+            if (!a.crowd() && images.containsKey(a.imageId()) && names.containsKey(a.categoryId())) {
+                groups.computeIfAbsent(List.of(a.imageId(), a.categoryId()), x -> new ArrayList<>()).add(a);
+            }
+        }
+        List<Sample> out = new ArrayList<>();
+        groups.entrySet().stream()
+                .sorted((x, y) -> {
+                    int c = Long.compare(x.getKey().get(0), y.getKey().get(0));
+                    return c != 0 ? c : Long.compare(x.getKey().get(1), y.getKey().get(1));
+                })
+                .forEach(e -> {
+                    CocoImage im = images.get(e.getKey().get(0));
+                    long cat = e.getKey().get(1);
+                    if (im.width() <= 0 || im.height() <= 0) {
+                        throw new BadInputException(gtName, "image " + im.id() + " has no positive width/height");
+                    }
+                    String name = names.get(cat);
+                    Map<String, String> columns = Map.of("image_id", Long.toString(im.id()), "category_id",
+                            Long.toString(cat), "category", name, "label", name);
+                    out.add(new Sample("img" + im.id() + "-cat" + cat, ImageRef.file(imagePath(imageRoot, im)),
+                            problemFor.apply(name), solution(e.getValue(), im.width(), im.height()),
+                            new ImageSize(im.width(), im.height()), "detection", columns));
+                });
+        return out;
+    }
+
+    static Path imagePath(Path root, CocoImage im) {
+        if (im.fileName() != null) {
+            return root.resolve(im.fileName());
+        }
+        if (im.cocoUrl() != null) {
+            String[] parts = im.cocoUrl().split("/");
+            if (parts.length >= 2) {
+                return root.resolve(parts[parts.length - 2]).resolve(parts[parts.length - 1]);
+            }
+        }
+        return root.resolve(Long.toString(im.id()));
+    }
+
+    static String solution(List<CocoAnnotation> boxes, int w, int h) {
+        StringBuilder b = new StringBuilder("<answer>[");
+        for (int i = 0; i < boxes.size(); i++) {
+            CocoAnnotation a = boxes.get(i);
+            if (i > 0) {
+                b.append(", ");
+            }
+            b.append("{'Position': [").append(norm(a.x(), w)).append(", ").append(norm(a.y(), h)).append(", ")
+                    .append(norm(a.x() + a.width(), w)).append(", ").append(norm(a.y() + a.height(), h))
+                    .append("], 'Confidence': 1}");
+        }
+        return b.append("]</answer>").toString();
+    }
+
+    private static long norm(double v, int size) {
+        return (long) (v / size * 1000); // truncation toward zero, as Python's int()
+    }
+}

@@ -1,0 +1,121 @@
+package org.visualrft.train.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.train.optim.AdamW;
+
+/**
+ * Checkpoints under a run's output folder, one folder per step: {@code checkpoint-<step>/} holding {@code model/}
+ * (the policy's own folder: config.json, model.safetensors, tokenizer), {@code optimizer.safetensors},
+ * {@code trainer_state.json} (step, data order, counters, the schedule's horizon; random streams derive from seed
+ * and step) and {@code provenance.json}.
+ *
+ * <p>Atomic: everything is written into {@code .checkpoint-<step>.tmp/} and the folder is renamed last, so a
+ * {@code checkpoint-<step>} folder is always complete; a kill mid-write leaves only a temporary folder, removed on
+ * the next save.
+ */
+public final class CheckpointStore {
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path runDir;
+    private final int keepLast;
+
+    /** @param keepLast how many checkpoints to keep (0: all) */
+    public CheckpointStore(Path runDir, int keepLast) {
+        this.runDir = runDir;
+        this.keepLast = keepLast;
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    /** Writes checkpoint {@code state.step()} atomically and prunes old ones; returns its folder. */
+    public Path save(Policy policy, AdamW optimizer, TrainerState state, Map<String, Object> provenance)
+            throws IOException {
+        Files.createDirectories(runDir);
+        Path done = runDir.resolve("checkpoint-" + state.step());
+        Path tmp = runDir.resolve(".checkpoint-" + state.step() + ".tmp");
+        AtomicFiles.deleteTree(tmp);
+        Files.createDirectories(tmp);
+        policy.save(tmp.resolve("model"));
+        optimizer.save(tmp.resolve("optimizer.safetensors"));
+        Provenance.write(tmp, provenance, Map.of("checkpoint_step", state.step()));
+        AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.valueToTree(state)) + "\n");
+        AtomicFiles.deleteTree(done); // a re-run of the same step after a resume replaces it
+        AtomicFiles.move(tmp, done);
+        prune();
+        return done;
+    }
+
+    /** The newest complete checkpoint folder, if any. */
+    public Optional<Path> latest() throws IOException {
+        return list().stream().max(Comparator.comparingInt(CheckpointStore::stepOf));
+    }
+
+    public List<Path> list() throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(runDir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(runDir)) {
+            for (Path p : s.toList()) {
+                if (Files.isDirectory(p) && NAME.matcher(p.getFileName().toString()).matches()
+                        && Files.isRegularFile(p.resolve("trainer_state.json"))) {
+                    out.add(p);
+                }
+            }
+        }
+        out.sort(Comparator.comparingInt(CheckpointStore::stepOf));
+        return out;
+    }
+
+    static int stepOf(Path p) {
+        Matcher m = NAME.matcher(p.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    public static TrainerState readState(Path checkpoint) {
+        Path f = checkpoint.resolve("trainer_state.json");
+        try {
+            JsonNode n = JSON.readTree(f.toFile());
+            return JSON.treeToValue(n, TrainerState.class);
+        } catch (IOException e) {
+            throw new BadInputException(f, "cannot read trainer state: " + e.getMessage(), e);
+        }
+    }
+
+    public static Path modelDir(Path checkpoint) {
+        return checkpoint.resolve("model");
+    }
+
+    public static Path optimizerFile(Path checkpoint) {
+        return checkpoint.resolve("optimizer.safetensors");
+    }
+
+    private void prune() throws IOException {
+        if (keepLast <= 0) {
+            return;
+        }
+        List<Path> all = list();
+        for (int i = 0; i < all.size() - keepLast; i++) {
+            AtomicFiles.deleteTree(all.get(i));
+        }
+    }
+
+}

@@ -1,0 +1,120 @@
+package org.visualrft.train.sft;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.InLoopEval;
+import org.visualrft.train.TrainingLoop;
+import org.visualrft.train.checkpoint.Provenance;
+import org.visualrft.train.config.SftConfig;
+import org.visualrft.train.config.SftTarget;
+import org.visualrft.train.data.TrainingExample;
+import org.visualrft.train.optim.GradClip;
+
+/**
+ * Supervised fine-tuning on the same data as GRPO: teacher-forced cross-entropy on the target tokens only (the
+ * prompt and image are context), token mean over each micro-batch, gradient accumulation, AdamW, the same schedules,
+ * clipping, checkpoints and metrics as GRPO.
+ */
+public final class SftTrainer extends TrainingLoop {
+    private final SftConfig cfg;
+    private final List<TrainingExample> data;
+    private final Map<String, Object> provenance;
+
+    public SftTrainer(SftConfig cfg, List<TrainingExample> data, InLoopEval eval, PrintStream console,
+            boolean terminal) {
+        super("sft", cfg.args(), data.size(), eval, console, terminal);
+        this.cfg = cfg;
+        this.data = List.copyOf(data);
+        this.provenance = Provenance.describe("sft", cfg.asYaml(), cfg.args().seed(), null, null, null);
+    }
+
+    /** The target text: the solution, or {@code <think> thinking </think>} then the solution. */
+    public static String target(TrainingExample ex, SftTarget kind) {
+        if (kind == SftTarget.ANSWER_ONLY) {
+            return ex.solution();
+        }
+        if (ex.thinking() == null || ex.thinking().isBlank()) {
+            throw new BadInputException(ex.id(), "sft_target with_thinking needs a thinking text, this example has none");
+        }
+        return "<think> " + ex.thinking().strip() + " </think>" + ex.solution();
+    }
+
+    /** Target token ids with the end-of-sequence token appended (the model must learn to stop). */
+    int[] targetTokens(TrainingExample ex) {
+        int[] t = policy.encode(target(ex, cfg.sftTarget()));
+        int[] out = Arrays.copyOf(t, t.length + 1);
+        out[t.length] = policy.eosTokenId();
+        if (out.length > cfg.maxLength()) {
+            throw new BadInputException(ex.id(), "target is " + out.length + " tokens, max_length is " + cfg.maxLength()
+                    + " (targets are never cut)");
+        }
+        return out;
+    }
+
+    @Override
+    protected Map<String, Double> step(int step) {
+        int batch = cfg.args().perDeviceTrainBatchSize();
+        int accum = cfg.args().gradientAccumulationSteps();
+        optimizer.zeroGrad();
+        double loss = 0;
+        double tokens = 0;
+        boolean finite = true;
+        for (int mb = 0; mb < accum; mb++) {
+            List<TrainingExample> micro = new ArrayList<>(batch);
+            List<int[]> targets = new ArrayList<>(batch);
+            int count = 0;
+            for (int i = 0; i < batch; i++) {
+                TrainingExample ex = data.get(order.next());
+                micro.add(ex);
+                targets.add(targetTokens(ex));
+                count += targets.get(i).length;
+            }
+            for (int i = 0; i < micro.size() && finite; i++) {
+                try (NativeScope s = NativeScope.open()) {
+                    GroupLogProbs lp = policy.logProbs(micro.get(i).prompt(), List.of(targets.get(i)));
+                    Tensor nll = lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().neg().div(count);
+                    double v = nll.item();
+                    finite = Double.isFinite(v);
+                    if (finite) {
+                        nll.div(accum).backward();
+                        loss += v / accum;
+                    }
+                }
+            }
+            tokens += count;
+        }
+        double norm = finite ? GradClip.clip(params, cfg.args().maxGradNorm()) : Double.NaN;
+        if (!finite || !Double.isFinite(norm)) {
+            optimizer.zeroGrad();
+            nanSkipped++;
+        } else {
+            optimizer.step(schedule.at(step));
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", loss);
+        m.put("learning_rate", schedule.at(step));
+        m.put("grad_norm", norm);
+        m.put("tokens", tokens);
+        return m;
+    }
+
+    @Override
+    protected Map<String, Object> provenance() {
+        return provenance;
+    }
+
+    @Override
+    protected String progressTail(Map<String, Double> m) {
+        return fmt("loss", m.get("loss"));
+    }
+}

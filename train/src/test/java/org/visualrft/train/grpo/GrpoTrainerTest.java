@@ -1,0 +1,186 @@
+package org.visualrft.train.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.core.reward.RewardFunction;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
+import org.visualrft.core.reward.RewardRegistry;
+import org.visualrft.core.reward.RewardSet;
+import org.visualrft.core.reward.Task;
+import org.visualrft.core.reward.WeightedReward;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.train.TinyTask;
+import org.visualrft.train.TrainingLoop;
+import org.visualrft.train.checkpoint.CheckpointStore;
+import org.visualrft.train.config.GrpoConfig;
+import org.visualrft.train.data.TrainingExample;
+
+class GrpoTrainerTest {
+    static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
+
+    static GrpoConfig config(Path out, String extra) {
+        return GrpoConfig.parse("test.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: 2
+                gradient_accumulation_steps: 2
+                max_completion_length: 12
+                learning_rate: 3.0e-3
+                lr_scheduler_type: cosine
+                warmup_steps: 1
+                max_steps: 6
+                save_steps: 2
+                logging_steps: 1
+                reward_funcs: [accuracy]
+                reward_mode: strict
+                seed: 7
+                %s
+                """.formatted(out, extra));
+    }
+
+    /** The config's accuracy reward plus a toy one that varies with the text, so a random model gets a signal. */
+    static Rewarder rewarder(GrpoConfig c) {
+        RewardFunction accuracy = RewardRegistry.create("accuracy", RewardMode.STRICT, RewardOptions.DEFAULT);
+        RewardFunction length = new RewardFunction() {
+            @Override
+            public String name() {
+                return "length_mod3";
+            }
+
+            @Override
+            public double score(String completion, org.visualrft.core.reward.RewardSample sample) {
+                return completion.length() % 3 / 2.0;
+            }
+        };
+        Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+        sets.put(Task.CLASSIFICATION, new RewardSet(List.of(new WeightedReward(accuracy, 1.0),
+                new WeightedReward(length, 0.5))));
+        return new Rewarder(sets);
+    }
+
+    static float[][] weights(Policy p) {
+        List<float[]> out = new ArrayList<>();
+        for (Parameter q : p.parameters()) {
+            out.add(q.value().toFloats());
+        }
+        return out.toArray(new float[0][]);
+    }
+
+    static float[][] weightsOf(Path modelDir) {
+        try (TinyVlm m = TinyVlm.load(modelDir)) {
+            return weights(m);
+        }
+    }
+
+    @Test
+    void killedAndResumedRunEndsBitIdentical(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        String extra = "epsilon: 0.2\nnum_iterations: 2\n"; // clipping and μ = 2 exercise old log-probs too
+
+        GrpoConfig straightCfg = config(dir.resolve("straight"), extra);
+        float[][] straight;
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            TrainingLoop.Outcome o = new GrpoTrainer(straightCfg, data, rewarder(straightCfg), null, QUIET, false)
+                    .run(base, false, -1);
+            assertEquals(6, o.step());
+            straight = weights(base);
+        }
+
+        GrpoConfig cfg = config(dir.resolve("killed"), extra);
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
+            TrainingLoop.Outcome o = new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3);
+            assertEquals(3, o.step()); // "killed" after step 3: its last checkpoint is step 2
+        }
+        CheckpointStore store = new CheckpointStore(dir.resolve("killed"), 0);
+        assertEquals("checkpoint-2", store.latest().orElseThrow().getFileName().toString());
+        try (TinyVlm base = TinyTask.model(dir.resolve("c"), 3)) {
+            TrainingLoop.Outcome o = new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1);
+            assertEquals(6, o.step());
+        }
+        float[][] resumed = weightsOf(CheckpointStore.modelDir(store.latest().orElseThrow()));
+        assertEquals(straight.length, resumed.length);
+        boolean moved = false;
+        float[][] initial;
+        try (TinyVlm fresh = TinyTask.model(dir.resolve("d"), 3)) {
+            initial = weights(fresh);
+        }
+        for (int i = 0; i < straight.length; i++) {
+            assertArrayEquals(straight[i], resumed[i], 0.0f, "parameter " + i);
+            moved |= !java.util.Arrays.equals(straight[i], initial[i]);
+        }
+        assertTrue(moved, "training changed the weights");
+
+        // the resumed run's metrics read as one run: steps 1..6, once each
+        List<String> lines = Files.readAllLines(dir.resolve("killed/metrics.jsonl"));
+        ObjectMapper json = new ObjectMapper();
+        List<Integer> steps = new ArrayList<>();
+        for (String l : lines) {
+            steps.add(json.readTree(l).get("step").asInt());
+        }
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), steps);
+        JsonNode prov = json.readTree(dir.resolve("killed/checkpoint-6/provenance.json").toFile());
+        assertEquals(7, prov.get("seed").asInt());
+        assertEquals("strict", prov.get("rewards").get("mode").asText());
+        assertTrue(prov.get("versions").get("libtorch").asText().startsWith("2."));
+    }
+
+    @Test
+    void nanLossSkipsTheStepAndTheRunGoesOn(@TempDir Path dir) throws Exception {
+        GrpoConfig cfg = config(dir.resolve("run"), "");
+        AtomicInteger calls = new AtomicInteger();
+        RewardFunction flaky = new RewardFunction() {
+            @Override
+            public String name() {
+                return "flaky";
+            }
+
+            @Override
+            public double score(String completion, org.visualrft.core.reward.RewardSample sample) {
+                int c = calls.getAndIncrement();
+                return c >= 16 && c < 32 ? Double.NaN : (c % 3) * 0.5; // step 2's rewards are NaN
+            }
+        };
+        Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+        sets.put(Task.CLASSIFICATION, new RewardSet(List.of(new WeightedReward(flaky, 1.0))));
+        try (TinyVlm base = TinyTask.model(dir, 3)) {
+            TrainingLoop.Outcome o = new GrpoTrainer(cfg, TinyTask.examples(6, 1), new Rewarder(sets), null, QUIET,
+                    false).run(base, false, -1);
+            assertEquals(6, o.step());
+            assertEquals(1, o.nanSkipped());
+            for (float[] w : weights(base)) {
+                for (float v : w) {
+                    assertTrue(Float.isFinite(v));
+                }
+            }
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+        JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        assertEquals(1, last.get("nan_skipped").asInt());
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        for (String k : List.of("loss", "reward", "reward_std", "rewards/flaky", "kl", "completion_length",
+                "clip_ratio", "learning_rate", "grad_norm", "step_time_s", "tokens_per_s",
+                "hacking/cls_not_one_label")) {
+            assertTrue(first.has(k), k + " in " + first);
+        }
+        assertFalse(Double.isNaN(first.get("loss").asDouble()));
+    }
+}
