@@ -97,6 +97,7 @@ public class Qwen2VLBench {
         Random rng = new Random(42);
         for (int step = 1; step <= steps; step++) {
             long s0 = System.nanoTime();
+            long c0 = cpu();
             try (NativeScope scope = NativeScope.open()) {
                 long a = System.nanoTime();
                 Tensor img = model.encodeImages(List.of(patches), null);
@@ -140,6 +141,8 @@ public class Qwen2VLBench {
                                 + " | loss %.4e%n",
                         step, secs(s0), tVision, tPrefill, tGen, g * newTokens / tGen,
                         g * (newTokens - 1) / Math.max(1e-9, tGen - tPrefill), tRef, tFwd, tBwd, tOpt, loss.item());
+                System.out.printf("  process CPU time %.1f s over %.1f s wall (%.2f cores busy; the machine is shared, load %s)%n",
+                        (cpu() - c0) / 1e9, secs(s0), (cpu() - c0) / 1e9 / secs(s0), load());
                 System.out.printf("  rss after rollout %s, after policy forward %s%n", memRollout, memFwd);
             }
         }
@@ -149,9 +152,10 @@ public class Qwen2VLBench {
     static void prefillOnly(Qwen2VL m, int[] prompt, List<int[]> grids, Tensor img) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, m.config());
-            KvCache cache = new KvCache(m.config().numLayers(), new long[] {pos.ropeDelta()});
-            Tensor h = m.hidden(m.embed(new int[][] {prompt}, img), new long[][][] {pos.ids()}, cache, true, null);
-            m.logits(h.narrow(1, h.size(1) - 1, 1)).toFloats();
+            try (KvCache cache = new KvCache(m.config().numLayers(), new long[] {pos.ropeDelta()})) {
+                Tensor h = m.hidden(m.embed(new int[][] {prompt}, img), new long[][][] {pos.ids()}, cache, true, null);
+                m.logits(h.narrow(1, h.size(1) - 1, 1)).toFloats();
+            }
         }
     }
 
@@ -230,6 +234,19 @@ public class Qwen2VLBench {
                 p.addcdiv_(m, v.div(bc2).sqrt().add(eps), -lr / bc1);
                 p.zeroGrad();
             }
+        }
+    }
+
+    static long cpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "?";
         }
     }
 

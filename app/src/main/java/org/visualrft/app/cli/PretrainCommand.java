@@ -22,16 +22,19 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--minutes", defaultValue = "0", description = "Stop after this many minutes, 0 = no limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decay-steps", defaultValue = "450", description = "Final steps of linear learning-rate decay (default: ${DEFAULT-VALUE}).")
+    int decaySteps;
+
+    @Option(names = "--minutes", defaultValue = "0", description = "Time budget; at 85% of it the run fixes its length and decays (0 = none; default: ${DEFAULT-VALUE}).")
     double minutes;
 
-    @Option(names = "--cls", defaultValue = "16", description = "Classification examples per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cls", defaultValue = "8", description = "Classification examples per step (default: ${DEFAULT-VALUE}).")
     int cls;
 
-    @Option(names = "--det", defaultValue = "32", description = "Detection examples per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--det", defaultValue = "16", description = "Detection examples per step (default: ${DEFAULT-VALUE}).")
     int det;
 
-    @Option(names = "--ground", defaultValue = "16", description = "Grounding examples per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ground", defaultValue = "8", description = "Grounding examples per step (default: ${DEFAULT-VALUE}).")
     int ground;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
@@ -43,10 +46,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--cot-share", defaultValue = "0.8", description = "Share of examples with chain of thought (default: ${DEFAULT-VALUE}).")
     double cotShare;
 
-    @Option(names = "--eval-every", defaultValue = "250", description = "Evaluate and save every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-every", defaultValue = "300", description = "Evaluate and save every N steps (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--eval-size", defaultValue = "120", description = "Monitoring examples per task (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-size", defaultValue = "60", description = "Monitoring examples per task (default: ${DEFAULT-VALUE}).")
     int evalSize;
 
     @Option(names = "--threads", defaultValue = "1", description = "libtorch intra-op threads; 1 is fastest for this model size (default: ${DEFAULT-VALUE}).")
@@ -54,7 +57,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PretrainConfig config = new PretrainConfig(out, seed, steps, minutes, cls, det, ground, lr, warmup, cotShare,
+        PretrainConfig config = new PretrainConfig(out, seed, steps, decaySteps, minutes, cls, det, ground, lr, warmup, cotShare,
                 evalEvery, evalSize, threads);
         PrintStream console = System.out;
         new Pretrainer(config, console).run();

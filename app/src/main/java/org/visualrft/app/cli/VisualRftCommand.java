@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             LvisEvalCommand.class,
             SplitCommand.class,
             RewardCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class VisualRftCommand implements Runnable {

@@ -25,24 +25,22 @@ import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.Tokenizer;
-import org.visualrft.train.config.ScheduleType;
 import org.visualrft.train.io.AtomicFiles;
 import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
 import org.visualrft.train.optim.AdamW;
 import org.visualrft.train.optim.GradClip;
-import org.visualrft.train.optim.LrSchedule;
 
 /**
  * Pretrains the built-in model from scratch: every step a fixed mix of classification, detection and grounding
  * examples from the training split (with the world's under-sampling of the few-shot targets), teacher-forced
- * cross-entropy on the completion tokens (summed, divided by the step's completion tokens), AdamW with warm-up and
- * cosine decay to 10% of the peak, gradient clipping at 1. Every {@code evalEvery} steps the model is evaluated on
+ * cross-entropy on the completion tokens (summed, divided by the step's completion tokens), AdamW with warm-up, a
+ * constant phase and a final linear decay to 10% of the peak ({@link PretrainConfig#lrAt}), gradient clipping at 1. Every {@code evalEvery} steps the model is evaluated on
  * small held-out sets (monitoring only: the final weights are what is saved, nothing is picked by test score) and
  * saved, so an interrupted run leaves a usable model. Deterministic for a seed and thread count.
  */
 public final class Pretrainer {
-    private final PretrainConfig config;
+    private PretrainConfig config;
     private final PrintStream console;
 
     public Pretrainer(PretrainConfig config, PrintStream console) {
@@ -67,7 +65,6 @@ public final class Pretrainer {
             console.printf(Locale.ROOT, "pretrain: vrft-tiny, %d parameters, vocabulary %d, %d steps of %d+%d+%d "
                     + "examples, %d thread(s)%n", model.parameterCount(), tokenizer.vocabSize(), config.steps(),
                     config.clsPerStep(), config.detPerStep(), config.groundPerStep(), config.threads());
-            LrSchedule cosine = new LrSchedule(ScheduleType.COSINE, config.lr(), config.warmup(), config.steps());
             long start = System.nanoTime();
             ProgressBar bar = new ProgressBar(console, "pretrain", 0, config.steps(), System.console() != null);
             try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0)) {
@@ -78,7 +75,7 @@ public final class Pretrainer {
                     for (int i = 0; i < cot.length; i++) {
                         cot[i] = data.nextDouble() < config.cotShare();
                     }
-                    double lr = lr(cosine, step - 1);
+                    double lr = config.lrAt(step - 1);
                     double loss;
                     double gradNorm;
                     try (NativeScope scope = NativeScope.open()) {
@@ -95,8 +92,15 @@ public final class Pretrainer {
                     rec.put("lr", lr);
                     rec.put("grad_norm", gradNorm);
                     rec.put("minutes", minutes);
-                    boolean stop = config.maxMinutes() > 0 && minutes >= config.maxMinutes();
-                    if (step % config.evalEvery() == 0 || step == config.steps() || stop) {
+                    if (config.maxMinutes() > 0 && minutes >= 0.85 * config.maxMinutes()) {
+                        int decay = Math.max(20, (int) Math.round(step * 0.15 / 0.85));
+                        config = config.withLength(step + decay, decay);
+                        bar = new ProgressBar(console, "pretrain", step, config.steps(), System.console() != null);
+                        console.printf(Locale.ROOT, "%npretrain: time budget: decaying over the last %d steps; "
+                                + "--steps %d --decay-steps %d reproduces this run%n", decay, config.steps(), decay);
+                    }
+                    boolean stop = step == config.steps();
+                    if (step % config.evalEvery() == 0 || stop) {
                         last = monitor(model, monitor);
                         rec.putAll(last);
                         model.save(config.out());
@@ -106,8 +110,6 @@ public final class Pretrainer {
                     log.write(rec);
                     bar.update(step, String.format(Locale.ROOT, "loss %.3f", lossAvg));
                     if (stop) {
-                        console.printf(Locale.ROOT, "pretrain: stopped at step %d after %.1f minutes (time limit)%n",
-                                step, minutes);
                         break;
                     }
                 }
@@ -115,15 +117,6 @@ public final class Pretrainer {
             AtomicFiles.writeString(config.out().resolve("pretrain-config.txt"), config.toString() + "\n");
         }
         return last;
-    }
-
-    /** Warm-up, then cosine from the peak down to {@link PretrainConfig#MIN_LR_FRACTION} of it. */
-    double lr(LrSchedule cosine, int step) {
-        if (step < config.warmup()) {
-            return cosine.at(step);
-        }
-        double f = PretrainConfig.MIN_LR_FRACTION;
-        return config.lr() * f + (1 - f) * cosine.at(step);
     }
 
     private List<WorldSample> batch(WorldSampler world, SplittableRandom rng, int step) {

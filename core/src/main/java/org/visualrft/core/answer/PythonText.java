@@ -47,14 +47,14 @@ public final class PythonText {
         return from;
     }
 
-    /**
-     * Python's {@code str.lower()}: full Unicode lower-casing. Java's root-locale {@code toLowerCase} applies the same
-     * full mappings (U+0130 to "i̇", final sigma in context) from a slightly older Unicode table; ASCII takes a fast path.
-     */
+    /** Python's {@code str.lower()}: full Unicode lower-casing with CPython's final-sigma rule; see {@link PythonLower}. */
     public static String lower(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c >= 0x80 || (c >= 'A' && c <= 'Z')) {
+            if (c >= 0x80) {
+                return PythonLower.lower(s);
+            }
+            if (c >= 'A' && c <= 'Z') {
                 return s.toLowerCase(Locale.ROOT);
             }
         }

@@ -46,9 +46,11 @@ final class VisualRftDetection {
 
     static Scores compute(String completion, String solution) {
         Scores fast = VisualRftDetectionFast.tryScores(completion, solution);
-        if (fast != null) {
-            return fast;
-        }
+        return fast != null ? fast : computeWithoutFastPath(completion, solution);
+    }
+
+    /** The Python-object path alone (tests compare it with the fast path). */
+    static Scores computeWithoutFastPath(String completion, String solution) {
         try {
             return evaluate(completion, solution);
         } catch (PyError | StackOverflowError e) {
@@ -72,14 +74,14 @@ final class VisualRftDetection {
         double[] ious = new double[n];
         boolean[] matched = new boolean[n];
         Object[] confs = new Object[n];
-        Set<Integer> used = new HashSet<>();
+        boolean[] used = new boolean[PyOps.iterate(gt).size()];
         for (int k = 0; k < n; k++) {
             Object pred = preds.get(order[k]);
             double best = 0.0;
             int bestJ = -1;
             List<Object> gts = PyOps.iterate(gt);
             for (int j = 0; j < gts.size(); j++) {
-                if (!used.contains(j)) {
+                if (!used[j]) {
                     double v = iou(PyOps.getItem(gts.get(j), "Position"), PyOps.getItem(pred, "Position"));
                     if (v > best) {
                         best = v;
@@ -91,7 +93,7 @@ final class VisualRftDetection {
             if (best > 0.5) {
                 ious[k] = best;
                 matched[k] = true;
-                used.add(bestJ);
+                used[bestJ] = true;
             }
         }
         int lenGt = PyOps.len(gt);
@@ -138,6 +140,9 @@ final class VisualRftDetection {
     private static double iou(Object box1, Object box2) {
         Object[] a = unpack4(box1);
         Object[] b = unpack4(box2);
+        if (doubleTwinExact(a) && doubleTwinExact(b)) {
+            return iouInDoubles(a, b);
+        }
         Object xi1 = PyOps.max(a[0], b[0]);
         Object yi1 = PyOps.max(a[1], b[1]);
         Object xi2 = PyOps.min(a[2], b[2]);
@@ -150,6 +155,48 @@ final class VisualRftDetection {
         Object area2 = PyOps.mul(PyOps.sub(b[2], b[0]), PyOps.sub(b[3], b[1]));
         Object union = PyOps.sub(PyOps.add(area1, area2), inter);
         return PyOps.truediv(inter, union);
+    }
+
+    private static final long SMALL_INT = 1L << 24;
+
+    /**
+     * True when every value is a float, or an int (bool included) below 2^24 in magnitude: then each Python
+     * operation of calculate_iou has a double twin with the same result (int sums and products stay below 2^53
+     * and are exact; a mixed operation converts the int exactly, as Python does; float operations are IEEE in both).
+     */
+    private static boolean doubleTwinExact(Object[] v) {
+        for (Object o : v) {
+            if (o instanceof Long l) {
+                if (Math.abs(l) >= SMALL_INT) {
+                    return false;
+                }
+            } else if (!(o instanceof Double) && !(o instanceof Boolean)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double num(Object o) {
+        return o instanceof Double d ? d : o instanceof Long l ? (double) l : ((Boolean) o ? 1.0 : 0.0);
+    }
+
+    private static double iouInDoubles(Object[] ao, Object[] bo) {
+        double ax1 = num(ao[0]), ay1 = num(ao[1]), ax2 = num(ao[2]), ay2 = num(ao[3]);
+        double bx1 = num(bo[0]), by1 = num(bo[1]), bx2 = num(bo[2]), by2 = num(bo[3]);
+        double xi1 = bx1 > ax1 ? bx1 : ax1;
+        double yi1 = by1 > ay1 ? by1 : ay1;
+        double xi2 = bx2 < ax2 ? bx2 : ax2;
+        double yi2 = by2 < ay2 ? by2 : ay2;
+        if (xi2 <= xi1 || yi2 <= yi1) {
+            return 0.0;
+        }
+        double inter = (xi2 - xi1) * (yi2 - yi1);
+        double union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+        if (union == 0.0) {
+            throw PyError.ZERO_DIVISION;
+        }
+        return inter / union;
     }
 
     private static Object[] unpack4(Object box) {

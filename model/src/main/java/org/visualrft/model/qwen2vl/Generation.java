@@ -7,6 +7,7 @@ import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.sampling.Sampler;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -40,21 +41,25 @@ public final class Generation {
                                       boolean adapters) {
         Qwen2VLConfig c = model.config();
         RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, c);
-        try (Tensor.GradMode ng = Tensor.noGrad()) {
-            KvCache cache = new KvCache(c.numLayers(), new long[] {pos.ropeDelta()});
-            Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache, adapters, null);
-            Tensor last = model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).reshape(1, c.vocabSize());
+        int v = c.vocabSize();
+        try (Tensor.GradMode ng = Tensor.noGrad(); KvCache cache = new KvCache(c.numLayers(), new long[] {pos.ropeDelta()})) {
+            float[] all;
+            try (NativeScope s = NativeScope.open()) { // each step's temporaries die with its scope; the cache owns its own
+                Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache, adapters, null);
+                float[] first = model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).toFloats();
+                all = new float[g * v];
+                for (int i = 0; i < g; i++) {
+                    System.arraycopy(first, 0, all, i * v, v);
+                }
+            }
             if (g > 1) {
-                cache = cache.repeat(g);
-                last = last.expand(g, c.vocabSize());
+                cache.repeat(g);
             }
             int[][] tokens = new int[g][params.maxNewTokens()];
             float[][] logps = new float[g][params.maxNewTokens()];
             int[] length = new int[g];
             boolean[] done = new boolean[g];
-            int v = c.vocabSize();
             for (int step = 0; step < params.maxNewTokens(); step++) {
-                float[] all = last.contiguous().toFloats();
                 int[] next = new int[g];
                 if (stepLogits != null) {
                     stepLogits.add(Arrays.copyOf(all, v));
@@ -85,8 +90,10 @@ public final class Generation {
                     ids[i][0][0] = ids[i][1][0] = ids[i][2][0] = p;
                     in[i][0] = next[i];
                 }
-                h = model.hidden(model.embed(in, null), ids, cache, adapters, null);
-                last = model.logits(h).to(DType.F32).reshape(g, v);
+                try (NativeScope s = NativeScope.open()) {
+                    Tensor h = model.hidden(model.embed(in, null), ids, cache, adapters, null);
+                    all = model.logits(h).to(DType.F32).toFloats();
+                }
             }
             List<Sample> out = new ArrayList<>();
             for (int i = 0; i < g; i++) {

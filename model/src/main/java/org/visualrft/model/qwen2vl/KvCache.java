@@ -1,13 +1,15 @@
 package org.visualrft.model.qwen2vl;
 
 import java.util.List;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
  * Keys and values of every decoder layer for the tokens seen so far, {@code [batch, kvHeads, seq, headDim]} each, plus
- * the rope delta that turns a cache position into an M-RoPE id. Tensors live in the caller's native scope.
+ * the rope deltas that turn a cache position into an M-RoPE id. The cache owns its tensors (they outlive the
+ * per-step native scopes); a grown tensor replaces and frees the previous one. Close it when done.
  */
-public final class KvCache {
+public final class KvCache implements AutoCloseable {
     final Tensor[] keys;
     final Tensor[] values;
     private long length;
@@ -29,38 +31,43 @@ public final class KvCache {
     }
 
     void append(int layer, Tensor k, Tensor v) {
-        keys[layer] = keys[layer] == null ? k : Tensor.cat(List.of(keys[layer], k), 2);
-        values[layer] = values[layer] == null ? v : Tensor.cat(List.of(values[layer], v), 2);
+        keys[layer] = replace(keys[layer], keys[layer] == null ? k.contiguous() : Tensor.cat(List.of(keys[layer], k), 2));
+        values[layer] = replace(values[layer], values[layer] == null ? v.contiguous() : Tensor.cat(List.of(values[layer], v), 2));
+    }
+
+    private static Tensor replace(Tensor old, Tensor now) {
+        now.persist();
+        if (old != null) {
+            old.close();
+        }
+        return now;
     }
 
     void advance(long tokens) {
         length += tokens;
     }
 
-    /** The same cache repeated {@code n} times along the batch (a prompt prefilled once, then n samples). */
-    public KvCache repeat(int n) {
+    /** Repeats the (batch 1) cache {@code n} times along the batch, in place: a prompt prefilled once, then n samples. */
+    public void repeat(int n) {
         if (keys[0] != null && keys[0].size(0) != 1) {
             throw new IllegalStateException("only a batch-1 cache can be repeated");
         }
-        long[] deltas = new long[n];
-        java.util.Arrays.fill(deltas, ropeDeltas[0]);
-        KvCache c = new KvCache(keys.length, deltas);
-        for (int i = 0; i < keys.length; i++) {
-            c.keys[i] = keys[i].expand(n, -1, -1, -1).contiguous();
-            c.values[i] = values[i].expand(n, -1, -1, -1).contiguous();
+        try (NativeScope s = NativeScope.open()) {
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = replace(keys[i], keys[i].expand(n, -1, -1, -1).contiguous());
+                values[i] = replace(values[i], values[i].expand(n, -1, -1, -1).contiguous());
+            }
         }
-        c.length = length;
-        return c;
     }
 
-    /** Keeps only the batch rows {@code rows} (int64 indices). */
-    public KvCache select(Tensor rows, long[] deltas) {
-        KvCache c = new KvCache(keys.length, deltas);
+    @Override
+    public void close() {
         for (int i = 0; i < keys.length; i++) {
-            c.keys[i] = keys[i].indexSelect(0, rows);
-            c.values[i] = values[i].indexSelect(0, rows);
+            if (keys[i] != null) {
+                keys[i].close();
+                values[i].close();
+                keys[i] = values[i] = null;
+            }
         }
-        c.length = length;
-        return c;
     }
 }

@@ -1,6 +1,7 @@
 package org.visualrft.model.qwen2vl;
 
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -25,12 +26,15 @@ public final class LanguageModel {
             hiddenTrace.add(x);
         }
         for (int i = 0; i < w.layers().size(); i++) {
-            Qwen2VLWeights.Layer l = w.layers().get(i);
-            Tensor h = norm(x, l.inputNorm(), c.rmsNormEps());
-            x = x.add(attention(l, c, i, h, rope, cache, adapters));
-            h = norm(x, l.postNorm(), c.rmsNormEps());
-            Tensor g = l.gate().forward(h, adapters).silu();
-            x = x.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters));
+            // one native scope per layer frees its temporaries now; autograd keeps what backward needs by reference
+            try (NativeScope s = NativeScope.open()) {
+                Qwen2VLWeights.Layer l = w.layers().get(i);
+                Tensor h = norm(x, l.inputNorm(), c.rmsNormEps());
+                Tensor y = x.add(attention(l, c, i, h, rope, cache, adapters));
+                h = norm(y, l.postNorm(), c.rmsNormEps());
+                Tensor g = l.gate().forward(h, adapters).silu();
+                x = s.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
+            }
             if (hiddenTrace != null && i < w.layers().size() - 1) {
                 hiddenTrace.add(x);
             }

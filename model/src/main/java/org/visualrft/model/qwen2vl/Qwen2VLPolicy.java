@@ -263,12 +263,27 @@ public final class Qwen2VLPolicy implements Policy {
         return out;
     }
 
+    /**
+     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning; the vision tower stays frozen),
+     * switched to requiring gradients on this first call. A frozen policy has none.
+     */
     @Override
     public List<Parameter> trainableParameters() {
         if (frozen) {
             return List.of();
         }
         List<Parameter> out = new ArrayList<>();
+        if (model.lora() == null) {
+            model.weights().named(model.config()).forEach((n, t) -> {
+                if (!n.startsWith("visual.")) {
+                    if (!t.requiresGrad()) {
+                        t.requiresGrad(true);
+                    }
+                    out.add(new Parameter(n, t));
+                }
+            });
+            return out;
+        }
         for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
             out.add(new Parameter(a.name(), a.tensor()));
         }

@@ -3,6 +3,7 @@ package org.visualrft.model.qwen2vl;
 import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -38,12 +39,14 @@ public final class VisionTower {
         Tensor sin = full.sin().unsqueeze(1);
         Tensor mask = frameMask(grids, patches);
         for (Qwen2VLWeights.VisionBlock b : w.blocks()) {
-            Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
-            x = x.add(attention(b, c, h, cos, sin, mask));
-            h = x.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
-            h = b.fc1().forward(h, false);
-            h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
-            x = x.add(b.fc2().forward(h, false));
+            try (NativeScope s = NativeScope.open()) { // frees the block's temporaries at once
+                Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
+                Tensor y = x.add(attention(b, c, h, cos, sin, mask));
+                h = y.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
+                h = b.fc1().forward(h, false);
+                h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
+                x = s.keep(y.add(b.fc2().forward(h, false)));
+            }
             if (trace != null) {
                 trace.add(x);
             }

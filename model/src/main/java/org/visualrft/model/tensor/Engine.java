@@ -15,6 +15,16 @@ import org.bytedeco.pytorch.global.torch;
 public final class Engine {
     private static volatile boolean loaded;
 
+    static {
+        // JavaCPP checks the process's physical memory on every native allocation it tracks (each op result is one)
+        // to decide when to run the GC: measured 4× the cost of a small op (add on [8,128]: 14 µs → 3.7 µs). Native
+        // memory here is freed by NativeScope per step, not by the GC, so the check is turned off unless the user
+        // sets the property. Must run before JavaCPP's Pointer class initialises, hence in this class's initialiser.
+        if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+            System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+        }
+    }
+
     private Engine() {
     }
 
@@ -30,6 +40,7 @@ public final class Engine {
             Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
             Loader.load(torch.class);
             loaded = true;
+            setBlasThreads(torch.get_num_threads());
         } catch (Throwable t) {
             throw new IllegalStateException("libtorch could not be loaded: " + t, t);
         }
@@ -71,6 +82,23 @@ public final class Engine {
         }
         load();
         torch.set_num_threads(n);
+        setBlasThreads(n);
+    }
+
+    /**
+     * Gives OpenBLAS (libtorch's BLAS here) the same thread budget as libtorch. Left alone it starts one spinning
+     * thread per core inside every matrix product, on top of libtorch's own threads: on this 2-core machine under
+     * load that made the built-in model's sampling 10× slower (87 vs 860 tokens/s, bench/model/run.sh).
+     * {@code OPENBLAS_NUM_THREADS} in the environment does the same before the library starts.
+     */
+    private static void setBlasThreads(int n) {
+        try {
+            Loader.load(org.bytedeco.openblas.global.openblas_full.class);
+            org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(n);
+        } catch (Throwable t) {
+            System.getLogger(Engine.class.getName()).log(System.Logger.Level.DEBUG,
+                    "cannot set OpenBLAS threads: " + t);
+        }
     }
 
     /** Seeds libtorch's global generator (used only where an explicit generator is not passed). */

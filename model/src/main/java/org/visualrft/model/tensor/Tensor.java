@@ -39,6 +39,41 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Tensor implements AutoCloseable {
     private final org.bytedeco.pytorch.Tensor t;
+    /** This tensor as libtorch's optional argument, made once: weights are passed as optionals on every call. */
+    private TensorOptional optional;
+
+    private static final java.util.Map<Double, DoubleOptional> DOUBLES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Empty optionals, made on first use (after the engine is loaded: see {@link Engine#load()}). */
+    private static final class Empty {
+        static {
+            Engine.load();
+        }
+
+        static final TensorOptional TENSOR = retained(new TensorOptional());
+        static final DoubleOptional DOUBLE = retained(new DoubleOptional());
+    }
+
+    /** A helper object no scope frees (cached for the life of the JVM). */
+    private static <P extends Pointer> P retained(P p) {
+        p.retainReference();
+        return p;
+    }
+
+    private TensorOptional optional() {
+        if (optional == null) {
+            optional = retained(new TensorOptional(t));
+        }
+        return optional;
+    }
+
+    private static TensorOptional optional(Tensor x) {
+        return x == null ? Empty.TENSOR : x.optional();
+    }
+
+    private static DoubleOptional optional(double v) {
+        return DOUBLES.computeIfAbsent(v, k -> retained(new DoubleOptional(k)));
+    }
 
     Tensor(org.bytedeco.pytorch.Tensor t) {
         this.t = t;
@@ -569,7 +604,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         return bias == null
                 ? new Tensor(torch.linear(x.t, weight.t))
-                : new Tensor(torch.linear(x.t, weight.t, new TensorOptional(bias.t)));
+                : new Tensor(torch.linear(x.t, weight.t, bias.optional()));
     }
 
     // ---------------------------------------------------------------- reductions
@@ -668,14 +703,12 @@ public final class Tensor implements AutoCloseable {
 
     /** RMSNorm over the last dimension: {@code x / sqrt(mean(x²) + eps) * weight} (one fused libtorch kernel). */
     public Tensor rmsNorm(Tensor weight, double eps) {
-        return new Tensor(torch.rms_norm(t, new long[] {t.size(-1)}, new TensorOptional(weight.t),
-                new DoubleOptional(eps)));
+        return new Tensor(torch.rms_norm(t, new long[] {t.size(-1)}, weight.optional(), optional(eps)));
     }
 
     /** LayerNorm over the last dimension; {@code bias} may be null. */
     public Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
-        return new Tensor(torch.layer_norm(t, new long[] {t.size(-1)}, new TensorOptional(weight.t),
-                bias == null ? new TensorOptional() : new TensorOptional(bias.t), eps, true));
+        return new Tensor(torch.layer_norm(t, new long[] {t.size(-1)}, weight.optional(), optional(bias), eps, true));
     }
 
     /** Rows of {@code weight} picked by the int64 {@code ids}: shape {@code ids.shape + [dim]}. */
@@ -690,8 +723,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
             boolean gqa) {
-        return new Tensor(torch.scaled_dot_product_attention(q.t, k.t, v.t,
-                mask == null ? new TensorOptional() : new TensorOptional(mask.t), 0.0, causal, new DoubleOptional(),
+        return new Tensor(torch.scaled_dot_product_attention(q.t, k.t, v.t, optional(mask), 0.0, causal, Empty.DOUBLE,
                 gqa));
     }
 
@@ -869,6 +901,10 @@ public final class Tensor implements AutoCloseable {
     /** Releases this handle's reference to the native tensor now. */
     @Override
     public void close() {
+        if (optional != null) {
+            optional.releaseReference();
+            optional = null;
+        }
         t.releaseReference();
     }
 

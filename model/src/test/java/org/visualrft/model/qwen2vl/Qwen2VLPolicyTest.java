@@ -157,6 +157,27 @@ class Qwen2VLPolicyTest {
     }
 
     @Test
+    void withoutLoraTheLanguageModelTrainsFullyAndVisionStaysFrozen() throws Exception {
+        Path dir = TinyQwenFolder.create(tmp);
+        try (Qwen2VLPolicy p = Qwen2VLPolicy.load(dir, new Qwen2VLPolicy.Options(DType.F32, null, 0, null, null))) {
+            List<Parameter> t = p.trainableParameters();
+            assertEquals(3 + 2 * 12, t.size()); // embed, final norm, lm_head; per layer 2 norms, 7 projections, 3 biases
+            try (NativeScope s = NativeScope.open()) {
+                p.logProbs(prompt(), List.of(new int[] {5, 6})).logProbs().sum().backward();
+            }
+            for (Parameter q : t) {
+                assertFalse(q.name().startsWith("visual."));
+                assertNotNull(q.value().grad(), q.name());
+            }
+            for (Parameter q : p.parameters()) {
+                if (q.name().startsWith("visual.")) {
+                    assertFalse(q.value().requiresGrad(), q.name());
+                }
+            }
+        }
+    }
+
+    @Test
     void badFoldersAreBadInputNamingFileAndFault() throws Exception {
         Path dir = TinyQwenFolder.create(tmp);
         Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))

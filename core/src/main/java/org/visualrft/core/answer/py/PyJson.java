@@ -178,7 +178,7 @@ public final class PyJson {
             if (c == '"') {
                 pos[0] = i + 1;
                 if (sb == null) {
-                    return s.substring(chunk, i);
+                    return known(chunk, i);
                 }
                 return sb.append(s, chunk, i).toString();
             }
@@ -217,6 +217,18 @@ public final class PyJson {
         }
     }
 
+    /** The common keys as shared constants (their hash is computed once), other text as a new string. */
+    private String known(int from, int to) {
+        int len = to - from;
+        if (len == 8 && s.startsWith("Position", from)) {
+            return "Position";
+        }
+        if (len == 10 && s.startsWith("Confidence", from)) {
+            return "Confidence";
+        }
+        return s.substring(from, to);
+    }
+
     private int hex4(int i) {
         if (i + 4 > n) {
             throw PyError.JSON_DECODE;
@@ -237,7 +249,7 @@ public final class PyJson {
         if (++depth > MAX_DEPTH) {
             throw PyError.RECURSION;
         }
-        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        LinkedHashMap<String, Object> map = new LinkedHashMap<>(4);
         int i = ws(pos[0] + 1);
         if (i < n && s.charAt(i) == '}') {
             pos[0] = i + 1;

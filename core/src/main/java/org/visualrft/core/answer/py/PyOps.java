@@ -404,28 +404,37 @@ public final class PyOps {
 
     /**
      * A key equal, under Java equals/hashCode, exactly when Python's hash-and-== makes two hashable values equal:
-     * integral numbers (bool, int, integral float) as BigInteger, other floats as Double, the shared NaN as itself.
-     * TypeError for unhashable values (list, dict).
+     * numbers (bool, int, float) as a Double when their value is a double up to 2^53 in magnitude (-0.0 as 0.0),
+     * as a BigInteger when integral and larger, as the Double otherwise; the shared NaN as one key (every NaN the
+     * decoder makes is one object, so Python finds them equal); strings and None as themselves. TypeError for
+     * unhashable values (list, dict).
      */
     public static Object hashKey(Object o) {
         if (o instanceof Long l) {
-            return BigInteger.valueOf(l);
+            long v = l;
+            if (Math.abs(v) <= EXACT_DOUBLE) {
+                return (double) v == 0.0 ? ZERO : (Object) (double) v;
+            }
+            return BigInteger.valueOf(v);
         }
         if (o instanceof Boolean b) {
-            return b ? BigInteger.ONE : BigInteger.ZERO;
+            return b ? ONE : ZERO;
         }
-        if (o instanceof BigInteger) {
-            return o;
+        if (o instanceof BigInteger b) {
+            return b.bitLength() <= 53 ? (Object) b.doubleValue() : b;
         }
         if (o instanceof Double d) {
             double v = d;
             if (v != v) {
                 return d == PyJson.NAN ? NAN_KEY : new Object(); // a foreign NaN equals nothing but itself
             }
-            if (!Double.isInfinite(v) && v == Math.rint(v)) {
-                return new BigDecimal(v).toBigIntegerExact();
+            if (v == 0.0) {
+                return ZERO;
             }
-            return v == 0.0 ? 0.0 : v;
+            if (Math.abs(v) > EXACT_DOUBLE && !Double.isInfinite(v)) {
+                return new BigDecimal(v).toBigIntegerExact(); // every double this large is integral
+            }
+            return d;
         }
         if (o instanceof String || o == PyNone.NONE) {
             return o;
@@ -433,5 +442,7 @@ public final class PyOps {
         throw PyError.TYPE;
     }
 
+    private static final Double ZERO = 0.0;
+    private static final Double ONE = 1.0;
     private static final Object NAN_KEY = new Object();
 }

@@ -137,6 +137,21 @@ public final class JsonSource implements AutoCloseable {
         }
     }
 
+    /**
+     * The current token as an id: a JSON integer, or a float with an integral value ({@code 3.0}), which Python-made
+     * files sometimes contain and Python's dict lookups treat as equal to the integer.
+     */
+    public long idValue(String what) {
+        if (current() == JsonToken.VALUE_NUMBER_FLOAT) {
+            double v = doubleValue(what);
+            if (v != Math.rint(v) || Math.abs(v) > 0x1p53) {
+                throw fault(what + " must be an integer, found " + v);
+            }
+            return (long) v;
+        }
+        return longValue(what);
+    }
+
     /** The current token as a string (JSON string only). */
     public String stringValue(String what) {
         if (current() != JsonToken.VALUE_STRING) {

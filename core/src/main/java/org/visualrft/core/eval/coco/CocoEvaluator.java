@@ -9,6 +9,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.core.eval.AreaRange;
 import org.visualrft.core.eval.BoxIou;
 import org.visualrft.core.eval.GreedyMatcher;
+import org.visualrft.core.eval.IdIndex;
 import org.visualrft.core.eval.PrecisionCurve;
 import org.visualrft.core.eval.StableScoreOrder;
 
@@ -42,16 +43,18 @@ public final class CocoEvaluator {
     public CocoEvalResult evaluate(CocoGroundTruth gt, List<CocoDetection> detections, String resultsName) {
         long[] imgIds = gt.images().stream().mapToLong(CocoImage::id).sorted().distinct().toArray();
         long[] catIds = gt.categories().stream().mapToLong(CocoCategory::id).sorted().distinct().toArray();
+        IdIndex imgIndex = new IdIndex(imgIds);
+        IdIndex catIndex = new IdIndex(catIds);
         int nImg = imgIds.length;
 
         // ground truth grouped by (category, image), file order kept inside a group
-        List<CocoAnnotation> anns = gt.annotations();
-        long[] gtKeys = new long[anns.size()];
+        Boxes gtBoxes = Boxes.ofAnnotations(gt.annotations());
+        long[] gtKeys = new long[gtBoxes.size()];
         int nGt = 0;
-        for (int i = 0; i < anns.size(); i++) {
-            CocoAnnotation a = anns.get(i);
-            int im = Arrays.binarySearch(imgIds, a.imageId());
-            int c = Arrays.binarySearch(catIds, a.categoryId());
+        for (int i = 0; i < gtBoxes.size(); i++) {
+            CocoAnnotation a = gt.annotations().get(i);
+            int im = imgIndex.indexOf(a.imageId());
+            int c = catIndex.indexOf(a.categoryId());
             if (im < 0 || c < 0) {
                 continue; // pycocotools only looks up annotations of listed images and categories
             }
@@ -65,12 +68,12 @@ public final class CocoEvaluator {
         Map<Long, Integer> unknownImages = new HashMap<>();
         for (int i = 0; i < detections.size(); i++) {
             CocoDetection d = detections.get(i);
-            int im = Arrays.binarySearch(imgIds, d.imageId());
+            int im = imgIndex.indexOf(d.imageId());
             if (im < 0) {
                 unknownImages.merge(d.imageId(), 1, Integer::sum);
                 continue;
             }
-            int c = Arrays.binarySearch(catIds, d.categoryId());
+            int c = catIndex.indexOf(d.categoryId());
             if (c < 0) {
                 unknownCategory++;
                 continue;
@@ -84,6 +87,7 @@ public final class CocoEvaluator {
                     + " image id(s) that the ground truth lacks (first: " + first + ")");
         }
         dtKeys = sortedPrefix(dtKeys, nDt);
+        Boxes dtBoxes = Boxes.ofDetections(detections);
 
         int nCat = catIds.length;
         int[] gtStart = groupStarts(gtKeys, nCat, nImg);
@@ -102,7 +106,7 @@ public final class CocoEvaluator {
         }
         final long[] gk = gtKeys;
         final long[] dk = dtKeys;
-        cats.forEach(k -> new CategoryEvaluation(params, anns, detections, gk, dk, gtStart, dtStart, nImg, k, nCat)
+        cats.forEach(k -> new CategoryEvaluation(params, gtBoxes, dtBoxes, gk, dk, gtStart, dtStart, k, nCat)
                 .run(precision, recall));
         return new CocoEvalResult(params, imgIds, catIds, precision, recall, unknownCategory);
     }
@@ -132,33 +136,72 @@ public final class CocoEvaluator {
         return start;
     }
 
+    /** Boxes as flat arrays, indexed by file position: the hot loops read these instead of records. */
+    record Boxes(double[] x, double[] y, double[] w, double[] h, double[] area, double[] score, boolean[] crowd,
+            boolean[] idNonZero) {
+        int size() {
+            return x.length;
+        }
+
+        static Boxes ofAnnotations(List<CocoAnnotation> anns) {
+            int n = anns.size();
+            Boxes b = new Boxes(new double[n], new double[n], new double[n], new double[n], new double[n], null,
+                    new boolean[n], new boolean[n]);
+            for (int i = 0; i < n; i++) {
+                CocoAnnotation a = anns.get(i);
+                b.x[i] = a.x();
+                b.y[i] = a.y();
+                b.w[i] = a.width();
+                b.h[i] = a.height();
+                b.area[i] = a.area();
+                b.crowd[i] = a.crowd();
+                b.idNonZero[i] = a.id() != 0;
+            }
+            return b;
+        }
+
+        static Boxes ofDetections(List<CocoDetection> dets) {
+            int n = dets.size();
+            Boxes b = new Boxes(new double[n], new double[n], new double[n], new double[n], new double[n],
+                    new double[n], null, null);
+            for (int i = 0; i < n; i++) {
+                CocoDetection d = dets.get(i);
+                b.x[i] = d.x();
+                b.y[i] = d.y();
+                b.w[i] = d.width();
+                b.h[i] = d.height();
+                b.area[i] = d.area();
+                b.score[i] = d.score();
+            }
+            return b;
+        }
+    }
+
     /** evaluateImg for every image of one category, then accumulate for that category. */
     private static final class CategoryEvaluation {
         private final CocoEvalParams p;
-        private final List<CocoAnnotation> anns;
-        private final List<CocoDetection> dets;
+        private final Boxes gt;
+        private final Boxes dt;
         private final long[] gtKeys;
         private final long[] dtKeys;
         private final int gFrom;
         private final int gTo;
         private final int dFrom;
         private final int dTo;
-        private final int nImg;
         private final int k;
         private final int nCat;
 
-        CategoryEvaluation(CocoEvalParams p, List<CocoAnnotation> anns, List<CocoDetection> dets, long[] gtKeys,
-                long[] dtKeys, int[] gtStart, int[] dtStart, int nImg, int k, int nCat) {
+        CategoryEvaluation(CocoEvalParams p, Boxes gt, Boxes dt, long[] gtKeys, long[] dtKeys, int[] gtStart,
+                int[] dtStart, int k, int nCat) {
             this.p = p;
-            this.anns = anns;
-            this.dets = dets;
+            this.gt = gt;
+            this.dt = dt;
             this.gtKeys = gtKeys;
             this.dtKeys = dtKeys;
             this.gFrom = gtStart[k];
             this.gTo = gtStart[k + 1];
             this.dFrom = dtStart[k];
             this.dTo = dtStart[k + 1];
-            this.nImg = nImg;
             this.k = k;
             this.nCat = nCat;
         }
@@ -174,7 +217,7 @@ public final class CocoEvaluator {
             int n = 0;
             int gi = gFrom;
             int di = dFrom;
-            long base = (long) k * nImg;
+            Workspace ws = new Workspace();
             while (gi < gTo || di < dTo) {
                 long gGroup = gi < gTo ? gtKeys[gi] >>> 32 : Long.MAX_VALUE;
                 long dGroup = di < dTo ? dtKeys[di] >>> 32 : Long.MAX_VALUE;
@@ -187,66 +230,97 @@ public final class CocoEvaluator {
                 while (di < dTo && (dtKeys[di] >>> 32) == group) {
                     di++;
                 }
-                assert group >= base;
-                n = image(g0, gi, d0, di, maxDet, scores, rank, outcome, groundTruth, n);
+                n = image(g0, gi, d0, di, maxDet, scores, rank, outcome, groundTruth, n, ws);
             }
             accumulate(scores, rank, outcome, groundTruth, n, precision, recall);
         }
 
-        /** evaluateImg for one image, all area ranges; appends its kept detections at position n. */
-        private int image(int g0, int g1, int d0, int d1, int maxDet, double[] scores, int[] rank, int[][] outcome,
-                int[] groundTruth, int n) {
-            int G = g1 - g0;
-            double[] fileScores = new double[d1 - d0];
-            for (int i = d0; i < d1; i++) {
-                fileScores[i - d0] = dets.get((int) dtKeys[i]).score();
-            }
-            int[] order = StableScoreOrder.descending(fileScores);
-            int D = Math.min(order.length, maxDet);
-            CocoDetection[] dt = new CocoDetection[D];
-            for (int j = 0; j < D; j++) {
-                dt[j] = dets.get((int) dtKeys[d0 + order[j]]);
-            }
-            CocoAnnotation[] gt = new CocoAnnotation[G];
-            boolean[] crowd = new boolean[G];
-            boolean[] idNonZero = new boolean[G];
-            for (int j = 0; j < G; j++) {
-                gt[j] = anns.get((int) gtKeys[g0 + j]);
-                crowd[j] = gt[j].crowd();
-                idNonZero[j] = gt[j].id() != 0;
-            }
-            double[] ious = new double[D * G];
-            for (int d = 0; d < D; d++) {
-                CocoDetection x = dt[d];
-                for (int g = 0; g < G; g++) {
-                    CocoAnnotation y = gt[g];
-                    ious[d * G + g] = BoxIou.iou(x.x(), x.y(), x.width(), x.height(), y.x(), y.y(), y.width(),
-                            y.height(), y.crowd());
+        /** Per-image scratch arrays, grown as needed. */
+        private static final class Workspace {
+            double[] fileScores = new double[16];
+            int[] dt = new int[16];
+            int[] gt = new int[16];
+            double[] ious = new double[256];
+            boolean[] gtIgnored = new boolean[16];
+            boolean[] crowd = new boolean[16];
+            boolean[] idNonZero = new boolean[16];
+            boolean[] outOfRange = new boolean[16];
+            int[] out = new int[16];
+
+            void ensure(int d, int g) {
+                if (fileScores.length < d) {
+                    fileScores = new double[d];
+                }
+                if (this.dt.length < d) {
+                    this.dt = new int[d];
+                    outOfRange = new boolean[d];
+                    out = new int[d];
+                }
+                if (this.gt.length < g) {
+                    this.gt = new int[g];
+                    gtIgnored = new boolean[g];
+                    crowd = new boolean[g];
+                    idNonZero = new boolean[g];
+                }
+                if (ious.length < d * g) {
+                    ious = new double[d * g];
                 }
             }
-            boolean[] gtIgnored = new boolean[G];
-            boolean[] outOfRange = new boolean[D];
-            int[] out = new int[D];
+        }
+
+        /** evaluateImg for one image, all area ranges; appends its kept detections at position n. */
+        private int image(int g0, int g1, int d0, int d1, int maxDet, double[] scores, int[] rank, int[][] outcome,
+                int[] groundTruth, int n, Workspace ws) {
+            int G = g1 - g0;
+            int fileD = d1 - d0;
+            ws.ensure(fileD, G);
+            double[] fileScores = ws.fileScores;
+            for (int i = 0; i < fileD; i++) {
+                fileScores[i] = dt.score[(int) dtKeys[d0 + i]];
+            }
+            int[] order = StableScoreOrder.descending(fileScores, 0, fileD);
+            int D = Math.min(fileD, maxDet);
+            int[] di = ws.dt;
+            for (int j = 0; j < D; j++) {
+                di[j] = (int) dtKeys[d0 + order[j]];
+            }
+            int[] gIdx = ws.gt;
+            for (int j = 0; j < G; j++) {
+                int g = (int) gtKeys[g0 + j];
+                gIdx[j] = g;
+                ws.crowd[j] = gt.crowd[g];
+                ws.idNonZero[j] = gt.idNonZero[g];
+            }
+            double[] ious = ws.ious;
+            for (int d = 0; d < D; d++) {
+                int a = di[d];
+                for (int j = 0; j < G; j++) {
+                    int g = gIdx[j];
+                    ious[d * G + j] = BoxIou.iou(dt.x[a], dt.y[a], dt.w[a], dt.h[a], gt.x[g], gt.y[g], gt.w[g],
+                            gt.h[g], gt.crowd[g]);
+                }
+            }
             for (int a = 0; a < p.areaRanges().size(); a++) {
                 AreaRange range = p.areaRanges().get(a);
                 int counted = 0;
-                for (int g = 0; g < G; g++) {
-                    gtIgnored[g] = gt[g].crowd() || range.excludes(gt[g].area());
-                    if (!gtIgnored[g]) {
+                for (int j = 0; j < G; j++) {
+                    int g = gIdx[j];
+                    ws.gtIgnored[j] = gt.crowd[g] || range.excludes(gt.area[g]);
+                    if (!ws.gtIgnored[j]) {
                         counted++;
                     }
                 }
                 groundTruth[a] += counted;
                 for (int d = 0; d < D; d++) {
-                    outOfRange[d] = range.excludes(dt[d].area());
+                    ws.outOfRange[d] = range.excludes(dt.area[di[d]]);
                 }
-                int[] visit = GreedyMatcher.ignoredLast(gtIgnored, G);
-                GreedyMatcher.match(ious, D, G, visit, gtIgnored, crowd, idNonZero, outOfRange,
-                        p.iouThresholds(), out);
-                System.arraycopy(out, 0, outcome[a], n, D);
+                int[] visit = GreedyMatcher.ignoredLast(ws.gtIgnored, G);
+                GreedyMatcher.match(ious, D, G, visit, ws.gtIgnored, ws.crowd, ws.idNonZero, ws.outOfRange,
+                        p.iouThresholds(), ws.out);
+                System.arraycopy(ws.out, 0, outcome[a], n, D);
             }
             for (int d = 0; d < D; d++) {
-                scores[n + d] = dt[d].score();
+                scores[n + d] = dt.score[di[d]];
                 rank[n + d] = d;
             }
             return n + D;
@@ -259,7 +333,7 @@ public final class CocoEvaluator {
             int A = p.areaRanges().size();
             int M = p.maxDets().length;
             int[] sorted = StableScoreOrder.descending(scores, 0, n);
-            PrecisionCurve curve = new PrecisionCurve(n);
+            PrecisionCurve curve = new PrecisionCurve(n, T);
             int[] kept = new int[n];
             for (int m = 0; m < M; m++) {
                 int maxDet = p.maxDets()[m];
@@ -273,13 +347,10 @@ public final class CocoEvaluator {
                     if (groundTruth[a] == 0) {
                         continue; // no non-ignored ground truth: stays -1
                     }
-                    for (int t = 0; t < T; t++) {
-                        // precision[t][r][k][a][m]: r varies with stride nCat * A * M
-                        int offset = ((t * R) * nCat + k) * A * M + a * M + m;
-                        double rc = curve.sample(outcome[a], kept, nd, t, groundTruth[a], p.recallThresholds(),
-                                precision, offset, nCat * A * M);
-                        recall[((t * nCat + k) * A + a) * M + m] = rc;
-                    }
+                    // precision[t][r][k][a][m] and recall[t][k][a][m], numpy C order
+                    curve.sample(outcome[a], kept, nd, groundTruth[a], p.recallThresholds(),
+                            precision, (k * A + a) * M + m, R * nCat * A * M, nCat * A * M,
+                            recall, (k * A + a) * M + m, nCat * A * M);
                 }
             }
         }

@@ -68,7 +68,13 @@ final class CocoGroundTruthReader {
             if (in.current() != JsonToken.START_OBJECT) {
                 throw in.fault(what + "[" + out.size() + "] must be an object");
             }
-            out.add(element.read(in, out.size()));
+            int index = out.size();
+            try {
+                out.add(element.read(in, index));
+            } catch (org.visualrft.core.BadInputException e) {
+                // name the element; built only when something is wrong
+                throw new org.visualrft.core.BadInputException(e.source(), what + "[" + index + "]: " + e.fault(), e);
+            }
         }
         return out;
     }
@@ -83,7 +89,6 @@ final class CocoGroundTruthReader {
     }
 
     private static CocoImage readImage(JsonSource in, int index) {
-        String at = "images[" + index + "]";
         Long id = null;
         int width = -1;
         int height = -1;
@@ -95,24 +100,24 @@ final class CocoGroundTruthReader {
             String f = in.fieldName();
             in.next();
             switch (f) {
-                case "id" -> id = in.longValue(at + ".id");
-                case "width" -> width = size(in, at + ".width");
-                case "height" -> height = size(in, at + ".height");
-                case "file_name" -> fileName = in.current() == JsonToken.VALUE_NULL ? null : in.stringValue(at + ".file_name");
-                case "coco_url" -> cocoUrl = in.current() == JsonToken.VALUE_NULL ? null : in.stringValue(at + ".coco_url");
-                case "neg_category_ids" -> neg = readIds(in, at + ".neg_category_ids");
-                case "not_exhaustive_category_ids" -> notExhaustive = readIds(in, at + ".not_exhaustive_category_ids");
+                case "id" -> id = in.idValue("id");
+                case "width" -> width = size(in, "width");
+                case "height" -> height = size(in, "height");
+                case "file_name" -> fileName = in.current() == JsonToken.VALUE_NULL ? null : in.stringValue("file_name");
+                case "coco_url" -> cocoUrl = in.current() == JsonToken.VALUE_NULL ? null : in.stringValue("coco_url");
+                case "neg_category_ids" -> neg = readIds(in, "neg_category_ids");
+                case "not_exhaustive_category_ids" -> notExhaustive = readIds(in, "not_exhaustive_category_ids");
                 default -> in.skipValue();
             }
         }
         if (id == null) {
-            throw in.fault(at + " has no \"id\"");
+            throw in.fault("no \"id\"");
         }
         return new CocoImage(id, width, height, fileName, cocoUrl, neg, notExhaustive);
     }
 
     private static int size(JsonSource in, String what) {
-        long v = in.longValue(what);
+        long v = in.idValue(what);
         if (v < 0 || v > Integer.MAX_VALUE) {
             throw in.fault(what + " must be a non-negative integer, found " + v);
         }
@@ -125,13 +130,12 @@ final class CocoGroundTruthReader {
         }
         List<Long> ids = new ArrayList<>();
         while (in.next() != JsonToken.END_ARRAY) {
-            ids.add(in.longValue(what + "[" + ids.size() + "]"));
+            ids.add(in.idValue(what));
         }
         return List.copyOf(ids);
     }
 
     private static CocoCategory readCategory(JsonSource in, int index) {
-        String at = "categories[" + index + "]";
         Long id = null;
         String name = null;
         String frequency = null;
@@ -139,20 +143,19 @@ final class CocoGroundTruthReader {
             String f = in.fieldName();
             in.next();
             switch (f) {
-                case "id" -> id = in.longValue(at + ".id");
-                case "name" -> name = in.stringValue(at + ".name");
-                case "frequency" -> frequency = in.stringValue(at + ".frequency");
+                case "id" -> id = in.idValue("id");
+                case "name" -> name = in.stringValue("name");
+                case "frequency" -> frequency = in.stringValue("frequency");
                 default -> in.skipValue();
             }
         }
         if (id == null) {
-            throw in.fault(at + " has no \"id\"");
+            throw in.fault("no \"id\"");
         }
         return new CocoCategory(id, name, frequency);
     }
 
     private static CocoAnnotation readAnnotation(JsonSource in, int index) {
-        String at = "annotations[" + index + "]";
         Long id = null;
         Long imageId = null;
         Long categoryId = null;
@@ -164,33 +167,33 @@ final class CocoGroundTruthReader {
             String f = in.fieldName();
             in.next();
             switch (f) {
-                case "id" -> id = in.longValue(at + ".id");
-                case "image_id" -> imageId = in.longValue(at + ".image_id");
-                case "category_id" -> categoryId = in.longValue(at + ".category_id");
-                case "bbox" -> box = readBox(in, at + ".bbox");
-                case "area" -> area = in.doubleValue(at + ".area");
-                case "iscrowd" -> crowd = flag(in, at + ".iscrowd");
-                case "ignore" -> ignore = flag(in, at + ".ignore");
+                case "id" -> id = in.idValue("id");
+                case "image_id" -> imageId = in.idValue("image_id");
+                case "category_id" -> categoryId = in.idValue("category_id");
+                case "bbox" -> box = readBox(in, "bbox");
+                case "area" -> area = in.doubleValue("area");
+                case "iscrowd" -> crowd = flag(in, "iscrowd");
+                case "ignore" -> ignore = flag(in, "ignore");
                 default -> in.skipValue();
             }
         }
         if (id == null) {
-            throw in.fault(at + " has no \"id\"");
+            throw in.fault("no \"id\"");
         }
         if (imageId == null) {
-            throw in.fault(at + " has no \"image_id\"");
+            throw in.fault("no \"image_id\"");
         }
         if (categoryId == null) {
-            throw in.fault(at + " has no \"category_id\"");
+            throw in.fault("no \"category_id\"");
         }
         if (box == null) {
-            throw in.fault(at + " has no \"bbox\"");
+            throw in.fault("no \"bbox\"");
         }
         if (area == null) {
-            throw in.fault(at + " has no \"area\"");
+            throw in.fault("no \"area\"");
         }
         if (area < 0) {
-            throw in.fault(at + ".area must not be negative, found " + area);
+            throw in.fault("area must not be negative, found " + area);
         }
         return new CocoAnnotation(id, imageId, categoryId, box[0], box[1], box[2], box[3], area, crowd, ignore);
     }
@@ -216,7 +219,7 @@ final class CocoGroundTruthReader {
             if (n == 4) {
                 throw in.fault(what + " must have 4 numbers");
             }
-            box[n] = in.doubleValue(what + "[" + n + "]");
+            box[n] = in.doubleValue(what);
             n++;
         }
         if (n != 4) {

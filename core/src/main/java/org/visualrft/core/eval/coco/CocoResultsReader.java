@@ -33,8 +33,17 @@ public final class CocoResultsReader {
         return out;
     }
 
+    /** Error texts name the element ("[12].bbox"); built only when something is wrong. */
     private static CocoDetection readDetection(JsonSource in, int index) {
-        String at = "[" + index + "]";
+        try {
+            return readDetection(in);
+        } catch (org.visualrft.core.BadInputException e) {
+            throw new org.visualrft.core.BadInputException(e.source(), "detection [" + index + "]: " + e.fault(),
+                    e);
+        }
+    }
+
+    private static CocoDetection readDetection(JsonSource in) {
         Long imageId = null;
         Long categoryId = null;
         double[] box = null;
@@ -43,24 +52,24 @@ public final class CocoResultsReader {
             String f = in.fieldName();
             in.next();
             switch (f) {
-                case "image_id" -> imageId = in.longValue(at + ".image_id");
-                case "category_id" -> categoryId = in.longValue(at + ".category_id");
-                case "bbox" -> box = CocoGroundTruthReader.readBox(in, at + ".bbox");
-                case "score" -> score = in.doubleValue(at + ".score");
+                case "image_id" -> imageId = in.idValue("image_id");
+                case "category_id" -> categoryId = in.idValue("category_id");
+                case "bbox" -> box = CocoGroundTruthReader.readBox(in, "bbox");
+                case "score" -> score = in.doubleValue("score");
                 default -> in.skipValue();
             }
         }
         if (imageId == null) {
-            throw in.fault("detection " + at + " has no \"image_id\"");
+            throw in.fault("no \"image_id\"");
         }
         if (categoryId == null) {
-            throw in.fault("detection " + at + " has no \"category_id\"");
+            throw in.fault("no \"category_id\"");
         }
         if (box == null) {
-            throw in.fault("detection " + at + " has no \"bbox\"");
+            throw in.fault("no \"bbox\"");
         }
         if (score == null) {
-            throw in.fault("detection " + at + " has no \"score\"");
+            throw in.fault("no \"score\"");
         }
         return new CocoDetection(imageId, categoryId, box[0], box[1], box[2], box[3], score);
     }

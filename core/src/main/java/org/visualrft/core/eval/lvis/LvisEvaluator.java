@@ -257,16 +257,14 @@ public final class LvisEvaluator {
             pos += D;
         }
         int[] sorted = StableScoreOrder.descending(scores, 0, n);
-        PrecisionCurve curve = new PrecisionCurve(n);
+        PrecisionCurve curve = new PrecisionCurve(n, T);
         for (int a = 0; a < A; a++) {
             if (groundTruth[a] == 0) {
                 continue;
             }
-            for (int t = 0; t < T; t++) {
-                int offset = ((t * R) * nCat + k) * A + a;
-                recall[(t * nCat + k) * A + a] = curve.sample(outcome[a], sorted, n, t, groundTruth[a],
-                        recallThresholds, precision, offset, nCat * A);
-            }
+            // precision[t][r][k][a] and recall[t][k][a], numpy C order
+            curve.sample(outcome[a], sorted, n, groundTruth[a], recallThresholds, precision, k * A + a,
+                    R * nCat * A, nCat * A, recall, k * A + a, nCat * A);
         }
     }
 

@@ -1,0 +1,115 @@
+package org.visualrft.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.app.cli.VisualRftCommand;
+import org.visualrft.model.tiny.TinyConfig;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
+import org.visualrft.model.tokenizer.Tokenizer;
+import picocli.CommandLine;
+
+class TrainCommandTest {
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cl = VisualRftCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A small vrft-tiny model folder and a 4-record classification dataset of PNG files. */
+    static void setUp(Path dir) throws Exception {
+        Path tokFile = dir.resolve("tokenizer.json");
+        new TaskTokenizerBuilder().addCorpus(List.of("What is the category of this item ?", "Shirt Sandal top shoe"))
+                .write(tokFile);
+        try (Tokenizer tok = Tokenizer.load(tokFile)) {
+            TinyConfig c = new TinyConfig(16, 8, 1, 16, 1, 2, 32, 32, 2, 4, 2, 64, tok.vocabSize(), 96, 10000.0,
+                    1e-6, 2, 1, 3, 4);
+            try (TinyVlm m = TinyVlm.create(c, tok.copy(), 1)) {
+                m.save(dir.resolve("model"));
+            }
+        }
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
+            int v = i % 2 == 0 ? 200 : 50;
+            for (int y = 0; y < 20; y++) {
+                for (int x = 0; x < 20; x++) {
+                    img.setRGB(x, y, (v << 16) | (v << 8) | v);
+                }
+            }
+            ImageIO.write(img, "png", dir.resolve("img" + i + ".png").toFile());
+            String label = i % 2 == 0 ? "Shirt" : "Sandal";
+            jsonl.append("{\"image\": \"img").append(i).append(".png\", \"problem\": \"What is the category of this ")
+                    .append("item ?\", \"solution\": \"<answer>").append(label).append("</answer>\", \"task\": ")
+                    .append("\"classification\", \"thinking\": \"").append(i % 2 == 0 ? "top" : "shoe").append("\"}\n");
+        }
+        Files.writeString(dir.resolve("train.jsonl"), jsonl.toString());
+    }
+
+    static Path config(Path dir, String name, String body) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("train.jsonl") + "\n"
+                + "eval_dataset: " + dir.resolve("train.jsonl") + "\n" + body);
+        return f;
+    }
+
+    @Test
+    void grpoRunsSavesAndResumes(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        String common = "output_dir: " + dir.resolve("run") + "\nnum_generations: 4\nmax_completion_length: 8\n"
+                + "learning_rate: 1.0e-3\nsave_steps: 2\neval_steps: 2\nreward_mode: strict\n";
+        Run r = run("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("grpo: 2 of 2 steps done"), r.out());
+        assertTrue(Files.isDirectory(dir.resolve("run/checkpoint-2/model")));
+        assertTrue(Files.isRegularFile(dir.resolve("run/provenance.json")));
+        String metrics = Files.readString(dir.resolve("run/metrics.jsonl"));
+        assertTrue(metrics.contains("\"eval/rewards/accuracy\""), metrics);
+
+        Run resumed = run("train", "grpo", "--resume", "--config",
+                config(dir, "grpo.yaml", common + "max_steps: 3\n").toString());
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains("resuming from"), resumed.out());
+        assertTrue(resumed.out().contains("grpo: 3 of 3 steps done"), resumed.out());
+        assertTrue(Files.isDirectory(dir.resolve("run/checkpoint-3")));
+    }
+
+    @Test
+    void sftRuns(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        Run r = run("train", "sft", "--config", config(dir, "sft.yaml", "output_dir: " + dir.resolve("sft")
+                + "\nsft_target: with_thinking\nmax_steps: 2\nper_device_train_batch_size: 2\n").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("sft: 2 of 2 steps done"), r.out());
+        assertTrue(Files.isDirectory(dir.resolve("sft/checkpoint-2/model")));
+    }
+
+    @Test
+    void badConfigIsOneLineAndExit2(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        Path f = config(dir, "bad.yaml", "num_generation: 8\n");
+        Run r = run("train", "grpo", "--config", f.toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(f.toString()) && r.err().contains("unknown setting 'num_generation'"), r.err());
+        Run missing = run("train", "sft", "--config", dir.resolve("none.yaml").toString());
+        assertEquals(2, missing.code(), missing.err());
+    }
+}

@@ -1,0 +1,60 @@
+package org.visualrft.core.prompt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The paper's strings, character for character (spec §3.2–3.4), and the chain-of-thought ablation variants. */
+class VisualRftPromptsTest {
+    @Test
+    void detectionPromptIsThePapersString() {
+        assertEquals("Detect all objects belonging to the category 'stop sign' in the image, and provide the bounding"
+                + " boxes (between 0 and 1000, integer) and confidence (between 0 and 1, with two decimal places).\n"
+                + "If no object belonging to the category 'stop sign' in the image, return 'No Objects'.\n"
+                + "Output the thinking process in <think> </think> and final answer in <answer> </answer> tags.The"
+                + " output answer format should be as follows:\n<think> ... </think> <answer>[{'Position': [x1, y1,"
+                + " x2, y2], 'Confidence': number}, ...]</answer>\nPlease strictly follow the format.",
+                VisualRftPrompts.detection("stop sign", true));
+        assertEquals(VisualRftPrompts.detection("horse_buggy", true), VisualRftPrompts.openVocabulary("horse_buggy", true));
+    }
+
+    @Test
+    void classificationPrompts() {
+        assertEquals("This is an image containing a plant. Please identify the species of the plant based on the image."
+                + "\nOutput the thinking process in <think> </think> and final answer in <answer> </answer> tags.The"
+                + " output answer format should be as follows:\n<think> ... </think> <answer>species name</answer>\n"
+                + "Please strictly follow the format.", VisualRftPrompts.classification(ClassificationDataset.FLOWERS102,
+                true));
+        assertTrue(VisualRftPrompts.classification(ClassificationDataset.FGVC_AIRCRAFT, true)
+                .startsWith("This is an image containing an aircraft. Please identify the model of the aircraft based"
+                        + " on the image.\n"));
+        assertTrue(ClassificationDataset.FLOWERS102.quotedFromSource());
+        assertFalse(ClassificationDataset.PETS37.quotedFromSource());
+    }
+
+    @Test
+    void lisaTrainingAndEvaluationDifferByTheDot() {
+        String tail = "Output the thinking process in <think> </think> and your grouding box. Following \"<think>"
+                + " thinking process </think>\n<answer>(x1,y1),(x2,y2)</answer>)\" format.";
+        assertEquals("Output the bounding box in the image corresponding to the instruction: the red cup " + tail,
+                VisualRftPrompts.lisaTraining("the red cup", true));
+        assertEquals("Output the bounding box in the image corresponding to the instruction: the red cup. " + tail,
+                VisualRftPrompts.lisaEvaluation("the red cup", true));
+        assertTrue(VisualRftPrompts.R1_SYSTEM_PROMPT.endsWith("<think> reasoning process here </think><answer> answer"
+                + " here </answer>"));
+    }
+
+    @Test
+    void withoutChainOfThoughtNoThinkingIsAskedFor() {
+        for (String p : new String[] {VisualRftPrompts.detection("cat", false),
+            VisualRftPrompts.classification(ClassificationDataset.CARS196, false),
+            VisualRftPrompts.lisaTraining("x", false), VisualRftPrompts.lisaEvaluation("x", false)}) {
+            assertFalse(p.contains("<think>"), p);
+            assertTrue(p.contains("<answer>"), p);
+        }
+        assertTrue(VisualRftPrompts.detection("cat", false).endsWith("<answer>[{'Position': [x1, y1, x2, y2],"
+                + " 'Confidence': number}, ...]</answer>\nPlease strictly follow the format."));
+    }
+}
