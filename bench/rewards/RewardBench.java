@@ -60,20 +60,28 @@ public class RewardBench {
         System.out.printf(Locale.ROOT, "fixture set: %d cases (%s); %d cores; peer (original Python, fixtures README"
                 + " §5): %,.0f cases/s%n", cases.size(), fixtures, Runtime.getRuntime().availableProcessors(),
                 PEER_CASES_PER_S);
-        System.out.printf("%-40s %8s %16s %10s%n", "path", "threads", "cases/s", "vs peer");
+        System.out.printf("%-40s %8s %14s %9s %16s %9s%n", "path", "threads", "cases/s wall", "vs peer",
+                "cases/CPU-s", "vs peer");
         for (RewardMode mode : RewardMode.values()) {
             for (int threads : new int[] {1, 2}) {
-                double rate = library(cases, mode, threads, seconds);
+                double[] rate = library(cases, mode, threads, seconds);
                 row("library " + mode.id(), threads, rate);
             }
         }
         for (RewardMode mode : RewardMode.values()) {
             row("CLI JSONL path " + mode.id() + " (in-process)", 1, cli(jsonl.toString(), cases.size(), mode, seconds));
         }
+        System.out.println("wall: cases per elapsed second on this (shared) machine; CPU-s: cases per second of CPU"
+                + " time the scoring threads got (what one core delivers, independent of other load)");
     }
 
-    static void row(String name, int threads, double rate) {
-        System.out.printf(Locale.ROOT, "%-40s %8d %,16.0f %9.1fx%n", name, threads, rate, rate / PEER_CASES_PER_S);
+    static void row(String name, int threads, double[] rate) {
+        System.out.printf(Locale.ROOT, "%-40s %8d %,14.0f %8.1fx %,16.0f %8.1fx%n", name, threads, rate[0],
+                rate[0] / PEER_CASES_PER_S, rate[1], rate[1] / PEER_CASES_PER_S);
+    }
+
+    static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     static RewardSet[] sets(RewardMode mode) {
@@ -84,7 +92,7 @@ public class RewardBench {
         return s;
     }
 
-    static double library(List<Case> cases, RewardMode mode, int threads, double seconds) throws Exception {
+    static double[] library(List<Case> cases, RewardMode mode, int threads, double seconds) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             run(pool, cases, mode, threads, seconds / 2); // warm-up
@@ -94,7 +102,7 @@ public class RewardBench {
         }
     }
 
-    static double run(ExecutorService pool, List<Case> cases, RewardMode mode, int threads, double seconds)
+    static double[] run(ExecutorService pool, List<Case> cases, RewardMode mode, int threads, double seconds)
             throws Exception {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         long start = System.nanoTime();
@@ -102,6 +110,7 @@ public class RewardBench {
         for (int t = 0; t < threads; t++) {
             int offset = t;
             fs.add(pool.submit(() -> {
+                long cpu0 = cpuNanos();
                 RewardSet[] sets = sets(mode);
                 double[] values = new double[3];
                 long n = 0;
@@ -118,28 +127,32 @@ public class RewardBench {
                     }
                     n += 1000;
                 }
-                return new long[] {n, Double.isNaN(sink) ? 1 : 0};
+                return new long[] {n, cpuNanos() - cpu0, Double.isNaN(sink) ? 1 : 0};
             }));
         }
         long total = 0;
+        long cpu = 0;
         for (Future<long[]> fu : fs) {
-            total += fu.get()[0];
+            long[] r = fu.get();
+            total += r[0];
+            cpu += r[1];
         }
-        return total / ((System.nanoTime() - start) / 1e9);
+        return new double[] {total / ((System.nanoTime() - start) / 1e9), total / (cpu / 1e9)};
     }
 
-    static double cli(String jsonl, int perPass, RewardMode mode, double seconds) throws Exception {
+    static double[] cli(String jsonl, int perPass, RewardMode mode, double seconds) throws Exception {
         JsonlRewarder r = new JsonlRewarder("bench", null, t -> RewardRegistry.defaults(t, mode, RewardOptions.DEFAULT));
         long end = System.nanoTime() + (long) (seconds / 2 * 1e9);
         while (System.nanoTime() < end) {
             r.run(new BufferedReader(new StringReader(jsonl)), new StringWriter());
         }
         long start = System.nanoTime();
+        long cpu0 = cpuNanos();
         end = start + (long) (seconds * 1e9);
         long n = 0;
         while (System.nanoTime() < end) {
             n += r.run(new BufferedReader(new StringReader(jsonl)), new StringWriter(1 << 20));
         }
-        return n / ((System.nanoTime() - start) / 1e9);
+        return new double[] {n / ((System.nanoTime() - start) / 1e9), n / ((cpuNanos() - cpu0) / 1e9)};
     }
 }

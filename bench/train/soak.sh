@@ -11,6 +11,10 @@ MINUTES="${1:-30}"
 WARMUP="${2:-3}"
 OUT=bench/out/soak
 export OMP_WAIT_POLICY=PASSIVE
+# Bytedeco's OpenBLAS starts its own thread pool (one thread per core) unless told otherwise; Engine.setThreads only
+# sets libtorch's intra-op threads. On 2 loaded cores that pool made every matrix product 5-15x slower (measured:
+# sampling 4.0 s -> 0.2 s per group). Both sides of every comparison run with the same setting.
+export OPENBLAS_NUM_THREADS=1
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-trbench -pl train -am -DskipTests package \
   dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime

@@ -81,7 +81,12 @@ class TrainCommandTest {
         assertTrue(Files.isDirectory(dir.resolve("run/checkpoint-2/model")));
         assertTrue(Files.isRegularFile(dir.resolve("run/provenance.json")));
         String metrics = Files.readString(dir.resolve("run/metrics.jsonl"));
-        assertTrue(metrics.contains("\"eval/rewards/accuracy\""), metrics);
+        assertTrue(metrics.contains("\"eval/rewards/accuracy\"") && metrics.contains("\"eval/classification_accuracy\""),
+                metrics);
+
+        Run again = run("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
+        assertEquals(2, again.code(), "a second run into the same output_dir needs --resume: " + again.err());
+        assertTrue(again.err().contains("--resume"), again.err());
 
         Run resumed = run("train", "grpo", "--resume", "--config",
                 config(dir, "grpo.yaml", common + "max_steps: 3\n").toString());

@@ -1,9 +1,15 @@
 package org.visualrft.train;
 
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.visualrft.core.eval.answers.ClassificationAccuracy;
+import org.visualrft.core.eval.answers.GroundingIou;
 import org.visualrft.core.reward.RewardBreakdown;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
@@ -15,7 +21,8 @@ import org.visualrft.train.metrics.HackingDiagnostics;
  * In-loop evaluation: greedy answers to held-out examples, scored by the run's reward functions (which read answers
  * with the evaluators' parsers). Reports the mean of each function overall and per task ({@code accuracy} on
  * classification is the classification accuracy; {@code giou}/{@code iou} the grounding/detection quality), the mean
- * total, and the hacking diagnostics of the greedy answers.
+ * total, the hacking diagnostics of the greedy answers, and the evaluators' classification accuracy and grounding
+ * mean/cumulative IoU (detection mAP needs COCO-style ground truth: run {@code visual-rft coco-eval} on a checkpoint).
  */
 public final class RewardEval implements InLoopEval {
     private final List<TrainingExample> examples;
@@ -23,7 +30,10 @@ public final class RewardEval implements InLoopEval {
     private final int maxNewTokens;
     private final java.util.Set<String> labels;
 
-    public RewardEval(List<TrainingExample> examples, Rewarder rewarder, int maxNewTokens, int limit) {
+    private final RewardMode mode;
+
+    public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit) {
+        this.mode = mode;
         this.examples = limit > 0 && limit < examples.size() ? examples.subList(0, limit) : List.copyOf(examples);
         this.rewarder = rewarder;
         this.maxNewTokens = maxNewTokens;
@@ -39,8 +49,12 @@ public final class RewardEval implements InLoopEval {
         HackingDiagnostics diag = new HackingDiagnostics(labels);
         SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
         java.util.SplittableRandom unused = new java.util.SplittableRandom(0); // greedy draws nothing
+        Map<Task, List<String>> responses = new EnumMap<>(Task.class);
+        Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
         for (TrainingExample ex : examples) {
             Rollout r = policy.generate(ex.prompt(), 1, greedy, unused).get(0);
+            responses.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(r.text());
+            solutions.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(ex.solution());
             RewardBreakdown b = rewarder.score(r.text(), ex);
             add(sums, "reward", b.total());
             String task = ex.task().id();
@@ -54,6 +68,16 @@ public final class RewardEval implements InLoopEval {
         Map<String, Double> out = new LinkedHashMap<>();
         sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
         out.putAll(diag.values());
+        if (responses.containsKey(Task.CLASSIFICATION)) { // the evaluators' own numbers, as the evaluation commands report
+            ClassificationAccuracy.Result a = ClassificationAccuracy.evaluate(responses.get(Task.CLASSIFICATION),
+                    solutions.get(Task.CLASSIFICATION), mode);
+            out.put("classification_accuracy", (double) a.correct() / Math.max(1, a.total()));
+        }
+        if (responses.containsKey(Task.GROUNDING)) {
+            GroundingIou.Result g = GroundingIou.evaluate(responses.get(Task.GROUNDING), solutions.get(Task.GROUNDING));
+            out.put("grounding_miou", g.meanIou());
+            out.put("grounding_ciou", g.cumulativeIou());
+        }
         out.put("examples", (double) examples.size());
         return out;
     }

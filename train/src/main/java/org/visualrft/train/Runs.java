@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.reward.RewardMode;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
@@ -29,7 +30,8 @@ public final class Runs {
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, cfg.maxCompletionLength());
+        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
+                cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
@@ -42,18 +44,20 @@ public final class Runs {
         String src = configFile.toString();
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, cfg.maxLength());
+        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
         }
     }
 
-    private static InLoopEval evaluation(TrainingArguments a, String src, Rewarder rewarder, int maxNewTokens) {
+    private static InLoopEval evaluation(TrainingArguments a, String src, Rewarder rewarder, RewardMode mode,
+            int maxNewTokens) {
         if (a.evalDataset() == null || a.evalSteps() == 0) {
             return null;
         }
-        return new RewardEval(data(a.evalDataset(), src, "eval_dataset"), rewarder, maxNewTokens, a.evalLimit());
+        return new RewardEval(data(a.evalDataset(), src, "eval_dataset"), rewarder, mode, maxNewTokens,
+                a.evalLimit());
     }
 
     static List<TrainingExample> data(String path, String src, String key) {

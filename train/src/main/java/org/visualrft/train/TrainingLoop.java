@@ -87,7 +87,14 @@ public abstract class TrainingLoop {
         Path out = Path.of(args.outputDir());
         CheckpointStore store = new CheckpointStore(out, args.saveTotalLimit());
         totalSteps = args.totalSteps(dataSize);
-        Optional<Path> ckpt = resume ? store.latest() : Optional.empty();
+        Optional<Path> ckpt = store.latest();
+        if (!resume && ckpt.isPresent()) {
+            throw new org.visualrft.core.BadInputException(out.toString(), "output_dir already holds checkpoints ("
+                    + ckpt.get().getFileName() + "); pass --resume to continue that run, or choose another output_dir");
+        }
+        if (resume && ckpt.isEmpty()) {
+            console.println(kind + ": no checkpoint in " + out + " yet; starting from step 0");
+        }
         int start = 0;
         prepare(base);
         policy = base;

@@ -33,7 +33,7 @@ public record Setting(String id, String label, TaskKind kind, int shots, List<Ev
         out.add(new Setting("det-" + plan.detShots() + "shot", plan.detShots() + "-shot", TaskKind.DETECTION,
                 plan.detShots(), List.of(EvalSet.DET_FEWSHOT), List.of(EvalSet.CLS_OTHER, EvalSet.DET_BASE,
                         EvalSet.GROUND)));
-        out.add(new Setting("ov", "base " + plan.ovShots() + "-shot", TaskKind.DETECTION, plan.ovShots(),
+        out.add(new Setting("ov", plan.ovShots() + "-shot base categories", TaskKind.DETECTION, plan.ovShots(),
                 List.of(EvalSet.DET_NOVEL, EvalSet.DET_BASE), List.of(EvalSet.CLS_OTHER, EvalSet.GROUND)));
         out.add(new Setting("ground", plan.groundShots() + " scenes", TaskKind.GROUNDING, plan.groundShots(),
                 List.of(EvalSet.GROUND), List.of(EvalSet.CLS_OTHER, EvalSet.DET_BASE)));

@@ -49,16 +49,15 @@ public final class PythonText {
 
     /** Python's {@code str.lower()}: full Unicode lower-casing with CPython's final-sigma rule; see {@link PythonLower}. */
     public static String lower(String s) {
+        boolean upper = false;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c >= 0x80) {
                 return PythonLower.lower(s);
             }
-            if (c >= 'A' && c <= 'Z') {
-                return s.toLowerCase(Locale.ROOT);
-            }
+            upper |= c >= 'A' && c <= 'Z';
         }
-        return s;
+        return upper ? s.toLowerCase(Locale.ROOT) : s;
     }
 
     /** Python's {@code needle in haystack} on code points (a match never splits a surrogate pair). */

@@ -22,15 +22,20 @@ public final class SimpleBoxList {
     /** Confidence of box i. */
     public double[] confidence = new double[4];
 
-    private String s;
+    /** The text being parsed, copied once: array reads are cheaper than String.charAt in this loop. */
+    private char[] s = new char[256];
     private int i;
     private int end;
 
     /** Parses {@code text[from, to)}; returns this filled in, or null when the text is not of the simple shape. */
     public SimpleBoxList parse(String text, int from, int to) {
-        s = text;
-        i = from;
-        end = to;
+        int n = to - from;
+        if (s.length < n) {
+            s = new char[Math.max(n, s.length * 2)];
+        }
+        text.getChars(from, to, s, 0);
+        i = 0;
+        end = n;
         count = 0;
         ws();
         if (!eat('[')) {
@@ -108,18 +113,27 @@ public final class SimpleBoxList {
 
     /** 1 for Position, 2 for Confidence, 0 otherwise. */
     private int key() {
-        if (i >= end || !quote(s.charAt(i))) {
+        if (i >= end || !quote(s[i])) {
             return 0;
         }
         int k = 0;
-        if (s.startsWith("Position", i + 1) && i + 9 < end && quote(s.charAt(i + 9))) {
+        if (i + 9 < end && matches("Position", i + 1) && quote(s[i + 9])) {
             i += 10;
             k = 1;
-        } else if (s.startsWith("Confidence", i + 1) && i + 11 < end && quote(s.charAt(i + 11))) {
+        } else if (i + 11 < end && matches("Confidence", i + 1) && quote(s[i + 11])) {
             i += 12;
             k = 2;
         }
         return k;
+    }
+
+    private boolean matches(String word, int at) {
+        for (int k = 0; k < word.length(); k++) {
+            if (s[at + k] != word.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean quote(char c) {
@@ -152,20 +166,20 @@ public final class SimpleBoxList {
     private double number() {
         int start = i;
         boolean negative = false;
-        if (i < end && s.charAt(i) == '-') {
+        if (i < end && s[i] == '-') {
             negative = true;
             i++;
         }
         if (i >= end) {
             return Double.NaN;
         }
-        char c = s.charAt(i);
+        char c = s[i];
         long m = 0;
         int digits = 0;
         if (c == '0') {
             i++;
         } else if (c >= '1' && c <= '9') {
-            while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+            while (i < end && (c = s[i]) >= '0' && c <= '9') {
                 m = m * 10 + (c - '0');
                 if (++digits > 15) {
                     return Double.NaN;
@@ -176,9 +190,9 @@ public final class SimpleBoxList {
             return Double.NaN;
         }
         int fraction = 0;
-        if (i < end && s.charAt(i) == '.') {
+        if (i < end && s[i] == '.') {
             i++;
-            while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+            while (i < end && (c = s[i]) >= '0' && c <= '9') {
                 m = m * 10 + (c - '0');
                 fraction++;
                 if (++digits > 15) {
@@ -190,7 +204,7 @@ public final class SimpleBoxList {
                 return Double.NaN;
             }
         }
-        if (i < end && ((c = s.charAt(i)) == 'e' || c == 'E' || (c >= '0' && c <= '9'))) {
+        if (i < end && ((c = s[i]) == 'e' || c == 'E' || (c >= '0' && c <= '9'))) {
             return Double.NaN; // exponent, or a leading zero followed by digits: the full path decides
         }
         if (fraction == 0) {
@@ -205,7 +219,7 @@ public final class SimpleBoxList {
 
     private void ws() {
         while (i < end) {
-            char c = s.charAt(i);
+            char c = s[i];
             if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
                 return;
             }
@@ -214,7 +228,7 @@ public final class SimpleBoxList {
     }
 
     private boolean eat(char c) {
-        if (i < end && s.charAt(i) == c) {
+        if (i < end && s[i] == c) {
             i++;
             return true;
         }

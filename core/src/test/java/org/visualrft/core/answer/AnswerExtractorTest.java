@@ -76,7 +76,12 @@ class AnswerExtractorTest {
         assertEquals("\u200bx\ufeff", PythonText.strip("\u200bx\ufeff"), "not whitespace in Python");
         assertEquals("k", PythonText.lower("\u212a"));
         assertEquals("i\u0307", PythonText.lower("\u0130"));
-        assertEquals("ς", PythonText.lower("ΑΣ").substring(1), "final sigma");
+        assertEquals("ας", PythonText.lower("ΑΣ"), "final sigma");
+        assertEquals("aς1", PythonText.lower("AΣ1"), "CPython: a digit after sigma ends the word");
+        assertEquals("a'ς", PythonText.lower("A'Σ"), "apostrophes are case-ignorable");
+        assertEquals("aσa", PythonText.lower("AΣa"));
+        assertEquals("1σ", PythonText.lower("1Σ"));
+        assertEquals(0x2c5f, PythonText.lower("\u2c2f").codePointAt(0), "Unicode 14 mapping Java 17 lacks");
         assertEquals(7, PythonText.decimalValue(0x16AC7), "Unicode 14 digit CPython 3.11 knows");
         assertFalse(PythonText.contains("\ud83d\ude00", "\ud83d"), "no match inside a surrogate pair");
     }

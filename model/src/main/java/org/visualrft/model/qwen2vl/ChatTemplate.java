@@ -29,6 +29,9 @@ public final class ChatTemplate {
         int seen = 0;
         for (int id : ids) {
             if (id == imagePadId) {
+                if (seen == counts.length) {
+                    throw new IllegalArgumentException("prompt has more image pads than the " + counts.length + " images");
+                }
                 extra += counts[seen++] - 1;
             }
         }

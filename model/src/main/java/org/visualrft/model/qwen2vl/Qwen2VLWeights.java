@@ -30,9 +30,9 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
             };
         }
 
+        /** The projection's module path inside a decoder layer, e.g. {@code self_attn.q_proj}, {@code mlp.up_proj}. */
         static String module(String name) {
-            return name.endsWith("_proj") && !name.startsWith("gate") && !name.startsWith("up") && !name.startsWith("down")
-                    ? "self_attn." + name : "mlp." + name;
+            return java.util.Set.of("q_proj", "k_proj", "v_proj", "o_proj").contains(name) ? "self_attn." + name : "mlp." + name;
         }
     }
 

@@ -23,6 +23,16 @@ public final class Sampler {
 
     /** Samples from {@code logits[offset, offset + vocab)}. */
     public static Pick sample(float[] logits, int offset, int vocab, SamplingParams params, RandomGenerator rng) {
+        return sample(logits, offset, vocab, Double.NaN, params, rng);
+    }
+
+    /**
+     * As {@link #sample(float[], int, int, SamplingParams, RandomGenerator)} with the row's log-partition
+     * {@code logZ = logsumexp(row)} already known (libtorch computes it for a whole batch in one vectorised op, which
+     * saves an exp per vocabulary entry here); NaN = compute it.
+     */
+    public static Pick sample(float[] logits, int offset, int vocab, double logZ, SamplingParams params,
+            RandomGenerator rng) {
         float max = Float.NEGATIVE_INFINITY;
         int argmax = 0;
         for (int i = 0; i < vocab; i++) {
@@ -32,13 +42,60 @@ public final class Sampler {
                 argmax = i;
             }
         }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[offset + i] - max);
+        if (Double.isNaN(logZ)) {
+            double sum = 0;
+            for (int i = 0; i < vocab; i++) {
+                sum += Math.exp(logits[offset + i] - max);
+            }
+            logZ = max + Math.log(sum);
         }
-        double logZ = max + Math.log(sum);
         int token = params.isGreedy() ? argmax : draw(logits, offset, vocab, max, params, rng);
         return new Pick(token, (float) (logits[offset + token] - logZ));
+    }
+
+    /**
+     * Samples among candidates already reduced by libtorch: {@code values[offset, offset+k)} are the k largest logits
+     * of a row, sorted descending, {@code ids} their token ids, {@code logZ} the row's logsumexp. Used for top-k,
+     * top-p and greedy (k = 1), so only k values per row cross into Java. Same rules as the full-row method: the
+     * candidates are the top-k set, top-p then keeps the smallest prefix reaching p.
+     */
+    public static Pick sampleSorted(float[] values, long[] ids, int offset, int k, double logZ,
+            SamplingParams params, RandomGenerator rng) {
+        int j = params.isGreedy() ? 0 : drawSorted(values, offset, k, params, rng);
+        return new Pick((int) ids[offset + j], (float) (values[offset + j] - logZ));
+    }
+
+    private static int drawSorted(float[] values, int offset, int k, SamplingParams params, RandomGenerator rng) {
+        double invT = 1.0 / params.temperature();
+        double[] w = new double[k];
+        double total = 0;
+        for (int j = 0; j < k; j++) {
+            w[j] = Math.exp((values[offset + j] - values[offset]) * invT);
+            total += w[j];
+        }
+        int keep = k;
+        if (params.topP() < 1.0) {
+            double cum = 0;
+            for (int j = 0; j < k; j++) {
+                cum += w[j] / total;
+                if (cum >= params.topP()) {
+                    keep = j + 1;
+                    break;
+                }
+            }
+        }
+        double kept = 0;
+        for (int j = 0; j < keep; j++) {
+            kept += w[j];
+        }
+        double u = rng.nextDouble() * kept;
+        for (int j = 0; j < keep; j++) {
+            u -= w[j];
+            if (u < 0) {
+                return j;
+            }
+        }
+        return keep - 1;
     }
 
     private static int draw(float[] logits, int offset, int vocab, float max, SamplingParams params,

@@ -189,13 +189,32 @@ public final class TinyVlm implements Policy {
      * Returns the final-normed hidden states {@code [B, T, d]}.
      */
     Tensor decode(Tensor x, KvCache cache) {
+        return decode(x, cache, null, null);
+    }
+
+    /**
+     * The decoder, in one of three attention modes: {@code cache} (sampling: keys/values appended in place to a
+     * preallocated cache; a step sees everything cached), {@code past} (scoring a group: the keys/values
+     * {@code [1, kvHeads, P, headDim]} of a shared prefix, per layer, which every row of x sees in full, then causal
+     * among x's own positions, which start at P), or neither (causal over x from position 0). {@code collect}, when
+     * given, receives this call's keys/values per layer (to serve as a later call's {@code past}).
+     */
+    Tensor decode(Tensor x, KvCache cache, Tensor[][] past, Tensor[][] collect) {
         long b = x.size(0);
         long t = x.size(1);
-        long start = cache == null ? 0 : cache.length;
+        long pastLen = past == null ? 0 : past[0][0].size(2);
+        long start = cache != null ? cache.length : pastLen;
+        if (cache != null && t > 1 && start != 0) {
+            throw new IllegalStateException("multi-token step after a filled cache is not supported");
+        }
         int h = config.heads();
         int kvh = config.numKeyValueHeads();
         int hd = config.headDim();
         Rope r = rope.at(start, t);
+        // past mode: query i (position P+i) may see key j when j <= P + i
+        Tensor mask = past == null ? null
+                : Tensor.arange(pastLen + t).unsqueeze(0).lt(Tensor.arange(t).unsqueeze(1).add(pastLen + 1));
+        boolean causal = t > 1 && past == null;
         for (int i = 0; i < config.layers(); i++) {
             TinyWeights.DecoderLayer l = weights.layers().get(i);
             Tensor qkv = l.qkv().apply(x.rmsNorm(l.inputNorm(), config.normEps())).view(b, t, h + 2L * kvh, hd);
@@ -203,16 +222,18 @@ public final class TinyVlm implements Policy {
             Tensor q = qk.narrow(2, 0, h).transpose(1, 2);
             Tensor k = qk.narrow(2, h, kvh).transpose(1, 2);
             Tensor v = qkv.narrow(2, h + kvh, kvh).transpose(1, 2);
+            if (collect != null) {
+                collect[i] = new Tensor[] {k, v};
+            }
             if (cache != null) {
                 Tensor[] kv = cache.append(i, k, v);
                 k = kv[0];
                 v = kv[1];
+            } else if (past != null) {
+                k = Tensor.cat(List.of(past[i][0].expand(b, kvh, pastLen, hd), k), 2);
+                v = Tensor.cat(List.of(past[i][1].expand(b, kvh, pastLen, hd), v), 2);
             }
-            // Causal only when queries start at key 0 (training, prefill); a decode step sees its whole prefix.
-            if (t > 1 && start != 0) {
-                throw new IllegalStateException("multi-token step after a filled cache is not supported");
-            }
-            Tensor attn = Tensor.scaledDotProductAttention(q, k, v, null, t > 1, h != kvh);
+            Tensor attn = Tensor.scaledDotProductAttention(q, k, v, mask, causal, h != kvh);
             x = x.add(Tensor.linear(attn.transpose(1, 2).reshape(b, t, (long) h * hd), l.oProj(), null));
             Tensor gu = Tensor.linear(x.rmsNorm(l.postNorm(), config.normEps()), l.gateUp(), null);
             Tensor act = gu.narrow(2, 0, config.intermediate()).silu().mul(gu.narrow(2, config.intermediate(),
@@ -290,11 +311,11 @@ public final class TinyVlm implements Policy {
             KvCache cache = new KvCache(config, g, capacity, dtype);
             Tensor last = decode(prefix, cache).narrow(1, prefixLen - 1, 1);
             cache.broadcastFirst();
-            float[] row = logits(last).toFloats();
-            float[] step = new float[g * vocab];
-            for (int i = 0; i < g; i++) {
-                System.arraycopy(row, 0, step, i * vocab, vocab);
-            }
+            // How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p
+            // alone, or the raw row for plain sampling.
+            int k = params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
+                    : params.topP() < 1.0 ? vocab : 0;
+            StepLogits step = StepLogits.of(logits(last).view(1, vocab), k).repeat(g);
             long[] next = new long[g];
             for (int n = 0; n < params.maxNewTokens(); n++) {
                 boolean all = true;
@@ -303,7 +324,7 @@ public final class TinyVlm implements Policy {
                         next[i] = config.padTokenId();
                         continue;
                     }
-                    Sampler.Pick pick = Sampler.sample(step, i * vocab, vocab, params, rng);
+                    Sampler.Pick pick = step.sample(i, params, rng);
                     ids[i][len[i]] = pick.token();
                     logps[i][len[i]] = pick.logProb();
                     len[i]++;
@@ -315,7 +336,7 @@ public final class TinyVlm implements Policy {
                     break;
                 }
                 Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1));
-                step = logits(decode(x, cache)).toFloats();
+                step = StepLogits.of(logits(decode(x, cache)).view(g, vocab), k);
             }
         }
         List<Rollout> out = new ArrayList<>(g);
@@ -349,14 +370,21 @@ public final class TinyVlm implements Policy {
             }
         }
         try (Tensor.GradMode mode = trainable ? null : Tensor.noGrad()) {
-            Tensor prefix = promptEmbeddings(prompt); // image encoded once for the group
+            // The group shares its prefix (image + prompt): it runs once, batch 1, and the G completions attend to
+            // its keys/values, so a group costs P + G·T positions instead of G·(P + T).
+            Tensor prefix = promptEmbeddings(prompt);
             int p = (int) prefix.size(1);
+            Tensor[][] past = new Tensor[config.layers()][];
+            Tensor prefixHidden = decode(prefix, null, null, past);
             Tensor targets = Tensor.fromLongs(input, g, tmax);
-            Tensor completion = Tensor.embedding(weights.embedTokens(), targets);
-            Tensor x = Tensor.cat(List.of(prefix.expand(g, p, config.hidden()), completion), 1);
-            // Position p-1+t predicts completion token t; padding positions come after every real one (causal).
-            Tensor hidden = decode(x, null).narrow(1, p - 1, tmax);
-            Tensor logp = Tensor.tokenLogProbs(logits(hidden), targets);
+            // hidden state predicting completion token t: prefix's last position for t = 0, completion t-1 after
+            Tensor first = prefixHidden.narrow(1, p - 1, 1).expand(g, 1, config.hidden());
+            Tensor predicting = first;
+            if (tmax > 1) {
+                Tensor completion = Tensor.embedding(weights.embedTokens(), targets.narrow(1, 0, tmax - 1));
+                predicting = Tensor.cat(List.of(first, decode(completion, null, past, null)), 1);
+            }
+            Tensor logp = Tensor.tokenLogProbs(logits(predicting), targets);
             Tensor m = Tensor.fromFloats(mask, g, tmax).to(dtype);
             return new GroupLogProbs(logp.mul(m), m);
         }

@@ -23,7 +23,7 @@ public final class Provenance {
     }
 
     public static Map<String, Object> describe(String kind, Map<String, Object> config, long seed,
-            List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode) {
+            Map<String, List<String>> rewardsPerTask, String rewardMode) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", kind);
         m.put("created", Instant.now().toString());
@@ -37,10 +37,9 @@ public final class Provenance {
         libs.put("libtorch_threads", safe(() -> String.valueOf(Engine.threads())));
         libs.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("versions", libs);
-        if (rewardFuncs != null) {
+        if (rewardsPerTask != null) {
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("functions", rewardFuncs);
-            r.put("weights", rewardWeights);
+            r.put("per_task", rewardsPerTask);
             r.put("mode", rewardMode);
             m.put("rewards", r);
         }

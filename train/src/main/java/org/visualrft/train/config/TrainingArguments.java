@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The settings GRPO and SFT share, with Hugging Face {@code TrainingArguments} names in YAML.
  *
- * @param model built-in model name (e.g. {@code vrft-tiny}) or a model folder
+ * @param model a model folder (default {@code models/vrft-tiny-base}, where {@code visual-rft pretrain} writes)
  * @param dataset training data (a dataset folder or file the data loader understands)
  * @param evalDataset data for the in-loop evaluation (null: none)
  * @param outputDir where checkpoints, metrics.jsonl and provenance.json go
@@ -28,7 +28,7 @@ public record TrainingArguments(
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
-        String model = y.string("model", "vrft-tiny");
+        String model = y.string("model", "models/vrft-tiny-base");
         String dataset = y.string("dataset", null);
         String evalDataset = y.string("eval_dataset", null);
         String outputDir = y.string("output_dir", "runs/run");

@@ -45,8 +45,8 @@ public final class GrpoTrainer extends TrainingLoop {
         this.collector = new RolloutCollector(cfg, List.copyOf(data), rewarder);
         this.loss = new GrpoLoss(cfg.beta(), cfg.lossType(), cfg.epsilon(),
                 cfg.clipping() ? cfg.epsilonHighOrLow() : 0.0, cfg.maxCompletionLength());
-        this.provenance = Provenance.describe("grpo", cfg.asYaml(), cfg.args().seed(), rewarder.names(),
-                cfg.rewardWeights(), cfg.rewardMode());
+        this.provenance = Provenance.describe("grpo", cfg.asYaml(), cfg.args().seed(), rewarder.describe(),
+                cfg.rewardMode());
         for (TrainingExample ex : data) {
             if (ex.task() == Task.CLASSIFICATION) {
                 labels.add(HackingDiagnostics.labelOf(ex.solution()));

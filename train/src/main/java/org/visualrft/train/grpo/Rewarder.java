@@ -65,6 +65,19 @@ public final class Rewarder {
         return names;
     }
 
+    /** Per task, the functions with their weights ({@code name:weight}), for provenance. */
+    public Map<String, List<String>> describe() {
+        Map<String, List<String>> m = new java.util.LinkedHashMap<>();
+        sets.forEach((task, set) -> {
+            List<String> parts = new ArrayList<>();
+            for (WeightedReward w : set.parts()) {
+                parts.add(w.function().name() + ":" + w.weight());
+            }
+            m.put(task.id(), parts);
+        });
+        return m;
+    }
+
     public RewardBreakdown score(String completion, TrainingExample ex) {
         return sets.get(ex.task()).score(completion, ex.reward());
     }

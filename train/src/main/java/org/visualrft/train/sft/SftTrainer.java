@@ -35,7 +35,7 @@ public final class SftTrainer extends TrainingLoop {
         super("sft", cfg.args(), data.size(), eval, console, terminal);
         this.cfg = cfg;
         this.data = List.copyOf(data);
-        this.provenance = Provenance.describe("sft", cfg.asYaml(), cfg.args().seed(), null, null, null);
+        this.provenance = Provenance.describe("sft", cfg.asYaml(), cfg.args().seed(), null, null);
     }
 
     /** The target text: the solution, or {@code <think> thinking </think>} then the solution. */

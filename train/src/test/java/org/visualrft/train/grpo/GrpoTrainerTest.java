@@ -140,6 +140,8 @@ class GrpoTrainerTest {
         JsonNode prov = json.readTree(dir.resolve("killed/checkpoint-6/provenance.json").toFile());
         assertEquals(7, prov.get("seed").asInt());
         assertEquals("strict", prov.get("rewards").get("mode").asText());
+        assertEquals("[\"accuracy:1.0\",\"length_mod3:0.5\"]", prov.get("rewards").get("per_task").get("classification").toString());
+        assertTrue(prov.get("git_commit").asText().matches("[0-9a-f]{40}|unknown"), prov.get("git_commit").asText());
         assertTrue(prov.get("versions").get("libtorch").asText().startsWith("2."));
     }
 

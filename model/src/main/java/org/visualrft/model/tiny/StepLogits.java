@@ -1,0 +1,45 @@
+package org.visualrft.model.tiny;
+
+import java.util.random.RandomGenerator;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.Sampler;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * One decoding step's logits, copied to Java in the smallest form the sampler needs: each row's logsumexp, plus
+ * either its k largest logits with their ids (libtorch's topk, sorted) or, for plain sampling, the whole row.
+ */
+record StepLogits(int rows, int width, float[] values, long[] ids, float[] logZ) {
+
+    /** From logits {@code [rows, V]}; {@code k = 0} keeps whole rows. */
+    static StepLogits of(Tensor logits, int k) {
+        int rows = (int) logits.size(0);
+        float[] logZ = logits.logSumExp(-1, false).toFloats();
+        if (k == 0) {
+            return new StepLogits(rows, (int) logits.size(1), logits.toFloats(), null, logZ);
+        }
+        Tensor.ValuesIndices top = logits.topk(k, -1);
+        return new StepLogits(rows, k, top.values().toFloats(), top.indices().toLongs(), logZ);
+    }
+
+    /** The same single row for {@code g} sequences (after the shared prefill). */
+    StepLogits repeat(int g) {
+        float[] v = new float[g * width];
+        long[] i = ids == null ? null : new long[g * width];
+        float[] z = new float[g];
+        for (int r = 0; r < g; r++) {
+            System.arraycopy(values, 0, v, r * width, width);
+            if (i != null) {
+                System.arraycopy(ids, 0, i, r * width, width);
+            }
+            z[r] = logZ[0];
+        }
+        return new StepLogits(g, width, v, i, z);
+    }
+
+    Sampler.Pick sample(int row, SamplingParams params, RandomGenerator rng) {
+        return ids == null
+                ? Sampler.sample(values, row * width, width, logZ[row], params, rng)
+                : Sampler.sampleSorted(values, ids, row * width, width, logZ[row], params, rng);
+    }
+}
