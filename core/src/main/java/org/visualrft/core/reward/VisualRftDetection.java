@@ -60,6 +60,10 @@ final class VisualRftDetection {
 
     private static Scores evaluate(String completion, String solution) {
         Object gt = OriginalBoxParsing.extractBbox(PythonText.strip(solution));
+        if (gt == PyNone.NONE) {
+            // every path from here raises or returns 0: a None student scores 0, a list reaches enumerate(None)
+            return ZERO;
+        }
         Object student = OriginalBoxParsing.extractBbox(OriginalBoxParsing.studentString(completion));
         if (student == PyNone.NONE || !PyOps.isDict(PyOps.first(student))) {
             return ZERO;
