@@ -109,8 +109,9 @@ public class TinyBench {
         Arrays.sort(fb);
         System.out.printf(java.util.Locale.ROOT,
                 "{\"params\": %d, \"threads\": %d, \"sample_tokens_per_s\": %.1f, \"fwd_bwd_ms\": %.2f, "
-                        + "\"tokens_sampled\": %d}%n",
-                model.parameterCount(), threads, tps[rounds / 2], fb[rounds / 2], tokensTotal);
+                        + "\"tokens_sampled\": %d, \"prompt_positions\": %d}%n",
+                model.parameterCount(), threads, tps[rounds / 2], fb[rounds / 2], tokensTotal,
+                model.config().imageTokens() + model.promptTokens(PROMPT).length);
         model.close();
     }
 }

@@ -60,12 +60,24 @@ public class RewardBench {
         System.out.printf(Locale.ROOT, "fixture set: %d cases (%s); %d cores; peer (original Python, fixtures README"
                 + " §5): %,.0f cases/s%n", cases.size(), fixtures, Runtime.getRuntime().availableProcessors(),
                 PEER_CASES_PER_S);
-        System.out.printf("%-40s %8s %14s %9s %16s %9s%n", "path", "threads", "cases/s wall", "vs peer",
+        System.out.printf("%-44s %8s %14s %9s %16s %9s%n", "path", "threads", "cases/s wall", "vs peer",
                 "cases/CPU-s", "vs peer");
         for (RewardMode mode : RewardMode.values()) {
             for (int threads : new int[] {1, 2}) {
                 double[] rate = library(cases, mode, threads, seconds);
                 row("library " + mode.id(), threads, rate);
+            }
+        }
+        // as a GRPO trainer calls it: each solution scored for G = 8 completions (distinct strings) in a row
+        List<Case> grouped = new ArrayList<>();
+        for (Case c : cases) {
+            for (int g = 0; g < 8; g++) {
+                grouped.add(new Case(c.task, new String(c.completion), c.sample));
+            }
+        }
+        for (RewardMode mode : RewardMode.values()) {
+            for (int threads : new int[] {1, 2}) {
+                row("library " + mode.id() + ", G=8 per solution", threads, library(grouped, mode, threads, seconds));
             }
         }
         for (RewardMode mode : RewardMode.values()) {
@@ -76,7 +88,7 @@ public class RewardBench {
     }
 
     static void row(String name, int threads, double[] rate) {
-        System.out.printf(Locale.ROOT, "%-40s %8d %,14.0f %8.1fx %,16.0f %8.1fx%n", name, threads, rate[0],
+        System.out.printf(Locale.ROOT, "%-44s %8d %,14.0f %8.1fx %,16.0f %8.1fx%n", name, threads, rate[0],
                 rate[0] / PEER_CASES_PER_S, rate[1], rate[1] / PEER_CASES_PER_S);
     }
 

@@ -42,7 +42,7 @@ public class GrpoStepBench {
         int rounds = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
         int warm = 2;
-        boolean soak = rounds <= 0; // soak mode: train until killed, checkpoint every 200 steps (bench/train/soak.sh)
+        boolean soak = rounds <= 0; // soak mode: train until killed, checkpoint every 50 steps (bench/train/soak.sh)
         Engine.setThreads(threads);
         Files.createDirectories(out);
         Path tokFile = out.resolve("tokenizer.json");
@@ -96,7 +96,7 @@ public class GrpoStepBench {
                 reward_mode: strict
                 threads: %d
                 seed: 3
-                """.formatted(run, soak ? 1_000_000 : warm + rounds, soak ? 200 : 100_000, threads));
+                """.formatted(run, soak ? 1_000_000 : warm + rounds, soak ? 50 : 100_000, threads));
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), "bench");
         new GrpoTrainer(cfg, data, rewarder, null, new PrintStream(new ByteArrayOutputStream()), false)
                 .run(model, false, -1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test: a GRPO run of the built-in VLM (default size, 8 prompts x G = 8, checkpoints every 200 steps) for
+# Soak test: a GRPO run of the built-in VLM (default size, 8 prompts x G = 8, checkpoints every 50 steps, the last 2 kept) for
 # MINUTES minutes; the resident memory (VmRSS) of the JVM is sampled every 10 s. Native tensors that escape their
 # scope leak silently, so the check is: after the warm-up (the first WARMUP minutes) the RSS stays within 5% of its
 # level at the end of the warm-up. Writes bench/out/soak/rss.csv and prints the curve (one line per minute) and the

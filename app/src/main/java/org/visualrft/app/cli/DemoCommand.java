@@ -27,23 +27,25 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Base model folder (default: the shipped models/vrft-tiny-base).")
     Path model;
 
-    @Option(names = "--workers", defaultValue = "1", description = "Fine-tuning runs in parallel, one core each (default: ${DEFAULT-VALUE}).")
-    int workers;
+    @Option(names = "--workers", description = "Fine-tuning runs in parallel, one core each (default: 2, or 1 on a "
+            + "one-core machine). The numbers do not depend on it.")
+    Integer workers;
 
     @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills (reported).")
     boolean dynamicSampling;
 
     @Override
     public Integer call() throws Exception {
-        if (workers < 1) {
-            throw new BadInputException("--workers", "must be at least 1, got " + workers);
+        int parallel = workers != null ? workers : Math.min(2, Runtime.getRuntime().availableProcessors());
+        if (parallel < 1) {
+            throw new BadInputException("--workers", "must be at least 1, got " + parallel);
         }
         Path base = model != null ? model : shippedBase();
         if (!Files.isRegularFile(base.resolve("config.json"))) {
             throw new BadInputException(base, "no base model here; make one with 'visual-rft pretrain --out " + base
                     + "' or pass --model");
         }
-        DemoPlan plan = (quick ? DemoPlan.quick(seed, workers) : DemoPlan.full(seed, workers))
+        DemoPlan plan = (quick ? DemoPlan.quick(seed, parallel) : DemoPlan.full(seed, parallel))
                 .withDynamicSampling(dynamicSampling);
         new DemoPipeline(plan, base, out, System.out, System.console() != null).run(VersionInfo.projectVersion());
         return ExitCodes.OK;

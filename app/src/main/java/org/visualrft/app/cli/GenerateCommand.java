@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.ModelLoader;
@@ -82,8 +83,13 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Policy policy = ModelLoader.load(model)) {
             long t0 = System.nanoTime();
-            List<Rollout> rollouts = policy.generate(new Prompt(img, prompt), samples, params,
-                    new SplittableRandom(seed));
+            List<Rollout> rollouts;
+            try {
+                rollouts = policy.generate(new Prompt(img, prompt), samples, params, new SplittableRandom(seed));
+            } catch (IllegalArgumentException e) {
+                // e.g. prompt + max new tokens longer than the model's positions, an image the model cannot take
+                throw new BadInputException((String) null, e.getMessage(), e);
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             long tokens = 0;
             for (int i = 0; i < rollouts.size(); i++) {

@@ -3,6 +3,7 @@ package org.visualrft.app.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.eval.coco.CocoCategory;
 import org.visualrft.core.eval.coco.CocoDetection;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
@@ -45,6 +47,11 @@ public final class LvisEvalCommand implements Callable<Integer> {
             description = "Detections kept per image, highest scores first (default ${DEFAULT-VALUE}; -1: all).")
     int maxDets;
 
+    @Option(names = "--category-names", paramLabel = "NAMES",
+            description = "The subset by name instead: comma-separated names, or one of coco-few-shot-8, "
+                    + "coco-novel-15, coco-base-65, coco-all-80, lvis-few-shot-6, lvis-open-vocab-13.")
+    String categoryNames;
+
     @Option(names = "--json", paramLabel = "OUT.json",
             description = "Also write {results, per_category_ap, subset, subset_mean_ap} here (atomically).")
     Path json;
@@ -54,6 +61,14 @@ public final class LvisEvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CocoGroundTruth truth = CocoGroundTruth.read(gt);
+        if (categoryNames != null) {
+            if (categories != null) {
+                throw new BadInputException("--category-names", "give either --categories or --category-names");
+            }
+            List<String> names = CategorySplits.NAMED.getOrDefault(categoryNames,
+                    Arrays.stream(categoryNames.split(",")).map(String::strip).toList());
+            categories = CategorySplits.resolve(truth, names, gt.toString());
+        }
         List<CocoDetection> results = CocoResultsReader.read(dt);
         LvisEvalResult r = new LvisEvaluator(maxDets, true).evaluate(truth, results, gt.toString(), dt.toString());
         if (r.detectionsOverLimit() > 0) {

@@ -58,7 +58,11 @@ public final class ChartPainter {
         double[] xr = c.bars() ? new double[] {-0.5, c.categories().size() - 0.5} : range(c, true);
         double[] yr = range(c, false);
         if (c.bars()) {
-            yr[0] = Math.min(0, yr[0]);
+            // bars start at zero (all-zero data keeps the padded range above zero)
+            boolean nonNegative = c.series().stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y()))
+                    .filter(Double::isFinite).allMatch(v -> v >= 0);
+            yr[0] = nonNegative ? 0 : Math.min(0, yr[0]);
+            yr[1] = Math.max(yr[1], yr[0] + 1e-6);
         }
         double[] yTicks = niceTicks(yr[0], yr[1]);
         yr[0] = yTicks[0];

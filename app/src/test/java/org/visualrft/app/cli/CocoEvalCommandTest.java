@@ -134,6 +134,23 @@ class CocoEvalCommandTest {
     }
 
     @Test
+    void subsetByNameGivesTheSameMeanAsById() throws IOException {
+        Path dir = fixture("fixture_20img");
+        Path byId = tmp.resolve("id.json");
+        Path byName = tmp.resolve("name.json");
+        assertEquals(0, CliRun.of("coco-eval", "--gt", dir.resolve("gt.json").toString(), "--dt",
+                dir.resolve("dt.json").toString(), "--categories", "1,3", "--json", byId.toString()).code());
+        CliRun r = CliRun.of("coco-eval", "--gt", dir.resolve("gt.json").toString(), "--dt",
+                dir.resolve("dt.json").toString(), "--category-names", "circle, triangle", "--json", byName.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(numbers(byId, "subset_mean_ap"), numbers(byName, "subset_mean_ap"));
+        r = CliRun.of("coco-eval", "--gt", dir.resolve("gt.json").toString(), "--dt",
+                dir.resolve("dt.json").toString(), "--category-names", "coco-few-shot-8");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("has no category named \"bus\""), r.err());
+    }
+
+    @Test
     void subsetCategoryWithoutGroundTruthIsBadInput() {
         Path dir = fixture("micro_perfect");
         CliRun r = CliRun.of("coco-eval", "--gt", dir.resolve("gt.json").toString(), "--dt",

@@ -22,25 +22,37 @@ public final class AnswerTags {
 
     /** Group 1's bounds packed as {@code start << 32 | end}, or -1 when the pattern does not match. */
     public static long searchRange(String text, boolean dotAll) {
-        int from = 0;
+        int open = text.indexOf(OPEN);
+        if (open < 0) {
+            return -1;
+        }
+        int close = text.indexOf(CLOSE, open + OPEN.length());
+        if (close < 0) {
+            return -1; // no later start can find a closing tag either
+        }
+        if (dotAll) {
+            return (long) (open + OPEN.length()) << 32 | close;
+        }
+        // linear overall: the next closing tag and the next newline are only searched again once passed
+        int newline = text.indexOf('\n', open + OPEN.length());
         while (true) {
-            int open = text.indexOf(OPEN, from);
-            if (open < 0) {
-                return -1;
-            }
             int start = open + OPEN.length();
-            int close = text.indexOf(CLOSE, start);
-            if (close < 0) {
-                return -1; // no later start can find a closing tag either
+            if (close < start) {
+                close = text.indexOf(CLOSE, start);
+                if (close < 0) {
+                    return -1;
+                }
             }
-            if (dotAll) {
-                return (long) start << 32 | close;
+            if (newline >= 0 && newline < start) {
+                newline = text.indexOf('\n', start);
             }
-            int newline = text.indexOf('\n', start);
             if (newline < 0 || newline > close) {
                 return (long) start << 32 | close;
             }
-            from = open + 1;
+            open = text.indexOf(OPEN, open + 1);
+            if (open < 0) {
+                return -1;
+            }
         }
     }
 

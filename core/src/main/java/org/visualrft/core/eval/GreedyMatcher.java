@@ -34,20 +34,18 @@ public final class GreedyMatcher {
      */
     public static void match(double[] ious, int detections, int groundTruths, int[] order, boolean[] gtIgnored,
             boolean[] gtCrowd, boolean[] gtIdNonZero, boolean[] ignoreIfUnmatched, double[] thresholds, int[] out) {
-        int d0 = detections;
-        int g0 = groundTruths;
-        java.util.Arrays.fill(out, 0, d0, 0);
-        boolean[] taken = new boolean[g0];
+        java.util.Arrays.fill(out, 0, detections, 0);
+        boolean[] taken = new boolean[groundTruths];
         for (int t = 0; t < thresholds.length; t++) {
             double threshold = Math.min(thresholds[t], 1 - 1e-10);
             java.util.Arrays.fill(taken, false);
             int tp = 1 << t;
             int fp = 1 << (FP_SHIFT + t);
-            for (int d = 0; d < d0; d++) {
+            for (int d = 0; d < detections; d++) {
                 double best = threshold;
                 int m = -1;
-                int row = d * g0;
-                for (int j = 0; j < g0; j++) {
+                int row = d * groundTruths;
+                for (int j = 0; j < groundTruths; j++) {
                     int g = order[j];
                     if (taken[j] && !(gtCrowd != null && gtCrowd[g])) {
                         continue;

@@ -36,7 +36,12 @@ final class VisualRftDetectionFast {
         }
         long r = AnswerTags.searchRange(completion, false);
         if (r < 0) {
-            return null;
+            // no tagged answer on one line: the original reads the whole completion; the same text reaches
+            // extract_bbox unless a closing tag inside it ends the extraction early or a newline would be removed
+            if (completion.indexOf(AnswerTags.CLOSE) >= 0 || completion.indexOf('\n') >= 0) {
+                return null;
+            }
+            r = completion.length();
         }
         int from = PythonText.skipSpace(completion, (int) (r >>> 32), (int) r);
         int to = (int) r;

@@ -39,8 +39,12 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Tensor implements AutoCloseable {
     private final org.bytedeco.pytorch.Tensor t;
-    /** This tensor as libtorch's optional argument, made once: weights are passed as optionals on every call. */
+    /**
+     * This tensor as libtorch's optional argument, made once for persisted tensors (weights are passed as optionals
+     * on every call); transient tensors make a fresh one that their scope frees.
+     */
     private TensorOptional optional;
+    private boolean persisted;
 
     private static final java.util.Map<Double, DoubleOptional> DOUBLES = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -61,6 +65,9 @@ public final class Tensor implements AutoCloseable {
     }
 
     private TensorOptional optional() {
+        if (!persisted) {
+            return new TensorOptional(t);
+        }
         if (optional == null) {
             optional = retained(new TensorOptional(t));
         }
@@ -778,10 +785,6 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(t.detach());
     }
 
-    public Tensor clone_() {
-        return new Tensor(t.clone());
-    }
-
     /** A copy with its own storage (still connected to autograd). */
     public Tensor copy() {
         return new Tensor(t.clone());
@@ -895,6 +898,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor persist() {
         t.retainReference();
+        persisted = true;
         return this;
     }
 

@@ -5,40 +5,44 @@ import org.visualrft.model.tensor.Tensor;
 
 /**
  * Keys and values of every decoder layer, preallocated for {@code batch} sequences of up to {@code capacity}
- * positions ({@code [batch, kvHeads, capacity, headDim]} per layer): decoding writes one position per step in place
- * and attends over the filled prefix, so no step allocates or concatenates a growing cache.
+ * positions: one tensor {@code [batch, 2·kvHeads, capacity, headDim]} per layer (keys in the first kvHeads, values in
+ * the rest, the order the fused projection produces them), so a step writes both with one copy, in place, and
+ * attends over fixed views of the filled prefix. No step allocates or concatenates a growing cache.
  */
 final class KvCache {
-    final Tensor[] keys;
-    final Tensor[] values;
+    private final Tensor[] kv;
+    private final Tensor[] keys;
+    private final Tensor[] values;
+    private final int kvHeads;
     final int capacity;
     int length;
 
     KvCache(TinyConfig c, int batch, int capacity, DType dtype) {
         this.capacity = capacity;
+        this.kvHeads = c.numKeyValueHeads();
+        kv = new Tensor[c.layers()];
         keys = new Tensor[c.layers()];
         values = new Tensor[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
-            keys[i] = Tensor.zeros(dtype, batch, c.numKeyValueHeads(), capacity, c.headDim());
-            values[i] = Tensor.zeros(dtype, batch, c.numKeyValueHeads(), capacity, c.headDim());
+            kv[i] = Tensor.zeros(dtype, batch, 2L * kvHeads, capacity, c.headDim());
+            keys[i] = kv[i].narrow(1, 0, kvHeads);
+            values[i] = kv[i].narrow(1, kvHeads, kvHeads);
         }
     }
 
     /**
-     * Stores {@code k, v [B, kvHeads, T, headDim]} of layer {@code layer} at positions {@code length ..} and
+     * Stores {@code kvNew [B, 2·kvHeads, T, headDim]} of layer {@code layer} at positions {@code length ..} and
      * returns the keys and values of all filled positions including them.
      */
-    Tensor[] append(int layer, Tensor k, Tensor v) {
-        long t = k.size(2);
+    Tensor[] append(int layer, Tensor kvNew) {
+        long t = kvNew.size(2);
         if (length + t > capacity) {
             throw new IllegalStateException("KV cache full: " + capacity + " positions");
         }
-        long b = k.size(0);
-        Tensor kc = batchView(keys[layer], b);
-        Tensor vc = batchView(values[layer], b);
-        kc.narrow(2, length, t).copy_(k);
-        vc.narrow(2, length, t).copy_(v);
-        return new Tensor[] {kc.narrow(2, 0, length + t), vc.narrow(2, 0, length + t)};
+        long b = kvNew.size(0);
+        batchView(kv[layer], b).narrow(2, length, t).copy_(kvNew);
+        return new Tensor[] {batchView(keys[layer], b).narrow(2, 0, length + t),
+            batchView(values[layer], b).narrow(2, 0, length + t)};
     }
 
     private static Tensor batchView(Tensor cache, long b) {
@@ -47,15 +51,13 @@ final class KvCache {
 
     /** After a batch-1 prefill: copies sequence 0's filled positions to every other sequence. */
     void broadcastFirst() {
-        long b = keys[0].size(0);
+        long b = kv[0].size(0);
         if (b == 1 || length == 0) {
             return;
         }
-        for (int i = 0; i < keys.length; i++) {
-            for (Tensor cache : new Tensor[] {keys[i], values[i]}) {
-                Tensor first = cache.narrow(0, 0, 1).narrow(2, 0, length);
-                cache.narrow(0, 1, b - 1).narrow(2, 0, length).copy_(first);
-            }
+        for (Tensor cache : kv) {
+            Tensor first = cache.narrow(0, 0, 1).narrow(2, 0, length);
+            cache.narrow(0, 1, b - 1).narrow(2, 0, length).copy_(first);
         }
     }
 }

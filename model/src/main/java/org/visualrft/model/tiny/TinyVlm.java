@@ -55,7 +55,8 @@ public final class TinyVlm implements Policy {
         this.tokenizer = tokenizer;
         this.dtype = dtype;
         this.trainable = trainable;
-        this.rope = Rope.create(config.maxPositions(), config.headDim(), config.ropeTheta(), dtype);
+        this.rope = Rope.create(config.maxPositions(), config.headDim(), config.ropeTheta(),
+                config.heads() + config.numKeyValueHeads(), config.numKeyValueHeads(), dtype);
         for (Tensor t : weights.named().values()) {
             t.requiresGrad(trainable);
         }
@@ -218,18 +219,23 @@ public final class TinyVlm implements Policy {
         for (int i = 0; i < config.layers(); i++) {
             TinyWeights.DecoderLayer l = weights.layers().get(i);
             Tensor qkv = l.qkv().apply(x.rmsNorm(l.inputNorm(), config.normEps())).view(b, t, h + 2L * kvh, hd);
-            Tensor qk = r.apply(qkv.narrow(2, 0, h + kvh)); // q and k rotated together
-            Tensor q = qk.narrow(2, 0, h).transpose(1, 2);
-            Tensor k = qk.narrow(2, h, kvh).transpose(1, 2);
-            Tensor v = qkv.narrow(2, h + kvh, kvh).transpose(1, 2);
+            // one rotation for all heads (v's tables are the identity), then [B, heads, T, hd]
+            Tensor heads = r.apply(qkv).transpose(1, 2);
+            Tensor q = heads.narrow(1, 0, h);
+            Tensor k;
+            Tensor v;
+            if (cache != null) {
+                Tensor[] kv = cache.append(i, heads.narrow(1, h, 2L * kvh));
+                k = kv[0];
+                v = kv[1];
+            } else {
+                k = heads.narrow(1, h, kvh);
+                v = heads.narrow(1, h + kvh, kvh);
+            }
             if (collect != null) {
                 collect[i] = new Tensor[] {k, v};
             }
-            if (cache != null) {
-                Tensor[] kv = cache.append(i, k, v);
-                k = kv[0];
-                v = kv[1];
-            } else if (past != null) {
+            if (past != null) {
                 k = Tensor.cat(List.of(past[i][0].expand(b, kvh, pastLen, hd), k), 2);
                 v = Tensor.cat(List.of(past[i][1].expand(b, kvh, pastLen, hd), v), 2);
             }

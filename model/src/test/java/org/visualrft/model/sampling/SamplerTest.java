@@ -60,4 +60,33 @@ class SamplerTest {
         }
         assertEquals(Math.exp(2) / z, hits / (double) n, 0.01);
     }
+
+    @Test
+    void sortedCandidatesFollowTheSameRules() {
+        // the top-3 of LOGITS as libtorch's topk hands them over: values descending, ids alongside
+        float[] values = {3.0f, 3.0f, 2.0f};
+        long[] ids = {1, 3, 2};
+        double logZ = 0;
+        for (float l : LOGITS) {
+            logZ += Math.exp(l);
+        }
+        logZ = Math.log(logZ);
+        SplittableRandom rng = new SplittableRandom(11);
+        Sampler.Pick g = Sampler.sampleSorted(values, ids, 0, 3, logZ, SamplingParams.greedy(1), rng);
+        assertEquals(1, g.token());
+        assertEquals(3.0 - logZ, g.logProb(), 1e-6);
+        int[] counts = new int[5];
+        for (int i = 0; i < 6000; i++) {
+            Sampler.Pick p = Sampler.sampleSorted(values, ids, 0, 3, logZ, new SamplingParams(1.0, 3, 1.0, 1), rng);
+            counts[p.token()]++;
+            assertEquals(LOGITS[p.token()] - logZ, p.logProb(), 1e-6);
+        }
+        double e2 = Math.exp(2) / (2 * Math.exp(3) + Math.exp(2));
+        assertEquals(e2, counts[2] / 6000.0, 0.02);
+        assertEquals(0, counts[0] + counts[4]);
+        for (int i = 0; i < 1000; i++) {
+            int t = Sampler.sampleSorted(values, ids, 0, 3, logZ, new SamplingParams(1.0, 3, 0.5, 1), rng).token();
+            assertTrue(t == 1 || t == 3);
+        }
+    }
 }

@@ -62,19 +62,111 @@ public final class PyJson {
         return i;
     }
 
+    /**
+     * One JSON value at pos[0]. Containers are parsed with an explicit stack, not recursion, so no nesting depth can
+     * overflow the Java stack of whichever thread calls a reward.
+     */
     private Object value(int[] pos) {
+        java.util.ArrayDeque<Object> stack = null; // open containers: List or Map (with the pending key below it)
+        Object result;
+        while (true) {
+            int i = pos[0];
+            if (i >= n) {
+                throw PyError.JSON_DECODE;
+            }
+            char c = s.charAt(i);
+            Object v;
+            if (c == '[' || c == '{') {
+                if (++depth > MAX_DEPTH) {
+                    throw PyError.RECURSION;
+                }
+                int j = ws(i + 1);
+                boolean isList = c == '[';
+                if (j < n && s.charAt(j) == (isList ? ']' : '}')) {
+                    pos[0] = j + 1;
+                    depth--;
+                    v = isList ? new ArrayList<>(0) : new LinkedHashMap<>(4);
+                } else {
+                    if (stack == null) {
+                        stack = new java.util.ArrayDeque<>();
+                    }
+                    if (isList) {
+                        stack.push(new ArrayList<>(4));
+                        pos[0] = j;
+                    } else {
+                        stack.push(new LinkedHashMap<String, Object>(4));
+                        pos[0] = j;
+                        stack.push(key(pos));
+                    }
+                    continue;
+                }
+            } else {
+                v = scalar(pos, c);
+            }
+            // attach v to the innermost open container, closing containers as their ends are reached
+            while (true) {
+                if (stack == null || stack.isEmpty()) {
+                    return v;
+                }
+                Object top = stack.peek();
+                if (top instanceof String key) {
+                    stack.pop();
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> map = (Map<String, Object>) stack.peek();
+                    map.put(key, v);
+                    int k = ws(pos[0]);
+                    if (k < n && s.charAt(k) == ',') {
+                        pos[0] = ws(k + 1);
+                        stack.push(key(pos));
+                        break;
+                    }
+                    if (k < n && s.charAt(k) == '}') {
+                        pos[0] = k + 1;
+                        depth--;
+                        v = stack.pop();
+                        continue;
+                    }
+                    throw PyError.JSON_DECODE;
+                }
+                @SuppressWarnings("unchecked")
+                List<Object> list = (List<Object>) top;
+                list.add(v);
+                int k = ws(pos[0]);
+                if (k < n && s.charAt(k) == ',') {
+                    pos[0] = ws(k + 1);
+                    break;
+                }
+                if (k < n && s.charAt(k) == ']') {
+                    pos[0] = k + 1;
+                    depth--;
+                    v = stack.pop();
+                    continue;
+                }
+                throw PyError.JSON_DECODE;
+            }
+        }
+    }
+
+    /** An object key and its colon; leaves pos[0] at the value. */
+    private String key(int[] pos) {
         int i = pos[0];
-        if (i >= n) {
+        if (i >= n || s.charAt(i) != '"') {
             throw PyError.JSON_DECODE;
         }
-        char c = s.charAt(i);
+        String key = string(pos);
+        i = ws(pos[0]);
+        if (i >= n || s.charAt(i) != ':') {
+            throw PyError.JSON_DECODE;
+        }
+        pos[0] = ws(i + 1);
+        return key;
+    }
+
+    private Object scalar(int[] pos, char c) {
+        int i = pos[0];
         switch (c) {
             case '"':
                 return string(pos);
-            case '{':
-                return object(pos);
-            case '[':
-                return array(pos);
             case 'n':
                 return literal(pos, "null", PyNone.NONE);
             case 't':
@@ -245,67 +337,4 @@ public final class PyJson {
         return v;
     }
 
-    private Map<String, Object> object(int[] pos) {
-        if (++depth > MAX_DEPTH) {
-            throw PyError.RECURSION;
-        }
-        LinkedHashMap<String, Object> map = new LinkedHashMap<>(4);
-        int i = ws(pos[0] + 1);
-        if (i < n && s.charAt(i) == '}') {
-            pos[0] = i + 1;
-            depth--;
-            return map;
-        }
-        while (true) {
-            if (i >= n || s.charAt(i) != '"') {
-                throw PyError.JSON_DECODE;
-            }
-            pos[0] = i;
-            String key = string(pos);
-            i = ws(pos[0]);
-            if (i >= n || s.charAt(i) != ':') {
-                throw PyError.JSON_DECODE;
-            }
-            pos[0] = ws(i + 1);
-            Object v = value(pos);
-            map.put(key, v);
-            i = ws(pos[0]);
-            if (i < n && s.charAt(i) == '}') {
-                pos[0] = i + 1;
-                depth--;
-                return map;
-            }
-            if (i >= n || s.charAt(i) != ',') {
-                throw PyError.JSON_DECODE;
-            }
-            i = ws(i + 1);
-        }
-    }
-
-    private List<Object> array(int[] pos) {
-        if (++depth > MAX_DEPTH) {
-            throw PyError.RECURSION;
-        }
-        ArrayList<Object> list = new ArrayList<>(4);
-        int i = ws(pos[0] + 1);
-        if (i < n && s.charAt(i) == ']') {
-            pos[0] = i + 1;
-            depth--;
-            return list;
-        }
-        while (true) {
-            pos[0] = i;
-            list.add(value(pos));
-            i = ws(pos[0]);
-            if (i < n && s.charAt(i) == ']') {
-                pos[0] = i + 1;
-                depth--;
-                return list;
-            }
-            if (i >= n || s.charAt(i) != ',') {
-                throw PyError.JSON_DECODE;
-            }
-            i = ws(i + 1);
-        }
-    }
 }
