@@ -36,6 +36,7 @@ public class Qwen2VLBench {
         String config = null;
         DType dtype = DType.BF16;
         int g = 4, newTokens = 64, image = 448, text = 110, rank = 16, steps = 1, threads = 0;
+        boolean rolloutOnly = false;
         double alpha = 32;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -49,6 +50,7 @@ public class Qwen2VLBench {
                 case "--alpha" -> alpha = Double.parseDouble(args[i + 1]);
                 case "--steps" -> steps = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--rollout-only" -> rolloutOnly = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -100,15 +102,27 @@ public class Qwen2VLBench {
             long c0 = cpu();
             try (NativeScope scope = NativeScope.open()) {
                 long a = System.nanoTime();
+                long ca = cpu();
                 Tensor img = model.encodeImages(List.of(patches), null);
                 double tVision = secs(a);
+                double cVision = (cpu() - ca) / 1e9;
                 a = System.nanoTime();
+                ca = cpu();
                 prefillOnly(model, prompt, grids, img);
                 double tPrefill = secs(a);
+                double cPrefill = (cpu() - ca) / 1e9;
                 a = System.nanoTime();
+                ca = cpu();
                 List<Generation.Sample> samples = Generation.sample(model, prompt, grids, img, g,
                         SamplingParams.visualRft(newTokens), new int[0], rng, null, true);
                 double tGen = secs(a);
+                double cGen = (cpu() - ca) / 1e9;
+                System.out.printf("  CPU seconds: vision %.1f, prefill %.1f, generate %.1f (load %s)%n", cVision, cPrefill, cGen, load());
+                if (rolloutOnly) {
+                    System.out.printf("rollout: vision %.1f s | prefill %.1f s | generate %.1f s (%.2f sampled tok/s; decode %.2f tok/s)%n",
+                            tVision, tPrefill, tGen, g * newTokens / tGen, g * (newTokens - 1) / Math.max(1e-9, tGen - tPrefill));
+                    continue;
+                }
                 List<int[]> completions = new ArrayList<>();
                 for (Generation.Sample s : samples) {
                     completions.add(s.tokens());

@@ -5,6 +5,8 @@
 # The twin runs twice: with Debian's stock BLAS (BLAS_INFO=generic) and with the OpenBLAS that Bytedeco's libtorch
 # uses preloaded (the fair row: same matrix-product library on both sides).
 # The Java step also records each step's breakdown in metrics.jsonl (bench/out/grpo/run).
+# The Java trainer scores the reference model on a second thread while it samples; JAVA_BENCH_OPTS=-Dvrft.train.refThread=false
+# measures it in line.
 # Usage: bench/train/run.sh [ROUNDS] [THREADS]      (defaults 5 and 1; STOCK=1 adds the stock-BLAS twin row, slow)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +23,7 @@ mvn -q -o -Dvrft.target=target-trbench -pl train -am -DskipTests package \
   dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
 CP="train/target-trbench/classes:model/target-trbench/classes:core/target-trbench/classes:$(cat "$OUT/cp.txt")"
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-JAVA_JSON=$(java -Xmx2g -Dai.djl.offline=true -cp "$CP" bench/train/GrpoStepBench.java "$OUT" "$ROUNDS" "$THREADS")
+JAVA_JSON=$(java -Xmx2g ${JAVA_BENCH_OPTS:-} -Dai.djl.offline=true -cp "$CP" bench/train/GrpoStepBench.java "$OUT" "$ROUNDS" "$THREADS")
 LOAD_JAVA=$(cut -d' ' -f1 /proc/loadavg)
 TWIN_STOCK='{}'
 if [[ "${STOCK:-0}" == 1 ]]; then

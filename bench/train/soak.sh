@@ -16,9 +16,9 @@ export OMP_WAIT_POLICY=PASSIVE
 # sampling 4.0 s -> 0.2 s per group). Both sides of every comparison run with the same setting.
 export OPENBLAS_NUM_THREADS=1
 mkdir -p "$OUT"
-mvn -q -o -Dvrft.target=target-trbench -pl train -am -DskipTests package \
+mvn -q -o -Dvrft.target=target-trsoak -pl train -am -DskipTests package \
   dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
-CP="train/target-trbench/classes:model/target-trbench/classes:core/target-trbench/classes:$(cat "$OUT/cp.txt")"
+CP="train/target-trsoak/classes:model/target-trsoak/classes:core/target-trsoak/classes:$(cat "$OUT/cp.txt")"
 java -Xmx1g -XX:+UseSerialGC -Dai.djl.offline=true -cp "$CP" bench/train/GrpoStepBench.java "$OUT" 0 1 \
   >"$OUT/java.log" 2>&1 &
 PID=$!

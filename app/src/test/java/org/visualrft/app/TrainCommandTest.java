@@ -107,6 +107,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void helpListsBothTrainers() {
+        Run r = run("train", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("grpo") && r.out().contains("sft"), r.out());
+        Run g = run("train", "grpo", "--help");
+        assertTrue(g.out().contains("--config") && g.out().contains("--resume"), g.out());
+    }
+
+    @Test
     void badConfigIsOneLineAndExit2(@TempDir Path dir) throws Exception {
         setUp(dir);
         Path f = config(dir, "bad.yaml", "num_generation: 8\n");

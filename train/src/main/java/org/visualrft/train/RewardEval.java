@@ -68,7 +68,8 @@ public final class RewardEval implements InLoopEval {
         Map<String, Double> out = new LinkedHashMap<>();
         sums.forEach((k, s) -> out.put(k, s[0] / s[1]));
         out.putAll(diag.values());
-        if (responses.containsKey(Task.CLASSIFICATION)) { // the evaluators' own numbers, as the evaluation commands report
+        // the evaluators' own numbers, as the evaluation commands report them
+        if (responses.containsKey(Task.CLASSIFICATION)) {
             ClassificationAccuracy.Result a = ClassificationAccuracy.evaluate(responses.get(Task.CLASSIFICATION),
                     solutions.get(Task.CLASSIFICATION), mode);
             out.put("classification_accuracy", (double) a.correct() / Math.max(1, a.total()));

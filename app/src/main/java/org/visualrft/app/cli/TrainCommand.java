@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code visual-rft train grpo|sft --config run.yaml [--resume]}. */
-@Command(name = "train", description = "Fine-tune a model with GRPO (Visual-RFT) or SFT from a YAML config "
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model with GRPO (Visual-RFT) or SFT from a YAML config "
         + "(TRL field names; 'preset: visual-rft' pins the original's settings).",
         subcommands = {TrainCommand.Grpo.class, TrainCommand.Sft.class})
 public final class TrainCommand implements Runnable {
@@ -55,7 +56,8 @@ public final class TrainCommand implements Runnable {
         }
     }
 
-    @Command(name = "grpo", description = "GRPO (Visual-RFT): G samples per prompt, verifiable rewards, group "
+    @Command(name = "grpo", mixinStandardHelpOptions = true,
+            description = "GRPO (Visual-RFT): G samples per prompt, verifiable rewards, group "
             + "advantages, KL to the frozen base.")
     static final class Grpo extends Base {
         @Override
@@ -64,7 +66,8 @@ public final class TrainCommand implements Runnable {
         }
     }
 
-    @Command(name = "sft", description = "Supervised fine-tuning on the same data (answer-only or thinking targets).")
+    @Command(name = "sft", mixinStandardHelpOptions = true,
+            description = "Supervised fine-tuning on the same data (answer-only or thinking targets).")
     static final class Sft extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception {

@@ -98,13 +98,14 @@ public final class AnswerExtractor {
         int duplicates = 0;
         outer:
         for (int k = 0; k < list.count; k++) {
+            int o = k * SimpleBoxList.STRIDE;
             for (Prediction p : out) {
-                if (p.x1() == c[4 * k] && p.y1() == c[4 * k + 1] && p.x2() == c[4 * k + 2] && p.y2() == c[4 * k + 3]) {
+                if (p.x1() == c[o] && p.y1() == c[o + 1] && p.x2() == c[o + 2] && p.y2() == c[o + 3]) {
                     duplicates++;
                     continue outer;
                 }
             }
-            out.add(new Prediction(c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3], list.confidence[k]));
+            out.add(new Prediction(c[o], c[o + 1], c[o + 2], c[o + 3], list.confidence[k]));
         }
         return new DetectionAnswer(DetectionAnswer.Status.PREDICTIONS, out, 0, duplicates);
     }

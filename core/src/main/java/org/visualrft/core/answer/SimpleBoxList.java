@@ -15,12 +15,21 @@ public final class SimpleBoxList {
         1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     private static final long INT_LIMIT = 1L << 24;
 
-    /** Number of boxes. */
+    /** Room for Position values per element (the tolerant reader keeps up to this many). */
+    public static final int STRIDE = 8;
+
+    /** Number of elements. */
     public int count;
-    /** x1, y1, x2, y2 of box i at {@code 4*i}. */
-    public double[] coords = new double[16];
-    /** Confidence of box i. */
+    /** Position values of element i from {@code STRIDE*i} (x1, y1, x2, y2 for a box). */
+    public double[] coords = new double[4 * STRIDE];
+    /** Confidence of element i (when {@link #confidenceKind} is 1). */
     public double[] confidence = new double[4];
+    /** Tolerant reading: number of Position values of element i, -1 when it has no Position key. */
+    public int[] positionLength = new int[4];
+    /** Tolerant reading: 0 no Confidence key, 1 a number or bool (in {@link #confidence}), 2 a string or null. */
+    public byte[] confidenceKind = new byte[4];
+
+    private boolean tolerant;
 
     /** The text being parsed, copied once: array reads are cheaper than String.charAt in this loop. */
     private char[] s = new char[256];
@@ -29,6 +38,22 @@ public final class SimpleBoxList {
 
     /** Parses {@code text[from, to)}; returns this filled in, or null when the text is not of the simple shape. */
     public SimpleBoxList parse(String text, int from, int to) {
+        tolerant = false;
+        return read(text, from, to);
+    }
+
+    /**
+     * Like {@link #parse} but also accepts what well-meaning models get wrong, recording it instead of rejecting it:
+     * keys in any order, repeated (the last wins, as in {@code dict}), missing, or extra with a scalar value; a
+     * Position of 0–8 numbers or bools; a Confidence that is a string or null. Anything else (nested values,
+     * NaN/Infinity, exponents, escapes, non-dict elements) still returns null.
+     */
+    public SimpleBoxList parseTolerant(String text, int from, int to) {
+        tolerant = true;
+        return read(text, from, to);
+    }
+
+    private SimpleBoxList read(String text, int from, int to) {
         int n = to - from;
         if (s.length < n) {
             s = new char[Math.max(n, s.length * 2)];
@@ -66,9 +91,17 @@ public final class SimpleBoxList {
         if (!eat('{')) {
             return false;
         }
-        if (count * 4 + 4 > coords.length) {
-            coords = java.util.Arrays.copyOf(coords, coords.length * 2);
-            confidence = java.util.Arrays.copyOf(confidence, confidence.length * 2);
+        if (count >= confidence.length) {
+            int cap = confidence.length * 2;
+            coords = java.util.Arrays.copyOf(coords, cap * STRIDE);
+            confidence = java.util.Arrays.copyOf(confidence, cap);
+            positionLength = java.util.Arrays.copyOf(positionLength, cap);
+            confidenceKind = java.util.Arrays.copyOf(confidenceKind, cap);
+        }
+        positionLength[count] = 4;
+        confidenceKind[count] = 1;
+        if (tolerant) {
+            return tolerantMembers();
         }
         boolean pos = false;
         boolean conf = false;
@@ -109,6 +142,156 @@ public final class SimpleBoxList {
         }
         count++;
         return true;
+    }
+
+    /** The members of a dict after its '{' in tolerant reading, through the closing '}'. */
+    private boolean tolerantMembers() {
+        positionLength[count] = -1;
+        confidenceKind[count] = 0;
+        ws();
+        if (eat('}')) {
+            count++;
+            return true;
+        }
+        while (true) {
+            int key = anyKey();
+            ws();
+            if (key == 0 || !eat(':')) {
+                return false;
+            }
+            ws();
+            boolean ok = switch (key) {
+                case 1 -> tolerantPosition();
+                case 2 -> tolerantConfidence();
+                default -> skipScalar();
+            };
+            if (!ok) {
+                return false;
+            }
+            ws();
+            if (eat('}')) {
+                count++;
+                return true;
+            }
+            if (!eat(',')) {
+                return false;
+            }
+            ws();
+        }
+    }
+
+    /** Any simple string key: 1 Position, 2 Confidence, 3 another key, 0 not a simple string. */
+    private int anyKey() {
+        int start = i;
+        if (!string()) {
+            return 0;
+        }
+        int len = i - start - 2;
+        if (len == 8 && matches("Position", start + 1)) {
+            return 1;
+        }
+        if (len == 10 && matches("Confidence", start + 1)) {
+            return 2;
+        }
+        return 3;
+    }
+
+    /** A string without escapes or control characters; either quote character ends it ('→" makes them one). */
+    private boolean string() {
+        if (i >= end || !quote(s[i])) {
+            return false;
+        }
+        for (int j = i + 1; j < end; j++) {
+            char c = s[j];
+            if (quote(c)) {
+                i = j + 1;
+                return true;
+            }
+            if (c == '\\' || c < 0x20) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** true / false as 1 / 0 (Python bools are ints), or NaN when the text is neither. */
+    private double bool() {
+        if (i + 4 <= end && matches("true", i)) {
+            i += 4;
+            return 1.0;
+        }
+        if (i + 5 <= end && matches("false", i)) {
+            i += 5;
+            return 0.0;
+        }
+        return Double.NaN;
+    }
+
+    private double numberOrBool() {
+        if (i < end && (s[i] == 't' || s[i] == 'f')) {
+            return bool();
+        }
+        return number();
+    }
+
+    private boolean tolerantPosition() {
+        if (!eat('[')) {
+            return false;
+        }
+        ws();
+        int n = 0;
+        if (!eat(']')) {
+            while (true) {
+                if (n == STRIDE) {
+                    return false;
+                }
+                double v = numberOrBool();
+                if (Double.isNaN(v)) {
+                    return false;
+                }
+                coords[count * STRIDE + n++] = v;
+                ws();
+                if (eat(']')) {
+                    break;
+                }
+                if (!eat(',')) {
+                    return false;
+                }
+                ws();
+            }
+        }
+        positionLength[count] = n;
+        return true;
+    }
+
+    private boolean tolerantConfidence() {
+        if (i < end && quote(s[i])) {
+            confidenceKind[count] = 2;
+            return string();
+        }
+        if (i + 4 <= end && matches("null", i)) {
+            i += 4;
+            confidenceKind[count] = 2;
+            return true;
+        }
+        double v = numberOrBool();
+        if (Double.isNaN(v)) {
+            return false;
+        }
+        confidence[count] = v;
+        confidenceKind[count] = 1;
+        return true;
+    }
+
+    private boolean skipScalar() {
+        if (i < end && quote(s[i])) {
+            return string();
+        }
+        if (i + 4 <= end && matches("null", i)) {
+            i += 4;
+            return true;
+        }
+        return !Double.isNaN(numberOrBool());
     }
 
     /** 1 for Position, 2 for Confidence, 0 otherwise. */
@@ -156,7 +339,7 @@ public final class SimpleBoxList {
             if (Double.isNaN(v)) {
                 return false;
             }
-            coords[count * 4 + k] = v;
+            coords[count * STRIDE + k] = v;
         }
         ws();
         return eat(']');

@@ -51,7 +51,7 @@ final class VisualRftDetectionFast {
         if (to == from || completion.charAt(to - 1) != ']' || hasDoubleBracket(completion, from, to)) {
             return null;
         }
-        if (student.parse(completion, from, to) == null) {
+        if (student.parseTolerant(completion, from, to) == null) {
             return null;
         }
         if (student.count == 0) {
@@ -71,7 +71,7 @@ final class VisualRftDetectionFast {
         if (end < start || end == start || gt.charAt(end - 1) != ']') {
             return false; // no closing tag, empty, or needs the truncation repair: the full path decides
         }
-        return truth.parse(gt, start, end) != null;
+        return truth.parseTolerant(gt, start, end) != null;
     }
 
     private static boolean hasDoubleBracket(String s, int from, int to) {
@@ -85,23 +85,35 @@ final class VisualRftDetectionFast {
     }
 
     private VisualRftDetection.Scores evaluate() {
+        final int w = SimpleBoxList.STRIDE;
         double[] p = student.coords;
         double[] conf = student.confidence;
-        // remove_duplicates: Position tuples equal by value (int 100 == float 100.0), first kept
+        int[] plen = student.positionLength;
+        // remove_duplicates: Position tuples equal by value (int 100 == float 100.0 == True), first kept;
+        // bbox['Position'] raises KeyError for an element without it
         int n = 0;
         if (order.length < student.count) {
             order = new int[student.count * 2];
         }
         outer:
         for (int k = 0; k < student.count; k++) {
+            if (plen[k] < 0) {
+                return VisualRftDetection.ZERO;
+            }
             for (int q = 0; q < n; q++) {
                 int j = order[q];
-                if (p[4 * j] == p[4 * k] && p[4 * j + 1] == p[4 * k + 1] && p[4 * j + 2] == p[4 * k + 2]
-                        && p[4 * j + 3] == p[4 * k + 3]) {
+                if (plen[j] == plen[k] && samePosition(p, w * j, w * k, plen[k])) {
                     continue outer;
                 }
             }
             order[n++] = k;
+        }
+        // the sort key raises KeyError without a Confidence; a str/None confidence always raises later
+        // (1 - c or 0.0 + c in compute_reward_*), so either way the reward is 0
+        for (int q = 0; q < n; q++) {
+            if (student.confidenceKind[order[q]] != 1) {
+                return VisualRftDetection.ZERO;
+            }
         }
         // stable sort by confidence, descending (insertion sort keeps ties in list order)
         for (int a = 1; a < n; a++) {
@@ -119,6 +131,7 @@ final class VisualRftDetectionFast {
         }
         java.util.Arrays.fill(used, 0, m, false);
         double[] g = truth.coords;
+        int[] glen = truth.positionLength;
         double iouSum = 0.0;
         double confSum = 0.0;
         for (int k = 0; k < n; k++) {
@@ -127,7 +140,11 @@ final class VisualRftDetectionFast {
             int bestJ = -1;
             for (int j = 0; j < m; j++) {
                 if (!used[j]) {
-                    double v = iou(g, 4 * j, p, 4 * i);
+                    // calculate_iou(gt['Position'], pred['Position']): KeyError, then unpacking ValueError
+                    if (glen[j] != 4 || plen[i] != 4) {
+                        return VisualRftDetection.ZERO;
+                    }
+                    double v = iou(g, w * j, p, w * i);
                     if (Double.isInfinite(v)) {
                         return VisualRftDetection.ZERO; // ZeroDivisionError
                     }
@@ -157,6 +174,15 @@ final class VisualRftDetectionFast {
             confReward = 0.0;
         }
         return new VisualRftDetection.Scores(iouReward, confReward);
+    }
+
+    private static boolean samePosition(double[] p, int a, int b, int len) {
+        for (int k = 0; k < len; k++) {
+            if (p[a + k] != p[b + k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** calculate_iou; +infinity stands for the original's ZeroDivisionError (a zero union). */

@@ -30,7 +30,7 @@ class FastPathEquivalenceTest {
                         Double.doubleToRawLongBits(fast.confidence()), completion + " | " + gt);
             }
         }
-        assertTrue(fastAnswered > 10_000, "the fast path answered " + fastAnswered);
+        assertTrue(fastAnswered > 8_000, "the fast path answered " + fastAnswered);
     }
 
     private static String list(SplittableRandom r, int n, boolean truth) {
@@ -45,7 +45,25 @@ class FastPathEquivalenceTest {
                 case 2 -> "0." + r.nextInt(10);
                 default -> String.valueOf(r.nextInt(100) / 100.0);
             };
-            items.add("{'Position': [" + String.join(", ", c) + "], 'Confidence': " + conf + "}");
+            String position = "'Position': [" + String.join(", ", c) + "]";
+            String confidence = "'Confidence': " + conf;
+            // shapes the tolerant reader accepts: extra, missing, repeated or reordered keys, other lengths,
+            // bools, string or null confidences
+            String element = switch (r.nextInt(30)) {
+                case 0 -> "{" + confidence + ", " + position + "}";
+                case 1 -> "{" + position + ", " + confidence + ", 'label': 'cat'}";
+                case 2 -> "{" + position + "}";
+                case 3 -> "{" + confidence + "}";
+                case 4 -> "{" + position + ", 'Confidence': '0.9'}";
+                case 5 -> "{" + position + ", 'Confidence': null}";
+                case 6 -> "{" + position + ", 'Confidence': true}";
+                case 7 -> "{'Position': [" + c[0] + ", " + c[1] + ", " + c[2] + "], " + confidence + "}";
+                case 8 -> "{'Position': [true, " + c[1] + ", " + c[2] + ", " + c[3] + ", 5], " + confidence + "}";
+                case 9 -> "{" + position + ", " + confidence + ", 'Position': [0, 0, 600, 600]}";
+                case 10 -> "{}";
+                default -> "{" + position + ", " + confidence + "}";
+            };
+            items.add(element);
         }
         if (!truth && n > 1 && r.nextBoolean()) {
             items.add(items.get(0).replace("0,", "0.0,"));

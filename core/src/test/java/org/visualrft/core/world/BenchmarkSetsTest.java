@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class BenchmarkSetsTest {
     @Test
     void heldOutSetsAreBalancedAndSized() {
-        HeldOutSets sets = HeldOutSets.build(EvalSizes.QUICK, 1);
-        assertEquals(4 * EvalSizes.QUICK.hardPerClass(), sets.hardClassification().size());
-        assertEquals(6 * EvalSizes.QUICK.otherPerClass(), sets.otherClassification().size());
+        HeldOutSets sets = HeldOutSets.build(EvalSizes.SMALL, 1);
+        assertEquals(4 * EvalSizes.SMALL.hardPerClass(), sets.hardClassification().size());
+        assertEquals(6 * EvalSizes.SMALL.otherPerClass(), sets.otherClassification().size());
         for (FashionClass c : WorldRoles.HARD_CLASSES) {
-            assertEquals(EvalSizes.QUICK.hardPerClass(),
+            assertEquals(EvalSizes.SMALL.hardPerClass(),
                     sets.hardClassification().stream().filter(s -> s.label() == c).count());
         }
         long neg = sets.fewShotDetection().stream().filter(WorldSample::isNegative).count();
@@ -33,7 +33,7 @@ class BenchmarkSetsTest {
 
     @Test
     void heldOutClassificationItemsAreDistinct() {
-        HeldOutSets sets = HeldOutSets.build(EvalSizes.FULL, 2);
+        HeldOutSets sets = HeldOutSets.build(EvalSizes.LARGE, 2);
         Set<Integer> items = new HashSet<>();
         sets.hardClassification().forEach(s -> assertTrue(items.add(s.scene().get(0).itemIndex())));
         assertEquals(1000, items.size());
@@ -41,9 +41,9 @@ class BenchmarkSetsTest {
 
     @Test
     void sameSeedSameSetsOtherSeedOtherSets() {
-        HeldOutSets a = HeldOutSets.build(EvalSizes.QUICK, 3);
-        HeldOutSets b = HeldOutSets.build(EvalSizes.QUICK, 3);
-        HeldOutSets c = HeldOutSets.build(EvalSizes.QUICK, 4);
+        HeldOutSets a = HeldOutSets.build(EvalSizes.SMALL, 3);
+        HeldOutSets b = HeldOutSets.build(EvalSizes.SMALL, 3);
+        HeldOutSets c = HeldOutSets.build(EvalSizes.SMALL, 4);
         for (int i = 0; i < a.grounding().size(); i++) {
             assertArrayEquals(a.grounding().get(i).pixels(), b.grounding().get(i).pixels());
             assertEquals(a.grounding().get(i).instruction(), b.grounding().get(i).instruction());

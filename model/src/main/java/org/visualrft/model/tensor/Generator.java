@@ -4,7 +4,7 @@ import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A seeded libtorch random generator (CPU, Philox-free mt19937). Every random tensor op takes one explicitly, so a
+ * A seeded libtorch random generator (CPU, mt19937). Every random tensor op takes one explicitly, so a
  * run is reproducible from its seeds; the engine's global generator is never used by project code.
  * Owned by its creator and closed explicitly (no {@link NativeScope} frees it).
  */

@@ -300,7 +300,6 @@ public final class TinyVlm implements Policy {
         }
         int vocab = config.vocabSize();
         int eos = config.eosTokenId();
-        List<int[]> tokens = new ArrayList<>();
         int[][] ids = new int[g][params.maxNewTokens()];
         float[][] logps = new float[g][params.maxNewTokens()];
         int[] len = new int[g];

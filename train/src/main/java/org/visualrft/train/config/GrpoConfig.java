@@ -84,7 +84,8 @@ public record GrpoConfig(
         y.rejectUnread(known);
 
         if (g < 2) {
-            throw y.fault("num_generations", "must be at least 2 (advantages compare samples within a group), got " + g);
+            throw y.fault("num_generations",
+                    "must be at least 2 (advantages compare samples within a group), got " + g);
         }
         TrainingArguments.positive(y, "beta", beta, true);
         TrainingArguments.atLeast1(y, "max_completion_length", maxCompletion);

@@ -25,6 +25,9 @@ import org.visualrft.model.policy.Prompt;
  * are detection, {@code (x1,y1),(x2,y2)} is grounding, anything else classification.
  */
 public final class ExampleLoader {
+    private static final java.util.regex.Pattern CORNERS = java.util.regex.Pattern.compile(
+            "\\(\\s*-?\\d+\\s*,\\s*-?\\d+\\s*\\)\\s*,\\s*\\(\\s*-?\\d+\\s*,\\s*-?\\d+\\s*\\)");
+
     private ExampleLoader() {
     }
 
@@ -49,7 +52,8 @@ public final class ExampleLoader {
         }
         Task task = s.task() != null ? Task.parseOrNull(s.task()) : infer(s.solution());
         if (task == null) {
-            throw new BadInputException(where, "unknown task '" + s.task() + "' (detection, classification, grounding)");
+            throw new BadInputException(where, "unknown task '" + s.task()
+                    + "' (detection, classification, grounding)");
         }
         Map<String, Object> columns = new LinkedHashMap<>(s.columns());
         String thinking = s.columns().get("thinking");
@@ -61,7 +65,7 @@ public final class ExampleLoader {
         if (solution.contains("Position") || solution.contains("No Objects")) {
             return Task.DETECTION;
         }
-        if (solution.matches("(?s).*\\(\\s*-?\\d+\\s*,\\s*-?\\d+\\s*\\)\\s*,\\s*\\(\\s*-?\\d+\\s*,\\s*-?\\d+\\s*\\).*")) {
+        if (CORNERS.matcher(solution).find()) {
             return Task.GROUNDING;
         }
         return Task.CLASSIFICATION;

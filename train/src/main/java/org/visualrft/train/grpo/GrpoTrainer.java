@@ -11,7 +11,6 @@ import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
-import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.InLoopEval;
@@ -37,6 +36,7 @@ public final class GrpoTrainer extends TrainingLoop {
     private final GrpoLoss loss;
     private final Set<String> labels = new HashSet<>();
     private Policy reference;
+    private ReferenceScorer referenceScorer;
 
     public GrpoTrainer(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder, InLoopEval eval,
             PrintStream console, boolean terminal) {
@@ -62,10 +62,15 @@ public final class GrpoTrainer extends TrainingLoop {
     @Override
     protected void prepare(Policy base) {
         reference = cfg.beta() != 0.0 ? base.frozenCopy() : null; // the frozen reference is always the base model
+        referenceScorer = reference != null ? new ReferenceScorer(reference) : null;
     }
 
     @Override
     protected void release() {
+        if (referenceScorer != null) {
+            referenceScorer.close();
+            referenceScorer = null;
+        }
         if (reference != null) {
             reference.close();
             reference = null;
@@ -90,16 +95,13 @@ public final class GrpoTrainer extends TrainingLoop {
         Map<String, Double> m = new LinkedHashMap<>();
         try (NativeScope stepScope = NativeScope.open()) {
             RolloutCollector.Batch b = collector.collect(policy, batch * accum, order,
-                    Seeds.forStep(cfg.args().seed(), step));
+                    Seeds.forStep(cfg.args().seed(), step), g -> {
+                        if (referenceScorer != null) {
+                            referenceScorer.submit(g); // scored on a second thread while sampling goes on
+                        }
+                    });
             List<ScoredGroup> groups = b.groups();
-            List<Tensor> refLogp = new ArrayList<>();
-            if (reference != null) {
-                try (var g = Tensor.noGrad()) {
-                    for (ScoredGroup sg : groups) {
-                        refLogp.add(reference.logProbs(sg.example().prompt(), tokens(sg)).logProbs().to(DType.F64));
-                    }
-                }
-            }
+            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(groups) : List.of();
             double lossSum = 0, klSum = 0, clipSum = 0, norm = Double.NaN;
             for (int k = 0; k < cfg.numIterations(); k++) {
                 optimizer.zeroGrad();
@@ -113,7 +115,8 @@ public final class GrpoTrainer extends TrainingLoop {
                         try (NativeScope s = NativeScope.open()) {
                             GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
                             GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
-                                    reference != null ? refLogp.get(mb * batch + j) : null, lp.mask(), sg.advantages());
+                                    reference != null ? refLogp.get(mb * batch + j) : null, lp.mask(),
+                                    sg.advantages());
                             double v = r.value();
                             finite = Double.isFinite(v);
                             if (finite) {
@@ -129,7 +132,8 @@ public final class GrpoTrainer extends TrainingLoop {
                 if (!finite || !Double.isFinite(norm)) {
                     optimizer.zeroGrad(); // a non-finite loss or gradient: skip the update, count it, go on
                     nanSkipped++;
-                    LOG.log(System.Logger.Level.WARNING, "step {0}: non-finite loss or gradient, update skipped", step + 1);
+                    LOG.log(System.Logger.Level.WARNING, "step {0}: non-finite loss or gradient, update skipped",
+                            step + 1);
                     continue;
                 }
                 optimizer.step(schedule.at(step * cfg.numIterations() + k));

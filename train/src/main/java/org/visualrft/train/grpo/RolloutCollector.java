@@ -36,6 +36,12 @@ final class RolloutCollector {
     }
 
     Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng) {
+        return collect(policy, needed, order, rng, g -> { });
+    }
+
+    /** As above; {@code onKept} sees each group as soon as it is sampled and known to be kept. */
+    Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng,
+            java.util.function.Consumer<ScoredGroup> onKept) {
         List<ScoredGroup> kept = new ArrayList<>();
         List<ScoredGroup> flat = new ArrayList<>();
         int sampled = 0;
@@ -50,7 +56,12 @@ final class RolloutCollector {
                 if (g.flat()) {
                     flatSampled++;
                 }
-                (cfg.dynamicSampling() && g.flat() ? flat : kept).add(g);
+                if (cfg.dynamicSampling() && g.flat()) {
+                    flat.add(g);
+                } else {
+                    kept.add(g);
+                    onKept.accept(g);
+                }
             }
             round++;
         } while (cfg.dynamicSampling() && kept.size() < needed && round <= cfg.maxDynamicSamplingRounds());

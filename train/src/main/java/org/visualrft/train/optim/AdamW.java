@@ -12,8 +12,8 @@ import org.visualrft.train.checkpoint.TensorArchive;
 
 /**
  * AdamW as {@code torch.optim.AdamW} computes it (decoupled weight decay, bias-corrected moments), on the facade so
- * that its state — the step count and both moments — can be saved and restored exactly. Moments live in the dtype of
- * their parameter and are closed with {@link #close()}.
+ * that its state — the step count and both moments — can be saved and restored exactly. Moments live in the dtype
+ * of their parameter and are closed with {@link #close()}.
  */
 public final class AdamW implements AutoCloseable {
     private final List<Tensor> params;
@@ -97,7 +97,8 @@ public final class AdamW implements AutoCloseable {
                 Tensor sm = state.get("exp_avg." + i);
                 Tensor sv = state.get("exp_avg_sq." + i);
                 if (sm == null || sv == null || !java.util.Arrays.equals(sm.shape(), m.get(i).shape())) {
-                    throw new BadInputException(file, "optimiser state of parameter " + i + " does not match the model");
+                    throw new BadInputException(file, "optimiser state of parameter " + i
+                            + " does not match the model");
                 }
                 m.get(i).copy_(sm);
                 v.get(i).copy_(sv);

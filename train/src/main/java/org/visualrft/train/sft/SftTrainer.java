@@ -44,7 +44,8 @@ public final class SftTrainer extends TrainingLoop {
             return ex.solution();
         }
         if (ex.thinking() == null || ex.thinking().isBlank()) {
-            throw new BadInputException(ex.id(), "sft_target with_thinking needs a thinking text, this example has none");
+            throw new BadInputException(ex.id(),
+                    "sft_target with_thinking needs a thinking text, this example has none");
         }
         return "<think> " + ex.thinking().strip() + " </think>" + ex.solution();
     }

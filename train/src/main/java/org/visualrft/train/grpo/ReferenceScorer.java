@@ -1,0 +1,93 @@
+package org.visualrft.train.grpo;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Reference-model log-probs of sampled groups, computed on a second thread while the policy samples the next group
+ * (the frozen reference is its own model, so the two never share a tensor). Values come back as Java arrays and
+ * become float64 tensors in the caller's scope: exactly what scoring them in line would give. With
+ * {@code -Dvrft.train.refThread=false} they are computed in line (for measuring the difference).
+ */
+final class ReferenceScorer implements AutoCloseable {
+    private final Policy reference;
+    private final ExecutorService pool;
+    private final Map<ScoredGroup, Future<Scored>> pending = new IdentityHashMap<>();
+
+    private record Scored(double[] values, long rows, long cols) {
+    }
+
+    ReferenceScorer(Policy reference) {
+        this.reference = reference;
+        boolean thread = !"false".equals(System.getProperty("vrft.train.refThread"));
+        // libtorch's intra-op thread count is per thread (OpenMP): give the helper the caller's setting
+        int threads = Engine.threads();
+        this.pool = thread ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(() -> {
+                Engine.setThreads(threads);
+                r.run();
+            }, "grpo-reference");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+    }
+
+    /** Starts scoring {@code g} (called as soon as a group is sampled). */
+    void submit(ScoredGroup g) {
+        if (pool != null) {
+            pending.put(g, pool.submit(() -> score(g)));
+        }
+    }
+
+    /** The reference log-probs of each group [G, T] in float64, in order; clears what was submitted. */
+    List<Tensor> logProbs(List<ScoredGroup> groups) {
+        List<Tensor> out = new ArrayList<>(groups.size());
+        try {
+            for (ScoredGroup g : groups) {
+                Future<Scored> f = pending.get(g);
+                Scored s = f != null ? f.get() : score(g);
+                out.add(Tensor.fromDoubles(s.values(), s.rows(), s.cols()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while scoring with the reference model", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        } finally {
+            pending.clear();
+        }
+        return out;
+    }
+
+    private Scored score(ScoredGroup g) {
+        try (NativeScope s = NativeScope.open(); var noGrad = Tensor.noGrad()) {
+            List<int[]> tokens = new ArrayList<>(g.rollouts().size());
+            for (Rollout r : g.rollouts()) {
+                tokens.add(r.tokens());
+            }
+            GroupLogProbs lp = reference.logProbs(g.example().prompt(), tokens);
+            return new Scored(lp.logProbs().toDoubles(), lp.logProbs().size(0), lp.logProbs().size(1));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        pending.clear();
+    }
+}
