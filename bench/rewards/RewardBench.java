@@ -60,6 +60,12 @@ public class RewardBench {
         System.out.printf(Locale.ROOT, "fixture set: %d cases (%s); %d cores; peer (original Python, fixtures README"
                 + " §5): %,.0f cases/s%n", cases.size(), fixtures, Runtime.getRuntime().availableProcessors(),
                 PEER_CASES_PER_S);
+        // warm-up: let the JIT compile every path (on a loaded 2-core machine this takes many seconds)
+        for (int w = 0; w < 2; w++) {
+            for (RewardMode mode : RewardMode.values()) {
+                library(cases, mode, 2, seconds);
+            }
+        }
         System.out.printf("%-44s %8s %14s %9s %16s %9s%n", "path", "threads", "cases/s wall", "vs peer",
                 "cases/CPU-s", "vs peer");
         for (RewardMode mode : RewardMode.values()) {

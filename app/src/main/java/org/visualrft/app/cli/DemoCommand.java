@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The built-in benchmark: few-shot SFT vs Visual-RFT on the Fashion-MNIST world, in the layout of the paper's tables. */
-@Command(name = "demo", description = "Run the paper's experiment on the built-in model and data: SFT vs Visual-RFT "
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the paper's experiment on the built-in model and data: SFT vs Visual-RFT "
         + "(GRPO) on 1/2/4-shot classification, 2-shot detection, open-vocabulary detection and grounding; writes "
         + "report.html, results.json, metrics and plots.")
 public final class DemoCommand implements Callable<Integer> {

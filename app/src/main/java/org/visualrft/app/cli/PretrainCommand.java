@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Pretrains the built-in model on the Fashion-MNIST world (how the shipped base model was made). */
-@Command(name = "pretrain", description = "Pretrain the built-in tiny VLM from scratch on the Fashion-MNIST world "
+@Command(name = "pretrain", mixinStandardHelpOptions = true, description = "Pretrain the built-in tiny VLM from scratch on the Fashion-MNIST world "
         + "(classification, detection with 40% negative queries, grounding); writes a model folder.")
 public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "models/vrft-tiny-base", description = "Model folder to write (default: ${DEFAULT-VALUE}).")

@@ -38,8 +38,8 @@ public record DemoPlan(String mode, long seed, EvalSizes evalSizes, int draws, L
     }
 
     public static DemoPlan full(long seed, int workers) {
-        return new DemoPlan("full", seed, new EvalSizes(60, 15, 120, 90, 90, 90), 3, List.of(1, 2, 4), 2, 4, 16,
-                40, 40, 5e-5, 5e-5, 8, 2, 8, 0.04, false, true, 8, 60, workers);
+        return new DemoPlan("full", seed, new EvalSizes(50, 12, 100, 72, 72, 72), 3, List.of(1, 2, 4), 2, 4, 16,
+                30, 30, 5e-5, 5e-5, 8, 2, 8, 0.04, false, true, 8, 50, workers);
     }
 
     public static DemoPlan quick(long seed, int workers) {

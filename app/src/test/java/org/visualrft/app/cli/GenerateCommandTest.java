@@ -85,5 +85,9 @@ class GenerateCommandTest {
                 "--temperature", "-1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("temperature"), r.err());
+        r = run("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+                "--max-new-tokens", "500");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("max_position_embeddings"), r.err());
     }
 }

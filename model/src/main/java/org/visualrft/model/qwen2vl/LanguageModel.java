@@ -80,15 +80,14 @@ public final class LanguageModel {
         k = repeatKv(k, c.numHeads() / c.numKvHeads());
         v = repeatKv(v, c.numHeads() / c.numKvHeads());
         Tensor o;
-        if (past == 0) {
-            o = Tensor.scaledDotProductAttention(q, k, v, null, true, false);
-        } else if (s == 1) {
-            o = Tensor.scaledDotProductAttention(q, k, v, null, false, false);
+        if (past == 0 || s == 1) {
+            // a whole prompt: causal; one new token: it sees the whole cache
+            o = Attention.apply(q, k, v, null, past == 0);
         } else {
             // new tokens see every cached token and the new ones up to themselves
             Tensor row = Tensor.arange(past, past + s, DType.I64).unsqueeze(1);
             Tensor col = Tensor.arange(0, past + s, DType.I64).unsqueeze(0);
-            o = Tensor.scaledDotProductAttention(q, k, v, col.gt(row).logicalNot(), false, false);
+            o = Attention.apply(q, k, v, col.gt(row).logicalNot(), false);
         }
         o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
         return l.o().forward(o, adapters);

@@ -66,8 +66,8 @@ public final class VisionTower {
         Tensor k = rotate(qkv.select(1, 1), cos, sin);
         Tensor v = qkv.select(1, 2);
         // [1, heads, P, hd]; attention restricted to the same frame by the boolean mask
-        Tensor o = Tensor.scaledDotProductAttention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
-                v.transpose(0, 1).unsqueeze(0), mask, false, false);
+        Tensor o = Attention.apply(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
+                v.transpose(0, 1).unsqueeze(0), mask, false);
         o = o.squeeze(0).transpose(0, 1).reshape(seq, (long) heads * hd);
         return b.proj().forward(o, false);
     }

@@ -143,6 +143,34 @@ class TinyVlmTest {
         }
     }
 
+    /** The interface's default batched logProbs (what a model without its own batching gets) agrees too. */
+    @Test
+    void defaultBatchedLogProbsEqualTheModelsOwn(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 19, DType.F64); NativeScope s = NativeScope.open()) {
+            Policy plain = new Policy() {
+                public String modelType() { return m.modelType(); }
+                public List<Rollout> generate(Prompt p, int g, SamplingParams sp, java.util.random.RandomGenerator r) {
+                    return m.generate(p, g, sp, r);
+                }
+                public GroupLogProbs logProbs(Prompt p, List<int[]> c) { return m.logProbs(p, c); }
+                public int[] encode(String text) { return m.encode(text); }
+                public String decode(int[] tokens) { return m.decode(tokens); }
+                public int eosTokenId() { return m.eosTokenId(); }
+                public List<Parameter> parameters() { return m.parameters(); }
+                public List<Parameter> trainableParameters() { return m.trainableParameters(); }
+                public Policy frozenCopy() { return m.frozenCopy(); }
+                public void save(Path d) { m.save(d); }
+                public void close() { }
+            };
+            List<Prompt> prompts = List.of(TinyFixtures.prompt(10), TinyFixtures.prompt(11));
+            List<int[]> comps = List.of(new int[] {12}, new int[] {13, 14, 2});
+            GroupLogProbs a = plain.logProbs(prompts, comps);
+            GroupLogProbs b = m.logProbs(prompts, comps);
+            assertArrayEquals(b.mask().toDoubles(), a.mask().toDoubles(), 0.0);
+            assertArrayEquals(b.logProbs().toDoubles(), a.logProbs().toDoubles(), 1e-12);
+        }
+    }
+
     /**
      * Whole-model gradient check in float64: the analytic gradient of a weighted sum of group log-probabilities with
      * respect to entries of every weight tensor matches central finite differences.
@@ -197,6 +225,40 @@ class TinyVlmTest {
             }
             assertTrue(checked > 30);
             assertTrue(significant > checked / 2, significant + " of " + checked + " gradients are not tiny");
+        }
+    }
+
+    /** Teacher-forced training through logProbs works end to end: a few SGD steps make greedy decoding say the target. */
+    @Test
+    void learnsToAnswerOneExampleBySupervisedSteps(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 21, DType.F32)) {
+            Prompt p = TinyFixtures.prompt(9);
+            int[] target = m.encode("<answer>Shirt</answer><|im_end|>");
+            assertEquals(m.eosTokenId(), target[target.length - 1]);
+            double first = 0;
+            double last = 0;
+            for (int step = 0; step < 200; step++) {
+                try (NativeScope s = NativeScope.open()) {
+                    GroupLogProbs lp = m.logProbs(List.of(p), List.of(target));
+                    Tensor loss = lp.logProbs().sum().neg().div(target.length);
+                    loss.backward();
+                    if (step == 0) {
+                        first = loss.item();
+                    }
+                    last = loss.item();
+                    try (Tensor.GradMode g = Tensor.noGrad()) {
+                        for (Parameter par : m.trainableParameters()) {
+                            par.value().add_(par.value().grad(), -0.5);
+                            par.value().zeroGrad();
+                        }
+                    }
+                }
+            }
+            assertTrue(last < 0.1 * first, "loss " + first + " -> " + last);
+            Rollout r = m.generate(p, 1, SamplingParams.greedy(10), new SplittableRandom(0)).get(0);
+            assertArrayEquals(target, r.tokens());
+            assertEquals("<answer>Shirt</answer>", r.text());
+            assertTrue(r.endedWithEos());
         }
     }
 

@@ -1,0 +1,40 @@
+package org.visualrft.model.qwen2vl;
+
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Scaled dot-product attention over {@code [batch, heads, seq, headDim]} tensors.
+ *
+ * <p>Without autograd (the vision tower, generation, the reference model) it is computed as transformers' eager
+ * attention: scores in the activations' dtype divided by √headDim, softmax in float32, cast back, times V. On this
+ * CPU that is about 10× faster than libtorch 2.10's fused bf16 kernel (measured: a 16-head 1024-token vision block
+ * 0.16 s against 1.7 s of CPU time). With autograd the fused kernel is kept: it does not store the seq × seq
+ * probabilities for backward, and those would cost about 7 bytes × heads × seq² per layer.
+ */
+final class Attention {
+    private Attention() {
+    }
+
+    /**
+     * @param allowed boolean mask broadcastable to {@code [batch, heads, q, k]}, true where attention is allowed; or null
+     * @param causal  query i (aligned at the end of the keys) sees keys up to its own position; ignored with a mask
+     */
+    static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
+        if (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()) {
+            return Tensor.scaledDotProductAttention(q, k, v, allowed, allowed == null && causal, false);
+        }
+        Tensor scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(q.size(3)));
+        if (allowed == null && causal) {
+            long sq = q.size(2);
+            long sk = k.size(2);
+            Tensor row = Tensor.arange(sk - sq, sk, DType.I64).unsqueeze(1);
+            Tensor col = Tensor.arange(0, sk, DType.I64).unsqueeze(0);
+            allowed = col.gt(row).logicalNot();
+        }
+        if (allowed != null) {
+            scores = scores.maskedFill(allowed.logicalNot(), Double.NEGATIVE_INFINITY);
+        }
+        return scores.to(DType.F32).softmax(-1).to(q.dtype()).matmul(v);
+    }
+}
