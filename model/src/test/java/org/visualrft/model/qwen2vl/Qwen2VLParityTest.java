@@ -47,7 +47,6 @@ class Qwen2VLParityTest {
 
     static void assertRel(String what, float[] got, Fixture.Array want) {
         double e = Fixture.relError(got, want.floats());
-        if (Boolean.getBoolean("qw.print")) System.out.println(what + " rel " + e);
         assertTrue(e < 1e-4, what + ": max|Δ|/max|ref| = " + e);
     }
 
