@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** Pretrains the built-in model on the Fashion-MNIST world (how the shipped base model was made). */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, description = "Pretrain the built-in tiny VLM from scratch on the Fashion-MNIST world "
-        + "(classification, detection with 40% negative queries, grounding); writes a model folder.")
+        + "(classification, detection with 40%% negative queries, grounding); writes a model folder.")
 public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "models/vrft-tiny-base", description = "Model folder to write (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -25,7 +25,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--decay-steps", defaultValue = "450", description = "Final steps of linear learning-rate decay (default: ${DEFAULT-VALUE}).")
     int decaySteps;
 
-    @Option(names = "--minutes", defaultValue = "0", description = "Time budget; at 85% of it the run fixes its length and decays (0 = none; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--minutes", defaultValue = "0", description = "Time budget; at 85%% of it the run fixes its length and decays (0 = none; default: ${DEFAULT-VALUE}).")
     double minutes;
 
     @Option(names = "--cls", defaultValue = "8", description = "Classification examples per step (default: ${DEFAULT-VALUE}).")
