@@ -32,6 +32,19 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandAnswersHelp() {
+        // a subcommand with required options must still answer --help (generate once did not)
+        for (String name : VisualRftCommand.commandLine().getSubcommands().keySet()) {
+            if (name.equals("help")) {
+                continue;
+            }
+            Run r = run(name, "--help");
+            assertEquals(0, r.code(), name + ": " + r.err());
+            assertTrue(r.out().contains("Usage: visual-rft " + name), name + ": " + r.out());
+        }
+    }
+
+    @Test
     void unknownOptionIsUsageError() {
         Run r = run("--no-such-option");
         assertEquals(2, r.code());

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft coco-eval}: pycocotools-exact bbox mAP, per-category AP and the Visual-RFT subset mean. */
-@Command(name = "coco-eval", description = {
+@Command(name = "coco-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
     "COCO bbox evaluation with pycocotools' exact numbers: the 12 summary stats, per-category AP (area all,",
     "maxDets 100) and Visual-RFT's mAP over a category subset (mean of per-category AP)."})
 public final class CocoEvalCommand implements Callable<Integer> {

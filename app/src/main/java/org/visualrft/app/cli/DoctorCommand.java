@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** Checks the installation: Java, libtorch, threads, bf16, cache. Exit 0 only when the engine computes correctly. */
-@Command(name = "doctor", description = "Check Java, the native engine (libtorch), threads, bf16 support and the cache.")
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = "Check Java, the native engine (libtorch), threads, bf16 support and the cache.")
 public final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

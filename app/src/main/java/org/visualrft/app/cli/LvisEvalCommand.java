@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft lvis-eval}: LVIS federated bbox AP (lvis-api semantics) and Visual-RFT's per-category AP. */
-@Command(name = "lvis-eval", description = {
+@Command(name = "lvis-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
     "LVIS federated bbox evaluation (lvis-api semantics: at most 300 detections per image, positive / negative /",
     "not-exhaustive categories per image, APr/APc/APf) and Visual-RFT's per-category AP and subset mean."})
 public final class LvisEvalCommand implements Callable<Integer> {
