@@ -3,29 +3,13 @@ package org.visualrft.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.visualrft.app.cli.VisualRftCommand;
-import picocli.CommandLine;
 
 class CliTest {
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = VisualRftCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsCommands() {
-        Run r = run("--help");
+        CliRun r = CliRun.of("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("doctor"), r.out());
         assertTrue(r.out().contains("demo"), r.out());
@@ -38,7 +22,7 @@ class CliTest {
             if (name.equals("help")) {
                 continue;
             }
-            Run r = run(name, "--help");
+            CliRun r = CliRun.of(name, "--help");
             assertEquals(0, r.code(), name + ": " + r.err());
             assertTrue(r.out().contains("Usage: visual-rft " + name), name + ": " + r.out());
         }
@@ -46,14 +30,14 @@ class CliTest {
 
     @Test
     void unknownOptionIsUsageError() {
-        Run r = run("--no-such-option");
+        CliRun r = CliRun.of("--no-such-option");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--no-such-option"), r.err());
     }
 
     @Test
     void doctorPassesOnThisMachine() {
-        Run r = run("doctor");
+        CliRun r = CliRun.of("doctor");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("libtorch    2."), r.out());
         assertTrue(r.out().contains("matmul      ok"), r.out());

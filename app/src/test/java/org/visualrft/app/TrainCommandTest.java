@@ -4,35 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualrft.app.cli.VisualRftCommand;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
 import org.visualrft.model.tokenizer.Tokenizer;
-import picocli.CommandLine;
 
 class TrainCommandTest {
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = VisualRftCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     /** A small vrft-tiny model folder and a 4-record classification dataset of PNG files. */
     static void setUp(Path dir) throws Exception {
         Path tokFile = dir.resolve("tokenizer.json");
@@ -75,7 +58,7 @@ class TrainCommandTest {
         setUp(dir);
         String common = "output_dir: " + dir.resolve("run") + "\nnum_generations: 4\nmax_completion_length: 8\n"
                 + "learning_rate: 1.0e-3\nsave_steps: 2\neval_steps: 2\nreward_mode: strict\n";
-        Run r = run("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
+        CliRun r = CliRun.of("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("grpo: 2 of 2 steps done"), r.out());
         assertTrue(Files.isDirectory(dir.resolve("run/checkpoint-2/model")));
@@ -84,11 +67,11 @@ class TrainCommandTest {
         assertTrue(metrics.contains("\"eval/rewards/accuracy\"") && metrics.contains("\"eval/classification_accuracy\""),
                 metrics);
 
-        Run again = run("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
+        CliRun again = CliRun.of("train", "grpo", "--config", config(dir, "grpo.yaml", common + "max_steps: 2\n").toString());
         assertEquals(2, again.code(), "a second run into the same output_dir needs --resume: " + again.err());
         assertTrue(again.err().contains("--resume"), again.err());
 
-        Run resumed = run("train", "grpo", "--resume", "--config",
+        CliRun resumed = CliRun.of("train", "grpo", "--resume", "--config",
                 config(dir, "grpo.yaml", common + "max_steps: 3\n").toString());
         assertEquals(0, resumed.code(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("resuming from"), resumed.out());
@@ -99,7 +82,7 @@ class TrainCommandTest {
     @Test
     void sftRuns(@TempDir Path dir) throws Exception {
         setUp(dir);
-        Run r = run("train", "sft", "--config", config(dir, "sft.yaml", "output_dir: " + dir.resolve("sft")
+        CliRun r = CliRun.of("train", "sft", "--config", config(dir, "sft.yaml", "output_dir: " + dir.resolve("sft")
                 + "\nsft_target: with_thinking\nmax_steps: 2\nper_device_train_batch_size: 2\n").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("sft: 2 of 2 steps done"), r.out());
@@ -108,10 +91,10 @@ class TrainCommandTest {
 
     @Test
     void helpListsBothTrainers() {
-        Run r = run("train", "--help");
+        CliRun r = CliRun.of("train", "--help");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("grpo") && r.out().contains("sft"), r.out());
-        Run g = run("train", "grpo", "--help");
+        CliRun g = CliRun.of("train", "grpo", "--help");
         assertTrue(g.out().contains("--config") && g.out().contains("--resume"), g.out());
     }
 
@@ -119,11 +102,11 @@ class TrainCommandTest {
     void badConfigIsOneLineAndExit2(@TempDir Path dir) throws Exception {
         setUp(dir);
         Path f = config(dir, "bad.yaml", "num_generation: 8\n");
-        Run r = run("train", "grpo", "--config", f.toString());
+        CliRun r = CliRun.of("train", "grpo", "--config", f.toString());
         assertEquals(2, r.code(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains(f.toString()) && r.err().contains("unknown setting 'num_generation'"), r.err());
-        Run missing = run("train", "sft", "--config", dir.resolve("none.yaml").toString());
+        CliRun missing = CliRun.of("train", "sft", "--config", dir.resolve("none.yaml").toString());
         assertEquals(2, missing.code(), missing.err());
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,30 +11,17 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.app.CliRun;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
 import org.visualrft.model.tokenizer.Tokenizer;
-import picocli.CommandLine;
 
 class GenerateCommandTest {
-    record Run(int code, String out, String err) {
-    }
-
     @TempDir
     static Path dir;
     static Path model;
     static Path png;
-
-    static Run run(String... args) {
-        CommandLine cl = VisualRftCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void smallModelAndImage() throws Exception {
@@ -59,11 +44,11 @@ class GenerateCommandTest {
     void samplesRepeatWithTheSameSeed() {
         String[] args = {"generate", "--model", model.toString(), "--image", png.toString(), "--prompt",
             "What is the category of this item ?", "--samples", "3", "--max-new-tokens", "8", "--seed", "5"};
-        Run a = run(args);
+        CliRun a = CliRun.of(args);
         assertEquals(0, a.code(), a.err());
         assertTrue(a.out().contains("[3] "), a.out());
         assertTrue(a.out().contains("3 samples"), a.out());
-        Run b = run(args);
+        CliRun b = CliRun.of(args);
         String answersA = a.out().substring(0, a.out().indexOf("3 samples"));
         String answersB = b.out().substring(0, b.out().indexOf("3 samples"));
         assertEquals(answersA, answersB);
@@ -71,21 +56,21 @@ class GenerateCommandTest {
 
     @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
-        Run r = run("generate", "--model", dir.resolve("nothing").toString(), "--image", png.toString(),
+        CliRun r = CliRun.of("generate", "--model", dir.resolve("nothing").toString(), "--image", png.toString(),
                 "--prompt", "x");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("not a model folder"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         Path notPng = dir.resolve("bad.png");
         Files.writeString(notPng, "no image here");
-        r = run("generate", "--model", model.toString(), "--image", notPng.toString(), "--prompt", "x");
+        r = CliRun.of("generate", "--model", model.toString(), "--image", notPng.toString(), "--prompt", "x");
         assertEquals(2, r.code());
         assertTrue(r.err().contains(notPng.toString()), r.err());
-        r = run("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+        r = CliRun.of("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
                 "--temperature", "-1");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("temperature"), r.err());
-        r = run("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+        r = CliRun.of("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
                 "--max-new-tokens", "500");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("max_position_embeddings"), r.err());

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,24 +16,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.visualrft.app.CliRun;
 
 class RewardCommandTest {
     @TempDir
     Path dir;
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = VisualRftCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** Fields of one JSON object line: strings as String, numbers as Double, "rewards" as a map. */
     static Map<String, Object> parse(String line) throws IOException {
@@ -74,7 +59,7 @@ class RewardCommandTest {
     @SuppressWarnings("unchecked")
     void visualRftModeReproducesEveryFixtureThroughTheCli() throws IOException {
         Path out = dir.resolve("out.jsonl");
-        Run r = run("reward", "--mode", "visual-rft", "--input", fixturesFile(), "--output", out.toString());
+        CliRun r = CliRun.of("reward", "--mode", "visual-rft", "--input", fixturesFile(), "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> in = Files.readAllLines(Path.of(fixturesFile()));
         List<String> lines = Files.readAllLines(out);
@@ -109,7 +94,7 @@ class RewardCommandTest {
                 "{\"completion\": \"<think>x</think><answer></answer>\", \"solution\": \"<answer>garden phlox</answer>\"}",
                 "{\"completion\": \"<think>x</think><answer>Garden_Phlox</answer>\","
                         + " \"solution\": \"<answer>garden phlox</answer>\"}") + "\n");
-        Run r = run("reward", "--task", "classification", "--input", in.toString());
+        CliRun r = CliRun.of("reward", "--task", "classification", "--input", in.toString());
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().split("\n");
         assertEquals(3, lines.length);
@@ -117,7 +102,7 @@ class RewardCommandTest {
         assertEquals(Map.of("accuracy", 0.0, "format", 1.0), parse(lines[1]).get("rewards"));
         assertEquals(Map.of("accuracy", 1.0, "format", 1.0), parse(lines[2]).get("rewards"));
         assertEquals(2.0, parse(lines[2]).get("reward"));
-        Run original = run("reward", "--task", "classification", "--mode", "visual-rft", "--input", in.toString());
+        CliRun original = CliRun.of("reward", "--task", "classification", "--mode", "visual-rft", "--input", in.toString());
         assertEquals(2.0, parse(original.out().split("\n")[0]).get("reward"), "the original's substring rule");
     }
 
@@ -127,7 +112,7 @@ class RewardCommandTest {
         Files.writeString(in, "{\"task\": \"detection\", \"completion\": \"<think>x</think><answer>[{'Position':"
                 + " [100, 100, 300, 300], 'Confidence': 0.9}]</answer>\", \"solution\": \"<answer>[{'Position':"
                 + " [100, 100, 300, 300], 'Confidence': 1}]</answer>\", \"image_size\": [640, 480]}\n");
-        Run r = run("reward", "--rewards", "iou_hungarian:2,ap,box_count,format:0.5", "--input", in.toString());
+        CliRun r = CliRun.of("reward", "--rewards", "iou_hungarian:2,ap,box_count,format:0.5", "--input", in.toString());
         assertEquals(0, r.code(), r.err());
         Map<String, Object> o = parse(r.out().trim());
         assertEquals(Map.of("iou_hungarian", 1.0, "ap", 1.0, "box_count", 1.0, "format", 1.0), o.get("rewards"));
@@ -140,7 +125,7 @@ class RewardCommandTest {
         Files.writeString(in, "{\"completion\": \"a\", \"solution\": \"b\", \"task\": \"classification\"}\n"
                 + "{\"completion\": \"a\"}\n");
         Path out = dir.resolve("out.jsonl");
-        Run r = run("reward", "--input", in.toString(), "--output", out.toString());
+        CliRun r = CliRun.of("reward", "--input", in.toString(), "--output", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(in.toString()) && r.err().contains("line 2") && r.err().contains("solution"),
                 r.err());
@@ -155,12 +140,12 @@ class RewardCommandTest {
     void usageErrorsAreExit2() throws IOException {
         Path in = dir.resolve("in.jsonl");
         Files.writeString(in, "{\"completion\": \"a\", \"solution\": \"b\"}\n");
-        assertEquals(2, run("reward", "--input", in.toString()).code(), "no task anywhere");
-        assertEquals(2, run("reward", "--task", "segmentation", "--input", in.toString()).code());
-        assertEquals(2, run("reward", "--task", "detection", "--mode", "exact", "--input", in.toString()).code());
-        assertEquals(2, run("reward", "--task", "detection", "--rewards", "nope", "--input", in.toString()).code());
-        assertEquals(2, run("reward", "--task", "detection", "--input", dir.resolve("missing").toString()).code());
+        assertEquals(2, CliRun.of("reward", "--input", in.toString()).code(), "no task anywhere");
+        assertEquals(2, CliRun.of("reward", "--task", "segmentation", "--input", in.toString()).code());
+        assertEquals(2, CliRun.of("reward", "--task", "detection", "--mode", "exact", "--input", in.toString()).code());
+        assertEquals(2, CliRun.of("reward", "--task", "detection", "--rewards", "nope", "--input", in.toString()).code());
+        assertEquals(2, CliRun.of("reward", "--task", "detection", "--input", dir.resolve("missing").toString()).code());
         Files.writeString(in, "not json\n");
-        assertEquals(2, run("reward", "--task", "detection", "--input", in.toString()).code());
+        assertEquals(2, CliRun.of("reward", "--task", "detection", "--input", in.toString()).code());
     }
 }

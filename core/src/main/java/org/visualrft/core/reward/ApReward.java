@@ -12,25 +12,15 @@ import org.visualrft.core.geometry.Iou;
  * rewards ranking good boxes above bad ones, which the IoU reward ignores. Invalid predictions rank last and never
  * match. A {@code No Objects} ground truth scores 1 for an answer that says nothing, else 0. In [0, 1].
  */
-public final class ApReward implements RewardFunction {
+public final class ApReward extends StrictDetectionReward {
     public static final String NAME = "ap";
-    private final RewardOptions options;
 
     public ApReward(RewardOptions options) {
-        this.options = options;
+        super(NAME, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public double score(String completion, RewardSample sample) {
-        StrictDetection.View v = StrictDetection.view(completion, sample, options);
-        if (v.truthUnusable() || v.answerUnusable()) {
-            return 0.0;
-        }
+    double score(StrictDetection.View v) {
         if (v.truthNegative()) {
             return v.saysNothing() ? 1.0 : 0.0;
         }

@@ -17,24 +17,16 @@ import org.visualrft.core.answer.PythonText;
  * normalisation. Empty and multi-label answers score 0. Synonyms come from {@link RewardOptions#synonyms()} (keyed by
  * the normalised ground-truth label) and from the sample column {@code synonyms} (a list of strings).
  */
-public final class ClassificationReward implements RewardFunction {
+public final class ClassificationReward extends ModalReward {
     public static final String NAME = "accuracy";
-    private final RewardMode mode;
-    private final RewardOptions options;
 
     public ClassificationReward(RewardMode mode, RewardOptions options) {
-        this.mode = mode;
-        this.options = options;
+        super(NAME, mode, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public double score(String completion, RewardSample sample) {
-        return mode == RewardMode.VISUAL_RFT ? visualRft(completion, sample.solution()) : strict(completion, sample);
+    double original(String completion, RewardSample sample) {
+        return visualRft(completion, sample.solution());
     }
 
     static double visualRft(String completion, String solution) {
@@ -43,7 +35,8 @@ public final class ClassificationReward implements RewardFunction {
         return PythonText.contains(ans, gt) || PythonText.contains(gt, ans) ? 1.0 : 0.0;
     }
 
-    private double strict(String completion, RewardSample sample) {
+    @Override
+    double strict(String completion, RewardSample sample) {
         String answer = AnswerTags.search(completion, true);
         if (answer == null) {
             return 0.0;

@@ -10,26 +10,20 @@ package org.visualrft.core.reward;
  * contributes 0; a {@code No Objects} ground truth scores 1 for an answer that says nothing, else the mean of
  * 1 − confidence (every prediction is a false positive). Never NaN.
  */
-public final class ConfidenceReward implements RewardFunction {
+public final class ConfidenceReward extends ModalReward {
     public static final String NAME = "confidence";
-    private final RewardMode mode;
-    private final RewardOptions options;
 
     public ConfidenceReward(RewardMode mode, RewardOptions options) {
-        this.mode = mode;
-        this.options = options;
+        super(NAME, mode, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
+    double original(String completion, RewardSample sample) {
+        return VisualRftDetection.scores(completion, sample.solution()).confidence();
     }
 
     @Override
-    public double score(String completion, RewardSample sample) {
-        if (mode == RewardMode.VISUAL_RFT) {
-            return VisualRftDetection.scores(completion, sample.solution()).confidence();
-        }
+    double strict(String completion, RewardSample sample) {
         StrictDetection.View v = StrictDetection.view(completion, sample, options);
         if (v.truthUnusable() || v.answerUnusable()) {
             return 0.0;

@@ -22,24 +22,16 @@ import org.visualrft.core.geometry.Iou;
  * the reward is 0, the ground truth is converted to the model's frame, the value is clamped to [0, 2], and the
  * answer must be inside {@code <answer>…</answer>}.
  */
-public final class GroundingReward implements RewardFunction {
+public final class GroundingReward extends ModalReward {
     public static final String NAME = "giou";
-    private final RewardMode mode;
-    private final RewardOptions options;
 
     public GroundingReward(RewardMode mode, RewardOptions options) {
-        this.mode = mode;
-        this.options = options;
+        super(NAME, mode, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public double score(String completion, RewardSample sample) {
-        return mode == RewardMode.VISUAL_RFT ? visualRft(completion, sample.solution()) : strict(completion, sample);
+    double original(String completion, RewardSample sample) {
+        return visualRft(completion, sample.solution());
     }
 
     static double visualRft(String completion, String solution) {
@@ -115,7 +107,8 @@ public final class GroundingReward implements RewardFunction {
         return b < a ? b : a;
     }
 
-    private double strict(String completion, RewardSample sample) {
+    @Override
+    double strict(String completion, RewardSample sample) {
         String answer = AnswerTags.search(completion, true);
         if (answer == null) {
             return 0.0;

@@ -7,25 +7,15 @@ import org.visualrft.core.geometry.Iou;
  * IoU over pairs with IoU &gt; 0.5) instead of the greedy confidence-ordered one, so a confident but loose box can no
  * longer steal the ground truth a better box would have matched. Confidences do not influence it. In [0, 1].
  */
-public final class HungarianIouReward implements RewardFunction {
+public final class HungarianIouReward extends StrictDetectionReward {
     public static final String NAME = "iou_hungarian";
-    private final RewardOptions options;
 
     public HungarianIouReward(RewardOptions options) {
-        this.options = options;
+        super(NAME, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public double score(String completion, RewardSample sample) {
-        StrictDetection.View v = StrictDetection.view(completion, sample, options);
-        if (v.truthUnusable() || v.answerUnusable()) {
-            return 0.0;
-        }
+    double score(StrictDetection.View v) {
         if (v.truthNegative()) {
             return v.saysNothing() ? 1.0 : 0.0;
         }

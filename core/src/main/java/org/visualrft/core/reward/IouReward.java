@@ -13,26 +13,20 @@ package org.visualrft.core.reward;
  * when the answer says nothing ({@code No Objects} or {@code []}) and 0 otherwise. Ground truth is converted to the
  * model's coordinate frame. Always finite in [0, 1].
  */
-public final class IouReward implements RewardFunction {
+public final class IouReward extends ModalReward {
     public static final String NAME = "iou";
-    private final RewardMode mode;
-    private final RewardOptions options;
 
     public IouReward(RewardMode mode, RewardOptions options) {
-        this.mode = mode;
-        this.options = options;
+        super(NAME, mode, options);
     }
 
     @Override
-    public String name() {
-        return NAME;
+    double original(String completion, RewardSample sample) {
+        return VisualRftDetection.scores(completion, sample.solution()).iou();
     }
 
     @Override
-    public double score(String completion, RewardSample sample) {
-        if (mode == RewardMode.VISUAL_RFT) {
-            return VisualRftDetection.scores(completion, sample.solution()).iou();
-        }
+    double strict(String completion, RewardSample sample) {
         StrictDetection.View v = StrictDetection.view(completion, sample, options);
         if (v.truthUnusable() || v.answerUnusable()) {
             return 0.0;

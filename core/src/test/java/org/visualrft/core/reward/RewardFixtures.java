@@ -11,9 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads {@code rewards/visual_rft_rewards.jsonl} from the fixtures folder ({@code vrft.fixtures}). */
-final class RewardFixtures {
-    record Case(String id, String task, String completion, String solution, Map<String, Double> expected) {
+/**
+ * Reads {@code rewards/visual_rft_rewards.jsonl} from the fixtures folder ({@code vrft.fixtures}); public for the
+ * evaluation tests that check themselves against the same oracle cases.
+ */
+public final class RewardFixtures {
+    public record Case(String id, String task, String completion, String solution, Map<String, Double> expected) {
     }
 
     private RewardFixtures() {
@@ -24,7 +27,7 @@ final class RewardFixtures {
                 "visual_rft_rewards.jsonl");
     }
 
-    static List<Case> load() throws IOException {
+    public static List<Case> load() throws IOException {
         List<Case> out = new ArrayList<>();
         JsonFactory f = new JsonFactory();
         for (String line : Files.readAllLines(file())) {

@@ -2,13 +2,13 @@ package org.visualrft.model.safetensors;
 
 import org.visualrft.model.tensor.DType;
 
-/** The safetensors dtype names and the facade's dtypes. */
-final class SafeTensorsDTypes {
+/** The safetensors dtype names and the facade's dtypes (also used by train's optimiser-state archive). */
+public final class SafeTensorsDTypes {
     private SafeTensorsDTypes() {
     }
 
     /** The facade dtype for a safetensors name, or null when the project cannot hold it. */
-    static DType parse(String name) {
+    public static DType parse(String name) {
         return switch (name) {
             case "F32" -> DType.F32;
             case "F64" -> DType.F64;
@@ -22,7 +22,8 @@ final class SafeTensorsDTypes {
         };
     }
 
-    static String name(DType dtype) {
+    /** The safetensors name of a facade dtype. */
+    public static String name(DType dtype) {
         return switch (dtype) {
             case F32 -> "F32";
             case F64 -> "F64";

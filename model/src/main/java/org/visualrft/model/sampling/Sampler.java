@@ -73,29 +73,7 @@ public final class Sampler {
             w[j] = Math.exp((values[offset + j] - values[offset]) * invT);
             total += w[j];
         }
-        int keep = k;
-        if (params.topP() < 1.0) {
-            double cum = 0;
-            for (int j = 0; j < k; j++) {
-                cum += w[j] / total;
-                if (cum >= params.topP()) {
-                    keep = j + 1;
-                    break;
-                }
-            }
-        }
-        double kept = 0;
-        for (int j = 0; j < keep; j++) {
-            kept += w[j];
-        }
-        double u = rng.nextDouble() * kept;
-        for (int j = 0; j < keep; j++) {
-            u -= w[j];
-            if (u < 0) {
-                return j;
-            }
-        }
-        return keep - 1;
+        return drawNucleus(w, total, params.topP(), rng);
     }
 
     private static int draw(float[] logits, int offset, int vocab, float max, SamplingParams params,
@@ -126,12 +104,21 @@ public final class Sampler {
             w[j] = Math.exp((logits[offset + top[j]] - max) * invT);
             total += w[j];
         }
-        int keep = top.length;
-        if (params.topP() < 1.0) {
+        return top[drawNucleus(w, total, params.topP(), rng)];
+    }
+
+    /**
+     * Draws an index of {@code w} (unnormalised weights summing to {@code total}, in descending order) from the
+     * smallest prefix whose share reaches {@code topP} (all of it when topP ≥ 1). Both samplers above end here, so
+     * they consume the generator identically.
+     */
+    private static int drawNucleus(double[] w, double total, double topP, RandomGenerator rng) {
+        int keep = w.length;
+        if (topP < 1.0) {
             double cum = 0;
-            for (int j = 0; j < top.length; j++) {
+            for (int j = 0; j < w.length; j++) {
                 cum += w[j] / total;
-                if (cum >= params.topP()) {
+                if (cum >= topP) {
                     keep = j + 1;
                     break;
                 }
@@ -145,10 +132,10 @@ public final class Sampler {
         for (int j = 0; j < keep; j++) {
             u -= w[j];
             if (u < 0) {
-                return top[j];
+                return j;
             }
         }
-        return top[keep - 1];
+        return keep - 1;
     }
 
     private static int lastPositive(double[] w) {

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
+import org.visualrft.model.safetensors.SafeTensorsDTypes;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.io.AtomicFiles;
@@ -34,7 +35,7 @@ public final class TensorArchive {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             byte[] b = e.getValue().toBytes();
             ObjectNode d = header.putObject(e.getKey());
-            d.put("dtype", name(e.getValue().dtype()));
+            d.put("dtype", SafeTensorsDTypes.name(e.getValue().dtype()));
             var shape = d.putArray("shape");
             for (long s : e.getValue().shape()) {
                 shape.add(s);
@@ -95,25 +96,11 @@ public final class TensorArchive {
         return out;
     }
 
-    static String name(DType d) {
-        return switch (d) {
-            case F32 -> "F32";
-            case F64 -> "F64";
-            case BF16 -> "BF16";
-            case F16 -> "F16";
-            case I64 -> "I64";
-            case I32 -> "I32";
-            case U8 -> "U8";
-            case BOOL -> "BOOL";
-        };
-    }
-
     static DType dtype(Path file, String s) {
-        for (DType d : DType.values()) {
-            if (name(d).equals(s)) {
-                return d;
-            }
+        DType d = SafeTensorsDTypes.parse(s);
+        if (d == null) {
+            throw new BadInputException(file, "unsupported dtype " + s);
         }
-        throw new BadInputException(file, "unsupported dtype " + s);
+        return d;
     }
 }

@@ -215,21 +215,11 @@ final class YamlFields {
     }
 
     int integer(String key, int dflt) {
-        Object v = raw(key);
-        if (v == null) {
-            if (values.containsKey(key)) {
-                throw bad(key, "must be an integer, got null");
-            }
-            return dflt;
+        long l = longInt(key, dflt);
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw bad(key, "is out of range: " + l);
         }
-        if (v instanceof Integer || v instanceof Long) {
-            long l = ((Number) v).longValue();
-            if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-                throw bad(key, "is out of range: " + v);
-            }
-            return (int) l;
-        }
-        throw bad(key, "must be an integer, got " + describe(v));
+        return (int) l;
     }
 
     long longInt(String key, long dflt) {

@@ -169,6 +169,13 @@ public final class JsonSource implements AutoCloseable {
         return new BadInputException(name, what + " (at " + where(parser.currentLocation()) + ")");
     }
 
+    /** Fails with {@code no "field"} at the current position when a required field was not in the object. */
+    public void requireField(Object value, String field) {
+        if (value == null) {
+            throw fault("no \"" + field + "\"");
+        }
+    }
+
     /** A bad-input exception without a position (for faults found after parsing). */
     public BadInputException faultNoPosition(String what) {
         return new BadInputException(name, what);

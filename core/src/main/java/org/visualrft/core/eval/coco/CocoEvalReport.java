@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Map;
 import org.visualrft.core.data.AtomicFile;
+import org.visualrft.core.eval.PerCategoryApReport;
 
 /**
  * The machine-readable result of a COCO evaluation:
@@ -28,17 +28,7 @@ public final class CocoEvalReport {
                     g.writeNumber(s);
                 }
                 g.writeEndArray();
-                g.writeObjectFieldStart("per_category_ap");
-                for (Map.Entry<Long, Double> e : result.perCategoryAp().entrySet()) {
-                    g.writeNumberField(Long.toString(e.getKey()), e.getValue());
-                }
-                g.writeEndObject();
-                g.writeArrayFieldStart("subset");
-                for (Long id : subset) {
-                    g.writeNumber(id);
-                }
-                g.writeEndArray();
-                g.writeNumberField("subset_mean_ap", subsetMeanAp);
+                PerCategoryApReport.writeFields(g, result.perCategoryAp(), subset, subsetMeanAp);
                 g.writeNumberField("detections_of_unknown_categories", result.detectionsOfUnknownCategories());
                 g.writeEndObject();
                 g.writeRaw('\n');

@@ -1,9 +1,9 @@
 package org.visualrft.core.eval.coco;
 
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.visualrft.core.eval.NumpyMean;
+import org.visualrft.core.eval.PerCategoryAp;
 
 /**
  * What COCOeval leaves in {@code eval}: precision [T][R][K][A][M] and recall [T][K][A][M] (flattened in numpy's C
@@ -155,11 +155,7 @@ public final class CocoEvalResult {
 
     /** Per-category AP keyed by category id, ascending. */
     public Map<Long, Double> perCategoryAp() {
-        Map<Long, Double> out = new LinkedHashMap<>();
-        for (int k = 0; k < categoryIds.length; k++) {
-            out.put(categoryIds[k], categoryAp(k));
-        }
-        return out;
+        return PerCategoryAp.byId(categoryIds, this::categoryAp);
     }
 
     /**
@@ -168,22 +164,6 @@ public final class CocoEvalResult {
      * is an error here, where Visual-RFT would silently produce a meaningless number.
      */
     public double subsetMeanAp(Collection<Long> subset) {
-        Map<Long, Double> ap = perCategoryAp();
-        if (subset.isEmpty()) {
-            throw new IllegalArgumentException("empty category subset");
-        }
-        double[] values = new double[subset.size()];
-        int n = 0;
-        for (Long id : subset) {
-            Double v = ap.get(id);
-            if (v == null) {
-                throw new IllegalArgumentException("category " + id + " is not in the ground truth");
-            }
-            if (v == -1) {
-                throw new IllegalArgumentException("category " + id + " has no ground truth to compute AP on");
-            }
-            values[n++] = v;
-        }
-        return NumpyMean.mean(values, n);
+        return PerCategoryAp.subsetMean(perCategoryAp(), subset);
     }
 }

@@ -57,26 +57,9 @@ final class CocoGroundTruthReader {
         return new CocoGroundTruth(images, categories, annotations);
     }
 
-    interface ElementReader<T> {
-        T read(JsonSource in, int index);
-    }
-
-    static <T> List<T> readArray(JsonSource in, String what, ElementReader<T> element) {
+    static <T> List<T> readArray(JsonSource in, String what, JsonObjectArray.ElementReader<T> element) {
         in.expectNext(JsonToken.START_ARRAY, "\"" + what + "\" as an array");
-        List<T> out = new ArrayList<>();
-        while (in.next() != JsonToken.END_ARRAY) {
-            if (in.current() != JsonToken.START_OBJECT) {
-                throw in.fault(what + "[" + out.size() + "] must be an object");
-            }
-            int index = out.size();
-            try {
-                out.add(element.read(in, index));
-            } catch (org.visualrft.core.BadInputException e) {
-                // name the element; built only when something is wrong
-                throw new org.visualrft.core.BadInputException(e.source(), what + "[" + index + "]: " + e.fault(), e);
-            }
-        }
-        return out;
+        return JsonObjectArray.readElements(in, index -> what + "[" + index + "]", element);
     }
 
     private static void requireUnique(JsonSource in, String what, List<Long> ids) {
@@ -110,9 +93,7 @@ final class CocoGroundTruthReader {
                 default -> in.skipValue();
             }
         }
-        if (id == null) {
-            throw in.fault("no \"id\"");
-        }
+        in.requireField(id, "id");
         return new CocoImage(id, width, height, fileName, cocoUrl, neg, notExhaustive);
     }
 
@@ -149,9 +130,7 @@ final class CocoGroundTruthReader {
                 default -> in.skipValue();
             }
         }
-        if (id == null) {
-            throw in.fault("no \"id\"");
-        }
+        in.requireField(id, "id");
         return new CocoCategory(id, name, frequency);
     }
 
@@ -177,21 +156,11 @@ final class CocoGroundTruthReader {
                 default -> in.skipValue();
             }
         }
-        if (id == null) {
-            throw in.fault("no \"id\"");
-        }
-        if (imageId == null) {
-            throw in.fault("no \"image_id\"");
-        }
-        if (categoryId == null) {
-            throw in.fault("no \"category_id\"");
-        }
-        if (box == null) {
-            throw in.fault("no \"bbox\"");
-        }
-        if (area == null) {
-            throw in.fault("no \"area\"");
-        }
+        in.requireField(id, "id");
+        in.requireField(imageId, "image_id");
+        in.requireField(categoryId, "category_id");
+        in.requireField(box, "bbox");
+        in.requireField(area, "area");
         if (area < 0) {
             throw in.fault("area must not be negative, found " + area);
         }

@@ -2,7 +2,6 @@ package org.visualrft.core.eval.coco;
 
 import com.fasterxml.jackson.core.JsonToken;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.core.data.json.JsonSource;
 
@@ -20,27 +19,12 @@ public final class CocoResultsReader {
 
     static List<CocoDetection> read(JsonSource in) {
         in.expectNext(JsonToken.START_ARRAY, "a JSON array of detections");
-        List<CocoDetection> out = new ArrayList<>();
-        while (in.next() != JsonToken.END_ARRAY) {
-            if (in.current() != JsonToken.START_OBJECT) {
-                throw in.fault("detection [" + out.size() + "] must be an object");
-            }
-            out.add(readDetection(in, out.size()));
-        }
+        List<CocoDetection> out = JsonObjectArray.readElements(in, index -> "detection [" + index + "]",
+                (source, index) -> readDetection(source));
         if (in.next() != null) {
             throw in.fault("unexpected content after the top-level array");
         }
         return out;
-    }
-
-    /** Error texts name the element ("[12].bbox"); built only when something is wrong. */
-    private static CocoDetection readDetection(JsonSource in, int index) {
-        try {
-            return readDetection(in);
-        } catch (org.visualrft.core.BadInputException e) {
-            throw new org.visualrft.core.BadInputException(e.source(), "detection [" + index + "]: " + e.fault(),
-                    e);
-        }
     }
 
     private static CocoDetection readDetection(JsonSource in) {
@@ -59,18 +43,10 @@ public final class CocoResultsReader {
                 default -> in.skipValue();
             }
         }
-        if (imageId == null) {
-            throw in.fault("no \"image_id\"");
-        }
-        if (categoryId == null) {
-            throw in.fault("no \"category_id\"");
-        }
-        if (box == null) {
-            throw in.fault("no \"bbox\"");
-        }
-        if (score == null) {
-            throw in.fault("no \"score\"");
-        }
+        in.requireField(imageId, "image_id");
+        in.requireField(categoryId, "category_id");
+        in.requireField(box, "bbox");
+        in.requireField(score, "score");
         return new CocoDetection(imageId, categoryId, box[0], box[1], box[2], box[3], score);
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
 import org.visualrft.core.data.AtomicFile;
+import org.visualrft.core.eval.PerCategoryApReport;
 
 /**
  * The machine-readable result of an LVIS evaluation:
@@ -27,17 +28,7 @@ public final class LvisEvalReport {
                     g.writeNumberField(e.getKey(), e.getValue());
                 }
                 g.writeEndObject();
-                g.writeObjectFieldStart("per_category_ap");
-                for (Map.Entry<Long, Double> e : result.perCategoryAp().entrySet()) {
-                    g.writeNumberField(Long.toString(e.getKey()), e.getValue());
-                }
-                g.writeEndObject();
-                g.writeArrayFieldStart("subset");
-                for (Long id : subset) {
-                    g.writeNumber(id);
-                }
-                g.writeEndArray();
-                g.writeNumberField("subset_mean_ap", subsetMeanAp);
+                PerCategoryApReport.writeFields(g, result.perCategoryAp(), subset, subsetMeanAp);
                 g.writeNumberField("detections_over_limit", result.detectionsOverLimit());
                 g.writeEndObject();
                 g.writeRaw('\n');

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.visualrft.core.eval.NumpyMean;
+import org.visualrft.core.eval.PerCategoryAp;
 import org.visualrft.core.eval.coco.CocoSummary;
 
 /**
@@ -147,32 +148,12 @@ public final class LvisEvalResult {
 
     /** {@link #categoryAp} for every category, keyed by id, ascending. */
     public Map<Long, Double> perCategoryAp() {
-        Map<Long, Double> out = new LinkedHashMap<>();
-        for (int k = 0; k < categoryIds.length; k++) {
-            out.put(categoryIds[k], categoryAp(k));
-        }
-        return out;
+        return PerCategoryAp.byId(categoryIds, this::categoryAp);
     }
 
     /** Mean of per-category AP over {@code subset} (Visual-RFT's LVIS mAP); every category must have an AP. */
     public double subsetMeanAp(Collection<Long> subset) {
-        Map<Long, Double> ap = perCategoryAp();
-        if (subset.isEmpty()) {
-            throw new IllegalArgumentException("empty category subset");
-        }
-        double[] v = new double[subset.size()];
-        int n = 0;
-        for (Long id : subset) {
-            Double x = ap.get(id);
-            if (x == null) {
-                throw new IllegalArgumentException("category " + id + " is not in the ground truth");
-            }
-            if (x == -1) {
-                throw new IllegalArgumentException("category " + id + " has no ground truth to compute AP on");
-            }
-            v[n++] = x;
-        }
-        return NumpyMean.mean(v, n);
+        return PerCategoryAp.subsetMean(perCategoryAp(), subset);
     }
 
     /** The lines lvis-api's {@code print_results()} prints. */

@@ -3,11 +3,6 @@ package org.visualrft.core.eval.answers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.visualrft.core.answer.AnswerExtractor;
@@ -18,44 +13,20 @@ import org.visualrft.core.eval.coco.CocoEvaluator;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
 import org.visualrft.core.eval.coco.CocoImage;
 import org.visualrft.core.geometry.ImageSize;
+import org.visualrft.core.reward.RewardFixtures;
 import org.visualrft.core.reward.RewardMode;
 
 class AnswerMetricsTest {
     @Test
     void visualRftAccuracyAgreesWithTheOriginalRewardOnTaggedFixtureCases() throws Exception {
-        Path file = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures"))
-                .resolve("rewards/visual_rft_rewards.jsonl");
         int checked = 0;
-        for (String line : Files.readAllLines(file)) {
-            String task = null;
-            String completion = null;
-            String solution = null;
-            Double expected = null;
-            try (JsonParser p = new JsonFactory().createParser(line)) {
-                p.nextToken();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String f = p.currentName();
-                    p.nextToken();
-                    switch (f) {
-                        case "task" -> task = p.getText();
-                        case "completion" -> completion = p.getText();
-                        case "solution" -> solution = p.getText();
-                        case "expected" -> {
-                            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                String k = p.currentName();
-                                p.nextToken();
-                                if (k.equals("accuracy")) {
-                                    expected = p.getDoubleValue();
-                                }
-                            }
-                        }
-                        default -> p.skipChildren();
-                    }
-                }
-            }
-            if (!"classification".equals(task)) {
+        for (RewardFixtures.Case c : RewardFixtures.load()) {
+            if (!"classification".equals(c.task())) {
                 continue;
             }
+            String completion = c.completion();
+            String solution = c.solution();
+            Double expected = c.expected().get("accuracy");
             ClassificationAccuracy.Result r = ClassificationAccuracy.evaluate(List.of(completion), List.of(solution),
                     RewardMode.VISUAL_RFT);
             if (AnswerExtractor.classification(completion).tagged()) {
