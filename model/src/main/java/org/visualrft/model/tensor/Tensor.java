@@ -708,7 +708,10 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(t.masked_fill(mask.t, new Scalar(value)));
     }
 
-    /** RMSNorm over the last dimension: {@code x / sqrt(mean(x²) + eps) * weight} (one fused libtorch kernel). */
+    /**
+     * RMSNorm over the last dimension: {@code x / sqrt(mean(x²) + eps) * weight}. One call, but on CPU libtorch 2.10
+     * composes it from about 6 ops forward and 12 backward (measured with perf); no fused kernel is exposed.
+     */
     public Tensor rmsNorm(Tensor weight, double eps) {
         return new Tensor(torch.rms_norm(t, new long[] {t.size(-1)}, weight.optional(), optional(eps)));
     }
