@@ -27,7 +27,7 @@ import org.visualrft.core.world.WorldSample;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.metrics.ProgressBar;
 
 /**
@@ -104,7 +104,7 @@ public final class DemoPipeline {
         long tr = System.nanoTime();
         FineTuner tuner = new FineTuner(baseModel, plan, sets, KShotDraws.shipped(), out.resolve("runs"));
         List<FineTuner.Result> results = runAll(tuner, specs);
-        AtomicFiles.deleteTree(out.resolve("runs"));
+        AtomicFile.deleteTree(out.resolve("runs"));
         timings.put("fine_tuning", (System.nanoTime() - tr) / 1e9);
 
         List<RunRecord> runs = results.stream().map(FineTuner.Result::record).toList();

@@ -24,7 +24,7 @@ import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.GrpoTrainer;
 import org.visualrft.train.grpo.Rewarder;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.sft.SftTrainer;
 
 /**
@@ -61,7 +61,7 @@ public final class FineTuner {
             data.add(example(s, spec.cot()));
         }
         Path out = workDir.resolve(spec.name());
-        AtomicFiles.deleteTree(out);
+        AtomicFile.deleteTree(out);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Map<String, Double> scores;
         try (Policy policy = ModelLoader.load(baseModel)) {
@@ -82,7 +82,7 @@ public final class FineTuner {
         Files.createDirectories(workDir.getParent().resolve("metrics"));
         Files.copy(out.resolve("metrics.jsonl"), workDir.getParent().resolve("metrics").resolve(spec.name() + ".jsonl"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        AtomicFiles.deleteTree(out);
+        AtomicFile.deleteTree(out);
         Map<String, Double> training = new LinkedHashMap<>();
         int window = Math.max(1, curve.get("loss").length / 5);
         training.put("loss_first", curve.first("loss", window));

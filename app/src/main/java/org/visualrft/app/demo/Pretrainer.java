@@ -25,7 +25,7 @@ import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.Tokenizer;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
 import org.visualrft.train.optim.AdamW;
@@ -114,7 +114,7 @@ public final class Pretrainer {
                     }
                 }
             }
-            AtomicFiles.writeString(config.out().resolve("pretrain-config.txt"), config.toString() + "\n");
+            AtomicFile.writeString(config.out().resolve("pretrain-config.txt"), config.toString() + "\n");
         }
         return last;
     }

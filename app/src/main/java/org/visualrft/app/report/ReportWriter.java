@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 
 /**
  * Writes a run's files into the output folder, each atomically: {@code results.json}, {@code tables.txt},
@@ -22,14 +22,14 @@ public final class ReportWriter {
         for (Curve c : results.curves()) {
             byte[] png = ChartPainter.png(c);
             pngs.put(c.id(), png);
-            AtomicFiles.write(outDir.resolve("plots").resolve(c.id() + ".png"), out -> out.write(png));
+            AtomicFile.write(outDir.resolve("plots").resolve(c.id() + ".png"), out -> out.write(png));
         }
         StringBuilder tables = new StringBuilder();
         results.tables().forEach(t -> tables.append(TextTable.render(t)).append('\n'));
-        AtomicFiles.writeString(outDir.resolve("tables.txt"), tables.toString());
-        AtomicFiles.writeString(outDir.resolve("results.json"), ResultsJson.write(results));
+        AtomicFile.writeString(outDir.resolve("tables.txt"), tables.toString());
+        AtomicFile.writeString(outDir.resolve("results.json"), ResultsJson.write(results));
         Path html = outDir.resolve("report.html");
-        AtomicFiles.writeString(html, HtmlReport.render(results, pngs));
+        AtomicFile.writeString(html, HtmlReport.render(results, pngs));
         return html;
     }
 }

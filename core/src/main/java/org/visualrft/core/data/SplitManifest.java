@@ -1,5 +1,6 @@
 package org.visualrft.core.data;
 
+import org.visualrft.core.io.AtomicFile;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,10 +1,10 @@
 package org.visualrft.core.world;
 
+import org.visualrft.core.io.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.core.BadInputException;
@@ -54,14 +54,8 @@ public final class SubsetBuilder {
             px[k] = images.pixels()[chosen.get(k)];
             lab[k] = labels[chosen.get(k)];
         }
-        writeAtomically(outDir.resolve(split.imagesResource()), IdxImages.encodeImages(images.rows(), images.cols(), px));
-        writeAtomically(outDir.resolve(split.labelsResource()), IdxImages.encodeLabels(lab));
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeBytes(outDir.resolve(split.imagesResource()), IdxImages.encodeImages(images.rows(), images.cols(), px));
+        AtomicFile.writeBytes(outDir.resolve(split.labelsResource()), IdxImages.encodeLabels(lab));
     }
 
     public static void main(String[] args) throws IOException {

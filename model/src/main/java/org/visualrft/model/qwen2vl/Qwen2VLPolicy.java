@@ -1,5 +1,6 @@
 package org.visualrft.model.qwen2vl;
 
+import org.visualrft.core.io.AtomicFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -328,11 +328,11 @@ public final class Qwen2VLPolicy implements Policy {
             ObjectMapper json = new ObjectMapper();
             JsonNode cfg = json.readTree(source.resolve("config.json").toFile());
             ((ObjectNode) cfg).put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32");
-            writeAtomically(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+            AtomicFile.writeBytes(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
             for (String f : SIDE_FILES) {
                 Path from = source.resolve(f);
                 if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
-                    writeAtomically(dir.resolve(f), Files.readAllBytes(from));
+                    AtomicFile.writeBytes(dir.resolve(f), Files.readAllBytes(from));
                 }
             }
         } catch (IOException e) {
@@ -368,16 +368,10 @@ public final class Qwen2VLPolicy implements Policy {
             lora.targets().stream().sorted().forEach(targets::add);
             // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
             cfg.put("layers_pattern", "layers");
-            writeAtomically(dir.resolve("adapter_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+            AtomicFile.writeBytes(dir.resolve("adapter_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package org.visualrft.model.tiny;
 
+import org.visualrft.core.io.AtomicFile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -507,18 +507,12 @@ public final class TinyVlm implements Policy {
                 weights.named().forEach((n, t) -> named.put(n, t.detach().to(DType.F32)));
                 SafeTensorsWriter.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"));
             }
-            writeAtomically(dir.resolve("config.json"),
+            AtomicFile.writeBytes(dir.resolve("config.json"),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toJson()));
-            writeAtomically(dir.resolve("tokenizer.json"), tokenizer.json());
+            AtomicFile.writeBytes(dir.resolve("tokenizer.json"), tokenizer.json());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.policy.Policy;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.optim.AdamW;
 
 /**
@@ -50,15 +50,15 @@ public final class CheckpointStore {
         Files.createDirectories(runDir);
         Path done = runDir.resolve("checkpoint-" + state.step());
         Path tmp = runDir.resolve(".checkpoint-" + state.step() + ".tmp");
-        AtomicFiles.deleteTree(tmp);
+        AtomicFile.deleteTree(tmp);
         Files.createDirectories(tmp);
         policy.save(tmp.resolve("model"));
         optimizer.save(tmp.resolve("optimizer.safetensors"));
         Provenance.write(tmp, provenance, Map.of("checkpoint_step", state.step()));
-        AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
+        AtomicFile.writeString(tmp.resolve("trainer_state.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.valueToTree(state)) + "\n");
-        AtomicFiles.deleteTree(done); // a re-run of the same step after a resume replaces it
-        AtomicFiles.move(tmp, done);
+        AtomicFile.deleteTree(done); // a re-run of the same step after a resume replaces it
+        AtomicFile.move(tmp, done);
         prune();
         return done;
     }
@@ -114,7 +114,7 @@ public final class CheckpointStore {
         }
         List<Path> all = list();
         for (int i = 0; i < all.size() - keepLast; i++) {
-            AtomicFiles.deleteTree(all.get(i));
+            AtomicFile.deleteTree(all.get(i));
         }
     }
 

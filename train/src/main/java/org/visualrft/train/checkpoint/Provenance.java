@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.visualrft.model.tensor.Engine;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 
 /**
  * {@code provenance.json}: what produced a run or a checkpoint — the resolved config, the seed, the git commit of the
@@ -53,7 +53,7 @@ public final class Provenance {
         if (extra != null) {
             m.putAll(extra);
         }
-        AtomicFiles.writeString(dir.resolve("provenance.json"), JSON.writeValueAsString(m) + "\n");
+        AtomicFile.writeString(dir.resolve("provenance.json"), JSON.writeValueAsString(m) + "\n");
     }
 
     private static String safe(java.util.function.Supplier<String> s) {

@@ -16,7 +16,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.safetensors.SafeTensorsDTypes;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 
 /**
  * Named tensors in the safetensors layout (8-byte little-endian header length, JSON header, raw little-endian data),
@@ -51,7 +51,7 @@ public final class TensorArchive {
         byte[] hp = new byte[h.length + pad];
         System.arraycopy(h, 0, hp, 0, h.length);
         java.util.Arrays.fill(hp, h.length, hp.length, (byte) ' ');
-        AtomicFiles.write(file, out -> {
+        AtomicFile.write(file, out -> {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hp.length);
             out.write(len.array());
             out.write(hp);

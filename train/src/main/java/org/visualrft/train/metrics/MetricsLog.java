@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.visualrft.train.io.AtomicFiles;
+import org.visualrft.core.io.AtomicFile;
 
 /**
  * {@code metrics.jsonl}: one JSON object per logging step, flushed line by line. On resume, lines after the resumed
@@ -42,7 +42,7 @@ public final class MetricsLog implements AutoCloseable {
                     // a line torn by a kill: drop it
                 }
             }
-            AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+            AtomicFile.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,

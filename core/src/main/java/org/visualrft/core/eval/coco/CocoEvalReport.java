@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.file.Path;
 import java.util.Collection;
-import org.visualrft.core.data.AtomicFile;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.core.eval.PerCategoryApReport;
 
 /**

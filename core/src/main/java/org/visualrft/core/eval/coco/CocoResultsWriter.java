@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.file.Path;
 import java.util.List;
-import org.visualrft.core.data.AtomicFile;
+import org.visualrft.core.io.AtomicFile;
 
 /** Writes a COCO results file ({@code [{image_id, category_id, bbox, score}, ...]}) atomically, full precision. */
 public final class CocoResultsWriter {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
-import org.visualrft.core.data.AtomicFile;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.core.eval.PerCategoryApReport;
 
 /**
