@@ -1,6 +1,7 @@
 package org.visualrft.core.io;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -30,6 +31,23 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
+    /** The content writer's view of the file: closing it only flushes, so the data can still be forced to disk. */
+    private static final class KeepOpen extends FilterOutputStream {
+        KeepOpen(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+
     /** Writes what {@code content} produces to {@code target}, creating its folder if needed. */
     public static void write(Path target, Content content) {
         Path abs = target.toAbsolutePath();
@@ -38,9 +56,9 @@ public final class AtomicFile {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-                content.writeTo(out);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                content.writeTo(new KeepOpen(out)); // writers such as JSON generators close what they are given
                 out.flush();
                 ch.force(true); // a checkpoint that survives the rename must also survive a crash
             }

@@ -43,6 +43,16 @@ class AtomicFileTest {
     }
 
     @Test
+    void aWriterThatClosesTheStreamStillCommits() throws IOException {
+        Path f = dir.resolve("a.json");
+        AtomicFile.write(f, out -> {
+            out.write("closed early".getBytes());
+            out.close(); // as JSON generators do
+        });
+        assertEquals("closed early", Files.readString(f));
+    }
+
+    @Test
     void movesAndDeletesFolders() throws IOException {
         Path tmp = dir.resolve("ckpt.tmp");
         AtomicFile.writeString(tmp.resolve("x").resolve("y.txt"), "y");
