@@ -13,6 +13,7 @@ import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.Rewarder;
 import org.visualrft.train.metrics.HackingDiagnostics;
@@ -52,7 +53,10 @@ public final class RewardEval implements InLoopEval {
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
         for (TrainingExample ex : examples) {
-            Rollout r = policy.generate(ex.prompt(), 1, greedy, unused).get(0);
+            Rollout r;
+            try (NativeScope scope = NativeScope.open()) { // free the rollout's tensors now, not at the next GC
+                r = policy.generate(ex.prompt(), 1, greedy, unused).get(0);
+            }
             responses.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(r.text());
             solutions.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(ex.solution());
             RewardBreakdown b = rewarder.score(r.text(), ex);

@@ -2,6 +2,7 @@ package org.visualrft.app.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.visualrft.app.demo.DemoPipeline;
 import org.visualrft.app.demo.DemoPlan;
@@ -34,6 +35,31 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills (reported).")
     boolean dynamicSampling;
 
+    @Option(names = "--settings", split = ",", paramLabel = "ID", description = "Run only these settings "
+            + "(cls-1shot, cls-2shot, cls-4shot, det-2shot, ov, ground). Experiment option: the report is marked custom.")
+    List<String> settings;
+
+    @Option(names = "--draws", description = "k-shot draws per setting (experiment option).")
+    Integer draws;
+
+    @Option(names = "--steps", description = "Optimiser steps of every SFT and GRPO run (experiment option).")
+    Integer steps;
+
+    @Option(names = "--sft-lr", description = "SFT learning rate (experiment option).")
+    Double sftLr;
+
+    @Option(names = "--grpo-lr", description = "GRPO learning rate (experiment option).")
+    Double grpoLr;
+
+    @Option(names = "--beta", description = "GRPO KL coefficient (experiment option).")
+    Double beta;
+
+    @Option(names = "--generations", description = "GRPO samples per prompt, G (experiment option).")
+    Integer generations;
+
+    @Option(names = "--no-cot-ablation", description = "Skip the runs without thinking (experiment option).")
+    boolean noCotAblation;
+
     @Override
     public Integer call() throws Exception {
         int parallel = workers != null ? workers : Math.min(2, Runtime.getRuntime().availableProcessors());
@@ -46,9 +72,21 @@ public final class DemoCommand implements Callable<Integer> {
                     + "' or pass --model");
         }
         DemoPlan plan = (quick ? DemoPlan.quick(seed, parallel) : DemoPlan.full(seed, parallel))
-                .withDynamicSampling(dynamicSampling);
+                .withDynamicSampling(dynamicSampling)
+                .withOverrides(draws, steps, sftLr, grpoLr, beta, generations, noCotAblation ? Boolean.FALSE : null,
+                        settings);
+        check(plan);
         new DemoPipeline(plan, base, out, System.out, System.console() != null).run(VersionInfo.projectVersion());
         return ExitCodes.OK;
+    }
+
+    private static void check(DemoPlan plan) {
+        if (plan.draws() < 1 || plan.sftSteps() < 1 || plan.generations() < 2) {
+            throw new BadInputException("demo", "--draws and --steps must be at least 1 and --generations at least 2");
+        }
+        if (!(plan.sftLr() > 0) || !(plan.grpoLr() > 0) || !(plan.beta() >= 0)) {
+            throw new BadInputException("demo", "learning rates must be positive and --beta not negative");
+        }
     }
 
     /** The shipped base: under the installation ({@code vrft.home}, set by the launcher) or the working folder. */

@@ -19,10 +19,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights and the data stream (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "3000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "10000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--decay-steps", defaultValue = "450", description = "Final steps of linear learning-rate decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decay-steps", defaultValue = "3000", description = "Final steps of linear learning-rate decay (default: ${DEFAULT-VALUE}).")
     int decaySteps;
 
     @Option(names = "--minutes", defaultValue = "0", description = "Time budget; at 85%% of it the run fixes its length and decays (0 = none; default: ${DEFAULT-VALUE}).")
@@ -46,7 +46,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--cot-share", defaultValue = "0.8", description = "Share of examples with chain of thought (default: ${DEFAULT-VALUE}).")
     double cotShare;
 
-    @Option(names = "--eval-every", defaultValue = "300", description = "Evaluate and save every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-every", defaultValue = "1000", description = "Evaluate and save every N steps (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
     @Option(names = "--eval-size", defaultValue = "60", description = "Monitoring examples per task (default: ${DEFAULT-VALUE}).")

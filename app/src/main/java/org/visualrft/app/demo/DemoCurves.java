@@ -19,7 +19,9 @@ public final class DemoCurves {
         out.add(perStep("zero-std", "GRPO share of groups with zero reward variance", "share", results, settings,
                 "rft", "frac_reward_zero_std"));
         out.add(perStep("sft-loss", "SFT loss", "loss", results, settings, "sft", "loss"));
-        out.add(perShot(results, settings, base));
+        if (settings.stream().anyMatch(s -> s.id().startsWith("cls-"))) {
+            out.add(perShot(results, settings, base));
+        }
         return out;
     }
 

@@ -27,29 +27,48 @@ import org.visualrft.core.world.EvalSizes;
  * @param passK           k of the base's pass@k
  * @param passSize        examples per target for pass@k
  * @param workers         runs in parallel (each on one thread)
+ * @param only            setting ids to run (empty: all), for experiments ({@code --settings})
  */
 public record DemoPlan(String mode, long seed, EvalSizes evalSizes, int draws, List<Integer> clsShots, int detShots,
         int ovShots, int groundShots, int sftSteps, int grpoSteps, double sftLr, double grpoLr, int sftBatch,
         int grpoPrompts, int generations, double beta, boolean dynamicSampling, boolean cotAblation, int passK,
-        int passSize, int workers) {
+        int passSize, int workers, List<String> only) {
 
     public DemoPlan {
         clsShots = List.copyOf(clsShots);
+        only = List.copyOf(only);
     }
 
     public static DemoPlan full(long seed, int workers) {
-        return new DemoPlan("full", seed, new EvalSizes(50, 12, 100, 72, 72, 72), 3, List.of(1, 2, 4), 2, 4, 16,
-                30, 30, 5e-5, 5e-5, 8, 2, 8, 0.04, false, true, 8, 50, workers);
+        return new DemoPlan("full", seed, new EvalSizes(100, 12, 200, 72, 144, 200), 3, List.of(1, 2, 4), 2, 4, 16,
+                100, 100, 5e-5, 5e-5, 8, 2, 8, 0.04, false, true, 8, 50, workers, List.of());
     }
 
     public static DemoPlan quick(long seed, int workers) {
         return new DemoPlan("quick", seed, new EvalSizes(12, 4, 24, 18, 18, 18), 1, List.of(1, 4), 2, 2, 8,
-                6, 6, 5e-5, 5e-5, 4, 2, 4, 0.04, false, true, 4, 12, workers);
+                6, 6, 5e-5, 5e-5, 4, 2, 4, 0.04, false, true, 4, 12, workers, List.of());
     }
 
     public DemoPlan withDynamicSampling(boolean on) {
         return new DemoPlan(mode, seed, evalSizes, draws, clsShots, detShots, ovShots, groundShots, sftSteps,
                 grpoSteps, sftLr, grpoLr, sftBatch, grpoPrompts, generations, beta, on, cotAblation, passK, passSize,
-                workers);
+                workers, only);
+    }
+
+    /**
+     * The plan with the experiment overrides of {@code visual-rft demo} applied; a null argument keeps the preset's
+     * value. The mode becomes {@code custom} when anything is overridden, so a report never passes for a preset.
+     */
+    public DemoPlan withOverrides(Integer draws, Integer steps, Double sftLr, Double grpoLr, Double beta,
+            Integer generations, Boolean cotAblation, List<String> only) {
+        boolean changed = draws != null || steps != null || sftLr != null || grpoLr != null || beta != null
+                || generations != null || cotAblation != null || (only != null && !only.isEmpty());
+        return new DemoPlan(changed ? mode + "+custom" : mode, seed, evalSizes, draws != null ? draws : this.draws,
+                clsShots, detShots, ovShots, groundShots, steps != null ? steps : sftSteps,
+                steps != null ? steps : grpoSteps, sftLr != null ? sftLr : this.sftLr,
+                grpoLr != null ? grpoLr : this.grpoLr, sftBatch, grpoPrompts,
+                generations != null ? generations : this.generations, beta != null ? beta : this.beta,
+                dynamicSampling, cotAblation != null ? cotAblation : this.cotAblation, passK, passSize, workers,
+                only != null ? only : this.only);
     }
 }

@@ -28,7 +28,9 @@ public final class DemoTables {
 
     public List<ReportTable> all() {
         List<ReportTable> out = new ArrayList<>();
-        out.add(table2());
+        if (settings.stream().anyMatch(s -> s.kind() == org.visualrft.core.world.TaskKind.CLASSIFICATION)) {
+            out.add(table2());
+        }
         settings.stream().filter(s -> s.id().startsWith("det-")).findFirst().ifPresent(s -> out.add(table3(s)));
         settings.stream().filter(s -> s.id().equals("ground")).findFirst().ifPresent(s -> out.add(table6(s)));
         settings.stream().filter(s -> s.id().equals("ov")).findFirst().ifPresent(s -> out.add(table7(s)));

@@ -19,6 +19,7 @@ import org.visualrft.core.world.WorldSample;
 import org.visualrft.core.world.WorldSampler;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -135,26 +136,25 @@ public final class Pretrainer {
 
     /**
      * Teacher-forced loss of a batch, back-propagated: the summed negative log-likelihood of every completion token
-     * divided by the batch's completion tokens. Returns the loss value.
+     * divided by the batch's completion tokens. The whole batch runs as one padded forward ({@code B} prompts, one
+     * completion each), several times faster than one forward per example at this model size. Returns the loss value.
      */
     static double sftLoss(TinyVlm model, List<WorldSample> batch, boolean[] cot) {
         List<int[]> targets = new ArrayList<>();
+        List<Prompt> prompts = new ArrayList<>();
         double tokens = 0;
         for (int i = 0; i < batch.size(); i++) {
             int[] t = WorldPrompts.target(model, batch.get(i), cot[i]);
             targets.add(t);
+            prompts.add(WorldPrompts.prompt(batch.get(i), cot[i]));
             tokens += t.length;
         }
-        double total = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            try (NativeScope s = NativeScope.open()) {
-                GroupLogProbs gl = model.logProbs(WorldPrompts.prompt(batch.get(i), cot[i]), List.of(targets.get(i)));
-                Tensor loss = gl.logProbs().sum().neg().div(tokens);
-                loss.backward();
-                total += loss.item();
-            }
+        try (NativeScope s = NativeScope.open()) {
+            GroupLogProbs gl = model.logProbs(prompts, targets);
+            Tensor loss = gl.logProbs().sum().neg().div(tokens);
+            loss.backward();
+            return loss.item();
         }
-        return total;
     }
 
     private Map<String, Double> monitor(TinyVlm model, HeldOutSets sets) {

@@ -8,6 +8,7 @@ import org.visualrft.core.world.WorldSample;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.NativeScope;
 
 /** Completions of world examples: greedy answers for evaluation, k samples per example for pass@k. */
 public final class Rollouts {
@@ -20,7 +21,11 @@ public final class Rollouts {
         SplittableRandom unused = new SplittableRandom(0);
         for (WorldSample s : set) {
             SamplingParams p = SamplingParams.greedy(AnswerBudget.maxNewTokens(s.kind()));
-            out.add(policy.generate(WorldPrompts.prompt(s, cot), 1, p, unused).get(0).text());
+            // a scope per example: without it the rollout's tensors wait for the GC, which a small Java heap rarely
+            // runs, and a full demo's evaluations grew the process to 14 GB
+            try (NativeScope scope = NativeScope.open()) {
+                out.add(policy.generate(WorldPrompts.prompt(s, cot), 1, p, unused).get(0).text());
+            }
             progress.accept(out.size());
         }
         return out;
@@ -34,8 +39,10 @@ public final class Rollouts {
         for (WorldSample s : set) {
             SamplingParams p = SamplingParams.visualRft(AnswerBudget.maxNewTokens(s.kind()));
             List<String> texts = new ArrayList<>(k);
-            for (Rollout r : policy.generate(WorldPrompts.prompt(s, cot), k, p, rng)) {
-                texts.add(r.text());
+            try (NativeScope scope = NativeScope.open()) {
+                for (Rollout r : policy.generate(WorldPrompts.prompt(s, cot), k, p, rng)) {
+                    texts.add(r.text());
+                }
             }
             out.add(texts);
             progress.accept(out.size());

@@ -37,7 +37,17 @@ public record Setting(String id, String label, TaskKind kind, int shots, List<Ev
                 List.of(EvalSet.DET_NOVEL, EvalSet.DET_BASE), List.of(EvalSet.CLS_OTHER, EvalSet.GROUND)));
         out.add(new Setting("ground", plan.groundShots() + " scenes", TaskKind.GROUNDING, plan.groundShots(),
                 List.of(EvalSet.GROUND), List.of(EvalSet.CLS_OTHER, EvalSet.DET_BASE)));
-        return out;
+        if (plan.only().isEmpty()) {
+            return out;
+        }
+        List<String> ids = out.stream().map(Setting::id).toList();
+        for (String id : plan.only()) {
+            if (!ids.contains(id)) {
+                throw new org.visualrft.core.BadInputException("--settings", "unknown setting '" + id + "'; known: "
+                        + String.join(", ", ids));
+            }
+        }
+        return out.stream().filter(s -> plan.only().contains(s.id())).toList();
     }
 
     /** The training examples of one draw. */

@@ -154,8 +154,8 @@ public final class ResultsJson {
             p.add("schema is not " + SCHEMA);
         }
         requireText(root, "version", p);
-        if (!List.of("full", "quick").contains(root.path("mode").asText())) {
-            p.add("mode is not full or quick");
+        if (!List.of("full", "quick", "full+custom", "quick+custom").contains(root.path("mode").asText())) {
+            p.add("mode is not full, quick, full+custom or quick+custom");
         }
         if (!root.path("seed").isIntegralNumber()) {
             p.add("seed is not an integer");

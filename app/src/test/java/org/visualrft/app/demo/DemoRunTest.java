@@ -51,7 +51,7 @@ class DemoRunTest {
     void sameSeedSameNumbers(@TempDir Path a, @TempDir Path b) throws Exception {
         assertTrue(Files.isRegularFile(SHIPPED.resolve("model.safetensors")), "the shipped base model is missing");
         DemoPlan micro = new DemoPlan("quick", 5, new EvalSizes(2, 1, 4, 4, 4, 4), 1, List.of(1), 1, 1, 2, 2, 2,
-                5e-5, 5e-5, 2, 1, 2, 0.04, false, false, 2, 2, 1);
+                5e-5, 5e-5, 2, 1, 2, 0.04, false, false, 2, 2, 1, List.of());
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         new DemoPipeline(micro, SHIPPED, a, quiet, false).run("test");
         new DemoPipeline(micro, SHIPPED, b, quiet, false).run("test");

@@ -73,4 +73,35 @@ class PretrainerTest {
             }
         }
     }
+
+    @Test
+    void batchedLossEqualsTheSumOfPerExampleLosses() {
+        try (var tok = WorldTokenizer.create();
+                var model = org.visualrft.model.tiny.TinyVlm.create(
+                        org.visualrft.model.tiny.TinyConfig.defaults(tok.vocabSize()), tok, 5)) {
+            var w = org.visualrft.core.world.WorldSampler.shipped(org.visualrft.core.world.FashionSplit.TRAIN);
+            var rng = new java.util.SplittableRandom(2);
+            List<org.visualrft.core.world.WorldSample> batch = new java.util.ArrayList<>();
+            for (var kind : org.visualrft.core.world.TaskKind.values()) {
+                batch.add(w.pretraining(kind, "a-" + kind, rng));
+                batch.add(w.pretraining(kind, "b-" + kind, rng));
+            }
+            boolean[] cot = {true, false, true, true, false, true};
+            double tokens = 0;
+            double expected = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                int[] t = WorldPrompts.target(model, batch.get(i), cot[i]);
+                tokens += t.length;
+                try (var scope = org.visualrft.model.tensor.NativeScope.open();
+                        var mode = org.visualrft.model.tensor.Tensor.noGrad()) {
+                    expected -= model.logProbs(WorldPrompts.prompt(batch.get(i), cot[i]), List.of(t)).logProbs()
+                            .sum().item();
+                }
+            }
+            expected /= tokens;
+            double got = Pretrainer.sftLoss(model, batch, cot);
+            assertEquals(expected, got, 1e-5 * Math.abs(expected));
+            assertTrue(got > 0);
+        }
+    }
 }

@@ -61,7 +61,7 @@ class ReportWriterTest {
         ((ObjectNode) root.path("runs").get(0)).put("method", "ppo");
         ((ObjectNode) root.path("tables").get(0).path("rows").get(0)).putArray("cells");
         List<String> p = ResultsJson.problems(root);
-        assertTrue(p.contains("mode is not full or quick"), p.toString());
+        assertTrue(p.contains("mode is not full, quick, full+custom or quick+custom"), p.toString());
         assertTrue(p.contains("runs[].method is not sft or rft"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.contains("has 0 cells for 2 columns")), p.toString());
     }

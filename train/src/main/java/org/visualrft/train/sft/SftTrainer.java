@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
@@ -80,9 +81,11 @@ public final class SftTrainer extends TrainingLoop {
                 targets.add(targetTokens(ex));
                 count += targets.get(i).length;
             }
-            for (int i = 0; i < micro.size() && finite; i++) {
+            // the micro-batch is one padded forward, as per_device_train_batch_size means in HF's trainers
+            if (finite) {
                 try (NativeScope s = NativeScope.open()) {
-                    GroupLogProbs lp = policy.logProbs(micro.get(i).prompt(), List.of(targets.get(i)));
+                    List<Prompt> prompts = micro.stream().map(TrainingExample::prompt).toList();
+                    GroupLogProbs lp = policy.logProbs(prompts, targets);
                     Tensor nll = lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().neg().div(count);
                     double v = nll.item();
                     finite = Double.isFinite(v);
