@@ -55,7 +55,7 @@ public final class Findings {
                     rft.format(), diff, verdict, paired(runs, s, key), baseOther, sftOther.mean() - baseOther,
                     rftOther.mean() - baseOther));
             String gain = relativeToBase(s.id(), b, sft, rft, plan.draws() >= 2 && Math.abs(diff) > noise);
-            if (!gain.isEmpty()) {
+            if (plan.draws() >= 2 && !gain.isEmpty()) { // one draw has no spread to judge "beyond" by
                 out.add(gain);
             }
         }
