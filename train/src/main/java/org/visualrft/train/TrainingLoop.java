@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.checkpoint.Provenance;
@@ -133,7 +134,12 @@ public abstract class TrainingLoop {
             try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
-                    Map<String, Double> m = step(step);
+                    Map<String, Double> m;
+                    // every step in one native scope: clipping's and AdamW's temporaries too, which otherwise wait for
+                    // a garbage collection the small Java heap rarely runs (a 100-step SFT run grew by ~2.6 GB)
+                    try (NativeScope stepScope = NativeScope.open()) {
+                        m = step(step);
+                    }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     m.put("step_time_s", seconds);
                     m.put("tokens_per_s", m.getOrDefault("tokens", 0.0) / seconds);

@@ -54,7 +54,7 @@ public final class Findings {
                     + "Other skills: base %.3f, SFT %+.3f, Visual-RFT %+.3f.", s.id(), key, b, sft.format(),
                     rft.format(), diff, verdict, paired(runs, s, key), baseOther, sftOther.mean() - baseOther,
                     rftOther.mean() - baseOther));
-            String gain = relativeToBase(s.id(), b, sft, rft, plan.draws() >= 2 && Math.abs(diff) > noise);
+            String gain = relativeToBase(s.id(), b, sft, rft, Math.abs(diff) > noise);
             if (plan.draws() >= 2 && !gain.isEmpty()) { // one draw has no spread to judge "beyond" by
                 out.add(gain);
             }

@@ -137,7 +137,7 @@ public final class Pretrainer {
     /**
      * Teacher-forced loss of a batch, back-propagated: the summed negative log-likelihood of every completion token
      * divided by the batch's completion tokens. The whole batch runs as one padded forward ({@code B} prompts, one
-     * completion each), several times faster than one forward per example at this model size. Returns the loss value.
+     * completion each), about twice as fast as one forward per example (0.40 against 0.79 s per 32-example step). Returns the loss value.
      */
     static double sftLoss(TinyVlm model, List<WorldSample> batch, boolean[] cot) {
         List<int[]> targets = new ArrayList<>();

@@ -1,6 +1,7 @@
 package org.visualrft.app.demo;
 
 import java.util.List;
+import org.visualrft.core.BadInputException;
 import org.visualrft.core.world.KShotDraws;
 import org.visualrft.core.world.TaskKind;
 import org.visualrft.core.world.WorldRoles;
@@ -43,7 +44,7 @@ public record Setting(String id, String label, TaskKind kind, int shots, List<Ev
         List<String> ids = out.stream().map(Setting::id).toList();
         for (String id : plan.only()) {
             if (!ids.contains(id)) {
-                throw new org.visualrft.core.BadInputException("--settings", "unknown setting '" + id + "'; known: "
+                throw new BadInputException("--settings", "unknown setting '" + id + "'; known: "
                         + String.join(", ", ids));
             }
         }

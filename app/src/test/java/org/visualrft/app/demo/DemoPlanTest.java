@@ -1,7 +1,6 @@
 package org.visualrft.app.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +48,7 @@ class DemoPlanTest {
                 run("rft", 1, 0.39), run("sft", 2, 0.20), run("rft", 2, 0.25));
         String paired = Findings.paired(runs, ground, "ground_miou");
         assertEquals("; per draw +0.040, -0.010, +0.050: RFT ahead in 2 of 3", paired);
-        assertSame("", Findings.paired(runs.subList(0, 2), ground, "ground_miou").intern());
+        assertEquals("", Findings.paired(runs.subList(0, 2), ground, "ground_miou"));
     }
 
     @Test

@@ -65,14 +65,6 @@ public final class SftTrainer extends TrainingLoop {
 
     @Override
     protected Map<String, Double> step(int step) {
-        // one scope for the whole step: gradient clipping's and AdamW's temporaries too, not only the forward; without
-        // it they waited for the garbage collector and a 100-step run grew the process by ~2.6 GB
-        try (NativeScope stepScope = NativeScope.open()) {
-            return scopedStep(step);
-        }
-    }
-
-    private Map<String, Double> scopedStep(int step) {
         int batch = cfg.args().perDeviceTrainBatchSize();
         int accum = cfg.args().gradientAccumulationSteps();
         optimizer.zeroGrad();
