@@ -3,6 +3,7 @@ package org.visualrft.model.lora;
 import java.util.List;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -56,15 +57,19 @@ public final class Linear {
      */
     public void attachAdapter(int rank, double scale, Generator gen) {
         double bound = 1.0 / Math.sqrt(inFeatures());
-        this.loraA = Tensor.rand(gen, DType.F32, rank, inFeatures()).mul(2 * bound).sub(bound).persist().requiresGrad(true);
-        this.loraB = Tensor.zeros(DType.F32, outFeatures(), rank).persist().requiresGrad(true);
+        // drawn on the CPU from the seeded generator, then moved: the same adapter on every device
+        try (NativeScope s = NativeScope.open()) {
+            this.loraA = s.keep(Tensor.rand(gen, DType.F32, rank, inFeatures()).mul(2 * bound).sub(bound).on(weight.device()));
+        }
+        this.loraA.persist().requiresGrad(true);
+        this.loraB = Tensor.zeros(DType.F32, weight.device(), outFeatures(), rank).persist().requiresGrad(true);
         this.scale = scale;
     }
 
     /** Attaches an adapter with given values (loading a saved adapter). */
     public void attachAdapter(Tensor a, Tensor b, double scale) {
-        this.loraA = a.to(DType.F32).persist().requiresGrad(true);
-        this.loraB = b.to(DType.F32).persist().requiresGrad(true);
+        this.loraA = a.to(weight.device(), DType.F32).persist().requiresGrad(true);
+        this.loraB = b.to(weight.device(), DType.F32).persist().requiresGrad(true);
         this.scale = scale;
     }
 

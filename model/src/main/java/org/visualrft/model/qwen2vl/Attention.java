@@ -28,8 +28,8 @@ final class Attention {
         if (allowed == null && causal) {
             long sq = q.size(2);
             long sk = k.size(2);
-            Tensor row = Tensor.arange(sk - sq, sk, DType.I64).unsqueeze(1);
-            Tensor col = Tensor.arange(0, sk, DType.I64).unsqueeze(0);
+            Tensor row = Tensor.arange(sk - sq, sk, DType.I64, q.device()).unsqueeze(1);
+            Tensor col = Tensor.arange(0, sk, DType.I64, q.device()).unsqueeze(0);
             allowed = col.gt(row).logicalNot();
         }
         if (allowed != null) {

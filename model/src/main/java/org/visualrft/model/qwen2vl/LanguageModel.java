@@ -85,8 +85,8 @@ public final class LanguageModel {
             o = Attention.apply(q, k, v, null, past == 0);
         } else {
             // new tokens see every cached token and the new ones up to themselves
-            Tensor row = Tensor.arange(past, past + s, DType.I64).unsqueeze(1);
-            Tensor col = Tensor.arange(0, past + s, DType.I64).unsqueeze(0);
+            Tensor row = Tensor.arange(past, past + s, DType.I64, h.device()).unsqueeze(1);
+            Tensor col = Tensor.arange(0, past + s, DType.I64, h.device()).unsqueeze(0);
             o = Attention.apply(q, k, v, col.gt(row).logicalNot(), false);
         }
         o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);

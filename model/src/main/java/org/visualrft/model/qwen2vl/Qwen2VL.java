@@ -8,6 +8,7 @@ import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import java.util.function.Supplier;
@@ -23,6 +24,7 @@ public final class Qwen2VL implements AutoCloseable {
     private final Qwen2VLWeights weights;
     private final ImageProcessor processor;
     private final DType dtype;
+    private final Device device;
     private LoraConfig lora;
 
     public Qwen2VL(Qwen2VLConfig config, Qwen2VLWeights weights, ImageProcessor processor) {
@@ -30,6 +32,7 @@ public final class Qwen2VL implements AutoCloseable {
         this.weights = weights;
         this.processor = processor;
         this.dtype = weights.embedTokens().dtype();
+        this.device = weights.embedTokens().device();
     }
 
     /**
@@ -37,6 +40,11 @@ public final class Qwen2VL implements AutoCloseable {
      * defaults when absent) from a Hugging Face folder; weights are converted to {@code dtype} (F32 or BF16).
      */
     public static Qwen2VL load(Path dir, DType dtype) {
+        return load(dir, dtype, Device.CPU);
+    }
+
+    /** As {@link #load(Path, DType)}, with the weights placed on {@code device} (converted there). */
+    public static Qwen2VL load(Path dir, DType dtype, Device device) {
         if (dtype != DType.F32 && dtype != DType.BF16) {
             throw new IllegalArgumentException("Qwen2-VL runs in F32 or BF16, not " + dtype);
         }
@@ -45,16 +53,15 @@ public final class Qwen2VL implements AutoCloseable {
         ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
         try (Weights w = Weights.open(dir)) {
             Qwen2VLWeights weights = Qwen2VLWeights.from(config,
-                    name -> w.contains(name) ? toDtype(() -> w.read(name), dtype) : null,
+                    name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
             return new Qwen2VL(config, weights, processor);
         }
     }
 
-    private static Tensor toDtype(Supplier<Tensor> read, DType dtype) {
+    private static Tensor place(Supplier<Tensor> read, DType dtype, Device device) {
         try (NativeScope s = NativeScope.open()) { // frees the stored-dtype copy once converted
-            Tensor t = read.get();
-            return (t.dtype() == dtype ? t : t.to(dtype)).persist();
+            return read.get().to(device, dtype).persist();
         }
     }
 
@@ -72,6 +79,11 @@ public final class Qwen2VL implements AutoCloseable {
 
     public DType dtype() {
         return dtype;
+    }
+
+    /** Where the weights live; inputs are moved there. */
+    public Device device() {
+        return device;
     }
 
     public LoraConfig lora() {
@@ -128,7 +140,7 @@ public final class Qwen2VL implements AutoCloseable {
             grids.add(new int[] {p.gridT(), p.gridH(), p.gridW()});
         }
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            return VisionTower.forward(weights.vision(), config.vision(), Tensor.fromFloats(all, rows, cols), grids, trace);
+            return VisionTower.forward(weights.vision(), config.vision(), Tensor.fromFloats(all, rows, cols).on(device), grids, trace);
         }
     }
 
@@ -156,11 +168,11 @@ public final class Qwen2VL implements AutoCloseable {
                 throw new IllegalArgumentException("sequence " + i + " has " + seen + " image tokens for " + n + " image embeddings");
             }
         }
-        Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(flat, (long) b * s));
+        Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(flat, (long) b * s).on(device));
         if (n > 0) {
             long[] pos = imagePositions.stream().mapToLong(Long::longValue).toArray();
             Tensor src = b == 1 ? imageEmbeds : imageEmbeds.repeat(b, 1);
-            x = x.indexCopy_(0, Tensor.fromLongs(pos, pos.length), src.to(x.dtype()));
+            x = x.indexCopy_(0, Tensor.fromLongs(pos, pos.length).on(device), src.to(x.dtype()));
         }
         return x.view(b, s, config.hiddenSize());
     }
@@ -170,7 +182,7 @@ public final class Qwen2VL implements AutoCloseable {
      * With a cache, the new keys and values are appended to it.
      */
     public Tensor hidden(Tensor x, long[][][] positions, KvCache cache, boolean adapters, List<Tensor> trace) {
-        Tensor[] rope = RotaryTables.mrope(positions, config.mropeSection(), config.ropeTheta(), config.headDim(), dtype);
+        Tensor[] rope = RotaryTables.mrope(positions, config.mropeSection(), config.ropeTheta(), config.headDim(), dtype, device);
         return LanguageModel.forward(weights, config, x, rope, cache, adapters, trace);
     }
 

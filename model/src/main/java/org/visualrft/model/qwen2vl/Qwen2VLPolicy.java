@@ -27,6 +27,7 @@ import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -45,7 +46,16 @@ public final class Qwen2VLPolicy implements Policy {
             "added_tokens.json");
 
     /** How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits. */
-    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+        public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+            this(dtype, lora, seed, minPixels, maxPixels, Device.CPU);
+        }
+
+        /** The same options on {@code device}. */
+        public Options on(Device device) {
+            return new Options(dtype, lora, seed, minPixels, maxPixels, device);
+        }
+
         /** Defaults: the config's torch_dtype, no adapters; system properties {@code vrft.lora.rank}, {@code vrft.lora.alpha},
          * {@code vrft.lora.targets} (comma separated), {@code vrft.qwen2vl.max_pixels} and {@code vrft.dtype} override. */
         public static Options fromSystemProperties(Qwen2VLConfig c) {
@@ -88,7 +98,7 @@ public final class Qwen2VLPolicy implements Policy {
         if (!Files.isRegularFile(tok)) {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
-        Qwen2VL model = Qwen2VL.load(dir, opts.dtype());
+        Qwen2VL model = Qwen2VL.load(dir, opts.dtype(), opts.device());
         if (opts.minPixels() != null || opts.maxPixels() != null) {
             ImageProcessor p = model.processor();
             model = new Qwen2VL(model.config(), model.weights(), p.withPixels(
@@ -157,8 +167,12 @@ public final class Qwen2VLPolicy implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Encoded e = encodePrompt(prompt);
             Tensor image = model.encodeImages(List.of(e.patches()), null);
-            List<Generation.Sample> samples = Generation.sample(model, e.ids(), List.of(grid(e.patches())), image, g,
-                    params, eos, rng, null, !frozen);
+            // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
+            // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
+            List<Generation.Sample> samples = model.device().isCuda()
+                    ? StaticDecoder.sample(model, e.ids(), List.of(grid(e.patches())), image, g, params, eos, rng, !frozen,
+                            !Boolean.getBoolean("vrft.cuda.eager"))
+                    : Generation.sample(model, e.ids(), List.of(grid(e.patches())), image, g, params, eos, rng, null, !frozen);
             List<Rollout> out = new ArrayList<>();
             for (Generation.Sample smp : samples) {
                 out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
@@ -210,8 +224,8 @@ public final class Qwen2VLPolicy implements Policy {
         }
         Tensor h = model.hidden(model.embed(ids, image), positions, null, !frozen, null);
         Tensor logits = model.logits(h.narrow(1, p - 1, t)).to(DType.F32); // position k predicts token k+1
-        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t));
-        Tensor m = Tensor.fromFloats(mask, g, t);
+        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t).on(model.device()));
+        Tensor m = Tensor.fromFloats(mask, g, t).on(model.device());
         return new GroupLogProbs(lp.mul(m), m);
     }
 

@@ -1,6 +1,7 @@
 package org.visualrft.model.qwen2vl;
 
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -26,7 +27,7 @@ final class RotaryTables {
      * split into sections (mrope_section, twice over, for the two halves that rotate_half pairs); section i takes its
      * angle from axis i mod 3. Returns cos and sin, each {@code [batch, 1, seq, headDim]}.
      */
-    static Tensor[] mrope(long[][][] positions, int[] section, double theta, int headDim, DType dtype) {
+    static Tensor[] mrope(long[][][] positions, int[] section, double theta, int headDim, DType dtype, Device device) {
         float[] inv = inverseFrequencies(theta, headDim);
         int half = headDim / 2;
         int[] axisOf = new int[half];
@@ -52,8 +53,8 @@ final class RotaryTables {
             }
         }
         return new Tensor[] {
-            Tensor.fromFloats(cos, batch, 1, seq, headDim).to(dtype),
-            Tensor.fromFloats(sin, batch, 1, seq, headDim).to(dtype)};
+            Tensor.fromFloats(cos, batch, 1, seq, headDim).to(device, dtype),
+            Tensor.fromFloats(sin, batch, 1, seq, headDim).to(device, dtype)};
     }
 
     /**

@@ -30,7 +30,7 @@ public final class VisionTower {
         }
         int hd = c.headDim();
         float[] angles = RotaryTables.visionAngles(grids, hd, c.spatialMergeSize());
-        Tensor freqs = Tensor.fromFloats(angles, patches, hd / 2);
+        Tensor freqs = Tensor.fromFloats(angles, patches, hd / 2).on(pixels.device());
         if (trace != null) {
             trace.add(freqs);
         }
@@ -38,6 +38,9 @@ public final class VisionTower {
         Tensor cos = full.cos().unsqueeze(1); // [P, 1, hd], float32 as in HF
         Tensor sin = full.sin().unsqueeze(1);
         Tensor mask = frameMask(grids, patches);
+        if (mask != null) {
+            mask = mask.on(pixels.device());
+        }
         for (Qwen2VLWeights.VisionBlock b : w.blocks()) {
             try (NativeScope s = NativeScope.open()) { // frees the block's temporaries at once
                 Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);

@@ -37,13 +37,19 @@ public final class Engine {
             // On a fresh cache, letting Loader.load extract and load libtorch in one go crashes the JVM
             // (libtorch_cpu is loaded before the bundled libgomp: SIGSEGV in pthread_mutex_lock, 3 of 3 tries).
             // Extracting the whole native folder first and then loading works every time.
-            Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
+            // The CUDA build's natives sit in linux-x86_64-gpu/: the platform plus JavaCPP's platform extension.
+            Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + platformExtension() + "/");
             Loader.load(torch.class);
             loaded = true;
             setBlasThreads(torch.get_num_threads());
         } catch (Throwable t) {
             throw new IllegalStateException("libtorch could not be loaded: " + t, t);
         }
+    }
+
+    /** {@code -gpu} when the CUDA build of libtorch is in use (JavaCPP's platform extension), else empty. */
+    public static String platformExtension() {
+        return System.getProperty("org.bytedeco.javacpp.platform.extension", "");
     }
 
     /** libtorch's version as its build configuration reports it, e.g. {@code 2.10.0}. */

@@ -920,5 +920,59 @@ public final class Tensor implements AutoCloseable {
         return "Tensor" + Arrays.toString(shape()) + " " + dtype() + (requiresGrad() ? " grad" : "");
     }
 
+
+    // ---------------------------------------------------------------- devices (CPU, CUDA)
+
+    static TensorOptions options(DType dtype, Device device) {
+        return new TensorOptions(dtype.scalarType).device(new DeviceOptional(device.raw()));
+    }
+
+    /** This tensor on {@code device}: itself when already there, else a copy. */
+    public Tensor on(Device device) {
+        return isOn(device) ? this : to(device);
+    }
+
+    /** Whether this tensor lives on {@code device}. */
+    public boolean isOn(Device device) {
+        org.bytedeco.pytorch.Device d = t.device();
+        return device.isCpu() ? d.is_cpu() : d.is_cuda() && d.index() == device.index();
+    }
+
+    /** Zeros of {@code dtype} on {@code device}. */
+    public static Tensor zeros(DType dtype, Device device, long... shape) {
+        Engine.load();
+        return new Tensor(torch.zeros(shape, options(dtype, device)));
+    }
+
+    /** {@code value} everywhere, of {@code dtype} on {@code device}. */
+    public static Tensor full(double value, DType dtype, Device device, long... shape) {
+        Engine.load();
+        return new Tensor(torch.full(shape, new Scalar(value), options(dtype, device)));
+    }
+
+    /** start, start+1, …, end−1 in {@code dtype} on {@code device}. */
+    public static Tensor arange(long start, long end, DType dtype, Device device) {
+        Engine.load();
+        return new Tensor(torch.arange(new Scalar(start), new Scalar(end), options(dtype, device)));
+    }
+
+    /** Both at once: one copy when the device and the dtype change. */
+    public Tensor to(Device device, DType dtype) {
+        if (isOn(device)) {
+            return to(dtype);
+        }
+        return new Tensor(t.to(device.raw(), dtype.scalarType));
+    }
+
+    /** {@code this += v} with an integer scalar (a double would make an integer tensor's result float). */
+    public Tensor addInt_(long v) {
+        t.add_(new Scalar(v));
+        return this;
+    }
+
+    public Tensor logicalOr(Tensor o) {
+        return new Tensor(t.logical_or(o.t));
+    }
+
     // ---------------------------------------------------------------- appended ops (others: add below this line)
 }

@@ -34,6 +34,10 @@ class Qwen2VLParityTest {
     }
 
     static List<ImageProcessor.Patches> images(Map<String, Object> c) {
+        return imagesOf(model, c);
+    }
+
+    static List<ImageProcessor.Patches> imagesOf(Qwen2VL model, Map<String, Object> c) {
         List<ImageProcessor.Patches> out = new ArrayList<>();
         @SuppressWarnings("unchecked")
         List<String> names = (List<String>) c.get("images");

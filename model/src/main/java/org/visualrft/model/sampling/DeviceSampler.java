@@ -1,0 +1,123 @@
+package org.visualrft.model.sampling;
+
+import java.util.random.RandomGenerator;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Picks the next token of G rows where the logits are (the GPU), and keeps the record there too: tokens, their
+ * log-probabilities under the raw logits, and which rows have finished. Every call has fixed shapes and reads its
+ * random number and step index from device tensors, so a decode step that calls it can be recorded as a CUDA graph.
+ *
+ * <p>The rules are {@link Sampler}'s (Hugging Face's order): temperature, then top-k, then top-p on the top-k
+ * survivors sorted by probability, renormalise, draw; greedy (temperature 0 or top-k 1) takes the argmax. The draw is
+ * an inverse-CDF lookup of one uniform per row: token j is chosen when {@code u·total} falls in its slice
+ * {@code [cdf(j−1), cdf(j))} of the kept weights. The uniforms come from the caller's generator, drawn up front
+ * ({@code maxNew × G}, step-major), so a seed gives the same samples on any device up to float rounding.
+ *
+ * <p>A row finishes after emitting one of the stop tokens (included in its record); later steps of that row are
+ * recorded as −1 and their tokens ignored.
+ */
+public final class DeviceSampler {
+    private final SamplingParams params;
+    private final int g;
+    private final int vocab;
+    private final Tensor uniforms; // [maxNew, g] float32, or null for greedy
+    private final Tensor step; // [1] int64: the record row the next pick writes
+    private final Tensor tokens; // [maxNew, g] int64, −1 after a row finished
+    private final Tensor logProbs; // [maxNew, g] float32
+    private final Tensor finished; // [g] bool
+    private final Tensor stopIds; // [e] int64, or null when nothing stops a row
+
+    /** What the device recorded, copied to the host: {@code tokens[step * g + row]}. */
+    public record Record(long[] tokens, float[] logProbs, boolean[] finished) {
+    }
+
+    public DeviceSampler(SamplingParams params, int g, int vocab, int[] stop, RandomGenerator rng, Device device) {
+        this.params = params;
+        this.g = g;
+        this.vocab = vocab;
+        int maxNew = params.maxNewTokens();
+        if (params.isGreedy()) {
+            uniforms = null;
+        } else {
+            float[] u = new float[maxNew * g];
+            for (int i = 0; i < u.length; i++) {
+                u[i] = (float) rng.nextDouble();
+            }
+            uniforms = Tensor.fromFloats(u, maxNew, g).on(device);
+        }
+        step = Tensor.zeros(DType.I64, device, 1);
+        tokens = Tensor.full(-1, DType.I64, device, maxNew, g);
+        logProbs = Tensor.zeros(DType.F32, device, maxNew, g);
+        finished = Tensor.zeros(DType.BOOL, device, g);
+        stopIds = stop.length == 0 ? null : Tensor.fromInts(stop).on(device);
+    }
+
+    /**
+     * Picks one token per row of {@code logits} ({@code [g, vocab]}, float32), records it (with −1 for rows already
+     * finished), updates the finished flags and advances the step. Returns the picked tokens {@code [g]} (int64).
+     */
+    public Tensor pickAndRecord(Tensor logits) {
+        Tensor picked = pick(logits);
+        Tensor logp = logits.gather(-1, picked.unsqueeze(-1)).squeeze(-1).sub(logits.logSumExp(-1, false));
+        Tensor kept = picked.maskedFill(finished, -1);
+        tokens.indexCopy_(0, step, kept.view(1, g));
+        logProbs.indexCopy_(0, step, logp.view(1, g));
+        if (stopIds != null) {
+            Tensor stops = picked.unsqueeze(1).eq(stopIds.unsqueeze(0)).sum(1, false).gt(0);
+            finished.copy_(finished.logicalOr(stops));
+        }
+        step.addInt_(1);
+        return picked;
+    }
+
+    private Tensor pick(Tensor logits) {
+        if (params.isGreedy()) {
+            return logits.argmax(-1, false);
+        }
+        Tensor u = uniforms.indexSelect(0, step).view(g, 1);
+        double invT = 1.0 / params.temperature();
+        int k = params.topK() == 0 ? vocab : Math.min(params.topK(), vocab);
+        if (k == vocab && params.topP() >= 1.0) {
+            // plain categorical over the vocabulary in id order: no sort needed
+            Tensor cdf = logits.mul(invT).softmax(-1).cumsum(-1);
+            return draw(cdf, u);
+        }
+        Tensor.ValuesIndices top = logits.topk(k, -1); // sorted descending
+        Tensor w = top.values().mul(invT).softmax(-1);
+        if (params.topP() < 1.0) {
+            // keep the smallest prefix whose share reaches top_p: entry j stays when the share before it is below p
+            Tensor before = w.cumsum(-1).sub(w);
+            w = w.mul(before.lt(params.topP()).to(DType.F32));
+        }
+        Tensor j = draw(w.cumsum(-1), u);
+        return top.indices().gather(-1, j.unsqueeze(-1)).squeeze(-1);
+    }
+
+    /** The index whose CDF slice holds {@code u · total}: the count of entries whose CDF lies below it. */
+    private static Tensor draw(Tensor cdf, Tensor u) {
+        long n = cdf.size(-1);
+        Tensor target = u.mul(cdf.narrow(-1, n - 1, 1));
+        return cdf.lt(target).sum(-1, false).clampMax(n - 1).to(DType.I64); // a float scalar promotes
+    }
+
+    /** Whether every row has finished (waits for the device). */
+    public boolean allFinished() {
+        return finished.logicalNot().sum().itemLong() == 0;
+    }
+
+    /** The record so far, copied to the host (waits for the device). */
+    public Record record() {
+        long[] t = tokens.toLongs();
+        float[] lp = logProbs.toFloats();
+        long[] f = finished.to(DType.I64).toLongs();
+        boolean[] done = new boolean[g];
+        for (int i = 0; i < g; i++) {
+            done[i] = f[i] != 0;
+        }
+        return new Record(t, lp, done);
+    }
+}
