@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,11 +46,34 @@ public final class DoctorCommand implements Callable<Integer> {
         out.printf("matmul      %s%n", check.matmulOk() ? "ok" : "WRONG");
         out.printf("backward    %s%n", check.backwardOk() ? "ok" : "WRONG");
         out.printf("bf16 matmul %s%n", check.bf16Ok() ? "ok" : "not available on this CPU");
+        boolean gpuOk = reportGpus(out);
         if (!check.detail().isEmpty()) {
             out.printf("detail      %s%n", check.detail());
         }
-        out.println(check.ok() ? "doctor: all checks passed" : "doctor: the engine does not compute correctly");
+        boolean ok = check.ok() && gpuOk;
+        out.println(ok ? "doctor: all checks passed" : "doctor: the engine does not compute correctly");
         out.flush();
-        return check.ok() ? ExitCodes.OK : ExitCodes.RUN_FAILED;
+        return ok ? ExitCodes.OK : ExitCodes.RUN_FAILED;
+    }
+
+    /** The CUDA build and its GPUs: names, memory, compute capability, bf16, driver and runtime; a matmul on each. */
+    private static boolean reportGpus(PrintWriter out) {
+        String build = Engine.platformExtension().equals("-gpu") ? "CUDA build" : "CPU build";
+        if (!Cuda.available()) {
+            out.printf("cuda        none (%s%s)%n", build, build.equals("CPU build")
+                    ? "; `mvn -Pcuda package` makes the CUDA build, see docs/gpu.md" : ": no GPU visible to the driver");
+            return true;
+        }
+        String[] v = Cuda.driverAndRuntimeVersions();
+        out.printf("cuda        %s, driver %s, runtime %s, %d GPU(s)%n", build, v[0], v[1], Cuda.deviceCount());
+        boolean ok = true;
+        for (Cuda.Gpu g : Cuda.gpus()) {
+            Engine.SelfCheck c = Engine.selfCheck(Device.cuda(g.index()));
+            ok &= c.ok();
+            out.printf("gpu %d       %s, %.1f GiB, compute %d.%d, bf16 %s, matmul+backward %s%n", g.index(), g.name(),
+                    g.memoryBytes() / 1073741824.0, g.major(), g.minor(), g.bf16() ? "yes" : "no",
+                    c.ok() ? "ok" : "WRONG " + c.detail());
+        }
+        return ok;
     }
 }

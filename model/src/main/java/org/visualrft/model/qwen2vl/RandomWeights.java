@@ -3,6 +3,7 @@ package org.visualrft.model.qwen2vl;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -69,6 +70,15 @@ public final class RandomWeights {
         return s;
     }
 
+    private static Tensor moved(Tensor t, Device device) {
+        if (device.isCpu()) {
+            return t;
+        }
+        Tensor on = t.to(device).persist();
+        t.close();
+        return on;
+    }
+
     /** One tensor as HF initialises it, persisted (owned by the model built from it). */
     static Tensor init(String name, long[] shape, DType dtype, Generator gen) {
         boolean norm = name.contains("norm") || name.contains("ln_q");
@@ -85,9 +95,14 @@ public final class RandomWeights {
 
     /** A model of this config with random weights in {@code dtype} and the default image processor. */
     public static Qwen2VL model(Qwen2VLConfig c, DType dtype, long seed) {
+        return model(c, dtype, seed, Device.CPU);
+    }
+
+    /** As {@link #model(Qwen2VLConfig, DType, long)} on {@code device}: drawn on the CPU (same values), then moved. */
+    public static Qwen2VL model(Qwen2VLConfig c, DType dtype, long seed, Device device) {
         Map<String, long[]> shapes = shapes(c);
         try (Generator gen = Generator.seeded(seed); Tensor.GradMode g = Tensor.noGrad()) {
-            Qwen2VLWeights w = Qwen2VLWeights.from(c, n -> shapes.containsKey(n) ? init(n, shapes.get(n), dtype, gen) : null,
+            Qwen2VLWeights w = Qwen2VLWeights.from(c, n -> shapes.containsKey(n) ? moved(init(n, shapes.get(n), dtype, gen), device) : null,
                     n -> new IllegalStateException("no shape for " + n));
             return new Qwen2VL(c, w, ImageProcessor.defaults());
         }

@@ -125,6 +125,11 @@ public final class Engine {
      * closed form. Never throws: faults are reported in {@code detail}.
      */
     public static SelfCheck selfCheck() {
+        return selfCheck(Device.CPU);
+    }
+
+    /** {@link #selfCheck()} with the tensors on {@code device}. */
+    public static SelfCheck selfCheck(Device device) {
         StringBuilder detail = new StringBuilder();
         boolean mm = false;
         boolean bw = false;
@@ -133,8 +138,8 @@ public final class Engine {
             load();
             try (NativeScope scope = NativeScope.open()) {
                 // A = [[1,2],[3,4]], B = [[5,6],[7,8]] -> A@B = [[19,22],[43,50]]
-                Tensor a = Tensor.fromDoubles(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
-                Tensor b = Tensor.fromDoubles(new double[] {5, 6, 7, 8}, 2, 2);
+                Tensor a = Tensor.fromDoubles(new double[] {1, 2, 3, 4}, 2, 2).on(device).requiresGrad(true);
+                Tensor b = Tensor.fromDoubles(new double[] {5, 6, 7, 8}, 2, 2).on(device);
                 Tensor c = a.matmul(b);
                 double[] got = c.detach().toDoubles();
                 double[] want = {19, 22, 43, 50};

@@ -43,14 +43,14 @@ public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, 
         }
         Tensor lp = logp.to(DType.F64);
         Tensor m = mask.to(DType.F64);
-        Tensor adv = Tensor.fromDoubles(advantages, n, 1);
+        Tensor adv = Tensor.fromDoubles(advantages, n, 1).on(logp.device());
 
         Tensor policy;
         Tensor clipped = null;
         if (epsLow == null) {
             policy = lp.sub(lp.detach()).exp().mul(adv).neg();
         } else {
-            Tensor ratio = lp.sub(logpOld.to(DType.F64)).exp();
+            Tensor ratio = lp.sub(logpOld.to(logp.device(), DType.F64)).exp();
             Tensor bounded = ratio.clamp(1.0 - epsLow, 1.0 + epsHigh);
             Tensor unclippedTerm = ratio.mul(adv);
             Tensor clippedTerm = bounded.mul(adv);
@@ -61,7 +61,7 @@ public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, 
         Tensor perToken = policy;
         Tensor k3 = null;
         if (beta != 0.0 || logpRef != null) {
-            Tensor d = logpRef.to(DType.F64).sub(lp);
+            Tensor d = logpRef.to(logp.device(), DType.F64).sub(lp);
             k3 = d.exp().sub(d).sub(1.0);
             if (beta != 0.0) {
                 perToken = policy.add(k3.mul(beta));

@@ -32,8 +32,8 @@ public final class AdamW implements AutoCloseable {
         this.eps = eps;
         this.weightDecay = weightDecay;
         for (Tensor p : this.params) {
-            m.add(Tensor.zeros(p.dtype(), p.shape()).persist());
-            v.add(Tensor.zeros(p.dtype(), p.shape()).persist());
+            m.add(Tensor.zeros(p.dtype(), p.device(), p.shape()).persist());
+            v.add(Tensor.zeros(p.dtype(), p.device(), p.shape()).persist());
         }
     }
 

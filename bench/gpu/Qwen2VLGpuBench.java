@@ -1,0 +1,247 @@
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.visualrft.model.image.RgbImage;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.Generation;
+import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.Qwen2VL;
+import org.visualrft.model.qwen2vl.Qwen2VLConfig;
+import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.RandomWeights;
+import org.visualrft.model.qwen2vl.StaticDecoder;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.config.LossAggregation;
+import org.visualrft.train.grpo.GrpoLoss;
+import org.visualrft.train.optim.AdamW;
+
+/**
+ * Qwen2-VL on a GPU, the workload of the transformers anchor (bench/peer/qwen2vl_hf_gpu.py prints the same rows):
+ * Qwen2-VL-2B shapes with random weights in bf16, one 448×448 image (256 image tokens) + text = 318 prompt tokens,
+ * G = 8 samples × 256 new tokens at temperature 1 (top-k off, EOS ignored so every row has 256 tokens).
+ *
+ * Rows: rollout with the static-cache engine replaying a CUDA graph; the same engine eagerly (no graph); the dynamic
+ * cache with host-side sampling (a few tokens, per-step cost); forward+backward of the 8 × 574 tokens with all
+ * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); one
+ * whole GRPO step (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown.
+ *
+ * usage: java -cp CLASSPATH Qwen2VLGpuBench --config bench/qwen2vl/qwen2vl-2b-config.json [--device cuda:0]
+ *        [--g 8] [--new 256] [--prompt 318] [--only rollout|train]
+ */
+public class Qwen2VLGpuBench {
+    public static void main(String[] args) {
+        String config = "bench/qwen2vl/qwen2vl-2b-config.json";
+        Device device = Device.parse("cuda:0");
+        int g = 8, newTokens = 256, promptTokens = 318;
+        String only = "";
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--config" -> config = args[i + 1];
+                case "--device" -> device = Device.parse(args[i + 1]);
+                case "--g" -> g = Integer.parseInt(args[i + 1]);
+                case "--new" -> newTokens = Integer.parseInt(args[i + 1]);
+                case "--prompt" -> promptTokens = Integer.parseInt(args[i + 1]);
+                case "--only" -> only = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Engine.load();
+        Cuda.require(device);
+        Qwen2VLConfig c = Qwen2VLConfig.load(Path.of(config));
+        long t0 = System.nanoTime();
+        Qwen2VL model = RandomWeights.model(c, DType.BF16, 1234, device);
+        System.out.printf("java: %s, random %d-layer Qwen2-VL in bf16 on %s in %.1f s%n", device.isCuda() ? Cuda.gpus().get(device.index()).name() : "cpu",
+                c.numLayers(), device, secs(t0));
+
+        ImageProcessor proc = model.processor().withPixels(3136, 401408);
+        int side = 448;
+        byte[] rgb = new byte[side * side * 3];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) ((i * 31 + (i / (side * 3)) * 17) & 0xff);
+        }
+        ImageProcessor.Patches patches = proc.process(new RgbImage(side, side, rgb));
+        int imageTokens = patches.tokenCount(proc.mergeSize());
+        int text = promptTokens - (imageTokens + 21); // the chat template around the image pads takes 21 tokens
+        int[] prompt = Qwen2VLBench.promptIds(c, imageTokens, text, new Random(5));
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        System.out.printf("prompt %d tokens (%d image), G=%d x %d new tokens%n", prompt.length, imageTokens, g, newTokens);
+        SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
+        List<String[]> rows = new ArrayList<>();
+
+        if (!only.equals("train")) {
+            try (NativeScope s = NativeScope.open()) {
+                Tensor img = model.encodeImages(List.of(patches), null);
+                // static engine + CUDA graph: the first call pays cuBLAS/allocator warm-up and one capture
+                for (int i = 0; i < 3; i++) {
+                    Cuda.synchronize(device);
+                    long a = System.nanoTime();
+                    List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                            new SplittableRandom(i), true, true);
+                    double t = secs(a);
+                    int tokens = count(out);
+                    rows.add(row("rollout, static cache + CUDA graph" + (i == 0 ? " (first call)" : ""), t, tokens / t + " tok/s"));
+                }
+                Cuda.synchronize(device);
+                long a = System.nanoTime();
+                List<Generation.Sample> eager = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                        new SplittableRandom(9), true, false);
+                double t = secs(a);
+                rows.add(row("rollout, static cache, eager (no graph)", t, count(eager) / t + " tok/s"));
+                int few = Math.min(32, newTokens);
+                a = System.nanoTime();
+                List<Generation.Sample> dyn = Generation.sample(model, prompt, grids, img, g,
+                        new SamplingParams(1.0, 0, 1.0, few), new int[0], new SplittableRandom(3), null, true);
+                t = secs(a);
+                rows.add(row("rollout, dynamic cache + host sampling (" + few + " tokens)", t, count(dyn) / t + " tok/s"));
+            }
+        }
+        if (!only.equals("rollout")) {
+            Qwen2VLPolicy full = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
+            rows.add(fwdBwd("forward+backward, all LM weights trainable", model, full, prompt, grids, patches, g, newTokens, device));
+            for (Parameter p : full.trainableParameters()) {
+                p.value().requiresGrad(false);
+                p.value().zeroGrad();
+            }
+            try (Generator gen = Generator.seeded(99)) {
+                model.attachLora(LoraConfig.allLinear(16, 32), gen);
+            }
+            Qwen2VLPolicy lora = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
+            rows.add(fwdBwd("forward+backward, LoRA r16 (7 projections)", model, lora, prompt, grids, patches, g, newTokens, device));
+            rows.addAll(grpoStep(model, lora, prompt, grids, patches, g, sampling, device));
+        }
+        System.out.println();
+        System.out.println("| java (visual-rft) | seconds | rate / peak |");
+        System.out.println("| --- | ---: | ---: |");
+        for (String[] r : rows) {
+            System.out.printf("| %s | %s | %s |%n", r[0], r[1], r[2]);
+        }
+    }
+
+    static String[] fwdBwd(String what, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
+                           ImageProcessor.Patches patches, int g, int newTokens, Device device) {
+        List<int[]> completions = randomCompletions(g, newTokens, model.config().vocabSize());
+        List<Tensor> params = new ArrayList<>();
+        for (Parameter p : policy.trainableParameters()) {
+            params.add(p.value());
+        }
+        double best = Double.MAX_VALUE;
+        long peak = 0;
+        for (int i = 0; i < 3; i++) {
+            Cuda.synchronize(device);
+            Cuda.resetPeakMemory(device);
+            long a = System.nanoTime();
+            try (NativeScope s = NativeScope.open()) {
+                Tensor img = model.encodeImages(List.of(patches), null);
+                GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
+                lp.logProbs().mul(lp.mask()).sum().neg().backward();
+            }
+            Cuda.synchronize(device);
+            double t = secs(a);
+            if (i > 0) {
+                best = Math.min(best, t);
+            }
+            peak = Math.max(peak, Cuda.peakAllocatedBytes(device));
+            for (Tensor p : params) {
+                p.zeroGrad();
+            }
+        }
+        return row(what + " (" + g + " x " + (prompt.length + newTokens) + " tokens)", best,
+                String.format("peak %.1f GiB", peak / 1073741824.0));
+    }
+
+    static List<String[]> grpoStep(Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
+                                   ImageProcessor.Patches patches, int groups, SamplingParams sampling, Device device) {
+        List<Tensor> params = new ArrayList<>();
+        for (Parameter p : policy.trainableParameters()) {
+            params.add(p.value());
+        }
+        Qwen2VLPolicy reference = (Qwen2VLPolicy) policy.frozenCopy();
+        GrpoLoss loss = new GrpoLoss(0.04, LossAggregation.SEQ_MEAN_TOKEN_MEAN, null, 0.2, 1.0);
+        List<String[]> rows = new ArrayList<>();
+        try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0)) {
+            for (int step = 0; step < 2; step++) {
+                double tRoll = 0, tRef = 0, tFwdBwd = 0;
+                Cuda.synchronize(device);
+                long s0 = System.nanoTime();
+                opt.zeroGrad();
+                for (int k = 0; k < groups; k++) {
+                    try (NativeScope s = NativeScope.open()) {
+                        long a = System.nanoTime();
+                        Tensor img = model.encodeImages(List.of(patches), null);
+                        List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
+                                new int[0], new SplittableRandom(step * 100 + k), true, true);
+                        List<int[]> completions = new ArrayList<>();
+                        double[] rewards = new double[out.size()];
+                        for (int i = 0; i < out.size(); i++) {
+                            completions.add(out.get(i).tokens());
+                            rewards[i] = (out.get(i).tokens()[0] % 7) / 7.0; // a stand-in verifiable reward
+                        }
+                        tRoll += secs(a);
+                        a = System.nanoTime();
+                        Tensor ref;
+                        try (Tensor.GradMode ng = Tensor.noGrad()) {
+                            ref = reference.groupLogProbs(prompt, grids, img, completions).logProbs();
+                        }
+                        Cuda.synchronize(device);
+                        tRef += secs(a);
+                        a = System.nanoTime();
+                        GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
+                        GrpoLoss.Result r = loss.compute(lp.logProbs(), null, ref, lp.mask(), Qwen2VLBench.advantages(rewards));
+                        r.loss().mul(1.0 / groups).backward();
+                        Cuda.synchronize(device);
+                        tFwdBwd += secs(a);
+                    }
+                }
+                long a = System.nanoTime();
+                opt.step(1e-5);
+                Cuda.synchronize(device);
+                double tOpt = secs(a);
+                double total = secs(s0);
+                rows.add(row(String.format("GRPO step %d, %d groups x 8 (LoRA): rollout %.2f + reference %.2f + policy fwd+bwd "
+                        + "%.2f + AdamW %.3f s", step + 1, groups, tRoll, tRef, tFwdBwd, tOpt), total, ""));
+            }
+        }
+        return rows;
+    }
+
+    static List<int[]> randomCompletions(int g, int n, int vocab) {
+        Random r = new Random(11);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < g; i++) {
+            int[] c = new int[n];
+            for (int j = 0; j < n; j++) {
+                c[j] = r.nextInt(Math.min(vocab, 150000));
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    static int count(List<Generation.Sample> s) {
+        int n = 0;
+        for (Generation.Sample x : s) {
+            n += x.tokens().length;
+        }
+        return n;
+    }
+
+    static String[] row(String what, double seconds, String rate) {
+        return new String[] {what, String.format("%.3f", seconds), rate.contains("tok/s")
+                ? String.format("%,.0f tok/s", Double.parseDouble(rate.replace(" tok/s", ""))) : rate};
+    }
+
+    static double secs(long t) {
+        return (System.nanoTime() - t) / 1e9;
+    }
+}

@@ -1,0 +1,77 @@
+package org.visualrft.model.qwen2vl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Qwen2-VL on CUDA against transformers' fixture (float32): logits within 1e-4 relative and greedy ids equal for every
+ * case, through the dynamic cache, the static-cache engine run eagerly and the same engine replaying a CUDA graph.
+ * Skipped, with the reason printed, where no CUDA GPU is visible (CI, laptops); run on a GPU machine with the CUDA build.
+ */
+class CudaQwen2VLTest {
+    static Qwen2VL model;
+
+    @BeforeAll
+    static void load() {
+        boolean gpu = Cuda.available();
+        if (!gpu) {
+            System.out.println("CudaQwen2VLTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
+        }
+        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        model = Qwen2VL.load(Fixture.DIR, DType.F32, Device.cuda(0));
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void logitsAndGreedyIdsMatchTransformersOnCuda() {
+        Map<String, Object> cases = (Map<String, Object>) Fixture.json().raw().get("cases");
+        for (String name : cases.keySet()) {
+            Map<String, Object> c = Fixture.caseOf(name);
+            int[] ids = Fixture.ints(c.get("input_ids"));
+            try (NativeScope s = NativeScope.open()) {
+                List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, c);
+                Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
+                assertTrue(embeds == null || embeds.isOn(Device.cuda(0)), "image embeddings on the GPU");
+                RopeIndex.Positions pos = RopeIndex.compute(ids, RopeIndexTest.grids(c), model.config());
+                Tensor h = model.hidden(model.embed(new int[][] {ids}, embeds), new long[][][] {pos.ids()}, null, true, null);
+                Tensor logits = model.logits(h).squeeze(0);
+                double e = Fixture.relError(logits.toFloats(), Fixture.array(name + ".logits").floats());
+                assertTrue(e < 1e-4, name + ": logits on cuda, max|Δ|/max|ref| = " + e);
+                Map<String, Object> gen = (Map<String, Object>) c.get("generate");
+                if (gen == null) {
+                    continue;
+                }
+                int[] want = Fixture.ints(gen.get("generated_ids"));
+                int[] dynamic = Generation.greedy(model, ids, RopeIndexTest.grids(c), embeds, want.length, -1, null);
+                assertArrayEquals(want, dynamic, name + ": greedy ids, dynamic cache on cuda");
+                for (boolean graph : new boolean[] {false, true}) {
+                    List<Generation.Sample> got = StaticDecoder.sample(model, ids, RopeIndexTest.grids(c), embeds, 2,
+                            SamplingParams.greedy(want.length), new int[0], null, true, graph);
+                    for (Generation.Sample smp : got) {
+                        assertArrayEquals(want, smp.tokens(), name + ": greedy ids, static cache on cuda, graph " + graph);
+                    }
+                }
+            }
+        }
+    }
+}
