@@ -72,17 +72,9 @@ public final class CudaGraph implements AutoCloseable {
         public CudaGraph capture(Runnable body) {
             byte dev = (byte) device.index();
             CUstream_st s = raw();
-            long address = s.address();
-            DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool = MemPool.graph_pool_handle(true);
-            pool.retainReference();
-            StreamFilter onThisStream = new StreamFilter() {
-                @Override
-                public boolean call(Pointer stream) {
-                    return stream != null && stream.address() == address;
-                }
-            };
-            onThisStream.retainReference();
-            torch_cuda.beginAllocateToPool(dev, pool, onThisStream);
+            DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool = Pools.of(device);
+            Pools.captureStream = s.address();
+            torch_cuda.beginAllocateToPool(dev, pool, Pools.ON_CAPTURE_STREAM);
             CUgraph_st graph = new CUgraph_st();
             RuntimeException failure = null;
             check(cudart.cudaStreamBeginCapture(s, cudart.cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
@@ -93,6 +85,7 @@ public final class CudaGraph implements AutoCloseable {
             }
             int ended = cudart.cudaStreamEndCapture(s, graph);
             torch_cuda.endAllocateToPool(dev, pool);
+            Pools.captureStream = 0;
             if (failure != null) {
                 torch_cuda.getAllocator().releasePool(dev, pool);
                 throw failure;
@@ -107,6 +100,39 @@ public final class CudaGraph implements AutoCloseable {
         public void close() {
             cuda.synchronize();
             guard.deallocate();
+        }
+    }
+
+    /**
+     * The allocator's private pool ids and the stream filter, one of each for the life of the process, held in static
+     * fields on purpose. The presets map the pool id ({@code std::pair<unsigned long long, unsigned long long>}) under
+     * a class whose native deallocator destroys a different pair type: when the GC let JavaCPP free one, the JVM
+     * crashed (SIGSEGV in libjnitorch_cuda, seen on the H200). And JavaCPP has a fixed number of callback slots per
+     * function-pointer class, so a filter per capture would run out. Graphs are captured one at a time per thread
+     * and the pool is released after each graph, so one id per device can be reused.
+     */
+    private static final class Pools {
+        private static final java.util.Map<Integer, DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair> IDS =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        static volatile long captureStream;
+        static final StreamFilter ON_CAPTURE_STREAM = new StreamFilter() {
+            @Override
+            public boolean call(Pointer stream) {
+                long s = captureStream;
+                return s != 0 && stream != null && stream.address() == s;
+            }
+        };
+
+        static {
+            ON_CAPTURE_STREAM.retainReference();
+        }
+
+        static DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair of(Device device) {
+            return IDS.computeIfAbsent(device.index(), i -> {
+                DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair id = MemPool.graph_pool_handle(true);
+                id.retainReference();
+                return id;
+            });
         }
     }
 
