@@ -72,7 +72,7 @@ public final class CudaGraph implements AutoCloseable {
         public CudaGraph capture(Runnable body) {
             byte dev = (byte) device.index();
             CUstream_st s = raw();
-            DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool = Pools.of(device);
+            DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool = Pools.fresh();
             Pools.captureStream = s.address();
             torch_cuda.beginAllocateToPool(dev, pool, Pools.ON_CAPTURE_STREAM);
             CUgraph_st graph = new CUgraph_st();
@@ -104,16 +104,16 @@ public final class CudaGraph implements AutoCloseable {
     }
 
     /**
-     * The allocator's private pool ids and the stream filter, one of each for the life of the process, held in static
-     * fields on purpose. The presets map the pool id ({@code std::pair<unsigned long long, unsigned long long>}) under
-     * a class whose native deallocator destroys a different pair type: when the GC let JavaCPP free one, the JVM
-     * crashed (SIGSEGV in libjnitorch_cuda, seen on the H200). And JavaCPP has a fixed number of callback slots per
-     * function-pointer class, so a filter per capture would run out. Graphs are captured one at a time per thread
-     * and the pool is released after each graph, so one id per device can be reused.
+     * The allocator's private pool ids and the stream filter, held in static fields on purpose. The presets map the pool
+     * id ({@code std::pair<unsigned long long, unsigned long long>}) under a class whose native deallocator destroys a
+     * different pair type: when the GC let JavaCPP free one, the JVM crashed (SIGSEGV in libjnitorch_cuda, seen on the
+     * H200), so every id is pinned for the life of the process (16 bytes each). An id cannot be reused: a released pool
+     * lingers until its blocks are freed and libtorch refuses to revive it (seen there too). JavaCPP has a fixed
+     * number of callback slots per function-pointer class, so there is one filter; captures run one at a time.
      */
     private static final class Pools {
-        private static final java.util.Map<Integer, DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair> IDS =
-                new java.util.concurrent.ConcurrentHashMap<>();
+        private static final java.util.List<DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair> PINNED =
+                java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         static volatile long captureStream;
         static final StreamFilter ON_CAPTURE_STREAM = new StreamFilter() {
             @Override
@@ -127,12 +127,11 @@ public final class CudaGraph implements AutoCloseable {
             ON_CAPTURE_STREAM.retainReference();
         }
 
-        static DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair of(Device device) {
-            return IDS.computeIfAbsent(device.index(), i -> {
-                DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair id = MemPool.graph_pool_handle(true);
-                id.retainReference();
-                return id;
-            });
+        static DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair fresh() {
+            DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair id = MemPool.graph_pool_handle(true);
+            id.retainReference();
+            PINNED.add(id);
+            return id;
         }
     }
 
