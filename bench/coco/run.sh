@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 COLD="${1:-3}"
 WARM="${2:-5}"
-FIXTURES="${VRFT_FIXTURES:-../shared/fixtures}"
+FIXTURES="${VRFT_FIXTURES:-fixtures}"
 OUT=bench/out/perf
 GT_SHA=5758670d22f1362028803333d0396ceb7e70c17e02ab661eae96e06f095ee663
 DT_SHA=324c20140eb54adad218096f8d10ca9c29b95761f09e1b51988af4fdff20952d

@@ -16,10 +16,10 @@ OUT=bench/out/tiny
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-bench -pl model -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="model/target-bench/classes:core/target-bench/classes:$(cat "$OUT/cp.txt")"
 run_java() {
-  java -Xmx2g -Dai.djl.offline=true -cp "$CP" bench/model/TinyBench.java "$OUT" "$ROUNDS" "$THREADS" 2>/dev/null
+  java -Xmx2g -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN -cp "$CP" bench/model/TinyBench.java "$OUT" "$ROUNDS" "$THREADS" 2>/dev/null
 }
 run_twin() {
   /usr/bin/python3 bench/peer/tiny_vlm_twin.py "$OUT/model" "$OUT/check.safetensors" "$ROUNDS" "$THREADS"

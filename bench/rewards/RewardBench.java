@@ -33,7 +33,7 @@ public class RewardBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path fixtures = Path.of(args.length > 0 ? args[0] : "../shared/fixtures", "rewards", "visual_rft_rewards.jsonl");
+        Path fixtures = Path.of(args.length > 0 ? args[0] : "fixtures", "rewards", "visual_rft_rewards.jsonl");
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3.0;
         List<String> lines = Files.readAllLines(fixtures);
         List<Case> cases = new ArrayList<>();

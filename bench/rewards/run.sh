@@ -6,4 +6,4 @@ cd "$(dirname "$0")/../.."
 T=target-bench-rewards
 mvn -q -o -Dvrft.target=$T -pl core -DskipTests test-compile
 JACKSON=$(find ~/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.18.2 -name 'jackson-core-2.18.2.jar')
-java -Xmx2g -cp "core/$T/classes:$JACKSON" bench/rewards/RewardBench.java "${VRFT_FIXTURES:-../shared/fixtures}" "${1:-3}"
+java -Xmx2g -cp "core/$T/classes:$JACKSON" bench/rewards/RewardBench.java "${VRFT_FIXTURES:-fixtures}" "${1:-3}"
