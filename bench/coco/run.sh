@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# COCO evaluation benchmark: the large case of fixtures/coco/README.md (5,000 images, 80 categories,
+# COCO evaluation benchmark: the large case of docs/benchmarks.md (5,000 images, 80 categories,
 # 506,947 detections) against pycocotools 2.0.11's recorded time (loadRes 2.11 s + evaluate 32.95 s +
 # accumulate 10.20 s; "43.0 s" = evaluate + accumulate + summarize, median of 3, 2-vCPU EPYC).
 # Needs Debian's /usr/bin/python3 with numpy to generate the case once (into bench/out/perf, git-ignored).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rewards per second over the fixture set, library and CLI path, vs the original Python code (fixtures README §5).
+# Rewards per second over the fixture set, library and CLI path, vs the original Python code (docs/benchmarks.md).
 # Usage: bench/rewards/run.sh [seconds-per-row]   (builds core into core/target-bench-rewards first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
