@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# COCO evaluation benchmark: the large case of fixtures/coco/README.md (5,000 images, 80 categories,
+# COCO evaluation benchmark: the large case of docs/benchmarks.md (5,000 images, 80 categories,
 # 506,947 detections) against pycocotools 2.0.11's recorded time (loadRes 2.11 s + evaluate 32.95 s +
 # accumulate 10.20 s; "43.0 s" = evaluate + accumulate + summarize, median of 3, 2-vCPU EPYC).
 # Needs Debian's /usr/bin/python3 with numpy to generate the case once (into bench/out/perf, git-ignored).
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 COLD="${1:-3}"
 WARM="${2:-5}"
-FIXTURES="${VRFT_FIXTURES:-../shared/fixtures}"
+FIXTURES="${VRFT_FIXTURES:-fixtures}"
 OUT=bench/out/perf
 GT_SHA=5758670d22f1362028803333d0396ceb7e70c17e02ab661eae96e06f095ee663
 DT_SHA=324c20140eb54adad218096f8d10ca9c29b95761f09e1b51988af4fdff20952d

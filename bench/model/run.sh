@@ -7,8 +7,11 @@
 # Java and twin runs alternate PASSES times; each side's best pass is reported (on a shared machine the best pass is
 # the one least disturbed by other jobs), with the load average next to it.
 # Usage: bench/model/run.sh [ROUNDS] [THREADS] [PASSES]     (defaults 20, 1, 3; one intra-op thread wins here)
+#        bench/model/run.sh --smoke                          (CI: one Java round, no twin; seconds)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+SMOKE=0
+if [[ "${1:-}" == --smoke ]]; then SMOKE=1; shift; set -- 1 1 1; fi
 ROUNDS="${1:-20}"
 THREADS="${2:-1}"
 PASSES="${3:-3}"
@@ -16,15 +19,19 @@ OUT=bench/out/tiny
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-bench -pl model -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="model/target-bench/classes:core/target-bench/classes:$(cat "$OUT/cp.txt")"
 run_java() {
-  java -Xmx2g -Dai.djl.offline=true -cp "$CP" bench/model/TinyBench.java "$OUT" "$ROUNDS" "$THREADS" 2>/dev/null
+  java -Xmx2g -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN -cp "$CP" bench/model/TinyBench.java "$OUT" "$ROUNDS" "$THREADS" 2>/dev/null
 }
 run_twin() {
   /usr/bin/python3 bench/peer/tiny_vlm_twin.py "$OUT/model" "$OUT/check.safetensors" "$ROUNDS" "$THREADS"
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
+if [[ $SMOKE == 1 ]]; then
+  echo "smoke run (Java side, 1 round, no twin): $(run_java)"
+  exit 0
+fi
 run_java >/dev/null  # writes the model folder and check file the twin reads
 # Debian's torch 1.13 is built with BLAS_INFO=generic (the reference BLAS: ~3 GFLOP/s here). For a comparison of
 # the two runtimes rather than of two BLAS libraries, the twin runs with the OpenBLAS that Bytedeco's libtorch uses

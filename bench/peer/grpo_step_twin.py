@@ -6,7 +6,7 @@ and does what the Java trainer does in one step, written the way a Python user w
 8 prompts x G = 8 samples (one prefill + KV cache, temperature 1, top-k 50, up to 40 new tokens), decode, rewards
 (strict accuracy + format), advantages (r - mean) / (std + 1e-4), reference log-probs (no grad), policy log-probs
 with autograd, the Visual-RFT loss (k3 KL, beta 0.04, per-sequence token mean, mean over sequences), backward,
-clip_grad_norm_(1.0), torch.optim.AdamW. Formulas follow the spec (§4.1); no code is taken from TRL.
+clip_grad_norm_(1.0), torch.optim.AdamW. Formulas follow docs/original-code.md ("The GRPO step"); no code is taken from TRL.
 
 Runs with Debian's /usr/bin/python3 (python3-torch 1.13, CPU). Prints one JSON line.
 Usage: grpo_step_twin.py BENCH_DIR ROUNDS THREADS

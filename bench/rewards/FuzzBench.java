@@ -23,7 +23,7 @@ import org.visualrft.core.reward.RewardSample;
  */
 public class FuzzBench {
     public static void main(String[] args) throws Exception {
-        Path fixtures = Path.of(args.length > 0 ? args[0] : "../shared/fixtures", "rewards", "visual_rft_rewards.jsonl");
+        Path fixtures = Path.of(args.length > 0 ? args[0] : "fixtures", "rewards", "visual_rft_rewards.jsonl");
         long count = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         List<String> completions = new ArrayList<>();

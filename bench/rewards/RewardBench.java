@@ -24,7 +24,7 @@ import org.visualrft.core.reward.Task;
  * Rewards per second over the fixture set: through the library (every reward function of the case's task, as the
  * trainer scores a completion) on 1 and 2 threads, and through the JSONL path of `visual-rft reward` (in-process,
  * parse + score + write). Prints a table with the ratio to the original Python code's figure from
- * fixtures/README.md §5 (33,600 cases/s on this kind of machine).
+ * docs/benchmarks.md (33,600 cases/s on this kind of machine).
  */
 public class RewardBench {
     static final double PEER_CASES_PER_S = 3091 / 0.093;
@@ -33,7 +33,7 @@ public class RewardBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path fixtures = Path.of(args.length > 0 ? args[0] : "../shared/fixtures", "rewards", "visual_rft_rewards.jsonl");
+        Path fixtures = Path.of(args.length > 0 ? args[0] : "fixtures", "rewards", "visual_rft_rewards.jsonl");
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3.0;
         List<String> lines = Files.readAllLines(fixtures);
         List<Case> cases = new ArrayList<>();
@@ -57,8 +57,8 @@ public class RewardBench {
             cases.add(new Case(Task.parseOrNull(task), completion, RewardSample.of(solution)));
             jsonl.append(line).append('\n');
         }
-        System.out.printf(Locale.ROOT, "fixture set: %d cases (%s); %d cores; peer (original Python, fixtures README"
-                + " §5): %,.0f cases/s%n", cases.size(), fixtures, Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "fixture set: %d cases (%s); %d cores; peer (original Python, docs/benchmarks.md"
+                + "): %,.0f cases/s%n", cases.size(), fixtures, Runtime.getRuntime().availableProcessors(),
                 PEER_CASES_PER_S);
         // warm-up: let the JIT compile every path (on a loaded 2-core machine this takes many seconds)
         for (int w = 0; w < 2; w++) {

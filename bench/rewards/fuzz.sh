@@ -7,4 +7,4 @@ T=target-bench-rewards
 mvn -q -o -Dvrft.target=$T -pl core -DskipTests test-compile
 JACKSON=$(find ~/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.18.2 -name 'jackson-core-2.18.2.jar')
 java -Xmx2g -cp "core/$T/classes:core/$T/test-classes:$JACKSON" bench/rewards/FuzzBench.java \
-    "${VRFT_FIXTURES:-../shared/fixtures}" "${1:-10000000}" "${2:-2}"
+    "${VRFT_FIXTURES:-fixtures}" "${1:-10000000}" "${2:-2}"

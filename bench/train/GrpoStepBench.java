@@ -76,7 +76,7 @@ public class GrpoStepBench {
         Files.writeString(out.resolve("solutions.json"), new ObjectMapper().writeValueAsString(solutions));
 
         Path run = out.resolve("run");
-        org.visualrft.train.io.AtomicFile.deleteTree(run);
+        org.visualrft.core.io.AtomicFile.deleteTree(run);
         GrpoConfig cfg = GrpoConfig.parse("bench", """
                 output_dir: %s
                 num_generations: 8

@@ -8,8 +8,11 @@
 # The Java trainer scores the reference model on a second thread while it samples; JAVA_BENCH_OPTS=-Dvrft.train.refThread=false
 # measures it in line.
 # Usage: bench/train/run.sh [ROUNDS] [THREADS]      (defaults 5 and 1; STOCK=1 adds the stock-BLAS twin row, slow)
+#        bench/train/run.sh --smoke                  (CI: one timed step of the Java side only, no twin; seconds)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+SMOKE=0
+if [[ "${1:-}" == --smoke ]]; then SMOKE=1; shift; set -- 1 1; fi
 ROUNDS="${1:-5}"
 THREADS="${2:-1}"
 OUT=bench/out/grpo
@@ -20,11 +23,17 @@ export OMP_WAIT_POLICY=PASSIVE
 export OPENBLAS_NUM_THREADS="${THREADS:-1}"
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-trbench -pl train -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="train/target-trbench/classes:model/target-trbench/classes:core/target-trbench/classes:$(cat "$OUT/cp.txt")"
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-JAVA_JSON=$(java -Xmx2g ${JAVA_BENCH_OPTS:-} -Dai.djl.offline=true -cp "$CP" bench/train/GrpoStepBench.java "$OUT" "$ROUNDS" "$THREADS")
+# DJL (the tokenizer library) logs through SLF4J; without a binding on this class path, discard it quietly
+JAVA_JSON=$(java -Xmx2g ${JAVA_BENCH_OPTS:-} -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider \
+  -Dslf4j.internal.verbosity=WARN -cp "$CP" bench/train/GrpoStepBench.java "$OUT" "$ROUNDS" "$THREADS")
 LOAD_JAVA=$(cut -d' ' -f1 /proc/loadavg)
+if [[ $SMOKE == 1 ]]; then
+  echo "smoke run (Java side, 1 timed step, no twin): $JAVA_JSON"
+  exit 0
+fi
 TWIN_STOCK='{}'
 if [[ "${STOCK:-0}" == 1 ]]; then
   TWIN_STOCK=$(/usr/bin/python3 bench/peer/grpo_step_twin.py "$OUT" "$ROUNDS" "$THREADS")

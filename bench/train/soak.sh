@@ -17,9 +17,9 @@ export OMP_WAIT_POLICY=PASSIVE
 export OPENBLAS_NUM_THREADS=1
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-trsoak -pl train -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="train/target-trsoak/classes:model/target-trsoak/classes:core/target-trsoak/classes:$(cat "$OUT/cp.txt")"
-java -Xmx1g -XX:+UseSerialGC -Dai.djl.offline=true -cp "$CP" bench/train/GrpoStepBench.java "$OUT" 0 1 \
+java -Xmx1g -XX:+UseSerialGC -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN -cp "$CP" bench/train/GrpoStepBench.java "$OUT" 0 1 \
   >"$OUT/java.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.model.tiny.TinyVlm;
@@ -26,6 +27,12 @@ import org.visualrft.train.sft.SftTrainer;
 /**
  * The method works end to end on the built-in model: a brief SFT teaches the answer format (the model is then partly
  * right: it names a valid label but mostly ignores the image), and a short GRPO run raises the mean reward.
+ * <p>
+ * The model runs in float64: a sampled trajectory of 80 updates amplifies rounding, and in float32 the rounding of
+ * the CPU's kernels and of the thread count changes which tokens get sampled (measured: 1 vs 2 threads gave different
+ * rewards). In float64 a sampled token flips only if a uniform draw lands within ~1e-16 of a boundary, so the run is
+ * the same on every CPU. The gain asserted (+0.2 of a maximum 2) is below the smallest measured over seeds 21 to 26
+ * ({@code -Dtr.seed=S}): +0.30 to +1.17.
  */
 class ShortRunTest {
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
@@ -59,7 +66,7 @@ class ShortRunTest {
         double before;
         double after;
         Rewarder rewarder = Rewarder.of(grpo.rewardFuncs(), grpo.rewardWeights(), grpo.rewardMode(), "grpo.yaml");
-        try (TinyVlm model = TinyTask.model(dir, 21)) {
+        try (TinyVlm model = TinyTask.model(dir, Long.getLong("tr.seed", 21), DType.F64)) {
             new SftTrainer(sft, data, null, QUIET, false).run(model, false, -1);
             before = meanReward(model, data, rewarder);
             new GrpoTrainer(grpo, data, rewarder, null, QUIET, false).run(model, false, -1);

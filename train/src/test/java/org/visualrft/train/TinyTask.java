@@ -28,12 +28,16 @@ public final class TinyTask {
     }
 
     public static TinyVlm model(Path dir, long seed) {
+        return model(dir, seed, DType.F32);
+    }
+
+    public static TinyVlm model(Path dir, long seed, DType dtype) {
         Path f = dir.resolve("tokenizer.json");
         new TaskTokenizerBuilder().addCorpus(List.of(PROMPT, "Shirt Sandal top shoe")).write(f);
         Tokenizer tok = Tokenizer.load(f);
         TinyConfig c = new TinyConfig(16, 8, 1, 16, 1, 2, 32, 32, 2, 4, 2, 64, tok.vocabSize(), 96, 10000.0, 1e-6, 2,
                 1, 3, 4);
-        return TinyVlm.create(c, tok, seed, DType.F32);
+        return TinyVlm.create(c, tok, seed, dtype);
     }
 
     /** {@code n} examples alternating bright (Shirt) and dark (Sandal), with pixel noise from {@code seed}. */

@@ -28,11 +28,11 @@ import org.visualrft.core.world.WorldText;
 
 /**
  * Scores completions of world examples with the project's evaluators, as the paper scores its tables:
- * classification accuracy by the strict rule (exact label; the paper's substring rule, spec §6.1, also counts an
+ * classification accuracy by the strict rule (exact label; the paper's substring rule, docs/original-code.md, also counts an
  * empty answer as correct, which a barely trained model exploits); detection
- * mAP@[.5:.95] by our COCO evaluator, averaged over the queried categories (spec §6.2), each (scene, query) pair
+ * mAP@[.5:.95] by our COCO evaluator, averaged over the queried categories (docs/original-code.md, "COCO mAP"), each (scene, query) pair
  * being one image whose ground truth is the queried category's boxes; grounding mean IoU of the first box
- * (spec §6.4). Keys are {@code <prefix>_<metric>}.
+ * (docs/original-code.md, "Grounding IoU"). Keys are {@code <prefix>_<metric>}.
  */
 public final class WorldScores {
     private static final RewardFunction CLS_ACCURACY =

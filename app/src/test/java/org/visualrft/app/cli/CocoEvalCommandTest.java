@@ -21,7 +21,7 @@ class CocoEvalCommandTest {
     Path tmp;
 
     static Path fixture(String name) {
-        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("coco").resolve(name);
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("coco").resolve(name);
     }
 
     static List<Double> numbers(Path json, String field) throws IOException {

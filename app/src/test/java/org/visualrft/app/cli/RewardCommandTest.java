@@ -51,7 +51,7 @@ class RewardCommandTest {
     }
 
     private static String fixturesFile() {
-        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures"), "rewards",
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures"), "rewards",
                 "visual_rft_rewards.jsonl").toString();
     }
 

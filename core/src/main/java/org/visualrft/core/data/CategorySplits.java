@@ -9,7 +9,7 @@ import org.visualrft.core.eval.coco.CocoCategory;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
 
 /**
- * The category selections of the paper (spec §5.2), by name, and their resolution to the ids of a ground truth.
+ * The category selections of the paper (docs/original-code.md, "Category selections"), by name, and their resolution to the ids of a ground truth.
  * The COCO open-vocabulary split is the 65/15 zero-shot-detection split: 15 novel categories, base = the other 65.
  */
 public final class CategorySplits {

@@ -16,11 +16,11 @@ import org.visualrft.core.geometry.ImageSize;
 
 /**
  * Turns a COCO / LVIS ground truth into ViRFT detection samples, one per (image, category) with at least one
- * non-crowd box, as the released detection sets are built (spec §5.1): the solution lists every box of that category
+ * non-crowd box, as the released detection sets are built (docs/original-code.md, "Released sets"): the solution lists every box of that category
  * in that image as {@code <answer>[{'Position': [x1, y1, x2, y2], 'Confidence': 1}, ...]</answer>} with corners in
  * 0–1000 of the image size, truncated to integers ({@code int(v / W * 1000)}, as the LISA data builder does; the
  * original detection builder is not released). Images are looked up under {@code imageRoot} by {@code file_name},
- * else by the last two components of {@code coco_url} (LVIS, spec §6.3).
+ * else by the last two components of {@code coco_url} (LVIS, docs/original-code.md, "LVIS mAP").
  */
 public final class CocoDetectionSamples {
     private CocoDetectionSamples() {

@@ -24,7 +24,7 @@ public final class ImageFolderDataset {
     private ImageFolderDataset() {
     }
 
-    /** @param problem the prompt every sample gets (the class-specific prompts of spec §3.3), may be empty */
+    /** @param problem the prompt every sample gets (the class-specific prompts of docs/original-code.md, "Task prompts"), may be empty */
     public static List<Sample> read(Path root, String problem) {
         if (!Files.isDirectory(root)) {
             throw new BadInputException(root, Files.exists(root) ? "not a folder" : "no such folder");

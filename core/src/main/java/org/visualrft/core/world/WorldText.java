@@ -8,7 +8,7 @@ import java.util.StringJoiner;
  * The strings of a world example in the Visual-RFT format: the question ({@code problem}), the ground-truth
  * {@code solution} the rewards compare with, and the completion an SFT step teaches.
  *
- * <p>Questions follow the paper's templates (spec §3.2–3.4): the detection prompt verbatim with the category name, the
+ * <p>Questions follow the paper's templates (docs/original-code.md, "Task prompts"): the detection prompt verbatim with the category name, the
  * classification prompt with the subject changed to a clothing item, and the LISA grounding prompt verbatim. Without
  * chain of thought (the ablation) the question asks for an empty {@code <think> </think>}, so the format reward still
  * applies unchanged and only the reasoning differs.
@@ -48,7 +48,7 @@ public final class WorldText {
                 + " <answer>category name</answer>\nPlease strictly follow the format.";
     }
 
-    /** The paper's detection question for a category (spec §3.2). */
+    /** The paper's detection question for a category (docs/original-code.md, "Task prompts"). */
     public static String detectionProblem(String category, boolean cot) {
         return "Detect all objects belonging to the category '" + category + "' in the image, and provide the "
                 + "bounding boxes (between 0 and 1000, integer) and confidence (between 0 and 1, with two "
@@ -59,7 +59,7 @@ public final class WorldText {
                 + "Please strictly follow the format.";
     }
 
-    /** LISA's grounding question for an instruction (spec §3.4, training form). */
+    /** LISA's grounding question for an instruction (docs/original-code.md, "Task prompts", training form). */
     public static String groundingProblem(String instruction, boolean cot) {
         return "Output the bounding box in the image corresponding to the instruction: " + instruction + " "
                 + (cot ? THINK_INSTRUCTION : NO_THINK_INSTRUCTION) + " and your grouding box. Following \""

@@ -43,7 +43,7 @@ class DatasetSourcesTest {
 
     @Test
     void cocoGroundTruthBecomesPerImageCategorySamples() {
-        Path dir = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("coco/micro_crowd");
+        Path dir = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("coco/micro_crowd");
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("gt.json"));
         List<Sample> s = CocoDetectionSamples.build(gt, Path.of("/data/coco"), c -> "Detect " + c, "gt.json");
         assertEquals(1, s.size(), "the crowd box is not a target");

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class CoordinateFrameTest {
     @Test
     void smartResizeMatchesQwenExamples() {
-        // spec §3.6: a 640x480 COCO image becomes 644x476 at training and evaluation settings
+        // docs/original-code.md, "Coordinates and image size": a 640x480 COCO image becomes 644x476 at training and evaluation settings
         assertEquals(new ImageSize(644, 476), QwenResize.TRAINING.apply(new ImageSize(640, 480)));
         assertEquals(new ImageSize(644, 476), QwenResize.PROCESSOR_DEFAULT.apply(new ImageSize(640, 480)));
         // too many pixels: scaled down below max_pixels, sides multiples of 28

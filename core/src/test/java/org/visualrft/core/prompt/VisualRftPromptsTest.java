@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The paper's strings, character for character (spec §3.2–3.4), and the chain-of-thought ablation variants. */
+/** The paper's strings, character for character (docs/original-code.md, "Task prompts"), and the chain-of-thought ablation variants. */
 class VisualRftPromptsTest {
     @Test
     void detectionPromptIsThePapersString() {

@@ -23,7 +23,7 @@ public final class RewardFixtures {
     }
 
     static Path file() {
-        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures"), "rewards",
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures"), "rewards",
                 "visual_rft_rewards.jsonl");
     }
 

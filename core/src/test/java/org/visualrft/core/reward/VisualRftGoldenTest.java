@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The worked examples of spec §2.7 (the original's values), in visual-rft mode. */
+/** The worked examples of docs/original-code.md (the original's values), in visual-rft mode. */
 class VisualRftGoldenTest {
     static final String GT = "<answer>[{'Position': [100, 100, 300, 300], 'Confidence': 1}, {'Position': [500, 500,"
             + " 700, 800], 'Confidence': 1}]</answer>";

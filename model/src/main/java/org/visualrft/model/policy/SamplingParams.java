@@ -24,7 +24,7 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
         }
     }
 
-    /** Visual-RFT's rollout setting (spec §4.2 and trap T1): temperature 1, top-k 50, top-p 1. */
+    /** Visual-RFT's rollout setting (docs/original-code.md, "Version pitfalls"): temperature 1, top-k 50, top-p 1. */
     public static SamplingParams visualRft(int maxNewTokens) {
         return new SamplingParams(1.0, 50, 1.0, maxNewTokens);
     }

@@ -2,7 +2,7 @@ package org.visualrft.model.qwen2vl;
 
 /**
  * Qwen2-VL's chat template for one user turn of one image and a question, with {@code add_generation_prompt=True}:
- * the template inserts its default system turn because the conversation does not start with one (spec §3.1).
+ * the template inserts its default system turn because the conversation does not start with one (docs/original-code.md, "Chat template").
  * The single {@code <|image_pad|>} is expanded to the image's token count after tokenising.
  */
 public final class ChatTemplate {

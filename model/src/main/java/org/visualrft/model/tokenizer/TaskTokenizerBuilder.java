@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  *
  * <p>Design, and why:
  * <ul>
- *   <li><b>One token per number 0..1000.</b> Visual-RFT boxes are integers in [0, 1000]. The prototype
- *       ({@code design/tinyvlm-prototype.md} §3) learned localisation 2–3× faster per step with one token per
+ *   <li><b>One token per number 0..1000.</b> Visual-RFT boxes are integers in [0, 1000]. A PyTorch
+ *       prototype of the built-in model (docs/model.md) learned localisation 2–3× faster per step with one token per
  *       coordinate value than with digit sequences, and sequences were ~40% shorter.</li>
  *   <li><b>Merged tokens for the fixed answer pieces</b> ({@code [{'Position': [}, {@code ], 'Confidence': }, …) and
  *       one token per confidence value 0.0–1.0 and 0.00–1.00: detection answers shrink to a few tokens per box, and
@@ -49,7 +49,7 @@ public final class TaskTokenizerBuilder {
     public static final String IMAGE = "<|image|>";
     public static final List<String> SPECIALS = List.of(UNK, PAD, EOS, USER, ASSISTANT, IMAGE);
 
-    /** The fixed pieces of Visual-RFT's prompts and answers (spec §3.2–3.3). */
+    /** The fixed pieces of Visual-RFT's prompts and answers (docs/original-code.md, "Task prompts"). */
     public static final List<String> ANSWER_PIECES = List.of(
             "<think>", "</think>", " </think>", "<answer>", "</answer>",
             "[{'Position': [", "}, {'Position': [", "], 'Confidence': ", "}]", "No Objects", ", ",

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** The rendered prompt is spec §3.1's string, and image pads expand per image. */
+/** The rendered prompt is the original's string (docs/original-code.md, "Chat template"), and image pads expand per image. */
 class ChatTemplateTest {
     @Test
     void rendersTheDefaultSystemTurnAndOneImage() {

@@ -11,10 +11,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The qwen2vl-tiny oracle: expected.json and a minimal reader of expected.safetensors (test side only). */
 final class Fixture {
-    static final Path DIR = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("qwen2vl-tiny");
+    static final Path DIR = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
 
     record Array(String dtype, long[] shape, ByteBuffer data) {
         float[] floats() {
@@ -44,6 +45,25 @@ final class Fixture {
             json = Json.read(DIR.resolve("expected.json"));
         }
         return json;
+    }
+
+    /** Every case listed in expected.json (a larger copy of the fixture is tested in full). */
+    @SuppressWarnings("unchecked")
+    static Stream<String> cases() {
+        return ((Map<String, Object>) json().raw().get("cases")).keySet().stream();
+    }
+
+    /** The cases with recorded vision-tower intermediates (those with images). */
+    @SuppressWarnings("unchecked")
+    static Stream<String> visionCases() {
+        Map<String, Object> keys = (Map<String, Object>) json().raw().get("expected_safetensors_keys");
+        return cases().filter(c -> keys.containsKey(c + ".vision.patch_embed"));
+    }
+
+    /** Every image described in expected.json. */
+    @SuppressWarnings("unchecked")
+    static Stream<String> images() {
+        return ((Map<String, Object>) json().raw().get("images")).keySet().stream();
     }
 
     @SuppressWarnings("unchecked")

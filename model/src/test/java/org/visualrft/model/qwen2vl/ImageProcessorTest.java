@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.visualrft.core.BadInputException;
@@ -37,7 +38,7 @@ class ImageProcessorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#images")
     void bicubicResizeIsBitExactWithPillow(String name) {
         Map<String, Object> meta = imageMeta(name);
         RgbImage in = RgbImage.read(Fixture.DIR.resolve((String) meta.get("file")));
@@ -50,7 +51,7 @@ class ImageProcessorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#images")
     void pixelValuesAndGridAreBitExact(String name) throws Exception {
         ImageProcessor proc = ImageProcessor.load(Fixture.DIR.resolve("preprocessor_config.json"));
         ImageProcessor.Patches p = proc.process(RgbImage.read(Fixture.DIR.resolve((String) imageMeta(name).get("file"))));

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
@@ -55,7 +55,7 @@ class Qwen2VLParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#visionCases")
     void visionIntermediatesMatch(String name) {
         try (NativeScope s = NativeScope.open()) {
             List<Tensor> trace = new ArrayList<>();
@@ -69,7 +69,7 @@ class Qwen2VLParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b", "two_images", "text_only"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#cases")
     void hiddenStatesLogitsAndLogProbsMatch(String name) {
         Map<String, Object> c = Fixture.caseOf(name);
         int[] ids = Fixture.ints(c.get("input_ids"));
@@ -91,7 +91,7 @@ class Qwen2VLParityTest {
 
     @SuppressWarnings("unchecked")
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b", "two_images", "text_only"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#cases")
     void greedyKvCacheGenerationMatches(String name) {
         Map<String, Object> c = Fixture.caseOf(name);
         Map<String, Object> gen = (Map<String, Object>) c.get("generate");

@@ -7,14 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** M-RoPE position ids against HF's get_rope_index, including two images and the decode steps. */
 class RopeIndexTest {
     static final Qwen2VLConfig CONFIG = Qwen2VLConfig.load(Fixture.DIR.resolve("config.json"));
 
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b", "two_images", "text_only"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#cases")
     void positionIdsAndDeltaMatch(String name) {
         Map<String, Object> c = Fixture.caseOf(name);
         RopeIndex.Positions p = RopeIndex.compute(Fixture.ints(c.get("input_ids")), grids(c), CONFIG);
@@ -25,7 +25,7 @@ class RopeIndexTest {
 
     @SuppressWarnings("unchecked")
     @ParameterizedTest
-    @ValueSource(strings = {"image_a", "image_b", "two_images", "text_only"})
+    @MethodSource("org.visualrft.model.qwen2vl.Fixture#cases")
     void decodePositionsMatchGenerate(String name) {
         Map<String, Object> c = Fixture.caseOf(name);
         int[] prompt = Fixture.ints(c.get("input_ids"));

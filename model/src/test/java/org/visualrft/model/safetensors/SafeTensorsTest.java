@@ -22,7 +22,7 @@ import org.visualrft.model.tensor.Tensor;
 
 class SafeTensorsTest {
     static Path fixtures() {
-        return Path.of(System.getProperty("vrft.fixtures", "../../shared/fixtures"));
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures"));
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A GRPO run, read from YAML with TRL {@code GRPOConfig}'s field names. Defaults are TRL 0.14's, which are what
- * Visual-RFT ran with (spec §4.2); {@code preset: visual-rft} additionally pins every setting the original's behaviour
+ * Visual-RFT ran with (docs/original-code.md, "Settings of the released scripts"); {@code preset: visual-rft} additionally pins every setting the original's behaviour
  * depends on, so later default changes (traps T1, T2) cannot creep in.
  *
  * @param epsilon lower clip range ε_low; null turns clipping off (Visual-RFT: no clipping)

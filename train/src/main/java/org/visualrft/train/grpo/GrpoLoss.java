@@ -5,7 +5,7 @@ import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.config.LossAggregation;
 
 /**
- * The GRPO objective on one batch of N completions × T tokens, in float64 (spec §4.1; fixtures/README §3):
+ * The GRPO objective on one batch of N completions × T tokens, in float64 (docs/original-code.md, "The GRPO step"; checked against fixtures/grpo):
  * <pre>
  *   policy_t = -exp(logp - stopgrad(logp)) · A_i                          (no clipping: value -A, gradient -A)
  *            = -min(ratio · A_i, clip(ratio, 1-ε_low, 1+ε_high) · A_i),  ratio = exp(logp - logp_old)   (clipping)

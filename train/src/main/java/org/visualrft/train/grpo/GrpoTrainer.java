@@ -24,7 +24,7 @@ import org.visualrft.train.metrics.HackingDiagnostics;
 import org.visualrft.train.optim.GradClip;
 
 /**
- * GRPO training (spec §4.1; ARCHITECTURE "One GRPO step"). {@link #step} is the whole method on one screen; the loop
+ * GRPO training (docs/original-code.md, "The GRPO step"; docs/training.md). {@link #step} is the whole method on one screen; the loop
  * around it (resume, metrics, evaluation, checkpoints) is {@link TrainingLoop}'s.
  */
 public final class GrpoTrainer extends TrainingLoop {

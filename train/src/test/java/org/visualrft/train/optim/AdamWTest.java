@@ -32,7 +32,9 @@ class AdamWTest {
             for (double[] g : GRADS) {
                 step(opt, p, g);
             }
-            assertArrayEquals(want, p.toDoubles(), 1e-15);
+            // float64 throughout: libtorch's kernels (vector width, fused multiply-add) may round the last bits
+            // differently on another CPU, so the bound is float64 rounding of a few dozen operations, not one ulp
+            assertArrayEquals(want, p.toDoubles(), 1e-12);
         }
     }
 
@@ -61,8 +63,8 @@ class AdamWTest {
     void gradClipMatchesTorch() {
         Tensor a = Tensor.fromDoubles(new double[] {3.0, 4.0}, 2).requiresGrad(true);
         a.mul(Tensor.fromDoubles(new double[] {3.0, 4.0}, 2)).sum().backward();
-        assertEquals(5.0, GradClip.clip(List.of(a), 1.0), 1e-15);
-        assertArrayEquals(new double[] {0.599999880000024, 0.799999840000032}, a.grad().toDoubles(), 1e-15);
+        assertEquals(5.0, GradClip.clip(List.of(a), 1.0), 1e-12);
+        assertArrayEquals(new double[] {0.599999880000024, 0.799999840000032}, a.grad().toDoubles(), 1e-12);
         assertEquals(1.0, GradClip.clip(List.of(a), 10.0), 1e-6); // under the limit: untouched
     }
 

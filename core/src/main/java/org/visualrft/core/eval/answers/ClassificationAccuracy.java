@@ -10,7 +10,7 @@ import org.visualrft.core.reward.RewardSample;
 /**
  * Classification accuracy with the rewards' own label rule, so training and evaluation agree:
  * <ul>
- *   <li>{@link RewardMode#VISUAL_RFT}: as {@code Qwen2_VL_classification_infere.py} scores (spec §6.1): a response
+ *   <li>{@link RewardMode#VISUAL_RFT}: as {@code Qwen2_VL_classification_infere.py} scores (docs/original-code.md, "Classification accuracy"): a response
  *       without a single-line {@code <answer>…</answer>} is wrong; otherwise the training reward's two-way
  *       normalised substring test decides (an empty answer counts as correct, as in the paper's numbers);</li>
  *   <li>{@link RewardMode#STRICT}: the strict reward (the label, or a synonym, exactly; no answer block is wrong).</li>

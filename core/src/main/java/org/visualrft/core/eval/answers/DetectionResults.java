@@ -9,8 +9,8 @@ import org.visualrft.core.eval.coco.CocoDetection;
 import org.visualrft.core.geometry.ImageSize;
 
 /**
- * Turns model responses to detection prompts into COCO results, as {@code Qwen2_VL_coco_infere.py} does (spec
- * §6.2): the evaluation reading of the answer (the rewards' parser after the script's text fixes), duplicates
+ * Turns model responses to detection prompts into COCO results, as {@code Qwen2_VL_coco_infere.py} does
+ * (docs/original-code.md, "COCO mAP"): the evaluation reading of the answer (the rewards' parser after the script's text fixes), duplicates
  * removed, each box {@code [x1/1000*W, y1/1000*H, (x2-x1)/1000*W, (y2-y1)/1000*H]} with the confidence as score; no
  * threshold, no clipping, no NMS.
  *

@@ -5,7 +5,7 @@ import org.visualrft.core.answer.AnswerExtractor;
 import org.visualrft.core.geometry.Box;
 
 /**
- * Reasoning-grounding box metrics as the LISA evaluation computes them (spec §6.4): the first
+ * Reasoning-grounding box metrics as the LISA evaluation computes them (docs/original-code.md, "Grounding IoU"): the first
  * {@code (x1,y1),(x2,y2)} of the response and of the solution, both divided by 1000, and
  * {@code IoU = inter / (areaA + areaB - inter + 1e-6)}. A response without a box scores 0 and counts as a failure.
  * mIoU is the mean of per-sample IoU; cumulative IoU is Σ inter / Σ union over all samples (failures add the ground

@@ -21,7 +21,7 @@ final class CocoFixtures {
     }
 
     static Path root() {
-        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("coco");
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("coco");
     }
 
     static List<Path> cases() throws IOException {
