@@ -122,7 +122,7 @@ public record TinyConfig(
         try {
             n = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         return fromJson(file, n);
     }

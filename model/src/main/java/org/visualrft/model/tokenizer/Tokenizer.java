@@ -55,7 +55,7 @@ public final class Tokenizer implements AutoCloseable {
         try {
             root = new ObjectMapper().readTree(json);
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new BadInputException(file, "not a JSON object");

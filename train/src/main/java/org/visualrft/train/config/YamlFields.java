@@ -34,7 +34,11 @@ final class YamlFields {
     static YamlFields parse(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            if (!Files.isRegularFile(file)) {
+                throw new BadInputException(file, Files.isDirectory(file) ? "is a folder, not a YAML file"
+                        : "no such config file");
+            }
+            text = org.visualrft.core.io.Utf8.decode(Files.readAllBytes(file), file.toString());
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read: " + e.getMessage(), e);
         }
