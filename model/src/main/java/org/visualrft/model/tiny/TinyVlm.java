@@ -84,10 +84,11 @@ public final class TinyVlm implements Policy {
     public static TinyVlm load(Path dir) {
         TinyConfig config = TinyConfig.read(dir.resolve("config.json"));
         Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
-        if (tokenizer.vocabSize() > config.vocabSize()) {
+        try {
+            TokenizerMatch.check(dir.resolve("tokenizer.json"), tokenizer, config);
+        } catch (RuntimeException e) {
             tokenizer.close();
-            throw new BadInputException(dir.resolve("tokenizer.json"), "has " + tokenizer.vocabSize()
-                    + " ids but config vocab_size is " + config.vocabSize());
+            throw e;
         }
         Path file = dir.resolve("model.safetensors");
         try (Weights w = Weights.open(dir)) {
