@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.visualrft.core.Limits;
 
 /**
  * A GRPO run, read from YAML with TRL {@code GRPOConfig}'s field names. Defaults are TRL 0.14's, which are what
@@ -86,6 +87,9 @@ public record GrpoConfig(
         if (g < 2) {
             throw y.fault("num_generations",
                     "must be at least 2 (advantages compare samples within a group), got " + g);
+        }
+        if (Limits.generationsFault(g, 2) != null) {
+            throw y.fault("num_generations", Limits.generationsFault(g, 2));
         }
         TrainingArguments.positive(y, "beta", beta, true);
         TrainingArguments.atLeast1(y, "max_completion_length", maxCompletion);

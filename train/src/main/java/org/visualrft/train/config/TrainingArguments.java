@@ -93,7 +93,9 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
-        atLeast1(y, "threads", threads);
+        if (org.visualrft.core.Limits.threadsFault(threads) != null) {
+            throw y.fault("threads", org.visualrft.core.Limits.threadsFault(threads));
+        }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
                 evalLimit, seed, threads);
