@@ -19,30 +19,30 @@ final class RunPreflight {
     }
 
     /** GRPO: every prompt leaves room to generate; notes when completions will end before max_completion_length. */
-    static void grpo(String kind, Policy policy, List<TrainingExample> data, String dataKey, int maxCompletion,
+    static void grpo(String kind, Policy policy, List<TrainingExample> data, String dataName, int maxCompletion,
             PrintStream console) {
         int ctx = policy.contextLength();
-        int longest = longestPrompt(policy, data, dataKey, ctx);
+        int longest = longestPrompt(policy, data, dataName, ctx);
         if (ctx != Integer.MAX_VALUE && longest + maxCompletion > ctx) {
             console.println(kind + ": note: the model holds " + ctx + " positions (max_position_embeddings) and the"
-                    + " longest " + dataKey + " prompt takes " + longest + ", so completions end after at most "
+                    + " longest prompt in " + dataName + " takes " + longest + ", so completions end after at most "
                     + (ctx - longest) + " tokens (max_completion_length " + maxCompletion + ")");
         }
     }
 
     /** SFT: prompt plus target (with EOS) fits the context, and the target fits max_length. */
-    static void sft(Policy policy, List<TrainingExample> data, String dataKey, SftConfig cfg) {
+    static void sft(Policy policy, List<TrainingExample> data, String dataName, SftConfig cfg) {
         int ctx = policy.contextLength();
-        longestPrompt(policy, data, dataKey, ctx);
+        longestPrompt(policy, data, dataName, ctx);
         for (TrainingExample ex : data) {
             int target = policy.encode(SftTrainer.target(ex, cfg.sftTarget())).length + 1;
             if (target > cfg.maxLength()) {
-                throw new BadInputException(dataKey + " record " + ex.id(), "target is " + target
+                throw new BadInputException(dataName + " record " + ex.id(), "target is " + target
                         + " tokens, max_length is " + cfg.maxLength() + " (targets are never cut)");
             }
             int prompt = policy.promptLength(ex.prompt());
             if (ctx != Integer.MAX_VALUE && (long) prompt + target > ctx) {
-                throw new BadInputException(dataKey + " record " + ex.id(), "prompt (" + prompt + " positions) and"
+                throw new BadInputException(dataName + " record " + ex.id(), "prompt (" + prompt + " positions) and"
                         + " target (" + target + " tokens) exceed the model's " + ctx + " positions"
                         + " (max_position_embeddings)");
             }
@@ -50,12 +50,12 @@ final class RunPreflight {
     }
 
     /** The longest prompt in positions; a prompt that leaves no room to generate is an error naming its record. */
-    private static int longestPrompt(Policy policy, List<TrainingExample> data, String dataKey, int ctx) {
+    private static int longestPrompt(Policy policy, List<TrainingExample> data, String dataName, int ctx) {
         int longest = 0;
         for (TrainingExample ex : data) {
             int n = policy.promptLength(ex.prompt());
             if (n >= ctx) {
-                throw new BadInputException(dataKey + " record " + ex.id(), "prompt takes " + n + " positions but the"
+                throw new BadInputException(dataName + " record " + ex.id(), "prompt takes " + n + " positions but the"
                         + " model holds " + ctx + " (max_position_embeddings): nothing left to generate");
             }
             longest = Math.max(longest, n);

@@ -49,9 +49,9 @@ public final class Runs {
         Path out = outputDir(cfg.args());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            RunPreflight.grpo("grpo", base, data, "dataset", cfg.maxCompletionLength(), console);
+            RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
             if (evalData != null) {
-                RunPreflight.grpo("grpo", base, evalData, "eval_dataset", cfg.maxCompletionLength(), console);
+                RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(), cfg.maxCompletionLength(), console);
             }
             try (RunLock lock = RunLock.acquire(out)) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
@@ -78,9 +78,9 @@ public final class Runs {
         Path out = outputDir(cfg.args());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            RunPreflight.sft(base, data, "dataset", cfg);
+            RunPreflight.sft(base, data, cfg.args().dataset(), cfg);
             if (evalData != null) {
-                RunPreflight.grpo("sft", base, evalData, "eval_dataset", cfg.maxLength(), console);
+                RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);
             }
             try (RunLock lock = RunLock.acquire(out)) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),

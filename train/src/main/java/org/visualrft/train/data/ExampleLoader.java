@@ -74,6 +74,9 @@ public final class ExampleLoader {
             try {
                 return Image.read(f.path());
             } catch (BadInputException e) {
+                if (!f.path().toString().equals(e.source())) {
+                    throw e; // not about the image (the pixel-limit setting itself, say)
+                }
                 throw new BadInputException(where, "image " + f.path() + ": " + e.fault(), e);
             }
         }

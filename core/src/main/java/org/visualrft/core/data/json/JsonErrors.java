@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * link pointed to, must not end up in a terminal or a log).
  */
 public final class JsonErrors {
-    private static final Pattern QUOTED_TOKEN = Pattern.compile("token '[^']*'");
+    private static final Pattern QUOTED_TOKEN = Pattern.compile("Unrecognized token '[^']*'");
     private static final Pattern QUOTED_NAME = Pattern.compile("(name|value|String value) \\('[^']*'\\)");
     private static final Pattern CHAR = Pattern.compile("character \\('.{1,2}' \\(code (\\d+)[^)]*\\)\\)");
     private static final int MAX = 160;
@@ -48,7 +48,7 @@ public final class JsonErrors {
         if (src >= 0) {
             m = m.substring(0, src);
         }
-        m = QUOTED_TOKEN.matcher(m).replaceAll("token");
+        m = QUOTED_TOKEN.matcher(m).replaceAll("Unrecognized token");
         m = QUOTED_NAME.matcher(m).replaceAll("$1");
         m = CHAR.matcher(m).replaceAll("character (code $1)");
         if (m.length() > MAX) {
