@@ -2,7 +2,6 @@ package org.visualrft.model.safetensors;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -19,8 +18,7 @@ import org.visualrft.core.io.Utf8;
  */
 public final class SafeTensorsHeader {
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private SafeTensorsHeader() {
     }
@@ -33,16 +31,22 @@ public final class SafeTensorsHeader {
                     + " of the header)");
         }
         JsonNode root;
-        try {
-            root = JSON.readTree(new String(bytes, off, len, StandardCharsets.UTF_8));
+        try (JsonParser p = JSON.getFactory().createParser(new String(bytes, off, len, StandardCharsets.UTF_8))) {
+            root = JSON.readTree(p);
+            boolean trailing;
+            try {
+                trailing = p.nextToken() != null;
+            } catch (JsonProcessingException e) {
+                trailing = true; // not even a token: garbage
+            }
+            if (trailing) {
+                throw new BadInputException(file, "safetensors header has content after its JSON object");
+            }
         } catch (JsonProcessingException e) {
             String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
             if (m.startsWith("Duplicate field")) {
                 throw new BadInputException(file, "safetensors header names a tensor twice ("
                         + JsonErrors.describe(e) + ")", e);
-            }
-            if (m.contains("Trailing token")) {
-                throw new BadInputException(file, "safetensors header has content after its JSON object", e);
             }
             throw new BadInputException(file, "safetensors header is not valid JSON: " + JsonErrors.describe(e), e);
         } catch (IOException e) {
