@@ -8,6 +8,10 @@ package org.visualrft.core;
 public final class Limits {
     /** Samples per prompt (GRPO's num_generations, generate's --samples). */
     public static final int MAX_GENERATIONS = 1024;
+    /** Tokens of one completion or prompt (max_completion_length, max_prompt_length, max_length, --max-new-tokens). */
+    public static final int MAX_TOKENS = 131_072;
+    /** Prompts per optimiser step (per_device_train_batch_size × gradient_accumulation_steps). */
+    public static final int MAX_PROMPTS_PER_STEP = 1 << 20;
 
     private Limits() {
     }

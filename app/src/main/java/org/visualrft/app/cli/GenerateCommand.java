@@ -73,6 +73,10 @@ public final class GenerateCommand implements Callable<Integer> {
             if (fault != null) {
                 throw new IllegalArgumentException("--samples " + fault);
             }
+            if (maxNewTokens > Limits.MAX_TOKENS) {
+                throw new IllegalArgumentException("--max-new-tokens must be at most " + Limits.MAX_TOKENS + ", got "
+                        + maxNewTokens);
+            }
             fault = Limits.threadsFault(threads);
             if (fault != null) {
                 throw new IllegalArgumentException("--threads " + fault);

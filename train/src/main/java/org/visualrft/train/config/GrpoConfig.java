@@ -92,8 +92,8 @@ public record GrpoConfig(
             throw y.fault("num_generations", Limits.generationsFault(g, 2));
         }
         TrainingArguments.positive(y, "beta", beta, true);
-        TrainingArguments.atLeast1(y, "max_completion_length", maxCompletion);
-        TrainingArguments.atLeast1(y, "max_prompt_length", maxPrompt);
+        TrainingArguments.tokens(y, "max_completion_length", maxCompletion);
+        TrainingArguments.tokens(y, "max_prompt_length", maxPrompt);
         if (!(temperature > 0)) {
             throw y.fault("temperature", "must be positive, got " + temperature);
         }
