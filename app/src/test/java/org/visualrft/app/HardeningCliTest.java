@@ -172,6 +172,10 @@ class HardeningCliTest {
             {"num_generations: 100000", "'num_generations'"},
             {"threads: 100000", "'threads' must be between 1 and"},
             {"threads: 0", "'threads'"},
+            {"num_iterations: 100000000", "'num_iterations' must be between 1 and 1024"},
+            {"max_completion_length: 2147483647", "'max_completion_length' must be between 1 and"},
+            {"per_device_train_batch_size: 2147483647\ngradient_accumulation_steps: 2", "prompts per step"},
+            {"seed: [1, 2\nbeta: 3", "not valid YAML at line "},
         };
         for (String[] c : cases) {
             Path cfg = TrainCommandTest.config(dir, "s.yaml", "output_dir: " + dir.resolve("run") + "\n" + c[0] + "\n");
@@ -185,6 +189,21 @@ class HardeningCliTest {
             assertTrue(r.err().contains(c[0]), r.err());
         }
         assertFalse(Files.exists(dir.resolve("run")));
+
+        // a run's own outputs (metrics.jsonl, provenance.json) must not be its dataset or its config
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Path data = out.resolve("metrics.jsonl");
+        Files.copy(dir.resolve("train.jsonl"), data);
+        Path cfg = dir.resolve("self.yaml");
+        Files.writeString(cfg, "model: " + dir.resolve("model") + "\ndataset: " + data + "\noutput_dir: " + out
+                + "\nmax_steps: 1\n");
+        assertOneLineExit2(CliRun.of("train", "grpo", "--config", cfg.toString()), "output_dir's metrics.jsonl is the"
+                + " same file as dataset");
+        Path inside = out.resolve("provenance.json");
+        Files.writeString(inside, "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("train.jsonl")
+                + "\noutput_dir: " + out + "\nmax_steps: 1\n");
+        assertOneLineExit2(CliRun.of("train", "grpo", "--config", inside.toString()), "the config file");
     }
 
     @Test
@@ -271,6 +290,12 @@ class HardeningCliTest {
         Files.writeString(state, "{ not json");
         assertOneLineExit2(CliRun.of("train", "grpo", "--resume", "--config", cfg.toString()), state.toString());
         Files.writeString(state, good);
+        Path optimizer = run.resolve("checkpoint-2/optimizer.safetensors");
+        Path aside = dir.resolve("optimizer.aside");
+        Files.move(optimizer, aside);
+        assertOneLineExit2(CliRun.of("train", "grpo", "--resume", "--config", cfg.toString()), optimizer.toString(),
+                "incomplete");
+        Files.move(aside, optimizer);
 
         Path changed = TrainCommandTest.config(dir, "c.yaml", common.replace("learning_rate: 1.0e-3",
                 "learning_rate: 2.0e-3").replace("num_generations: 2", "num_generations: 3") + "max_steps: 3\n");

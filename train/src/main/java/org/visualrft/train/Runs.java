@@ -46,7 +46,7 @@ public final class Runs {
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                 cfg.maxCompletionLength());
-        Path out = outputDir(cfg.args());
+        Path out = outputDir(cfg.args(), configFile);
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
@@ -75,7 +75,7 @@ public final class Runs {
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
-        Path out = outputDir(cfg.args());
+        Path out = outputDir(cfg.args(), configFile);
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             RunPreflight.sft(base, data, cfg.args().dataset(), cfg);
@@ -90,9 +90,17 @@ public final class Runs {
         }
     }
 
-    private static Path outputDir(TrainingArguments a) {
+    /** output_dir, refused when it is a file or when the files a run writes there are its inputs. */
+    private static Path outputDir(TrainingArguments a, Path configFile) {
         Path out = Path.of(a.outputDir());
         OutputPaths.requireFolderOrAbsent("output_dir", out);
+        java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("the config file", configFile);
+        inputs.put("dataset", a.dataset() == null ? null : Path.of(a.dataset()));
+        inputs.put("eval_dataset", a.evalDataset() == null ? null : Path.of(a.evalDataset()));
+        for (String written : new String[] {"metrics.jsonl", "provenance.json"}) {
+            OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
+        }
         return out;
     }
 

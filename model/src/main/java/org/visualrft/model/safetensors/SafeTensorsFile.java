@@ -105,7 +105,13 @@ public final class SafeTensorsFile implements AutoCloseable {
                     if (!e.getValue().isObject()) {
                         throw new BadInputException(file, "__metadata__ is not an object");
                     }
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    e.getValue().fields().forEachRemaining(m -> {
+                        if (!m.getValue().isTextual()) { // the format's metadata is a string-to-string map
+                            throw new BadInputException(file, "__metadata__ value of '" + m.getKey()
+                                    + "' is not a string");
+                        }
+                        metadata.put(m.getKey(), m.getValue().asText());
+                    });
                     continue;
                 }
                 entries.put(e.getKey(), entry(file, e.getKey(), e.getValue(), dataLen));

@@ -53,6 +53,12 @@ public final class ResumeCheck {
             throw new BadInputException(outputDir.toString(), "output_dir already holds checkpoints ("
                     + ckpt.getFileName() + "); pass --resume to continue that run, or choose another output_dir");
         }
+        for (Path part : new Path[] {CheckpointStore.modelDir(ckpt).resolve("config.json"),
+            CheckpointStore.optimizerFile(ckpt)}) {
+            if (!Files.isRegularFile(part)) {
+                throw new BadInputException(part, "missing: the checkpoint is incomplete");
+            }
+        }
         JsonNode state = read(ckpt.resolve("trainer_state.json"));
         validateState(ckpt, state, run);
         JsonNode prov = read(ckpt.resolve("provenance.json"));

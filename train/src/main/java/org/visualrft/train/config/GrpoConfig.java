@@ -112,9 +112,11 @@ public record GrpoConfig(
         if (epsHigh != null && !(epsHigh > 0)) {
             throw y.fault("epsilon_high", "must be positive, got " + epsHigh);
         }
-        TrainingArguments.atLeast1(y, "num_iterations", mu);
-        if (dynRounds < 0) {
-            throw y.fault("max_dynamic_sampling_rounds", "must be 0 or more, got " + dynRounds);
+        if (mu < 1 || mu > 1024) {
+            throw y.fault("num_iterations", "must be between 1 and 1024, got " + mu);
+        }
+        if (dynRounds < 0 || dynRounds > 1024) {
+            throw y.fault("max_dynamic_sampling_rounds", "must be between 0 and 1024, got " + dynRounds);
         }
         if (weights != null && weights.size() != funcs.size()) {
             throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()
