@@ -40,13 +40,13 @@ public final class Runs {
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
+        Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                 cfg.maxCompletionLength());
-        Path out = outputDir(cfg.args(), configFile);
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
@@ -70,12 +70,12 @@ public final class Runs {
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
+        Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
-        Path out = outputDir(cfg.args(), configFile);
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
             RunPreflight.sft(base, data, cfg.args().dataset(), cfg);
