@@ -266,6 +266,23 @@ class HardeningCliTest {
         assertFalse(Files.exists(dir.resolve("run2")), "nothing written before the check");
     }
 
+    @Test
+    void sftDataFaultsNameTheRecordBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path run = dir.resolve("sft");
+        Path tooShort = TrainCommandTest.config(dir, "s1.yaml", "output_dir: " + run + "\nmax_steps: 1\nmax_length: 2\n");
+        assertOneLineExit2(CliRun.of("train", "sft", "--config", tooShort.toString()), "train.jsonl record 1",
+                "max_length is 2");
+        Files.writeString(dir.resolve("nothink.jsonl"), "{\"id\": \"n1\", \"image\": \"img0.png\", \"solution\": "
+                + "\"<answer>Shirt</answer>\"}\n");
+        Path noThinking = dir.resolve("s2.yaml");
+        Files.writeString(noThinking, "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("nothink.jsonl")
+                + "\noutput_dir: " + run + "\nmax_steps: 1\nsft_target: with_thinking\n");
+        assertOneLineExit2(CliRun.of("train", "sft", "--config", noThinking.toString()), "nothink.jsonl record n1",
+                "thinking");
+        assertFalse(Files.exists(run), "nothing written");
+    }
+
     // ------------------------------------------------------------------ 6. --resume validation
 
     @Test

@@ -35,7 +35,13 @@ final class RunPreflight {
         int ctx = policy.contextLength();
         longestPrompt(policy, data, dataName, ctx);
         for (TrainingExample ex : data) {
-            int target = policy.encode(SftTrainer.target(ex, cfg.sftTarget())).length + 1;
+            String text;
+            try {
+                text = SftTrainer.target(ex, cfg.sftTarget());
+            } catch (BadInputException e) {
+                throw new BadInputException(dataName + " record " + ex.id(), e.fault(), e);
+            }
+            int target = policy.encode(text).length + 1;
             if (target > cfg.maxLength()) {
                 throw new BadInputException(dataName + " record " + ex.id(), "target is " + target
                         + " tokens, max_length is " + cfg.maxLength() + " (targets are never cut)");
