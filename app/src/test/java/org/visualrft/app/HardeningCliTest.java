@@ -160,6 +160,15 @@ class HardeningCliTest {
                     "--output is the same file as --input");
         }
         assertEquals(REWARD_LINE + "\n", Files.readString(rin));
+
+        // the same file as standard input: visual-rft reward --output r.jsonl < r.jsonl (a real process: fd 0)
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "org.visualrft.app.Main", "reward", "--task", "classification",
+                "--output", rin.toString()).redirectInput(rin.toFile()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), said);
+        assertTrue(said.contains("--output is the same file as standard input"), said);
+        assertEquals(REWARD_LINE + "\n", Files.readString(rin));
     }
 
     // ------------------------------------------------------------------ 3. unbounded settings, model configs

@@ -50,6 +50,10 @@ public final class LvisEvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (maxDets == 0 || maxDets < -1) {
+            throw new org.visualrft.core.BadInputException("--max-dets", "must be -1 (all) or at least 1, got "
+                    + maxDets);
+        }
         if (json != null) {
             OutputPaths.requireFileTarget("--json", json);
             OutputPaths.refuseOverwritingInput("--json", json, Map.of("--gt", gt, "--dt", dt));

@@ -91,8 +91,11 @@ public final class RewardCommand implements Callable<Integer> {
         }
         if (output != null) {
             OutputPaths.requireFileTarget("--output", output);
-            OutputPaths.refuseOverwritingInput("--output", output, java.util.Collections.singletonMap("--input",
-                    input == null || input.toString().equals("-") ? null : input));
+            boolean stdin = input == null || input.toString().equals("-");
+            // standard input redirected from the output file (reward --output x.jsonl < x.jsonl) counts too
+            Path fd0 = Path.of("/proc/self/fd/0");
+            OutputPaths.refuseOverwritingInput("--output", output, java.util.Collections.singletonMap(
+                    stdin ? "standard input" : "--input", stdin ? (Files.exists(fd0) ? fd0 : null) : input));
         }
         final RewardSet fixed = custom;
         String source = input == null ? "<stdin>" : input.toString();
