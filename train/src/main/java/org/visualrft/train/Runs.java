@@ -10,6 +10,9 @@ import org.visualrft.core.reward.RewardMode;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
+import org.visualrft.core.io.OutputPaths;
+import org.visualrft.train.checkpoint.ResumeCheck;
+import org.visualrft.train.checkpoint.RunLock;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.config.TrainingArguments;
@@ -26,38 +29,94 @@ public final class Runs {
 
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
+        return grpo(configFile, resume, false, console, terminal);
+    }
+
+    /**
+     * A GRPO run. Everything that can be checked is checked before anything is written: config, data, model, that
+     * every prompt fits the model, that output_dir is free (locked for the run) and, with {@code resume}, that the
+     * checkpoint is sound and the settings unchanged (unless {@code allowChangedSettings}).
+     */
+    public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
+            PrintStream console, boolean terminal) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
+        Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
+        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                 cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
+            RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
+            if (evalData != null) {
+                RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(), cfg.maxCompletionLength(), console);
+            }
+            try (RunLock lock = RunLock.acquire(out)) {
+                ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
+                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
+                return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
+            }
         }
     }
 
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
+        return sft(configFile, resume, false, console, terminal);
+    }
+
+    /** An SFT run, checked up front as {@link #grpo(Path, boolean, boolean, PrintStream, boolean)} is. */
+    public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
+            PrintStream console, boolean terminal) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
+        Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
+        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
+            RunPreflight.sft(base, data, cfg.args().dataset(), cfg);
+            if (evalData != null) {
+                RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);
+            }
+            try (RunLock lock = RunLock.acquire(out)) {
+                ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
+                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
+                return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
+            }
         }
     }
 
-    private static InLoopEval evaluation(TrainingArguments a, String src, Rewarder rewarder, RewardMode mode,
-            int maxNewTokens) {
+    /** output_dir, refused when it is a file or when the files a run writes there are its inputs. */
+    private static Path outputDir(TrainingArguments a, Path configFile) {
+        Path out = Path.of(a.outputDir());
+        OutputPaths.requireFolderOrAbsent("output_dir", out);
+        java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("the config file", configFile);
+        inputs.put("dataset", a.dataset() == null ? null : Path.of(a.dataset()));
+        inputs.put("eval_dataset", a.evalDataset() == null ? null : Path.of(a.evalDataset()));
+        for (String written : new String[] {"metrics.jsonl", "provenance.json"}) {
+            OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
+        }
+        return out;
+    }
+
+    private static List<TrainingExample> evalData(TrainingArguments a, String src) {
         if (a.evalDataset() == null || a.evalSteps() == 0) {
             return null;
         }
-        return new RewardEval(data(a.evalDataset(), src, "eval_dataset"), rewarder, mode, maxNewTokens,
-                a.evalLimit());
+        return data(a.evalDataset(), src, "eval_dataset");
+    }
+
+    private static InLoopEval evaluation(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
+            RewardMode mode, int maxNewTokens) {
+        if (evalData == null) {
+            return null;
+        }
+        return new RewardEval(evalData, rewarder, mode, maxNewTokens, a.evalLimit());
     }
 
     static List<TrainingExample> data(String path, String src, String key) {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.eval.coco.CocoDetection;
 import org.visualrft.core.eval.coco.CocoEvalReport;
 import org.visualrft.core.eval.coco.CocoEvalResult;
@@ -45,6 +46,10 @@ public final class CocoEvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (json != null) {
+            OutputPaths.requireFileTarget("--json", json);
+            OutputPaths.refuseOverwritingInput("--json", json, Map.of("--gt", gt, "--dt", dt));
+        }
         CocoGroundTruth truth = CocoGroundTruth.read(gt);
         subsetOptions.resolveNames(truth, gt);
         List<CocoDetection> results = CocoResultsReader.read(dt);

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 import org.visualrft.app.demo.DemoPipeline;
 import org.visualrft.app.demo.DemoPlan;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.Limits;
+import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,6 +68,13 @@ public final class DemoCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new BadInputException("--workers", "must be at least 1, got " + parallel);
         }
+        if (parallel > Limits.maxThreads()) {
+            throw new BadInputException("--workers", Limits.threadsFault(parallel));
+        }
+        if (generations != null && Limits.generationsFault(generations, 2) != null) {
+            throw new BadInputException("--generations", Limits.generationsFault(generations, 2));
+        }
+        OutputPaths.requireFolderOrAbsent("--out", out);
         Path base = model != null ? model : shippedBase();
         if (!Files.isRegularFile(base.resolve("config.json"))) {
             throw new BadInputException(base, "no base model here; make one with 'visual-rft pretrain --out " + base

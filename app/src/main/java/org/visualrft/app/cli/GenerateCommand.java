@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.Limits;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
@@ -68,11 +69,17 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         SamplingParams params;
         try {
-            if (samples < 1) {
-                throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
+            String fault = Limits.generationsFault(samples, 1);
+            if (fault != null) {
+                throw new IllegalArgumentException("--samples " + fault);
             }
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            if (maxNewTokens > Limits.MAX_TOKENS) {
+                throw new IllegalArgumentException("--max-new-tokens must be at most " + Limits.MAX_TOKENS + ", got "
+                        + maxNewTokens);
+            }
+            fault = Limits.threadsFault(threads);
+            if (fault != null) {
+                throw new IllegalArgumentException("--threads " + fault);
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
         } catch (IllegalArgumentException e) {
@@ -84,8 +91,15 @@ public final class GenerateCommand implements Callable<Integer> {
         try (Policy policy = ModelLoader.load(model)) {
             long t0 = System.nanoTime();
             List<Rollout> rollouts;
+            Prompt p = new Prompt(img, prompt);
+            int room = policy.contextLength() - policy.promptLength(p);
+            if (maxNewTokens > room && spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) {
+                throw new BadInputException("--max-new-tokens", maxNewTokens + " new tokens do not fit: the model"
+                        + " holds " + policy.contextLength() + " positions (max_position_embeddings) and the prompt"
+                        + " takes " + policy.promptLength(p) + ", leaving " + Math.max(room, 0));
+            }
             try {
-                rollouts = policy.generate(new Prompt(img, prompt), samples, params, new SplittableRandom(seed));
+                rollouts = policy.generate(p, samples, params, new SplittableRandom(seed));
             } catch (IllegalArgumentException e) {
                 // e.g. prompt + max new tokens longer than the model's positions, an image the model cannot take
                 throw new BadInputException((String) null, e.getMessage(), e);

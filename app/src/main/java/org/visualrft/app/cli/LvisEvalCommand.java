@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.eval.coco.CocoDetection;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
 import org.visualrft.core.eval.coco.CocoResultsReader;
@@ -49,6 +50,14 @@ public final class LvisEvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (maxDets == 0 || maxDets < -1) {
+            throw new org.visualrft.core.BadInputException("--max-dets", "must be -1 (all) or at least 1, got "
+                    + maxDets);
+        }
+        if (json != null) {
+            OutputPaths.requireFileTarget("--json", json);
+            OutputPaths.refuseOverwritingInput("--json", json, Map.of("--gt", gt, "--dt", dt));
+        }
         CocoGroundTruth truth = CocoGroundTruth.read(gt);
         subsetOptions.resolveNames(truth, gt);
         List<CocoDetection> results = CocoResultsReader.read(dt);

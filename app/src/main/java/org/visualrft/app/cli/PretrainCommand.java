@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.visualrft.app.demo.PretrainConfig;
 import org.visualrft.app.demo.Pretrainer;
+import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.Limits;
+import org.visualrft.core.io.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,6 +60,10 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Limits.threadsFault(threads) != null) {
+            throw new BadInputException("--threads", Limits.threadsFault(threads));
+        }
+        OutputPaths.requireFolderOrAbsent("--out", out);
         PretrainConfig config = new PretrainConfig(out, seed, steps, decaySteps, minutes, cls, det, ground, lr, warmup, cotShare,
                 evalEvery, evalSize, threads);
         PrintStream console = System.out;

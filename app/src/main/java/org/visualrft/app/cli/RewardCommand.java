@@ -1,16 +1,16 @@
 package org.visualrft.app.cli;
 
 import org.visualrft.core.io.AtomicFile;
+import org.visualrft.core.io.OutputPaths;
+import org.visualrft.core.io.Utf8LineReader;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.visualrft.core.BadInputException;
@@ -89,6 +89,14 @@ public final class RewardCommand implements Callable<Integer> {
                 throw new BadInputException("--rewards", e.getMessage());
             }
         }
+        if (output != null) {
+            OutputPaths.requireFileTarget("--output", output);
+            boolean stdin = input == null || input.toString().equals("-");
+            // standard input redirected from the output file (reward --output x.jsonl < x.jsonl) counts too
+            Path fd0 = Path.of("/proc/self/fd/0");
+            OutputPaths.refuseOverwritingInput("--output", output, java.util.Collections.singletonMap(
+                    stdin ? "standard input" : "--input", stdin ? (Files.exists(fd0) ? fd0 : null) : input));
+        }
         final RewardSet fixed = custom;
         String source = input == null ? "<stdin>" : input.toString();
         JsonlRewarder rewarder = new JsonlRewarder(source, defaultTask,
@@ -116,23 +124,16 @@ public final class RewardCommand implements Callable<Integer> {
 
     private BufferedReader open() {
         if (input == null || input.toString().equals("-")) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+            return new Utf8LineReader(System.in, "<stdin>");
         }
-        try {
-            return Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(input, "no such file");
-        } catch (IOException e) {
-            throw new BadInputException(input, "cannot read (" + e.getMessage() + ")");
+        if (Files.isDirectory(input)) {
+            throw new BadInputException(input, "is a folder, not a JSONL file");
         }
+        return Utf8LineReader.open(input);
     }
 
     private void writeAtomically(JsonlRewarder rewarder, BufferedReader in) throws IOException {
         Path target = output.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new BadInputException(output, "its folder does not exist");
-        }
         AtomicFile.write(target, out -> {
             Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
             rewarder.run(in, w);

@@ -5,12 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.data.CocoDetectionSamples;
 import org.visualrft.core.data.ImageFolderDataset;
@@ -65,6 +68,20 @@ public final class SplitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (shots <= 0) {
             throw new BadInputException("--shots", "must be positive, got " + shots);
+        }
+        Path manifestFile = manifestPath(output);
+        OutputPaths.requireFileTarget("--output", output);
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--input", input);
+        if (images != null) {
+            inputs.put("--images", images);
+        }
+        OutputPaths.refuseOverwritingInput("--output", output, inputs);
+        OutputPaths.refuseOverwritingInput("the manifest (" + manifestFile.getFileName() + ")", manifestFile, inputs);
+        if (Files.isDirectory(input) && output.toAbsolutePath().normalize().startsWith(
+                input.toAbsolutePath().normalize())) {
+            throw new BadInputException(output, "--output lies inside the --input image folder; it would be read"
+                    + " as part of the dataset next time; choose a path outside it");
         }
         List<Sample> pool = load();
         KShotSplit.Result r = KShotSplit.build(pool, Sample::classLabel, shots, seed, input.toString());

@@ -39,10 +39,18 @@ public final class TrainCommand implements Runnable {
         @Option(names = "--resume", description = "Continue from the latest complete checkpoint in output_dir.")
         boolean resume;
 
+        @Option(names = "--allow-changed-settings", description = "With --resume: continue even though settings that"
+                + " change what the run computes (learning_rate, num_generations, dataset, ...) differ from the"
+                + " checkpoint's; they are listed.")
+        boolean allowChangedSettings;
+
         abstract TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception;
 
         @Override
         public Integer call() throws Exception {
+            if (allowChangedSettings && !resume) {
+                throw new org.visualrft.core.BadInputException("--allow-changed-settings", "only applies with --resume");
+            }
             PrintWriter out = spec.commandLine().getOut();
             PrintStream console = new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8);
             boolean terminal = System.console() != null; // redraw the bar in place only on a terminal
@@ -62,7 +70,7 @@ public final class TrainCommand implements Runnable {
     static final class Grpo extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception {
-            return Runs.grpo(config, resume, console, terminal);
+            return Runs.grpo(config, resume, allowChangedSettings, console, terminal);
         }
     }
 
@@ -71,7 +79,7 @@ public final class TrainCommand implements Runnable {
     static final class Sft extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception {
-            return Runs.sft(config, resume, console, terminal);
+            return Runs.sft(config, resume, allowChangedSettings, console, terminal);
         }
     }
 

@@ -47,6 +47,7 @@ public final class VisualRftCommand implements Runnable {
         cl.setExecutionExceptionHandler(VisualRftCommand::handleExecutionException);
         cl.setParameterExceptionHandler(VisualRftCommand::handleParameterException);
         cl.setUsageHelpAutoWidth(true);
+        cl.setExecutionStrategy(VisualRftCommand::executeCatchingOutOfMemory);
         return cl;
     }
 
@@ -67,8 +68,9 @@ public final class VisualRftCommand implements Runnable {
     private static int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         boolean verbose = verbose(cl);
-        if (ex instanceof BadInputException bad) {
-            err.println("visual-rft " + cl.getCommandName() + ": " + bad.getMessage());
+        BadInputException bad = ErrorLines.asBadInput(ex);
+        if (bad != null) {
+            err.println("visual-rft " + cl.getCommandName() + ": " + ErrorLines.oneLine(bad.getMessage()));
             if (verbose) {
                 ex.printStackTrace(err);
             }
@@ -94,7 +96,22 @@ public final class VisualRftCommand implements Runnable {
     }
 
     static String describe(Throwable t) {
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        return ErrorLines.describe(t);
+    }
+
+    /** Picocli's usual strategy, except that running out of Java heap is one line and exit 1, not a stack trace. */
+    private static int executeCatchingOutOfMemory(CommandLine.ParseResult parsed) {
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (OutOfMemoryError e) {
+            CommandLine cl = parsed.subcommands().isEmpty() ? parsed.commandSpec().commandLine()
+                    : parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
+            PrintWriter err = cl.getErr();
+            err.println("visual-rft " + cl.getCommandName() + ": failed: out of Java heap memory ("
+                    + ErrorLines.oneLine(describe(e)) + "); use smaller settings (samples, num_generations, batch"
+                    + " size, image size) or give Java more memory: VRFT_JAVA_OPTS=-Xmx<size>");
+            err.flush();
+            return ExitCodes.RUN_FAILED;
+        }
     }
 }

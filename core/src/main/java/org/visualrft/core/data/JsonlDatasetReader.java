@@ -3,7 +3,6 @@ package org.visualrft.core.data;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ import java.util.Map;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.json.JsonSource;
 import org.visualrft.core.geometry.ImageSize;
+import org.visualrft.core.io.Utf8LineReader;
 
 /**
  * Reads ViRFT-style JSON Lines: one object per line with {@code image}, {@code problem}, {@code solution}.
@@ -34,7 +34,10 @@ public final class JsonlDatasetReader {
     public static List<Sample> read(Path file) {
         Path base = file.toAbsolutePath().getParent();
         List<Sample> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        if (Files.isDirectory(file)) {
+            throw new BadInputException(file, "is a folder, not a JSONL file");
+        }
+        try (BufferedReader r = Utf8LineReader.open(file)) {
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
@@ -46,8 +49,6 @@ public final class JsonlDatasetReader {
             }
         } catch (NoSuchFileException e) {
             throw new BadInputException(file, "no such file");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new BadInputException(file, "not UTF-8 text");
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read: " + e.getMessage(), e);
         }

@@ -86,7 +86,7 @@ public final class JsonlRewarder {
                 throw bad(lineNo, "not a single JSON object");
             }
         } catch (JsonProcessingException e) {
-            throw bad(lineNo, "invalid JSON (" + e.getOriginalMessage() + ")");
+            throw bad(lineNo, "invalid JSON (" + org.visualrft.core.data.json.JsonErrors.fault(e.getOriginalMessage()) + ")");
         }
         if (completion == null) {
             throw bad(lineNo, "missing \"completion\"");

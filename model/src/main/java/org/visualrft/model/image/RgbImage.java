@@ -2,11 +2,7 @@ package org.visualrft.model.image;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
-import org.visualrft.core.BadInputException;
 
 /**
  * An 8-bit RGB image: {@code height} rows of {@code width} pixels, 3 interleaved bytes (R, G, B) per pixel.
@@ -27,25 +23,16 @@ public record RgbImage(int width, int height, byte[] rgb) {
 
     /** Reads a PNG/JPEG/BMP/GIF file as RGB; alpha is dropped and grey is replicated, as Pillow's convert("RGB") does. */
     public static RgbImage read(Path file) {
-        BufferedImage img;
-        try {
-            if (!Files.isRegularFile(file)) {
-                throw new BadInputException(file, "image file not found");
-            }
-            img = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw new BadInputException(file, "cannot decode image: " + e.getMessage(), e);
-        }
-        if (img == null) {
-            throw new BadInputException(file, "not an image format this reader knows (PNG, JPEG, BMP, GIF)");
-        }
-        return fromBufferedImage(img);
+        return fromBufferedImage(ImageDecoder.read(file));
     }
 
     /** Converts a decoded image without colour management (the stored bytes are taken as they are, like Pillow). */
     public static RgbImage fromBufferedImage(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
+        if ((long) w * h > ImageDecoder.HARD_MAX_PIXELS) {
+            throw new IllegalArgumentException("image of " + w + " x " + h + " pixels is too large to hold");
+        }
         byte[] out = new byte[w * h * 3];
         Raster raster = img.getRaster();
         int bands = raster.getNumBands();

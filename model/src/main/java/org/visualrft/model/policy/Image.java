@@ -1,11 +1,8 @@
 package org.visualrft.model.policy;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
-import org.visualrft.core.BadInputException;
+import org.visualrft.model.image.ImageDecoder;
 
 /**
  * A decoded image: {@code channels} (1 = gray, 3 = RGB) values per pixel in [0, 1], row-major, channels last
@@ -26,6 +23,9 @@ public record Image(int width, int height, int channels, float[] pixels) {
     public static Image fromBufferedImage(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
+        if ((long) w * h > ImageDecoder.HARD_MAX_PIXELS) {
+            throw new IllegalArgumentException("image of " + w + " x " + h + " pixels is too large to hold");
+        }
         float[] p = new float[w * h * 3];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -39,20 +39,17 @@ public record Image(int width, int height, int channels, float[] pixels) {
         return new Image(w, h, 3, p);
     }
 
-    /** Reads a PNG/JPEG; a missing or undecodable file is a {@link BadInputException}. */
+    /**
+     * Reads a PNG/JPEG/BMP/GIF; a missing, undecodable or too large file (over {@link ImageDecoder#maxPixels()},
+     * checked before decoding) is a {@link org.visualrft.core.BadInputException}.
+     */
     public static Image read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file, "no such image file");
-        }
-        try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new BadInputException(file, "not an image format this JVM can decode");
-            }
-            return fromBufferedImage(img);
-        } catch (IOException e) {
-            throw new BadInputException(file, "cannot read image: " + e.getMessage(), e);
-        }
+        return fromBufferedImage(ImageDecoder.read(file));
+    }
+
+    /** Decodes encoded image bytes with the same checks as {@link #read(Path)}; {@code where} names them. */
+    public static Image decode(byte[] data, String where) {
+        return fromBufferedImage(ImageDecoder.decode(data, where));
     }
 
     /** A gray image from 0..1 values (e.g. a synthetic canvas). */

@@ -61,7 +61,7 @@ public final class ModelLoader {
         try {
             config = new ObjectMapper().readTree(configFile.toFile());
         } catch (IOException e) {
-            throw new BadInputException(configFile, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(configFile, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         JsonNode type = config.get("model_type");
         if (type == null || !type.isTextual()) {

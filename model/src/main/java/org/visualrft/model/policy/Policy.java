@@ -75,6 +75,19 @@ public interface Policy extends AutoCloseable {
                 org.visualrft.model.tensor.Tensor.cat(masks, 0));
     }
 
+    /**
+     * Positions the model holds (prompt and completion together); generation stops at the end. Integer.MAX_VALUE
+     * when the model sets no limit of its own.
+     */
+    default int contextLength() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Positions {@code prompt} takes before the completion (image tokens included); 0 when the model cannot tell. */
+    default int promptLength(Prompt prompt) {
+        return 0;
+    }
+
     /** Token ids of {@code text} in this model's vocabulary (no special tokens added); for SFT targets. */
     int[] encode(String text);
 

@@ -16,11 +16,29 @@ public final class ChatTemplate {
     private ChatTemplate() {
     }
 
+    private static final String BEFORE_TEXT = IM_START + "system\n" + DEFAULT_SYSTEM + IM_END + "\n"
+            + IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END;
+    private static final String AFTER_TEXT = IM_END + "\n" + IM_START + "assistant\n";
+
     /** The rendered prompt text for an image followed by {@code text}. */
     public static String userTurnWithImage(String text) {
-        return IM_START + "system\n" + DEFAULT_SYSTEM + IM_END + "\n"
-                + IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END + text + IM_END + "\n"
-                + IM_START + "assistant\n";
+        return BEFORE_TEXT + text + AFTER_TEXT;
+    }
+
+    /**
+     * The token ids of {@link #userTurnWithImage}: the template's control tokens as special ids, the user's
+     * {@code text} as ordinary text only (a prompt that spells {@code <|im_end|>} cannot end the turn). The same ids
+     * as tokenising the rendered string whenever the text spells no control token, because the tokenizer splits at
+     * control tokens before anything else.
+     */
+    public static int[] encodeUserTurnWithImage(org.visualrft.model.tokenizer.Tokenizer tokenizer, String text) {
+        int[] a = tokenizer.encodeTemplate(BEFORE_TEXT);
+        int[] b = tokenizer.encode(text);
+        int[] c = tokenizer.encodeTemplate(AFTER_TEXT);
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length + c.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        System.arraycopy(c, 0, out, a.length + b.length, c.length);
+        return out;
     }
 
     /** Replaces each single image-pad id by {@code counts[k]} copies for the k-th image (the processor's expansion). */

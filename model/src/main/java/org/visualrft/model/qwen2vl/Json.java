@@ -40,7 +40,7 @@ final class Json {
             Map<String, Object> m = (Map<String, Object>) v;
             return new Json(file, m);
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new BadInputException(file, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
     }
 

@@ -133,7 +133,54 @@ public record Qwen2VLConfig(
         return c;
     }
 
+    private static void positive(Path file, String key, int v, int max) {
+        if (v < 1 || v > max) {
+            throw new BadInputException(file, key + " must be between 1 and " + max + ", got " + v);
+        }
+    }
+
+    private void tokenId(Path file, String key, int id) {
+        if (id < 0 || id >= vocabSize) {
+            throw new BadInputException(file, key + " " + id + " is outside the vocabulary (vocab_size "
+                    + vocabSize + ")");
+        }
+    }
+
     private void check(Path file) {
+        // ranges first (named as in config.json), so that no size product below can overflow or divide by zero
+        positive(file, "vocab_size", vocabSize, 1 << 24);
+        positive(file, "hidden_size", hiddenSize, 1 << 16);
+        positive(file, "intermediate_size", intermediateSize, 1 << 18);
+        positive(file, "num_hidden_layers", numLayers, 1024);
+        positive(file, "num_attention_heads", numHeads, 1024);
+        positive(file, "num_key_value_heads", numKvHeads, 1024);
+        if (!(Double.isFinite(rmsNormEps) && rmsNormEps > 0 && rmsNormEps < 1)) {
+            throw new BadInputException(file, "rms_norm_eps must be in (0, 1) (e.g. 1e-6), got " + rmsNormEps);
+        }
+        if (!(Double.isFinite(ropeTheta) && ropeTheta > 0)) {
+            throw new BadInputException(file, "rope_theta must be a positive number, got " + ropeTheta);
+        }
+        for (int s : mropeSection) {
+            if (s < 0) {
+                throw new BadInputException(file, "rope_scaling.mrope_section entries must be 0 or more, got " + s);
+            }
+        }
+        String[] idNames = {"image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id"};
+        int[] ids = {imageTokenId, videoTokenId, visionStartTokenId, visionEndTokenId};
+        for (int i = 0; i < ids.length; i++) {
+            tokenId(file, idNames[i], ids[i]);
+        }
+        for (int e : eosTokenIds) {
+            tokenId(file, "eos_token_id", e);
+        }
+        positive(file, "vision_config.depth", vision.depth, 1024);
+        positive(file, "vision_config.embed_dim", vision.embedDim, 1 << 16);
+        positive(file, "vision_config.mlp_ratio", vision.mlpRatio, 64);
+        positive(file, "vision_config.num_heads", vision.numHeads, 1024);
+        positive(file, "vision_config.in_channels", vision.inChannels, 4);
+        positive(file, "vision_config.patch_size", vision.patchSize, 1024);
+        positive(file, "vision_config.spatial_merge_size", vision.spatialMergeSize, 64);
+        positive(file, "vision_config.temporal_patch_size", vision.temporalPatchSize, 64);
         if (hiddenSize % numHeads != 0) {
             throw new BadInputException(file, "hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numHeads);
         }

@@ -98,6 +98,7 @@ public final class Qwen2VLPolicy implements Policy {
         if (!Files.isRegularFile(tok)) {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
+        QwenTokenizerCheck.check(tok, dir.resolve("config.json")); // before the weights: minutes for a large model
         Qwen2VL model = Qwen2VL.load(dir, opts.dtype(), opts.device());
         if (opts.minPixels() != null || opts.maxPixels() != null) {
             ImageProcessor p = model.processor();
@@ -158,7 +159,7 @@ public final class Qwen2VLPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(toRgb(prompt.image()));
-        int[] ids = tokenizer.encode(ChatTemplate.userTurnWithImage(prompt.text()));
+        int[] ids = ChatTemplate.encodeUserTurnWithImage(tokenizer, prompt.text());
         return new Encoded(ChatTemplate.expandImagePads(ids, imagePadId, patches.tokenCount(model.processor().mergeSize())), patches);
     }
 

@@ -1,13 +1,11 @@
 package org.visualrft.model.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -95,16 +93,7 @@ public final class SafeTensorsFile implements AutoCloseable {
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8);
-            JsonNode root;
-            try {
-                root = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new BadInputException(file, "safetensors header is not valid JSON: "
-                        + e.getMessage(), e);
-            }
-            if (root == null || !root.isObject()) {
-                throw new BadInputException(file, "safetensors header is not a JSON object");
-            }
+            JsonNode root = SafeTensorsHeader.parse(file, header.array(), 0, (int) headerLen);
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
             Map<String, TensorEntry> entries = new LinkedHashMap<>();
@@ -116,7 +105,13 @@ public final class SafeTensorsFile implements AutoCloseable {
                     if (!e.getValue().isObject()) {
                         throw new BadInputException(file, "__metadata__ is not an object");
                     }
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    e.getValue().fields().forEachRemaining(m -> {
+                        if (!m.getValue().isTextual()) { // the format's metadata is a string-to-string map
+                            throw new BadInputException(file, "__metadata__ value of '" + m.getKey()
+                                    + "' is not a string");
+                        }
+                        metadata.put(m.getKey(), m.getValue().asText());
+                    });
                     continue;
                 }
                 entries.put(e.getKey(), entry(file, e.getKey(), e.getValue(), dataLen));

@@ -47,7 +47,7 @@ public final class Weights implements AutoCloseable {
         try {
             map = new ObjectMapper().readTree(index.toFile()).get("weight_map");
         } catch (IOException e) {
-            throw new BadInputException(index, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(index, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         if (map == null || !map.isObject()) {
             throw new BadInputException(index, "no \"weight_map\" object");

@@ -46,6 +46,23 @@ public record TinyConfig(
 
     /** Throws {@link IllegalArgumentException} naming the first inconsistency. */
     public TinyConfig {
+        // ranges first, so that no product below can overflow (image_size 1000000 once gave a negative shape)
+        within("image_size", imageSize, 1, 4096);
+        within("patch_size", patchSize, 1, 4096);
+        within("vision_hidden_size", visionHidden, 1, MAX_WIDTH);
+        within("vision_layers", visionLayers, 0, MAX_LAYERS);
+        within("vision_heads", visionHeads, 1, MAX_WIDTH);
+        within("vision_intermediate_size", visionMlp, 1, MAX_WIDTH);
+        within("hidden_size", hidden, 1, MAX_WIDTH);
+        within("num_hidden_layers", layers, 1, MAX_LAYERS);
+        within("num_attention_heads", heads, 1, MAX_WIDTH);
+        within("num_key_value_heads", numKeyValueHeads, 1, MAX_WIDTH);
+        within("intermediate_size", intermediate, 1, MAX_WIDTH);
+        within("vocab_size", vocabSize, 1, MAX_VOCAB);
+        within("max_position_embeddings", maxPositions, 1, MAX_POSITIONS);
+        check(Double.isFinite(ropeTheta) && ropeTheta > 0, "rope_theta must be a positive number, got " + ropeTheta);
+        check(Double.isFinite(normEps) && normEps > 0 && normEps < 1,
+                "rms_norm_eps must be in (0, 1) (e.g. 1e-6), got " + normEps);
         check(imageSize > 0 && patchSize > 0 && imageSize % patchSize == 0, "image_size must be a multiple of patch_size");
         check(channels == 1 || channels == 3, "channels must be 1 or 3");
         check(visionHidden > 0 && visionHeads > 0 && visionHidden % visionHeads == 0,
@@ -57,10 +74,22 @@ public record TinyConfig(
         check((hidden / heads) % 2 == 0, "head size must be even (rotary embedding)");
         check(layers > 0 && intermediate > 0, "decoder sizes must be positive");
         check(vocabSize > 0, "vocab_size must be positive");
-        check(maxPositions > (imageSize / patchSize) * (imageSize / patchSize), "max_position_embeddings too small");
+        long imageTokens = (long) (imageSize / patchSize) * (imageSize / patchSize);
+        check(maxPositions > imageTokens + 2, "max_position_embeddings " + maxPositions + " leaves no room after the "
+                + imageTokens + " image tokens");
         for (int id : new int[] {eosTokenId, padTokenId, userTokenId, assistantTokenId}) {
             check(id >= 0 && id < vocabSize, "special token id " + id + " outside the vocabulary");
         }
+    }
+
+    /** Bounds that keep every size product inside an int and every buffer allocatable; far above real use. */
+    private static final int MAX_WIDTH = 65_536;
+    private static final int MAX_LAYERS = 1024;
+    private static final int MAX_VOCAB = 1 << 24;
+    private static final int MAX_POSITIONS = 1 << 17;
+
+    private static void within(String key, int v, int min, int max) {
+        check(v >= min && v <= max, key + " must be between " + min + " and " + max + ", got " + v);
     }
 
     private static void check(boolean ok, String fault) {
@@ -122,7 +151,7 @@ public record TinyConfig(
         try {
             n = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         return fromJson(file, n);
     }

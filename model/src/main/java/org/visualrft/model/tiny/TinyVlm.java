@@ -84,10 +84,11 @@ public final class TinyVlm implements Policy {
     public static TinyVlm load(Path dir) {
         TinyConfig config = TinyConfig.read(dir.resolve("config.json"));
         Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
-        if (tokenizer.vocabSize() > config.vocabSize()) {
+        try {
+            TokenizerMatch.check(dir.resolve("tokenizer.json"), tokenizer, config);
+        } catch (RuntimeException e) {
             tokenizer.close();
-            throw new BadInputException(dir.resolve("tokenizer.json"), "has " + tokenizer.vocabSize()
-                    + " ids but config vocab_size is " + config.vocabSize());
+            throw e;
         }
         Path file = dir.resolve("model.safetensors");
         try (Weights w = Weights.open(dir)) {
@@ -267,6 +268,21 @@ public final class TinyVlm implements Policy {
         return ids;
     }
 
+    /** Positions a prompt with this text takes before the completion: image tokens, user, text, assistant. */
+    public int promptPositions(String text) {
+        return config.imageTokens() + promptTokens(text).length;
+    }
+
+    @Override
+    public int contextLength() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public int promptLength(Prompt prompt) {
+        return promptPositions(prompt.text());
+    }
+
     /** Image tokens followed by the embedded prompt: {@code [1, N + L, d]}. */
     Tensor promptEmbeddings(Prompt prompt) {
         Tensor image = encodeImage(patches(prompt.image()));
@@ -300,18 +316,24 @@ public final class TinyVlm implements Policy {
         }
         int vocab = config.vocabSize();
         int eos = config.eosTokenId();
-        int[][] ids = new int[g][params.maxNewTokens()];
-        float[][] logps = new float[g][params.maxNewTokens()];
         int[] len = new int[g];
         boolean[] done = new boolean[g];
+        int[][] ids;
+        float[][] logps;
+        int maxNew;
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
-            Tensor prefix = promptEmbeddings(prompt);
-            int prefixLen = (int) prefix.size(1);
-            int capacity = prefixLen + params.maxNewTokens();
-            if (capacity > config.maxPositions()) {
-                throw new IllegalArgumentException("prompt of " + prefixLen + " positions + " + params.maxNewTokens()
-                        + " new tokens exceeds max_position_embeddings " + config.maxPositions());
+            int prefixLen = promptPositions(prompt.text());
+            // the completion also ends where the model's positions end (as vLLM caps at max_model_len): a length
+            // budget made for a larger model (the visual-rft preset's 256) still runs, without EOS past the end
+            maxNew = Math.min(params.maxNewTokens(), config.maxPositions() - prefixLen);
+            if (maxNew < 1) {
+                throw new IllegalArgumentException("the prompt takes " + prefixLen + " positions, leaving no room to"
+                        + " generate within max_position_embeddings " + config.maxPositions());
             }
+            ids = new int[g][maxNew];
+            logps = new float[g][maxNew];
+            Tensor prefix = promptEmbeddings(prompt);
+            int capacity = prefixLen + maxNew;
             // One prefill for the group: batch 1 into the cache, then copied to the G rows.
             KvCache cache = new KvCache(config, g, capacity, dtype);
             Tensor last = decode(prefix, cache).narrow(1, prefixLen - 1, 1);
@@ -322,7 +344,7 @@ public final class TinyVlm implements Policy {
                     : params.topP() < 1.0 ? vocab : 0;
             StepLogits step = StepLogits.of(logits(last).view(1, vocab), k).repeat(g);
             long[] next = new long[g];
-            for (int n = 0; n < params.maxNewTokens(); n++) {
+            for (int n = 0; n < maxNew; n++) {
                 boolean all = true;
                 for (int i = 0; i < g; i++) {
                     if (done[i]) {
@@ -337,7 +359,7 @@ public final class TinyVlm implements Policy {
                     done[i] = pick.token() == eos;
                     all &= done[i];
                 }
-                if (all || n == params.maxNewTokens() - 1) {
+                if (all || n == maxNew - 1) {
                     break;
                 }
                 Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1));

@@ -14,7 +14,10 @@ import org.visualrft.core.BadInputException;
 
 /**
  * A Hugging Face {@code tokenizer.json} run by DJL's bindings of the Rust tokenizers library (offline: set
- * {@code -Dai.djl.offline=true}). Encoding never adds special tokens; the model's chat template places them.
+ * {@code -Dai.djl.offline=true}). {@link #encode} never yields a special (control) token, not even for text that
+ * spells one, such as {@code <|im_end|>} inside a prompt or a dataset's {@code problem}: it is encoded as ordinary
+ * characters (as transformers' {@code split_special_tokens=True} does). Only the model's chat template places
+ * control tokens, through {@link #encodeTemplate}.
  */
 public final class Tokenizer implements AutoCloseable {
     private final Path file;
@@ -23,15 +26,17 @@ public final class Tokenizer implements AutoCloseable {
     private final Map<String, Integer> specialIds;
     private final Set<Integer> special;
     private final int vocabSize;
+    private final int unkId;
 
     private Tokenizer(Path file, byte[] json, HuggingFaceTokenizer hf, Map<String, Integer> specialIds,
-            int vocabSize) {
+            int vocabSize, int unkId) {
         this.file = file;
         this.json = json;
         this.hf = hf;
         this.specialIds = specialIds;
         this.special = new HashSet<>(specialIds.values());
         this.vocabSize = vocabSize;
+        this.unkId = unkId;
     }
 
     /** Loads {@code tokenizer.json}; an unreadable or malformed file is a {@link BadInputException}. */
@@ -55,7 +60,7 @@ public final class Tokenizer implements AutoCloseable {
         try {
             root = new ObjectMapper().readTree(json);
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new BadInputException(file, "not a JSON object");
@@ -85,7 +90,10 @@ public final class Tokenizer implements AutoCloseable {
         try {
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(json),
                     Map.of());
-            return new Tokenizer(file, json, hf, Map.copyOf(specials), maxId + 1);
+            JsonNode model = root.path("model");
+            int unk = model.path("unk_id").isInt() ? model.path("unk_id").asInt()
+                    : specials.getOrDefault(model.path("unk_token").asText(""), -1);
+            return new Tokenizer(file, json, hf, Map.copyOf(specials), maxId + 1, unk);
         } catch (IOException | RuntimeException e) {
             throw new BadInputException(file, "tokenizers library refused it: " + e.getMessage(), e);
         }
@@ -110,8 +118,64 @@ public final class Tokenizer implements AutoCloseable {
         return vocabSize;
     }
 
-    /** Ids of {@code text}; special-token strings inside the text map to their special ids. */
+    /**
+     * Ids of untrusted {@code text} (a user's prompt, a dataset's problem, an SFT target): never a special id. Text
+     * that spells a special token is cut just before the token's last character, so the tokenizer cannot match it;
+     * text without such spellings encodes exactly as before.
+     */
     public int[] encode(String text) {
+        java.util.List<int[]> parts = new java.util.ArrayList<>();
+        plain(text, parts);
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, k, p.length);
+            k += p.length;
+        }
+        for (int id : out) {
+            if (id != unkId && special.contains(id)) { // a one-character special token cannot be cut: refuse
+                throw new IllegalArgumentException("text contains the control token " + decode(new int[] {id}, false)
+                        + ", which user text may not use");
+            }
+        }
+        return out;
+    }
+
+    private void plain(String text, java.util.List<int[]> out) {
+        int at = -1;
+        int len = 0;
+        for (String s : specialIds.keySet()) {
+            int i = s.isEmpty() ? -1 : text.indexOf(s);
+            if (i >= 0 && (at < 0 || i < at || (i == at && s.length() > len))) {
+                at = i;
+                len = s.length();
+            }
+        }
+        if (at < 0 || len < 2) {
+            out.add(raw(text));
+            return;
+        }
+        int cut = at + len - 1;
+        plain(text.substring(0, cut), out);
+        plain(text.substring(cut), out);
+    }
+
+    /**
+     * Ids of the model's own template text, where special-token spellings become their special ids. Only for text
+     * the program writes (the chat template); user text goes through {@link #encode}.
+     */
+    public int[] encodeTemplate(String template) {
+        return raw(template);
+    }
+
+    private int[] raw(String text) {
+        if (text.isEmpty()) {
+            return new int[0];
+        }
         long[] ids = hf.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

@@ -233,7 +233,9 @@ class TinyVlmTest {
     void learnsToAnswerOneExampleBySupervisedSteps(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 21, DType.F32)) {
             Prompt p = TinyFixtures.prompt(9);
-            int[] target = m.encode("<answer>Shirt</answer><|im_end|>");
+            int[] body = m.encode("<answer>Shirt</answer>");
+            int[] target = java.util.Arrays.copyOf(body, body.length + 1);
+            target[body.length] = m.eosTokenId();
             assertEquals(m.eosTokenId(), target[target.length - 1]);
             double first = 0;
             double last = 0;

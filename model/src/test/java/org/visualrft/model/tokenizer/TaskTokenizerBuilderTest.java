@@ -53,11 +53,15 @@ class TaskTokenizerBuilderTest {
     void specialTokensHaveFixedIdsAndAreSkipped(@TempDir Path dir) {
         try (Tokenizer tok = build(dir)) {
             assertEquals(2, tok.specialId(TaskTokenizerBuilder.EOS));
-            int[] ids = tok.encode("Shirt<|im_end|>");
+            int[] ids = tok.encodeTemplate("Shirt<|im_end|>");
             assertEquals(2, ids[ids.length - 1]);
             assertEquals("Shirt", tok.decode(ids, true));
             assertEquals("Shirt<|im_end|>", tok.decode(ids, false));
-            assertArrayEquals(ids, tok.copy().encode("Shirt<|im_end|>"));
+            assertArrayEquals(ids, tok.copy().encodeTemplate("Shirt<|im_end|>"));
+            // user text that spells a control token gets no control token
+            for (int id : tok.encode("Shirt<|im_end|><|assistant|><|user|><pad>")) {
+                assertTrue(!tok.isSpecial(id) || id == 0, "control token " + id + " from user text");
+            }
         }
     }
 

@@ -96,7 +96,7 @@ public final class CheckpointStore {
             JsonNode n = JSON.readTree(f.toFile());
             return JSON.treeToValue(n, TrainerState.class);
         } catch (IOException e) {
-            throw new BadInputException(f, "cannot read trainer state: " + e.getMessage(), e);
+            throw new BadInputException(f, "cannot read trainer state: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -14,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.safetensors.SafeTensorsDTypes;
+import org.visualrft.model.safetensors.SafeTensorsHeader;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.core.io.AtomicFile;
@@ -71,7 +71,7 @@ public final class TensorArchive {
         if (hlen < 2 || 8 + hlen > all.length) {
             throw new BadInputException(file, "bad header length " + hlen);
         }
-        JsonNode header = JSON.readTree(new String(all, 8, (int) hlen, StandardCharsets.UTF_8));
+        JsonNode header = SafeTensorsHeader.parse(file, all, 8, (int) hlen);
         int base = 8 + (int) hlen;
         Map<String, Tensor> out = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = header.fields();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.visualrft.core.Limits;
 
 /**
  * A GRPO run, read from YAML with TRL {@code GRPOConfig}'s field names. Defaults are TRL 0.14's, which are what
@@ -87,9 +88,12 @@ public record GrpoConfig(
             throw y.fault("num_generations",
                     "must be at least 2 (advantages compare samples within a group), got " + g);
         }
+        if (Limits.generationsFault(g, 2) != null) {
+            throw y.fault("num_generations", Limits.generationsFault(g, 2));
+        }
         TrainingArguments.positive(y, "beta", beta, true);
-        TrainingArguments.atLeast1(y, "max_completion_length", maxCompletion);
-        TrainingArguments.atLeast1(y, "max_prompt_length", maxPrompt);
+        TrainingArguments.tokens(y, "max_completion_length", maxCompletion);
+        TrainingArguments.tokens(y, "max_prompt_length", maxPrompt);
         if (!(temperature > 0)) {
             throw y.fault("temperature", "must be positive, got " + temperature);
         }
@@ -108,9 +112,11 @@ public record GrpoConfig(
         if (epsHigh != null && !(epsHigh > 0)) {
             throw y.fault("epsilon_high", "must be positive, got " + epsHigh);
         }
-        TrainingArguments.atLeast1(y, "num_iterations", mu);
-        if (dynRounds < 0) {
-            throw y.fault("max_dynamic_sampling_rounds", "must be 0 or more, got " + dynRounds);
+        if (mu < 1 || mu > 1024) {
+            throw y.fault("num_iterations", "must be between 1 and 1024, got " + mu);
+        }
+        if (dynRounds < 0 || dynRounds > 1024) {
+            throw y.fault("max_dynamic_sampling_rounds", "must be between 0 and 1024, got " + dynRounds);
         }
         if (weights != null && weights.size() != funcs.size()) {
             throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()

@@ -32,7 +32,7 @@ public record SftConfig(TrainingArguments args, int maxLength, SftTarget sftTarg
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
         y.rejectUnread(known);
-        TrainingArguments.atLeast1(y, "max_length", maxLength);
+        TrainingArguments.tokens(y, "max_length", maxLength);
         return new SftConfig(args, maxLength,
                 target.equals("answer_only") ? SftTarget.ANSWER_ONLY : SftTarget.WITH_THINKING);
     }

@@ -76,6 +76,10 @@ public record TrainingArguments(
         }
         atLeast1(y, "per_device_train_batch_size", batch);
         atLeast1(y, "gradient_accumulation_steps", ga);
+        if ((long) batch * ga > org.visualrft.core.Limits.MAX_PROMPTS_PER_STEP) {
+            throw y.fault("per_device_train_batch_size", "× gradient_accumulation_steps must be at most "
+                    + org.visualrft.core.Limits.MAX_PROMPTS_PER_STEP + " prompts per step, got " + batch + " × " + ga);
+        }
         if (maxSteps <= 0 && maxSteps != -1) {
             throw y.fault("max_steps", "must be positive, or -1 to derive it from num_train_epochs, got " + maxSteps);
         }
@@ -93,7 +97,9 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
-        atLeast1(y, "threads", threads);
+        if (org.visualrft.core.Limits.threadsFault(threads) != null) {
+            throw y.fault("threads", org.visualrft.core.Limits.threadsFault(threads));
+        }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
                 evalLimit, seed, threads);
@@ -147,6 +153,13 @@ public record TrainingArguments(
     static void positive(YamlFields y, String key, double v, boolean allowZero) {
         if (v < 0 || (!allowZero && v == 0)) {
             throw y.fault(key, "must be " + (allowZero ? "0 or more" : "positive") + ", got " + v);
+        }
+    }
+
+    /** A token length in 1..{@link org.visualrft.core.Limits#MAX_TOKENS}. */
+    static void tokens(YamlFields y, String key, int v) {
+        if (v < 1 || v > org.visualrft.core.Limits.MAX_TOKENS) {
+            throw y.fault(key, "must be between 1 and " + org.visualrft.core.Limits.MAX_TOKENS + ", got " + v);
         }
     }
 

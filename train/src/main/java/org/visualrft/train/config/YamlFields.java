@@ -34,7 +34,11 @@ final class YamlFields {
     static YamlFields parse(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            if (!Files.isRegularFile(file)) {
+                throw new BadInputException(file, Files.isDirectory(file) ? "is a folder, not a YAML file"
+                        : "no such config file");
+            }
+            text = org.visualrft.core.io.Utf8.decode(Files.readAllBytes(file), file.toString());
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read: " + e.getMessage(), e);
         }
@@ -59,6 +63,12 @@ final class YamlFields {
             LoaderOptions opts = new LoaderOptions();
             opts.setAllowDuplicateKeys(false);
             doc = new Yaml(new SafeConstructor(opts)).load(text);
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            // the mark gives the place; the message's own excerpt of the file is left out (one line, no echo)
+            org.yaml.snakeyaml.error.Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String where = m == null ? "" : " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
+            String what = e.getProblem() != null ? e.getProblem() : e.getContext();
+            throw new BadInputException(source, "not valid YAML" + where + ": " + firstLine(what), e);
         } catch (YAMLException e) {
             throw new BadInputException(source, "not valid YAML: " + firstLine(e.getMessage()), e);
         }

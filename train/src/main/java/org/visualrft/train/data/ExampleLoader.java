@@ -1,14 +1,11 @@
 package org.visualrft.train.data;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.ImageRef;
 import org.visualrft.core.data.JsonlDatasetReader;
@@ -71,19 +68,18 @@ public final class ExampleLoader {
         return Task.CLASSIFICATION;
     }
 
+    /** Decodes a record's image; a fault names the record and, for a file, the image file too. */
     static Image image(ImageRef ref, String where) {
         if (ref instanceof ImageRef.File f) {
-            return Image.read(f.path());
-        }
-        byte[] data = ((ImageRef.Bytes) ref).data();
-        try {
-            java.awt.image.BufferedImage img = ImageIO.read(new ByteArrayInputStream(data));
-            if (img == null) {
-                throw new BadInputException(where, "image bytes are not a format this JVM can decode");
+            try {
+                return Image.read(f.path());
+            } catch (BadInputException e) {
+                if (!f.path().toString().equals(e.source())) {
+                    throw e; // not about the image (the pixel-limit setting itself, say)
+                }
+                throw new BadInputException(where, "image " + f.path() + ": " + e.fault(), e);
             }
-            return Image.fromBufferedImage(img);
-        } catch (IOException e) {
-            throw new BadInputException(where, "cannot decode image: " + e.getMessage(), e);
         }
+        return Image.decode(((ImageRef.Bytes) ref).data(), where + " (image bytes)");
     }
 }

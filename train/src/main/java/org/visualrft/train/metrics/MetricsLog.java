@@ -29,17 +29,18 @@ public final class MetricsLog implements AutoCloseable {
     public static MetricsLog open(Path file, int keepThroughStep) throws IOException {
         if (Files.exists(file)) {
             List<String> kept = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    JsonNode n = JSON.readTree(line);
-                    if (n.path("step").asInt(Integer.MAX_VALUE) <= keepThroughStep) {
-                        kept.add(line);
+            try (org.visualrft.core.io.Utf8LineReader lines = org.visualrft.core.io.Utf8LineReader.open(file)) {
+                while (true) {
+                    String line;
+                    try {
+                        line = lines.readLine();
+                    } catch (org.visualrft.core.BadInputException notUtf8) {
+                        continue; // a damaged line is dropped like a torn one
                     }
-                } catch (IOException torn) {
-                    // a line torn by a kill: drop it
+                    if (line == null) {
+                        break;
+                    }
+                    keepIfDone(line, keepThroughStep, kept);
                 }
             }
             AtomicFile.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
@@ -47,6 +48,20 @@ public final class MetricsLog implements AutoCloseable {
         Files.createDirectories(file.toAbsolutePath().getParent());
         return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND));
+    }
+
+    private static void keepIfDone(String line, int keepThroughStep, List<String> kept) {
+        if (line.isBlank()) {
+            return;
+        }
+        try {
+            JsonNode n = JSON.readTree(line);
+            if (n.path("step").asInt(Integer.MAX_VALUE) <= keepThroughStep) {
+                kept.add(line);
+            }
+        } catch (IOException torn) {
+            // a line torn by a kill: drop it
+        }
     }
 
     public void write(Map<String, Object> record) throws IOException {

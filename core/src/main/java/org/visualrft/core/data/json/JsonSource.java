@@ -66,8 +66,7 @@ public final class JsonSource implements AutoCloseable {
         try {
             return parser.nextToken();
         } catch (JsonProcessingException e) {
-            throw new BadInputException(name, "malformed JSON at " + where(e.getLocation()) + ": "
-                    + e.getOriginalMessage(), e);
+            throw new BadInputException(name, "malformed JSON at " + JsonErrors.describe(e), e);
         } catch (IOException e) {
             throw new BadInputException(name, "cannot read: " + e.getMessage(), e);
         }
@@ -100,8 +99,7 @@ public final class JsonSource implements AutoCloseable {
         try {
             parser.skipChildren();
         } catch (JsonProcessingException e) {
-            throw new BadInputException(name, "malformed JSON at " + where(e.getLocation()) + ": "
-                    + e.getOriginalMessage(), e);
+            throw new BadInputException(name, "malformed JSON at " + JsonErrors.describe(e), e);
         } catch (IOException e) {
             throw new BadInputException(name, "cannot read: " + e.getMessage(), e);
         }

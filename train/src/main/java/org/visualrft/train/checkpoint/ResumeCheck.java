@@ -1,0 +1,173 @@
+package org.visualrft.train.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.data.json.JsonErrors;
+
+/**
+ * What {@code --resume} checks before a single step runs: that the latest checkpoint's {@code trainer_state.json} is
+ * whole and agrees with its folder and the data, that the config still describes the same run (a changed setting is
+ * refused unless the user allows it explicitly), and that the run has steps left. Nothing is written before.
+ */
+public final class ResumeCheck {
+    /**
+     * Settings that may differ on resume without changing what the run computes: where and how often it saves, logs
+     * and evaluates, its threads, and its length (extending a run is the usual reason to resume).
+     */
+    static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
+            "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads");
+    private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ResumeCheck() {
+    }
+
+    /** What the run is; compared with what the checkpoint records. */
+    public record Run(String kind, Map<String, Object> config, long seed, int totalSteps, int dataSize, Path configFile) {
+    }
+
+    /**
+     * Checks {@code outputDir} for {@code run}. Without {@code resume} a folder with checkpoints is refused. With it,
+     * the latest checkpoint is validated; changed settings are refused unless {@code allowChanged}, in which case
+     * they are listed on {@code console}.
+     */
+    public static void check(Path outputDir, boolean resume, boolean allowChanged, Run run, PrintStream console)
+            throws IOException {
+        Optional<Path> latest = new CheckpointStore(outputDir, 0).latest();
+        if (latest.isEmpty()) {
+            return;
+        }
+        Path ckpt = latest.get();
+        if (!resume) {
+            throw new BadInputException(outputDir.toString(), "output_dir already holds checkpoints ("
+                    + ckpt.getFileName() + "); pass --resume to continue that run, or choose another output_dir");
+        }
+        for (Path part : new Path[] {CheckpointStore.modelDir(ckpt).resolve("config.json"),
+            CheckpointStore.optimizerFile(ckpt)}) {
+            if (!Files.isRegularFile(part)) {
+                throw new BadInputException(part, "missing: the checkpoint is incomplete");
+            }
+        }
+        JsonNode state = read(ckpt.resolve("trainer_state.json"));
+        validateState(ckpt, state, run);
+        JsonNode prov = read(ckpt.resolve("provenance.json"));
+        String kind = prov.path("kind").asText("");
+        if (!kind.equals(run.kind())) {
+            throw new BadInputException(ckpt.resolve("provenance.json"), "was written by '" + kind + "' training;"
+                    + " 'train " + run.kind() + "' cannot resume it");
+        }
+        List<String> changes = changes(prov.path("config"), JSON.valueToTree(run.config()));
+        if (!changes.isEmpty()) {
+            String list = String.join("; ", changes);
+            if (!allowChanged) {
+                throw new BadInputException(run.configFile(), "settings differ from the run in " + ckpt.getFileName()
+                        + ": " + list + "; pass --allow-changed-settings to resume with them anyway, or use another"
+                        + " output_dir");
+            }
+            console.println(run.kind() + ": resuming with changed settings (--allow-changed-settings): " + list);
+        }
+    }
+
+    private static JsonNode read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file, "missing: the checkpoint is incomplete");
+        }
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            if (n == null || !n.isObject()) {
+                throw new BadInputException(file, "is not a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new BadInputException(file, "cannot read: " + JsonErrors.describe(e), e);
+        }
+    }
+
+    private static void validateState(Path ckpt, JsonNode n, Run run) {
+        Path file = ckpt.resolve("trainer_state.json");
+        for (String f : STATE_FIELDS) {
+            JsonNode v = n.get(f);
+            if (v == null || !v.isIntegralNumber() || (!f.equals("seed") && !v.canConvertToInt())) {
+                throw new BadInputException(file, "\"" + f + "\" must be an integer");
+            }
+            if (!f.equals("seed") && v.asInt() < 0) {
+                throw new BadInputException(file, "\"" + f + "\" must not be negative, got " + v.asInt());
+            }
+        }
+        int step = n.get("step").asInt();
+        int folderStep = CheckpointStore.stepOf(ckpt);
+        if (step != folderStep) {
+            throw new BadInputException(file, "says step " + step + " but its folder is " + ckpt.getFileName());
+        }
+        if (n.get("seed").asLong() != run.seed()) {
+            throw new BadInputException(file, "was written with seed " + n.get("seed").asLong() + ", the config says "
+                    + run.seed());
+        }
+        int position = n.get("position").asInt();
+        if (position > run.dataSize()) {
+            throw new BadInputException(file, "data position " + position + " lies outside the dataset of "
+                    + run.dataSize() + " records (was the dataset changed?)");
+        }
+        if (n.get("nanSkipped").asInt() > step) {
+            throw new BadInputException(file, "counts " + n.get("nanSkipped").asInt() + " skipped steps in " + step);
+        }
+        if (n.get("totalSteps").asInt() < step) {
+            throw new BadInputException(file, "plans " + n.get("totalSteps").asInt() + " steps but is at step " + step);
+        }
+        if (run.totalSteps() < step) {
+            throw new BadInputException(run.configFile(), "the run is " + run.totalSteps() + " steps long (max_steps"
+                    + " or num_train_epochs) but " + ckpt.getFileName() + " is already at step " + step
+                    + "; nothing to train: raise max_steps, or use another output_dir");
+        }
+    }
+
+    /** {@code key old -> new} for every setting outside {@link #FREE} that differs. */
+    static List<String> changes(JsonNode before, JsonNode now) {
+        List<String> out = new ArrayList<>();
+        if (!before.isObject()) {
+            out.add("the checkpoint records no settings");
+            return out;
+        }
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        before.fieldNames().forEachRemaining(keys::add);
+        for (Iterator<String> it = now.fieldNames(); it.hasNext();) {
+            keys.add(it.next());
+        }
+        for (String k : keys) {
+            if (FREE.contains(k)) {
+                continue;
+            }
+            JsonNode a = before.get(k);
+            JsonNode b = now.get(k);
+            if (!same(a, b)) {
+                out.add(k + " " + show(a) + " -> " + show(b));
+            }
+        }
+        return out;
+    }
+
+    private static boolean same(JsonNode a, JsonNode b) {
+        if (a == null || b == null) {
+            return (a == null || a.isNull()) && (b == null || b.isNull());
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.asDouble() == b.asDouble();
+        }
+        return a.equals(b);
+    }
+
+    private static String show(JsonNode n) {
+        return n == null ? "(unset)" : n.isTextual() ? n.asText() : n.toString();
+    }
+}
