@@ -14,7 +14,6 @@ import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.config.TrainingArguments;
 import org.visualrft.train.data.ExampleLoader;
-import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.GrpoTrainer;
 import org.visualrft.train.grpo.Rewarder;
 import org.visualrft.train.sft.SftTrainer;
@@ -29,12 +28,13 @@ public final class Runs {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
-        List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
+        ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                 cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
+            return new GrpoTrainer(cfg, data.examples(), rewarder, eval, console, terminal)
+                    .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
         }
     }
 
@@ -42,12 +42,13 @@ public final class Runs {
             throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
         String src = configFile.toString();
-        List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
+        ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
         InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
+            return new SftTrainer(cfg, data.examples(), eval, console, terminal)
+                    .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
         }
     }
 
@@ -56,15 +57,16 @@ public final class Runs {
         if (a.evalDataset() == null || a.evalSteps() == 0) {
             return null;
         }
-        return new RewardEval(data(a.evalDataset(), src, "eval_dataset"), rewarder, mode, maxNewTokens,
-                a.evalLimit());
+        return new RewardEval(data(a, a.evalDataset(), src, "eval_dataset").examples(), rewarder, mode,
+                maxNewTokens, a.evalLimit());
     }
 
-    static List<TrainingExample> data(String path, String src, String key) {
+    static ExampleLoader.Loaded data(TrainingArguments a, String path, String src, String key) {
         if (path == null) {
-            throw new BadInputException(src, "'" + key + "' is not set (a ViRFT-style .jsonl file)");
+            throw new BadInputException(src, "'" + key + "' is not set (a ViRFT-style .jsonl file, a .parquet file,"
+                    + " a folder of parquet shards or a glob)");
         }
-        return ExampleLoader.load(Path.of(path));
+        return ExampleLoader.load(path, a.columns(), a.skipBadRows());
     }
 
     /** A model folder (config.json with a known model_type). */

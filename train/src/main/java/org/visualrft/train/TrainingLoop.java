@@ -44,6 +44,7 @@ public abstract class TrainingLoop {
     protected DataOrder order;
     protected int nanSkipped;
     protected int totalSteps;
+    private int skippedBadRows;
 
     /** What a run ended with. */
     public record Outcome(int step, int totalSteps, int nanSkipped, Path lastCheckpoint, Map<String, Object> lastLog) {
@@ -57,6 +58,12 @@ public abstract class TrainingLoop {
         this.eval = eval;
         this.console = console;
         this.terminal = terminal;
+    }
+
+    /** Dataset rows skipped at load ({@code skip_bad_rows}); every metrics record carries the count. */
+    public TrainingLoop skippedBadRows(int count) {
+        this.skippedBadRows = count;
+        return this;
     }
 
     /** One optimiser step (index {@code step}, 0-based); returns its metrics (TRL names). */
@@ -151,6 +158,9 @@ public abstract class TrainingLoop {
                         rec.put("epoch", order.epochProgress());
                         rec.putAll(window.meansAndReset());
                         rec.put("nan_skipped", nanSkipped);
+                        if (args.skipBadRows()) {
+                            rec.put("skipped_bad_rows", skippedBadRows);
+                        }
                         metrics.write(rec);
                         lastLog = rec;
                     }
