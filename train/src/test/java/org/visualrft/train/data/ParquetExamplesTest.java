@@ -183,6 +183,24 @@ class ParquetExamplesTest {
         }
     }
 
+    /** A file another writer made (DuckDB 1.4, snappy, its own struct encoding), shipped as a test resource. */
+    @Test
+    void readsAFileWrittenByAnotherParquetWriter() throws Exception {
+        Path f = Path.of(getClass().getResource("/parquet/duckdb-hf-layout.parquet").toURI());
+        List<TrainingExample> ex = ExampleLoader.load(f.toString(), ColumnNames.DEFAULT, false).examples();
+        assertEquals(3, ex.size());
+        for (int n = 0; n < 3; n++) {
+            assertEquals("What is in the image? " + n, ex.get(n).prompt().text());
+            assertEquals("<answer>class" + n + "</answer>", ex.get(n).solution());
+            Image img = ex.get(n).prompt().image();
+            assertEquals(4 + n, img.width());
+            assertEquals(3, img.height());
+            // the writer drew gray levels (n * 50 + x * 20 + y * 70); Image holds them scaled to [0, 1]
+            assertEquals((n * 50 + 20 + 70) / 255f, img.pixels()[(img.width() + 1) * img.channels()],
+                    1e-6, "row " + n);
+        }
+    }
+
     @Test
     void emptyGlobAndFolderAreErrors() throws IOException {
         Files.createDirectories(dir.resolve("empty"));
