@@ -103,7 +103,9 @@ public final class ExampleLoader {
 
     static Image decode(byte[] data, String where) {
         try {
-            java.awt.image.BufferedImage img = ImageIO.read(new ByteArrayInputStream(data));
+            // an in-memory stream: ImageIO.read(InputStream) would spill to a temporary file first
+            java.awt.image.BufferedImage img = ImageIO.read(new javax.imageio.stream.MemoryCacheImageInputStream(
+                    new ByteArrayInputStream(data)));
             if (img == null) {
                 throw new BadInputException(where, "image bytes are not a format this JVM can decode");
             }

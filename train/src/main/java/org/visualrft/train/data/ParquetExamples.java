@@ -11,6 +11,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.ImageRef;
 import org.visualrft.core.geometry.ImageSize;
@@ -92,9 +93,10 @@ final class ParquetExamples {
 
     /** The width and height from the image's header; a fault when no reader knows the format or the header is bad. */
     static ImageSize header(byte[] data, Path file, long row) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
+        // in memory: ImageIO.createImageInputStream would spill the bytes to a temporary file first
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new BadInputException(file, "row " + row + ": image bytes are not an image this JVM can decode"
                         + " (" + data.length + " bytes)");
             }

@@ -111,6 +111,8 @@ public final class ParquetDatasetWriter implements AutoCloseable {
                 Files.deleteIfExists(tmp);
             }
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (!failed) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
     }
 }
