@@ -29,6 +29,9 @@ public class ParquetBench {
         }
         double gb = Files.size(file) / 1e9;
         System.out.printf(Locale.ROOT, "file %s, %.2f GB%n", file, gb);
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long c0 = os.getProcessCpuTime();
         long[] rows = {0};
         long[] bytes = {0};
         long t0 = System.nanoTime();
@@ -37,9 +40,13 @@ public class ParquetBench {
             bytes[0] += r.imageBytes() == null ? 0 : r.imageBytes().length;
         });
         double s1 = (System.nanoTime() - t0) / 1e9;
+        double cpu1 = (os.getProcessCpuTime() - c0) / 1e9;
+        c0 = os.getProcessCpuTime();
         t0 = System.nanoTime();
         List<TrainingExample> ex = ExampleLoader.load(file.toString(), ColumnNames.DEFAULT, false).examples();
         double s2 = (System.nanoTime() - t0) / 1e9;
+        double cpu2 = (os.getProcessCpuTime() - c0) / 1e9;
+        c0 = os.getProcessCpuTime();
         SplittableRandom rnd = new SplittableRandom(1);
         t0 = System.nanoTime();
         long px = 0;
@@ -47,13 +54,15 @@ public class ParquetBench {
             px += ex.get(rnd.nextInt(ex.size())).prompt().image().pixels().length;
         }
         double s3 = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "| what | rows | seconds | rows/s | MB/s |%n| --- | ---: | ---: | ---: | ---: |%n");
-        System.out.printf(Locale.ROOT, "| row stream, image bytes included | %d | %.2f | %.0f | %.0f |%n", rows[0], s1,
-                rows[0] / s1, Files.size(file) / s1 / 1e6);
-        System.out.printf(Locale.ROOT, "| training load pass (header checks) | %d | %.2f | %.0f | %.0f |%n", ex.size(),
-                s2, ex.size() / s2, Files.size(file) / s2 / 1e6);
-        System.out.printf(Locale.ROOT, "| prompt on demand (random rows, decode) | %d | %.2f | %.1f | (%.1f ms each) |%n",
-                samples, s3, samples / s3, 1000 * s3 / samples);
+        double cpu3 = (os.getProcessCpuTime() - c0) / 1e9;
+        System.out.printf(Locale.ROOT, "| what | rows | wall s | rows/s | MB/s | CPU s | rows per CPU-s |%n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: |%n");
+        System.out.printf(Locale.ROOT, "| row stream, image bytes included | %d | %.2f | %.0f | %.0f | %.2f | %.0f |%n",
+                rows[0], s1, rows[0] / s1, Files.size(file) / s1 / 1e6, cpu1, rows[0] / cpu1);
+        System.out.printf(Locale.ROOT, "| training load pass (header checks) | %d | %.2f | %.0f | %.0f | %.2f | %.0f |%n",
+                ex.size(), s2, ex.size() / s2, Files.size(file) / s2 / 1e6, cpu2, ex.size() / cpu2);
+        System.out.printf(Locale.ROOT, "| prompt on demand (random rows, decode) | %d | %.2f | %.1f | %.1f ms each |"
+                + " %.2f | %.1f |%n", samples, s3, samples / s3, 1000 * s3 / samples, cpu3, samples / cpu3);
         System.out.println("heap used after load: " + (Runtime.getRuntime().totalMemory()
                 - Runtime.getRuntime().freeMemory()) / (1 << 20) + " MB; pixels " + px);
     }

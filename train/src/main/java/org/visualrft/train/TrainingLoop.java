@@ -138,6 +138,7 @@ public abstract class TrainingLoop {
             Provenance.write(out, provenance(), Map.of("started_at_step", start));
             MetricWindow window = new MetricWindow();
             ProgressBar bar = new ProgressBar(console, kind, start, totalSteps, terminal);
+            String evalTail = "";
             try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
@@ -167,15 +168,17 @@ public abstract class TrainingLoop {
                     if (eval != null && args.evalSteps() > 0 && (done % args.evalSteps() == 0 || done == totalSteps)) {
                         Map<String, Object> rec = new LinkedHashMap<>();
                         rec.put("step", done);
-                        eval.evaluate(policy).forEach((k, v) -> rec.put("eval/" + k, v));
+                        Map<String, Double> ev = eval.evaluate(policy);
+                        ev.forEach((k, v) -> rec.put("eval/" + k, v));
                         metrics.write(rec);
+                        evalTail = evalTail(ev);
                         lastLog = merged(lastLog, rec);
                     }
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
                         last = store.save(policy, optimizer, new TrainerState(done, order.epoch(), order.position(),
                                 args.seed(), nanSkipped, totalSteps), provenance());
                     }
-                    bar.update(done, progressTail(m));
+                    bar.update(done, progressTail(m) + evalTail);
                 }
             }
         } finally {
@@ -186,6 +189,16 @@ public abstract class TrainingLoop {
             }
         }
         return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+    }
+
+    /** The last evaluation on the progress line: detection mAP when the set has detection, else the mean reward. */
+    private static String evalTail(Map<String, Double> ev) {
+        Double map = ev.get("detection_map");
+        if (map != null && !map.isNaN()) {
+            return String.format(Locale.ROOT, " | eval mAP %.3f", map);
+        }
+        Double r = ev.get("reward");
+        return r == null ? "" : String.format(Locale.ROOT, " | eval reward %.3f", r);
     }
 
     private static Map<String, Object> merged(Map<String, Object> a, Map<String, Object> b) {
