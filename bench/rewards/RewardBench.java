@@ -1,9 +1,6 @@
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.BufferedReader;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,16 +157,17 @@ public class RewardBench {
 
     static double[] cli(String jsonl, int perPass, RewardMode mode, double seconds) throws Exception {
         JsonlRewarder r = new JsonlRewarder("bench", null, t -> RewardRegistry.defaults(t, mode, RewardOptions.DEFAULT));
+        byte[] bytes = jsonl.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         long end = System.nanoTime() + (long) (seconds / 2 * 1e9);
         while (System.nanoTime() < end) {
-            r.run(new BufferedReader(new StringReader(jsonl)), new StringWriter());
+            r.run(new java.io.ByteArrayInputStream(bytes), java.io.OutputStream.nullOutputStream(), 1);
         }
         long start = System.nanoTime();
         long cpu0 = cpuNanos();
         end = start + (long) (seconds * 1e9);
         long n = 0;
         while (System.nanoTime() < end) {
-            n += r.run(new BufferedReader(new StringReader(jsonl)), new StringWriter(1 << 20));
+            n += r.run(new java.io.ByteArrayInputStream(bytes), new java.io.ByteArrayOutputStream(1 << 20), 1);
         }
         return new double[] {n / ((System.nanoTime() - start) / 1e9), n / ((cpuNanos() - cpu0) / 1e9)};
     }

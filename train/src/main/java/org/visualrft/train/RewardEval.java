@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.visualrft.core.eval.answers.ClassificationAccuracy;
+import org.visualrft.core.eval.answers.DetectionSetMap;
 import org.visualrft.core.eval.answers.GroundingIou;
 import org.visualrft.core.reward.RewardBreakdown;
 import org.visualrft.core.reward.RewardMode;
@@ -23,7 +24,9 @@ import org.visualrft.train.metrics.HackingDiagnostics;
  * with the evaluators' parsers). Reports the mean of each function overall and per task ({@code accuracy} on
  * classification is the classification accuracy; {@code giou}/{@code iou} the grounding/detection quality), the mean
  * total, the hacking diagnostics of the greedy answers, and the evaluators' classification accuracy and grounding
- * mean/cumulative IoU (detection mAP needs COCO-style ground truth: run {@code visual-rft coco-eval} on a checkpoint).
+ * mean/cumulative IoU, and for detection samples COCO mAP ({@code detection_map}, {@code detection_ap50}: each
+ * sample an image of its own with its solution's boxes as ground truth, see {@link DetectionSetMap}; a sample's
+ * category is its {@code category} column, else the name in the paper's prompt, {@code category 'NAME'}).
  */
 public final class RewardEval implements InLoopEval {
     private final List<TrainingExample> examples;
@@ -52,10 +55,15 @@ public final class RewardEval implements InLoopEval {
         java.util.SplittableRandom unused = new java.util.SplittableRandom(0); // greedy draws nothing
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
+        List<DetectionSetMap.Item> detections = new ArrayList<>();
         for (TrainingExample ex : examples) {
             Rollout r;
             try (NativeScope scope = NativeScope.open()) { // free the rollout's tensors now, not at the next GC
                 r = policy.generate(ex.prompt(), 1, greedy, unused).get(0);
+            }
+            if (ex.task() == Task.DETECTION) {
+                detections.add(new DetectionSetMap.Item(category(ex), ex.reward().imageSize(), ex.solution(),
+                        r.text()));
             }
             responses.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(r.text());
             solutions.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(ex.solution());
@@ -83,8 +91,25 @@ public final class RewardEval implements InLoopEval {
             out.put("grounding_miou", g.meanIou());
             out.put("grounding_ciou", g.cumulativeIou());
         }
+        if (!detections.isEmpty()) {
+            DetectionSetMap.Result d = DetectionSetMap.evaluate(detections);
+            out.put("detection_map", d.map());
+            out.put("detection_ap50", d.ap50());
+        }
         out.put("examples", (double) examples.size());
         return out;
+    }
+
+    private static final java.util.regex.Pattern PROMPT_CATEGORY = java.util.regex.Pattern.compile(
+            "category '([^']+)'");
+
+    static String category(TrainingExample ex) {
+        Object c = ex.reward().columns().get("category");
+        if (c != null) {
+            return c.toString();
+        }
+        java.util.regex.Matcher m = PROMPT_CATEGORY.matcher(ex.prompt().text());
+        return m.find() ? m.group(1) : "object";
     }
 
     private static void add(Map<String, double[]> sums, String k, double v) {

@@ -43,7 +43,8 @@ public final class Runs {
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
-        List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
+        ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
+        List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                 cfg.maxCompletionLength());
@@ -56,7 +57,8 @@ public final class Runs {
             try (RunLock lock = RunLock.acquire(out)) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
                         cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
-                return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
+                return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal)
+                        .skippedBadRows(loaded.skippedBadRows()).run(base, resume, -1);
             }
         }
     }
@@ -72,20 +74,22 @@ public final class Runs {
         SftConfig cfg = SftConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
-        List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
+        ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            RunPreflight.sft(base, data, cfg.args().dataset(), cfg);
+            RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg);
             if (evalData != null) {
                 RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);
             }
             try (RunLock lock = RunLock.acquire(out)) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
-                return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
+                        cfg.args().seed(), cfg.args().totalSteps(data.examples().size()), data.examples().size(),
+                        configFile), console);
+                return new SftTrainer(cfg, data.examples(), eval, console, terminal)
+                        .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
             }
         }
     }
@@ -108,7 +112,7 @@ public final class Runs {
         if (a.evalDataset() == null || a.evalSteps() == 0) {
             return null;
         }
-        return data(a.evalDataset(), src, "eval_dataset");
+        return data(a, a.evalDataset(), src, "eval_dataset").examples();
     }
 
     private static InLoopEval evaluation(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
@@ -119,11 +123,12 @@ public final class Runs {
         return new RewardEval(evalData, rewarder, mode, maxNewTokens, a.evalLimit());
     }
 
-    static List<TrainingExample> data(String path, String src, String key) {
+    static ExampleLoader.Loaded data(TrainingArguments a, String path, String src, String key) {
         if (path == null) {
-            throw new BadInputException(src, "'" + key + "' is not set (a ViRFT-style .jsonl file)");
+            throw new BadInputException(src, "'" + key + "' is not set (a ViRFT-style .jsonl file, a .parquet file,"
+                    + " a folder of parquet shards or a glob)");
         }
-        return ExampleLoader.load(Path.of(path));
+        return ExampleLoader.load(path, a.columns(), a.skipBadRows());
     }
 
     /** A model folder (config.json with a known model_type). */

@@ -44,6 +44,7 @@ public abstract class TrainingLoop {
     protected DataOrder order;
     protected int nanSkipped;
     protected int totalSteps;
+    private int skippedBadRows;
 
     /** What a run ended with. */
     public record Outcome(int step, int totalSteps, int nanSkipped, Path lastCheckpoint, Map<String, Object> lastLog) {
@@ -57,6 +58,12 @@ public abstract class TrainingLoop {
         this.eval = eval;
         this.console = console;
         this.terminal = terminal;
+    }
+
+    /** Dataset rows skipped at load ({@code skip_bad_rows}); every metrics record carries the count. */
+    public TrainingLoop skippedBadRows(int count) {
+        this.skippedBadRows = count;
+        return this;
     }
 
     /** One optimiser step (index {@code step}, 0-based); returns its metrics (TRL names). */
@@ -131,6 +138,7 @@ public abstract class TrainingLoop {
             Provenance.write(out, provenance(), Map.of("started_at_step", start));
             MetricWindow window = new MetricWindow();
             ProgressBar bar = new ProgressBar(console, kind, start, totalSteps, terminal);
+            String evalTail = "";
             try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
@@ -151,21 +159,26 @@ public abstract class TrainingLoop {
                         rec.put("epoch", order.epochProgress());
                         rec.putAll(window.meansAndReset());
                         rec.put("nan_skipped", nanSkipped);
+                        if (args.skipBadRows()) {
+                            rec.put("skipped_bad_rows", skippedBadRows);
+                        }
                         metrics.write(rec);
                         lastLog = rec;
                     }
                     if (eval != null && args.evalSteps() > 0 && (done % args.evalSteps() == 0 || done == totalSteps)) {
                         Map<String, Object> rec = new LinkedHashMap<>();
                         rec.put("step", done);
-                        eval.evaluate(policy).forEach((k, v) -> rec.put("eval/" + k, v));
+                        Map<String, Double> ev = eval.evaluate(policy);
+                        ev.forEach((k, v) -> rec.put("eval/" + k, v));
                         metrics.write(rec);
+                        evalTail = evalTail(ev);
                         lastLog = merged(lastLog, rec);
                     }
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
                         last = store.save(policy, optimizer, new TrainerState(done, order.epoch(), order.position(),
                                 args.seed(), nanSkipped, totalSteps), provenance());
                     }
-                    bar.update(done, progressTail(m));
+                    bar.update(done, progressTail(m) + evalTail);
                 }
             }
         } finally {
@@ -176,6 +189,16 @@ public abstract class TrainingLoop {
             }
         }
         return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+    }
+
+    /** The last evaluation on the progress line: detection mAP when the set has detection, else the mean reward. */
+    private static String evalTail(Map<String, Double> ev) {
+        Double map = ev.get("detection_map");
+        if (map != null && !map.isNaN()) {
+            return String.format(Locale.ROOT, " | eval mAP %.3f", map);
+        }
+        Double r = ev.get("reward");
+        return r == null ? "" : String.format(Locale.ROOT, " | eval reward %.3f", r);
     }
 
     private static Map<String, Object> merged(Map<String, Object> a, Map<String, Object> b) {

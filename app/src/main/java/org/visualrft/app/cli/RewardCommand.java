@@ -2,13 +2,12 @@ package org.visualrft.app.cli;
 
 import org.visualrft.core.io.AtomicFile;
 import org.visualrft.core.io.OutputPaths;
-import org.visualrft.core.io.Utf8LineReader;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
 import java.io.PrintWriter;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +64,11 @@ public final class RewardCommand implements Callable<Integer> {
             description = "Output JSONL, written atomically (default: standard output).")
     Path output;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Scoring threads (default: the available processors; output order and values do not"
+                    + " depend on it).")
+    Integer threads;
+
     @Override
     public Integer call() throws IOException {
         RewardMode rewardMode = RewardMode.parseOrNull(mode);
@@ -101,13 +105,28 @@ public final class RewardCommand implements Callable<Integer> {
         String source = input == null ? "<stdin>" : input.toString();
         JsonlRewarder rewarder = new JsonlRewarder(source, defaultTask,
                 t -> fixed != null ? fixed : RewardRegistry.defaults(t, rewardMode, options));
-        try (BufferedReader in = open()) {
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (n < 1) {
+            throw new BadInputException("--threads", "must be at least 1, found " + n);
+        }
+        try (InputStream in = open()) {
             if (output == null) {
-                PrintWriter out = spec.commandLine().getOut();
-                rewarder.run(in, out);
-                out.flush();
+                PrintWriter console = spec.commandLine().getOut();
+                rewarder.run(in, new OutputStream() {
+                    // the rewarder writes whole batches of lines, so each call holds complete UTF-8 sequences
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        console.write(new String(b, off, len, StandardCharsets.UTF_8));
+                    }
+
+                    @Override
+                    public void write(int b) {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+                }, n);
+                console.flush();
             } else {
-                writeAtomically(rewarder, in);
+                writeAtomically(rewarder, in, n);
             }
         }
         return ExitCodes.OK;
@@ -122,21 +141,27 @@ public final class RewardCommand implements Callable<Integer> {
         }
     }
 
-    private BufferedReader open() {
+    private InputStream open() {
         if (input == null || input.toString().equals("-")) {
-            return new Utf8LineReader(System.in, "<stdin>");
+            return System.in;
         }
         if (Files.isDirectory(input)) {
             throw new BadInputException(input, "is a folder, not a JSONL file");
         }
-        return Utf8LineReader.open(input);
+        try {
+            return Files.newInputStream(input);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(input, "no such file");
+        } catch (IOException e) {
+            throw new BadInputException(input, "cannot read (" + e.getMessage() + ")");
+        }
     }
 
-    private void writeAtomically(JsonlRewarder rewarder, BufferedReader in) throws IOException {
+    private void writeAtomically(JsonlRewarder rewarder, InputStream in, int n) throws IOException {
         Path target = output.toAbsolutePath();
         AtomicFile.write(target, out -> {
-            Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
-            rewarder.run(in, w);
+            OutputStream w = new BufferedOutputStream(out, 1 << 16);
+            rewarder.run(in, w, n);
             w.flush();
         });
     }

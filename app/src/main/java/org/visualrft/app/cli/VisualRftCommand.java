@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             CocoEvalCommand.class,
             LvisEvalCommand.class,
             SplitCommand.class,
+            BuildDatasetCommand.class,
             RewardCommand.class,
             TrainCommand.class,
             CommandLine.HelpCommand.class

@@ -4,12 +4,19 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.geometry.ImageSize;
 
@@ -17,8 +24,9 @@ import org.visualrft.core.geometry.ImageSize;
  * Streams JSON Lines through reward sets: every input line is an object with {@code completion}, {@code solution},
  * optional {@code task} and optional {@code image_size} ({@code [w, h]} or {@code {"width": w, "height": h}}); the
  * output line is the input line, unchanged, with {@code "rewards": {name: value, ...}} and {@code "reward": sum}
- * appended. One line in memory at a time. A line that is not such an object is a {@link BadInputException}
- * naming the source and line number.
+ * appended. Streams: batches of lines are scored in parallel and written in input order, a bounded number in
+ * memory at a time. A line that is not such an object is a {@link BadInputException} naming the source and line
+ * number.
  */
 public final class JsonlRewarder {
     private final String source;
@@ -39,33 +47,144 @@ public final class JsonlRewarder {
         }
     }
 
-    /** Processes every line; returns the number of lines written. */
-    public long run(BufferedReader in, Writer out) throws IOException {
-        long lineNo = 0;
-        long written = 0;
-        StringBuilder sb = new StringBuilder(512);
-        String line;
-        while ((line = in.readLine()) != null) {
-            lineNo++;
-            if (line.isBlank()) {
-                continue;
-            }
-            sb.setLength(0);
-            score(line, lineNo, sb);
-            sb.append('\n');
-            out.append(sb);
-            written++;
-        }
-        return written;
+    /**
+     * Processes every line of {@code in} on {@code threads} threads (1: this thread only) and writes the results to
+     * {@code out} in input order; returns the number of lines written. Lines are cut from the raw UTF-8 bytes and
+     * copied through unchanged, so only the JSON fields the rewards read are decoded. On a bad line, every line
+     * before it is written and then the {@link BadInputException} is thrown.
+     */
+    public long run(InputStream in, OutputStream out, int threads) throws IOException {
+        return run(new LineBatches(in), out, threads);
     }
 
-    private void score(String line, long lineNo, StringBuilder out) throws IOException {
+    long run(LineBatches batches, OutputStream out, int threads) throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1");
+        }
+        if (threads == 1) {
+            long written = 0;
+            for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
+                written += emit(scoreBatch(b), out);
+            }
+            return written;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "reward-scoring");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            // a bounded window of batches in flight keeps memory flat however long the input is
+            ArrayDeque<Future<ScoredBatch>> window = new ArrayDeque<>();
+            long written = 0;
+            for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
+                LineBatches.Batch batch = b;
+                window.add(pool.submit(() -> scoreBatch(batch)));
+                if (window.size() >= 2 * threads) {
+                    written += emit(take(window.poll()), out);
+                }
+            }
+            while (!window.isEmpty()) {
+                written += emit(take(window.poll()), out);
+            }
+            return written;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The scored lines of a batch, and the fault that stopped it (null when every line was good). */
+    private record ScoredBatch(byte[] data, int length, int lines, RuntimeException fault) {
+    }
+
+    private static ScoredBatch take(Future<ScoredBatch> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while scoring");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private static long emit(ScoredBatch b, OutputStream out) throws IOException {
+        out.write(b.data(), 0, b.length());
+        if (b.fault() != null) {
+            out.flush();
+            throw b.fault();
+        }
+        return b.lines();
+    }
+
+    private ScoredBatch scoreBatch(LineBatches.Batch b) {
+        ByteSink sink = new ByteSink(b.length() + b.lineCount() * 96);
+        StringBuilder tail = new StringBuilder(128);
+        int lines = 0;
+        byte[] buf = b.data();
+        int pos = b.offset();
+        int stop = b.offset() + b.length();
+        long lineNo = b.firstLine();
+        try {
+            while (pos < stop) {
+                int nl = pos;
+                while (nl < stop && buf[nl] != '\n') {
+                    nl++;
+                }
+                int end = nl;
+                // trailing whitespace, the CR of a CRLF among it
+                while (end > pos && isAsciiSpace(buf[end - 1])) {
+                    end--;
+                }
+                if (end > pos && !blank(buf, pos, end)) {
+                    tail.setLength(0);
+                    score(buf, pos, end, lineNo, tail);
+                    sink.write(buf, pos, end - pos - 1); // without the closing brace
+                    sink.writeText(tail);
+                    sink.write('\n');
+                    lines++;
+                }
+                lineNo++;
+                pos = nl + 1;
+            }
+        } catch (RuntimeException e) {
+            return new ScoredBatch(sink.array(), sink.size(), lines, e);
+        }
+        return new ScoredBatch(sink.array(), sink.size(), lines, null);
+    }
+
+    private static boolean isAsciiSpace(byte c) {
+        return c == ' ' || c == '\t' || c == '\r' || (c >= 0x0b && c <= 0x0c) || (c >= 0x1c && c <= 0x1f);
+    }
+
+    /** Whether a line holds only whitespace, Unicode whitespace included (as {@link String#isBlank()}). */
+    private static boolean blank(byte[] buf, int from, int to) {
+        boolean ascii = true;
+        for (int i = from; i < to; i++) {
+            byte c = buf[i];
+            if (c < 0) {
+                ascii = false;
+            } else if (!isAsciiSpace(c)) {
+                return false;
+            }
+        }
+        return !ascii && new String(buf, from, to - from, StandardCharsets.UTF_8).isBlank();
+    }
+
+    /** Scores the line {@code buf[from, to)} (no trailing whitespace) and appends what follows its copied body. */
+    private void score(byte[] buf, int from, int to, long lineNo, StringBuilder out) {
         String completion = null;
         String solution = null;
         String taskName = null;
         ImageSize size = null;
         int fields = 0;
-        try (JsonParser p = json.createParser(line)) {
+        try (JsonParser p = json.createParser(buf, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(lineNo, "not a JSON object");
             }
@@ -87,6 +206,8 @@ public final class JsonlRewarder {
             }
         } catch (JsonProcessingException e) {
             throw bad(lineNo, "invalid JSON (" + org.visualrft.core.data.json.JsonErrors.fault(e.getOriginalMessage()) + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         if (completion == null) {
             throw bad(lineNo, "missing \"completion\"");
@@ -107,11 +228,6 @@ public final class JsonlRewarder {
         RewardSet set = sets.get(task);
         RewardSample sample = new RewardSample(solution, task, size, Map.of());
         List<WeightedReward> parts = set.parts();
-        int end = line.length();
-        while (end > 0 && Character.isWhitespace(line.charAt(end - 1))) {
-            end--;
-        }
-        out.append(line, 0, end - 1); // without the closing brace
         out.append(fields == 0 ? "\"rewards\": {" : ", \"rewards\": {");
         double total = 0.0;
         for (int i = 0; i < parts.size(); i++) {

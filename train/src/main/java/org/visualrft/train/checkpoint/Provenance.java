@@ -14,7 +14,8 @@ import org.visualrft.core.io.AtomicFile;
 
 /**
  * {@code provenance.json}: what produced a run or a checkpoint — the resolved config, the seed, the git commit of the
- * code, the library versions, and the reward functions with their weights and mode.
+ * code, the library versions, the reward functions with their weights and mode, the inputs by content (SHA-256 of
+ * the base model's files and of the dataset files) and the engine settings that change the numbers (dtype, LoRA).
  */
 public final class Provenance {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -44,7 +45,38 @@ public final class Provenance {
             m.put("rewards", r);
         }
         m.put("config", config);
+        Map<String, Object> inputs = new LinkedHashMap<>();
+        if (config.get("model") instanceof String model) {
+            inputs.put("model", ContentHashes.modelFolder(model));
+        }
+        for (String key : List.of("dataset", "eval_dataset")) {
+            if (config.get(key) instanceof String spec) {
+                inputs.put(key, ContentHashes.dataset(spec));
+            }
+        }
+        m.put("inputs", inputs);
+        m.put("engine_settings", engineSettings());
         return m;
+    }
+
+    /**
+     * The precision and LoRA settings the model loader reads (today the {@code vrft.dtype} and {@code vrft.lora.*}
+     * system properties; unset means the model's own dtype and full fine-tuning).
+     */
+    static Map<String, Object> engineSettings() {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("dtype", System.getProperty("vrft.dtype", "model default (config.json torch_dtype)"));
+        String rank = System.getProperty("vrft.lora.rank");
+        if (rank == null) {
+            e.put("lora", null);
+        } else {
+            Map<String, Object> lora = new LinkedHashMap<>();
+            lora.put("rank", rank);
+            lora.put("alpha", System.getProperty("vrft.lora.alpha", "2 x rank"));
+            lora.put("targets", System.getProperty("vrft.lora.targets", "all linear"));
+            e.put("lora", lora);
+        }
+        return e;
     }
 
     /** Writes {@code provenance.json} into {@code dir} atomically, adding {@code extra} entries (e.g. the step). */

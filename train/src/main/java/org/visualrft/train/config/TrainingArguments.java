@@ -1,6 +1,7 @@
 package org.visualrft.train.config;
 
 import java.util.List;
+import org.visualrft.train.data.parquet.ColumnNames;
 
 /**
  * The settings GRPO and SFT share, with Hugging Face {@code TrainingArguments} names in YAML.
@@ -12,19 +13,23 @@ import java.util.List;
  * @param maxSteps optimiser steps; -1 means derive from num_train_epochs
  * @param evalSteps 0 turns in-loop evaluation off
  * @param threads libtorch intra-op threads (a measured setting; 1 wins at the built-in model's size)
+ * @param columns the parquet columns of image, problem and solution ({@code image_column}, {@code problem_column},
+ *                {@code solution_column})
+ * @param skipBadRows skip (and count in metrics) dataset rows with a fault instead of stopping
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
         double learningRate, ScheduleType lrSchedulerType, int warmupSteps, double warmupRatio,
         double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm,
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
-        int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads) {
+        int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
+        ColumnNames columns, boolean skipBadRows) {
 
     static final List<String> KEYS = List.of("model", "dataset", "eval_dataset", "output_dir", "learning_rate",
             "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
-            "eval_limit", "seed", "threads");
+            "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows");
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -53,6 +58,10 @@ public record TrainingArguments(
         int evalLimit = y.integer("eval_limit", 0);
         long seed = y.longInt("seed", 42);
         int threads = y.integer("threads", 1);
+        ColumnNames columns = new ColumnNames(y.string("image_column", ColumnNames.DEFAULT.image()),
+                y.string("problem_column", ColumnNames.DEFAULT.problem()),
+                y.string("solution_column", ColumnNames.DEFAULT.solution()));
+        boolean skipBadRows = y.bool("skip_bad_rows", false);
 
         positive(y, "learning_rate", lr, true);
         if (warmupSteps < 0) {
@@ -102,7 +111,7 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads);
+                evalLimit, seed, threads, columns, skipBadRows);
     }
 
     /** Optimiser steps of the run: max_steps, or epochs × ceil(dataset / (batch × accumulation)). */
@@ -147,6 +156,10 @@ public record TrainingArguments(
         m.put("eval_limit", evalLimit);
         m.put("seed", seed);
         m.put("threads", threads);
+        m.put("image_column", columns.image());
+        m.put("problem_column", columns.problem());
+        m.put("solution_column", columns.solution());
+        m.put("skip_bad_rows", skipBadRows);
         return m;
     }
 

@@ -10,10 +10,13 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.ImageRef;
 import org.visualrft.core.data.JsonlDatasetReader;
 import org.visualrft.core.data.Sample;
+import org.visualrft.core.geometry.ImageSize;
 import org.visualrft.core.reward.RewardSample;
 import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.Prompt;
+import org.visualrft.train.data.parquet.ColumnNames;
+import org.visualrft.train.data.parquet.DatasetFiles;
 
 /**
  * Training examples from a dataset file: ViRFT-style JSON Lines ({@code image}, {@code problem}, {@code solution},
@@ -28,9 +31,25 @@ public final class ExampleLoader {
     private ExampleLoader() {
     }
 
+    /** What {@link #load(String, ColumnNames, boolean)} read: the examples and how many bad rows it skipped. */
+    public record Loaded(List<TrainingExample> examples, int skippedBadRows) {
+    }
+
+    /**
+     * A dataset by its {@code dataset:} value: a parquet file, folder of shards or glob ({@link ParquetExamples}),
+     * else a JSON Lines file. {@code skipBadRows} skips (and counts) parquet rows with a fault instead of stopping.
+     */
+    public static Loaded load(String spec, ColumnNames columns, boolean skipBadRows) {
+        if (DatasetFiles.isParquet(spec)) {
+            return ParquetExamples.load(spec, columns, skipBadRows);
+        }
+        return new Loaded(load(Path.of(spec)), 0);
+    }
+
     public static List<TrainingExample> load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file, "no such dataset file (a ViRFT-style .jsonl is expected)");
+            throw new BadInputException(file, "no such dataset file (a ViRFT-style .jsonl, a .parquet file, a folder"
+                    + " of parquet shards or a glob is expected)");
         }
         List<TrainingExample> out = new ArrayList<>();
         for (Sample s : JsonlDatasetReader.read(file)) {
@@ -44,18 +63,22 @@ public final class ExampleLoader {
 
     public static TrainingExample of(Sample s, String source) {
         String where = source + " record " + s.id();
-        if (s.solution() == null) {
+        return new TrainingExample(s.id(), new Prompt(image(s.image(), where), s.problem() == null ? "" : s.problem()),
+                rewardSample(s.solution(), s.task(), s.size(), s.columns(), where), s.columns().get("thinking"));
+    }
+
+    /** The reward side of a sample: its solution, its task (given or inferred), size and columns. */
+    static RewardSample rewardSample(String solution, String taskName, ImageSize size, Map<String, String> columns,
+            String where) {
+        if (solution == null) {
             throw new BadInputException(where, "has no solution");
         }
-        Task task = s.task() != null ? Task.parseOrNull(s.task()) : infer(s.solution());
+        Task task = taskName != null ? Task.parseOrNull(taskName) : infer(solution);
         if (task == null) {
-            throw new BadInputException(where, "unknown task '" + s.task()
+            throw new BadInputException(where, "unknown task '" + taskName
                     + "' (detection, classification, grounding)");
         }
-        Map<String, Object> columns = new LinkedHashMap<>(s.columns());
-        String thinking = s.columns().get("thinking");
-        return new TrainingExample(s.id(), new Prompt(image(s.image(), where), s.problem() == null ? "" : s.problem()),
-                new RewardSample(s.solution(), task, s.size(), columns), thinking);
+        return new RewardSample(solution, task, size, new LinkedHashMap<String, Object>(columns));
     }
 
     static Task infer(String solution) {
@@ -80,6 +103,11 @@ public final class ExampleLoader {
                 throw new BadInputException(where, "image " + f.path() + ": " + e.fault(), e);
             }
         }
-        return Image.decode(((ImageRef.Bytes) ref).data(), where + " (image bytes)");
+        return decode(((ImageRef.Bytes) ref).data(), where);
+    }
+
+    /** Decodes image bytes (a parquet row's, base64's), with the same pixel limit as files. */
+    static Image decode(byte[] data, String where) {
+        return Image.decode(data, where + " (image bytes)");
     }
 }

@@ -1,0 +1,51 @@
+package org.visualrft.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.core.geometry.ImageSize;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardSample;
+import org.visualrft.core.reward.Task;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.train.data.TrainingExample;
+import org.visualrft.train.grpo.Rewarder;
+
+/** In-loop evaluation reports COCO mAP for detection samples (and only then). */
+class RewardEvalTest {
+    @TempDir
+    Path dir;
+
+    private static TrainingExample detection(int i, String category, boolean inColumn) {
+        Map<String, Object> cols = inColumn ? Map.of("category", category) : Map.of();
+        return new TrainingExample("d" + i, new Prompt(Image.gray(20, 20, new float[400]),
+                "category '" + category + "'"), // the paper prompt's phrase; its full text is too long for the tiny model
+                new RewardSample("<answer>[{'Position': [100, 100, 500, 600], 'Confidence': 1}]</answer>",
+                        Task.DETECTION, new ImageSize(20, 20), cols), null);
+    }
+
+    @Test
+    void detectionSetsGetMapAndOthersDoNot() {
+        Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", "test");
+        try (TinyVlm model = TinyTask.model(dir, 3)) {
+            List<TrainingExample> det = new ArrayList<>(List.of(detection(0, "cat", true), detection(1, "dog", false)));
+            Map<String, Double> m = new RewardEval(det, rewarder, RewardMode.STRICT, 8, 0).evaluate(model);
+            // an untrained model writes no box: every ground-truth box is missed
+            assertEquals(0.0, m.get("detection_map"));
+            assertEquals(0.0, m.get("detection_ap50"));
+            Map<String, Double> cls = new RewardEval(TinyTask.examples(2, 1), rewarder, RewardMode.STRICT, 8, 0)
+                    .evaluate(model);
+            assertFalse(cls.containsKey("detection_map"));
+        }
+        assertEquals("cat", RewardEval.category(detection(0, "cat", true)));
+        assertEquals("hot dog", RewardEval.category(detection(0, "hot dog", false)));
+    }
+}
