@@ -10,6 +10,7 @@ import org.visualrft.core.reward.RewardMode;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.config.TrainingArguments;
@@ -17,6 +18,7 @@ import org.visualrft.train.data.ExampleLoader;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.GrpoTrainer;
 import org.visualrft.train.grpo.Rewarder;
+import org.visualrft.train.grpo.RolloutSeeding;
 import org.visualrft.train.sft.SftTrainer;
 
 /** A whole run from a config file: data, model, trainer, in-loop evaluation. What the CLI calls. */
@@ -26,6 +28,15 @@ public final class Runs {
 
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
+        return grpo(configFile, resume, console, terminal, ProcessGroup.single());
+    }
+
+    /**
+     * A GRPO run as one rank of {@code group} (a single process is a group of one). Rollouts are seeded per prompt,
+     * so the same config gives the same run for any number of ranks.
+     */
+    public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, PrintStream console, boolean terminal,
+            ProcessGroup group) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         String src = configFile.toString();
         Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
@@ -34,12 +45,19 @@ public final class Runs {
                 cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
+            return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
+                    .run(base, resume, -1);
         }
     }
 
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
+        return sft(configFile, resume, console, terminal, ProcessGroup.single());
+    }
+
+    /** An SFT run as one rank of {@code group}. */
+    public static TrainingLoop.Outcome sft(Path configFile, boolean resume, PrintStream console, boolean terminal,
+            ProcessGroup group) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
         String src = configFile.toString();
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
@@ -47,7 +65,7 @@ public final class Runs {
         InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
-            return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
+            return new SftTrainer(cfg, data, eval, console, terminal, group).run(base, resume, -1);
         }
     }
 
