@@ -132,6 +132,7 @@ public abstract class TrainingLoop {
             console.println(kind + ": no checkpoint in " + out + " yet; starting from step 0");
         }
         int start = 0;
+        broadcastWeights(base); // every replica (and its frozen reference) starts from rank 0's weights
         prepare(base);
         Policy policy = base;
         DataOrder order;
@@ -155,7 +156,9 @@ public abstract class TrainingLoop {
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
         }
-        group.broadcast(params, 0); // every replica starts from rank 0's weights
+        if (policy != base) {
+            broadcastWeights(policy);
+        }
         AdamW optimizer = new AdamW(params, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(),
                 args.weightDecay());
         Path last = ckpt.orElse(null);
@@ -237,6 +240,12 @@ public abstract class TrainingLoop {
             }
         }
         return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+    }
+
+    private void broadcastWeights(Policy p) {
+        if (group.worldSize() > 1) {
+            group.broadcast(p.parameters().stream().map(Parameter::value).toList(), 0);
+        }
     }
 
     private static Map<String, Object> merged(Map<String, Object> a, Map<String, Object> b) {
