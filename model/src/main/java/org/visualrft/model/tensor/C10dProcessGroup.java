@@ -231,14 +231,14 @@ final class C10dProcessGroup implements ProcessGroup {
         }
     }
 
+    /**
+     * Closes the store's listening socket. The native backend and store are left to the process's end: deallocating
+     * them from Java while c10d still holds references aborted the JVM when a second group was formed in the same
+     * process (an intrusive_ptr assertion), and Gloo's threads do not keep the JVM alive.
+     */
     @Override
     public void close() {
-        try {
-            backend.close();
-            store.close();
-        } finally {
-            closeQuietly(listener);
-        }
+        closeQuietly(listener);
     }
 
     private static boolean isAddressInUse(Throwable e) {

@@ -56,7 +56,7 @@ public final class StoreServer implements AutoCloseable {
 
     @Override
     public void close() {
-        store.close();
+        // the native store is left to the process's end (see C10dProcessGroup#close); closing the socket stops serving
         if (listener != null) {
             try {
                 listener.close();
