@@ -156,8 +156,27 @@ class DataParallelTest {
         return out;
     }
 
+    /** Format plus a toy reward that varies with the text, so a random model's groups are not flat. */
     static Rewarder rewarder(GrpoConfig c) {
-        return Rewarder.of(c.rewardFuncs(), c.rewardWeights(), c.rewardMode(), "dp.yaml");
+        org.visualrft.core.reward.RewardFunction format = org.visualrft.core.reward.RewardRegistry.create("format",
+                org.visualrft.core.reward.RewardMode.STRICT, org.visualrft.core.reward.RewardOptions.DEFAULT);
+        org.visualrft.core.reward.RewardFunction length = new org.visualrft.core.reward.RewardFunction() {
+            @Override
+            public String name() {
+                return "length_mod3";
+            }
+
+            @Override
+            public double score(String completion, org.visualrft.core.reward.RewardSample sample) {
+                return completion.length() % 3 / 2.0;
+            }
+        };
+        java.util.Map<org.visualrft.core.reward.Task, org.visualrft.core.reward.RewardSet> sets =
+                new java.util.EnumMap<>(org.visualrft.core.reward.Task.class);
+        sets.put(org.visualrft.core.reward.Task.CLASSIFICATION, new org.visualrft.core.reward.RewardSet(List.of(
+                new org.visualrft.core.reward.WeightedReward(format, 1.0),
+                new org.visualrft.core.reward.WeightedReward(length, 0.5))));
+        return new Rewarder(sets);
     }
 
     @Test
