@@ -131,10 +131,11 @@ public final class GrpoTrainer extends TrainingLoop {
                     ctx.group());
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
             List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine) : List.of();
-            double lossSum = 0, klSum = 0, clipSum = 0, norm = Double.NaN;
+            double lossSum = 0, norm = Double.NaN;
+            double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
             for (int k = 0; k < cfg.numIterations(); k++) {
                 UpdateStep.Result u = ctx.update(k, () -> {
-                    double stepLoss = 0, kl = 0, clip = 0;
+                    double stepLoss = 0;
                     boolean finite = true;
                     int local = 0; // index among this rank's groups
                     for (int mb = 0; mb < accum && finite; mb++) {
@@ -155,22 +156,21 @@ public final class GrpoTrainer extends TrainingLoop {
                                 if (finite) {
                                     r.loss().mul(w[j] / accum).backward();
                                     stepLoss += v * w[j] / accum;
-                                    kl += r.meanKl() / groups.size();
-                                    clip += r.clipRatio() / groups.size();
+                                    klClip[0] += r.meanKl() / groups.size();
+                                    klClip[1] += r.clipRatio() / groups.size();
                                 }
                             }
                         }
                     }
-                    return new UpdateStep.Contribution(finite, stepLoss, kl, clip);
+                    return new UpdateStep.Contribution(finite, stepLoss);
                 });
                 norm = u.gradNorm();
-                klSum += u.sums()[1];
-                clipSum += u.sums()[2];
                 if (u.applied()) {
                     lossSum += u.sums()[0];
                 }
             }
-            fillMetrics(m, b, stats, lossSum, klSum, clipSum, norm, ctx);
+            double[] kc = ctx.group().allreduceSum(klClip);
+            fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
         }
         return m;
     }
