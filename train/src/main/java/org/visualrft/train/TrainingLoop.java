@@ -184,8 +184,12 @@ public abstract class TrainingLoop {
                     long t0 = System.nanoTime();
                     Map<String, Double> m;
                     int s = step;
+                    double[] phase = new double[3];
                     Updater updater = (k, backward) -> {
                         UpdateStep.Result r = update.apply(schedule.at(s * mu + k), backward);
+                        phase[0] += r.seconds().backward();
+                        phase[1] += r.seconds().allreduce();
+                        phase[2] += r.seconds().optimizer();
                         if (!r.applied()) {
                             nanSkipped++; // a non-finite loss or gradient: skip the update, count it, go on
                             LOG.log(System.Logger.Level.WARNING,
@@ -200,6 +204,9 @@ public abstract class TrainingLoop {
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     m.put("step_time_s", seconds);
+                    m.put("time/backward_s", phase[0]); // forward and backward of the loss
+                    m.put("time/allreduce_s", phase[1]);
+                    m.put("time/optimizer_s", phase[2]); // clipping and AdamW
                     m.put("tokens_per_s", m.getOrDefault("tokens", 0.0) / seconds);
                     window.addAll(m);
                     done = step + 1;

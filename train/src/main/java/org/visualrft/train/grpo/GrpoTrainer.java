@@ -118,6 +118,7 @@ public final class GrpoTrainer extends TrainingLoop {
         Policy policy = ctx.policy();
         Map<String, Double> m = new LinkedHashMap<>();
         try (NativeScope stepScope = NativeScope.open()) {
+            long t0 = System.nanoTime();
             java.util.random.RandomGenerator stream = Seeds.forStep(cfg.args().seed(), ctx.step());
             RolloutCollector.Batch b = collector.collect(policy, micro * accum, ctx.order(), ctx.group(),
                     i -> seeding == RolloutSeeding.STEP_STREAM ? stream
@@ -130,7 +131,11 @@ public final class GrpoTrainer extends TrainingLoop {
             GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
                     ctx.group());
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
+            long t1 = System.nanoTime();
+            // the reference scores on its own thread while sampling goes on: this is what remains to wait for
             List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine) : List.of();
+            double samplingS = (t1 - t0) / 1e9;
+            double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
             double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
             for (int k = 0; k < cfg.numIterations(); k++) {
@@ -171,6 +176,8 @@ public final class GrpoTrainer extends TrainingLoop {
             }
             double[] kc = ctx.group().allreduceSum(klClip);
             fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
+            m.put("time/sampling_s", samplingS);
+            m.put("time/reference_s", referenceS);
         }
         return m;
     }
