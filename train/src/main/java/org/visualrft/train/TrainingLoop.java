@@ -239,7 +239,9 @@ public abstract class TrainingLoop {
                     bar.update(done, progressTail(m));
                 }
             }
-            group.barrier(); // no rank returns before rank 0's last checkpoint is complete
+            if (done == totalSteps) {
+                group.barrier(); // no rank returns before rank 0's last checkpoint is complete
+            }
         } finally {
             optimizer.close();
             release();

@@ -43,6 +43,7 @@ final class C10dProcessGroup implements ProcessGroup {
         this.store = store;
         this.listener = listener;
         this.backend = backend;
+        StoreSockets.keepUntilExit(store, listener, backend);
     }
 
     static ProcessGroup connect(Rendezvous rv) {
@@ -232,13 +233,15 @@ final class C10dProcessGroup implements ProcessGroup {
     }
 
     /**
-     * Closes the store's listening socket. The native backend and store are left to the process's end: deallocating
-     * them from Java while c10d still holds references aborted the JVM when a second group was formed in the same
-     * process (an intrusive_ptr assertion), and Gloo's threads do not keep the JVM alive.
+     * Leaves the native backend, the store and its listening socket to the process's end, on purpose: deallocating
+     * the backend or store from Java aborted the JVM (an intrusive_ptr assertion) once a second group was formed in
+     * the same process, and closing the socket the store serves on frees a descriptor the store still polls, which
+     * the next socket of the process then reuses (a later group saw "Connection closed by peer"). A worker holds one
+     * group for its life; Gloo's threads do not keep the JVM alive.
      */
     @Override
     public void close() {
-        closeQuietly(listener);
+        // nothing to free: see above
     }
 
     private static boolean isAddressInUse(Throwable e) {

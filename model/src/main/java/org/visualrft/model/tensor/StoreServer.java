@@ -23,6 +23,7 @@ public final class StoreServer implements AutoCloseable {
         this.listener = listener;
         this.store = store;
         this.port = port;
+        StoreSockets.keepUntilExit(store, listener);
     }
 
     public static StoreServer start(int worldSize, Duration timeout) {
@@ -54,15 +55,9 @@ public final class StoreServer implements AutoCloseable {
         return port;
     }
 
+    /** Stops nothing: the store and its socket live until the process ends (see {@link C10dProcessGroup#close}). */
     @Override
     public void close() {
-        // the native store is left to the process's end (see C10dProcessGroup#close); closing the socket stops serving
-        if (listener != null) {
-            try {
-                listener.close();
-            } catch (IOException ignored) {
-                // closing at exit
-            }
-        }
+        // nothing to free: see C10dProcessGroup#close
     }
 }

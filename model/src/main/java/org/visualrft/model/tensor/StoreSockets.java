@@ -11,6 +11,21 @@ final class StoreSockets {
     private StoreSockets() {
     }
 
+    /**
+     * c10d objects (store, backend) and the sockets a store serves on, kept reachable until the process ends: neither
+     * an explicit close nor the garbage collector's deallocation may free them (see {@link C10dProcessGroup#close}).
+     */
+    private static final java.util.Set<Object> UNTIL_EXIT =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+
+    static void keepUntilExit(Object... objects) {
+        for (Object o : objects) {
+            if (o != null) {
+                UNTIL_EXIT.add(o);
+            }
+        }
+    }
+
     static Integer fd(ServerSocketChannel ch) {
         try {
             return (Integer) Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal").invoke(ch);

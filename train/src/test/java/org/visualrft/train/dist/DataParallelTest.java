@@ -278,6 +278,40 @@ class DataParallelTest {
     }
 
     @Test
+    void aRankThatStopsAnsweringMidRunFailsTheOthersWithinTheTimeout(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        SftConfig cfg = sft(dir.resolve("run"), 2);
+        Duration timeout = Duration.ofSeconds(3);
+        long[] stoppedAndFailed = new long[2];
+        Exception e = assertThrows(Exception.class, () -> twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("m" + rank), 2)) {
+                if (rank == 1) {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 6);
+                    stoppedAndFailed[0] = System.nanoTime();
+                    Thread.sleep(timeout.toMillis() + 4000); // alive but silent, as a hung rank
+                    return weights(m);
+                }
+                try {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, -1);
+                    return weights(m);
+                } finally {
+                    stoppedAndFailed[1] = System.nanoTime();
+                }
+            }
+        }, timeout));
+        double seconds = (stoppedAndFailed[1] - stoppedAndFailed[0]) / 1e9;
+        assertTrue(seconds < timeout.toSeconds() + 3, "rank 0 failed " + seconds + " s after rank 1 went silent: "
+                + rootMessage(e));
+        String msg = rootMessage(e);
+        assertTrue(msg.startsWith("rank 0: ") && msg.contains("failed") && !msg.contains("\n"), msg);
+        // step 6's checkpoint is complete; nothing after it was written, not even in part
+        try (Stream<Path> files = Files.list(dir.resolve("run"))) {
+            assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains("checkpoint")).sorted().toList());
+        }
+    }
+
+    @Test
     void ranksWithDifferentConfigsRefuseToStart(@TempDir Path dir) {
         List<TrainingExample> data = TinyTask.examples(8, 3);
         Exception e = assertThrows(Exception.class, () -> twoRanks((rank, g) -> {
