@@ -1,6 +1,7 @@
 package org.visualrft.model.tensor;
 
 import java.util.Locale;
+import org.visualrft.core.BadInputException;
 
 /** The c10d backend of a process group: Gloo for CPU tensors, NCCL for CUDA tensors (one GPU per rank). */
 public enum DistBackend {
@@ -18,7 +19,7 @@ public enum DistBackend {
             case "auto" -> forDevice(device);
             case "gloo" -> GLOO;
             case "nccl" -> NCCL;
-            default -> throw new IllegalArgumentException("unknown distributed backend '" + name
+            default -> throw new BadInputException("--dist-backend", "unknown distributed backend '" + name
                     + "' (auto, gloo or nccl)");
         };
     }

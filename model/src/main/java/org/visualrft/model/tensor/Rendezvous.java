@@ -2,6 +2,7 @@ package org.visualrft.model.tensor;
 
 import java.time.Duration;
 import java.util.Map;
+import org.visualrft.core.BadInputException;
 
 /**
  * Where and how the ranks of a run meet: torchrun's contract ({@code MASTER_ADDR}, {@code MASTER_PORT},
@@ -22,17 +23,18 @@ public record Rendezvous(String masterAddr, int masterPort, int rank, int worldS
 
     public Rendezvous {
         if (worldSize < 1 || rank < 0 || rank >= worldSize) {
-            throw new IllegalArgumentException("RANK must be in [0, WORLD_SIZE): rank " + rank + ", world size "
-                    + worldSize);
+            throw new BadInputException("environment", "RANK must be in [0, WORLD_SIZE): RANK " + rank
+                    + ", WORLD_SIZE " + worldSize);
         }
         if (masterPort < 1 || masterPort > 65535) {
-            throw new IllegalArgumentException("MASTER_PORT must be in 1..65535, got " + masterPort);
+            throw new BadInputException("environment", "MASTER_PORT must be in 1..65535, got " + masterPort);
         }
     }
 
     /**
      * The torchrun environment, or null when {@code WORLD_SIZE} is not set (a plain single-process run). Missing or
-     * malformed variables are one clear error naming the variable.
+     * malformed variables are one clear error naming the variable. {@code LOCAL_RANK} (default: {@code RANK}) is
+     * carried for the caller that picks the rank's GPU; {@code MASTER_ADDR} defaults to 127.0.0.1.
      */
     public static Rendezvous fromEnvironment(Map<String, String> env, DistBackend backend, Device device,
             Duration timeout) {
@@ -51,14 +53,13 @@ public record Rendezvous(String masterAddr, int masterPort, int rank, int worldS
     private static int intVar(Map<String, String> env, String name, String fallback) {
         String v = env.getOrDefault(name, fallback);
         if (v == null) {
-            throw new IllegalArgumentException("environment variable " + name + " is not set (torchrun's contract: "
-                    + "MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK)");
+            throw new BadInputException("environment", name + " is not set (torchrun's contract: MASTER_ADDR, "
+                    + "MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK)");
         }
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("environment variable " + name + " must be an integer, got '" + v
-                    + "'");
+            throw new BadInputException("environment", name + " must be an integer, got '" + v + "'");
         }
     }
 
