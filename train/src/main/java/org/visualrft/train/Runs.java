@@ -13,6 +13,7 @@ import org.visualrft.model.tensor.Engine;
 import org.visualrft.core.io.OutputPaths;
 import org.visualrft.train.checkpoint.ResumeCheck;
 import org.visualrft.train.checkpoint.RunLock;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.config.TrainingArguments;
@@ -20,6 +21,7 @@ import org.visualrft.train.data.ExampleLoader;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.GrpoTrainer;
 import org.visualrft.train.grpo.Rewarder;
+import org.visualrft.train.grpo.RolloutSeeding;
 import org.visualrft.train.sft.SftTrainer;
 
 /** A whole run from a config file: data, model, trainer, in-loop evaluation. What the CLI calls. */
@@ -29,16 +31,18 @@ public final class Runs {
 
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
-        return grpo(configFile, resume, false, console, terminal);
+        return grpo(configFile, resume, false, console, terminal, ProcessGroup.single());
     }
 
     /**
-     * A GRPO run. Everything that can be checked is checked before anything is written: config, data, model, that
-     * every prompt fits the model, that output_dir is free (locked for the run) and, with {@code resume}, that the
-     * checkpoint is sound and the settings unchanged (unless {@code allowChangedSettings}).
+     * A GRPO run as one rank of {@code group} (a single process is a group of one; rollouts are seeded per prompt, so
+     * the same config gives the same run for any number of ranks). Everything that can be checked is checked before
+     * anything is written: config, data, model, that every prompt fits the model, that output_dir is free (locked for
+     * the run) and, with {@code resume}, that the checkpoint is sound and the settings unchanged (unless
+     * {@code allowChangedSettings}).
      */
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
-            PrintStream console, boolean terminal) throws IOException {
+            PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
@@ -54,10 +58,10 @@ public final class Runs {
             if (evalData != null) {
                 RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(), cfg.maxCompletionLength(), console);
             }
-            try (RunLock lock = RunLock.acquire(out)) {
+            try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
                         cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
-                return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal)
+                return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
                         .skippedBadRows(loaded.skippedBadRows()).run(base, resume, -1);
             }
         }
@@ -65,12 +69,12 @@ public final class Runs {
 
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, PrintStream console, boolean terminal)
             throws IOException {
-        return sft(configFile, resume, false, console, terminal);
+        return sft(configFile, resume, false, console, terminal, ProcessGroup.single());
     }
 
-    /** An SFT run, checked up front as {@link #grpo(Path, boolean, boolean, PrintStream, boolean)} is. */
+    /** An SFT run as one rank of {@code group}, checked up front as a GRPO run is. */
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
-            PrintStream console, boolean terminal) throws IOException {
+            PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
@@ -84,11 +88,11 @@ public final class Runs {
             if (evalData != null) {
                 RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);
             }
-            try (RunLock lock = RunLock.acquire(out)) {
+            try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
                         cfg.args().seed(), cfg.args().totalSteps(data.examples().size()), data.examples().size(),
                         configFile), console);
-                return new SftTrainer(cfg, data.examples(), eval, console, terminal)
+                return new SftTrainer(cfg, data.examples(), eval, console, terminal, group)
                         .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
             }
         }

@@ -13,6 +13,7 @@ import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.checkpoint.Provenance;
@@ -24,35 +25,64 @@ import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
 import org.visualrft.train.optim.AdamW;
 import org.visualrft.train.optim.LrSchedule;
+import org.visualrft.train.optim.UpdateStep;
 
 /**
  * What GRPO and SFT share around their step: resuming from the latest checkpoint, the optimiser and schedule, the
- * metrics log, the progress bar, in-loop evaluation and checkpoints. A subclass supplies {@link #step(int)}.
+ * parameter update ({@link UpdateStep}: reduce over ranks, clip, agree on a non-finite step, AdamW), the metrics log,
+ * the progress bar, in-loop evaluation and checkpoints. A subclass supplies {@link #step(StepContext)}: it draws its
+ * share of the batch, computes losses and calls backward inside {@link StepContext#update}.
+ *
+ * <p>Data parallel: every rank runs this loop with the same config; rank 0 alone writes metrics and checkpoints, every
+ * rank resumes from them, and parameters are broadcast from rank 0 at the start.
  */
 public abstract class TrainingLoop {
+    private static final System.Logger LOG = System.getLogger(TrainingLoop.class.getName());
+
     protected final TrainingArguments args;
     protected final int dataSize;
     private final String kind;
     private final InLoopEval eval;
     private final PrintStream console;
     private final boolean terminal;
-
-    protected Policy policy;
-    protected AdamW optimizer;
-    protected List<Tensor> params;
-    protected LrSchedule schedule;
-    protected DataOrder order;
-    protected int nanSkipped;
-    protected int totalSteps;
+    private final ProcessGroup group;
+    private int nanSkipped;
     private int skippedBadRows;
+
+    /** One parameter update of the current step: {@code k} is the update's index within the step (GRPO's μ). */
+    @FunctionalInterface
+    public interface Updater {
+        UpdateStep.Result update(int k, UpdateStep.Backward backward);
+    }
+
+    /**
+     * What a trainer's step sees.
+     *
+     * @param step the optimiser step, 0-based
+     * @param order the data order, shared by every rank (each takes its share of what is drawn)
+     */
+    public record StepContext(int step, Policy policy, DataOrder order, ProcessGroup group, LrSchedule schedule,
+            int updatesPerStep, Updater updater) {
+
+        /** Zero grads, run {@code backward}, reduce, clip, agree, AdamW at this update's learning rate. */
+        public UpdateStep.Result update(int k, UpdateStep.Backward backward) {
+            return updater.update(k, backward);
+        }
+
+        /** The learning rate of update {@code k} of this step. */
+        public double learningRate(int k) {
+            return schedule.at(step * updatesPerStep + k);
+        }
+    }
 
     /** What a run ended with. */
     public record Outcome(int step, int totalSteps, int nanSkipped, Path lastCheckpoint, Map<String, Object> lastLog) {
     }
 
     protected TrainingLoop(String kind, TrainingArguments args, int dataSize, InLoopEval eval, PrintStream console,
-            boolean terminal) {
+            boolean terminal, ProcessGroup group) {
         this.kind = kind;
+        this.group = group;
         this.args = args;
         this.dataSize = dataSize;
         this.eval = eval;
@@ -66,8 +96,8 @@ public abstract class TrainingLoop {
         return this;
     }
 
-    /** One optimiser step (index {@code step}, 0-based); returns its metrics (TRL names). */
-    protected abstract Map<String, Double> step(int step);
+    /** One optimiser step; returns its metrics (TRL names), the same on every rank. */
+    protected abstract Map<String, Double> step(StepContext ctx);
 
     /** Optimiser updates per step (GRPO's μ; 1 for SFT). */
     protected int updatesPerStep() {
@@ -84,6 +114,9 @@ public abstract class TrainingLoop {
 
     protected abstract Map<String, Object> provenance();
 
+    /** The resolved config: every rank must hold the same (compared by hash at the start of a run). */
+    protected abstract Map<String, Object> resolvedConfig();
+
     /** The console tail after the bar, e.g. {@code reward 1.234}. */
     protected abstract String progressTail(Map<String, Double> m);
 
@@ -92,20 +125,24 @@ public abstract class TrainingLoop {
      * trained and closed at the end). {@code stopAfterStep} ends the run early as a kill would (tests); -1 runs on.
      */
     public Outcome run(Policy base, boolean resume, int stopAfterStep) throws IOException {
+        boolean main = group.isMain();
         Path out = Path.of(args.outputDir());
         CheckpointStore store = new CheckpointStore(out, args.saveTotalLimit());
-        totalSteps = args.totalSteps(dataSize);
+        int totalSteps = args.totalSteps(dataSize);
+        ConfigAgreement.check(group, kind, resolvedConfig(), dataSize);
         Optional<Path> ckpt = store.latest();
         if (!resume && ckpt.isPresent()) {
             throw new org.visualrft.core.BadInputException(out.toString(), "output_dir already holds checkpoints ("
                     + ckpt.get().getFileName() + "); pass --resume to continue that run, or choose another output_dir");
         }
-        if (resume && ckpt.isEmpty()) {
+        if (resume && ckpt.isEmpty() && main) {
             console.println(kind + ": no checkpoint in " + out + " yet; starting from step 0");
         }
         int start = 0;
+        broadcastWeights(base); // every replica (and its frozen reference) starts from rank 0's weights
         prepare(base);
-        policy = base;
+        Policy policy = base;
+        DataOrder order;
         if (ckpt.isPresent()) {
             TrainerState st = CheckpointStore.readState(ckpt.get());
             if (st.seed() != args.seed()) {
@@ -116,15 +153,21 @@ public abstract class TrainingLoop {
             start = st.step();
             nanSkipped = st.nanSkipped();
             order = new DataOrder(dataSize, args.seed(), st.epoch(), st.position());
-            console.println(kind + ": resuming from " + ckpt.get() + " (step " + start + " of " + totalSteps + ")");
+            if (main) {
+                console.println(kind + ": resuming from " + ckpt.get() + " (step " + start + " of " + totalSteps + ")");
+            }
         } else {
             order = new DataOrder(dataSize, args.seed());
         }
-        params = new ArrayList<>();
+        List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
         }
-        optimizer = new AdamW(params, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay());
+        if (policy != base) {
+            broadcastWeights(policy);
+        }
+        AdamW optimizer = new AdamW(params, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(),
+                args.weightDecay());
         Path last = ckpt.orElse(null);
         Map<String, Object> lastLog = Map.of();
         int done = start;
@@ -133,27 +176,49 @@ public abstract class TrainingLoop {
                 optimizer.load(CheckpointStore.optimizerFile(ckpt.get()));
             }
             int mu = updatesPerStep();
-            schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(), args.warmup(totalSteps) * mu,
-                    totalSteps * mu);
-            Provenance.write(out, provenance(), Map.of("started_at_step", start));
+            LrSchedule schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(),
+                    args.warmup(totalSteps) * mu, totalSteps * mu);
+            UpdateStep update = new UpdateStep(params, optimizer, args.maxGradNorm(), group);
+            if (main) {
+                Provenance.write(out, provenance(), Map.of("started_at_step", start, "world_size",
+                        group.worldSize()));
+            }
             MetricWindow window = new MetricWindow();
-            ProgressBar bar = new ProgressBar(console, kind, start, totalSteps, terminal);
             String evalTail = "";
-            try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
+            ProgressBar bar = new ProgressBar(main ? console
+                    : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);
+            try (MetricsLog metrics = main ? MetricsLog.open(out.resolve("metrics.jsonl"), start) : null) {
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
                     Map<String, Double> m;
+                    int s = step;
+                    double[] phase = new double[3];
+                    Updater updater = (k, backward) -> {
+                        UpdateStep.Result r = update.apply(schedule.at(s * mu + k), backward);
+                        phase[0] += r.seconds().backward();
+                        phase[1] += r.seconds().allreduce();
+                        phase[2] += r.seconds().optimizer();
+                        if (!r.applied()) {
+                            nanSkipped++; // a non-finite loss or gradient: skip the update, count it, go on
+                            LOG.log(System.Logger.Level.WARNING,
+                                    "step {0}: non-finite loss or gradient, update skipped", s + 1);
+                        }
+                        return r;
+                    };
                     // every step in one native scope: clipping's and AdamW's temporaries too, which otherwise wait for
                     // a garbage collection the small Java heap rarely runs (a 100-step SFT run grew by ~2.6 GB)
                     try (NativeScope stepScope = NativeScope.open()) {
-                        m = step(step);
+                        m = step(new StepContext(step, policy, order, group, schedule, mu, updater));
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     m.put("step_time_s", seconds);
+                    m.put("time/backward_s", phase[0]); // forward and backward of the loss
+                    m.put("time/allreduce_s", phase[1]);
+                    m.put("time/optimizer_s", phase[2]); // clipping and AdamW
                     m.put("tokens_per_s", m.getOrDefault("tokens", 0.0) / seconds);
                     window.addAll(m);
                     done = step + 1;
-                    if (done % args.loggingSteps() == 0 || done == totalSteps) {
+                    if (main && (done % args.loggingSteps() == 0 || done == totalSteps)) {
                         Map<String, Object> rec = new LinkedHashMap<>();
                         rec.put("step", done);
                         rec.put("epoch", order.epochProgress());
@@ -166,20 +231,29 @@ public abstract class TrainingLoop {
                         lastLog = rec;
                     }
                     if (eval != null && args.evalSteps() > 0 && (done % args.evalSteps() == 0 || done == totalSteps)) {
+                        // every rank evaluates (the same numbers): a rank waiting idle for rank 0 could pass the
+                        // collective timeout on a long evaluation
                         Map<String, Object> rec = new LinkedHashMap<>();
                         rec.put("step", done);
                         Map<String, Double> ev = eval.evaluate(policy);
                         ev.forEach((k, v) -> rec.put("eval/" + k, v));
-                        metrics.write(rec);
+                        if (main) {
+                            metrics.write(rec);
+                        }
                         evalTail = evalTail(ev);
                         lastLog = merged(lastLog, rec);
                     }
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
-                        last = store.save(policy, optimizer, new TrainerState(done, order.epoch(), order.position(),
-                                args.seed(), nanSkipped, totalSteps), provenance());
+                        TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
+                                nanSkipped, totalSteps);
+                        last = main ? store.save(policy, optimizer, state, provenance())
+                                : out.resolve("checkpoint-" + done);
                     }
                     bar.update(done, progressTail(m) + evalTail);
                 }
+            }
+            if (done == totalSteps) {
+                group.barrier(); // no rank returns before rank 0's last checkpoint is complete
             }
         } finally {
             optimizer.close();
@@ -189,6 +263,12 @@ public abstract class TrainingLoop {
             }
         }
         return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+    }
+
+    private void broadcastWeights(Policy p) {
+        if (group.worldSize() > 1) {
+            group.broadcast(p.parameters().stream().map(Parameter::value).toList(), 0);
+        }
     }
 
     /** The last evaluation on the progress line: detection mAP when the set has detection, else the mean reward. */

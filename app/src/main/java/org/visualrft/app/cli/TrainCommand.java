@@ -5,9 +5,17 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.DistBackend;
+import org.visualrft.model.tensor.ProcessGroup;
+import org.visualrft.model.tensor.Rendezvous;
 import org.visualrft.train.Runs;
 import org.visualrft.train.TrainingLoop;
 import picocli.CommandLine.Command;
@@ -15,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code visual-rft train grpo|sft --config run.yaml [--resume]}. */
+/** {@code visual-rft train grpo|sft --config run.yaml [--resume] [--nproc N]}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Fine-tune a model with GRPO (Visual-RFT) or SFT from a YAML config "
         + "(TRL field names; 'preset: visual-rft' pins the original's settings).",
@@ -44,17 +52,56 @@ public final class TrainCommand implements Runnable {
                 + " checkpoint's; they are listed.")
         boolean allowChangedSettings;
 
-        abstract TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception;
+        @Option(names = "--nproc", defaultValue = "1", description = "Data-parallel worker processes on this machine "
+                + "(default ${DEFAULT-VALUE}); the global batch is per_device_train_batch_size x "
+                + "gradient_accumulation_steps x nproc. Under torchrun-style launchers (WORLD_SIZE, RANK, "
+                + "MASTER_ADDR, MASTER_PORT, LOCAL_RANK set) leave it at 1.")
+        int nproc;
+
+        @Option(names = "--dist-backend", defaultValue = "auto", description = "c10d backend: auto (Gloo for CPU "
+                + "tensors, NCCL for CUDA), gloo or nccl (default ${DEFAULT-VALUE}).")
+        String distBackend;
+
+        @Option(names = "--dist-timeout", defaultValue = "60", description = "Seconds a rank waits for the others "
+                + "(rendezvous and every collective) before the run fails (default ${DEFAULT-VALUE}).")
+        int distTimeout;
+
+        abstract TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group)
+                throws Exception;
 
         @Override
         public Integer call() throws Exception {
-            if (allowChangedSettings && !resume) {
-                throw new org.visualrft.core.BadInputException("--allow-changed-settings", "only applies with --resume");
+            if (nproc < 1 || distTimeout < 1) {
+                throw new BadInputException("--nproc/--dist-timeout", "must be at least 1");
             }
+            if (allowChangedSettings && !resume) {
+                throw new BadInputException("--allow-changed-settings", "only applies with --resume");
+            }
+            Duration timeout = Duration.ofSeconds(distTimeout);
+            // the tensors' device is chosen elsewhere; until a device option exists the policy lives on the CPU
+            DistBackend backend = DistBackend.parse(distBackend, Device.CPU);
+            if (nproc > 1) {
+                List<String> args = new ArrayList<>(List.of("train", spec.name(), "--config", config.toString(),
+                        "--dist-backend", backend.toString(), "--dist-timeout", String.valueOf(distTimeout)));
+                if (resume) {
+                    args.add("--resume");
+                }
+                if (allowChangedSettings) {
+                    args.add("--allow-changed-settings");
+                }
+                return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut());
+            }
+            Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, Device.CPU, timeout);
+            try (ProcessGroup group = rv == null ? ProcessGroup.single() : ProcessGroup.connect(rv)) {
+                return run(group);
+            }
+        }
+
+        private Integer run(ProcessGroup group) throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintStream console = new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8);
             boolean terminal = System.console() != null; // redraw the bar in place only on a terminal
-            TrainingLoop.Outcome o = train(console, terminal);
+            TrainingLoop.Outcome o = train(console, terminal, group);
             console.flush();
             out.println(String.format(Locale.ROOT, "%s: %d of %d steps done, %d skipped (non-finite loss); "
                     + "last checkpoint %s", spec.name(), o.step(), o.totalSteps(), o.nanSkipped(),
@@ -69,8 +116,8 @@ public final class TrainCommand implements Runnable {
             + "advantages, KL to the frozen base.")
     static final class Grpo extends Base {
         @Override
-        TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception {
-            return Runs.grpo(config, resume, allowChangedSettings, console, terminal);
+        TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
+            return Runs.grpo(config, resume, allowChangedSettings, console, terminal, group);
         }
     }
 
@@ -78,8 +125,8 @@ public final class TrainCommand implements Runnable {
             description = "Supervised fine-tuning on the same data (answer-only or thinking targets).")
     static final class Sft extends Base {
         @Override
-        TrainingLoop.Outcome train(PrintStream console, boolean terminal) throws Exception {
-            return Runs.sft(config, resume, allowChangedSettings, console, terminal);
+        TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
+            return Runs.sft(config, resume, allowChangedSettings, console, terminal, group);
         }
     }
 

@@ -22,6 +22,7 @@ import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
@@ -30,7 +31,7 @@ import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
 import org.visualrft.train.optim.AdamW;
-import org.visualrft.train.optim.GradClip;
+import org.visualrft.train.optim.UpdateStep;
 
 /**
  * Pretrains the built-in model from scratch: every step a fixed mix of classification, detection and grounding
@@ -69,6 +70,7 @@ public final class Pretrainer {
             long start = System.nanoTime();
             ProgressBar bar = new ProgressBar(console, "pretrain", 0, config.steps(), System.console() != null);
             try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0)) {
+                UpdateStep update = new UpdateStep(params, opt, 1.0, ProcessGroup.single());
                 double lossAvg = Double.NaN;
                 for (int step = 1; step <= config.steps(); step++) {
                     List<WorldSample> batch = batch(world, data, step);
@@ -80,10 +82,12 @@ public final class Pretrainer {
                     double loss;
                     double gradNorm;
                     try (NativeScope scope = NativeScope.open()) {
-                        loss = sftLoss(model, batch, cot);
-                        gradNorm = GradClip.clip(params, 1.0);
-                        opt.step(lr);
-                        opt.zeroGrad();
+                        double[] value = new double[1];
+                        gradNorm = update.apply(lr, () -> {
+                            value[0] = sftLoss(model, batch, cot);
+                            return new UpdateStep.Contribution(Double.isFinite(value[0]));
+                        }).gradNorm();
+                        loss = value[0];
                     }
                     lossAvg = Double.isNaN(lossAvg) ? loss : 0.95 * lossAvg + 0.05 * loss;
                     double minutes = (System.nanoTime() - start) / 6e10;

@@ -16,7 +16,15 @@ public final class Seeds {
         return z ^ (z >>> 31);
     }
 
-    /** The sampling generator of optimiser step {@code step}. */
+    /**
+     * The sampling generator of the {@code index}-th prompt drawn in optimiser step {@code step}: a function of the
+     * seed and the prompt's global position only, so any rank can sample any prompt and N ranks draw what one does.
+     */
+    public static java.util.SplittableRandom forPrompt(long seed, long step, long index) {
+        return new java.util.SplittableRandom(mix(mix(seed, 0x6e0a7L, step), 0x9a0b1L, index));
+    }
+
+    /** The sampling generator of optimiser step {@code step} (one stream for the whole step, one process only). */
     public static java.util.SplittableRandom forStep(long seed, long step) {
         return new java.util.SplittableRandom(mix(seed, 0x5a3b1eL, step));
     }

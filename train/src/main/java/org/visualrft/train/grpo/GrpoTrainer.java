@@ -12,6 +12,7 @@ import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.InLoopEval;
 import org.visualrft.train.TrainingLoop;
@@ -21,26 +22,43 @@ import org.visualrft.train.config.LossAggregation;
 import org.visualrft.train.data.Seeds;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.metrics.HackingDiagnostics;
-import org.visualrft.train.optim.GradClip;
+import org.visualrft.train.optim.UpdateStep;
 
 /**
  * GRPO training (docs/original-code.md, "The GRPO step"; docs/training.md). {@link #step} is the whole method on one screen; the loop
  * around it (resume, metrics, evaluation, checkpoints) is {@link TrainingLoop}'s.
  */
 public final class GrpoTrainer extends TrainingLoop {
-    private static final System.Logger LOG = System.getLogger(GrpoTrainer.class.getName());
-
     private final GrpoConfig cfg;
     private final Map<String, Object> provenance;
     private final RolloutCollector collector;
     private final GrpoLoss loss;
     private final Set<String> labels = new HashSet<>();
+    private final Rewarder rewarder;
+    private final RolloutSeeding seeding;
     private Policy reference;
     private ReferenceScorer referenceScorer;
 
+    /** One process, sampling from one generator per step ({@link RolloutSeeding#STEP_STREAM}). */
     public GrpoTrainer(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder, InLoopEval eval,
             PrintStream console, boolean terminal) {
-        super("grpo", cfg.args(), data.size(), eval, console, terminal);
+        this(cfg, data, rewarder, eval, console, terminal, ProcessGroup.single(), RolloutSeeding.STEP_STREAM);
+    }
+
+    /**
+     * Data parallel over {@code group}: every rank draws the same prompts; the i-th prompt of a step is sampled by
+     * rank i mod world size; each global micro-batch holds per_device_train_batch_size × world size groups, weighted
+     * over the whole micro-batch, so the summed gradients are one process's on the whole batch. Several ranks need
+     * {@link RolloutSeeding#PER_PROMPT}.
+     */
+    public GrpoTrainer(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder, InLoopEval eval,
+            PrintStream console, boolean terminal, ProcessGroup group, RolloutSeeding seeding) {
+        super("grpo", cfg.args(), data.size(), eval, console, terminal, group);
+        if (group.worldSize() > 1 && seeding != RolloutSeeding.PER_PROMPT) {
+            throw new IllegalArgumentException("data-parallel GRPO needs per-prompt rollout seeds");
+        }
+        this.seeding = seeding;
+        this.rewarder = rewarder;
         this.cfg = cfg;
         this.collector = new RolloutCollector(cfg, List.copyOf(data), rewarder);
         this.loss = new GrpoLoss(cfg.beta(), cfg.lossType(), cfg.epsilon(),
@@ -87,82 +105,106 @@ public final class GrpoTrainer extends TrainingLoop {
         return fmt("reward", m.get("reward")) + " " + fmt("kl", m.get("kl"));
     }
 
-    /** One optimiser step: sample → reward → advantage → loss → backward → clip → AdamW (μ updates per batch). */
     @Override
-    protected Map<String, Double> step(int step) {
-        int batch = cfg.args().perDeviceTrainBatchSize();
+    protected Map<String, Object> resolvedConfig() {
+        return cfg.asYaml();
+    }
+
+    /** One optimiser step: sample → reward → advantage → loss → backward → update (μ updates per batch). */
+    @Override
+    protected Map<String, Double> step(StepContext ctx) {
+        int micro = cfg.args().perDeviceTrainBatchSize() * ctx.group().worldSize();
         int accum = cfg.args().gradientAccumulationSteps();
+        Policy policy = ctx.policy();
         Map<String, Double> m = new LinkedHashMap<>();
         try (NativeScope stepScope = NativeScope.open()) {
-            RolloutCollector.Batch b = collector.collect(policy, batch * accum, order,
-                    Seeds.forStep(cfg.args().seed(), step), g -> {
+            long t0 = System.nanoTime();
+            java.util.random.RandomGenerator stream = Seeds.forStep(cfg.args().seed(), ctx.step());
+            RolloutCollector.Batch b = collector.collect(policy, micro * accum, ctx.order(), ctx.group(),
+                    i -> seeding == RolloutSeeding.STEP_STREAM ? stream
+                            : Seeds.forPrompt(cfg.args().seed(), ctx.step(), i), g -> {
                         if (referenceScorer != null) {
                             referenceScorer.submit(g); // scored on a second thread while sampling goes on
                         }
                     });
-            List<ScoredGroup> groups = b.groups();
-            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(groups) : List.of();
-            double lossSum = 0, klSum = 0, clipSum = 0, norm = Double.NaN;
+            List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
+            GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
+                    ctx.group());
+            List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
+            long t1 = System.nanoTime();
+            // the reference scores on its own thread while sampling goes on: this is what remains to wait for
+            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine) : List.of();
+            double samplingS = (t1 - t0) / 1e9;
+            double referenceS = (System.nanoTime() - t1) / 1e9;
+            double lossSum = 0, norm = Double.NaN;
+            double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
             for (int k = 0; k < cfg.numIterations(); k++) {
-                optimizer.zeroGrad();
-                double stepLoss = 0;
-                boolean finite = true;
-                for (int mb = 0; mb < accum && finite; mb++) {
-                    List<ScoredGroup> micro = groups.subList(mb * batch, (mb + 1) * batch);
-                    double[] w = weights(micro);
-                    for (int j = 0; j < micro.size() && finite; j++) {
-                        ScoredGroup sg = micro.get(j);
-                        try (NativeScope s = NativeScope.open()) {
-                            GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
-                            GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
-                                    reference != null ? refLogp.get(mb * batch + j) : null, lp.mask(),
-                                    sg.advantages());
-                            double v = r.value();
-                            finite = Double.isFinite(v);
-                            if (finite) {
-                                r.loss().mul(w[j] / accum).backward();
-                                stepLoss += v * w[j] / accum;
-                                klSum += r.meanKl() / groups.size();
-                                clipSum += r.clipRatio() / groups.size();
+                UpdateStep.Result u = ctx.update(k, () -> {
+                    double stepLoss = 0;
+                    boolean finite = true;
+                    int local = 0; // index among this rank's groups
+                    for (int mb = 0; mb < accum && finite; mb++) {
+                        double[] w = weights(stats, mb * micro, micro);
+                        for (int j = 0; j < micro && finite; j++) {
+                            ScoredGroup sg = groups.get(mb * micro + j);
+                            if (sg == null) {
+                                continue;
+                            }
+                            Tensor ref = reference != null ? refLogp.get(local) : null;
+                            local++;
+                            try (NativeScope s = NativeScope.open()) {
+                                GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
+                                GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
+                                        ref, lp.mask(), sg.advantages());
+                                double v = r.value();
+                                finite = Double.isFinite(v);
+                                if (finite) {
+                                    r.loss().mul(w[j] / accum).backward();
+                                    stepLoss += v * w[j] / accum;
+                                    klClip[0] += r.meanKl() / groups.size();
+                                    klClip[1] += r.clipRatio() / groups.size();
+                                }
                             }
                         }
                     }
+                    return new UpdateStep.Contribution(finite, stepLoss);
+                });
+                norm = u.gradNorm();
+                if (u.applied()) {
+                    lossSum += u.sums()[0];
                 }
-                norm = finite ? GradClip.clip(params, cfg.args().maxGradNorm()) : Double.NaN;
-                if (!finite || !Double.isFinite(norm)) {
-                    optimizer.zeroGrad(); // a non-finite loss or gradient: skip the update, count it, go on
-                    nanSkipped++;
-                    LOG.log(System.Logger.Level.WARNING, "step {0}: non-finite loss or gradient, update skipped",
-                            step + 1);
-                    continue;
-                }
-                optimizer.step(schedule.at(step * cfg.numIterations() + k));
-                lossSum += stepLoss;
             }
-            fillMetrics(m, b, lossSum, klSum, clipSum, norm, step);
+            double[] kc = ctx.group().allreduceSum(klClip);
+            fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
+            m.put("time/sampling_s", samplingS);
+            m.put("time/reference_s", referenceS);
         }
         return m;
     }
 
-    private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, double lossSum, double klSum,
-            double clipSum, double norm, int step) {
+    private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, GroupStats stats, double lossSum,
+            double klSum, double clipSum, double norm, StepContext ctx) {
         int mu = cfg.numIterations();
-        List<ScoredGroup> groups = b.groups();
         double reward = 0, std = 0, len = 0, tokens = 0;
         int n = 0;
         Map<String, Double> perFn = new LinkedHashMap<>();
         HackingDiagnostics diag = new HackingDiagnostics(labels);
-        for (ScoredGroup g : groups) {
-            std += GroupAdvantage.std(g.rewards(), mean(g.rewards())) / groups.size();
-            for (int i = 0; i < g.rollouts().size(); i++) {
-                Rollout r = g.rollouts().get(i);
-                reward += g.rewards()[i];
-                len += r.length();
-                g.perFunction().get(i).forEach((k, v) -> perFn.merge("rewards/" + k, v, Double::sum));
-                diag.add(g.example().task(), r.text(), g.example().solution());
+        List<String> names = stats.functionNames();
+        for (int g = 0; g < stats.groups(); g++) {
+            std += stats.rewardStd(g) / stats.groups();
+            for (int i = 0; i < stats.generations(); i++) {
+                reward += stats.reward(g, i);
+                len += stats.length(g, i);
+                for (int k = 0; k < names.size(); k++) {
+                    Double v = stats.function(g, i, k);
+                    if (v != null) {
+                        perFn.merge("rewards/" + names.get(k), v, Double::sum);
+                    }
+                }
                 n++;
             }
-            tokens += g.completionTokens();
+            diag.addCounts(stats.diagnostics(g));
+            tokens += stats.tokens(g);
         }
         m.put("loss", lossSum / mu);
         m.put("reward", reward / n);
@@ -172,7 +214,7 @@ public final class GrpoTrainer extends TrainingLoop {
         m.put("kl", klSum / mu);
         m.put("completion_length", len / n);
         m.put("clip_ratio", clipSum / mu);
-        m.put("learning_rate", schedule.at(step * mu));
+        m.put("learning_rate", ctx.learningRate(0));
         m.put("grad_norm", norm);
         m.put("frac_reward_zero_std", (double) b.flatSampled() / b.promptsSampled());
         m.put("prompts_sampled", (double) b.promptsSampled());
@@ -181,16 +223,16 @@ public final class GrpoTrainer extends TrainingLoop {
         m.putAll(diag.values());
     }
 
-    /** Each group's share of its micro-batch loss: token counts for token_mean, else equal. */
-    private double[] weights(List<ScoredGroup> micro) {
-        double[] w = new double[micro.size()];
+    /** Each group's share of its global micro-batch loss: token counts for token_mean, else equal. */
+    private double[] weights(GroupStats stats, int from, int size) {
+        double[] w = new double[size];
         double tokens = 0;
-        for (ScoredGroup g : micro) {
-            tokens += g.completionTokens();
+        for (int j = 0; j < size; j++) {
+            tokens += stats.tokens(from + j);
         }
-        for (int j = 0; j < w.length; j++) {
+        for (int j = 0; j < size; j++) {
             w[j] = cfg.lossType() == LossAggregation.TOKEN_MEAN
-                    ? micro.get(j).completionTokens() / Math.max(1.0, tokens) : 1.0 / w.length;
+                    ? stats.tokens(from + j) / Math.max(1.0, tokens) : 1.0 / size;
         }
         return w;
     }
@@ -215,13 +257,5 @@ public final class GrpoTrainer extends TrainingLoop {
             }
         }
         return Tensor.fromDoubles(v, rows, cols);
-    }
-
-    private static double mean(double[] r) {
-        double s = 0;
-        for (double v : r) {
-            s += v;
-        }
-        return s / r.length;
     }
 }

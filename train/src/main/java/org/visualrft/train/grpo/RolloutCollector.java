@@ -1,13 +1,17 @@
 package org.visualrft.train.grpo;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 import org.visualrft.core.reward.RewardBreakdown;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.DataOrder;
 import org.visualrft.train.data.TrainingExample;
@@ -24,7 +28,11 @@ final class RolloutCollector {
     private final Rewarder rewarder;
     private final SamplingParams sampling;
 
-    /** What one step's sampling produced. */
+    /**
+     * What one step's sampling produced.
+     *
+     * @param groups the step's groups in their global order; with several ranks, null where another rank holds it
+     */
     record Batch(List<ScoredGroup> groups, int promptsSampled, int flatSampled, boolean starved) {
     }
 
@@ -36,32 +44,49 @@ final class RolloutCollector {
     }
 
     Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng) {
-        return collect(policy, needed, order, rng, g -> { });
+        return collect(policy, needed, order, ProcessGroup.single(), i -> rng, g -> { });
     }
 
-    /** As above; {@code onKept} sees each group as soon as it is sampled and known to be kept. */
-    Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng,
-            java.util.function.Consumer<ScoredGroup> onKept) {
-        List<ScoredGroup> kept = new ArrayList<>();
-        List<ScoredGroup> flat = new ArrayList<>();
+    /**
+     * Draws {@code needed} groups for the whole step over all ranks of {@code group}: every rank walks the same data
+     * order, the i-th prompt of the step is sampled by rank i mod world size with generator {@code rngForPrompt(i)},
+     * and after each round the ranks exchange which groups were flat, so every rank knows the same kept list.
+     * {@code onKept} sees each of this rank's groups as soon as it is sampled and known to be kept.
+     */
+    Batch collect(Policy policy, int needed, DataOrder order, ProcessGroup group,
+            IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept) {
+        int world = group.worldSize();
+        Map<Integer, ScoredGroup> mine = new HashMap<>();
+        List<Integer> kept = new ArrayList<>();
+        List<Integer> flat = new ArrayList<>();
         int sampled = 0;
         int flatSampled = 0;
         int round = 0;
         do {
             int want = needed - kept.size();
+            int first = sampled;
+            double[] flags = new double[want];
             for (int i = 0; i < want; i++) {
                 TrainingExample ex = data.get(order.next());
-                ScoredGroup g = score(ex, policy.generate(ex.prompt(), cfg.numGenerations(), sampling, rng));
-                sampled++;
-                if (g.flat()) {
-                    flatSampled++;
+                int p = sampled++;
+                if (p % world != group.rank()) {
+                    continue;
                 }
-                if (cfg.dynamicSampling() && g.flat()) {
-                    flat.add(g);
-                } else {
-                    kept.add(g);
+                ScoredGroup g = score(ex, policy.generate(ex.prompt(), cfg.numGenerations(), sampling,
+                        rngForPrompt.apply(p)));
+                mine.put(p, g);
+                flags[i] = g.flat() ? 1 : 0;
+                if (!(cfg.dynamicSampling() && g.flat())) {
                     onKept.accept(g);
                 }
+            }
+            flags = group.allreduceSum(flags);
+            for (int i = 0; i < want; i++) {
+                boolean isFlat = flags[i] > 0.5;
+                if (isFlat) {
+                    flatSampled++;
+                }
+                (cfg.dynamicSampling() && isFlat ? flat : kept).add(first + i);
             }
             round++;
         } while (cfg.dynamicSampling() && kept.size() < needed && round <= cfg.maxDynamicSamplingRounds());
@@ -69,7 +94,11 @@ final class RolloutCollector {
         for (int i = 0; kept.size() < needed; i++) {
             kept.add(flat.get(i));
         }
-        return new Batch(kept, sampled, flatSampled, starved);
+        List<ScoredGroup> groups = new ArrayList<>(needed);
+        for (int p : kept) {
+            groups.add(mine.get(p));
+        }
+        return new Batch(groups, sampled, flatSampled, starved);
     }
 
     ScoredGroup score(TrainingExample ex, List<Rollout> rollouts) {

@@ -58,6 +58,21 @@ public final class HackingDiagnostics {
         }
     }
 
+    /** The raw counts, to be summed over ranks and {@link #addCounts added} back. */
+    public long[] counts() {
+        return new long[] {boxes, duplicateBoxes, detectionAnswers, predMinusGt, classificationAnswers, notOneLabel};
+    }
+
+    /** Adds counts from {@link #counts()} of another accumulator. */
+    public void addCounts(long[] c) {
+        boxes += c[0];
+        duplicateBoxes += c[1];
+        detectionAnswers += c[2];
+        predMinusGt += c[3];
+        classificationAnswers += c[4];
+        notOneLabel += c[5];
+    }
+
     public Map<String, Double> values() {
         Map<String, Double> m = new LinkedHashMap<>();
         if (detectionAnswers > 0) {

@@ -1,0 +1,88 @@
+package org.visualrft.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.tiny.TinyVlm;
+
+/**
+ * {@code train --nproc 2}: worker JVMs over c10d Gloo, their logs prefixed by rank; a rank killed mid-run fails the
+ * job with a non-zero exit and leaves only complete checkpoints, and {@code --resume} then ends where an
+ * uninterrupted run ends.
+ */
+class DistributedTrainCommandTest {
+    private static final int STEPS = 16;
+
+    static Path grpoConfig(Path dir, String run) throws Exception {
+        return TrainCommandTest.config(dir, run + ".yaml", "output_dir: " + dir.resolve(run)
+                + "\nnum_generations: 4\nmax_completion_length: 8\nper_device_train_batch_size: 1\n"
+                + "learning_rate: 1.0e-3\nsave_steps: 2\nlogging_steps: 1\nmax_steps: " + STEPS + "\n"
+                + "reward_funcs: [format]\nreward_mode: strict\nthreads: 1\neval_steps: 0\n");
+    }
+
+    static float[][] weights(Path modelDir) {
+        try (TinyVlm m = TinyVlm.load(modelDir)) {
+            List<float[]> out = new ArrayList<>();
+            for (Parameter p : m.parameters()) {
+                out.add(p.value().toFloats());
+            }
+            return out.toArray(new float[0][]);
+        }
+    }
+
+    @Test
+    void aKilledRankFailsTheJobAndResumeEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        CliRun straight = CliRun.of("train", "grpo", "--nproc", "2", "--config", grpoConfig(dir, "straight")
+                .toString());
+        assertEquals(0, straight.code(), straight.out() + straight.err());
+        assertTrue(straight.out().contains("[rank 0] grpo: " + STEPS + " of " + STEPS + " steps done"),
+                straight.out());
+        assertTrue(straight.out().contains("[rank 1] "), straight.out());
+
+        Path cfg = grpoConfig(dir, "killed");
+        CompletableFuture<CliRun> job = CompletableFuture.supplyAsync(() -> CliRun.of("train", "grpo", "--nproc", "2",
+                "--dist-timeout", "20", "--config", cfg.toString()));
+        Path first = dir.resolve("killed/checkpoint-2");
+        while (!Files.isDirectory(first) && !job.isDone()) {
+            Thread.sleep(20);
+        }
+        List<ProcessHandle> workers = ProcessHandle.current().children().toList();
+        assertEquals(2, workers.size(), "two worker JVMs");
+        long t0 = System.nanoTime();
+        workers.get(workers.size() - 1).destroyForcibly(); // one rank dies mid-run
+        CliRun killed = job.get();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertNotEquals(0, killed.code(), killed.out());
+        assertTrue(seconds < 20, "the job ended " + seconds + " s after the kill");
+        assertTrue(killed.out().contains("failed (exit"), killed.out());
+        try (Stream<Path> files = Files.list(dir.resolve("killed"))) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
+                assertTrue(Files.isRegularFile(p.resolve("trainer_state.json")), "complete: " + p);
+            }
+        }
+        assertTrue(!Files.isDirectory(dir.resolve("killed/checkpoint-" + STEPS)), "killed before the end");
+
+        CliRun resumed = CliRun.of("train", "grpo", "--nproc", "2", "--resume", "--config", cfg.toString());
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains("resuming from"), resumed.out());
+        float[][] a = weights(dir.resolve("straight/checkpoint-" + STEPS + "/model"));
+        float[][] b = weights(dir.resolve("killed/checkpoint-" + STEPS + "/model"));
+        for (int i = 0; i < a.length; i++) {
+            assertArrayEquals(a[i], b[i], 0.0f, "parameter " + i);
+        }
+        assertEquals(Files.readAllLines(dir.resolve("straight/metrics.jsonl")).size(),
+                Files.readAllLines(dir.resolve("killed/metrics.jsonl")).size());
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Data-parallel GRPO on one machine: the same global batch (16 prompts x G = 8, up to 40 new tokens, beta 0.04) as
+# 1 rank x 1 thread (per_device_train_batch_size 16) against 2 ranks x 1 thread (--nproc 2, 8 prompts each), through
+# the real CLI (`visual-rft train grpo --nproc N`, c10d Gloo on loopback). Prints one table: the median per-phase
+# times of rank 0 over ROUNDS steps after WARM warm-up steps, steps per second, and the ratio.
+# Usage: bench/train/dp.sh [ROUNDS] [WARM]     (defaults 4 and 1)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS="${1:-4}"
+WARM="${2:-1}"
+OUT=bench/out/dp
+export OMP_WAIT_POLICY=PASSIVE
+export OPENBLAS_NUM_THREADS=1 # Bytedeco's OpenBLAS otherwise starts one thread per core in every rank
+rm -rf "$OUT"
+mkdir -p "$OUT"
+mvn -q -o -Dvrft.target=target-dpbench -pl app -am -DskipTests package \
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+CP="app/target-dpbench/classes:train/target-dpbench/classes:model/target-dpbench/classes:core/target-dpbench/classes:$(cat "$OUT/cp.txt")"
+JAVA=(java -Xmx2g -Dai.djl.offline=true --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
+PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")
+for n in 1 2; do
+  cat > "$OUT/run$n.yaml" <<YAML
+model: $OUT/model
+dataset: $OUT/train.jsonl
+output_dir: $OUT/run$n
+num_generations: 8
+per_device_train_batch_size: $((16 / n))
+gradient_accumulation_steps: 1
+max_completion_length: 40
+temperature: 1.0
+top_k: 50
+beta: 0.04
+learning_rate: 1.0e-6
+max_steps: $((WARM + ROUNDS))
+save_steps: 100000
+logging_steps: 1
+reward_funcs: [accuracy, format]
+reward_mode: strict
+threads: 1
+seed: 3
+YAML
+  /usr/bin/time -f "%e" -o "$OUT/wall$n.txt" "${JAVA[@]}" org.visualrft.app.Main train grpo --config "$OUT/run$n.yaml" \
+    --nproc "$n" > "$OUT/log$n.txt" 2>&1
+done
+/usr/bin/python3 - "$OUT" "$WARM" "$PARAMS" <<'PY'
+import json, statistics, sys
+out, warm, params = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+phases = [("sampling", "time/sampling_s"), ("reference (wait)", "time/reference_s"),
+          ("forward+backward", "time/backward_s"), ("allreduce", "time/allreduce_s"),
+          ("optimiser (clip+AdamW)", "time/optimizer_s"), ("whole step", "step_time_s")]
+rows = {}
+for n in (1, 2):
+    recs = [json.loads(l) for l in open(f"{out}/run{n}/metrics.jsonl") if '"step_time_s"' in l][warm:]
+    rows[n] = {k: statistics.median(r[k] for r in recs) * 1000 for _, k in phases}
+    rows[n]["reward"] = [round(r["reward"], 4) for r in recs]
+print(f"vrft-tiny: {params:,} parameters; global batch 16 prompts x G=8; median over {len(recs)} steps after {warm} warm-up")
+print()
+print(f"| {'phase (rank 0, ms)':<24} | {'1 rank x 1 thread':>17} | {'2 ranks x 1 thread':>18} | {'speed-up':>8} |")
+print(f"| {'-'*24} | {'-'*16}: | {'-'*17}: | {'-'*7}: |")
+for name, k in phases:
+    a, b = rows[1][k], rows[2][k]
+    print(f"| {name:<24} | {a:>17.1f} | {b:>18.1f} | {a / b if b > 0 else float('nan'):>7.2f}x |")
+s1, s2 = 1000 / rows[1]["step_time_s"], 1000 / rows[2]["step_time_s"]
+print(f"| {'steps per second':<24} | {s1:>17.3f} | {s2:>18.3f} | {s2 / s1:>7.2f}x |")
+print()
+print("reward curve, 1 rank: ", rows[1]["reward"])
+print("reward curve, 2 ranks:", rows[2]["reward"])
+print("target: 2 ranks >= 1.7x the steps per second of 1 rank")
+PY

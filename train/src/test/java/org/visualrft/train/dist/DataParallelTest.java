@@ -1,0 +1,362 @@
+package org.visualrft.train.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.DistBackend;
+import org.visualrft.model.tensor.DistributedException;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.ProcessGroup;
+import org.visualrft.model.tensor.Rendezvous;
+import org.visualrft.model.tensor.StoreServer;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.train.TinyTask;
+import org.visualrft.train.TrainingLoop;
+import org.visualrft.train.checkpoint.CheckpointStore;
+import org.visualrft.train.config.GrpoConfig;
+import org.visualrft.train.config.SftConfig;
+import org.visualrft.train.data.TrainingExample;
+import org.visualrft.train.grpo.GrpoTrainer;
+import org.visualrft.train.grpo.Rewarder;
+import org.visualrft.train.grpo.RolloutSeeding;
+import org.visualrft.train.sft.SftTrainer;
+
+/**
+ * Data parallel over real c10d Gloo on loopback, two ranks as two threads of this JVM (each with its own model and
+ * process group, as two processes would have): 2 ranks × half the batch must train what 1 rank × the whole batch
+ * trains. The launcher's separate processes and their faults are tested in the app module.
+ */
+class DataParallelTest {
+    private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
+    private static final ExecutorService RANKS = Executors.newFixedThreadPool(2);
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    @AfterAll
+    static void stop() {
+        RANKS.shutdownNow();
+    }
+
+    interface RankRun {
+        float[][] run(int rank, ProcessGroup group) throws Exception;
+    }
+
+    /** Runs {@code body} on two ranks joined over a fresh loopback store; returns each rank's result. */
+    static List<float[][]> twoRanks(RankRun body) throws Exception {
+        return twoRanks(body, TIMEOUT);
+    }
+
+    static List<float[][]> twoRanks(RankRun body, Duration timeout) throws Exception {
+        try (StoreServer store = StoreServer.start(2, timeout)) {
+            List<Future<float[][]>> f = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                f.add(RANKS.submit(() -> {
+                    Engine.setThreads(1);
+                    try (ProcessGroup g = ProcessGroup.connect(new Rendezvous("127.0.0.1", store.port(), rank, 2,
+                            rank, DistBackend.GLOO, Device.CPU, timeout, true))) {
+                        return body.run(rank, g);
+                    }
+                }));
+            }
+            List<float[][]> out = new ArrayList<>();
+            for (Future<float[][]> x : f) {
+                out.add(x.get(120, TimeUnit.SECONDS));
+            }
+            return out;
+        }
+    }
+
+    static GrpoConfig grpo(Path out, int batch) {
+        return GrpoConfig.parse("dp.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                max_completion_length: 10
+                learning_rate: 3.0e-3
+                warmup_steps: 1
+                max_steps: 10
+                save_steps: 5
+                logging_steps: 1
+                beta: 0.04
+                reward_funcs: [accuracy, format]
+                reward_mode: strict
+                seed: 11
+                """.formatted(out, batch));
+    }
+
+    static SftConfig sft(Path out, int batch) {
+        return SftConfig.parse("dp.yaml", """
+                output_dir: %s
+                sft_target: with_thinking
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                learning_rate: 1.0e-2
+                max_steps: 10
+                save_steps: 5
+                logging_steps: 1
+                seed: 5
+                """.formatted(out, batch));
+    }
+
+    static float[][] weights(Policy p) {
+        List<float[]> out = new ArrayList<>();
+        for (Parameter q : p.parameters()) {
+            out.add(q.value().toFloats());
+        }
+        return out.toArray(new float[0][]);
+    }
+
+    /** Per tensor: the relative error ||a - b|| / ||a|| (L2) at most {@code rel}. */
+    static void assertClose(float[][] a, float[][] b, double rel) {
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) {
+            double diff = 0, norm = 0;
+            for (int j = 0; j < a[i].length; j++) {
+                diff += (double) (a[i][j] - b[i][j]) * (a[i][j] - b[i][j]);
+                norm += (double) a[i][j] * a[i][j];
+            }
+            assertTrue(Math.sqrt(diff) <= rel * Math.sqrt(norm), "parameter " + i + ": relative error "
+                    + Math.sqrt(diff / norm));
+        }
+    }
+
+    static List<Double> curve(Path run, String key) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<Double> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            var n = json.readTree(line);
+            if (n.has(key)) {
+                out.add(n.get(key).asDouble());
+            }
+        }
+        return out;
+    }
+
+    /** Format plus a toy reward that varies with the text, so a random model's groups are not flat. */
+    static Rewarder rewarder(GrpoConfig c) {
+        org.visualrft.core.reward.RewardFunction format = org.visualrft.core.reward.RewardRegistry.create("format",
+                org.visualrft.core.reward.RewardMode.STRICT, org.visualrft.core.reward.RewardOptions.DEFAULT);
+        org.visualrft.core.reward.RewardFunction length = new org.visualrft.core.reward.RewardFunction() {
+            @Override
+            public String name() {
+                return "length_mod3";
+            }
+
+            @Override
+            public double score(String completion, org.visualrft.core.reward.RewardSample sample) {
+                return completion.length() % 3 / 2.0;
+            }
+        };
+        java.util.Map<org.visualrft.core.reward.Task, org.visualrft.core.reward.RewardSet> sets =
+                new java.util.EnumMap<>(org.visualrft.core.reward.Task.class);
+        sets.put(org.visualrft.core.reward.Task.CLASSIFICATION, new org.visualrft.core.reward.RewardSet(List.of(
+                new org.visualrft.core.reward.WeightedReward(format, 1.0),
+                new org.visualrft.core.reward.WeightedReward(length, 0.5))));
+        return new Rewarder(sets);
+    }
+
+    @Test
+    void twoRanksWithHalfTheBatchTrainWhatOneRankTrainsWithAllOfItGrpo(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(12, 2);
+        GrpoConfig whole = grpo(dir.resolve("one"), 4);
+        float[][] initial;
+        float[][] one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 3)) {
+            initial = weights(m);
+            new GrpoTrainer(whole, data, rewarder(whole), null, QUIET, false, ProcessGroup.single(),
+                    RolloutSeeding.PER_PROMPT).run(m, false, -1);
+            one = weights(m);
+        }
+        GrpoConfig half = grpo(dir.resolve("two"), 2);
+        List<float[][]> ranks = twoRanks((rank, g) -> {
+            // rank 1 starts from other weights: the broadcast from rank 0 must replace them
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), rank == 0 ? 3 : 4)) {
+                new GrpoTrainer(half, data, rewarder(half), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
+                        .run(m, false, -1);
+                return weights(m);
+            }
+        });
+        assertClose(one, ranks.get(0), 1e-5);
+        assertClose(ranks.get(0), ranks.get(1), 0.0);
+        boolean moved = false;
+        for (int i = 0; i < one.length; i++) {
+            moved |= !java.util.Arrays.equals(initial[i], one[i]);
+        }
+        assertTrue(moved, "training moved the weights");
+        List<Double> r1 = curve(dir.resolve("one"), "reward");
+        List<Double> r2 = curve(dir.resolve("two"), "reward");
+        assertEquals(10, r1.size());
+        for (int i = 0; i < r1.size(); i++) {
+            assertEquals(r1.get(i), r2.get(i), 1e-9, "reward at step " + (i + 1));
+        }
+        assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
+        assertFalse(Files.exists(dir.resolve("r1/metrics.jsonl")));
+    }
+
+    @Test
+    void twoRanksWithHalfTheBatchTrainWhatOneRankTrainsWithAllOfItSft(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        SftConfig whole = sft(dir.resolve("one"), 4);
+        float[][] one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 2)) {
+            new SftTrainer(whole, data, null, QUIET, false).run(m, false, -1);
+            one = weights(m);
+        }
+        SftConfig half = sft(dir.resolve("two"), 2);
+        List<float[][]> ranks = twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 2)) {
+                new SftTrainer(half, data, null, QUIET, false, g).run(m, false, -1);
+                return weights(m);
+            }
+        });
+        assertClose(one, ranks.get(0), 1e-5);
+        assertClose(ranks.get(0), ranks.get(1), 0.0);
+        List<Double> l1 = curve(dir.resolve("one"), "loss");
+        List<Double> l2 = curve(dir.resolve("two"), "loss");
+        for (int i = 0; i < l1.size(); i++) {
+            assertEquals(l1.get(i), l2.get(i), 1e-5 * Math.abs(l1.get(i)), "loss at step " + (i + 1));
+        }
+        assertTrue(l1.get(l1.size() - 1) < l1.get(0), "SFT loss falls");
+    }
+
+    @Test
+    void aStoppedTwoRankRunResumesToWhereAnUninterruptedOneEnds(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        SftConfig straightCfg = sft(dir.resolve("straight"), 2);
+        List<float[][]> straight = twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("s" + rank), 2)) {
+                new SftTrainer(straightCfg, data, null, QUIET, false, g).run(m, false, -1);
+                return weights(m);
+            }
+        });
+        SftConfig cfg = sft(dir.resolve("killed"), 2);
+        // both ranks stop after step 7, as a kill leaves the run: the last complete checkpoint is step 5
+        twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
+                new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
+                return weights(m);
+            }
+        });
+        try (Stream<Path> files = Files.list(dir.resolve("killed"))) {
+            assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains("checkpoint")).sorted().toList());
+        }
+        List<float[][]> resumed = twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
+                TrainingLoop.Outcome o = new SftTrainer(cfg, data, null, QUIET, false, g).run(m, true, -1);
+                assertEquals(10, o.step());
+            }
+            try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(dir.resolve("killed/checkpoint-10")))) {
+                return weights(m);
+            }
+        });
+        assertClose(straight.get(0), resumed.get(0), 0.0);
+    }
+
+    @Test
+    void aRankThatStopsAnsweringMidRunFailsTheOthersWithinTheTimeout(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        SftConfig cfg = sft(dir.resolve("run"), 2);
+        Duration timeout = Duration.ofSeconds(3);
+        long[] stoppedAndFailed = new long[2];
+        Exception e = assertThrows(Exception.class, () -> twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("m" + rank), 2)) {
+                if (rank == 1) {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 6);
+                    stoppedAndFailed[0] = System.nanoTime();
+                    Thread.sleep(timeout.toMillis() + 4000); // alive but silent, as a hung rank
+                    return weights(m);
+                }
+                try {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, -1);
+                    return weights(m);
+                } finally {
+                    stoppedAndFailed[1] = System.nanoTime();
+                }
+            }
+        }, timeout));
+        double seconds = (stoppedAndFailed[1] - stoppedAndFailed[0]) / 1e9;
+        assertTrue(seconds < timeout.toSeconds() + 3, "rank 0 failed " + seconds + " s after rank 1 went silent: "
+                + rootMessage(e));
+        String msg = rootMessage(e);
+        assertTrue(msg.startsWith("rank 0: ") && msg.contains("failed") && !msg.contains("\n"), msg);
+        // step 6's checkpoint is complete; nothing after it was written, not even in part
+        try (Stream<Path> files = Files.list(dir.resolve("run"))) {
+            assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains("checkpoint")).sorted().toList());
+        }
+    }
+
+    @Test
+    void ranksWithDifferentConfigsRefuseToStart(@TempDir Path dir) {
+        List<TrainingExample> data = TinyTask.examples(8, 3);
+        Exception e = assertThrows(Exception.class, () -> twoRanks((rank, g) -> {
+            SftConfig c = sft(dir.resolve("run"), rank == 0 ? 2 : 1);
+            try (TinyVlm m = TinyTask.model(dir.resolve("m" + rank), 2)) {
+                new SftTrainer(c, data, null, QUIET, false, g).run(m, false, -1);
+                return weights(m);
+            }
+        }));
+        assertTrue(rootMessage(e).contains("different configs"), rootMessage(e));
+        assertFalse(Files.exists(dir.resolve("run/checkpoint-5")));
+    }
+
+    @Test
+    void aRankThatNeverArrivesIsAnErrorWithinTheTimeout() {
+        try (StoreServer store = StoreServer.start(2, Duration.ofSeconds(3))) {
+            long t0 = System.nanoTime();
+            DistributedException e = assertThrows(DistributedException.class, () -> ProcessGroup.connect(
+                    new Rendezvous("127.0.0.1", store.port(), 0, 2, 0, DistBackend.GLOO, Device.CPU,
+                            Duration.ofSeconds(3), true)));
+            double s = (System.nanoTime() - t0) / 1e9;
+            assertTrue(s < 15, "failed after " + s + " s");
+            assertTrue(e.getMessage().startsWith("rank 0: the gloo process group of 2 ranks did not form"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneClearError() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            DistributedException e = assertThrows(DistributedException.class, () -> ProcessGroup.connect(
+                    new Rendezvous("127.0.0.1", taken.getLocalPort(), 0, 2, 0, DistBackend.GLOO, Device.CPU,
+                            Duration.ofSeconds(3), false)));
+            assertEquals("rank 0: port " + taken.getLocalPort() + " is in use (MASTER_PORT); choose another",
+                    e.getMessage());
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && !(c instanceof DistributedException)
+                && !(c instanceof IllegalStateException)) {
+            c = c.getCause();
+        }
+        return String.valueOf(c.getMessage());
+    }
+}
