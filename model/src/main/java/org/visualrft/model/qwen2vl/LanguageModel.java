@@ -50,7 +50,7 @@ public final class LanguageModel {
     }
 
     /** Qwen2RMSNorm: normalise in float32, cast back, then scale. */
-    static Tensor norm(Tensor x, Tensor weight, double eps) {
+    public static Tensor norm(Tensor x, Tensor weight, double eps) {
         DType dt = x.dtype();
         if (dt == DType.F32) {
             return x.rmsNorm(weight, eps);
@@ -94,7 +94,7 @@ public final class LanguageModel {
     }
 
     /** [b, kv, s, d] → [b, kv·n, s, d], each kv head repeated n times in a row (HF's repeat_kv). */
-    static Tensor repeatKv(Tensor x, int n) {
+    public static Tensor repeatKv(Tensor x, int n) {
         if (n == 1) {
             return x;
         }
