@@ -17,6 +17,7 @@ import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -37,6 +38,44 @@ class QwenVlParityTest {
                     tests.add(DynamicTest.dynamicTest(f + " " + c, () -> checkCase(f, c)));
                 }
             }
+        }
+        return tests.stream();
+    }
+
+    /**
+     * The oracle tests can fail: each corruption (a vision norm, the window/DeepStack/position machinery's weights, a
+     * decoder q/k norm or bias) moves the first image case's logits beyond the tolerance.
+     */
+    @TestFactory
+    Stream<DynamicTest> corruptedWeightsFailTheOracle() {
+        List<DynamicTest> tests = new ArrayList<>();
+        String[][] corruptions = {
+            {"qwen25vl-tiny", "visual.blocks.0.norm1.weight"}, {"qwen25vl-tiny", "visual.blocks.1.mlp.gate_proj.bias"},
+            {"qwen25vl-tiny", "visual.merger.ln_q.weight"}, {"qwen25vl-tiny", "model.layers.0.self_attn.k_proj.bias"},
+            {"qwen3vl-tiny", "model.visual.pos_embed.weight"}, {"qwen3vl-tiny", "model.visual.deepstack_merger_list.1.norm.weight"},
+            {"qwen3vl-tiny", "model.visual.patch_embed.proj.bias"}, {"qwen3vl-tiny", "model.language_model.layers.1.self_attn.q_norm.weight"}};
+        for (String[] c : corruptions) {
+            tests.add(DynamicTest.dynamicTest(c[0] + " " + c[1], () -> {
+                try (Oracle o = new Oracle(c[0]); QwenVl model = QwenVl.load(o.dir, DType.F32); NativeScope s = NativeScope.open()) {
+                    Tensor w = model.weights().named().get(c[1]);
+                    try (Tensor.GradMode g = Tensor.noGrad(); Generator gen = Generator.seeded(5)) {
+                        // noise of 0.05, not a constant shift: a LayerNorm would cancel a shift of every feature
+                        w.add_(Tensor.randn(gen, DType.F32, w.shape()).mul(0.05), 1.0);
+                    }
+                    String cs = o.cases().stream().filter(n -> !o.images(n).isEmpty()).findFirst().orElseThrow();
+                    int[] ids = Oracle.ints(o.caseOf(cs).get("input_ids"));
+                    List<ImageProcessor.Patches> imgs = new ArrayList<>();
+                    for (String img : o.images(cs)) {
+                        ImageProcessor.Patches p = model.processor().process(RgbImage.read(o.dir.resolve(img + ".png")));
+                        imgs.add(new ImageProcessor.Patches(o.floats(img + ".pixel_values"), p.rows(), p.cols(), p.gridT(), p.gridH(), p.gridW()));
+                    }
+                    List<int[]> grids = o.grids(cs);
+                    Tensor h = model.hidden(model.embed(new int[][] {ids}, model.encodeImages(imgs, null)),
+                            new long[][][] {model.positions(ids, grids).ids()}, null, true, null);
+                    double e = Oracle.relError(model.logits(h).toFloats(), o.floats(cs + ".logits"));
+                    assertTrue(e > 1e-3, c[1] + " corrupted, yet logits within " + e);
+                }
+            }));
         }
         return tests.stream();
     }
