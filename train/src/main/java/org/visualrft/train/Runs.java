@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
@@ -28,12 +29,15 @@ public final class Runs {
             throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         String src = configFile.toString();
-        Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
+        Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src); // bad names fail before the model loads
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
-                cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
+            // the model's box frame, by construction
+            Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
+                    base.rewardOptions(RewardOptions.DEFAULT));
+            InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
+                    cfg.maxCompletionLength());
             return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal).run(base, resume, -1);
         }
     }
@@ -43,10 +47,10 @@ public final class Runs {
         SftConfig cfg = SftConfig.load(configFile);
         String src = configFile.toString();
         List<TrainingExample> data = data(cfg.args().dataset(), src, "dataset");
-        Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
-        InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
+            Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
+            InLoopEval eval = evaluation(cfg.args(), src, rewarder, RewardMode.STRICT, cfg.maxLength());
             return new SftTrainer(cfg, data, eval, console, terminal).run(base, resume, -1);
         }
     }

@@ -1,5 +1,6 @@
 package org.visualrft.model.qwen2vl;
 
+import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -74,8 +75,8 @@ public final class LanguageModel {
         if (cache != null) {
             past = cache.length();
             cache.append(layer, k, v);
-            k = cache.keys[layer];
-            v = cache.values[layer];
+            k = cache.keys(layer);
+            v = cache.values(layer);
         }
         k = repeatKv(k, c.numHeads() / c.numKvHeads());
         v = repeatKv(v, c.numHeads() / c.numKvHeads());
