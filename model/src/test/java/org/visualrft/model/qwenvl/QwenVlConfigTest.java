@@ -67,6 +67,21 @@ class QwenVlConfigTest {
             assertEquals(2, hub.text().numLayers());
             assertArrayEquals(new int[] {303}, hub.eosTokenIds());
         }
+        // Qwen3-VL's hub files are nested but say rope_theta + rope_scaling{mrope_interleaved, mrope_section}
+        ObjectNode hub3 = read("qwen3vl-tiny");
+        ObjectNode t3 = (ObjectNode) hub3.get("text_config");
+        t3.remove("rope_parameters");
+        t3.put("rope_theta", 500000);
+        t3.put("dtype", "bfloat16");
+        ObjectNode rs = t3.putObject("rope_scaling");
+        rs.put("mrope_interleaved", true);
+        rs.putArray("mrope_section").add(24).add(20).add(20);
+        rs.put("rope_type", "default");
+        ((ObjectNode) hub3.get("vision_config")).remove("rope_parameters");
+        ((ObjectNode) hub3.get("vision_config")).put("model_type", "qwen3_vl");
+        QwenVlConfig h3 = QwenVlConfig.load(write(hub3));
+        assertEquals(500000.0, h3.text().ropeTheta());
+        assertTrue(h3.text().mropeInterleaved());
         QwenVlConfig q25 = QwenVlConfig.load(fixture("qwen25vl-tiny"));
         assertEquals(QwenVlConfig.Family.QWEN2_5_VL, q25.family());
         assertArrayEquals(new int[] {16, 24, 24}, q25.text().mropeSection(), "the class default when rope_parameters has none");
