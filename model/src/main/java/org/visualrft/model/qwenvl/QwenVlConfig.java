@@ -79,7 +79,7 @@ public record QwenVlConfig(
     private static final Set<String> TOP_IGNORABLE = Set.of("architectures", "transformers_version", "_name_or_path",
             "initializer_range", "use_cache", "bos_token_id", "vision_token_id", "attention_dropout", "max_position_embeddings",
             "max_window_layers", "sliding_window", "use_sliding_window", "layer_types", "output_attentions",
-            "output_hidden_states", "return_dict", "keys_to_ignore_at_inference", "image_processor_type", "processor_class",
+            "output_hidden_states", "return_dict", "keys_to_ignore_at_inference", "pad_token_id", "image_processor_type", "processor_class",
             "_attn_implementation_autoset", "is_encoder_decoder", "torchscript", "use_return_dict", "chunk_size_feed_forward",
             "quantization_config_none");
     private static final Set<String> TEXT_IGNORABLE = Set.of("model_type", "initializer_range", "use_cache", "bos_token_id",
@@ -163,6 +163,9 @@ public record QwenVlConfig(
         if (interleaved != null && interleaved != q3) {
             throw t.fault(t.has("rope_parameters") ? "rope_parameters.mrope_interleaved" : "rope_scaling.mrope_interleaved",
                     "is " + interleaved + " but " + type + " always uses " + (q3 ? "interleaved" : "chunked") + " M-RoPE");
+        }
+        if (t.bool("use_sliding_window", false)) {
+            throw t.fault("use_sliding_window", "is true; sliding-window attention in the decoder is not supported");
         }
         boolean bias = t.bool("attention_bias", !q3);
         if (!q3 && !bias) {
