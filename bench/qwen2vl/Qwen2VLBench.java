@@ -10,7 +10,7 @@ import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.Generation;
 import org.visualrft.model.qwen2vl.ImageProcessor;
-import org.visualrft.model.qwen2vl.KvCache;
+import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.qwen2vl.Qwen2VL;
 import org.visualrft.model.qwen2vl.Qwen2VLConfig;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
@@ -166,7 +166,7 @@ public class Qwen2VLBench {
     static void prefillOnly(Qwen2VL m, int[] prompt, List<int[]> grids, Tensor img) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, m.config());
-            try (KvCache cache = new KvCache(m.config().numLayers(), new long[] {pos.ropeDelta()})) {
+            try (KvCache cache = new KvCache(m.config().numLayers())) {
                 Tensor h = m.hidden(m.embed(new int[][] {prompt}, img), new long[][][] {pos.ids()}, cache, true, null);
                 m.logits(h.narrow(1, h.size(1) - 1, 1)).toFloats();
             }

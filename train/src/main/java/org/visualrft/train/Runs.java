@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Engine;
@@ -46,14 +47,17 @@ public final class Runs {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
-        Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
+        Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src); // bad names fail before the model loads
         ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
-        InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
-                cfg.maxCompletionLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
+            // the model's box frame, by construction
+            Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
+                    base.rewardOptions(RewardOptions.DEFAULT));
+            InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
+                    cfg.maxCompletionLength());
             RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
             if (evalData != null) {
                 RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(), cfg.maxCompletionLength(), console);
@@ -79,11 +83,11 @@ public final class Runs {
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
-        Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src);
         List<TrainingExample> evalData = evalData(cfg.args(), src);
-        InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
         Engine.setThreads(cfg.args().threads());
         try (Policy base = model(cfg.args().model(), src)) {
+            Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
+            InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
             RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg);
             if (evalData != null) {
                 RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);

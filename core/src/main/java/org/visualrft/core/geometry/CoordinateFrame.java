@@ -28,7 +28,8 @@ public enum CoordinateFrame {
         return box.scale(to[0] / from[0], to[1] / from[1]);
     }
 
-    private double[] unitsPerImage(ImageSize original, QwenResize resize) {
+    /** The image's width and height in this frame's units (1000, the original pixels, or the resized pixels). */
+    public double[] unitsPerImage(ImageSize original, QwenResize resize) {
         return switch (this) {
             case NORMALIZED_1000 -> new double[] {1000.0, 1000.0};
             case ORIGINAL_PIXELS -> new double[] {original.width(), original.height()};

@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.visualrft.core.BadInputException;
 
 /**
- * Opens a model folder by the {@code model_type} in its {@code config.json}. Each model family registers a factory
- * once ({@code vrft-tiny} is built in; the Qwen2-VL package registers {@code qwen2_vl}).
+ * Opens a model folder by the {@code model_type} in its {@code config.json}: the registry of {@link ModelFamily}s
+ * found on the class path ({@code vrft-tiny}, {@code qwen2_vl}, {@code qwen2_5_vl}, {@code qwen3_vl}), plus any
+ * factory {@link #register}ed at run time.
  */
 public final class ModelLoader {
     /** Builds a policy from a model folder whose config.json has already been read. */
@@ -24,21 +25,14 @@ public final class ModelLoader {
     private static final Map<String, Factory> FACTORIES = new ConcurrentHashMap<>();
 
     static {
-        FACTORIES.put("vrft-tiny", (dir, config) -> org.visualrft.model.tiny.TinyVlm.load(dir));
-        // The Qwen2-VL package registers itself when present on the classpath; looked up by name to keep the
-        // dependency one way (policy does not import qwen2vl).
-        tryRegister("org.visualrft.model.qwen2vl.Qwen2VlRegistration");
+        for (ModelFamily family : java.util.ServiceLoader.load(ModelFamily.class, ModelLoader.class.getClassLoader())) {
+            for (String type : family.modelTypes()) {
+                FACTORIES.put(type, family::load);
+            }
+        }
     }
 
     private ModelLoader() {
-    }
-
-    private static void tryRegister(String className) {
-        try {
-            Class.forName(className, true, ModelLoader.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            // not built yet: that model type is simply unknown
-        }
     }
 
     /** Registers (or replaces) the factory for {@code modelType}. */

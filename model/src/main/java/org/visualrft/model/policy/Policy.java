@@ -88,6 +88,26 @@ public interface Policy extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * The frame this model writes boxes in; rewards and COCO conversion take it from here, so a model's answers are
+     * always read in its own frame. Qwen2-VL and the built-in model: 0–1000 relative coordinates.
+     */
+    default org.visualrft.core.geometry.CoordinateFrame boxFrame() {
+        return org.visualrft.core.geometry.CoordinateFrame.NORMALIZED_1000;
+    }
+
+    /** How the model's processor resizes an image (what {@code RESIZED_PIXELS} boxes are relative to). */
+    default org.visualrft.core.geometry.QwenResize resizeRule() {
+        return org.visualrft.core.geometry.QwenResize.TRAINING;
+    }
+
+    /**
+     * Reward settings for this model: {@code base} with the model's frame and resize rule, the dataset's frame kept.
+     */
+    default org.visualrft.core.reward.RewardOptions rewardOptions(org.visualrft.core.reward.RewardOptions base) {
+        return new org.visualrft.core.reward.RewardOptions(boxFrame(), base.datasetFrame(), resizeRule(), base.synonyms());
+    }
+
     /** Token ids of {@code text} in this model's vocabulary (no special tokens added); for SFT targets. */
     int[] encode(String text);
 

@@ -12,7 +12,7 @@ import org.visualrft.model.tensor.Tensor;
  * 0.16 s against 1.7 s of CPU time). With autograd the fused kernel is kept: it does not store the seq × seq
  * probabilities for backward, and those would cost about 7 bytes × heads × seq² per layer.
  */
-final class Attention {
+public final class Attention {
     private Attention() {
     }
 
@@ -20,7 +20,7 @@ final class Attention {
      * @param allowed boolean mask broadcastable to {@code [batch, heads, q, k]}, true where attention is allowed; or null
      * @param causal  query i (aligned at the end of the keys) sees keys up to its own position; ignored with a mask
      */
-    static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
+    public static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
         if (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()) {
             return Tensor.scaledDotProductAttention(q, k, v, allowed, allowed == null && causal, false);
         }

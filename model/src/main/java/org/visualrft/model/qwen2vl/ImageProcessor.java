@@ -19,7 +19,19 @@ public record ImageProcessor(
         int mergeSize,
         double rescaleFactor,
         float[] mean,
-        float[] std) {
+        float[] std,
+        boolean fusedNormalize) {
+
+    /**
+     * {@code fusedNormalize}: transformers 5 folds the rescale into the normalisation and computes
+     * {@code (x − mean/scale) / (std/scale)} in float32; earlier versions rescale and normalise in two float steps.
+     * The two differ in the last bit of some values. A preprocessor file in transformers 5's layout
+     * ({@code size.shortest_edge}) selects the fused form.
+     */
+    public ImageProcessor(int minPixels, int maxPixels, int patchSize, int temporalPatchSize, int mergeSize,
+                          double rescaleFactor, float[] mean, float[] std) {
+        this(minPixels, maxPixels, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, false);
+    }
 
     private static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
     private static final double[] CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
@@ -31,15 +43,18 @@ public record ImageProcessor(
 
     /** Returns the same processor with other pixel limits (the paper trains with max_pixels 401408). */
     public ImageProcessor withPixels(int min, int max) {
-        return new ImageProcessor(min, max, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std);
+        return new ImageProcessor(min, max, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, fusedNormalize);
     }
 
     public static ImageProcessor load(Path preprocessorJson) {
         Json j = Json.read(preprocessorJson);
         Json size = j.object("size");
         // transformers 4.46 reads min_pixels/max_pixels; later versions read size{}; accept either
-        int min = j.integer("min_pixels", size != null && size.has("min_pixels") ? size.integer("min_pixels", null) : 56 * 56);
-        int max = j.integer("max_pixels", size != null && size.has("max_pixels") ? size.integer("max_pixels", null) : 28 * 28 * 1280);
+        // transformers 5 writes size{shortest_edge, longest_edge}: pixel counts despite the names
+        int min = j.integer("min_pixels", size != null && size.has("min_pixels") ? size.integer("min_pixels", null)
+                : size != null && size.has("shortest_edge") ? size.integer("shortest_edge", null) : 56 * 56);
+        int max = j.integer("max_pixels", size != null && size.has("max_pixels") ? size.integer("max_pixels", null)
+                : size != null && size.has("longest_edge") ? size.integer("longest_edge", null) : 28 * 28 * 1280);
         int resample = j.integer("resample", 3);
         if (resample != 3) {
             throw new BadInputException(preprocessorJson, "resample " + resample + " is not supported (3 = bicubic)");
@@ -53,7 +68,8 @@ public record ImageProcessor(
             throw new BadInputException(preprocessorJson, "image_mean and image_std must have 3 entries");
         }
         return new ImageProcessor(min, max, j.integer("patch_size", 14), j.integer("temporal_patch_size", 2),
-                j.integer("merge_size", 2), j.number("rescale_factor", 1.0 / 255), toFloats(m), toFloats(s));
+                j.integer("merge_size", 2), j.number("rescale_factor", 1.0 / 255), toFloats(m), toFloats(s),
+                size != null && size.has("shortest_edge"));
     }
 
     /** Patches of one image: {@code rows × cols} floats, and the patch grid (t, h, w) in 14-pixel units. */
@@ -91,9 +107,14 @@ public record ImageProcessor(
         float[] plane = new float[3 * hw];
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < hw; i++) {
-                // uint8 × python float is float64 in numpy, then cast to float32
-                float v = (float) ((img.rgb()[i * 3 + c] & 0xff) * rescaleFactor);
-                plane[c * hw + i] = (v - mean[c]) / std[c];
+                int u = img.rgb()[i * 3 + c] & 0xff;
+                if (fusedNormalize) {
+                    plane[c * hw + i] = (u - mean[c] * (float) (1 / rescaleFactor)) / (std[c] * (float) (1 / rescaleFactor));
+                } else {
+                    // uint8 × python float is float64 in numpy, then cast to float32
+                    float v = (float) (u * rescaleFactor);
+                    plane[c * hw + i] = (v - mean[c]) / std[c];
+                }
             }
         }
         int cols = 3 * tp * p * p;

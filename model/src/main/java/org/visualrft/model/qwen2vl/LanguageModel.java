@@ -1,5 +1,6 @@
 package org.visualrft.model.qwen2vl;
 
+import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -50,7 +51,7 @@ public final class LanguageModel {
     }
 
     /** Qwen2RMSNorm: normalise in float32, cast back, then scale. */
-    static Tensor norm(Tensor x, Tensor weight, double eps) {
+    public static Tensor norm(Tensor x, Tensor weight, double eps) {
         DType dt = x.dtype();
         if (dt == DType.F32) {
             return x.rmsNorm(weight, eps);
@@ -74,8 +75,8 @@ public final class LanguageModel {
         if (cache != null) {
             past = cache.length();
             cache.append(layer, k, v);
-            k = cache.keys[layer];
-            v = cache.values[layer];
+            k = cache.keys(layer);
+            v = cache.values(layer);
         }
         k = repeatKv(k, c.numHeads() / c.numKvHeads());
         v = repeatKv(v, c.numHeads() / c.numKvHeads());
@@ -94,7 +95,7 @@ public final class LanguageModel {
     }
 
     /** [b, kv, s, d] → [b, kv·n, s, d], each kv head repeated n times in a row (HF's repeat_kv). */
-    static Tensor repeatKv(Tensor x, int n) {
+    public static Tensor repeatKv(Tensor x, int n) {
         if (n == 1) {
             return x;
         }

@@ -7,6 +7,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.safetensors.Weights;
+import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;

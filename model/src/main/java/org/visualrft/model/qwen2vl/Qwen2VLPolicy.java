@@ -59,7 +59,12 @@ public final class Qwen2VLPolicy implements Policy {
         /** Defaults: the config's torch_dtype, no adapters; system properties {@code vrft.lora.rank}, {@code vrft.lora.alpha},
          * {@code vrft.lora.targets} (comma separated), {@code vrft.qwen2vl.max_pixels} and {@code vrft.dtype} override. */
         public static Options fromSystemProperties(Qwen2VLConfig c) {
-            String d = System.getProperty("vrft.dtype", c.torchDtype());
+            return fromSystemProperties(c.torchDtype());
+        }
+
+        /** The same, for any family: {@code torchDtype} is the config's dtype, the default compute dtype. */
+        public static Options fromSystemProperties(String torchDtype) {
+            String d = System.getProperty("vrft.dtype", torchDtype);
             DType dtype = d.equalsIgnoreCase("bfloat16") || d.equalsIgnoreCase("bf16") ? DType.BF16 : DType.F32;
             LoraConfig lora = null;
             String rank = System.getProperty("vrft.lora.rank");
@@ -235,7 +240,7 @@ public final class Qwen2VLPolicy implements Policy {
     }
 
     /** policy images hold 0..1 floats made from bytes; x·255 rounds back to the byte exactly. */
-    static RgbImage toRgb(Image img) {
+    public static RgbImage toRgb(Image img) {
         int n = img.width() * img.height();
         byte[] rgb = new byte[n * 3];
         for (int i = 0; i < n; i++) {

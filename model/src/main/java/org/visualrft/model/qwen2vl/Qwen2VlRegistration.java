@@ -1,19 +1,24 @@
 package org.visualrft.model.qwen2vl;
 
-import org.visualrft.model.policy.ModelLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Set;
+import org.visualrft.model.policy.ModelFamily;
+import org.visualrft.model.policy.Policy;
 
 /**
- * Registers {@code qwen2_vl} with the {@link ModelLoader} (which looks this class up by name, keeping the package
- * dependency one way). Options come from system properties: see {@link Qwen2VLPolicy.Options#fromSystemProperties}.
+ * The {@code qwen2_vl} family for the {@link org.visualrft.model.policy.ModelLoader} registry. Options come from
+ * system properties: see {@link Qwen2VLPolicy.Options#fromSystemProperties}.
  */
-public final class Qwen2VlRegistration {
-    static {
-        ModelLoader.register("qwen2_vl", (dir, json) -> {
-            Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
-            return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.fromSystemProperties(c));
-        });
+public final class Qwen2VlRegistration implements ModelFamily {
+    @Override
+    public Set<String> modelTypes() {
+        return Set.of("qwen2_vl");
     }
 
-    private Qwen2VlRegistration() {
+    @Override
+    public Policy load(Path dir, JsonNode json) {
+        Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
+        return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.fromSystemProperties(c));
     }
 }

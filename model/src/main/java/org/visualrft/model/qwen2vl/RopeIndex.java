@@ -24,14 +24,17 @@ public final class RopeIndex {
      * @param imageGrids one (t, h, w) patch grid per image, in the order the images appear
      */
     public static Positions compute(int[] tokens, List<int[]> imageGrids, Qwen2VLConfig config) {
+        return compute(tokens, imageGrids, config.vision().spatialMergeSize(), config.imageTokenId(), config.visionStartTokenId());
+    }
+
+    /** The same for any Qwen-VL family whose images are placed this way (Qwen2-VL, Qwen2.5-VL, Qwen3-VL). */
+    public static Positions compute(int[] tokens, List<int[]> imageGrids, int merge, int imageToken, int visionStartToken) {
         int n = tokens.length;
         long[][] ids = new long[3][n];
-        int merge = config.vision().spatialMergeSize();
-        int imageToken = config.imageTokenId();
         int images = 0;
         for (int i = 0; i + 1 < n; i++) {
             // an image is counted by its vision_start followed by an image token, as HF does
-            if (tokens[i] == config.visionStartTokenId() && tokens[i + 1] == imageToken) {
+            if (tokens[i] == visionStartToken && tokens[i + 1] == imageToken) {
                 images++;
             }
         }

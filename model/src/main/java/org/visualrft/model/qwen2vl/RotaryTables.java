@@ -8,12 +8,12 @@ import org.visualrft.model.tensor.Tensor;
  * cos and sin tables of the two rotary embeddings, computed as transformers computes them in float32 (angle =
  * float32(position × inv_freq)), so positions in the thousands round the same way.
  */
-final class RotaryTables {
+public final class RotaryTables {
     private RotaryTables() {
     }
 
     /** {@code 1 / base^(2i/dim)} for i < dim/2, in float32. */
-    static float[] inverseFrequencies(double base, int dim) {
+    public static float[] inverseFrequencies(double base, int dim) {
         float[] f = new float[dim / 2];
         for (int i = 0; i < f.length; i++) {
             float exponent = (float) (2 * i) / dim;
@@ -28,14 +28,25 @@ final class RotaryTables {
      * angle from axis i mod 3. Returns cos and sin, each {@code [batch, 1, seq, headDim]}.
      */
     static Tensor[] mrope(long[][][] positions, int[] section, double theta, int headDim, DType dtype, Device device) {
-        float[] inv = inverseFrequencies(theta, headDim);
-        int half = headDim / 2;
-        int[] axisOf = new int[half];
+        int[] axisOf = new int[headDim / 2];
         for (int s = 0, j = 0; s < 3; s++) {
             for (int k = 0; k < section[s]; k++) {
                 axisOf[j++] = s;
             }
         }
+        return mropeByAxis(positions, axisOf, theta, headDim, dtype, device);
+    }
+
+    /** M-RoPE with frequency j taking its angle from axis {@code axisOf[j]} (0 = t, 1 = h, 2 = w), j < headDim/2. */
+    public static Tensor[] mropeByAxis(long[][][] positions, int[] axisOf, double theta, int headDim, DType dtype) {
+        return mropeByAxis(positions, axisOf, theta, headDim, dtype, Device.CPU);
+    }
+
+    /** As {@link #mropeByAxis(long[][][], int[], double, int, DType)}, the tables placed on {@code device}. */
+    public static Tensor[] mropeByAxis(long[][][] positions, int[] axisOf, double theta, int headDim, DType dtype,
+                                       Device device) {
+        float[] inv = inverseFrequencies(theta, headDim);
+        int half = headDim / 2;
         int batch = positions.length;
         int seq = positions[0][0].length;
         float[] cos = new float[batch * seq * headDim];
@@ -62,7 +73,7 @@ final class RotaryTables {
      * its column (each over headDim/4 frequencies with base 10000). Patches are listed in the processor's order
      * (merge block by merge block), frame after frame.
      */
-    static float[] visionAngles(java.util.List<int[]> grids, int headDim, int merge) {
+    public static float[] visionAngles(java.util.List<int[]> grids, int headDim, int merge) {
         int dim = headDim / 2;
         float[] inv = inverseFrequencies(10000.0, dim);
         int q = inv.length;

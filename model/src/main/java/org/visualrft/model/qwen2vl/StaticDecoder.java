@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.sampling.DeviceSampler;
+import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.CudaGraph;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -145,12 +146,12 @@ public final class StaticDecoder {
         /** Runs the prompt once, copies its keys and values into every row's cache, and picks the first tokens. */
         void prefill(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, RopeIndex.Positions pos,
                      boolean adapters) {
-            try (KvCache cache = new KvCache(c.numLayers(), new long[] {pos.ropeDelta()})) {
+            try (KvCache cache = new KvCache(c.numLayers())) {
                 Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache,
                         adapters, null);
                 for (int i = 0; i < keys.length; i++) {
-                    keys[i].narrow(2, 0, promptLength).copy_(cache.keys[i]);
-                    values[i].narrow(2, 0, promptLength).copy_(cache.values[i]);
+                    keys[i].narrow(2, 0, promptLength).copy_(cache.keys(i));
+                    values[i].narrow(2, 0, promptLength).copy_(cache.values(i));
                 }
                 Tensor logits = model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocabSize());
                 token.copy_(sampler.pickAndRecord(logits.expand(g, c.vocabSize())).view(g, 1));

@@ -82,7 +82,7 @@ public final class VisionTower {
         return xf.mul(cos).add(rotateHalf(xf).mul(sin)).to(dt);
     }
 
-    static Tensor rotateHalf(Tensor x) {
+    public static Tensor rotateHalf(Tensor x) {
         long half = x.size(-1) / 2;
         Tensor x1 = x.narrow(-1, 0, half);
         Tensor x2 = x.narrow(-1, half, half);

@@ -11,13 +11,18 @@ import java.util.Map;
  * A Hugging Face-style folder around the qwen2vl-tiny fixture weights, with a small word-level tokenizer.json whose
  * special tokens carry the fixture's ids (image pad 300, vision start/end 301/302, im_end = eos 303, pad 304).
  */
-final class TinyQwenFolder {
+public final class TinyQwenFolder {
     private TinyQwenFolder() {
     }
 
     static Path create(Path dir) throws IOException {
+        return create(dir, Fixture.DIR);
+    }
+
+    /** The same around another oracle folder with these special ids (qwen25vl-tiny, qwen3vl-tiny). */
+    public static Path create(Path dir, Path fixture) throws IOException {
         for (String f : new String[] {"config.json", "model.safetensors", "preprocessor_config.json", "generation_config.json"}) {
-            Files.copy(Fixture.DIR.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(fixture.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         Map<String, Integer> special = new LinkedHashMap<>();
         special.put("<|image_pad|>", 300);

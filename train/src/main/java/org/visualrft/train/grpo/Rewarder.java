@@ -35,6 +35,14 @@ public final class Rewarder {
 
     /** From config names; {@code source} names the config file in faults. */
     public static Rewarder of(List<String> funcs, List<Double> weights, String mode, String source) {
+        return of(funcs, weights, mode, source, RewardOptions.DEFAULT);
+    }
+
+    /**
+     * The same with reward settings; a run passes {@code policy.rewardOptions(...)} so that boxes are read in the
+     * frame the model writes them in (Qwen2.5-VL: pixels of the resized image; Qwen2-VL, Qwen3-VL: 0–1000).
+     */
+    public static Rewarder of(List<String> funcs, List<Double> weights, String mode, String source, RewardOptions options) {
         RewardMode m = RewardMode.parseOrNull(mode);
         if (m == null) {
             throw new BadInputException(source, "reward_mode must be visual-rft or strict, got '" + mode + "'");
@@ -42,13 +50,13 @@ public final class Rewarder {
         Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
         for (Task t : Task.values()) {
             if (funcs.isEmpty()) {
-                sets.put(t, RewardRegistry.defaults(t, m, RewardOptions.DEFAULT));
+                sets.put(t, RewardRegistry.defaults(t, m, options));
             } else {
                 List<WeightedReward> parts = new ArrayList<>();
                 for (int i = 0; i < funcs.size(); i++) {
                     RewardFunction f;
                     try {
-                        f = RewardRegistry.create(funcs.get(i), m, RewardOptions.DEFAULT);
+                        f = RewardRegistry.create(funcs.get(i), m, options);
                     } catch (IllegalArgumentException e) {
                         throw new BadInputException(source, "reward_funcs: " + e.getMessage());
                     }

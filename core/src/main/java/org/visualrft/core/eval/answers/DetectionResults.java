@@ -2,6 +2,8 @@ package org.visualrft.core.eval.answers;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.visualrft.core.geometry.CoordinateFrame;
+import org.visualrft.core.geometry.QwenResize;
 import org.visualrft.core.answer.AnswerExtractor;
 import org.visualrft.core.answer.DetectionAnswer;
 import org.visualrft.core.answer.Prediction;
@@ -43,6 +45,15 @@ public final class DetectionResults {
     }
 
     public static Conversion convert(List<Response> responses) {
+        return convert(responses, CoordinateFrame.NORMALIZED_1000, null);
+    }
+
+    /**
+     * The same for a model that writes boxes in {@code modelFrame} (a policy's {@code boxFrame()}; Qwen2.5-VL:
+     * pixels of the image as {@code resize} resized it): coordinates are divided by the image's extent in that
+     * frame instead of 1000. For 0–1000 the arithmetic is the script's, to the bit.
+     */
+    public static Conversion convert(List<Response> responses, CoordinateFrame modelFrame, QwenResize resize) {
         List<CocoDetection> out = new ArrayList<>();
         int unparsable = 0;
         int noObjects = 0;
@@ -59,11 +70,12 @@ public final class DetectionResults {
                     malformed += a.malformed();
                     double w = r.imageSize().width();
                     double h = r.imageSize().height();
+                    double[] units = modelFrame.unitsPerImage(r.imageSize(), resize);
                     for (Prediction p : a.predictions()) {
-                        double x = p.x1() / 1000 * w;
-                        double y = p.y1() / 1000 * h;
-                        double bw = (p.x2() - p.x1()) / 1000 * w;
-                        double bh = (p.y2() - p.y1()) / 1000 * h;
+                        double x = p.x1() / units[0] * w;
+                        double y = p.y1() / units[1] * h;
+                        double bw = (p.x2() - p.x1()) / units[0] * w;
+                        double bh = (p.y2() - p.y1()) / units[1] * h;
                         if (!(bw >= 0 && bh >= 0) || !Double.isFinite(x) || !Double.isFinite(y)
                                 || !Double.isFinite(bw) || !Double.isFinite(bh) || !Double.isFinite(p.confidence())) {
                             dropped++;

@@ -94,4 +94,21 @@ class AnswerMetricsTest {
         double ap = new CocoEvaluator().evaluate(gt, c.detections(), "answers").perCategoryAp().get(5L);
         assertEquals(1.0, ap, 1e-12, "the first answer box is exactly the ground truth");
     }
+
+    @Test
+    void qwen25PixelAnswersBecomeCocoResultsThroughTheResizedImage() {
+        // 640x480 resized by smart_resize (factor 28, default limits) to 644x476: pixels there map back by 640/644, 480/476
+        ImageSize size = new ImageSize(640, 480);
+        org.visualrft.core.geometry.QwenResize resize = org.visualrft.core.geometry.QwenResize.PROCESSOR_DEFAULT;
+        ImageSize resized = resize.apply(size);
+        assertEquals(new ImageSize(644, 476), resized);
+        DetectionResults.Conversion c = DetectionResults.convert(List.of(new DetectionResults.Response(1, 5, size,
+                "<answer>[{'Position': [322, 119, 644, 476], 'Confidence': 0.8}]</answer>")),
+                org.visualrft.core.geometry.CoordinateFrame.RESIZED_PIXELS, resize);
+        CocoDetection d = c.detections().get(0);
+        assertEquals(320.0, d.x(), 1e-9);
+        assertEquals(120.0, d.y(), 1e-9);
+        assertEquals(320.0, d.width(), 1e-9);
+        assertEquals(360.0, d.height(), 1e-9);
+    }
 }

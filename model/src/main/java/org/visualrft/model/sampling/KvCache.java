@@ -1,49 +1,53 @@
-package org.visualrft.model.qwen2vl;
+package org.visualrft.model.sampling;
 
 import java.util.List;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
- * Keys and values of every decoder layer for the tokens seen so far, {@code [batch, kvHeads, seq, headDim]} each, plus
- * the rope deltas that turn a cache position into an M-RoPE id. The cache owns its tensors (they outlive the
- * per-step native scopes); a grown tensor replaces and frees the previous one. Close it when done.
+ * Keys and values of every decoder layer for the tokens seen so far, {@code [batch, kvHeads, seq, headDim]} each, in
+ * the activations' dtype and on their device. The cache owns its tensors (they outlive the per-step native scopes); a
+ * grown tensor replaces and frees the previous one. Close it when done. Shared by every model family that decodes
+ * with {@link DecodeLoop}.
  */
 public final class KvCache implements AutoCloseable {
-    final Tensor[] keys;
-    final Tensor[] values;
+    private final Tensor[] keys;
+    private final Tensor[] values;
     private long length;
-    private final long[] ropeDeltas;
 
-    public KvCache(int layers, long[] ropeDeltas) {
+    public KvCache(int layers) {
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
-        this.ropeDeltas = ropeDeltas.clone();
     }
 
-    /** Tokens cached so far. */
+    /** Tokens cached so far (advanced once per forward, after its last layer). */
     public long length() {
         return length;
     }
 
-    public long[] ropeDeltas() {
-        return ropeDeltas.clone();
+    public Tensor keys(int layer) {
+        return keys[layer];
     }
 
-    void append(int layer, Tensor k, Tensor v) {
+    public Tensor values(int layer) {
+        return values[layer];
+    }
+
+    /** Appends this forward's keys and values of {@code layer} along the sequence. */
+    public void append(int layer, Tensor k, Tensor v) {
         keys[layer] = replace(keys[layer], keys[layer] == null ? k.contiguous() : Tensor.cat(List.of(keys[layer], k), 2));
         values[layer] = replace(values[layer], values[layer] == null ? v.contiguous() : Tensor.cat(List.of(values[layer], v), 2));
     }
 
     private static Tensor replace(Tensor old, Tensor now) {
         now.persist();
-        if (old != null) {
+        if (old != null && old != now) {
             old.close();
         }
         return now;
     }
 
-    void advance(long tokens) {
+    public void advance(long tokens) {
         length += tokens;
     }
 

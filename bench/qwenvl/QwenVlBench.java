@@ -1,0 +1,210 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.visualrft.model.image.RgbImage;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwenvl.QwenVl;
+import org.visualrft.model.qwenvl.QwenVlConfig;
+import org.visualrft.model.qwenvl.QwenVlGeneration;
+import org.visualrft.model.qwenvl.QwenVlPolicy;
+import org.visualrft.model.qwenvl.QwenVlWeights;
+import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Engine;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * One LoRA GRPO step of a Qwen2.5-VL or Qwen3-VL configuration with random weights (bf16): rollout of G samples,
+ * reference log-probs (adapters off), policy log-probs with autograd, loss, backward. Prints time per phase and the
+ * resident memory after each, and the peak (VmHWM): the measured row of docs/models.md's memory plan.
+ *
+ * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
+ */
+public class QwenVlBench {
+    public static void main(String[] args) throws Exception {
+        Path configFile = null;
+        int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--config" -> configFile = Path.of(args[i + 1]);
+                case "--image" -> px = Integer.parseInt(args[i + 1]);
+                case "--group" -> g = Integer.parseInt(args[i + 1]);
+                case "--new" -> newTokens = Integer.parseInt(args[i + 1]);
+                case "--text" -> text = Integer.parseInt(args[i + 1]);
+                case "--rank" -> rank = Integer.parseInt(args[i + 1]);
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Engine.setThreads(threads);
+        QwenVlConfig c = QwenVlConfig.load(configFile);
+        long t0 = System.nanoTime();
+        QwenVlWeights w;
+        try (Generator gen = Generator.seeded(1)) {
+            w = QwenVlWeights.from(c, name -> random(c, name, gen), name -> new IllegalStateException("no shape for " + name));
+        }
+        float[] half = {0.5f, 0.5f, 0.5f};
+        int factor = c.vision().patchSize() * c.vision().spatialMergeSize();
+        ImageProcessor proc = new ImageProcessor(factor * factor, 16384 * factor * factor, c.vision().patchSize(),
+                c.vision().temporalPatchSize(), c.vision().spatialMergeSize(), 1.0 / 255, half, half);
+        QwenVl model = new QwenVl(c, w, proc);
+        try (Generator gen = Generator.seeded(2)) {
+            model.attachLora(LoraConfig.allLinear(rank, 2.0 * rank), gen);
+        }
+        System.out.printf("%s: %d layers, hidden %d, vocab %d; vision depth %d, hidden %d; bf16, LoRA r=%d on all seven projections; threads %d%n",
+                configFile, c.text().numLayers(), c.text().hiddenSize(), c.text().vocabSize(), c.vision().depth(),
+                c.vision().hiddenSize(), rank, threads);
+        System.out.printf("random init + LoRA: %.1f s; rss %s%n", secs(t0), rss());
+        byte[] rgb = new byte[px * px * 3];
+        new Random(3).nextBytes(rgb);
+        ImageProcessor.Patches patches = proc.process(new RgbImage(px, px, rgb));
+        int imageTokens = patches.tokenCount(c.vision().spatialMergeSize());
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < text / 2; i++) {
+            ids.add(1000 + i);
+        }
+        ids.add(c.visionStartTokenId());
+        for (int i = 0; i < imageTokens; i++) {
+            ids.add(c.imageTokenId());
+        }
+        ids.add(c.visionEndTokenId());
+        for (int i = 0; i < text - text / 2; i++) {
+            ids.add(2000 + i);
+        }
+        int[] prompt = ids.stream().mapToInt(Integer::intValue).toArray();
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
+                px, px, patches.rows(), imageTokens, prompt.length, g, newTokens);
+        try (QwenVlPolicy policy = QwenVlPolicy.of(model, null, null, new int[] {-1}); NativeScope s = NativeScope.open()) {
+            long t = System.nanoTime();
+            QwenVl.Images images;
+            List<DecodeLoop.Sample> samples;
+            try (Tensor.GradMode ng = Tensor.noGrad()) {
+                images = model.encodeImages(List.of(patches), null);
+                double vision = secs(t);
+                t = System.nanoTime();
+                // eos -1: every sample runs the full length
+                samples = QwenVlGeneration.sample(model, prompt, grids, images, g, new SamplingParams(1.0, 0, 1.0, newTokens),
+                        new int[] {-1}, new Random(4), null, true);
+                System.out.printf("vision %.1f s | rollout %.1f s (%.2f sampled tok/s) | rss %s%n", vision, secs(t),
+                        g * newTokens / secs(t), rss());
+            }
+            List<int[]> comps = new ArrayList<>();
+            for (DecodeLoop.Sample smp : samples) {
+                comps.add(smp.tokens());
+            }
+            t = System.nanoTime();
+            try (var ref = policy.frozenCopy(); Tensor.GradMode ng = Tensor.noGrad()) {
+                ((QwenVlPolicy) ref).groupLogProbs(prompt, grids, images, comps);
+            }
+            System.out.printf("reference log-probs %.1f s | rss %s%n", secs(t), rss());
+            t = System.nanoTime();
+            GroupLogProbs lp = policy.groupLogProbs(prompt, grids, images, comps);
+            System.out.printf("policy log-probs with autograd (%d x %d tokens) %.1f s | rss %s%n", g, prompt.length + newTokens,
+                    secs(t), rss());
+            t = System.nanoTime();
+            Tensor loss = lp.logProbs().sum().div(-(double) g * newTokens);
+            loss.backward();
+            int withGrad = 0;
+            for (Parameter p : policy.trainableParameters()) {
+                withGrad += p.value().grad() != null ? 1 : 0;
+            }
+            System.out.printf("loss + backward %.1f s (%d adapter tensors with gradients) | loss %.4e%n", secs(t), withGrad, loss.item());
+        }
+        System.out.printf("peak resident memory (VmHWM): %s%n", status("VmHWM"));
+        model.close();
+    }
+
+    /** A random tensor of the shape {@code name} has in configuration {@code c} (bf16): weights N(0, 0.02), norms 1, biases 0. */
+    static Tensor random(QwenVlConfig c, String name, Generator gen) {
+        boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
+        if (name.startsWith("model.language_model.") != q3 && !name.equals("lm_head.weight")) {
+            return null; // the hub's naming: nested for Qwen3-VL only
+        }
+        long[] shape = shape(c, name.replaceFirst("^model\\.language_model\\.|^model\\.visual\\.|^model\\.|^visual\\.", ""),
+                name.contains("visual."));
+        try (NativeScope s = NativeScope.open()) {
+            Tensor t;
+            if (name.endsWith(".bias")) {
+                t = Tensor.zeros(DType.BF16, shape);
+            } else if (name.contains("norm") || name.contains("ln_q")) {
+                t = Tensor.ones(DType.BF16, shape);
+            } else {
+                t = Tensor.randn(gen, DType.F32, shape).mul(0.02).to(DType.BF16);
+            }
+            return t.persist();
+        }
+    }
+
+    static long[] shape(QwenVlConfig c, String n, boolean vision) {
+        QwenVlConfig.Text x = c.text();
+        QwenVlConfig.Vision v = c.vision();
+        long h = x.hiddenSize(), q = (long) x.numHeads() * x.headDim(), kv = (long) x.numKvHeads() * x.headDim(), i = x.intermediateSize();
+        long vh = v.hiddenSize(), vi = v.intermediateSize(), m = vh * v.spatialMergeSize() * v.spatialMergeSize(), out = v.outHiddenSize();
+        boolean bias = n.endsWith(".bias");
+        if (!vision) {
+            if (n.equals("embed_tokens.weight") || n.equals("lm_head.weight")) {
+                return new long[] {x.vocabSize(), h};
+            }
+            if (n.endsWith("layernorm.weight") || n.equals("norm.weight")) {
+                return new long[] {h};
+            }
+            if (n.contains("q_norm") || n.contains("k_norm")) {
+                return new long[] {x.headDim()};
+            }
+            long[][] io = n.contains("q_proj") ? new long[][] {{q, h}} : n.contains("k_proj") || n.contains("v_proj") ? new long[][] {{kv, h}}
+                    : n.contains("o_proj") ? new long[][] {{h, q}} : n.contains("down_proj") ? new long[][] {{h, i}} : new long[][] {{i, h}};
+            return bias ? new long[] {io[0][0]} : io[0];
+        }
+        if (n.startsWith("patch_embed")) {
+            return bias ? new long[] {vh} : new long[] {vh, v.inChannels(), v.temporalPatchSize(), v.patchSize(), v.patchSize()};
+        }
+        if (n.startsWith("pos_embed")) {
+            return new long[] {v.numPositionEmbeddings(), vh};
+        }
+        if (n.startsWith("blocks.")) {
+            if (n.contains("norm")) {
+                return new long[] {vh};
+            }
+            long[] io = n.contains("qkv") ? new long[] {3 * vh, vh} : n.contains("attn.proj") ? new long[] {vh, vh}
+                    : n.contains("down_proj") || n.contains("linear_fc2") ? new long[] {vh, vi} : new long[] {vi, vh};
+            return bias ? new long[] {io[0]} : io;
+        }
+        // mergers: the main one normalises patches (vh) before grouping, DeepStack's the grouped rows (m)
+        if (n.contains("norm") || n.contains("ln_q")) {
+            return new long[] {n.startsWith("deepstack") ? m : vh};
+        }
+        long[] io = n.contains("mlp.2") || n.contains("linear_fc2") ? new long[] {out, m} : new long[] {m, m};
+        return bias ? new long[] {io[0]} : io;
+    }
+
+    static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static String rss() {
+        return status("VmRSS");
+    }
+
+    static String status(String key) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith(key + ":")) {
+                    long kb = Long.parseLong(l.replaceAll("\\D", ""));
+                    return String.format("%.2f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+        return "?";
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Qwen2.5-VL / Qwen3-VL LoRA GRPO-step benchmark (random weights of a real configuration, bf16), see docs/models.md.
+# usage: bench/qwenvl/run.sh [QwenVlBench options]; default: Qwen3-VL-2B, G=2, 16 new tokens, 256x256 image.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export OMP_WAIT_POLICY=PASSIVE
+# glibc keeps freed blocks for reuse and RSS then overstates what is live; a fixed mmap threshold returns large
+# blocks to the system at once, so the peak we report is the real one.
+export MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=1048576
+T=target-bench
+mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
+CP="model/$T/classes:core/$T/classes:$(cat model/$T/cp.txt)"
+if [[ $# -eq 0 ]]; then set -- --config bench/qwenvl/qwen3vl-2b-config.json; fi
+# JavaCPP caps native memory at 4 x -Xmx by default; the 2B model needs more than 8 GB
+exec java -Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 -Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
+  -cp "$CP" bench/qwenvl/QwenVlBench.java "$@"

@@ -1,0 +1,18 @@
+package org.visualrft.model.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * A model family: the {@code model_type} values it opens and how. Families are found with {@link java.util.ServiceLoader}
+ * (each lists its class in {@code META-INF/services/org.visualrft.model.policy.ModelFamily}), so {@link ModelLoader}
+ * names none of them and the package dependencies stay one way. Adding a family: implement this, list it there.
+ */
+public interface ModelFamily {
+    /** The config.json {@code model_type} values this family opens, e.g. {@code qwen2_5_vl}. */
+    Set<String> modelTypes();
+
+    /** Opens the folder {@code dir} whose config.json has been read into {@code config}. */
+    Policy load(Path dir, JsonNode config);
+}

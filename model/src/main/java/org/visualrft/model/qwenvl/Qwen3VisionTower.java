@@ -1,0 +1,132 @@
+package org.visualrft.model.qwenvl;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.visualrft.model.qwen2vl.RotaryTables;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Qwen3-VL's vision transformer: a Conv3d patch embedding with bias, plus learned absolute positions (a square table
+ * bilinearly interpolated to each image's patch grid), LayerNorm blocks with 2-D rotary attention within each frame and
+ * a gelu-tanh MLP, the patch merger, and DeepStack: the outputs of the blocks listed in {@code deepstack_visual_indexes}
+ * go through their own mergers and are added to the first decoder layers' hidden states at the image tokens.
+ */
+final class Qwen3VisionTower {
+    private Qwen3VisionTower() {
+    }
+
+    /**
+     * @param trace when not null, receives the last block's output {@code [patches, hidden]}
+     * @return the merged image embeddings {@code [patches / merge², out_hidden]} first, then one DeepStack feature of
+     *         the same shape per listed block, in the weights' dtype
+     */
+    static List<Tensor> forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+        Tensor like = w.patchEmbed();
+        DType dtype = like.dtype();
+        long patches = pixels.size(0);
+        int unit = c.spatialMergeSize() * c.spatialMergeSize();
+        Tensor x = Tensor.linear(pixels.to(dtype).to(like.device()), w.patchEmbed(), w.patchBias());
+        x = x.add(positions(w.posEmbed(), grids, c.spatialMergeSize()));
+        int hd = c.headDim();
+        Tensor[] rope = VisionAttention.rotary(RotaryTables.visionAngles(grids, hd, c.spatialMergeSize()), patches, hd, like);
+        Tensor frames = VisionAttention.segmentMask(VisionAttention.frameLengths(grids), like);
+        List<Tensor> deepstack = new ArrayList<>();
+        int[] deepBlocks = c.deepstackBlocks();
+        for (int i = 0; i < w.blocks().size(); i++) {
+            QwenVlWeights.VisionBlock b = w.blocks().get(i);
+            try (NativeScope s = NativeScope.open()) {
+                Tensor h = VisionAttention.norm(x, b.norm1W(), b.norm1B());
+                Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames));
+                h = VisionAttention.norm(y, b.norm2W(), b.norm2B());
+                x = s.keep(y.add(b.down().forward(b.up().forward(h, false).geluTanh(), false)));
+            }
+            for (int k = 0; k < deepBlocks.length; k++) {
+                if (deepBlocks[k] == i) {
+                    deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true));
+                }
+            }
+        }
+        if (trace != null) {
+            trace.add(x);
+        }
+        List<Tensor> out = new ArrayList<>();
+        out.add(VisionAttention.merge(w.merger(), x, unit, false));
+        out.addAll(deepstack);
+        return out;
+    }
+
+    /**
+     * The learned positions for every patch, {@code [patches, hidden]} in processor order (merge block by merge block,
+     * frame after frame): the {@code side × side} table sampled bilinearly at {@code linspace(0, side-1, h)} ×
+     * {@code linspace(0, side-1, w)}, computed in float32 as transformers' fast_pos_embed_interpolate.
+     */
+    static Tensor positions(Tensor table, List<int[]> grids, int merge) {
+        int side = (int) Math.round(Math.sqrt(table.size(0)));
+        List<Tensor> parts = new ArrayList<>();
+        for (int[] g : grids) {
+            int gh = g[1];
+            int gw = g[2];
+            float[] hs = linspace(side - 1, gh);
+            float[] ws = linspace(side - 1, gw);
+            long[][] idx = new long[4][gh * gw];
+            float[][] wt = new float[4][gh * gw];
+            for (int y = 0; y < gh; y++) {
+                int y0 = (int) hs[y];
+                int y1 = Math.min(y0 + 1, side - 1);
+                float dy = hs[y] - y0;
+                for (int x = 0; x < gw; x++) {
+                    int x0 = (int) ws[x];
+                    int x1 = Math.min(x0 + 1, side - 1);
+                    float dx = ws[x] - x0;
+                    int p = y * gw + x;
+                    idx[0][p] = (long) y0 * side + x0;
+                    idx[1][p] = (long) y0 * side + x1;
+                    idx[2][p] = (long) y1 * side + x0;
+                    idx[3][p] = (long) y1 * side + x1;
+                    wt[0][p] = (1 - dy) * (1 - dx);
+                    wt[1][p] = (1 - dy) * dx;
+                    wt[2][p] = dy * (1 - dx);
+                    wt[3][p] = dy * dx;
+                }
+            }
+            Tensor grid = null;
+            for (int k = 0; k < 4; k++) {
+                Tensor rows = Tensor.embedding(table, Tensor.fromLongs(idx[k], idx[k].length).to(table.device()));
+                Tensor term = rows.mul(Tensor.fromFloats(wt[k], wt[k].length, 1).to(table.dtype()).to(table.device()));
+                grid = grid == null ? term : grid.add(term);
+            }
+            // raster order → merge-block order, repeated for every frame
+            long[] order = new long[g[0] * gh * gw];
+            int o = 0;
+            for (int t = 0; t < g[0]; t++) {
+                for (int bh = 0; bh < gh / merge; bh++) {
+                    for (int bw = 0; bw < gw / merge; bw++) {
+                        for (int mh = 0; mh < merge; mh++) {
+                            for (int mw = 0; mw < merge; mw++) {
+                                order[o++] = (long) (bh * merge + mh) * gw + bw * merge + mw;
+                            }
+                        }
+                    }
+                }
+            }
+            parts.add(grid.indexSelect(0, Tensor.fromLongs(order, order.length).to(table.device())));
+        }
+        return parts.size() == 1 ? parts.get(0) : Tensor.cat(parts, 0);
+    }
+
+    /** torch.linspace(0, end, steps) in float32: the first half counted up from 0, the rest down from {@code end}. */
+    static float[] linspace(float end, int steps) {
+        float[] out = new float[steps];
+        if (steps == 1) {
+            return out;
+        }
+        float step = end / (steps - 1);
+        int halfway = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            out[i] = i < halfway ? step * i : end - step * (steps - i - 1);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,261 @@
+package org.visualrft.model.qwenvl;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.lora.Linear;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.qwen2vl.RotaryTables;
+import org.visualrft.model.safetensors.Weights;
+import org.visualrft.model.sampling.KvCache;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * A Qwen2.5-VL or Qwen3-VL model: config, weights, image processor, and the forward pieces (encode images, embed a
+ * prompt with its images, run the decoder, project to logits). Numerically transformers'
+ * {@code Qwen2_5_VLForConditionalGeneration} / {@code Qwen3VLForConditionalGeneration}. Weights are persisted native
+ * tensors owned by this object.
+ */
+public final class QwenVl implements AutoCloseable {
+    private final QwenVlConfig config;
+    private final QwenVlWeights weights;
+    private final ImageProcessor processor;
+    private final int[] ropeAxes;
+    private LoraConfig lora;
+
+    public QwenVl(QwenVlConfig config, QwenVlWeights weights, ImageProcessor processor) {
+        this.config = config;
+        this.weights = weights;
+        this.processor = processor;
+        this.ropeAxes = ropeAxes(config);
+    }
+
+    /**
+     * Loads config.json, the safetensors weights (single file or sharded) and preprocessor_config.json (the family's
+     * defaults when absent); weights are converted to {@code dtype}.
+     */
+    public static QwenVl load(Path dir, DType dtype) {
+        QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
+        Path pre = dir.resolve("preprocessor_config.json");
+        ImageProcessor processor = Files.isRegularFile(pre) ? ImageProcessor.load(pre) : defaultProcessor(config);
+        if (processor.patchSize() != config.vision().patchSize() || processor.mergeSize() != config.vision().spatialMergeSize()
+                || processor.temporalPatchSize() != config.vision().temporalPatchSize()) {
+            throw new BadInputException(pre, "patch_size/merge_size/temporal_patch_size differ from config.json's vision_config");
+        }
+        try (Weights w = Weights.open(dir)) {
+            QwenVlWeights weights = QwenVlWeights.from(config,
+                    name -> w.contains(name) ? toDtype(() -> w.read(name), dtype) : null,
+                    name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
+            return new QwenVl(config, weights, processor);
+        }
+    }
+
+    /** transformers' processor defaults: Qwen2.5-VL's are Qwen2-VL's; Qwen3-VL's take 16-pixel patches and mean/std 0.5. */
+    static ImageProcessor defaultProcessor(QwenVlConfig c) {
+        if (c.family() == QwenVlConfig.Family.QWEN2_5_VL) {
+            return ImageProcessor.defaults();
+        }
+        float[] half = {0.5f, 0.5f, 0.5f};
+        return new ImageProcessor(65536, 16777216, c.vision().patchSize(), c.vision().temporalPatchSize(),
+                c.vision().spatialMergeSize(), 1.0 / 255, half, half);
+    }
+
+    private static Tensor toDtype(Supplier<Tensor> read, DType dtype) {
+        try (NativeScope s = NativeScope.open()) { // frees the stored-dtype copy once converted
+            Tensor t = read.get();
+            return (t.dtype() == dtype ? t : t.to(dtype)).persist();
+        }
+    }
+
+    /** For each rotary frequency, the M-RoPE axis (0 t, 1 h, 2 w) it takes its angle from. */
+    static int[] ropeAxes(QwenVlConfig c) {
+        int[] sec = c.text().mropeSection();
+        int[] axis = new int[c.text().headDim() / 2];
+        if (c.text().mropeInterleaved()) {
+            // t h w t h w … while each axis has frequencies left, then t to the end
+            for (int j = 0; j < axis.length; j++) {
+                axis[j] = j % 3 == 1 && j < 3 * sec[1] ? 1 : j % 3 == 2 && j < 3 * sec[2] ? 2 : 0;
+            }
+        } else {
+            for (int s = 0, j = 0; s < 3; s++) {
+                for (int k = 0; k < sec[s]; k++) {
+                    axis[j++] = s;
+                }
+            }
+        }
+        return axis;
+    }
+
+    public QwenVlConfig config() {
+        return config;
+    }
+
+    public QwenVlWeights weights() {
+        return weights;
+    }
+
+    public ImageProcessor processor() {
+        return processor;
+    }
+
+    public DType dtype() {
+        return weights.embedTokens().dtype();
+    }
+
+    public LoraConfig lora() {
+        return lora;
+    }
+
+    /** The same weights with another image processor (other pixel limits). */
+    public QwenVl withProcessor(ImageProcessor p) {
+        QwenVl m = new QwenVl(config, weights, p);
+        m.lora = lora;
+        return m;
+    }
+
+    /** Attaches fresh LoRA adapters to the configured projections of every decoder layer (the vision tower stays frozen). */
+    public void attachLora(LoraConfig lora, Generator gen) {
+        if (this.lora != null) {
+            throw new IllegalStateException("LoRA adapters are already attached");
+        }
+        for (Linear l : weights.loraTargets(lora).values()) {
+            l.attachAdapter(lora.rank(), lora.scale(), gen);
+        }
+        this.lora = lora;
+    }
+
+    /** The adapter tensors, named as PEFT names them (…{@code .lora_A.weight}, …{@code .lora_B.weight}). */
+    public List<Map.Entry<String, Tensor>> adapterTensors() {
+        List<Map.Entry<String, Tensor>> out = new ArrayList<>();
+        if (lora == null) {
+            return out;
+        }
+        weights.loraTargets(lora).forEach((name, l) -> {
+            if (l.hasAdapter()) {
+                out.add(Map.entry("base_model.model." + name + ".lora_A.weight", l.loraA()));
+                out.add(Map.entry("base_model.model." + name + ".lora_B.weight", l.loraB()));
+            }
+        });
+        return out;
+    }
+
+    /** Encoded images: the merged embeddings {@code [tokens, hidden]} and the DeepStack features (Qwen3-VL; else empty). */
+    public record Images(Tensor embeds, List<Tensor> deepstack) {
+        public long tokens() {
+            return embeds.size(0);
+        }
+    }
+
+    /** Encodes the images' patches, concatenated in order. Frozen: no autograd. {@code trace} receives the last block's output. */
+    public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        int rows = 0;
+        for (ImageProcessor.Patches p : images) {
+            rows += p.rows();
+        }
+        int cols = images.get(0).cols();
+        float[] all = new float[rows * cols];
+        List<int[]> grids = new ArrayList<>();
+        int off = 0;
+        for (ImageProcessor.Patches p : images) {
+            System.arraycopy(p.values(), 0, all, off, p.values().length);
+            off += p.values().length;
+            grids.add(grid(p));
+        }
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            Tensor pixels = Tensor.fromFloats(all, rows, cols);
+            if (config.family() == QwenVlConfig.Family.QWEN2_5_VL) {
+                return new Images(Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace), List.of());
+            }
+            List<Tensor> out = Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace);
+            return new Images(out.get(0), out.subList(1, out.size()));
+        }
+    }
+
+    static int[] grid(ImageProcessor.Patches p) {
+        return new int[] {p.gridT(), p.gridH(), p.gridW()};
+    }
+
+    /** Token embeddings and where the image embeddings went (flat {@code b·seq + i} positions; null without images). */
+    public record Embedded(Tensor x, Tensor imagePositions, Images images) {
+    }
+
+    /**
+     * Token embeddings {@code [batch, seq, hidden]}. In each sequence the first {@code images.tokens()} image tokens
+     * take the image embeddings in order (HF's masked_scatter); image tokens beyond those, e.g. ones a sample
+     * generated, keep their plain embedding as they do in HF's decoding steps.
+     */
+    public Embedded embed(int[][] ids, Images images) {
+        int b = ids.length;
+        int s = ids[0].length;
+        long n = images == null ? 0 : images.tokens();
+        long[] flat = new long[b * s];
+        long[] pos = new long[(int) (b * n)];
+        int k = 0;
+        for (int i = 0; i < b; i++) {
+            int seen = 0;
+            for (int j = 0; j < s; j++) {
+                flat[i * s + j] = ids[i][j];
+                if (ids[i][j] == config.imageTokenId() && seen < n) {
+                    pos[k++] = (long) i * s + j;
+                    seen++;
+                }
+            }
+            if (seen != n) {
+                throw new IllegalArgumentException("sequence " + i + " has " + seen + " image tokens for " + n + " image embeddings");
+            }
+        }
+        Tensor table = weights.embedTokens();
+        Tensor x = Tensor.embedding(table, Tensor.fromLongs(flat, (long) b * s).to(table.device()));
+        Tensor where = null;
+        if (n > 0) {
+            where = Tensor.fromLongs(pos, pos.length).to(table.device());
+            Tensor src = b == 1 ? images.embeds() : images.embeds().repeat(b, 1);
+            x = x.indexCopy_(0, where, src.to(x.dtype()));
+        }
+        return new Embedded(x.view(b, s, config.text().hiddenSize()), where, images);
+    }
+
+    /** M-RoPE ids of a prompt and its rope delta (the same placement rule in all three Qwen-VL families). */
+    public RopeIndex.Positions positions(int[] tokens, List<int[]> grids) {
+        return RopeIndex.compute(tokens, grids, config.vision().spatialMergeSize(), config.imageTokenId(), config.visionStartTokenId());
+    }
+
+    /**
+     * Runs the decoder at M-RoPE ids {@code positions[b] = [3][seq]}. With a cache, the new keys and values are
+     * appended to it. DeepStack features are added where the embedding placed the images.
+     */
+    public Tensor hidden(Embedded e, long[][][] positions, KvCache cache, boolean adapters, List<Tensor> trace) {
+        Tensor x = e.x();
+        Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype());
+        rope = new Tensor[] {rope[0].to(x.device()), rope[1].to(x.device())};
+        TextModel.Deepstack ds = null;
+        if (e.imagePositions() != null && !e.images().deepstack().isEmpty()) {
+            List<Tensor> feats = new ArrayList<>();
+            long b = x.size(0);
+            for (Tensor f : e.images().deepstack()) {
+                feats.add(b == 1 ? f : f.repeat(b, 1));
+            }
+            ds = new TextModel.Deepstack(e.imagePositions(), feats);
+        }
+        return TextModel.forward(weights, config.text(), x, rope, cache, adapters, ds, trace);
+    }
+
+    /** Logits over the vocabulary (in the weights' dtype). */
+    public Tensor logits(Tensor hidden) {
+        return Tensor.linear(hidden, weights.lmHead(), null);
+    }
+
+    @Override
+    public void close() {
+        weights.owned().forEach(Tensor::close);
+    }
+}

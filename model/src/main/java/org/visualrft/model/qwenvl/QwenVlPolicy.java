@@ -1,0 +1,352 @@
+package org.visualrft.model.qwenvl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.geometry.CoordinateFrame;
+import org.visualrft.core.geometry.QwenResize;
+import org.visualrft.core.io.AtomicFile;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.ChatTemplate;
+import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.tokenizer.Tokenizer;
+
+/**
+ * Qwen2.5-VL or Qwen3-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the other
+ * families. Training is LoRA on the language model (or full fine-tuning of it) with the vision tower frozen; the GRPO
+ * reference with LoRA is this model with the adapters off.
+ */
+public final class QwenVlPolicy implements Policy {
+    /** Files of a Hugging Face folder that travel with a saved model. */
+    private static final List<String> SIDE_FILES = List.of("tokenizer.json", "tokenizer_config.json", "chat_template.json",
+            "chat_template.jinja", "preprocessor_config.json", "video_preprocessor_config.json", "generation_config.json",
+            "vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json");
+
+    /** How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits. */
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+        /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
+        public static Options fromSystemProperties(QwenVlConfig c) {
+            Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.fromSystemProperties(c.torchDtype());
+            String mp = System.getProperty("vrft.max_pixels");
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
+        }
+    }
+
+    private final QwenVl model;
+    private final Tokenizer tokenizer;
+    private final Path source;
+    private final int[] eos;
+    private final boolean frozen;
+    private final boolean ownsModel;
+
+    private QwenVlPolicy(QwenVl model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.source = source;
+        this.eos = eos;
+        this.frozen = frozen;
+        this.ownsModel = ownsModel;
+    }
+
+    /** Opens a Hugging Face folder (config.json, safetensors, tokenizer.json, preprocessor_config.json). */
+    public static QwenVlPolicy load(Path dir, Options opts) {
+        Path tok = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tok)) {
+            throw new BadInputException(tok, "no tokenizer.json in the model folder");
+        }
+        QwenVl model = QwenVl.load(dir, opts.dtype());
+        if (opts.minPixels() != null || opts.maxPixels() != null) {
+            ImageProcessor p = model.processor();
+            model = model.withProcessor(p.withPixels(opts.minPixels() == null ? p.minPixels() : opts.minPixels(),
+                    opts.maxPixels() == null ? p.maxPixels() : opts.maxPixels()));
+        }
+        if (opts.lora() != null) {
+            try (Generator g = Generator.seeded(opts.seed())) {
+                model.attachLora(opts.lora(), g);
+            }
+        }
+        return new QwenVlPolicy(model, Tokenizer.load(tok), dir, stopTokens(dir, model.config().eosTokenIds()), false, true);
+    }
+
+    /** A policy around a model in memory; {@code tokenizer} may be null for token-level calls only. */
+    public static QwenVlPolicy of(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
+        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true);
+    }
+
+    /** The stop tokens: config.json's eos ids and generation_config.json's (a list in the hub files). */
+    static int[] stopTokens(Path dir, int[] configEos) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (int e : configEos) {
+            ids.add(e);
+        }
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.isRegularFile(gen)) {
+            try {
+                JsonNode e = new ObjectMapper().readTree(gen.toFile()).get("eos_token_id");
+                if (e != null && e.isArray()) {
+                    e.forEach(n -> ids.add(n.intValue()));
+                } else if (e != null && e.isIntegralNumber()) {
+                    ids.add(e.intValue());
+                }
+            } catch (IOException ex) {
+                throw new BadInputException(gen, "not valid JSON: " + ex.getMessage(), ex);
+            }
+        }
+        if (ids.isEmpty()) {
+            throw new BadInputException(dir.resolve("config.json"), "no eos_token_id in config.json or generation_config.json");
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public QwenVl model() {
+        return model;
+    }
+
+    @Override
+    public String modelType() {
+        return model.config().family().modelType;
+    }
+
+    /**
+     * The frame boxes are written in: Qwen2.5-VL grounds in absolute pixels of the resized image, Qwen3-VL in 0–1000
+     * coordinates relative to the image.
+     */
+    @Override
+    public CoordinateFrame boxFrame() {
+        return model.config().family() == QwenVlConfig.Family.QWEN2_5_VL ? CoordinateFrame.RESIZED_PIXELS : CoordinateFrame.NORMALIZED_1000;
+    }
+
+    @Override
+    public QwenResize resizeRule() {
+        ImageProcessor p = model.processor();
+        return new QwenResize(p.patchSize() * p.mergeSize(), p.minPixels(), p.maxPixels());
+    }
+
+    /**
+     * The prompt text as the family's chat template renders one user turn of an image and a question with
+     * {@code add_generation_prompt=True}: Qwen2.5-VL's template inserts the default system turn, Qwen3-VL's does not.
+     */
+    public String chatPrompt(String text) {
+        if (model.config().family() == QwenVlConfig.Family.QWEN2_5_VL) {
+            return ChatTemplate.userTurnWithImage(text);
+        }
+        return ChatTemplate.IM_START + "user\n" + ChatTemplate.VISION_START + ChatTemplate.IMAGE_PAD + ChatTemplate.VISION_END
+                + text + ChatTemplate.IM_END + "\n" + ChatTemplate.IM_START + "assistant\n";
+    }
+
+    /** The prompt's token ids (image pads expanded) and the image's processed patches. */
+    public record Encoded(int[] ids, ImageProcessor.Patches patches) {
+        List<int[]> grids() {
+            return List.of(QwenVl.grid(patches));
+        }
+    }
+
+    public Encoded encodePrompt(Prompt prompt) {
+        ImageProcessor.Patches patches = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
+        int[] ids = encode(chatPrompt(prompt.text()));
+        return new Encoded(ChatTemplate.expandImagePads(ids, model.config().imageTokenId(),
+                patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    @Override
+    public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            Encoded e = encodePrompt(prompt);
+            QwenVl.Images images = model.encodeImages(List.of(e.patches()), null);
+            List<Rollout> out = new ArrayList<>();
+            for (DecodeLoop.Sample smp : QwenVlGeneration.sample(model, e.ids(), e.grids(), images, g, params, eos, rng,
+                    null, !frozen)) {
+                out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
+        Encoded e = encodePrompt(prompt);
+        return groupLogProbs(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null), completions);
+    }
+
+    /**
+     * Teacher-forced log-probs of right-padded completions after one prompt, in one batched forward: padding sits
+     * after every real token, so causal attention keeps it out of the real tokens' results. Only the completion
+     * positions go through the vocabulary projection.
+     */
+    public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, QwenVl.Images images, List<int[]> completions) {
+        int g = completions.size();
+        int p = prompt.length;
+        int t = 0;
+        for (int[] comp : completions) {
+            t = Math.max(t, comp.length);
+        }
+        int pad = eos[0];
+        int[][] ids = new int[g][p + t];
+        long[] targets = new long[g * t];
+        float[] mask = new float[g * t];
+        RopeIndex.Positions pos = model.positions(prompt, grids);
+        long[][][] positions = new long[g][3][p + t];
+        for (int i = 0; i < g; i++) {
+            System.arraycopy(prompt, 0, ids[i], 0, p);
+            for (int j = 0; j < t; j++) {
+                boolean real = j < completions.get(i).length;
+                ids[i][p + j] = real ? completions.get(i)[j] : pad;
+                targets[i * t + j] = ids[i][p + j];
+                mask[i * t + j] = real ? 1f : 0f;
+            }
+            for (int a = 0; a < 3; a++) {
+                System.arraycopy(pos.ids()[a], 0, positions[i][a], 0, p);
+                for (int j = 0; j < t; j++) {
+                    positions[i][a][p + j] = RopeIndex.decodePosition(p + j, pos.ropeDelta());
+                }
+            }
+        }
+        Tensor h = model.hidden(model.embed(ids, images), positions, null, !frozen, null);
+        Tensor logits = model.logits(h.narrow(1, p - 1, t)).to(DType.F32); // position k predicts token k+1
+        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t).to(logits.device()));
+        Tensor m = Tensor.fromFloats(mask, g, t).to(logits.device());
+        return new GroupLogProbs(lp.mul(m), m);
+    }
+
+    @Override
+    public int[] encode(String text) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this policy has no tokenizer");
+        }
+        return tokenizer.encode(text);
+    }
+
+    @Override
+    public String decode(int[] tokens) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this policy has no tokenizer");
+        }
+        return tokenizer.decode(tokens, true);
+    }
+
+    @Override
+    public int eosTokenId() {
+        return eos[0];
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        model.weights().named().forEach((n, t) -> out.add(new Parameter(n, t)));
+        model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
+        return out;
+    }
+
+    /**
+     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning; the vision tower stays frozen),
+     * switched to requiring gradients on this first call. A frozen policy has none.
+     */
+    @Override
+    public List<Parameter> trainableParameters() {
+        if (frozen) {
+            return List.of();
+        }
+        List<Parameter> out = new ArrayList<>();
+        if (model.lora() == null) {
+            model.weights().named().forEach((n, t) -> {
+                if (!n.startsWith("visual.") && !n.startsWith("model.visual.")) {
+                    if (!t.requiresGrad()) {
+                        t.requiresGrad(true);
+                    }
+                    out.add(new Parameter(n, t));
+                }
+            });
+            return out;
+        }
+        model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
+        return out;
+    }
+
+    /** The GRPO reference: with LoRA this model with the adapters off (no second copy); without LoRA a deep copy. */
+    @Override
+    public Policy frozenCopy() {
+        if (model.lora() != null) {
+            return new QwenVlPolicy(model, tokenizer, source, eos, true, false);
+        }
+        Map<String, Tensor> src = model.weights().named();
+        QwenVlWeights copy;
+        try (Tensor.GradMode g = Tensor.noGrad()) {
+            copy = QwenVlWeights.from(model.config(), n -> src.containsKey(n) ? src.get(n).detach().copy().persist() : null,
+                    n -> new IllegalStateException("missing " + n));
+        }
+        return new QwenVlPolicy(new QwenVl(model.config(), copy, model.processor()),
+                tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true);
+    }
+
+    /**
+     * Writes a Hugging Face folder transformers loads with its {@code …ForConditionalGeneration.from_pretrained}:
+     * adapters merged into the base weights, under the names the source folder used, in the model's dtype;
+     * config.json (dtype set), tokenizer and processor files copied from the source folder. Each file is written under
+     * a temporary name and renamed.
+     */
+    @Override
+    public void save(Path dir) {
+        if (source == null) {
+            throw new IllegalStateException("this policy was not loaded from a folder; there is no config.json to save with it");
+        }
+        try {
+            Files.createDirectories(dir);
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                Map<String, Tensor> merged = new LinkedHashMap<>(model.weights().merged());
+                if (model.config().text().tieWordEmbeddings()) {
+                    merged.remove("lm_head.weight");
+                }
+                SafeTensorsWriter.write(dir.resolve("model.safetensors"), merged, Map.of("format", "pt"));
+            }
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode cfg = (ObjectNode) json.readTree(source.resolve("config.json").toFile());
+            String dt = model.dtype() == DType.BF16 ? "bfloat16" : "float32";
+            cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", dt);
+            AtomicFile.writeBytes(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+            for (String f : SIDE_FILES) {
+                Path from = source.resolve(f);
+                if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
+                    AtomicFile.writeBytes(dir.resolve(f), Files.readAllBytes(from));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsModel) {
+            model.close();
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+        }
+    }
+}

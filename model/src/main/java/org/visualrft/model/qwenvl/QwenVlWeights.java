@@ -1,0 +1,248 @@
+package org.visualrft.model.qwenvl;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.visualrft.model.lora.Linear;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Every weight of a Qwen2.5-VL or Qwen3-VL checkpoint, kept under the name it was loaded with (so a merged save writes
+ * the names the folder had), and the same tensors arranged for the forward pass. Projections are {@link Linear}s so
+ * LoRA adapters can hang on the language model's.
+ *
+ * <p>Names: the hub's Qwen2.5-VL files say {@code model.layers.…} and {@code visual.…}; Qwen3-VL's (and transformers
+ * 5's internal layout) say {@code model.language_model.layers.…} and {@code model.visual.…}. Either is accepted.
+ */
+public final class QwenVlWeights {
+
+    /** A decoder layer; {@code qNorm}/{@code kNorm} are null without q/k normalisation. */
+    public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o, Tensor qNorm, Tensor kNorm,
+                        Tensor postNorm, Linear gate, Linear up, Linear down) {
+        /** The projection PEFT calls {@code name} (q_proj, ..., down_proj). */
+        public Linear projection(String name) {
+            return switch (name) {
+                case "q_proj" -> q;
+                case "k_proj" -> k;
+                case "v_proj" -> v;
+                case "o_proj" -> o;
+                case "gate_proj" -> gate;
+                case "up_proj" -> up;
+                case "down_proj" -> down;
+                default -> throw new IllegalArgumentException("no projection " + name);
+            };
+        }
+
+        /** The projection's module path inside a decoder layer, e.g. {@code self_attn.q_proj}, {@code mlp.up_proj}. */
+        public static String module(String name) {
+            return Set.of("q_proj", "k_proj", "v_proj", "o_proj").contains(name) ? "self_attn." + name : "mlp." + name;
+        }
+    }
+
+    /**
+     * A vision block. Norm biases are null for Qwen2.5-VL's RMSNorms. The MLP is SwiGLU (gate, up, down; Qwen2.5-VL)
+     * or two layers around gelu-tanh (fc1 = up, fc2 = down, gate null; Qwen3-VL).
+     */
+    public record VisionBlock(Tensor norm1W, Tensor norm1B, Linear qkv, Linear proj, Tensor norm2W, Tensor norm2B,
+                              Linear gate, Linear up, Linear down) {
+    }
+
+    /** A patch merger: norm (bias null for RMSNorm), fc1, GELU, fc2. */
+    public record Merger(Tensor normW, Tensor normB, Linear fc1, Linear fc2) {
+    }
+
+    /**
+     * The vision tower: the Conv3d patch weight flattened to {@code [hidden, C·T·P·P]} (a stride-equal-kernel conv is
+     * a matmul), its bias (Qwen3-VL), learned positions {@code [n, hidden]} (Qwen3-VL), blocks, merger, DeepStack
+     * mergers (Qwen3-VL; empty otherwise).
+     */
+    public record Vision(Tensor patchEmbed, Tensor patchBias, Tensor posEmbed, List<VisionBlock> blocks, Merger merger,
+                         List<Merger> deepstackMergers) {
+    }
+
+    private final Map<String, Tensor> byName;
+    private final Map<String, Linear> linears;
+    private final Tensor embedTokens;
+    private final List<Layer> layers;
+    private final Tensor norm;
+    private final Tensor lmHead;
+    private final Vision vision;
+    private final String textPrefix;
+
+    private QwenVlWeights(Map<String, Tensor> byName, Map<String, Linear> linears, Tensor embedTokens, List<Layer> layers,
+                          Tensor norm, Tensor lmHead, Vision vision, String textPrefix) {
+        this.byName = byName;
+        this.linears = linears;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.vision = vision;
+        this.textPrefix = textPrefix;
+    }
+
+    public Tensor embedTokens() {
+        return embedTokens;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Tensor norm() {
+        return norm;
+    }
+
+    public Tensor lmHead() {
+        return lmHead;
+    }
+
+    public Vision vision() {
+        return vision;
+    }
+
+    /** The prefix of the decoder layers' names, e.g. {@code model.layers.} or {@code model.language_model.layers.}. */
+    public String layerPrefix() {
+        return textPrefix + "layers.";
+    }
+
+    /**
+     * Builds the weights from a name lookup (the safetensors reader). {@code lookup} returns null for absent names; an
+     * absent required weight is reported with its name by {@code missing}.
+     */
+    public static QwenVlWeights from(QwenVlConfig c, Function<String, Tensor> lookup, Function<String, RuntimeException> missing) {
+        boolean nested = lookup.apply("model.language_model.embed_tokens.weight") != null;
+        String tp = nested ? "model.language_model." : "model.";
+        String vp = nested ? "model.visual." : "visual.";
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        Map<String, Linear> linears = new LinkedHashMap<>();
+        Function<String, Tensor> need = n -> {
+            Tensor t = lookup.apply(n);
+            if (t == null) {
+                throw missing.apply(n);
+            }
+            byName.put(n, t);
+            return t;
+        };
+        Function<String, Tensor> maybe = n -> {
+            Tensor t = lookup.apply(n);
+            if (t != null) {
+                byName.put(n, t);
+            }
+            return t;
+        };
+        // a linear layer "<prefix>weight" (+ "<prefix>bias" when hasBias)
+        java.util.function.BiFunction<String, Boolean, Linear> linear = (p, hasBias) -> {
+            Linear l = new Linear(need.apply(p + "weight"), hasBias ? need.apply(p + "bias") : null);
+            linears.put(p + "weight", l);
+            return l;
+        };
+        QwenVlConfig.Text t = c.text();
+        boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
+        Tensor embed = need.apply(tp + "embed_tokens.weight");
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < t.numLayers(); i++) {
+            String p = tp + "layers." + i + ".";
+            Tensor in = need.apply(p + "input_layernorm.weight");
+            Linear q = linear.apply(p + "self_attn.q_proj.", t.qkvBias());
+            Linear k = linear.apply(p + "self_attn.k_proj.", t.qkvBias());
+            Linear v = linear.apply(p + "self_attn.v_proj.", t.qkvBias());
+            Linear o = linear.apply(p + "self_attn.o_proj.", false);
+            Tensor qn = t.qkNorm() ? need.apply(p + "self_attn.q_norm.weight") : null;
+            Tensor kn = t.qkNorm() ? need.apply(p + "self_attn.k_norm.weight") : null;
+            layers.add(new Layer(in, q, k, v, o, qn, kn, need.apply(p + "post_attention_layernorm.weight"),
+                    linear.apply(p + "mlp.gate_proj.", false), linear.apply(p + "mlp.up_proj.", false),
+                    linear.apply(p + "mlp.down_proj.", false)));
+        }
+        Tensor norm = need.apply(tp + "norm.weight");
+        Tensor head = t.tieWordEmbeddings() ? embed : need.apply("lm_head.weight");
+
+        QwenVlConfig.Vision vc = c.vision();
+        List<VisionBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < vc.depth(); i++) {
+            String p = vp + "blocks." + i + ".";
+            Tensor n1 = need.apply(p + "norm1.weight");
+            Tensor n1b = q3 ? need.apply(p + "norm1.bias") : null;
+            Linear qkv = linear.apply(p + "attn.qkv.", true);
+            Linear proj = linear.apply(p + "attn.proj.", true);
+            Tensor n2 = need.apply(p + "norm2.weight");
+            Tensor n2b = q3 ? need.apply(p + "norm2.bias") : null;
+            if (q3) {
+                blocks.add(new VisionBlock(n1, n1b, qkv, proj, n2, n2b, null,
+                        linear.apply(p + "mlp.linear_fc1.", true), linear.apply(p + "mlp.linear_fc2.", true)));
+            } else {
+                blocks.add(new VisionBlock(n1, null, qkv, proj, n2, null, linear.apply(p + "mlp.gate_proj.", true),
+                        linear.apply(p + "mlp.up_proj.", true), linear.apply(p + "mlp.down_proj.", true)));
+            }
+        }
+        Tensor patch = need.apply(vp + "patch_embed.proj.weight");
+        Tensor patchFlat = patch.reshape(vc.hiddenSize(), vc.patchDim()).persist();
+        Tensor patchBias = q3 ? need.apply(vp + "patch_embed.proj.bias") : null;
+        Tensor pos = q3 ? need.apply(vp + "pos_embed.weight") : null;
+        Merger merger;
+        List<Merger> deep = new ArrayList<>();
+        if (q3) {
+            merger = new Merger(need.apply(vp + "merger.norm.weight"), need.apply(vp + "merger.norm.bias"),
+                    linear.apply(vp + "merger.linear_fc1.", true), linear.apply(vp + "merger.linear_fc2.", true));
+            for (int i = 0; i < vc.deepstackBlocks().length; i++) {
+                String p = vp + "deepstack_merger_list." + i + ".";
+                deep.add(new Merger(need.apply(p + "norm.weight"), need.apply(p + "norm.bias"),
+                        linear.apply(p + "linear_fc1.", true), linear.apply(p + "linear_fc2.", true)));
+            }
+        } else {
+            merger = new Merger(need.apply(vp + "merger.ln_q.weight"), null,
+                    linear.apply(vp + "merger.mlp.0.", true), linear.apply(vp + "merger.mlp.2.", true));
+        }
+        Vision vision = new Vision(patchFlat, patchBias, pos, blocks, merger, deep);
+        return new QwenVlWeights(byName, linears, embed, layers, norm, head, vision, tp);
+    }
+
+    /** Every base tensor under its checkpoint name, adapters not merged (the live tensors, not copies). */
+    public Map<String, Tensor> named() {
+        return Collections.unmodifiableMap(byName);
+    }
+
+    /**
+     * Every tensor under its checkpoint name with LoRA adapters merged into their projections: what a merged checkpoint
+     * holds. A tied lm_head is left out, as transformers leaves it out.
+     */
+    public Map<String, Tensor> merged() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        byName.forEach((n, t) -> {
+            Linear l = linears.get(n);
+            out.put(n, l != null && l.hasAdapter() ? l.mergedWeight() : t);
+        });
+        return out;
+    }
+
+    /** The tensors this object owns (base weights, reshaped views and adapters), each once, for closing. */
+    public Collection<Tensor> owned() {
+        Set<Tensor> out = Collections.newSetFromMap(new IdentityHashMap<>());
+        out.addAll(byName.values());
+        out.add(vision.patchEmbed());
+        for (Linear l : linears.values()) {
+            out.addAll(l.trainable());
+        }
+        return out;
+    }
+
+    /** The decoder layers' projections a LoRA config targets, by PEFT's module name ({@code …layers.0.self_attn.q_proj}). */
+    public Map<String, Linear> loraTargets(LoraConfig lora) {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (String name : LoraConfig.ALL_LINEAR) {
+                if (lora.targets().contains(name)) {
+                    out.put(layerPrefix() + i + "." + Layer.module(name), layers.get(i).projection(name));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,108 @@
+package org.visualrft.model.qwenvl;
+
+import java.util.List;
+import org.visualrft.model.qwen2vl.Attention;
+import org.visualrft.model.qwen2vl.LanguageModel;
+import org.visualrft.model.qwen2vl.VisionTower;
+import org.visualrft.model.sampling.KvCache;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * The decoder of Qwen2.5-VL (Qwen2: q/k/v biases) and Qwen3-VL (Qwen3: per-head RMSNorm of q and k, an explicit
+ * head_dim): pre-norm layers of grouped-query attention with M-RoPE and a SwiGLU MLP, then a final RMSNorm. DeepStack
+ * adds a feature to the hidden states at the image tokens after each of the first layers (Qwen3-VL's prefill).
+ */
+final class TextModel {
+    private TextModel() {
+    }
+
+    /** DeepStack input: flat positions ({@code b·seq + i}) of the image tokens and one feature {@code [n, hidden]} per layer. */
+    record Deepstack(Tensor positions, List<Tensor> features) {
+    }
+
+    /**
+     * @param x         input embeddings {@code [batch, seq, hidden]}
+     * @param rope      cos and sin, {@code [batch, 1, seq, headDim]}
+     * @param cache     when not null, the keys and values of earlier tokens; this call's are appended
+     * @param adapters  whether LoRA adapters apply (false gives the base model: GRPO's reference)
+     * @param deepstack null, or the features to add after the first layers
+     * @param trace     when not null, receives the input, each layer's output but the last (before DeepStack, as
+     *                  transformers records them), and the final-norm output
+     */
+    static Tensor forward(QwenVlWeights w, QwenVlConfig.Text c, Tensor x, Tensor[] rope, KvCache cache, boolean adapters,
+                          Deepstack deepstack, List<Tensor> trace) {
+        if (trace != null) {
+            trace.add(x);
+        }
+        long b = x.size(0);
+        long s = x.size(1);
+        for (int i = 0; i < w.layers().size(); i++) {
+            try (NativeScope scope = NativeScope.open()) {
+                QwenVlWeights.Layer l = w.layers().get(i);
+                Tensor h = LanguageModel.norm(x, l.inputNorm(), c.rmsNormEps());
+                Tensor y = x.add(attention(l, c, i, h, rope, cache, adapters));
+                h = LanguageModel.norm(y, l.postNorm(), c.rmsNormEps());
+                Tensor g = l.gate().forward(h, adapters).silu();
+                x = scope.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
+            }
+            if (trace != null && i < w.layers().size() - 1) {
+                trace.add(x);
+            }
+            if (deepstack != null && i < deepstack.features().size()) {
+                // added out of place: the traced layer output stays as it was
+                Tensor f = deepstack.features().get(i).to(x.dtype());
+                Tensor add = Tensor.zeros(x.dtype(), b * s, c.hiddenSize()).to(x.device())
+                        .indexCopy_(0, deepstack.positions(), f);
+                x = x.add(add.view(b, s, c.hiddenSize()));
+            }
+        }
+        if (cache != null) {
+            cache.advance(s);
+        }
+        Tensor out = LanguageModel.norm(x, w.norm(), c.rmsNormEps());
+        if (trace != null) {
+            trace.add(out);
+        }
+        return out;
+    }
+
+    private static Tensor attention(QwenVlWeights.Layer l, QwenVlConfig.Text c, int layer, Tensor h, Tensor[] rope,
+                                    KvCache cache, boolean adapters) {
+        long b = h.size(0);
+        long s = h.size(1);
+        int hd = c.headDim();
+        Tensor q = l.q().forward(h, adapters).view(b, s, c.numHeads(), hd);
+        Tensor k = l.k().forward(h, adapters).view(b, s, c.numKvHeads(), hd);
+        if (l.qNorm() != null) {
+            q = LanguageModel.norm(q, l.qNorm(), c.rmsNormEps());
+            k = LanguageModel.norm(k, l.kNorm(), c.rmsNormEps());
+        }
+        q = q.transpose(1, 2);
+        k = k.transpose(1, 2);
+        Tensor v = l.v().forward(h, adapters).view(b, s, c.numKvHeads(), hd).transpose(1, 2);
+        q = q.mul(rope[0]).add(VisionTower.rotateHalf(q).mul(rope[1]));
+        k = k.mul(rope[0]).add(VisionTower.rotateHalf(k).mul(rope[1]));
+        long past = 0;
+        if (cache != null) {
+            past = cache.length();
+            cache.append(layer, k, v);
+            k = cache.keys(layer);
+            v = cache.values(layer);
+        }
+        k = LanguageModel.repeatKv(k, c.numHeads() / c.numKvHeads());
+        v = LanguageModel.repeatKv(v, c.numHeads() / c.numKvHeads());
+        Tensor o;
+        if (past == 0 || s == 1) {
+            o = Attention.apply(q, k, v, null, past == 0);
+        } else {
+            // new tokens see every cached token and the new ones up to themselves
+            Tensor row = Tensor.arange(past, past + s, DType.I64).unsqueeze(1);
+            Tensor col = Tensor.arange(0, past + s, DType.I64).unsqueeze(0);
+            o = Attention.apply(q, k, v, col.gt(row).logicalNot().to(q.device()), false);
+        }
+        o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
+        return l.o().forward(o, adapters);
+    }
+}
