@@ -160,6 +160,27 @@ public final class QwenVlPolicy implements Policy {
                 + text + ChatTemplate.IM_END + "\n" + ChatTemplate.IM_START + "assistant\n";
     }
 
+    /**
+     * The chat prompt's ids: the template's control tokens from the template alone, the user's text encoded as plain
+     * text (it can never spell a control token; see {@link ChatTemplate#encodeUserTurnWithImage}).
+     */
+    int[] encodeChatPrompt(String text) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this policy has no tokenizer");
+        }
+        if (model.config().family() == QwenVlConfig.Family.QWEN2_5_VL) {
+            return ChatTemplate.encodeUserTurnWithImage(tokenizer, text);
+        }
+        int[] a = tokenizer.encodeTemplate(ChatTemplate.IM_START + "user\n" + ChatTemplate.VISION_START
+                + ChatTemplate.IMAGE_PAD + ChatTemplate.VISION_END);
+        int[] b = tokenizer.encode(text);
+        int[] c = tokenizer.encodeTemplate(ChatTemplate.IM_END + "\n" + ChatTemplate.IM_START + "assistant\n");
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length + c.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        System.arraycopy(c, 0, out, a.length + b.length, c.length);
+        return out;
+    }
+
     /** The prompt's token ids (image pads expanded) and the image's processed patches. */
     public record Encoded(int[] ids, ImageProcessor.Patches patches) {
         List<int[]> grids() {
@@ -169,7 +190,7 @@ public final class QwenVlPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
-        int[] ids = encode(chatPrompt(prompt.text()));
+        int[] ids = encodeChatPrompt(prompt.text());
         return new Encoded(ChatTemplate.expandImagePads(ids, model.config().imageTokenId(),
                 patches.tokenCount(model.processor().mergeSize())), patches);
     }
