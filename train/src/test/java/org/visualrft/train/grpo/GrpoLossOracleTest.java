@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.config.AdvantageMode;
@@ -62,6 +63,11 @@ class GrpoLossOracleTest {
 
     /** Checks one case against its expected numbers; returns the fraction of clipped tokens, NaN without clipping. */
     static double check(Path file) throws IOException {
+        return check(file, Device.CPU);
+    }
+
+    /** {@link #check(Path)} with every tensor on {@code device}. */
+    static double check(Path file, Device device) throws IOException {
         JsonNode c = new ObjectMapper().readTree(file.toFile());
         int g = c.get("G").asInt();
         int t = c.get("T").asInt();
@@ -84,10 +90,10 @@ class GrpoLossOracleTest {
         GrpoLoss loss = new GrpoLoss(c.get("beta").asDouble(), agg, epsLow, epsHigh, t);
 
         try (NativeScope scope = NativeScope.open()) {
-            Tensor logp = Tensor.fromDoubles(matrix(c.get("logp"), g, t), g, t).requiresGrad(true);
-            Tensor old = Tensor.fromDoubles(matrix(c.get("logp_old"), g, t), g, t);
-            Tensor ref = Tensor.fromDoubles(matrix(c.get("logp_ref"), g, t), g, t);
-            Tensor mask = Tensor.fromDoubles(matrix(c.get("mask"), g, t), g, t);
+            Tensor logp = Tensor.fromDoubles(matrix(c.get("logp"), g, t), g, t).on(device).requiresGrad(true);
+            Tensor old = Tensor.fromDoubles(matrix(c.get("logp_old"), g, t), g, t).on(device);
+            Tensor ref = Tensor.fromDoubles(matrix(c.get("logp_ref"), g, t), g, t).on(device);
+            Tensor mask = Tensor.fromDoubles(matrix(c.get("mask"), g, t), g, t).on(device);
             GrpoLoss.Result r = loss.compute(logp, old, ref, mask, adv);
             r.loss().backward();
             assertClose(new double[] {want.get("loss").asDouble()}, new double[] {r.value()}, "loss");

@@ -1,0 +1,32 @@
+package org.visualrft.train.grpo;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.Device;
+
+/**
+ * The GRPO loss oracle (float64: loss, mean KL, d loss / d logp within 1e-9 relative) with every tensor on CUDA.
+ * Skipped, with the reason printed, where no CUDA GPU is visible.
+ */
+class CudaGrpoLossOracleTest {
+    @BeforeAll
+    static void gpu() {
+        boolean gpu = Cuda.available();
+        if (!gpu) {
+            System.out.println("CudaGrpoLossOracleTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
+        }
+        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyOracleCaseOnCuda() throws IOException {
+        return GrpoLossOracleTest.cases().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(),
+                () -> GrpoLossOracleTest.check(p, Device.cuda(0))));
+    }
+}
