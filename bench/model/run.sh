@@ -32,6 +32,11 @@ if [[ $SMOKE == 1 ]]; then
   echo "smoke run (Java side, 1 round, no twin): $(run_java)"
   exit 0
 fi
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "Java: $(run_java)"
+  echo "no peer row: /usr/bin/python3 cannot import torch (Debian: apt-get install python3-torch)" >&2
+  exit 1
+fi
 run_java >/dev/null  # writes the model folder and check file the twin reads
 # Debian's torch 1.13 is built with BLAS_INFO=generic (the reference BLAS: ~3 GFLOP/s here). For a comparison of
 # the two runtimes rather than of two BLAS libraries, the twin runs with the OpenBLAS that Bytedeco's libtorch uses

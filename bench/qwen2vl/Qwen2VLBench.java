@@ -120,7 +120,7 @@ public class Qwen2VLBench {
                 System.out.printf("  CPU seconds: vision %.1f, prefill %.1f, generate %.1f (load %s)%n", cVision, cPrefill, cGen, load());
                 if (rolloutOnly) {
                     System.out.printf("rollout: vision %.1f s | prefill %.1f s | generate %.1f s (%.2f sampled tok/s; decode %.2f tok/s)%n",
-                            tVision, tPrefill, tGen, g * newTokens / tGen, g * (newTokens - 1) / Math.max(1e-9, tGen - tPrefill));
+                            tVision, tPrefill, tGen, g * newTokens / tGen, decodeRate(g * (newTokens - 1), tGen - tPrefill));
                     continue;
                 }
                 List<int[]> completions = new ArrayList<>();
@@ -154,13 +154,18 @@ public class Qwen2VLBench {
                                 + "decode %.2f tok/s) | ref logp %.1f s | policy logp fwd %.1f s | loss+backward %.1f s | AdamW %.2f s"
                                 + " | loss %.4e%n",
                         step, secs(s0), tVision, tPrefill, tGen, g * newTokens / tGen,
-                        g * (newTokens - 1) / Math.max(1e-9, tGen - tPrefill), tRef, tFwd, tBwd, tOpt, loss.item());
+                        decodeRate(g * (newTokens - 1), tGen - tPrefill), tRef, tFwd, tBwd, tOpt, loss.item());
                 System.out.printf("  process CPU time %.1f s over %.1f s wall (%.2f cores busy; the machine is shared, load %s)%n",
                         (cpu() - c0) / 1e9, secs(s0), (cpu() - c0) / 1e9 / secs(s0), load());
                 System.out.printf("  rss after rollout %s, after policy forward %s%n", memRollout, memFwd);
             }
         }
         System.out.printf("peak resident memory (VmHWM): %s%n", peak());
+    }
+
+    /** Decoded tokens per second after the prefill; NaN when the run is too short to tell it from the prefill. */
+    static double decodeRate(int tokens, double seconds) {
+        return seconds > 1e-3 ? tokens / seconds : Double.NaN;
     }
 
     static void prefillOnly(Qwen2VL m, int[] prompt, List<int[]> grids, Tensor img) {

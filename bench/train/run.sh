@@ -34,6 +34,11 @@ if [[ $SMOKE == 1 ]]; then
   echo "smoke run (Java side, 1 timed step, no twin): $JAVA_JSON"
   exit 0
 fi
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "Java: $JAVA_JSON"
+  echo "no peer row: /usr/bin/python3 cannot import torch (Debian: apt-get install python3-torch)" >&2
+  exit 1
+fi
 TWIN_STOCK='{}'
 if [[ "${STOCK:-0}" == 1 ]]; then
   TWIN_STOCK=$(/usr/bin/python3 bench/peer/grpo_step_twin.py "$OUT" "$ROUNDS" "$THREADS")
