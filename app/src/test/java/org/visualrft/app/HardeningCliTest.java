@@ -332,6 +332,9 @@ class HardeningCliTest {
                 "already at step 2", "max_steps");
         assertFalse(Files.exists(run.resolve("checkpoint-3")));
 
+        // a folder whose number does not fit an int is not a checkpoint (it once made the listing throw)
+        Path odd = Files.createDirectories(run.resolve("checkpoint-99999999999"));
+        Files.writeString(odd.resolve("trainer_state.json"), good);
         CliRun allowed = CliRun.of("train", "grpo", "--resume", "--allow-changed-settings", "--config",
                 changed.toString());
         assertEquals(0, allowed.code(), allowed.out() + allowed.err());
