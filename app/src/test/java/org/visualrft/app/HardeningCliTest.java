@@ -361,6 +361,9 @@ class HardeningCliTest {
         assertFalse(withOut.err().contains("out.jsonl"), withOut.err());
         assertFalse(Files.exists(out), "nothing half-written");
 
+        // an endless "line" (a device, a binary file) is refused at a bounded length, not read into the heap forever
+        assertOneLineExit2(CliRun.of("reward", "--input", "/dev/zero"), "/dev/zero", "line 1: longer than 256 MB");
+
         InputStream stdin = System.in;
         try {
             System.setIn(new ByteArrayInputStream(bad));
