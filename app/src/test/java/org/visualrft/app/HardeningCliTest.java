@@ -332,6 +332,9 @@ class HardeningCliTest {
                 "already at step 2", "max_steps");
         assertFalse(Files.exists(run.resolve("checkpoint-3")));
 
+        // a folder whose number does not fit an int is not a checkpoint (it once made the listing throw)
+        Path odd = Files.createDirectories(run.resolve("checkpoint-99999999999"));
+        Files.writeString(odd.resolve("trainer_state.json"), good);
         CliRun allowed = CliRun.of("train", "grpo", "--resume", "--allow-changed-settings", "--config",
                 changed.toString());
         assertEquals(0, allowed.code(), allowed.out() + allowed.err());
@@ -357,6 +360,9 @@ class HardeningCliTest {
         assertOneLineExit2(withOut, in.toString(), "line 2");
         assertFalse(withOut.err().contains("out.jsonl"), withOut.err());
         assertFalse(Files.exists(out), "nothing half-written");
+
+        // an endless "line" (a device, a binary file) is refused at a bounded length, not read into the heap forever
+        assertOneLineExit2(CliRun.of("reward", "--input", "/dev/zero"), "/dev/zero", "line 1: longer than 256 MB");
 
         InputStream stdin = System.in;
         try {

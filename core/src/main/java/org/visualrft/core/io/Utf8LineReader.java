@@ -17,6 +17,8 @@ import org.visualrft.core.BadInputException;
  * A {@link BufferedReader} so that line-oriented readers take it unchanged; only {@link #readLine()} is supported.
  */
 public final class Utf8LineReader extends BufferedReader {
+    /** The longest line accepted: far above any JSONL record (a base64 image included), far below the heap. */
+    public static final int MAX_LINE_BYTES = 1 << 28;
     private final InputStream in;
     private final String source;
     private final byte[] buf = new byte[1 << 16];
@@ -74,6 +76,10 @@ public final class Utf8LineReader extends BufferedReader {
                 pos++;
             }
             int len = pos - start;
+            if ((long) n + len > MAX_LINE_BYTES) {
+                throw new BadInputException(source, "line " + (lineNumber + 1) + ": longer than " + (MAX_LINE_BYTES >> 20)
+                        + " MB without a line break (is this a JSON Lines text file?)");
+            }
             if (n + len > line.length) {
                 line = Arrays.copyOf(line, Math.max(line.length * 2, n + len));
             }

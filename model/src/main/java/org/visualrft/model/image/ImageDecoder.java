@@ -71,7 +71,9 @@ public final class ImageDecoder {
 
     /** Decodes encoded image bytes; {@code where} names them in errors (a dataset file and record, say). */
     public static BufferedImage decode(byte[] data, String where) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+        // held in memory anyway: no disk cache (ImageIO's default would copy the bytes to a temporary file)
+        try (ImageInputStream in = new javax.imageio.stream.MemoryCacheImageInputStream(
+                new ByteArrayInputStream(data))) {
             return decode(in, where);
         } catch (IOException e) {
             throw new BadInputException(where, "cannot read image bytes: " + e.getMessage(), e);

@@ -125,7 +125,34 @@ public final class Tokenizer implements AutoCloseable {
      */
     public int[] encode(String text) {
         java.util.List<int[]> parts = new java.util.ArrayList<>();
-        plain(text, parts);
+        // Cut before the last character of the occurrence that ends first: no special token then lies wholly inside
+        // a piece. Iterative, with each token's next occurrence cached, so a text with 100k spellings is linear.
+        String[] tokens = specialIds.keySet().stream().filter(t -> !t.isEmpty()).toArray(String[]::new);
+        int[] next = new int[tokens.length];
+        for (int k = 0; k < tokens.length; k++) {
+            next[k] = text.indexOf(tokens[k]);
+        }
+        int from = 0;
+        while (true) {
+            int firstEnd = Integer.MAX_VALUE;
+            for (int k = 0; k < tokens.length; k++) {
+                if (next[k] >= 0 && next[k] < from) {
+                    next[k] = text.indexOf(tokens[k], from); // that one was cut through: find the next whole one
+                }
+                if (next[k] >= 0) {
+                    firstEnd = Math.min(firstEnd, next[k] + tokens[k].length());
+                }
+            }
+            int cut = firstEnd == Integer.MAX_VALUE ? text.length() : firstEnd - 1;
+            if (cut <= from) { // a one-character control token: it cannot be cut (refused below)
+                cut = text.length();
+            }
+            parts.add(raw(text.substring(from, cut)));
+            if (cut == text.length()) {
+                break;
+            }
+            from = cut;
+        }
         int n = 0;
         for (int[] p : parts) {
             n += p.length;
@@ -137,31 +164,12 @@ public final class Tokenizer implements AutoCloseable {
             k += p.length;
         }
         for (int id : out) {
-            if (id != unkId && special.contains(id)) { // a one-character special token cannot be cut: refuse
+            if (id != unkId && special.contains(id)) {
                 throw new IllegalArgumentException("text contains the control token " + decode(new int[] {id}, false)
                         + ", which user text may not use");
             }
         }
         return out;
-    }
-
-    private void plain(String text, java.util.List<int[]> out) {
-        int at = -1;
-        int len = 0;
-        for (String s : specialIds.keySet()) {
-            int i = s.isEmpty() ? -1 : text.indexOf(s);
-            if (i >= 0 && (at < 0 || i < at || (i == at && s.length() > len))) {
-                at = i;
-                len = s.length();
-            }
-        }
-        if (at < 0 || len < 2) {
-            out.add(raw(text));
-            return;
-        }
-        int cut = at + len - 1;
-        plain(text.substring(0, cut), out);
-        plain(text.substring(cut), out);
     }
 
     /**

@@ -29,7 +29,7 @@ import org.visualrft.train.optim.AdamW;
  * the next save.
  */
 public final class CheckpointStore {
-    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d{1,9})"); // 9 digits: always an int
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path runDir;
     private final int keepLast;
