@@ -22,7 +22,7 @@ import org.visualrft.model.tiny.TinyVlm;
  * uninterrupted run ends.
  */
 class DistributedTrainCommandTest {
-    private static final int STEPS = 16;
+    private static final int STEPS = 8;
 
     static Path grpoConfig(Path dir, String run) throws Exception {
         return TrainCommandTest.config(dir, run + ".yaml", "output_dir: " + dir.resolve(run)

@@ -79,7 +79,7 @@ final class C10dProcessGroup implements ProcessGroup {
         try {
             return new C10dProcessGroup(rv, store, listener, backend(rv, store));
         } catch (RuntimeException e) {
-            closeQuietly(listener);
+            StoreSockets.keepUntilExit(store, listener); // the store may still poll the socket: see close()
             throw new DistributedException("rank " + rv.rank() + ": the " + rv.backend() + " process group of "
                     + rv.worldSize() + " ranks did not form within " + rv.timeout().toSeconds()
                     + " s (a rank never arrived or died): " + firstLine(e), e);

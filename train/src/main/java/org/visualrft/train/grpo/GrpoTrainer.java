@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Policy;
@@ -119,7 +120,7 @@ public final class GrpoTrainer extends TrainingLoop {
         Map<String, Double> m = new LinkedHashMap<>();
         try (NativeScope stepScope = NativeScope.open()) {
             long t0 = System.nanoTime();
-            java.util.random.RandomGenerator stream = Seeds.forStep(cfg.args().seed(), ctx.step());
+            RandomGenerator stream = Seeds.forStep(cfg.args().seed(), ctx.step());
             RolloutCollector.Batch b = collector.collect(policy, micro * accum, ctx.order(), ctx.group(),
                     i -> seeding == RolloutSeeding.STEP_STREAM ? stream
                             : Seeds.forPrompt(cfg.args().seed(), ctx.step(), i), g -> {
@@ -139,36 +140,8 @@ public final class GrpoTrainer extends TrainingLoop {
             double lossSum = 0, norm = Double.NaN;
             double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
             for (int k = 0; k < cfg.numIterations(); k++) {
-                UpdateStep.Result u = ctx.update(k, () -> {
-                    double stepLoss = 0;
-                    boolean finite = true;
-                    int local = 0; // index among this rank's groups
-                    for (int mb = 0; mb < accum && finite; mb++) {
-                        double[] w = weights(stats, mb * micro, micro);
-                        for (int j = 0; j < micro && finite; j++) {
-                            ScoredGroup sg = groups.get(mb * micro + j);
-                            if (sg == null) {
-                                continue;
-                            }
-                            Tensor ref = reference != null ? refLogp.get(local) : null;
-                            local++;
-                            try (NativeScope s = NativeScope.open()) {
-                                GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
-                                GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
-                                        ref, lp.mask(), sg.advantages());
-                                double v = r.value();
-                                finite = Double.isFinite(v);
-                                if (finite) {
-                                    r.loss().mul(w[j] / accum).backward();
-                                    stepLoss += v * w[j] / accum;
-                                    klClip[0] += r.meanKl() / groups.size();
-                                    klClip[1] += r.clipRatio() / groups.size();
-                                }
-                            }
-                        }
-                    }
-                    return new UpdateStep.Contribution(finite, stepLoss);
-                });
+                UpdateStep.Result u = ctx.update(k,
+                        () -> backward(policy, groups, refLogp, stats, micro, accum, klClip));
                 norm = u.gradNorm();
                 if (u.applied()) {
                     lossSum += u.sums()[0];
@@ -180,6 +153,42 @@ public final class GrpoTrainer extends TrainingLoop {
             m.put("time/reference_s", referenceS);
         }
         return m;
+    }
+
+    /**
+     * Forward and backward of this rank's groups for one update: each group's loss weighted by its share of its
+     * global micro-batch and by 1/accumulation; adds this rank's KL and clip-ratio shares to {@code klClip}.
+     */
+    private UpdateStep.Contribution backward(Policy policy, List<ScoredGroup> groups, List<Tensor> refLogp,
+            GroupStats stats, int micro, int accum, double[] klClip) {
+        double stepLoss = 0;
+        boolean finite = true;
+        int local = 0; // index among this rank's groups
+        for (int mb = 0; mb < accum && finite; mb++) {
+            double[] w = weights(stats, mb * micro, micro);
+            for (int j = 0; j < micro && finite; j++) {
+                ScoredGroup sg = groups.get(mb * micro + j);
+                if (sg == null) {
+                    continue;
+                }
+                Tensor ref = reference != null ? refLogp.get(local) : null;
+                local++;
+                try (NativeScope s = NativeScope.open()) {
+                    GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
+                    GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
+                            ref, lp.mask(), sg.advantages());
+                    double v = r.value();
+                    finite = Double.isFinite(v);
+                    if (finite) {
+                        r.loss().mul(w[j] / accum).backward();
+                        stepLoss += v * w[j] / accum;
+                        klClip[0] += r.meanKl() / groups.size();
+                        klClip[1] += r.clipRatio() / groups.size();
+                    }
+                }
+            }
+        }
+        return new UpdateStep.Contribution(finite, stepLoss);
     }
 
     private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, GroupStats stats, double lossSum,
