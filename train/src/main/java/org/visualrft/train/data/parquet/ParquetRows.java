@@ -83,8 +83,49 @@ public final class ParquetRows {
         }
     }
 
-    /** The image bytes of one row (read from its row group, the image column only). */
+    /**
+     * The image bytes of one row (null when the row has none): its row group's image column is read and the group's
+     * images kept (softly, the last two groups), so rows read in order — an evaluation set — cost one read per group.
+     */
     public static byte[] imageBytes(Path file, ColumnNames names, int rowGroup, int indexInGroup, long row) {
+        GroupKey key;
+        try {
+            key = new GroupKey(file.toAbsolutePath().normalize(), java.nio.file.Files.size(file),
+                    java.nio.file.Files.getLastModifiedTime(file).toMillis(), names.image(), rowGroup);
+        } catch (IOException e) {
+            throw new BadInputException(file, "row " + row + ": cannot read the file any more: " + e.getMessage(), e);
+        }
+        java.lang.ref.SoftReference<byte[][]> ref;
+        synchronized (RECENT_GROUPS) {
+            ref = RECENT_GROUPS.get(key);
+        }
+        byte[][] images = ref == null ? null : ref.get();
+        if (images == null) {
+            images = readImages(file, names, rowGroup, row);
+            synchronized (RECENT_GROUPS) {
+                RECENT_GROUPS.put(key, new java.lang.ref.SoftReference<>(images));
+            }
+        }
+        if (indexInGroup >= images.length) {
+            throw new BadInputException(file, "row " + row + ": not in row group " + rowGroup + " (the file changed"
+                    + " since it was loaded?)");
+        }
+        return images[indexInGroup];
+    }
+
+    /** A row group of a file as it is now (size and modification time: a rewritten file is read again). */
+    private record GroupKey(Path file, long size, long modified, String column, int rowGroup) {
+    }
+
+    private static final Map<GroupKey, java.lang.ref.SoftReference<byte[][]>> RECENT_GROUPS =
+            new LinkedHashMap<>(4, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<GroupKey, java.lang.ref.SoftReference<byte[][]>> e) {
+                    return size() > 2;
+                }
+            };
+
+    private static byte[][] readImages(Path file, ColumnNames names, int rowGroup, long row) {
         try (ParquetFileReader reader = open(file)) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             Layout layout = Layout.of(file, schema, names);
@@ -96,13 +137,17 @@ public final class ParquetRows {
             } catch (IOException | RuntimeException e) {
                 throw new BadInputException(file, "row " + row + ": cannot read its row group: " + message(e), e);
             }
+            if (pages == null) {
+                throw new BadInputException(file, "row " + row + ": row group " + rowGroup + " does not exist (the"
+                        + " file changed since it was loaded?)");
+            }
             RecordReader<Group> records = new ColumnIOFactory().getColumnIO(projection, schema)
                     .getRecordReader(pages, new GroupRecordConverter(projection));
-            Group rec = null;
-            for (int i = 0; i <= indexInGroup; i++) {
-                rec = read(records, file, row);
+            byte[][] images = new byte[(int) pages.getRowCount()][];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = layout.imageBytes(read(records, file, row));
             }
-            return layout.imageBytes(rec);
+            return images;
         } catch (IOException e) {
             throw new BadInputException(file, "cannot read: " + e.getMessage(), e);
         }
