@@ -10,6 +10,7 @@ import org.visualrft.core.reward.RewardMode;
 import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.core.io.OutputPaths;
 import org.visualrft.train.checkpoint.ResumeCheck;
@@ -44,6 +45,12 @@ public final class Runs {
      */
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
+        return grpo(configFile, resume, allowChangedSettings, console, terminal, group, null);
+    }
+
+    /** As above, on {@code device} (null: the config's {@code device:}). */
+    public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
+            PrintStream console, boolean terminal, ProcessGroup group, Device device) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
@@ -52,7 +59,7 @@ public final class Runs {
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
-        try (Policy base = model(cfg.args().model(), src)) {
+        try (Policy base = model(cfg.args().model(), src, device(device, cfg.args(), group))) {
             // the model's box frame, by construction
             Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
                     base.rewardOptions(RewardOptions.DEFAULT));
@@ -79,13 +86,19 @@ public final class Runs {
     /** An SFT run as one rank of {@code group}, checked up front as a GRPO run is. */
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
+        return sft(configFile, resume, allowChangedSettings, console, terminal, group, null);
+    }
+
+    /** As above, on {@code device} (null: the config's {@code device:}). */
+    public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
+            PrintStream console, boolean terminal, ProcessGroup group, Device device) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
-        try (Policy base = model(cfg.args().model(), src)) {
+        try (Policy base = model(cfg.args().model(), src, device(device, cfg.args(), group))) {
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
             InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
             RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg);
@@ -139,13 +152,25 @@ public final class Runs {
         return ExampleLoader.load(path, a.columns(), a.skipBadRows());
     }
 
-    /** A model folder (config.json with a known model_type). */
-    static Policy model(String model, String src) {
+    /**
+     * The run's device: the CLI's, else the config's; a bare {@code cuda} under data parallel is the rank's own GPU
+     * (rank modulo the GPUs visible, which is LOCAL_RANK when every node runs one rank per GPU).
+     */
+    static Device device(Device cli, TrainingArguments a, ProcessGroup group) {
+        Device d = cli != null ? cli : a.device();
+        if (d.isCuda() && group.worldSize() > 1 && d.index() == 0 && org.visualrft.model.tensor.Cuda.deviceCount() > 1) {
+            return Device.cuda(group.rank() % org.visualrft.model.tensor.Cuda.deviceCount());
+        }
+        return d;
+    }
+
+    /** A model folder (config.json with a known model_type), its weights on {@code device}. */
+    static Policy model(String model, String src, Device device) {
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
             throw new BadInputException(src, "'model' must be a model folder (config.json, model.safetensors, "
                     + "tokenizer.json); '" + model + "' is not a folder");
         }
-        return ModelLoader.load(dir);
+        return ModelLoader.load(dir, device);
     }
 }

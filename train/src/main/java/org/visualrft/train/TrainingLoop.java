@@ -149,7 +149,7 @@ public abstract class TrainingLoop {
                 throw new org.visualrft.core.BadInputException(ckpt.get().resolve("trainer_state.json"),
                         "was written with seed " + st.seed() + ", the config says " + args.seed());
             }
-            policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()));
+            policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()), base.device());
             start = st.step();
             nanSkipped = st.nanSkipped();
             order = new DataOrder(dataSize, args.seed(), st.epoch(), st.position());

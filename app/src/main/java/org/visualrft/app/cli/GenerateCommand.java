@@ -15,6 +15,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,9 +66,14 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default ${DEFAULT-VALUE}: fastest for small models on few cores).")
     int threads;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}); a GPU needs the CUDA build, see docs/gpu.md.")
+    String device;
+
     @Override
     public Integer call() {
         SamplingParams params;
+        Device dev;
         try {
             String fault = Limits.generationsFault(samples, 1);
             if (fault != null) {
@@ -82,13 +88,14 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--threads " + fault);
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
+            dev = Device.parse(device);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Image img = Image.read(image);
         Engine.setThreads(threads);
         PrintWriter out = spec.commandLine().getOut();
-        try (Policy policy = ModelLoader.load(model)) {
+        try (Policy policy = ModelLoader.load(model, dev)) {
             long t0 = System.nanoTime();
             List<Rollout> rollouts;
             Prompt p = new Prompt(img, prompt);

@@ -66,8 +66,35 @@ public final class TrainCommand implements Runnable {
                 + "(rendezvous and every collective) before the run fails (default ${DEFAULT-VALUE}).")
         int distTimeout;
 
+        @Option(names = "--device", description = "cpu, cuda or cuda:N: where the model, its optimiser state and every "
+                + "step run (overrides the config's device:; the CUDA build is needed, see docs/gpu.md). Under data "
+                + "parallel, cuda is each rank's own GPU.")
+        String device;
+
         abstract TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group)
                 throws Exception;
+
+        /** The --device option, parsed (null when not given: the config decides). */
+        Device deviceOption() {
+            if (device == null) {
+                return null;
+            }
+            try {
+                return Device.parse(device);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--device", "must be cpu, cuda or cuda:N, got '" + device + "'");
+            }
+        }
+
+        /** The device the run will use, for the choice of the c10d backend: the option's, else the config's. */
+        private Device runDevice() {
+            Device d = deviceOption();
+            if (d != null) {
+                return d;
+            }
+            return spec.name().equals("sft") ? org.visualrft.train.config.SftConfig.load(config).args().device()
+                    : org.visualrft.train.config.GrpoConfig.load(config).args().device();
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -78,8 +105,8 @@ public final class TrainCommand implements Runnable {
                 throw new BadInputException("--allow-changed-settings", "only applies with --resume");
             }
             Duration timeout = Duration.ofSeconds(distTimeout);
-            // the tensors' device is chosen elsewhere; until a device option exists the policy lives on the CPU
-            DistBackend backend = DistBackend.parse(distBackend, Device.CPU);
+            Device dev = runDevice();
+            DistBackend backend = DistBackend.parse(distBackend, dev);
             if (nproc > 1) {
                 List<String> args = new ArrayList<>(List.of("train", spec.name(), "--config", config.toString(),
                         "--dist-backend", backend.toString(), "--dist-timeout", String.valueOf(distTimeout)));
@@ -89,9 +116,12 @@ public final class TrainCommand implements Runnable {
                 if (allowChangedSettings) {
                     args.add("--allow-changed-settings");
                 }
+                if (device != null) {
+                    args.addAll(List.of("--device", device));
+                }
                 return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut());
             }
-            Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, Device.CPU, timeout);
+            Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, dev, timeout);
             try (ProcessGroup group = rv == null ? ProcessGroup.single() : ProcessGroup.connect(rv)) {
                 return run(group);
             }
@@ -117,7 +147,7 @@ public final class TrainCommand implements Runnable {
     static final class Grpo extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
-            return Runs.grpo(config, resume, allowChangedSettings, console, terminal, group);
+            return Runs.grpo(config, resume, allowChangedSettings, console, terminal, group, deviceOption());
         }
     }
 
@@ -126,7 +156,7 @@ public final class TrainCommand implements Runnable {
     static final class Sft extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
-            return Runs.sft(config, resume, allowChangedSettings, console, terminal, group);
+            return Runs.sft(config, resume, allowChangedSettings, console, terminal, group, deviceOption());
         }
     }
 

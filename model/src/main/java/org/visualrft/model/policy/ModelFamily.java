@@ -15,4 +15,16 @@ public interface ModelFamily {
 
     /** Opens the folder {@code dir} whose config.json has been read into {@code config}. */
     Policy load(Path dir, JsonNode config);
+
+    /**
+     * Opens it with the weights on {@code device}. Families that run only on the CPU keep this default, which says so
+     * in one line for any other device.
+     */
+    default Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
+        if (!device.isCpu()) {
+            throw new IllegalArgumentException("model_type " + modelTypes() + " runs on the CPU only; device "
+                    + device + " is available for the Qwen-VL families (docs/gpu.md)");
+        }
+        return load(dir, config);
+    }
 }

@@ -20,6 +20,14 @@ public final class ModelLoader {
     @FunctionalInterface
     public interface Factory {
         Policy load(Path dir, JsonNode config);
+
+        /** With the weights on {@code device}; a factory that does not say otherwise runs on the CPU only. */
+        default Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
+            if (!device.isCpu()) {
+                throw new IllegalArgumentException("this model type runs on the CPU only, not on " + device);
+            }
+            return load(dir, config);
+        }
     }
 
     private static final Map<String, Factory> FACTORIES = new ConcurrentHashMap<>();
@@ -27,7 +35,17 @@ public final class ModelLoader {
     static {
         for (ModelFamily family : java.util.ServiceLoader.load(ModelFamily.class, ModelLoader.class.getClassLoader())) {
             for (String type : family.modelTypes()) {
-                FACTORIES.put(type, family::load);
+                FACTORIES.put(type, new Factory() {
+                    @Override
+                    public Policy load(Path dir, JsonNode config) {
+                        return family.load(dir, config);
+                    }
+
+                    @Override
+                    public Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
+                        return family.load(dir, config, device);
+                    }
+                });
             }
         }
     }
@@ -47,6 +65,15 @@ public final class ModelLoader {
 
     /** Loads the policy in {@code dir}; a missing folder, config or unknown model type is a BadInputException. */
     public static Policy load(Path dir) {
+        return load(dir, org.visualrft.model.tensor.Device.CPU);
+    }
+
+    /**
+     * Loads the policy in {@code dir} with its weights on {@code device}; a device this machine or build cannot use is
+     * one line (see {@link org.visualrft.model.tensor.Cuda#require}).
+     */
+    public static Policy load(Path dir, org.visualrft.model.tensor.Device device) {
+        org.visualrft.model.tensor.Cuda.require(device);
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new BadInputException(dir, "not a model folder (no config.json)");
@@ -66,6 +93,6 @@ public final class ModelLoader {
             throw new BadInputException(configFile, "unknown model_type '" + type.asText() + "' (known: "
                     + modelTypes() + ")");
         }
-        return f.load(dir, config);
+        return f.load(dir, config, device);
     }
 }

@@ -114,6 +114,11 @@ public interface Policy extends AutoCloseable {
     /** Text of {@code tokens} with special tokens skipped (as rewards read it). */
     String decode(int[] tokens);
 
+    /** Where the weights live (and every tensor of a step runs). */
+    default org.visualrft.model.tensor.Device device() {
+        return org.visualrft.model.tensor.Device.CPU;
+    }
+
     /** The end-of-sequence token id that stops generation. */
     int eosTokenId();
 

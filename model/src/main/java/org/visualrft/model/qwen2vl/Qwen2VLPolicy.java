@@ -154,6 +154,11 @@ public final class Qwen2VLPolicy implements Policy {
     }
 
     @Override
+    public Device device() {
+        return model.device();
+    }
+
+    @Override
     public String modelType() {
         return "qwen2_vl";
     }

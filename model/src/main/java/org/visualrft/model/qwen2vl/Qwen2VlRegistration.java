@@ -21,4 +21,10 @@ public final class Qwen2VlRegistration implements ModelFamily {
         Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
         return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.fromSystemProperties(c));
     }
+
+    @Override
+    public Policy load(Path dir, JsonNode json, org.visualrft.model.tensor.Device device) {
+        Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
+        return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.fromSystemProperties(c).on(device));
+    }
 }

@@ -16,6 +16,7 @@ import org.visualrft.train.data.parquet.ColumnNames;
  * @param columns the parquet columns of image, problem and solution ({@code image_column}, {@code problem_column},
  *                {@code solution_column})
  * @param skipBadRows skip (and count in metrics) dataset rows with a fault instead of stopping
+ * @param device where the model, its optimiser state and every step run: {@code cpu} or {@code cuda[:N]} (docs/gpu.md)
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
@@ -23,13 +24,14 @@ public record TrainingArguments(
         double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm,
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
-        ColumnNames columns, boolean skipBadRows) {
+        ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device) {
 
     static final List<String> KEYS = List.of("model", "dataset", "eval_dataset", "output_dir", "learning_rate",
             "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
-            "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows");
+            "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
+            "device");
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -62,6 +64,13 @@ public record TrainingArguments(
                 y.string("problem_column", ColumnNames.DEFAULT.problem()),
                 y.string("solution_column", ColumnNames.DEFAULT.solution()));
         boolean skipBadRows = y.bool("skip_bad_rows", false);
+        String deviceName = y.string("device", "cpu");
+        org.visualrft.model.tensor.Device device;
+        try {
+            device = org.visualrft.model.tensor.Device.parse(deviceName);
+        } catch (IllegalArgumentException e) {
+            throw y.fault("device", "must be cpu, cuda or cuda:N, got '" + deviceName + "'");
+        }
 
         positive(y, "learning_rate", lr, true);
         if (warmupSteps < 0) {
@@ -111,7 +120,15 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows);
+                evalLimit, seed, threads, columns, skipBadRows, device);
+    }
+
+    /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
+    public TrainingArguments onDevice(org.visualrft.model.tensor.Device d) {
+        return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
+                warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
+                gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
+                evalLimit, seed, threads, columns, skipBadRows, d);
     }
 
     /** Optimiser steps of the run: max_steps, or epochs × ceil(dataset / (batch × accumulation)). */
@@ -160,6 +177,7 @@ public record TrainingArguments(
         m.put("problem_column", columns.problem());
         m.put("solution_column", columns.solution());
         m.put("skip_bad_rows", skipBadRows);
+        m.put("device", device.name());
         return m;
     }
 
