@@ -126,7 +126,8 @@ public class QwenVlBench {
     /** A random tensor of the shape {@code name} has in configuration {@code c} (bf16): weights N(0, 0.02), norms 1, biases 0. */
     static Tensor random(QwenVlConfig c, String name, Generator gen) {
         boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
-        if (name.startsWith("model.language_model.") != q3 && !name.equals("lm_head.weight")) {
+        boolean nested = name.startsWith("model.language_model.") || name.startsWith("model.visual.");
+        if (nested != q3 && !name.equals("lm_head.weight")) {
             return null; // the hub's naming: nested for Qwen3-VL only
         }
         long[] shape = shape(c, name.replaceFirst("^model\\.language_model\\.|^model\\.visual\\.|^model\\.|^visual\\.", ""),

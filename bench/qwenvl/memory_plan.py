@@ -2,9 +2,11 @@
 """Memory plan for LoRA GRPO in bf16 on the Qwen2.5-VL and Qwen3-VL checkpoints people fine-tune: weights, LoRA
 state, KV cache of a G = 8 rollout, activations of the policy's scored forward. Prints a Markdown table (docs/models.md).
 
-Shapes are those of the released config.json files (listed below). Activations are extrapolated from the one
-measured point we have (Qwen2-VL-2B, docs/qwen2vl.md: 4.3 MB per scored token at the peak of a full GRPO step, backward
-included) by the per-layer tensor sizes autograd keeps, so treat them as estimates, not measurements.
+Shapes are those of the released config.json files (listed below). Activations are extrapolated from a measured
+point of the same decoder by the per-layer widths autograd keeps: Qwen2.5-VL (a Qwen2 decoder) from Qwen2-VL-2B
+(docs/qwen2vl.md: 4.3 MB per scored token at the peak of a full GRPO step, backward included), Qwen3-VL (q/k norms
+keep more float32 copies) from Qwen3-VL-2B (bench/qwenvl/grpo-step-qwen3vl-2b-cpu.log: the peak grows by 8.0 MB per
+scored token from G = 2 to G = 4). Estimates, not measurements, except Qwen3-VL-2B's activation rate.
 usage: python3 bench/qwenvl/memory_plan.py [--rank 16] [--prompt 400] [--completion 256] [--group 8]
 """
 import argparse
@@ -12,19 +14,19 @@ import argparse
 # text: hidden, intermediate, layers, heads, kv heads, head_dim, vocab, tied; vision: depth, hidden, intermediate,
 # out, deepstack mergers, swiglu (Qwen2.5-VL's vision MLP has three matrices)
 MODELS = {
-    "Qwen2.5-VL-3B": dict(h=2048, i=11008, L=36, H=16, kv=2, hd=128, V=151936, tied=True,
+    "Qwen2.5-VL-3B": dict(ref="qwen2", h=2048, i=11008, L=36, H=16, kv=2, hd=128, V=151936, tied=True,
                           vd=32, vh=1280, vi=3420, vo=2048, ds=0, swiglu=True),
-    "Qwen2.5-VL-7B": dict(h=3584, i=18944, L=28, H=28, kv=4, hd=128, V=152064, tied=False,
+    "Qwen2.5-VL-7B": dict(ref="qwen2", h=3584, i=18944, L=28, H=28, kv=4, hd=128, V=152064, tied=False,
                           vd=32, vh=1280, vi=3420, vo=3584, ds=0, swiglu=True),
-    "Qwen3-VL-2B": dict(h=2048, i=6144, L=28, H=16, kv=8, hd=128, V=151936, tied=True,
+    "Qwen3-VL-2B": dict(ref="qwen3", h=2048, i=6144, L=28, H=16, kv=8, hd=128, V=151936, tied=True,
                         vd=24, vh=1024, vi=4096, vo=2048, ds=3, swiglu=False),
-    "Qwen3-VL-4B": dict(h=2560, i=9728, L=36, H=32, kv=8, hd=128, V=151936, tied=True,
+    "Qwen3-VL-4B": dict(ref="qwen3", h=2560, i=9728, L=36, H=32, kv=8, hd=128, V=151936, tied=True,
                         vd=24, vh=1024, vi=4096, vo=2560, ds=3, swiglu=False),
-    "Qwen3-VL-8B": dict(h=4096, i=12288, L=36, H=32, kv=8, hd=128, V=151936, tied=False,
+    "Qwen3-VL-8B": dict(ref="qwen3", h=4096, i=12288, L=36, H=32, kv=8, hd=128, V=151936, tied=False,
                         vd=27, vh=1152, vi=4304, vo=4096, ds=3, swiglu=False),
 }
-# the measured point: Qwen2-VL-2B (h 1536, i 8960, 28 layers), 4.3 MB per scored token at the step's peak
-REF = dict(h=1536, i=8960, L=28, mb=4.3)
+# measured points: Qwen2-VL-2B (4.3 MB per scored token at the step's peak), Qwen3-VL-2B (8.0 MB per added token)
+REFS = {"qwen2": dict(h=1536, i=8960, L=28, mb=4.3), "qwen3": dict(h=2048, i=6144, L=28, mb=8.0)}
 
 
 def text_params(m):
@@ -55,9 +57,10 @@ def lora_params(m, r):
 
 def act_mb_per_token(m):
     # what autograd keeps per layer and token grows with the hidden and MLP widths; scaled from the measured model
+    r = REFS[m["ref"]]
     units = m["L"] * (8 * m["h"] + 4 * m["i"])
-    ref = REF["L"] * (8 * REF["h"] + 4 * REF["i"])
-    return REF["mb"] * units / ref
+    ref = r["L"] * (8 * r["h"] + 4 * r["i"])
+    return r["mb"] * units / ref
 
 
 def main():

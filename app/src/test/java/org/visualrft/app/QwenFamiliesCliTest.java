@@ -12,7 +12,7 @@ import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 
-/** {@code generate --model DIR} and {@code train grpo} on folders around the tiny Qwen2.5-VL and Qwen3-VL oracles. */
+/** {@code generate --model DIR}, {@code train grpo} and {@code train sft} on folders around the tiny Qwen2.5-VL and Qwen3-VL oracles. */
 class QwenFamiliesCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
@@ -41,5 +41,12 @@ class QwenFamiliesCliTest {
         try (Policy saved = ModelLoader.load(dir.resolve("run/checkpoint-1/model"))) {
             assertEquals(name.startsWith("qwen25") ? "qwen2_5_vl" : "qwen3_vl", saved.modelType());
         }
+
+        Path sft = dir.resolve("sft.yaml");
+        Files.writeString(sft, "model: " + model + "\ndataset: " + dir.resolve("train.jsonl") + "\noutput_dir: "
+                + dir.resolve("sft") + "\nper_device_train_batch_size: 2\nlearning_rate: 1.0e-4\nmax_steps: 1\nsave_steps: 1\n");
+        CliRun f = CliRun.of("train", "sft", "--config", sft.toString());
+        assertEquals(0, f.code(), f.out() + f.err());
+        assertTrue(f.out().contains("sft: 1 of 1 steps done"), f.out());
     }
 }

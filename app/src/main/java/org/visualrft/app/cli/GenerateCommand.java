@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Samples answers of a model folder (built-in vrft-tiny or Qwen2-VL) for one image and prompt. */
+/** Samples answers of a model folder (built-in vrft-tiny, Qwen2-VL, Qwen2.5-VL or Qwen3-VL) for one image and prompt. */
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = "Sample answers of a model for an image and a prompt.")
 public final class GenerateCommand implements Callable<Integer> {
     @Spec

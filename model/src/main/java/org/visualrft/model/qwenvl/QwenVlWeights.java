@@ -118,13 +118,16 @@ public final class QwenVlWeights {
      * absent required weight is reported with its name by {@code missing}.
      */
     public static QwenVlWeights from(QwenVlConfig c, Function<String, Tensor> lookup, Function<String, RuntimeException> missing) {
-        boolean nested = lookup.apply("model.language_model.embed_tokens.weight") != null;
+        // the probe is kept, not read twice: a lookup may load (and own) what it returns
+        String probeName = "model.language_model.embed_tokens.weight";
+        Tensor probe = lookup.apply(probeName);
+        boolean nested = probe != null;
         String tp = nested ? "model.language_model." : "model.";
         String vp = nested ? "model.visual." : "visual.";
         Map<String, Tensor> byName = new LinkedHashMap<>();
         Map<String, Linear> linears = new LinkedHashMap<>();
         Function<String, Tensor> need = n -> {
-            Tensor t = lookup.apply(n);
+            Tensor t = n.equals(probeName) && probe != null ? probe : lookup.apply(n);
             if (t == null) {
                 throw missing.apply(n);
             }

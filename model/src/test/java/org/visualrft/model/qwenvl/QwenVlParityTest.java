@@ -80,6 +80,31 @@ class QwenVlParityTest {
         return tests.stream();
     }
 
+    /** bf16 runs end to end (vision, DeepStack, decoder, KV-cache decoding) and stays near the float32 oracle. */
+    @TestFactory
+    Stream<DynamicTest> bf16StaysNearTheOracle() {
+        return FIXTURES.stream().map(f -> DynamicTest.dynamicTest(f, () -> {
+            try (Oracle o = new Oracle(f); QwenVl model = QwenVl.load(o.dir, DType.BF16); NativeScope s = NativeScope.open()) {
+                String cs = o.cases().stream().filter(n -> !o.images(n).isEmpty()).findFirst().orElseThrow();
+                int[] ids = Oracle.ints(o.caseOf(cs).get("input_ids"));
+                List<ImageProcessor.Patches> imgs = new ArrayList<>();
+                for (String img : o.images(cs)) {
+                    imgs.add(model.processor().process(RgbImage.read(o.dir.resolve(img + ".png"))));
+                }
+                List<int[]> grids = o.grids(cs);
+                QwenVl.Images images = model.encodeImages(imgs, null);
+                assertEquals(DType.BF16, images.embeds().dtype());
+                Tensor h = model.hidden(model.embed(new int[][] {ids}, images),
+                        new long[][][] {model.positions(ids, grids).ids()}, null, true, null);
+                assertEquals(DType.BF16, h.dtype());
+                assertRel("bf16 logits", model.logits(h).to(DType.F32).toFloats(), o.floats(cs + ".logits"), 5e-2);
+                List<DecodeLoop.Sample> got = QwenVlGeneration.sample(model, ids, grids, images, 2, SamplingParams.greedy(4),
+                        new int[0], null, null, true);
+                assertEquals(4, got.get(1).tokens().length);
+            }
+        }));
+    }
+
     static void assertRel(String what, float[] got, float[] want, double tol) {
         double e = Oracle.relError(got, want);
         assertTrue(e < tol, what + ": max|Δ|/max|ref| = " + e + " (tolerance " + tol + ")");
