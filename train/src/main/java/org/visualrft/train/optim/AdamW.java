@@ -7,13 +7,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
+import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.TensorArchive;
 
 /**
  * AdamW as {@code torch.optim.AdamW} computes it (decoupled weight decay, bias-corrected moments), on the facade so
- * that its state — the step count and both moments — can be saved and restored exactly. Moments live in the dtype
- * of their parameter and are closed with {@link #close()}.
+ * that its state — the step count and both moments — can be saved and restored exactly. Moments live beside their
+ * parameter (same device) and are closed with {@link #close()}.
+ *
+ * <p>Mixed precision as the field does it: a bf16 or f16 parameter gets a float32 <em>master</em> copy, and float32
+ * moments; the update is applied to the master and the parameter is its rounded copy. Updates far below bf16's
+ * resolution (lr 1e-6 on weights near 1, where bf16 steps by 2^-8) therefore accumulate instead of vanishing. Masters
+ * are saved with the moments, so a resume is exact. float32 parameters are updated in place, as before.
  */
 public final class AdamW implements AutoCloseable {
     private final List<Tensor> params;
@@ -23,6 +29,7 @@ public final class AdamW implements AutoCloseable {
     private final double weightDecay;
     private final List<Tensor> m = new ArrayList<>();
     private final List<Tensor> v = new ArrayList<>();
+    private final List<Tensor> master = new ArrayList<>(); // float32 copies of low-precision parameters, else null
     private long step;
 
     public AdamW(List<Tensor> params, double beta1, double beta2, double eps, double weightDecay) {
@@ -32,8 +39,17 @@ public final class AdamW implements AutoCloseable {
         this.eps = eps;
         this.weightDecay = weightDecay;
         for (Tensor p : this.params) {
-            m.add(Tensor.zeros(p.dtype(), p.device(), p.shape()).persist());
-            v.add(Tensor.zeros(p.dtype(), p.device(), p.shape()).persist());
+            boolean low = p.dtype() == DType.BF16 || p.dtype() == DType.F16;
+            DType state = low ? DType.F32 : p.dtype();
+            m.add(Tensor.zeros(state, p.device(), p.shape()).persist());
+            v.add(Tensor.zeros(state, p.device(), p.shape()).persist());
+            master.add(low ? masterOf(p) : null);
+        }
+    }
+
+    private static Tensor masterOf(Tensor p) {
+        try (var g = Tensor.noGrad()) {
+            return p.detach().to(DType.F32).copy().persist();
         }
     }
 
@@ -50,13 +66,20 @@ public final class AdamW implements AutoCloseable {
                 if (grad == null) {
                     continue;
                 }
+                Tensor w = master.get(i) != null ? master.get(i) : p;
+                if (w != p) {
+                    grad = grad.to(DType.F32);
+                }
                 if (weightDecay != 0.0) {
-                    p.mul_(1.0 - lr * weightDecay);
+                    w.mul_(1.0 - lr * weightDecay);
                 }
                 m.get(i).mul_(beta1).add_(grad, 1.0 - beta1);
                 v.get(i).mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
                 Tensor denom = v.get(i).sqrt().div(bc2Sqrt).add(eps);
-                p.addcdiv_(m.get(i), denom, -stepSize);
+                w.addcdiv_(m.get(i), denom, -stepSize);
+                if (w != p) {
+                    p.copy_(w); // the parameter is the master rounded to its dtype
+                }
             }
         }
     }
@@ -82,13 +105,17 @@ public final class AdamW implements AutoCloseable {
         for (int i = 0; i < params.size(); i++) {
             state.put("exp_avg." + i, m.get(i));
             state.put("exp_avg_sq." + i, v.get(i));
+            if (master.get(i) != null) {
+                state.put("master." + i, master.get(i));
+            }
         }
         TensorArchive.write(file, state);
     }
 
     public void load(Path file) throws IOException {
         Map<String, Tensor> state = TensorArchive.read(file);
-        if (state.size() != 1 + 2 * params.size() || !state.containsKey("step")) {
+        long masters = master.stream().filter(java.util.Objects::nonNull).count();
+        if (state.size() != 1 + 2 * params.size() + masters || !state.containsKey("step")) {
             throw new BadInputException(file, "optimiser state for " + (state.size() - 1) / 2
                     + " parameters, the model has " + params.size());
         }
@@ -102,6 +129,13 @@ public final class AdamW implements AutoCloseable {
                 }
                 m.get(i).copy_(sm);
                 v.get(i).copy_(sv);
+                if (master.get(i) != null) {
+                    Tensor sw = state.get("master." + i);
+                    if (sw == null || !java.util.Arrays.equals(sw.shape(), master.get(i).shape())) {
+                        throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
+                    }
+                    master.get(i).copy_(sw);
+                }
             }
         }
         step = state.get("step").toLongs()[0];
@@ -114,6 +148,11 @@ public final class AdamW implements AutoCloseable {
         }
         for (Tensor t : v) {
             t.close();
+        }
+        for (Tensor t : master) {
+            if (t != null) {
+                t.close();
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.config.ScheduleType;
@@ -56,6 +57,55 @@ class AdamWTest {
                 step(resumed, b, GRADS[2]);
             }
             assertArrayEquals(a.toDoubles(), b.toDoubles(), 0.0);
+        }
+    }
+
+    /**
+     * A bf16 parameter is the rounded copy of a float32 master: updates of 1e-3 a step, below bf16's half-step at 1.0
+     * (2^-9), would leave a bf16 weight at 1.0 for ever; with the master they add up, and the parameter equals the
+     * float32 twin's weights rounded to bf16 at every step. The master is saved and resumed exactly.
+     */
+    @Test
+    void bf16ParametersKeepFloat32MasterWeights(@TempDir Path dir) throws Exception {
+        double[] ones = {1.0, 1.0, 1.0};
+        double[] g = {0.5, 0.25, -0.5};
+        Tensor low = Tensor.fromDoubles(ones, 3).to(DType.BF16).requiresGrad(true).persist();
+        Tensor twin = Tensor.fromDoubles(ones, 3).to(DType.F32).requiresGrad(true).persist();
+        Tensor resumedLow = Tensor.fromDoubles(ones, 3).to(DType.BF16).requiresGrad(true).persist();
+        try (AdamW a = new AdamW(List.of(low), 0.9, 0.999, 1e-8, 0.0);
+                AdamW b = new AdamW(List.of(twin), 0.9, 0.999, 1e-8, 0.0);
+                AdamW c = new AdamW(List.of(resumedLow), 0.9, 0.999, 1e-8, 0.0)) {
+            for (int i = 0; i < 20; i++) {
+                stepWith(a, low, g, 1e-3);
+                stepWith(b, twin, g, 1e-3);
+                assertArrayEquals(twin.to(DType.BF16).toDoubles(), low.toDoubles(), 0.0, "step " + i);
+                if (i < 10) {
+                    stepWith(c, resumedLow, g, 1e-3);
+                }
+                if (i == 9) {
+                    c.save(dir.resolve("opt.safetensors"));
+                }
+            }
+            double[] got = low.toDoubles();
+            for (int j = 0; j < 3; j++) {
+                assertEquals(1.0 - 0.02 * Math.signum(g[j]), got[j], 0.004, "weight " + j + " moved by 20 × 1e-3");
+            }
+        }
+        try (AdamW c = new AdamW(List.of(resumedLow), 0.9, 0.999, 1e-8, 0.0)) {
+            c.load(dir.resolve("opt.safetensors"));
+            for (int i = 10; i < 20; i++) {
+                stepWith(c, resumedLow, g, 1e-3);
+            }
+            assertArrayEquals(low.toDoubles(), resumedLow.toDoubles(), 0.0, "resumed from the saved master");
+        }
+    }
+
+    private static void stepWith(AdamW opt, Tensor p, double[] grad, double lr) {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3).to(p.dtype())).sum();
+            opt.zeroGrad();
+            loss.backward();
+            opt.step(lr);
         }
     }
 
