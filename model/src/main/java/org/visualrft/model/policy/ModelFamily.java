@@ -27,4 +27,13 @@ public interface ModelFamily {
         }
         return load(dir, config);
     }
+
+    /**
+     * Opens it as {@code options} ask (a training config's device, torch_dtype and LoRA settings). Families without
+     * adapters or a dtype choice keep this default, which refuses those settings in one line.
+     */
+    default Policy load(Path dir, JsonNode config, LoadOptions options) {
+        options.requireNoAdapters(dir, String.join("/", new java.util.TreeSet<>(modelTypes())), null);
+        return load(dir, config, options.device());
+    }
 }

@@ -28,6 +28,12 @@ public final class ModelLoader {
             }
             return load(dir, config);
         }
+
+        /** As {@code options} ask; a factory that does not say otherwise takes no LoRA or dtype setting. */
+        default Policy load(Path dir, JsonNode config, LoadOptions options) {
+            options.requireNoAdapters(dir, config.path("model_type").asText(), null);
+            return load(dir, config, options.device());
+        }
     }
 
     private static final Map<String, Factory> FACTORIES = new ConcurrentHashMap<>();
@@ -44,6 +50,11 @@ public final class ModelLoader {
                     @Override
                     public Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
                         return family.load(dir, config, device);
+                    }
+
+                    @Override
+                    public Policy load(Path dir, JsonNode config, LoadOptions options) {
+                        return family.load(dir, config, options);
                     }
                 });
             }
@@ -69,10 +80,23 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads the policy in {@code dir} with its weights on {@code device}; a device this machine or build cannot use is
-     * one line (see {@link org.visualrft.model.tensor.Cuda#require}).
+     * Loads the policy in {@code dir} with its weights on {@code device} and the family's defaults (for the Qwen
+     * families these include the {@code vrft.dtype} and {@code vrft.lora.*} system properties); a device this machine
+     * or build cannot use is one line (see {@link org.visualrft.model.tensor.Cuda#require}).
      */
     public static Policy load(Path dir, org.visualrft.model.tensor.Device device) {
+        return load(dir, device, null);
+    }
+
+    /**
+     * Loads the policy in {@code dir} exactly as {@code options} ask (no system property adds to them); a setting the
+     * family cannot honour (LoRA on the built-in model) is a BadInputException naming it.
+     */
+    public static Policy load(Path dir, LoadOptions options) {
+        return load(dir, options.device(), options);
+    }
+
+    private static Policy load(Path dir, org.visualrft.model.tensor.Device device, LoadOptions options) {
         org.visualrft.model.tensor.Cuda.require(device);
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
@@ -93,6 +117,6 @@ public final class ModelLoader {
             throw new BadInputException(configFile, "unknown model_type '" + type.asText() + "' (known: "
                     + modelTypes() + ")");
         }
-        return f.load(dir, config, device);
+        return options == null ? f.load(dir, config, device) : f.load(dir, config, options);
     }
 }

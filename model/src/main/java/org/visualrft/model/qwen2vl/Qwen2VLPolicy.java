@@ -20,6 +20,7 @@ import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
@@ -56,16 +57,19 @@ public final class Qwen2VLPolicy implements Policy {
             return new Options(dtype, lora, seed, minPixels, maxPixels, device);
         }
 
-        /** Defaults: the config's torch_dtype, no adapters; system properties {@code vrft.lora.rank}, {@code vrft.lora.alpha},
-         * {@code vrft.lora.targets} (comma separated), {@code vrft.qwen2vl.max_pixels} and {@code vrft.dtype} override. */
+        /**
+         * Defaults: the config's torch_dtype, no adapters; system properties {@code vrft.lora.rank},
+         * {@code vrft.lora.alpha}, {@code vrft.lora.targets} (comma separated), {@code vrft.lora.seed},
+         * {@code vrft.qwen2vl.max_pixels} and {@code vrft.dtype} override. What a model opened without a training
+         * config ({@code generate}, evaluation) gets; a training run passes its settings with {@link #of}.
+         */
         public static Options fromSystemProperties(Qwen2VLConfig c) {
             return fromSystemProperties(c.torchDtype());
         }
 
         /** The same, for any family: {@code torchDtype} is the config's dtype, the default compute dtype. */
         public static Options fromSystemProperties(String torchDtype) {
-            String d = System.getProperty("vrft.dtype", torchDtype);
-            DType dtype = d.equalsIgnoreCase("bfloat16") || d.equalsIgnoreCase("bf16") ? DType.BF16 : DType.F32;
+            DType dtype = dtypeOf(System.getProperty("vrft.dtype", torchDtype));
             LoraConfig lora = null;
             String rank = System.getProperty("vrft.lora.rank");
             if (rank != null) {
@@ -74,8 +78,26 @@ public final class Qwen2VLPolicy implements Policy {
                 String t = System.getProperty("vrft.lora.targets", String.join(",", LoraConfig.ALL_LINEAR));
                 lora = new LoraConfig(r, alpha, Set.of(t.split(",")));
             }
+            return new Options(dtype, lora, Long.getLong("vrft.lora.seed", 0), null, maxPixelsProperty());
+        }
+
+        /**
+         * What a training config asks for ({@code options}: device, torch_dtype, LoRA), the dtype defaulting to the
+         * config's {@code torchDtype}; no {@code vrft.dtype} or {@code vrft.lora.*} property adds to it.
+         */
+        public static Options of(String torchDtype, LoadOptions options) {
+            DType dtype = options.dtype() != null ? options.dtype() : dtypeOf(torchDtype);
+            return new Options(dtype, options.lora(), options.loraSeed(), null, maxPixelsProperty(), options.device());
+        }
+
+        private static Integer maxPixelsProperty() {
             String mp = System.getProperty("vrft.qwen2vl.max_pixels");
-            return new Options(dtype, lora, Long.getLong("vrft.lora.seed", 0), null, mp == null ? null : Integer.valueOf(mp));
+            return mp == null ? null : Integer.valueOf(mp);
+        }
+
+        /** bfloat16 (or bf16) computes in BF16; anything else in F32. */
+        private static DType dtypeOf(String name) {
+            return name.equalsIgnoreCase("bfloat16") || name.equalsIgnoreCase("bf16") ? DType.BF16 : DType.F32;
         }
     }
 
@@ -171,6 +193,27 @@ public final class Qwen2VLPolicy implements Policy {
         ImageProcessor.Patches patches = model.processor().process(toRgb(prompt.image()));
         int[] ids = ChatTemplate.encodeUserTurnWithImage(tokenizer, prompt.text());
         return new Encoded(ChatTemplate.expandImagePads(ids, imagePadId, patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    /**
+     * The prompt's ids with the image's tokens counted, from the image's size alone (no pixels processed); 0 without a
+     * tokenizer.
+     */
+    @Override
+    public int promptLength(Prompt prompt) {
+        if (tokenizer == null) {
+            return 0;
+        }
+        return ChatTemplate.encodeUserTurnWithImage(tokenizer, prompt.text()).length - 1
+                + imageTokens(model.processor(), prompt.image());
+    }
+
+    /** Tokens {@code processor} turns {@code image} into after the merge: the smart-resized area in merged patches. */
+    public static int imageTokens(ImageProcessor processor, Image image) {
+        int factor = processor.patchSize() * processor.mergeSize();
+        org.visualrft.model.image.SmartResize.Size size = org.visualrft.model.image.SmartResize.compute(image.height(),
+                image.width(), factor, processor.minPixels(), processor.maxPixels());
+        return (size.height() / factor) * (size.width() / factor);
     }
 
     @Override

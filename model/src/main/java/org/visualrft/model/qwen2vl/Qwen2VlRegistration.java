@@ -3,12 +3,14 @@ package org.visualrft.model.qwen2vl;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Set;
+import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.ModelFamily;
 import org.visualrft.model.policy.Policy;
 
 /**
- * The {@code qwen2_vl} family for the {@link org.visualrft.model.policy.ModelLoader} registry. Options come from
- * system properties: see {@link Qwen2VLPolicy.Options#fromSystemProperties}.
+ * The {@code qwen2_vl} family for the {@link org.visualrft.model.policy.ModelLoader} registry. Options come from a
+ * training config ({@link LoadOptions}) or, when none is given, from system properties: see
+ * {@link Qwen2VLPolicy.Options#fromSystemProperties}.
  */
 public final class Qwen2VlRegistration implements ModelFamily {
     @Override
@@ -26,5 +28,11 @@ public final class Qwen2VlRegistration implements ModelFamily {
     public Policy load(Path dir, JsonNode json, org.visualrft.model.tensor.Device device) {
         Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
         return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.fromSystemProperties(c).on(device));
+    }
+
+    @Override
+    public Policy load(Path dir, JsonNode json, LoadOptions options) {
+        Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
+        return Qwen2VLPolicy.load(dir, Qwen2VLPolicy.Options.of(c.torchDtype(), options));
     }
 }

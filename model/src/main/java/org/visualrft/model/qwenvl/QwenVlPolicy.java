@@ -20,6 +20,7 @@ import org.visualrft.core.geometry.QwenResize;
 import org.visualrft.core.io.AtomicFile;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
@@ -53,6 +54,13 @@ public final class QwenVlPolicy implements Policy {
         /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
         public static Options fromSystemProperties(QwenVlConfig c) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.fromSystemProperties(c.torchDtype());
+            String mp = System.getProperty("vrft.max_pixels");
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
+        }
+
+        /** What a training config asks for (dtype, LoRA); pixel limits as above. */
+        public static Options of(QwenVlConfig c, LoadOptions options) {
+            Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
             String mp = System.getProperty("vrft.max_pixels");
             return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
         }
@@ -193,6 +201,18 @@ public final class QwenVlPolicy implements Policy {
         int[] ids = encodeChatPrompt(prompt.text());
         return new Encoded(ChatTemplate.expandImagePads(ids, model.config().imageTokenId(),
                 patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    /**
+     * The prompt's ids with the image's tokens counted, from the image's size alone (no pixels processed); 0 without a
+     * tokenizer.
+     */
+    @Override
+    public int promptLength(Prompt prompt) {
+        if (tokenizer == null) {
+            return 0;
+        }
+        return encodeChatPrompt(prompt.text()).length - 1 + Qwen2VLPolicy.imageTokens(model.processor(), prompt.image());
     }
 
     @Override

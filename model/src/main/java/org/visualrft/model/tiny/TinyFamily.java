@@ -17,4 +17,11 @@ public final class TinyFamily implements ModelFamily {
     public Policy load(Path dir, JsonNode config) {
         return TinyVlm.load(dir);
     }
+
+    /** float32 only, and no adapters: the built-in model is small enough to train in full. */
+    @Override
+    public Policy load(Path dir, JsonNode config, org.visualrft.model.policy.LoadOptions options) {
+        options.requireNoAdapters(dir, "vrft-tiny", org.visualrft.model.tensor.DType.F32);
+        return load(dir, config, options.device());
+    }
 }
