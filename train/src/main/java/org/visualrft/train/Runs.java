@@ -59,21 +59,25 @@ public final class Runs {
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
-        try (Policy base = model(cfg.args().model(), src, device(device, cfg.args(), group))) {
+        try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             // the model's box frame, by construction
             Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
                     base.rewardOptions(RewardOptions.DEFAULT));
+            RunPreflight.Checked checked = RunPreflight.grpo("grpo", base, data, cfg.args().dataset(),
+                    cfg.maxCompletionLength(), cfg.maxPromptLength(), cfg.args().skipBadRows(), console);
+            data = checked.examples();
+            int skippedBadRows = loaded.skippedBadRows() + checked.skipped();
+            if (evalData != null) {
+                evalData = RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(),
+                        cfg.maxCompletionLength(), cfg.maxPromptLength(), cfg.args().skipBadRows(), console).examples();
+            }
             InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.parseOrNull(cfg.rewardMode()),
                     cfg.maxCompletionLength());
-            RunPreflight.grpo("grpo", base, data, cfg.args().dataset(), cfg.maxCompletionLength(), console);
-            if (evalData != null) {
-                RunPreflight.grpo("grpo", base, evalData, cfg.args().evalDataset(), cfg.maxCompletionLength(), console);
-            }
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
                         cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
                 return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
-                        .skippedBadRows(loaded.skippedBadRows()).run(base, resume, -1);
+                        .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
         }
     }
@@ -98,7 +102,7 @@ public final class Runs {
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
-        try (Policy base = model(cfg.args().model(), src, device(device, cfg.args(), group))) {
+        try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
             InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
             RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg);
@@ -164,13 +168,15 @@ public final class Runs {
         return d;
     }
 
-    /** A model folder (config.json with a known model_type), its weights on {@code device}. */
-    static Policy model(String model, String src, Device device) {
+    /**
+     * A model folder (config.json with a known model_type), opened as {@code options} ask: device, torch_dtype, LoRA.
+     */
+    static Policy model(String model, String src, org.visualrft.model.policy.LoadOptions options) {
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
             throw new BadInputException(src, "'model' must be a model folder (config.json, model.safetensors, "
                     + "tokenizer.json); '" + model + "' is not a folder");
         }
-        return ModelLoader.load(dir, device);
+        return ModelLoader.load(dir, options);
     }
 }

@@ -55,25 +55,26 @@ public final class Provenance {
             }
         }
         m.put("inputs", inputs);
-        m.put("engine_settings", engineSettings());
+        m.put("engine_settings", engineSettings(config));
         return m;
     }
 
     /**
-     * The precision and LoRA settings the model loader reads (today the {@code vrft.dtype} and {@code vrft.lora.*}
-     * system properties; unset means the model's own dtype and full fine-tuning).
+     * The precision and LoRA settings the model was opened with, from the resolved config ({@code torch_dtype},
+     * {@code use_peft}, {@code lora_*}): null torch_dtype is the model's own, no use_peft is full fine-tuning.
      */
-    static Map<String, Object> engineSettings() {
+    static Map<String, Object> engineSettings(Map<String, Object> config) {
         Map<String, Object> e = new LinkedHashMap<>();
-        e.put("dtype", System.getProperty("vrft.dtype", "model default (config.json torch_dtype)"));
-        String rank = System.getProperty("vrft.lora.rank");
-        if (rank == null) {
+        Object dtype = config.get("torch_dtype");
+        e.put("dtype", dtype == null ? "model default (config.json torch_dtype)" : dtype);
+        if (!Boolean.TRUE.equals(config.get("use_peft"))) {
             e.put("lora", null);
         } else {
             Map<String, Object> lora = new LinkedHashMap<>();
-            lora.put("rank", rank);
-            lora.put("alpha", System.getProperty("vrft.lora.alpha", "2 x rank"));
-            lora.put("targets", System.getProperty("vrft.lora.targets", "all linear"));
+            lora.put("rank", config.get("lora_r"));
+            lora.put("alpha", config.get("lora_alpha"));
+            lora.put("targets", config.get("lora_target_modules"));
+            lora.put("seed", config.get("seed"));
             e.put("lora", lora);
         }
         return e;

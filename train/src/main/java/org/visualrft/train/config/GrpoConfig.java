@@ -12,6 +12,9 @@ import org.visualrft.core.Limits;
  * Visual-RFT ran with (docs/original-code.md, "Settings of the released scripts"); {@code preset: visual-rft} additionally pins every setting the original's behaviour
  * depends on, so later default changes (traps T1, T2) cannot creep in.
  *
+ * @param maxPromptLength longest prompt in positions, image tokens included; null (the default): no limit. A longer
+ *                        prompt is an error naming the record before the run starts, or skipped and counted with
+ *                        {@code skip_bad_rows}; prompts are never truncated
  * @param epsilon lower clip range ε_low; null turns clipping off (Visual-RFT: no clipping)
  * @param epsilonHigh upper clip range ε_high; null means equal to epsilon
  * @param numIterations μ: optimiser passes over each generated batch (1: Visual-RFT)
@@ -23,7 +26,7 @@ import org.visualrft.core.Limits;
  */
 public record GrpoConfig(
         TrainingArguments args,
-        int numGenerations, double beta, int maxCompletionLength, int maxPromptLength,
+        int numGenerations, double beta, int maxCompletionLength, Integer maxPromptLength,
         double temperature, int topK, double topP,
         Double epsilon, Double epsilonHigh, int numIterations,
         LossAggregation lossType, AdvantageMode scaleRewards,
@@ -64,7 +67,7 @@ public record GrpoConfig(
         int g = y.integer("num_generations", 8);
         double beta = y.number("beta", 0.04);
         int maxCompletion = y.integer("max_completion_length", 256);
-        int maxPrompt = y.integer("max_prompt_length", 1024);
+        Integer maxPrompt = y.nullableInteger("max_prompt_length", null);
         double temperature = y.number("temperature", 1.0);
         int topK = y.integer("top_k", 50);
         double topP = y.number("top_p", 1.0);
@@ -93,7 +96,9 @@ public record GrpoConfig(
         }
         TrainingArguments.positive(y, "beta", beta, true);
         TrainingArguments.tokens(y, "max_completion_length", maxCompletion);
-        TrainingArguments.tokens(y, "max_prompt_length", maxPrompt);
+        if (maxPrompt != null) {
+            TrainingArguments.tokens(y, "max_prompt_length", maxPrompt);
+        }
         if (!(temperature > 0)) {
             throw y.fault("temperature", "must be positive, got " + temperature);
         }

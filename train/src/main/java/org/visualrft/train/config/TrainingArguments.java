@@ -1,6 +1,7 @@
 package org.visualrft.train.config;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.visualrft.train.data.parquet.ColumnNames;
 
 /**
@@ -17,6 +18,7 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *                {@code solution_column})
  * @param skipBadRows skip (and count in metrics) dataset rows with a fault instead of stopping
  * @param device where the model, its optimiser state and every step run: {@code cpu} or {@code cuda[:N]} (docs/gpu.md)
+ * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
@@ -24,14 +26,16 @@ public record TrainingArguments(
         double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm,
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
-        ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device) {
+        ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
+        ModelArguments modelArgs) {
 
-    static final List<String> KEYS = List.of("model", "dataset", "eval_dataset", "output_dir", "learning_rate",
+    static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
+            "learning_rate",
             "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
-            "device");
+            "device"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -71,6 +75,7 @@ public record TrainingArguments(
         } catch (IllegalArgumentException e) {
             throw y.fault("device", "must be cpu, cuda or cuda:N, got '" + deviceName + "'");
         }
+        ModelArguments modelArgs = ModelArguments.read(y);
 
         positive(y, "learning_rate", lr, true);
         if (warmupSteps < 0) {
@@ -120,7 +125,7 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, device);
+                evalLimit, seed, threads, columns, skipBadRows, device, modelArgs);
     }
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
@@ -128,7 +133,12 @@ public record TrainingArguments(
         return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
                 warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, d);
+                evalLimit, seed, threads, columns, skipBadRows, d, modelArgs);
+    }
+
+    /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
+    public org.visualrft.model.policy.LoadOptions loadOptions(org.visualrft.model.tensor.Device d) {
+        return modelArgs.loadOptions(d, seed);
     }
 
     /** Optimiser steps of the run: max_steps, or epochs × ceil(dataset / (batch × accumulation)). */
@@ -178,6 +188,7 @@ public record TrainingArguments(
         m.put("solution_column", columns.solution());
         m.put("skip_bad_rows", skipBadRows);
         m.put("device", device.name());
+        m.putAll(modelArgs.asYaml());
         return m;
     }
 

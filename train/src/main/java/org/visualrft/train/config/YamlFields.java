@@ -232,6 +232,18 @@ final class YamlFields {
         return (int) l;
     }
 
+    /** An integer that may be null ({@code key: null} or {@code ~}); {@code dflt} when the key is absent. */
+    Integer nullableInteger(String key, Integer dflt) {
+        if (!values.containsKey(key)) {
+            raw(key);
+            return dflt;
+        }
+        if (raw(key) == null) {
+            return null;
+        }
+        return integer(key, 0);
+    }
+
     long longInt(String key, long dflt) {
         Object v = raw(key);
         if (v == null) {

@@ -107,6 +107,73 @@ class GrpoConfigTest {
         assertEquals(2 * 4, a.totalSteps(20)); // ceil(20 / 6) = 4 steps per epoch
     }
 
+    @Test
+    void loraAndDtypeAreTrlModelConfigKeysAndResolveToLoadOptions() {
+        GrpoConfig c = GrpoConfig.parse("r.yaml", """
+                use_peft: true
+                lora_r: 8
+                lora_alpha: 16
+                lora_target_modules: [q_proj, v_proj]
+                torch_dtype: bfloat16
+                seed: 7
+                """);
+        ModelArguments m = c.args().modelArgs();
+        assertEquals("bfloat16", m.torchDtype());
+        assertEquals(List.of("q_proj", "v_proj"), m.loraTargetModules());
+        org.visualrft.model.policy.LoadOptions o = c.args().loadOptions(org.visualrft.model.tensor.Device.CPU);
+        assertEquals(8, o.lora().rank());
+        assertEquals(2.0, o.lora().scale());
+        assertEquals(java.util.Set.of("q_proj", "v_proj"), o.lora().targets());
+        assertEquals(7, o.loraSeed(), "the adapters are drawn from the run's seed");
+        assertEquals(org.visualrft.model.tensor.DType.BF16, o.dtype());
+        // recorded with their YAML names (provenance, resume checks)
+        assertEquals(true, c.asYaml().get("use_peft"));
+        assertEquals(8, c.asYaml().get("lora_r"));
+        assertEquals("bfloat16", c.asYaml().get("torch_dtype"));
+
+        // TRL's defaults: r 16, alpha 32; our default targets are every linear projection
+        GrpoConfig d = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_target_modules: all-linear\n");
+        assertEquals(16, d.args().modelArgs().loraR());
+        assertEquals(32.0, d.args().modelArgs().loraAlpha());
+        assertEquals(org.visualrft.model.lora.LoraConfig.ALL_LINEAR, d.args().modelArgs().loraTargetModules());
+
+        // without use_peft: full fine-tuning in the folder's own dtype
+        GrpoConfig plain = GrpoConfig.parse("r.yaml", "torch_dtype: auto\n");
+        assertNull(plain.args().loadOptions(org.visualrft.model.tensor.Device.CPU).lora());
+        assertNull(plain.args().loadOptions(org.visualrft.model.tensor.Device.CPU).dtype());
+        assertEquals(false, plain.asYaml().get("use_peft"));
+        assertNull(plain.asYaml().get("lora_r"));
+        SftConfig sft = SftConfig.parse("s.yaml", "use_peft: true\nlora_r: 4\n");
+        assertEquals(4, sft.args().loadOptions(org.visualrft.model.tensor.Device.CPU).lora().rank());
+    }
+
+    @Test
+    void badLoraSettingsAreErrorsNamingTheKey() {
+        assertFault("lora_r: 8", "'lora_r' only applies with use_peft: true");
+        assertFault("use_peft: false\nlora_target_modules: all-linear", "'lora_target_modules' only applies");
+        assertFault("use_peft: true\nlora_r: 0", "'lora_r' must be between 1");
+        assertFault("use_peft: true\nlora_alpha: -2", "'lora_alpha' must be positive");
+        assertFault("use_peft: true\nlora_target_modules: [q_proj, qkv]", "unknown module 'qkv'");
+        assertFault("use_peft: true\nlora_target_modules: []", "at least one module");
+        assertFault("use_peft: true\nlora_dropout: 0.05", "'lora_dropout' must be 0");
+        assertFault("use_peft: yes please", "'use_peft' must be true or false");
+        assertFault("torch_dtype: float16", "float16 is not supported");
+        assertFault("torch_dtype: int8", "'torch_dtype' must be auto, bfloat16 or float32");
+        assertFault("lora_rank: 8", "lora_rank");
+    }
+
+    @Test
+    void maxPromptLengthIsOffByDefaultAndChecked() {
+        assertNull(GrpoConfig.parse("r.yaml", "").maxPromptLength());
+        assertNull(GrpoConfig.parse("r.yaml", "preset: visual-rft\n").maxPromptLength(),
+                "the original never limited the prompt generation saw");
+        assertNull(GrpoConfig.parse("r.yaml", "max_prompt_length: null\n").maxPromptLength());
+        assertEquals(512, GrpoConfig.parse("r.yaml", "max_prompt_length: 512\n").maxPromptLength());
+        assertEquals(300, GrpoConfig.parse("r.yaml", "preset: visual-rft\nmax_prompt_length: 300\n").maxPromptLength());
+        assertFault("max_prompt_length: 0", "'max_prompt_length' must be between 1");
+        assertFault("max_prompt_length: long", "'max_prompt_length' must be an integer");
+    }
+
     private static void assertFault(String yaml, String mention) {
         BadInputException e = assertThrows(BadInputException.class, () -> GrpoConfig.parse("x.yaml", yaml), yaml);
         assertEquals("x.yaml", e.source());

@@ -1,0 +1,126 @@
+package org.visualrft.train.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.LoadOptions;
+import org.visualrft.model.tensor.Device;
+
+/**
+ * How the model is opened for training, with TRL {@code ModelConfig}'s names: {@code torch_dtype} and the LoRA
+ * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout}.
+ *
+ * @param torchDtype {@code bfloat16} or {@code float32}; null ({@code auto}, the default): the model folder's
+ *                   {@code config.json} {@code torch_dtype}
+ * @param usePeft attach LoRA adapters and train only them (false: the language model is trained in full)
+ * @param loraR adapter rank (TRL's default 16)
+ * @param loraAlpha adapter alpha, the scale being alpha / r (TRL's default 32)
+ * @param loraTargetModules the projections that get adapters ({@code all-linear}: all seven)
+ */
+public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
+        List<String> loraTargetModules) {
+
+    static final List<String> KEYS = List.of("torch_dtype", "use_peft", "lora_r", "lora_alpha",
+            "lora_target_modules", "lora_dropout");
+    private static final List<String> LORA_KEYS = List.of("lora_r", "lora_alpha", "lora_target_modules",
+            "lora_dropout");
+    static final String ALL_LINEAR = "all-linear";
+    private static final int MAX_RANK = 65_536;
+
+    /**
+     * Reads the keys. A key the YAML leaves out falls back to the older system properties ({@code vrft.dtype},
+     * {@code vrft.lora.rank}, {@code vrft.lora.alpha}, {@code vrft.lora.targets}) when they are set, so runs started
+     * that way keep their settings; the resolved values are what the run records.
+     */
+    static ModelArguments read(YamlFields y) {
+        String propDtype = System.getProperty("vrft.dtype");
+        String dtype = y.string("torch_dtype", propDtype == null ? "auto" : propDtype);
+        dtype = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "auto" -> null;
+            case "bfloat16", "bf16" -> "bfloat16";
+            case "float32", "f32", "fp32" -> "float32";
+            default -> throw y.fault("torch_dtype", "must be auto, bfloat16 or float32, got '" + dtype + "'"
+                    + (dtype.equalsIgnoreCase("float16") ? " (float16 is not supported)" : ""));
+        };
+        String propRank = System.getProperty("vrft.lora.rank");
+        boolean usePeft = y.bool("use_peft", propRank != null);
+        if (!usePeft) {
+            for (String k : LORA_KEYS) {
+                if (y.has(k)) {
+                    throw y.fault(k, "only applies with use_peft: true (without it the model is trained in full)");
+                }
+            }
+            return new ModelArguments(dtype, false, 0, 0, List.of());
+        }
+        int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
+        int r = y.integer("lora_r", defaultRank);
+        if (r < 1 || r > MAX_RANK) {
+            throw y.fault("lora_r", "must be between 1 and " + MAX_RANK + ", got " + r);
+        }
+        String propAlpha = System.getProperty("vrft.lora.alpha");
+        double defaultAlpha = propRank != null ? (propAlpha != null ? Double.parseDouble(propAlpha) : 2.0 * r) : 32;
+        double alpha = y.number("lora_alpha", defaultAlpha);
+        if (!(alpha > 0)) {
+            throw y.fault("lora_alpha", "must be positive, got " + alpha);
+        }
+        double dropout = y.number("lora_dropout", 0.0);
+        if (dropout != 0) {
+            throw y.fault("lora_dropout", "must be 0: the adapters have no dropout, got " + dropout);
+        }
+        String propTargets = System.getProperty("vrft.lora.targets");
+        List<String> targets = targets(y, y.strings("lora_target_modules",
+                propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)));
+        return new ModelArguments(dtype, true, r, alpha, targets);
+    }
+
+    private static int parseProperty(YamlFields y, String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw y.fault("lora_r", "is not set and the system property " + name + " is not an integer: '" + value + "'");
+        }
+    }
+
+    /** {@code all-linear} or a list of projection names, checked against the known ones. */
+    private static List<String> targets(YamlFields y, List<String> names) {
+        if (names.size() == 1 && names.get(0).equalsIgnoreCase(ALL_LINEAR)) {
+            return LoraConfig.ALL_LINEAR;
+        }
+        if (names.isEmpty()) {
+            throw y.fault("lora_target_modules", "must name at least one module, or be " + ALL_LINEAR);
+        }
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (String n : names) {
+            if (!LoraConfig.ALL_LINEAR.contains(n)) {
+                throw y.fault("lora_target_modules", "unknown module '" + n + "'; known: " + LoraConfig.ALL_LINEAR
+                        + " or " + ALL_LINEAR);
+            }
+            out.add(n);
+        }
+        return List.copyOf(new ArrayList<>(out));
+    }
+
+    /** What the model loader is given: this dtype and these adapters on {@code device}, their A drawn from {@code seed}. */
+    public LoadOptions loadOptions(Device device, long seed) {
+        org.visualrft.model.tensor.DType d = torchDtype == null ? null
+                : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
+                : org.visualrft.model.tensor.DType.F32;
+        LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules)) : null;
+        return new LoadOptions(device, d, lora, seed);
+    }
+
+    /** The settings with YAML names; the LoRA ones null without use_peft. */
+    Map<String, Object> asYaml() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("torch_dtype", torchDtype);
+        m.put("use_peft", usePeft);
+        m.put("lora_r", usePeft ? loraR : null);
+        m.put("lora_alpha", usePeft ? loraAlpha : null);
+        m.put("lora_target_modules", usePeft ? loraTargetModules : null);
+        return m;
+    }
+}
