@@ -149,7 +149,9 @@ public abstract class TrainingLoop {
                 throw new org.visualrft.core.BadInputException(ckpt.get().resolve("trainer_state.json"),
                         "was written with seed " + st.seed() + ", the config says " + args.seed());
             }
-            policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()), base.device());
+            // opened as the base was (torch_dtype, LoRA): with LoRA the checkpoint holds merged weights and fresh
+            // adapters (B = 0) go on top, so the model resumes unchanged
+            policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()), args.loadOptions(base.device()));
             start = st.step();
             nanSkipped = st.nanSkipped();
             order = new DataOrder(dataSize, args.seed(), st.epoch(), st.position());
