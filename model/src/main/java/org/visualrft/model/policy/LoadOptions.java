@@ -11,7 +11,8 @@ import org.visualrft.model.tensor.Device;
  * How to open a model folder, as a training config asks for it ({@code device}, {@code torch_dtype},
  * {@code use_peft} and {@code lora_*}): where the weights go, the compute dtype (null: the folder's own
  * {@code config.json} {@code torch_dtype}), LoRA adapters to attach (null: none, the model is trained in full) and the
- * seed of the adapters' initial A matrices. Passed as given: no system property adds to it.
+ * seed of the adapters' initial A matrices. Taken as given: the {@code vrft.dtype} and {@code vrft.lora.*} system
+ * properties, which a folder opened without options follows, do not add to it.
  */
 public record LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed) {
     public LoadOptions {
