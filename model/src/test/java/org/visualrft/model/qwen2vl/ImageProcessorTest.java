@@ -54,6 +54,8 @@ class ImageProcessorTest {
     @MethodSource("org.visualrft.model.qwen2vl.Fixture#images")
     void pixelValuesAndGridAreBitExact(String name) throws Exception {
         ImageProcessor proc = ImageProcessor.load(Fixture.DIR.resolve("preprocessor_config.json"));
+        // transformers 4.46's layout (min_pixels/max_pixels): its processor resized with Pillow
+        assertEquals(ImageProcessor.Backend.PIL, proc.backend());
         ImageProcessor.Patches p = proc.process(RgbImage.read(Fixture.DIR.resolve((String) imageMeta(name).get("file"))));
         int[] grid = Fixture.ints(((List<?>) imageMeta(name).get("image_grid_thw")).get(0));
         assertArrayEquals(grid, new int[] {p.gridT(), p.gridH(), p.gridW()});
