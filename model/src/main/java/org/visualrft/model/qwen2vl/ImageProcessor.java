@@ -25,8 +25,8 @@ public record ImageProcessor(
 
     /**
      * The two ways transformers computes the pixels. A preprocessor file in transformers 5's layout
-     * ({@code size.shortest_edge}) selects {@link #TORCHVISION}, the backend transformers 5 loads by default;
-     * the older layout ({@code min_pixels}) selects {@link #PIL}.
+     * ({@code size.shortest_edge}) or naming the fast processor selects {@link #TORCHVISION}; the older layout
+     * ({@code min_pixels}) selects {@link #PIL}.
      */
     public enum Backend {
         /**
@@ -84,7 +84,18 @@ public record ImageProcessor(
         }
         return new ImageProcessor(min, max, j.integer("patch_size", 14), j.integer("temporal_patch_size", 2),
                 j.integer("merge_size", 2), j.number("rescale_factor", 1.0 / 255), toFloats(m), toFloats(s),
-                size != null && size.has("shortest_edge") ? Backend.TORCHVISION : Backend.PIL);
+                backendOf(j, size));
+    }
+
+    /**
+     * transformers 5 writes {@code size.shortest_edge} and loads its torchvision backend; transformers 4 loads the
+     * same (fast) processor when the file names it ({@code Qwen2VLImageProcessorFast}, as the Qwen3-VL hub files do),
+     * and the Pillow one otherwise.
+     */
+    private static Backend backendOf(Json file, Json size) {
+        boolean transformers5 = size != null && size.has("shortest_edge");
+        boolean fast = file.string("image_processor_type", "").endsWith("Fast");
+        return transformers5 || fast ? Backend.TORCHVISION : Backend.PIL;
     }
 
     /** Patches of one image: {@code rows × cols} floats, and the patch grid (t, h, w) in 14-pixel units. */
