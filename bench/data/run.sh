@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 T=target-bench-data
 FILE="${1:-/tmp/vrft-bench-1g.parquet}"
 mvn -q -o -B -Dvrft.target=$T -pl train -am -DskipTests compile dependency:build-classpath \
-  -Dmdep.outputFile=$T/deps.classpath -Dmdep.includeScope=runtime >/dev/null
+  -Dmdep.outputFile=$T/deps.classpath -DincludeScope=runtime >/dev/null
 CP="core/$T/classes:model/$T/classes:train/$T/classes:$(cat train/$T/deps.classpath)"
 ours="$(java -Xmx2g -cp "$CP" bench/data/ParquetBench.java "$FILE" "${2:-1024}" "${3:-50}" 2>/dev/null)"
 echo "$ours"

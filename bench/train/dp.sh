@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS=1 # Bytedeco's OpenBLAS otherwise starts one thread 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-dpbench -pl app -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -Dmdep.includeScope=runtime
+  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="app/target-dpbench/classes:train/target-dpbench/classes:model/target-dpbench/classes:core/target-dpbench/classes:$(cat "$OUT/cp.txt")"
 JAVA=(java -Xmx2g -Dai.djl.offline=true --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
 PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")

@@ -88,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--threads " + fault);
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
-            dev = Device.parse(device);
+            dev = Device.parse(device); // an unknown name is a usage error (exit 2) like the other options
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -54,6 +54,22 @@ class GenerateCommandTest {
         assertEquals(answersA, answersB);
     }
 
+    /** A device this machine or build cannot use is one line and exit 2; an unknown name is a usage error. */
+    @Test
+    void unusableDeviceIsOneLineAndExitTwo() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.visualrft.model.tensor.Cuda.available(),
+                "a GPU is visible: cuda would work here");
+        CliRun gpu = CliRun.of("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+                "--device", "cuda");
+        assertEquals(2, gpu.code(), gpu.out() + gpu.err());
+        assertEquals(1, gpu.err().strip().lines().count(), gpu.err());
+        assertTrue(gpu.err().contains("device cuda:0") && gpu.err().contains("CPU build"), gpu.err());
+        CliRun unknown = CliRun.of("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+                "--device", "tpu");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("unknown device 'tpu'"), unknown.err());
+    }
+
     @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
         CliRun r = CliRun.of("generate", "--model", dir.resolve("nothing").toString(), "--image", png.toString(),

@@ -54,7 +54,7 @@ public final class JsonlRewarder {
      * before it is written and then the {@link BadInputException} is thrown.
      */
     public long run(InputStream in, OutputStream out, int threads) throws IOException {
-        return run(new LineBatches(in), out, threads);
+        return run(new LineBatches(in, source), out, threads);
     }
 
     long run(LineBatches batches, OutputStream out, int threads) throws IOException {

@@ -3,6 +3,8 @@ package org.visualrft.core.reward;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.io.Utf8LineReader;
 
 /**
  * Cuts a byte stream into batches of whole lines (about {@value #TARGET} bytes each, one longer line makes a longer
@@ -17,18 +19,28 @@ final class LineBatches {
 
     private final InputStream in;
     private final int target;
+    private final String source;
     private byte[] carry = new byte[0];
     private int carryLength;
     private long nextLine = 1;
     private boolean eof;
 
     LineBatches(InputStream in) {
-        this(in, TARGET);
+        this(in, TARGET, "<input>");
+    }
+
+    LineBatches(InputStream in, String source) {
+        this(in, TARGET, source);
     }
 
     LineBatches(InputStream in, int target) {
+        this(in, target, "<input>");
+    }
+
+    LineBatches(InputStream in, int target, String source) {
         this.in = in;
         this.target = target;
+        this.source = source;
     }
 
     /** The next batch, or null at the end. Each batch owns its array (batches are scored on other threads). */
@@ -62,7 +74,12 @@ final class LineBatches {
                 cut = lastNl + 1;
             } else {
                 searchFrom = filled; // one line longer than the buffer: grow and read on
-                buf = Arrays.copyOf(buf, buf.length * 2);
+                if (filled >= Utf8LineReader.MAX_LINE_BYTES) {
+                    // an endless "line" (a device, a binary file) is refused, not read until the heap or int runs out
+                    throw new BadInputException(source, "line " + nextLine + ": longer than "
+                            + (Utf8LineReader.MAX_LINE_BYTES >> 20) + " MB");
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, Utf8LineReader.MAX_LINE_BYTES + 1L));
                 continue;
             }
             carryLength = filled - cut;

@@ -5,11 +5,12 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.image.PillowBicubic;
 import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.image.SmartResize;
+import org.visualrft.model.image.TorchBicubicAA;
 
 /**
- * Qwen2-VL's image processor: smart resize, Pillow bicubic, rescale and normalise, then cut into 14×14 patches,
- * each patch repeated over 2 frames and flattened in the order the vision tower's Conv3d expects, rows grouped by
- * 2×2 merge blocks. Matches transformers' {@code Qwen2VLImageProcessor} bit for bit.
+ * Qwen2-VL's image processor: smart resize, bicubic, rescale and normalise, then cut into 14×14 patches, each patch
+ * repeated over 2 frames and flattened in the order the vision tower's Conv3d expects, rows grouped by 2×2 merge
+ * blocks. Matches transformers' {@code Qwen2VLImageProcessor} bit for bit, in either of its {@link Backend}s.
  */
 public record ImageProcessor(
         int minPixels,
@@ -20,17 +21,31 @@ public record ImageProcessor(
         double rescaleFactor,
         float[] mean,
         float[] std,
-        boolean fusedNormalize) {
+        Backend backend) {
 
     /**
-     * {@code fusedNormalize}: transformers 5 folds the rescale into the normalisation and computes
-     * {@code (x − mean/scale) / (std/scale)} in float32; earlier versions rescale and normalise in two float steps.
-     * The two differ in the last bit of some values. A preprocessor file in transformers 5's layout
-     * ({@code size.shortest_edge}) selects the fused form.
+     * The two ways transformers computes the pixels. A preprocessor file in transformers 5's layout
+     * ({@code size.shortest_edge}) or naming the fast processor selects {@link #TORCHVISION}; the older layout
+     * ({@code min_pixels}) selects {@link #PIL}.
      */
+    public enum Backend {
+        /**
+         * transformers 4's processor (and transformers 5's {@code Qwen2VLImageProcessorPil}): Pillow's bicubic, then
+         * rescale and normalise in two float steps on numpy arrays.
+         */
+        PIL,
+        /**
+         * transformers 5's default processor: torchvision's resize of the uint8 tensor (libtorch's antialiased
+         * bicubic, 16-bit fixed-point weights), then the rescale folded into the normalisation,
+         * {@code (x − mean/scale) / (std/scale)} in float32. Each step differs from {@link #PIL} by one grey level
+         * or one last bit at some values.
+         */
+        TORCHVISION
+    }
+
     public ImageProcessor(int minPixels, int maxPixels, int patchSize, int temporalPatchSize, int mergeSize,
                           double rescaleFactor, float[] mean, float[] std) {
-        this(minPixels, maxPixels, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, false);
+        this(minPixels, maxPixels, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, Backend.PIL);
     }
 
     private static final double[] CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
@@ -43,7 +58,7 @@ public record ImageProcessor(
 
     /** Returns the same processor with other pixel limits (the paper trains with max_pixels 401408). */
     public ImageProcessor withPixels(int min, int max) {
-        return new ImageProcessor(min, max, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, fusedNormalize);
+        return new ImageProcessor(min, max, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, backend);
     }
 
     public static ImageProcessor load(Path preprocessorJson) {
@@ -69,7 +84,18 @@ public record ImageProcessor(
         }
         return new ImageProcessor(min, max, j.integer("patch_size", 14), j.integer("temporal_patch_size", 2),
                 j.integer("merge_size", 2), j.number("rescale_factor", 1.0 / 255), toFloats(m), toFloats(s),
-                size != null && size.has("shortest_edge"));
+                backendOf(j, size));
+    }
+
+    /**
+     * transformers 5 writes {@code size.shortest_edge} and loads its torchvision backend; transformers 4 loads the
+     * same (fast) processor when the file names it ({@code Qwen2VLImageProcessorFast}, as the Qwen3-VL hub files do),
+     * and the Pillow one otherwise.
+     */
+    private static Backend backendOf(Json file, Json size) {
+        boolean transformers5 = size != null && size.has("shortest_edge");
+        boolean fast = file.string("image_processor_type", "").endsWith("Fast");
+        return transformers5 || fast ? Backend.TORCHVISION : Backend.PIL;
     }
 
     /** Patches of one image: {@code rows × cols} floats, and the patch grid (t, h, w) in 14-pixel units. */
@@ -87,9 +113,16 @@ public record ImageProcessor(
 
     public Patches process(RgbImage image) {
         SmartResize.Size size = targetSize(image);
-        RgbImage resized = (size.width() == image.width() && size.height() == image.height())
-                ? image : PillowBicubic.resize(image, size.width(), size.height());
-        return patchify(resized);
+        return patchify(resize(image, size.width(), size.height()));
+    }
+
+    /** The image at {@code width × height}, resized as this processor's backend does. */
+    public RgbImage resize(RgbImage image, int width, int height) {
+        if (width == image.width() && height == image.height()) {
+            return image;
+        }
+        return backend == Backend.TORCHVISION
+                ? TorchBicubicAA.resize(image, width, height) : PillowBicubic.resize(image, width, height);
     }
 
     /** Normalises and flattens an image that already has the target size (both sides multiples of patch × merge). */
@@ -108,7 +141,7 @@ public record ImageProcessor(
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < hw; i++) {
                 int u = img.rgb()[i * 3 + c] & 0xff;
-                if (fusedNormalize) {
+                if (backend == Backend.TORCHVISION) {
                     plane[c * hw + i] = (u - mean[c] * (float) (1 / rescaleFactor)) / (std[c] * (float) (1 / rescaleFactor));
                 } else {
                     // uint8 × python float is float64 in numpy, then cast to float32

@@ -59,14 +59,17 @@ public final class QwenVl implements AutoCloseable {
         }
     }
 
-    /** transformers' processor defaults: Qwen2.5-VL's are Qwen2-VL's; Qwen3-VL's take 16-pixel patches and mean/std 0.5. */
+    /**
+     * transformers' processor defaults: Qwen2.5-VL's are Qwen2-VL's; Qwen3-VL's take 16-pixel patches and mean/std 0.5,
+     * and the fast (torchvision) processor its released files name.
+     */
     static ImageProcessor defaultProcessor(QwenVlConfig c) {
         if (c.family() == QwenVlConfig.Family.QWEN2_5_VL) {
             return ImageProcessor.defaults();
         }
         float[] half = {0.5f, 0.5f, 0.5f};
         return new ImageProcessor(65536, 16777216, c.vision().patchSize(), c.vision().temporalPatchSize(),
-                c.vision().spatialMergeSize(), 1.0 / 255, half, half);
+                c.vision().spatialMergeSize(), 1.0 / 255, half, half, ImageProcessor.Backend.TORCHVISION);
     }
 
     private static Tensor toDtype(Supplier<Tensor> read, DType dtype) {

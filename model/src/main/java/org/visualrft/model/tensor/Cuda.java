@@ -3,6 +3,7 @@ package org.visualrft.model.tensor;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.IntPointer;
+import org.visualrft.core.BadInputException;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -38,16 +39,16 @@ public final class Cuda {
             return;
         }
         if (!Engine.platformExtension().equals("-gpu")) {
-            throw new IllegalArgumentException("device " + device + " asked for, but this is the CPU build of libtorch: "
-                    + "build with `mvn -Pcuda package` (see docs/gpu.md) on a machine with an NVIDIA driver");
+            throw new BadInputException("device " + device, "this is the CPU build of libtorch; build the CUDA one with "
+                    + "VRFT_CUDA=1 ./visual-rft or mvn -Pcuda package (docs/gpu.md) on a machine with an NVIDIA driver");
         }
         int n = deviceCount();
         if (n == 0) {
-            throw new IllegalArgumentException("device " + device + " asked for, but no CUDA GPU is visible (driver "
-                    + "missing or CUDA_VISIBLE_DEVICES empty?)");
+            throw new BadInputException("device " + device, "no CUDA GPU is visible (driver missing, or "
+                    + "CUDA_VISIBLE_DEVICES empty?)");
         }
         if (device.index() >= n) {
-            throw new IllegalArgumentException("device " + device + " asked for, but only " + n + " GPU(s) are visible");
+            throw new BadInputException("device " + device, "only " + n + " GPU(s) are visible");
         }
     }
 

@@ -975,4 +975,18 @@ public final class Tensor implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- appended ops (others: add below this line)
+
+    /**
+     * Antialiased bicubic resize of the last two dimensions of an N×C×H×W tensor to {@code height × width}:
+     * {@code torch.nn.functional.interpolate(x, size, mode="bicubic", align_corners=False, antialias=True)}. On a
+     * uint8 tensor on the CPU this is libtorch's fixed-point kernel, the one torchvision's resize runs.
+     */
+    public Tensor resizeBicubicAntialias(long height, long width) {
+        org.bytedeco.pytorch.InterpolateFuncOptions o = new org.bytedeco.pytorch.InterpolateFuncOptions();
+        o.size().put(new org.bytedeco.pytorch.LongVector(height, width));
+        o.mode().put(new org.bytedeco.pytorch.kBicubic());
+        o.align_corners().put(false);
+        o.antialias().put(true);
+        return new Tensor(torch.interpolate(t, o));
+    }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,8 @@ class ImageProcessorTest {
     @MethodSource("org.visualrft.model.qwen2vl.Fixture#images")
     void pixelValuesAndGridAreBitExact(String name) throws Exception {
         ImageProcessor proc = ImageProcessor.load(Fixture.DIR.resolve("preprocessor_config.json"));
+        // transformers 4.46's layout (min_pixels/max_pixels): its processor resized with Pillow
+        assertEquals(ImageProcessor.Backend.PIL, proc.backend());
         ImageProcessor.Patches p = proc.process(RgbImage.read(Fixture.DIR.resolve((String) imageMeta(name).get("file"))));
         int[] grid = Fixture.ints(((List<?>) imageMeta(name).get("image_grid_thw")).get(0));
         assertArrayEquals(grid, new int[] {p.gridT(), p.gridH(), p.gridW()});
@@ -78,6 +81,18 @@ class ImageProcessorTest {
         Files.writeString(f, "{\"resample\": 2}");
         BadInputException e = assertThrows(BadInputException.class, () -> ImageProcessor.load(f));
         assertEquals(f.toString(), e.source());
+        Files.delete(f);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"min_pixels\": 3136, \"max_pixels\": 12845056, \"image_processor_type\": \"Qwen2VLImageProcessor\"} | PIL",
+        "{\"size\": {\"shortest_edge\": 65536, \"longest_edge\": 16777216}} | TORCHVISION",
+        "{\"min_pixels\": 3136, \"max_pixels\": 12845056, \"image_processor_type\": \"Qwen2VLImageProcessorFast\"} | TORCHVISION"})
+    void backendFollowsTheFileThatTransformersWrote(String json, ImageProcessor.Backend want) throws Exception {
+        var f = Files.createTempFile("pre", ".json");
+        Files.writeString(f, json);
+        assertEquals(want, ImageProcessor.load(f).backend(), json);
         Files.delete(f);
     }
 
