@@ -22,8 +22,9 @@ public interface ModelFamily {
      */
     default Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
         if (!device.isCpu()) {
-            throw new IllegalArgumentException("model_type " + modelTypes() + " runs on the CPU only; device "
-                    + device + " is available for the Qwen-VL families (docs/gpu.md)");
+            throw new org.visualrft.core.BadInputException(dir.resolve("config.json"), "model_type "
+                    + String.join("/", new java.util.TreeSet<>(modelTypes())) + " runs on the CPU only here, not on "
+                    + device + " (on a GPU: qwen2_vl, docs/gpu.md)");
         }
         return load(dir, config);
     }

@@ -24,7 +24,8 @@ public final class ModelLoader {
         /** With the weights on {@code device}; a factory that does not say otherwise runs on the CPU only. */
         default Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
             if (!device.isCpu()) {
-                throw new IllegalArgumentException("this model type runs on the CPU only, not on " + device);
+                throw new org.visualrft.core.BadInputException(dir.resolve("config.json"), "model_type "
+                        + config.path("model_type").asText() + " runs on the CPU only here, not on " + device);
             }
             return load(dir, config);
         }
