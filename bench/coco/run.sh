@@ -21,7 +21,10 @@ fi
 echo "$GT_SHA  $OUT/gt.json" | sha256sum -c --quiet
 echo "$DT_SHA  $OUT/dt.json" | sha256sum -c --quiet
 mvn -q -o -Dvrft.target=target-bench -pl core -DskipTests package
-JACKSON=$(ls ~/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.18.2/jackson-core-2.18.2.jar)
+# core's run-time class path (jackson-core) from Maven, wherever its local repository is
+cpfile=$(mktemp)
+mvn -q -pl core dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$cpfile" >/dev/null
+JACKSON=$(cat "$cpfile"); rm -f "$cpfile"
 mkdir -p bench/out/classes
 javac -d bench/out/classes -cp "core/target-bench/classes:$JACKSON" bench/coco/CocoEvalBench.java
 CP="bench/out/classes:core/target-bench/classes:$JACKSON"

@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 T=target-bench-rewards
 mvn -q -o -Dvrft.target=$T -pl core -DskipTests test-compile
-JACKSON=$(find ~/.m2/repository/com/fasterxml/jackson/core/jackson-core/2.18.2 -name 'jackson-core-2.18.2.jar')
+# core's run-time class path (jackson-core) from Maven, wherever its local repository is
+cpfile=$(mktemp)
+mvn -q -pl core dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$cpfile" >/dev/null
+JACKSON=$(cat "$cpfile"); rm -f "$cpfile"
 java -Xmx2g -cp "core/$T/classes:$JACKSON" bench/rewards/RewardBench.java "${VRFT_FIXTURES:-fixtures}" "${1:-3}"
