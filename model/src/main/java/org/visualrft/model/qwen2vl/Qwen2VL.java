@@ -113,7 +113,7 @@ public final class Qwen2VL implements AutoCloseable {
             for (String t : LoraConfig.ALL_LINEAR) {
                 Linear lin = weights.layers().get(i).projection(t);
                 if (lin.hasAdapter()) {
-                    String base = "base_model.model.model.layers." + i + "." + Qwen2VLWeights.Layer.module(t);
+                    String base = "base_model.model.model.layers." + i + "." + DecoderProjections.module(t);
                     out.add(new NamedTensor(base + ".lora_A.weight", lin.loraA()));
                     out.add(new NamedTensor(base + ".lora_B.weight", lin.loraB()));
                 }

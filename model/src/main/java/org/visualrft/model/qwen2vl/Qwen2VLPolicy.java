@@ -26,6 +26,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -294,12 +295,7 @@ public final class Qwen2VLPolicy implements Policy {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>();
-        model.weights().named(model.config()).forEach((n, t) -> out.add(new Parameter(n, t)));
-        for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
-            out.add(new Parameter(a.name(), a.tensor()));
-        }
-        return out;
+        return TrainableWeights.all(model.weights().named(model.config()), adapters());
     }
 
     /**
@@ -311,18 +307,14 @@ public final class Qwen2VLPolicy implements Policy {
         if (frozen) {
             return List.of();
         }
-        List<Parameter> out = new ArrayList<>();
-        if (model.lora() == null) {
-            model.weights().named(model.config()).forEach((n, t) -> {
-                if (!n.startsWith("visual.")) {
-                    if (!t.requiresGrad()) {
-                        t.requiresGrad(true);
-                    }
-                    out.add(new Parameter(n, t));
-                }
-            });
-            return out;
+        if (model.lora() != null) {
+            return adapters();
         }
+        return TrainableWeights.fullFineTuning(model.weights().named(model.config()), n -> n.startsWith("visual."));
+    }
+
+    private List<Parameter> adapters() {
+        List<Parameter> out = new ArrayList<>();
         for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
             out.add(new Parameter(a.name(), a.tensor()));
         }

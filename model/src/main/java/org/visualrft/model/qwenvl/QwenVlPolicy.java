@@ -24,6 +24,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
@@ -266,10 +267,7 @@ public final class QwenVlPolicy implements Policy {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>();
-        model.weights().named().forEach((n, t) -> out.add(new Parameter(n, t)));
-        model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
-        return out;
+        return TrainableWeights.all(model.weights().named(), adapters());
     }
 
     /**
@@ -281,18 +279,15 @@ public final class QwenVlPolicy implements Policy {
         if (frozen) {
             return List.of();
         }
-        List<Parameter> out = new ArrayList<>();
-        if (model.lora() == null) {
-            model.weights().named().forEach((n, t) -> {
-                if (!n.startsWith("visual.") && !n.startsWith("model.visual.")) {
-                    if (!t.requiresGrad()) {
-                        t.requiresGrad(true);
-                    }
-                    out.add(new Parameter(n, t));
-                }
-            });
-            return out;
+        if (model.lora() != null) {
+            return adapters();
         }
+        return TrainableWeights.fullFineTuning(model.weights().named(),
+                n -> n.startsWith("visual.") || n.startsWith("model.visual."));
+    }
+
+    private List<Parameter> adapters() {
+        List<Parameter> out = new ArrayList<>();
         model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
         return out;
     }
