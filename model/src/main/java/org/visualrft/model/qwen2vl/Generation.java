@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.sampling.DecodeLoop;
-import org.visualrft.model.sampling.KvCache;
-import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -40,26 +38,10 @@ public final class Generation {
                                       boolean adapters) {
         Qwen2VLConfig c = model.config();
         RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, c);
-        DecodeLoop.Steps steps = new DecodeLoop.Steps() {
-            @Override
-            public float[] prefill(KvCache cache) {
-                Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache, adapters, null);
-                return model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).toFloats();
-            }
-
-            @Override
-            public float[] step(KvCache cache, int[] tokens) {
-                long p = RopeIndex.decodePosition(cache.length(), pos.ropeDelta());
-                long[][][] ids = new long[tokens.length][3][1];
-                int[][] in = new int[tokens.length][1];
-                for (int i = 0; i < tokens.length; i++) {
-                    ids[i][0][0] = ids[i][1][0] = ids[i][2][0] = p;
-                    in[i][0] = tokens[i];
-                }
-                Tensor h = model.hidden(model.embed(in, null), ids, cache, adapters, null);
-                return model.logits(h).to(DType.F32).toFloats();
-            }
-        };
+        DecodeLoop.Steps steps = new MropeDecodeSteps(prompt, pos,
+                (ids, positions, cache, withImages) -> model.hidden(model.embed(ids, withImages ? imageEmbeds : null),
+                        positions, cache, adapters, null),
+                model::logits);
         List<Sample> out = new ArrayList<>();
         for (DecodeLoop.Sample s : DecodeLoop.run(steps, c.numLayers(), c.vocabSize(), g, params, eos, rng, stepLogits)) {
             out.add(new Sample(s.tokens(), s.logProbs(), s.endedWithEos()));

@@ -69,6 +69,22 @@ public final class LanguageModel {
         Tensor q = l.q().forward(h, adapters).view(b, s, c.numHeads(), hd).transpose(1, 2);
         Tensor k = l.k().forward(h, adapters).view(b, s, c.numKvHeads(), hd).transpose(1, 2);
         Tensor v = l.v().forward(h, adapters).view(b, s, c.numKvHeads(), hd).transpose(1, 2);
+        Tensor o = rotateAndAttend(q, k, v, rope, cache, layer, c.numHeads() / c.numKvHeads());
+        o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
+        return l.o().forward(o, adapters);
+    }
+
+    /**
+     * Attention of a decoder layer after the projections: q and k rotated by {@code rope} (cos, sin), k and v appended
+     * to {@code cache} when there is one, kv heads repeated {@code groups} times. A whole prompt attends causally, one
+     * new token sees the whole cache, several new tokens see the cache and the new ones up to themselves.
+     *
+     * @param q {@code [b, heads, s, d]}
+     * @param k {@code [b, kvHeads, s, d]}, as is {@code v}
+     * @return {@code [b, heads, s, d]}
+     */
+    public static Tensor rotateAndAttend(Tensor q, Tensor k, Tensor v, Tensor[] rope, KvCache cache, int layer, int groups) {
+        long s = q.size(2);
         q = q.mul(rope[0]).add(VisionTower.rotateHalf(q).mul(rope[1]));
         k = k.mul(rope[0]).add(VisionTower.rotateHalf(k).mul(rope[1]));
         long past = 0;
@@ -78,20 +94,14 @@ public final class LanguageModel {
             k = cache.keys(layer);
             v = cache.values(layer);
         }
-        k = repeatKv(k, c.numHeads() / c.numKvHeads());
-        v = repeatKv(v, c.numHeads() / c.numKvHeads());
-        Tensor o;
+        k = repeatKv(k, groups);
+        v = repeatKv(v, groups);
         if (past == 0 || s == 1) {
-            // a whole prompt: causal; one new token: it sees the whole cache
-            o = Attention.apply(q, k, v, null, past == 0);
-        } else {
-            // new tokens see every cached token and the new ones up to themselves
-            Tensor row = Tensor.arange(past, past + s, DType.I64, h.device()).unsqueeze(1);
-            Tensor col = Tensor.arange(0, past + s, DType.I64, h.device()).unsqueeze(0);
-            o = Attention.apply(q, k, v, col.gt(row).logicalNot(), false);
+            return Attention.apply(q, k, v, null, past == 0);
         }
-        o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
-        return l.o().forward(o, adapters);
+        Tensor row = Tensor.arange(past, past + s, DType.I64, q.device()).unsqueeze(1);
+        Tensor col = Tensor.arange(0, past + s, DType.I64, q.device()).unsqueeze(0);
+        return Attention.apply(q, k, v, col.gt(row).logicalNot(), false);
     }
 
     /** [b, kv, s, d] → [b, kv·n, s, d], each kv head repeated n times in a row (HF's repeat_kv). */

@@ -113,7 +113,7 @@ public final class Qwen2VL implements AutoCloseable {
             for (String t : LoraConfig.ALL_LINEAR) {
                 Linear lin = weights.layers().get(i).projection(t);
                 if (lin.hasAdapter()) {
-                    String base = "base_model.model.model.layers." + i + "." + Qwen2VLWeights.Layer.module(t);
+                    String base = "base_model.model.model.layers." + i + "." + DecoderProjections.module(t);
                     out.add(new NamedTensor(base + ".lora_A.weight", lin.loraA()));
                     out.add(new NamedTensor(base + ".lora_B.weight", lin.loraB()));
                 }
@@ -127,21 +127,9 @@ public final class Qwen2VL implements AutoCloseable {
 
     /** Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order. Frozen: no autograd. */
     public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
-        int rows = 0;
-        for (ImageProcessor.Patches p : images) {
-            rows += p.rows();
-        }
-        int cols = images.get(0).cols();
-        float[] all = new float[rows * cols];
-        List<int[]> grids = new ArrayList<>();
-        int off = 0;
-        for (ImageProcessor.Patches p : images) {
-            System.arraycopy(p.values(), 0, all, off, p.values().length);
-            off += p.values().length;
-            grids.add(new int[] {p.gridT(), p.gridH(), p.gridW()});
-        }
+        PackedPatches packed = PackedPatches.of(images);
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            return VisionTower.forward(weights.vision(), config.vision(), Tensor.fromFloats(all, rows, cols).on(device), grids, trace);
+            return VisionTower.forward(weights.vision(), config.vision(), packed.pixels().on(device), packed.grids(), trace);
         }
     }
 

@@ -1,7 +1,6 @@
 package org.visualrft.model.qwen2vl;
 
 import org.visualrft.core.io.AtomicFile;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -19,6 +18,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.HfModelFolder;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.Parameter;
@@ -26,6 +26,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -248,39 +249,10 @@ public final class Qwen2VLPolicy implements Policy {
      * the vocabulary projection (the prompt's logits are never formed).
      */
     public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, Tensor image, List<int[]> completions) {
-        Qwen2VLConfig c = model.config();
-        int g = completions.size();
-        int p = prompt.length;
-        int t = 0;
-        for (int[] comp : completions) {
-            t = Math.max(t, comp.length);
-        }
-        int pad = eos.length > 0 ? eos[0] : 0;
-        int[][] ids = new int[g][p + t];
-        long[] targets = new long[g * t];
-        float[] mask = new float[g * t];
-        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, c);
-        long[][][] positions = new long[g][3][p + t];
-        for (int i = 0; i < g; i++) {
-            System.arraycopy(prompt, 0, ids[i], 0, p);
-            for (int j = 0; j < t; j++) {
-                boolean real = j < completions.get(i).length;
-                ids[i][p + j] = real ? completions.get(i)[j] : pad;
-                targets[i * t + j] = ids[i][p + j];
-                mask[i * t + j] = real ? 1f : 0f;
-            }
-            for (int a = 0; a < 3; a++) {
-                System.arraycopy(pos.ids()[a], 0, positions[i][a], 0, p);
-                for (int j = 0; j < t; j++) {
-                    positions[i][a][p + j] = RopeIndex.decodePosition(p + j, pos.ropeDelta());
-                }
-            }
-        }
-        Tensor h = model.hidden(model.embed(ids, image), positions, null, !frozen, null);
-        Tensor logits = model.logits(h.narrow(1, p - 1, t)).to(DType.F32); // position k predicts token k+1
-        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t).on(model.device()));
-        Tensor m = Tensor.fromFloats(mask, g, t).on(model.device());
-        return new GroupLogProbs(lp.mul(m), m);
+        TeacherForcedBatch b = TeacherForcedBatch.of(prompt, RopeIndex.compute(prompt, grids, model.config()), completions,
+                eos.length > 0 ? eos[0] : 0);
+        Tensor h = model.hidden(model.embed(b.ids(), image), b.positions(), null, !frozen, null);
+        return b.logProbs(model.logits(b.completionHidden(h)));
     }
 
     static int[] grid(ImageProcessor.Patches p) {
@@ -323,12 +295,7 @@ public final class Qwen2VLPolicy implements Policy {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>();
-        model.weights().named(model.config()).forEach((n, t) -> out.add(new Parameter(n, t)));
-        for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
-            out.add(new Parameter(a.name(), a.tensor()));
-        }
-        return out;
+        return TrainableWeights.all(model.weights().named(model.config()), adapters());
     }
 
     /**
@@ -340,18 +307,14 @@ public final class Qwen2VLPolicy implements Policy {
         if (frozen) {
             return List.of();
         }
-        List<Parameter> out = new ArrayList<>();
-        if (model.lora() == null) {
-            model.weights().named(model.config()).forEach((n, t) -> {
-                if (!n.startsWith("visual.")) {
-                    if (!t.requiresGrad()) {
-                        t.requiresGrad(true);
-                    }
-                    out.add(new Parameter(n, t));
-                }
-            });
-            return out;
+        if (model.lora() != null) {
+            return adapters();
         }
+        return TrainableWeights.fullFineTuning(model.weights().named(model.config()), n -> n.startsWith("visual."));
+    }
+
+    private List<Parameter> adapters() {
+        List<Parameter> out = new ArrayList<>();
         for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
             out.add(new Parameter(a.name(), a.tensor()));
         }
@@ -385,27 +348,8 @@ public final class Qwen2VLPolicy implements Policy {
      */
     @Override
     public void save(Path dir) {
-        if (source == null) {
-            throw new IllegalStateException("this policy was not loaded from a folder; there is no config.json to save with it");
-        }
-        try {
-            Files.createDirectories(dir);
-            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                SafeTensorsWriter.write(dir.resolve("model.safetensors"), model.weights().merged(model.config()), Map.of("format", "pt"));
-            }
-            ObjectMapper json = new ObjectMapper();
-            JsonNode cfg = json.readTree(source.resolve("config.json").toFile());
-            ((ObjectNode) cfg).put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32");
-            AtomicFile.writeBytes(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
-            for (String f : SIDE_FILES) {
-                Path from = source.resolve(f);
-                if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
-                    AtomicFile.writeBytes(dir.resolve(f), Files.readAllBytes(from));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
-        }
+        HfModelFolder.save(source, dir, () -> model.weights().merged(model.config()),
+                cfg -> cfg.put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32"), SIDE_FILES);
     }
 
     /** Writes the adapters alone in PEFT's layout (adapter_model.safetensors + adapter_config.json). */

@@ -15,25 +15,7 @@ import org.visualrft.model.tensor.Tensor;
 public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm, Tensor lmHead, Vision vision) {
 
     public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o,
-                        Tensor postNorm, Linear gate, Linear up, Linear down) {
-        /** The projection PEFT calls {@code name} (q_proj, ..., down_proj). */
-        public Linear projection(String name) {
-            return switch (name) {
-                case "q_proj" -> q;
-                case "k_proj" -> k;
-                case "v_proj" -> v;
-                case "o_proj" -> o;
-                case "gate_proj" -> gate;
-                case "up_proj" -> up;
-                case "down_proj" -> down;
-                default -> throw new IllegalArgumentException("no projection " + name);
-            };
-        }
-
-        /** The projection's module path inside a decoder layer, e.g. {@code self_attn.q_proj}, {@code mlp.up_proj}. */
-        static String module(String name) {
-            return java.util.Set.of("q_proj", "k_proj", "v_proj", "o_proj").contains(name) ? "self_attn." + name : "mlp." + name;
-        }
+                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderProjections {
     }
 
     public record VisionBlock(Tensor norm1W, Tensor norm1B, Linear qkv, Linear proj,
@@ -115,7 +97,7 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
             out.put(p + "post_attention_layernorm.weight", l.postNorm());
             for (String name : org.visualrft.model.lora.LoraConfig.ALL_LINEAR) {
                 Linear lin = l.projection(name);
-                String base = p + Layer.module(name) + ".";
+                String base = p + DecoderProjections.module(name) + ".";
                 out.put(base + "weight", merge ? lin.mergedWeight() : lin.weight());
                 if (lin.bias() != null) {
                     out.put(base + "bias", lin.bias());

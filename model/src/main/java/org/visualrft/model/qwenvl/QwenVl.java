@@ -10,6 +10,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.PackedPatches;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.qwen2vl.RotaryTables;
 import org.visualrft.model.safetensors.Weights;
@@ -160,21 +161,10 @@ public final class QwenVl implements AutoCloseable {
 
     /** Encodes the images' patches, concatenated in order. Frozen: no autograd. {@code trace} receives the last block's output. */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
-        int rows = 0;
-        for (ImageProcessor.Patches p : images) {
-            rows += p.rows();
-        }
-        int cols = images.get(0).cols();
-        float[] all = new float[rows * cols];
-        List<int[]> grids = new ArrayList<>();
-        int off = 0;
-        for (ImageProcessor.Patches p : images) {
-            System.arraycopy(p.values(), 0, all, off, p.values().length);
-            off += p.values().length;
-            grids.add(grid(p));
-        }
+        PackedPatches packed = PackedPatches.of(images);
+        List<int[]> grids = packed.grids();
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            Tensor pixels = Tensor.fromFloats(all, rows, cols);
+            Tensor pixels = packed.pixels();
             if (config.family() == QwenVlConfig.Family.QWEN2_5_VL) {
                 return new Images(Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace), List.of());
             }

@@ -2,9 +2,7 @@ package org.visualrft.model.qwenvl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,20 +15,20 @@ import java.util.random.RandomGenerator;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.geometry.CoordinateFrame;
 import org.visualrft.core.geometry.QwenResize;
-import org.visualrft.core.io.AtomicFile;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.HfModelFolder;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
-import org.visualrft.model.qwen2vl.RopeIndex;
-import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
@@ -241,38 +239,9 @@ public final class QwenVlPolicy implements Policy {
      * positions go through the vocabulary projection.
      */
     public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, QwenVl.Images images, List<int[]> completions) {
-        int g = completions.size();
-        int p = prompt.length;
-        int t = 0;
-        for (int[] comp : completions) {
-            t = Math.max(t, comp.length);
-        }
-        int pad = eos[0];
-        int[][] ids = new int[g][p + t];
-        long[] targets = new long[g * t];
-        float[] mask = new float[g * t];
-        RopeIndex.Positions pos = model.positions(prompt, grids);
-        long[][][] positions = new long[g][3][p + t];
-        for (int i = 0; i < g; i++) {
-            System.arraycopy(prompt, 0, ids[i], 0, p);
-            for (int j = 0; j < t; j++) {
-                boolean real = j < completions.get(i).length;
-                ids[i][p + j] = real ? completions.get(i)[j] : pad;
-                targets[i * t + j] = ids[i][p + j];
-                mask[i * t + j] = real ? 1f : 0f;
-            }
-            for (int a = 0; a < 3; a++) {
-                System.arraycopy(pos.ids()[a], 0, positions[i][a], 0, p);
-                for (int j = 0; j < t; j++) {
-                    positions[i][a][p + j] = RopeIndex.decodePosition(p + j, pos.ropeDelta());
-                }
-            }
-        }
-        Tensor h = model.hidden(model.embed(ids, images), positions, null, !frozen, null);
-        Tensor logits = model.logits(h.narrow(1, p - 1, t)).to(DType.F32); // position k predicts token k+1
-        Tensor lp = Tensor.tokenLogProbs(logits, Tensor.fromLongs(targets, g, t).to(logits.device()));
-        Tensor m = Tensor.fromFloats(mask, g, t).to(logits.device());
-        return new GroupLogProbs(lp.mul(m), m);
+        TeacherForcedBatch b = TeacherForcedBatch.of(prompt, model.positions(prompt, grids), completions, eos[0]);
+        Tensor h = model.hidden(model.embed(b.ids(), images), b.positions(), null, !frozen, null);
+        return b.logProbs(model.logits(b.completionHidden(h)));
     }
 
     @Override
@@ -298,10 +267,7 @@ public final class QwenVlPolicy implements Policy {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> out = new ArrayList<>();
-        model.weights().named().forEach((n, t) -> out.add(new Parameter(n, t)));
-        model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
-        return out;
+        return TrainableWeights.all(model.weights().named(), adapters());
     }
 
     /**
@@ -313,18 +279,15 @@ public final class QwenVlPolicy implements Policy {
         if (frozen) {
             return List.of();
         }
-        List<Parameter> out = new ArrayList<>();
-        if (model.lora() == null) {
-            model.weights().named().forEach((n, t) -> {
-                if (!n.startsWith("visual.") && !n.startsWith("model.visual.")) {
-                    if (!t.requiresGrad()) {
-                        t.requiresGrad(true);
-                    }
-                    out.add(new Parameter(n, t));
-                }
-            });
-            return out;
+        if (model.lora() != null) {
+            return adapters();
         }
+        return TrainableWeights.fullFineTuning(model.weights().named(),
+                n -> n.startsWith("visual.") || n.startsWith("model.visual."));
+    }
+
+    private List<Parameter> adapters() {
+        List<Parameter> out = new ArrayList<>();
         model.adapterTensors().forEach(a -> out.add(new Parameter(a.getKey(), a.getValue())));
         return out;
     }
@@ -353,32 +316,14 @@ public final class QwenVlPolicy implements Policy {
      */
     @Override
     public void save(Path dir) {
-        if (source == null) {
-            throw new IllegalStateException("this policy was not loaded from a folder; there is no config.json to save with it");
-        }
-        try {
-            Files.createDirectories(dir);
-            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                Map<String, Tensor> merged = new LinkedHashMap<>(model.weights().merged());
-                if (model.config().text().tieWordEmbeddings()) {
-                    merged.remove("lm_head.weight");
-                }
-                SafeTensorsWriter.write(dir.resolve("model.safetensors"), merged, Map.of("format", "pt"));
+        HfModelFolder.save(source, dir, () -> {
+            Map<String, Tensor> merged = new LinkedHashMap<>(model.weights().merged());
+            if (model.config().text().tieWordEmbeddings()) {
+                merged.remove("lm_head.weight");
             }
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = (ObjectNode) json.readTree(source.resolve("config.json").toFile());
-            String dt = model.dtype() == DType.BF16 ? "bfloat16" : "float32";
-            cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", dt);
-            AtomicFile.writeBytes(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
-            for (String f : SIDE_FILES) {
-                Path from = source.resolve(f);
-                if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
-                    AtomicFile.writeBytes(dir.resolve(f), Files.readAllBytes(from));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
-        }
+            return merged;
+        }, cfg -> cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32"),
+                SIDE_FILES);
     }
 
     @Override

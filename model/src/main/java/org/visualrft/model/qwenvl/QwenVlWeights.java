@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.qwen2vl.DecoderProjections;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -25,25 +26,7 @@ public final class QwenVlWeights {
 
     /** A decoder layer; {@code qNorm}/{@code kNorm} are null without q/k normalisation. */
     public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o, Tensor qNorm, Tensor kNorm,
-                        Tensor postNorm, Linear gate, Linear up, Linear down) {
-        /** The projection PEFT calls {@code name} (q_proj, ..., down_proj). */
-        public Linear projection(String name) {
-            return switch (name) {
-                case "q_proj" -> q;
-                case "k_proj" -> k;
-                case "v_proj" -> v;
-                case "o_proj" -> o;
-                case "gate_proj" -> gate;
-                case "up_proj" -> up;
-                case "down_proj" -> down;
-                default -> throw new IllegalArgumentException("no projection " + name);
-            };
-        }
-
-        /** The projection's module path inside a decoder layer, e.g. {@code self_attn.q_proj}, {@code mlp.up_proj}. */
-        public static String module(String name) {
-            return Set.of("q_proj", "k_proj", "v_proj", "o_proj").contains(name) ? "self_attn." + name : "mlp." + name;
-        }
+                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderProjections {
     }
 
     /**
@@ -242,7 +225,7 @@ public final class QwenVlWeights {
         for (int i = 0; i < layers.size(); i++) {
             for (String name : LoraConfig.ALL_LINEAR) {
                 if (lora.targets().contains(name)) {
-                    out.put(layerPrefix() + i + "." + Layer.module(name), layers.get(i).projection(name));
+                    out.put(layerPrefix() + i + "." + DecoderProjections.module(name), layers.get(i).projection(name));
                 }
             }
         }

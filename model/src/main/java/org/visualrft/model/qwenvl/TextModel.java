@@ -1,11 +1,8 @@
 package org.visualrft.model.qwenvl;
 
 import java.util.List;
-import org.visualrft.model.qwen2vl.Attention;
 import org.visualrft.model.qwen2vl.LanguageModel;
-import org.visualrft.model.qwen2vl.VisionTower;
 import org.visualrft.model.sampling.KvCache;
-import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -82,26 +79,7 @@ final class TextModel {
         q = q.transpose(1, 2);
         k = k.transpose(1, 2);
         Tensor v = l.v().forward(h, adapters).view(b, s, c.numKvHeads(), hd).transpose(1, 2);
-        q = q.mul(rope[0]).add(VisionTower.rotateHalf(q).mul(rope[1]));
-        k = k.mul(rope[0]).add(VisionTower.rotateHalf(k).mul(rope[1]));
-        long past = 0;
-        if (cache != null) {
-            past = cache.length();
-            cache.append(layer, k, v);
-            k = cache.keys(layer);
-            v = cache.values(layer);
-        }
-        k = LanguageModel.repeatKv(k, c.numHeads() / c.numKvHeads());
-        v = LanguageModel.repeatKv(v, c.numHeads() / c.numKvHeads());
-        Tensor o;
-        if (past == 0 || s == 1) {
-            o = Attention.apply(q, k, v, null, past == 0);
-        } else {
-            // new tokens see every cached token and the new ones up to themselves
-            Tensor row = Tensor.arange(past, past + s, DType.I64).unsqueeze(1);
-            Tensor col = Tensor.arange(0, past + s, DType.I64).unsqueeze(0);
-            o = Attention.apply(q, k, v, col.gt(row).logicalNot().to(q.device()), false);
-        }
+        Tensor o = LanguageModel.rotateAndAttend(q, k, v, rope, cache, layer, c.numHeads() / c.numKvHeads());
         o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
         return l.o().forward(o, adapters);
     }
