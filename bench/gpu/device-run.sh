@@ -15,8 +15,8 @@ bash .gpu/device-step.sh > "$out/bundle.log" 2>&1; tail -n 2 "$out/bundle.log"
 has() { [[ " $what " == *" all "* || " $what " == *" $1 "* ]]; }
 has tests && step doctor 60 bash .gpu/device-step.sh java "${jvm[@]}" org.visualrft.app.Main doctor
 has tests && step tests 120 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
-  execute --disable-banner --details=tree --class-path=".gpu/lib/model-tests.jar" \
-  --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest
+  execute --disable-banner --details=tree --class-path=".gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar" \
+  --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json
 has peer && step hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}

@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # Prepares what a GPU-machine run needs besides the CUDA bundle (docs/gpu.md): the project's jars and their small
 # dependencies, the compiled benchmark and GPU tests, the JUnit console launcher and the qwen2vl-tiny fixture, in
-# .gpu/lib and .gpu/fixtures (ignored by git). Bytedeco's jars come from the bundle, DJL's 19 MB tokenizers jar is
-# left out (no tokenizer is used there).
+# .gpu/lib and .gpu/fixtures (ignored by git). Bytedeco's jars come from the bundle; DJL's 19 MB tokenizers jar and the
+# 30 MB of parquet/Hadoop jars are left out (neither is used there), so a run's carry stays under 64 MiB.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B -o -DskipTests install
-mvn -q -B -o -pl model test-compile
+mvn -q -B -o -pl model,train test-compile
 mvn -q -B -o -pl app dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/app/target/gpu-cp.txt" >/dev/null
 rm -rf .gpu/lib .gpu/fixtures; mkdir -p .gpu/lib/bench .gpu/fixtures
-tr ':' '\n' < app/target/gpu-cp.txt | grep -v -E '/org/bytedeco/|/ai/djl/|junit|opentest4j|apiguardian' | while read -r j; do
+tr ':' '\n' < app/target/gpu-cp.txt | grep -v -E '/org/bytedeco/|/ai/djl/|junit|opentest4j|apiguardian|/org/apache/hadoop/|/org/apache/parquet/|aircompressor|duckdb' | while read -r j; do
   [[ -f "$j" ]] && cp "$j" .gpu/lib/
 done
-for m in core model train app; do cp "$m"/target/"$m"-*.jar .gpu/lib/ 2>/dev/null || cp "$m"/target/*.jar .gpu/lib/; done
+for m in core model train app; do cp "$m/target/$m-0.1.0-SNAPSHOT.jar" .gpu/lib/; done
 (cd model/target/test-classes && jar cf ../../../.gpu/lib/model-tests.jar .)
+(cd train/target/test-classes && jar cf ../../../.gpu/lib/train-tests.jar .)
 cp ~/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.3/junit-platform-console-standalone-1.11.3.jar .gpu/lib/
 fixtures=${VRFT_FIXTURES:-fixtures}
 [[ -d "$fixtures/qwen2vl-tiny" ]] || fixtures=../shared/fixtures
-cp -r "$fixtures/qwen2vl-tiny" .gpu/fixtures/
+cp -r "$fixtures/qwen2vl-tiny" "$fixtures/grpo" .gpu/fixtures/
 cp=$(ls .gpu/lib/*.jar | paste -sd:):$(tr ':' '\n' < app/target/gpu-cp.txt | grep /org/bytedeco/ | paste -sd:)
 javac -d .gpu/lib/bench -cp "$cp" bench/qwen2vl/Qwen2VLBench.java bench/gpu/Qwen2VLGpuBench.java
 du -sh .gpu/lib .gpu/fixtures
