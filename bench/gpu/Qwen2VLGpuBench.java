@@ -90,20 +90,20 @@ public class Qwen2VLGpuBench {
                             new SplittableRandom(i), true, true);
                     double t = secs(a);
                     int tokens = count(out);
-                    rows.add(row("rollout, static cache + CUDA graph" + (i == 0 ? " (first call)" : ""), t, tokens / t + " tok/s"));
+                    rows.add(rate("rollout, static cache + CUDA graph" + (i == 0 ? " (first call)" : ""), t, tokens));
                 }
                 Cuda.synchronize(device);
                 long a = System.nanoTime();
                 List<Generation.Sample> eager = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
                         new SplittableRandom(9), true, false);
                 double t = secs(a);
-                rows.add(row("rollout, static cache, eager (no graph)", t, count(eager) / t + " tok/s"));
+                rows.add(rate("rollout, static cache, eager (no graph)", t, count(eager)));
                 int few = Math.min(32, newTokens);
                 a = System.nanoTime();
                 List<Generation.Sample> dyn = Generation.sample(model, prompt, grids, img, g,
                         new SamplingParams(1.0, 0, 1.0, few), new int[0], new SplittableRandom(3), null, true);
                 t = secs(a);
-                rows.add(row("rollout, dynamic cache + host sampling (" + few + " tokens)", t, count(dyn) / t + " tok/s"));
+                rows.add(rate("rollout, dynamic cache + host sampling (" + few + " tokens)", t, count(dyn)));
             }
         }
         if (!only.equals("rollout")) {
@@ -236,9 +236,13 @@ public class Qwen2VLGpuBench {
         return n;
     }
 
-    static String[] row(String what, double seconds, String rate) {
-        return new String[] {what, String.format("%.3f", seconds), rate.contains("tok/s")
-                ? String.format("%,.0f tok/s", Double.parseDouble(rate.replace(" tok/s", ""))) : rate};
+    static String[] row(String what, double seconds, String note) {
+        return new String[] {what, String.format("%.3f", seconds), note};
+    }
+
+    /** A rollout row: {@code tokens} sampled in {@code seconds}. */
+    static String[] rate(String what, double seconds, int tokens) {
+        return row(what, seconds, String.format("%,.0f tok/s", tokens / seconds));
     }
 
     static double secs(long t) {

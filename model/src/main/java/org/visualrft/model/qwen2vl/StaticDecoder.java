@@ -1,7 +1,6 @@
 package org.visualrft.model.qwen2vl;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
@@ -104,7 +103,6 @@ public final class StaticDecoder {
     private static final class State {
         final Device device;
         final int g;
-        final int promptLength;
         final DeviceSampler sampler;
         final Tensor[] keys;
         final Tensor[] values;
@@ -120,7 +118,6 @@ public final class StaticDecoder {
             this.c = model.config();
             this.device = device;
             this.g = g;
-            this.promptLength = promptLength;
             this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
             int layers = c.numLayers();
             keys = new Tensor[layers];
@@ -150,8 +147,8 @@ public final class StaticDecoder {
                 Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache,
                         adapters, null);
                 for (int i = 0; i < keys.length; i++) {
-                    keys[i].narrow(2, 0, promptLength).copy_(cache.keys(i));
-                    values[i].narrow(2, 0, promptLength).copy_(cache.values(i));
+                    keys[i].narrow(2, 0, prompt.length).copy_(cache.keys(i));
+                    values[i].narrow(2, 0, prompt.length).copy_(cache.values(i));
                 }
                 Tensor logits = model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocabSize());
                 token.copy_(sampler.pickAndRecord(logits.expand(g, c.vocabSize())).view(g, 1));
@@ -220,11 +217,6 @@ public final class StaticDecoder {
                 out.add(new Generation.Sample(tokens, logps, r.finished()[i]));
             }
             return out;
-        }
-
-        @Override
-        public String toString() {
-            return "StaticDecoder.State" + Arrays.toString(new int[] {g, promptLength});
         }
     }
 }

@@ -100,6 +100,7 @@ public final class CudaGraph implements AutoCloseable {
         public void close() {
             cuda.synchronize();
             guard.deallocate();
+            cuda.releaseReference();
         }
     }
 

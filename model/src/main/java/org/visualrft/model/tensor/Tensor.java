@@ -187,8 +187,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor zeros(DType dtype, long... shape) {
-        Engine.load();
-        return new Tensor(torch.zeros(shape, options(dtype)));
+        return zeros(dtype, Device.CPU, shape);
     }
 
     public static Tensor ones(DType dtype, long... shape) {
@@ -197,8 +196,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor full(double value, DType dtype, long... shape) {
-        Engine.load();
-        return new Tensor(torch.full(shape, new Scalar(value), options(dtype)));
+        return full(value, dtype, Device.CPU, shape);
     }
 
     /** A 0-dimensional tensor. */
@@ -213,8 +211,7 @@ public final class Tensor implements AutoCloseable {
 
     /** start, start+1, …, end−1 in {@code dtype}. */
     public static Tensor arange(long start, long end, DType dtype) {
-        Engine.load();
-        return new Tensor(torch.arange(new Scalar(start), new Scalar(end), options(dtype)));
+        return arange(start, end, dtype, Device.CPU);
     }
 
     /** Uniform on [0, 1), drawn from {@code gen}. */
