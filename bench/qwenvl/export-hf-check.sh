@@ -7,9 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export OMP_WAIT_POLICY=PASSIVE
 T=target-bench
 FIX=${1:-$( [ -d fixtures/qwen25vl-tiny ] && echo fixtures || echo ../shared/fixtures )}
-mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
+mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
 CP="model/$T/classes:core/$T/classes:$(cat model/$T/cp.txt)"
 for f in qwen25vl-tiny qwen3vl-tiny; do
-  java -Xmx2g -Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
+  java -Xmx2g -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
     -cp "$CP" bench/qwenvl/ExportQwenVlHfCheck.java "$FIX/$f" "bench/qwenvl/hf-check/$f"
 done

@@ -8,9 +8,9 @@ export OMP_WAIT_POLICY=PASSIVE
 # blocks to the system at once, so the peak we report is the real one.
 export MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=1048576
 T=target-bench
-mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
+mvn -q -o -Dvrft.target=$T -pl model -am -DskipTests compile dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=$PWD/model/$T/cp.txt >/dev/null
 CP="model/$T/classes:core/$T/classes:$(cat model/$T/cp.txt)"
 if [[ $# -eq 0 ]]; then set -- --config bench/qwenvl/qwen3vl-2b-config.json; fi
 # JavaCPP caps native memory at 4 x -Xmx by default; the 2B model needs more than 8 GB
-exec java -Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 -Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
+exec java -Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" \
   -cp "$CP" bench/qwenvl/QwenVlBench.java "$@"

@@ -72,7 +72,6 @@ final class RunPreflight {
     /** SFT: prompt plus target (with EOS) fits the context, and the target fits max_length. */
     static void sft(Policy policy, List<TrainingExample> data, String dataName, SftConfig cfg) {
         int ctx = policy.contextLength();
-        longestPrompt(policy, data, dataName, ctx);
         for (TrainingExample ex : data) {
             String text;
             try {
@@ -85,7 +84,7 @@ final class RunPreflight {
                 throw new BadInputException(dataName + " record " + ex.id(), "target is " + target
                         + " tokens, max_length is " + cfg.maxLength() + " (targets are never cut)");
             }
-            int prompt = policy.promptLength(ex.prompt());
+            int prompt = promptLength(policy, ex, dataName, ctx);
             if (ctx != Integer.MAX_VALUE && (long) prompt + target > ctx) {
                 throw new BadInputException(dataName + " record " + ex.id(), "prompt (" + prompt + " positions) and"
                         + " target (" + target + " tokens) exceed the model's " + ctx + " positions"
@@ -95,14 +94,6 @@ final class RunPreflight {
     }
 
     /** The longest prompt in positions; a prompt that leaves no room to generate is an error naming its record. */
-    private static int longestPrompt(Policy policy, List<TrainingExample> data, String dataName, int ctx) {
-        int longest = 0;
-        for (TrainingExample ex : data) {
-            longest = Math.max(longest, promptLength(policy, ex, dataName, ctx));
-        }
-        return longest;
-    }
-
     /**
      * The record's prompt length in positions; an image the model cannot take (smaller than a patch, too elongated)
      * and a prompt that leaves no room to generate are errors naming the record.

@@ -31,24 +31,13 @@ public final class Runs {
     private Runs() {
     }
 
-    public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, PrintStream console, boolean terminal)
-            throws IOException {
-        return grpo(configFile, resume, false, console, terminal, ProcessGroup.single());
-    }
-
     /**
      * A GRPO run as one rank of {@code group} (a single process is a group of one; rollouts are seeded per prompt, so
      * the same config gives the same run for any number of ranks). Everything that can be checked is checked before
      * anything is written: config, data, model, that every prompt fits the model, that output_dir is free (locked for
      * the run) and, with {@code resume}, that the checkpoint is sound and the settings unchanged (unless
-     * {@code allowChangedSettings}).
+     * {@code allowChangedSettings}). {@code device} null: the config's {@code device:}.
      */
-    public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
-            PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
-        return grpo(configFile, resume, allowChangedSettings, console, terminal, group, null);
-    }
-
-    /** As above, on {@code device} (null: the config's {@code device:}). */
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal, ProcessGroup group, Device device) throws IOException {
         GrpoConfig cfg = GrpoConfig.load(configFile);
@@ -82,18 +71,7 @@ public final class Runs {
         }
     }
 
-    public static TrainingLoop.Outcome sft(Path configFile, boolean resume, PrintStream console, boolean terminal)
-            throws IOException {
-        return sft(configFile, resume, false, console, terminal, ProcessGroup.single());
-    }
-
-    /** An SFT run as one rank of {@code group}, checked up front as a GRPO run is. */
-    public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
-            PrintStream console, boolean terminal, ProcessGroup group) throws IOException {
-        return sft(configFile, resume, allowChangedSettings, console, terminal, group, null);
-    }
-
-    /** As above, on {@code device} (null: the config's {@code device:}). */
+    /** An SFT run as one rank of {@code group} on {@code device} (null: the config's), checked up front as GRPO is. */
     public static TrainingLoop.Outcome sft(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal, ProcessGroup group, Device device) throws IOException {
         SftConfig cfg = SftConfig.load(configFile);

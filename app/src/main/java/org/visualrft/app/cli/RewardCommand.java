@@ -106,8 +106,9 @@ public final class RewardCommand implements Callable<Integer> {
         JsonlRewarder rewarder = new JsonlRewarder(source, defaultTask,
                 t -> fixed != null ? fixed : RewardRegistry.defaults(t, rewardMode, options));
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1) {
-            throw new BadInputException("--threads", "must be at least 1, found " + n);
+        String threadsFault = org.visualrft.core.Limits.threadsFault(n);
+        if (threadsFault != null) {
+            throw new BadInputException("--threads", threadsFault);
         }
         try (InputStream in = open()) {
             if (output == null) {

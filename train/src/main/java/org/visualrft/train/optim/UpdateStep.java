@@ -56,9 +56,11 @@ public final class UpdateStep {
         local[0] = c.finite() ? 0 : 1;
         System.arraycopy(c.sums(), 0, local, 1, c.sums().length);
         double[] total = group.allreduceSum(local);
-        group.allreduceGradients(params); // sums: each rank's loss is already its share of the global mean
+        boolean finite = total[0] == 0; // the same verdict on every rank
+        if (finite) {
+            group.allreduceGradients(params); // sums: each rank's loss is already its share of the global mean
+        }
         long t2 = System.nanoTime();
-        boolean finite = total[0] == 0;
         double[] sums = java.util.Arrays.copyOfRange(total, 1, total.length);
         double norm = finite ? GradClip.clip(params, maxGradNorm) : Double.NaN;
         if (!finite || !Double.isFinite(norm)) {
