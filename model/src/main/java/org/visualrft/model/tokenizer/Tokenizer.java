@@ -24,6 +24,8 @@ public final class Tokenizer implements AutoCloseable {
     private final byte[] json;
     private final HuggingFaceTokenizer hf;
     private final Map<String, Integer> specialIds;
+    /** The special tokens' spellings that untrusted text must not form (computed once, read on every encode). */
+    private final String[] specialSpellings;
     private final Set<Integer> special;
     private final int vocabSize;
     private final int unkId;
@@ -34,6 +36,7 @@ public final class Tokenizer implements AutoCloseable {
         this.json = json;
         this.hf = hf;
         this.specialIds = specialIds;
+        this.specialSpellings = specialIds.keySet().stream().filter(t -> !t.isEmpty()).toArray(String[]::new);
         this.special = new HashSet<>(specialIds.values());
         this.vocabSize = vocabSize;
         this.unkId = unkId;
@@ -127,7 +130,7 @@ public final class Tokenizer implements AutoCloseable {
         java.util.List<int[]> parts = new java.util.ArrayList<>();
         // Cut before the last character of the occurrence that ends first: no special token then lies wholly inside
         // a piece. Iterative, with each token's next occurrence cached, so a text with 100k spellings is linear.
-        String[] tokens = specialIds.keySet().stream().filter(t -> !t.isEmpty()).toArray(String[]::new);
+        String[] tokens = specialSpellings;
         int[] next = new int[tokens.length];
         for (int k = 0; k < tokens.length; k++) {
             next[k] = text.indexOf(tokens[k]);

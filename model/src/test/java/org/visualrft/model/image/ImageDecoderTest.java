@@ -48,11 +48,17 @@ class ImageDecoderTest {
     void bombsAreRefusedFromTheHeaderInEveryFormatAndSource(@TempDir Path dir) throws Exception {
         byte[][] bombs = {pngHeader(27000, 27000), pngHeader(46341, 46341), pngHeader(Integer.MAX_VALUE, 2),
             bmpHeader(30000, 30000), bmpHeader(65535, 65535)};
-        for (byte[] bomb : bombs) {
+        for (int i = 0; i < bombs.length; i++) {
+            byte[] bomb = bombs[i];
             BadInputException e = assertThrows(BadInputException.class, () -> Image.decode(bomb, "rec 3"));
             assertEquals("rec 3", e.source());
-            // the header decides: over the limit (or a header the reader itself refuses), never a decoded bomb
-            assertTrue(e.fault().contains("over the limit") || e.fault().startsWith("cannot"), e.fault());
+            // the header decides: over the limit, never a decoded bomb (these headers carry no pixels, so without the
+            // size check decoding would fail too, but as "cannot decode"); a width of 2^31-1 the PNG reader itself
+            // refuses before the size is known, and so does the BMP reader whenever a 24-bit image's size in bits
+            // overflows an int — which is exactly above the default limit (2^31 / 24 = 89,478,485 pixels)
+            boolean readerRefuses = i == 2 || i == 3 || i == 4;
+            assertTrue(e.fault().contains("over the limit") || (readerRefuses && e.fault().startsWith("cannot")),
+                    e.fault());
             Path f = dir.resolve("bomb.img");
             Files.write(f, bomb);
             BadInputException fe = assertThrows(BadInputException.class, () -> RgbImage.read(f));
