@@ -45,6 +45,9 @@ public final class QwenVl implements AutoCloseable {
      * defaults when absent); weights are converted to {@code dtype}.
      */
     public static QwenVl load(Path dir, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("Qwen2.5-VL/Qwen3-VL run in F32 or BF16, not " + dtype);
+        }
         QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
         Path pre = dir.resolve("preprocessor_config.json");
         ImageProcessor processor = Files.isRegularFile(pre) ? ImageProcessor.load(pre) : defaultProcessor(config);

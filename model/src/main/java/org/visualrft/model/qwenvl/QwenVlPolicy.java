@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -316,13 +315,9 @@ public final class QwenVlPolicy implements Policy {
      */
     @Override
     public void save(Path dir) {
-        HfModelFolder.save(source, dir, () -> {
-            Map<String, Tensor> merged = new LinkedHashMap<>(model.weights().merged());
-            if (model.config().text().tieWordEmbeddings()) {
-                merged.remove("lm_head.weight");
-            }
-            return merged;
-        }, cfg -> cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32"),
+        // a tied lm_head is never among the merged weights (QwenVlWeights leaves it out, as transformers does)
+        HfModelFolder.save(source, dir, () -> model.weights().merged(),
+                cfg -> cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", LoadOptions.torchName(model.dtype())),
                 SIDE_FILES);
     }
 

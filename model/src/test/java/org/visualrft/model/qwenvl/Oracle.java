@@ -21,7 +21,7 @@ final class Oracle implements AutoCloseable {
     private final SafeTensorsFile expected;
 
     Oracle(String name) {
-        this.dir = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve(name);
+        this.dir = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
         try {
             this.json = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         } catch (IOException e) {

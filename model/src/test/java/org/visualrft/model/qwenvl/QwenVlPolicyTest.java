@@ -40,7 +40,7 @@ class QwenVlPolicyTest {
     Path tmp;
 
     static Path fixture(String name) {
-        return Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve(name);
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
     }
 
     static Prompt prompt(String name) {
