@@ -31,7 +31,7 @@ import org.visualrft.train.optim.UpdateStep;
  */
 public final class GrpoTrainer extends TrainingLoop {
     private final GrpoConfig cfg;
-    private final Map<String, Object> provenance;
+    private Map<String, Object> provenance; // made on first use: it hashes model and data, and only rank 0 asks
     private final RolloutCollector collector;
     private final GrpoLoss loss;
     private final Set<String> labels = new HashSet<>();
@@ -64,8 +64,6 @@ public final class GrpoTrainer extends TrainingLoop {
         this.collector = new RolloutCollector(cfg, List.copyOf(data), rewarder);
         this.loss = new GrpoLoss(cfg.beta(), cfg.lossType(), cfg.epsilon(),
                 cfg.clipping() ? cfg.epsilonHighOrLow() : 0.0, cfg.maxCompletionLength());
-        this.provenance = Provenance.describe("grpo", cfg.asYaml(), cfg.args().seed(), rewarder.describe(),
-                cfg.rewardMode());
         for (TrainingExample ex : data) {
             if (ex.task() == Task.CLASSIFICATION) {
                 labels.add(HackingDiagnostics.labelOf(ex.solution()));
@@ -98,6 +96,10 @@ public final class GrpoTrainer extends TrainingLoop {
 
     @Override
     protected Map<String, Object> provenance() {
+        if (provenance == null) {
+            provenance = Provenance.describe("grpo", cfg.asYaml(), cfg.args().seed(), rewarder.describe(),
+                    cfg.rewardMode());
+        }
         return provenance;
     }
 

@@ -30,7 +30,7 @@ import org.visualrft.train.optim.UpdateStep;
 public final class SftTrainer extends TrainingLoop {
     private final SftConfig cfg;
     private final List<TrainingExample> data;
-    private final Map<String, Object> provenance;
+    private Map<String, Object> provenance; // made on first use: it hashes model and data, and only rank 0 asks
 
     public SftTrainer(SftConfig cfg, List<TrainingExample> data, InLoopEval eval, PrintStream console,
             boolean terminal) {
@@ -47,7 +47,6 @@ public final class SftTrainer extends TrainingLoop {
         super("sft", cfg.args(), data.size(), eval, console, terminal, group);
         this.cfg = cfg;
         this.data = List.copyOf(data);
-        this.provenance = Provenance.describe("sft", cfg.asYaml(), cfg.args().seed(), null, null);
     }
 
     /** The target text: the solution, or {@code <think> thinking </think>} then the solution. */
@@ -125,6 +124,9 @@ public final class SftTrainer extends TrainingLoop {
 
     @Override
     protected Map<String, Object> provenance() {
+        if (provenance == null) {
+            provenance = Provenance.describe("sft", cfg.asYaml(), cfg.args().seed(), null, null);
+        }
         return provenance;
     }
 
