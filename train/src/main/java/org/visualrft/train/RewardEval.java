@@ -92,7 +92,8 @@ public final class RewardEval implements InLoopEval {
             out.put("grounding_ciou", g.cumulativeIou());
         }
         if (!detections.isEmpty()) {
-            DetectionSetMap.Result d = DetectionSetMap.evaluate(detections);
+            // the answers in the policy's own box frame (Qwen2.5-VL writes resized pixels)
+            DetectionSetMap.Result d = DetectionSetMap.evaluate(detections, policy.boxFrame(), policy.resizeRule());
             out.put("detection_map", d.map());
             out.put("detection_ap50", d.ap50());
         }

@@ -14,7 +14,9 @@ import org.visualrft.core.eval.coco.CocoEvalResult;
 import org.visualrft.core.eval.coco.CocoEvaluator;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
 import org.visualrft.core.eval.coco.CocoImage;
+import org.visualrft.core.geometry.CoordinateFrame;
 import org.visualrft.core.geometry.ImageSize;
+import org.visualrft.core.geometry.QwenResize;
 
 /**
  * COCO mAP of answers to a detection set's samples (ViRFT records: one image and category each, the solution's boxes
@@ -35,7 +37,17 @@ public final class DetectionSetMap {
     private DetectionSetMap() {
     }
 
+    /** Answers with boxes in 0–1000 (Qwen2-VL, Qwen3-VL, the built-in model). */
     public static Result evaluate(List<Item> items) {
+        return evaluate(items, CoordinateFrame.NORMALIZED_1000, null);
+    }
+
+    /**
+     * Answers with boxes in {@code modelFrame} (a policy's {@code boxFrame()}; Qwen2.5-VL: pixels of the image as
+     * {@code resize} resized it), converted as {@link DetectionResults#convert(List, CoordinateFrame, QwenResize)}
+     * converts them; the solutions stay 0–1000.
+     */
+    public static Result evaluate(List<Item> items, CoordinateFrame modelFrame, QwenResize resize) {
         Map<String, Long> categoryIds = new TreeMap<>();
         for (Item it : items) {
             categoryIds.putIfAbsent(it.category(), 0L);
@@ -70,7 +82,7 @@ public final class DetectionSetMap {
         }
         List<CocoCategory> cats = new ArrayList<>();
         categoryIds.forEach((name, id) -> cats.add(new CocoCategory(id, name, null)));
-        List<CocoDetection> dets = DetectionResults.convert(responses).detections();
+        List<CocoDetection> dets = DetectionResults.convert(responses, modelFrame, resize).detections();
         CocoEvalResult r = new CocoEvaluator().evaluate(new CocoGroundTruth(images, cats, gt), dets, "in-loop");
         double[] stats = r.stats();
         return new Result(stats[0], stats[1], items.size(), categoryIds.size(), gt.size());

@@ -1,5 +1,8 @@
 package org.visualrft.core.eval.answers;
 
+import org.visualrft.core.geometry.CoordinateFrame;
+import org.visualrft.core.geometry.QwenResize;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,5 +51,22 @@ class DetectionSetMapTest {
         assertEquals(0.5, DetectionSetMap.evaluate(items).ap50(), 1e-12);
         assertTrue(Double.isNaN(DetectionSetMap.evaluate(List.of(new DetectionSetMap.Item("cat", null,
                 "<answer>No Objects</answer>", answer(0.9)))).map()));
+    }
+
+    /**
+     * A model that answers in pixels of the resized image (Qwen2.5-VL) is read in that frame: the solution's box written
+     * in resized pixels scores 1; read as 0–1000 the same answer would not.
+     */
+    @Test
+    void answersAreReadInTheModelsFrame() {
+        ImageSize resized = QwenResize.TRAINING.apply(SIZE);
+        double sx = resized.width() / 1000.0;
+        double sy = resized.height() / 1000.0;
+        String pixels = "<think>x</think><answer>[{'Position': [" + 100 * sx + ", " + 100 * sy + ", " + 500 * sx + ", "
+                + 600 * sy + "], 'Confidence': 0.9}]</answer>";
+        List<DetectionSetMap.Item> items = List.of(new DetectionSetMap.Item("cat", SIZE, BOX, pixels));
+        assertEquals(1.0, DetectionSetMap.evaluate(items, CoordinateFrame.RESIZED_PIXELS, QwenResize.TRAINING).map(),
+                1e-12);
+        assertTrue(DetectionSetMap.evaluate(items).map() < 0.5, "read as 0–1000 the boxes are off");
     }
 }
