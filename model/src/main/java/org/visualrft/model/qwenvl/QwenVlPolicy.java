@@ -85,18 +85,30 @@ public final class QwenVlPolicy implements Policy {
         if (!Files.isRegularFile(tok)) {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
-        QwenVl model = QwenVl.load(dir, opts.dtype());
-        if (opts.minPixels() != null || opts.maxPixels() != null) {
-            ImageProcessor p = model.processor();
-            model = model.withProcessor(p.withPixels(opts.minPixels() == null ? p.minPixels() : opts.minPixels(),
-                    opts.maxPixels() == null ? p.maxPixels() : opts.maxPixels()));
-        }
-        if (opts.lora() != null) {
-            try (Generator g = Generator.seeded(opts.seed())) {
-                model.attachLora(opts.lora(), g);
+        // the small files first: a fault in them must not leave gigabytes of loaded weights behind
+        int[] stops = stopTokens(dir, QwenVlConfig.load(dir.resolve("config.json")).eosTokenIds());
+        Tokenizer tokenizer = Tokenizer.load(tok);
+        QwenVl model = null;
+        try {
+            model = QwenVl.load(dir, opts.dtype());
+            if (opts.minPixels() != null || opts.maxPixels() != null) {
+                ImageProcessor p = model.processor();
+                model = model.withProcessor(p.withPixels(opts.minPixels() == null ? p.minPixels() : opts.minPixels(),
+                        opts.maxPixels() == null ? p.maxPixels() : opts.maxPixels()));
             }
+            if (opts.lora() != null) {
+                try (Generator g = Generator.seeded(opts.seed())) {
+                    model.attachLora(opts.lora(), g);
+                }
+            }
+            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            if (model != null) {
+                model.close();
+            }
+            throw e;
         }
-        return new QwenVlPolicy(model, Tokenizer.load(tok), dir, stopTokens(dir, model.config().eosTokenIds()), false, true);
     }
 
     /** A policy around a model in memory; {@code tokenizer} may be null for token-level calls only. */
