@@ -2,6 +2,7 @@ package org.visualrft.app;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +25,8 @@ import org.visualrft.model.tiny.TinyVlm;
  */
 class DistributedTrainCommandTest {
     private static final int STEPS = 8;
+    /** Ten times the --dist-timeout the killed job runs with: only a job that never ends reaches it. */
+    private static final long HANG_GUARD_SECONDS = 200;
 
     static Path grpoConfig(Path dir, String run) throws Exception {
         return TrainCommandTest.config(dir, run + ".yaml", "output_dir: " + dir.resolve(run)
@@ -60,13 +64,17 @@ class DistributedTrainCommandTest {
         }
         List<ProcessHandle> workers = ProcessHandle.current().children().toList();
         assertEquals(2, workers.size(), "two worker JVMs");
-        long t0 = System.nanoTime();
         workers.get(workers.size() - 1).destroyForcibly(); // one rank dies mid-run
-        CliRun killed = job.get();
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        // The launcher ends the job when it sees a rank exit non-zero; this wait only guards against a hang, far
+        // beyond --dist-timeout, so a slow machine never fails it. The behaviour is checked on what the job says
+        // and leaves: a non-zero exit, the failed rank named, and no worker left running.
+        CliRun killed = job.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
         assertNotEquals(0, killed.code(), killed.out());
-        assertTrue(seconds < 20, "the job ended " + seconds + " s after the kill");
-        assertTrue(killed.out().contains("failed (exit"), killed.out());
+        assertTrue(killed.out().contains("failed (exit") && killed.out().contains("stopped the other ranks"),
+                killed.out());
+        for (ProcessHandle w : workers) {
+            assertFalse(w.isAlive(), "worker " + w.pid() + " still running after the job ended");
+        }
         try (Stream<Path> files = Files.list(dir.resolve("killed"))) {
             for (Path p : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
                 assertTrue(Files.isRegularFile(p.resolve("trainer_state.json")), "complete: " + p);

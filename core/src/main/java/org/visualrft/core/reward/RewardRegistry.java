@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.function.BiFunction;
 
 /**
@@ -17,6 +18,11 @@ import java.util.function.BiFunction;
  * {@link RewardFunction} (public constructor taking {@code (RewardMode, RewardOptions)} or none) or
  * {@link RewardProvider} (public no-argument constructor).
  *
+ * <p>A name is declared once: when two providers on the class path (or a provider and a built-in reward) declare the
+ * same name, that name cannot be used and looking it up is an error naming both declarations (their classes and
+ * jars); every other name still works. Built-in names are not silently overridden, so a jar on the class path cannot
+ * quietly change what {@code iou} scores.
+ *
  * <pre>{@code
  * RewardSet set = RewardRegistry.set("iou:1,confidence:0.5,format:1", RewardMode.STRICT, RewardOptions.DEFAULT);
  * }</pre>
@@ -25,29 +31,47 @@ public final class RewardRegistry {
     private static final Map<String, BiFunction<RewardMode, RewardOptions, RewardFunction>> FACTORIES =
             new java.util.concurrent.ConcurrentSkipListMap<>();
     private static final List<String> BUILT_IN;
+    /** Names declared twice on the class path, with the error that names both sides (see {@link RewardProviders}). */
+    private static final Map<String, String> CLASHES;
+    private static final List<String> PROVIDER_PROBLEMS;
 
     static {
-        FACTORIES.put(FormatReward.NAME, (m, o) -> new FormatReward());
-        FACTORIES.put(IouReward.NAME, IouReward::new);
-        FACTORIES.put(ConfidenceReward.NAME, ConfidenceReward::new);
-        FACTORIES.put(ClassificationReward.NAME, ClassificationReward::new);
-        FACTORIES.put(GroundingReward.NAME, GroundingReward::new);
-        FACTORIES.put(HungarianIouReward.NAME, (m, o) -> new HungarianIouReward(o));
-        FACTORIES.put(ApReward.NAME, (m, o) -> new ApReward(o));
-        FACTORIES.put(BoxCountReward.NAME, (m, o) -> new BoxCountReward(o));
-        BUILT_IN = List.of(FormatReward.NAME, IouReward.NAME, ConfidenceReward.NAME, ClassificationReward.NAME,
-                GroundingReward.NAME, HungarianIouReward.NAME, ApReward.NAME, BoxCountReward.NAME);
-        for (RewardProvider p : java.util.ServiceLoader.load(RewardProvider.class)) {
-            register(p.name(), p::create);
-        }
+        Map<String, Class<?>> builtIns = new LinkedHashMap<>();
+        builtIn(builtIns, FormatReward.NAME, FormatReward.class, (m, o) -> new FormatReward());
+        builtIn(builtIns, IouReward.NAME, IouReward.class, IouReward::new);
+        builtIn(builtIns, ConfidenceReward.NAME, ConfidenceReward.class, ConfidenceReward::new);
+        builtIn(builtIns, ClassificationReward.NAME, ClassificationReward.class, ClassificationReward::new);
+        builtIn(builtIns, GroundingReward.NAME, GroundingReward.class, GroundingReward::new);
+        builtIn(builtIns, HungarianIouReward.NAME, HungarianIouReward.class, (m, o) -> new HungarianIouReward(o));
+        builtIn(builtIns, ApReward.NAME, ApReward.class, (m, o) -> new ApReward(o));
+        builtIn(builtIns, BoxCountReward.NAME, BoxCountReward.class, (m, o) -> new BoxCountReward(o));
+        BUILT_IN = List.copyOf(builtIns.keySet());
+        RewardProviders found = RewardProviders.scan(ServiceLoader.load(RewardProvider.class), builtIns);
+        found.usable().forEach((name, p) -> FACTORIES.put(name, p::create));
+        CLASHES = found.clashes();
+        PROVIDER_PROBLEMS = found.problems();
     }
 
     private RewardRegistry() {
     }
 
-    /** Every registered name: the built-in ones in their documented order, then the users' ones by name. */
+    private static void builtIn(Map<String, Class<?>> classes, String name, Class<? extends RewardFunction> type,
+            BiFunction<RewardMode, RewardOptions, RewardFunction> factory) {
+        classes.put(name, type);
+        FACTORIES.put(name, factory);
+    }
+
+    /**
+     * Every usable name: the built-in ones in their documented order, then the users' ones by name. A name declared
+     * twice on the class path is not usable (looking it up is an error that names both declarations).
+     */
     public static List<String> names() {
-        List<String> out = new ArrayList<>(BUILT_IN);
+        List<String> out = new ArrayList<>();
+        for (String n : BUILT_IN) {
+            if (!CLASHES.containsKey(n)) {
+                out.add(n);
+            }
+        }
         for (String n : FACTORIES.keySet()) {
             if (!BUILT_IN.contains(n)) {
                 out.add(n);
@@ -61,8 +85,11 @@ public final class RewardRegistry {
      * name is taken or not a plain identifier.
      */
     public static void register(String name, BiFunction<RewardMode, RewardOptions, RewardFunction> factory) {
-        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_./-]*")) {
+        if (name == null || !name.matches(RewardProviders.NAME_PATTERN)) {
             throw new IllegalArgumentException("reward name '" + name + "' must be letters, digits, _ . / -");
+        }
+        if (CLASHES.containsKey(name)) {
+            throw new IllegalArgumentException(CLASHES.get(name));
         }
         if (FACTORIES.putIfAbsent(name, factory) != null) {
             throw new IllegalArgumentException("reward '" + name + "' is registered already");
@@ -74,6 +101,10 @@ public final class RewardRegistry {
      * or a class that cannot serve as a reward.
      */
     public static RewardFunction create(String name, RewardMode mode, RewardOptions options) {
+        String clash = CLASHES.get(name);
+        if (clash != null) {
+            throw new IllegalArgumentException(clash);
+        }
         BiFunction<RewardMode, RewardOptions, RewardFunction> f = FACTORIES.get(name);
         RewardFunction r;
         if (f != null) {
@@ -82,7 +113,8 @@ public final class RewardRegistry {
             r = RewardClasses.instantiate(name, mode, options);
         } else {
             throw new IllegalArgumentException("unknown reward '" + name + "'; known: " + String.join(", ", names())
-                    + " (or a class name, or a RewardProvider on the class path)");
+                    + " (or a class name, or a RewardProvider on the class path)" + (PROVIDER_PROBLEMS.isEmpty() ? ""
+                    : "; reward providers that failed to load: " + String.join("; ", PROVIDER_PROBLEMS)));
         }
         if (r == null) {
             throw new IllegalArgumentException("reward '" + name + "' made no function (null)");

@@ -15,10 +15,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,8 @@ class DataParallelTest {
     private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
     private static final ExecutorService RANKS = Executors.newFixedThreadPool(2);
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** How long a fault test waits for a timeout to act before calling it a hang: far beyond any timeout it sets. */
+    private static final Duration SILENCE_CAP = Duration.ofSeconds(120);
 
     @AfterAll
     static void stop() {
@@ -277,32 +281,41 @@ class DataParallelTest {
         assertClose(straight.get(0), resumed.get(0), 0.0);
     }
 
+    /**
+     * The feature is the timeout, so the check is behavioural with a wide margin rather than a stopwatch: rank 1 stays
+     * alive but silent until rank 0 has ended (or {@link #SILENCE_CAP}, 24 times the configured timeout, passes), and
+     * rank 0 must have failed while rank 1 was still silent, i.e. through its own timeout, not because rank 1 closed
+     * its connections. The timeout is several seconds so that ordinary steps on a slow machine never reach it.
+     */
     @Test
     void aRankThatStopsAnsweringMidRunFailsTheOthersWithinTheTimeout(@TempDir Path dir) throws Exception {
         List<TrainingExample> data = TinyTask.examples(16, 3);
         SftConfig cfg = sft(dir.resolve("run"), 2);
-        Duration timeout = Duration.ofSeconds(3);
-        long[] stoppedAndFailed = new long[2];
+        Duration timeout = Duration.ofSeconds(5);
+        CountDownLatch rank0Ended = new CountDownLatch(1);
+        AtomicBoolean rank1Spoke = new AtomicBoolean();
+        AtomicBoolean rank0EndedWhileRank1Silent = new AtomicBoolean();
         Exception e = assertThrows(Exception.class, () -> twoRanks((rank, g) -> {
             try (TinyVlm m = TinyTask.model(dir.resolve("m" + rank), 2)) {
                 if (rank == 1) {
                     new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 6);
-                    stoppedAndFailed[0] = System.nanoTime();
-                    Thread.sleep(timeout.toMillis() + 4000); // alive but silent, as a hung rank
+                    // alive but silent, as a hung rank, until rank 0 has ended
+                    rank0Ended.await(SILENCE_CAP.toMillis(), TimeUnit.MILLISECONDS);
+                    rank1Spoke.set(true);
                     return weights(m);
                 }
                 try {
                     new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, -1);
                     return weights(m);
                 } finally {
-                    stoppedAndFailed[1] = System.nanoTime();
+                    rank0EndedWhileRank1Silent.set(!rank1Spoke.get());
+                    rank0Ended.countDown();
                 }
             }
         }, timeout));
-        double seconds = (stoppedAndFailed[1] - stoppedAndFailed[0]) / 1e9;
-        assertTrue(seconds < timeout.toSeconds() + 3, "rank 0 failed " + seconds + " s after rank 1 went silent: "
-                + rootMessage(e));
         String msg = rootMessage(e);
+        assertTrue(rank0EndedWhileRank1Silent.get(), "rank 0 did not fail while rank 1 was silent for "
+                + SILENCE_CAP.toSeconds() + " s (timeout " + timeout.toSeconds() + " s): " + msg);
         assertTrue(msg.startsWith("rank 0: ") && msg.contains("failed") && !msg.contains("\n"), msg);
         // step 6's checkpoint is complete; nothing after it was written, not even in part
         try (Stream<Path> files = Files.list(dir.resolve("run"))) {
@@ -325,15 +338,22 @@ class DataParallelTest {
         assertFalse(Files.exists(dir.resolve("run/checkpoint-5")));
     }
 
+    /**
+     * The feature is the timeout: with a small configured timeout the lone rank must give up, and the bound it is held
+     * to ({@link #SILENCE_CAP}) is many times that timeout, so only a rank that ignores its timeout (a hang) fails it,
+     * never a slow machine.
+     */
     @Test
     void aRankThatNeverArrivesIsAnErrorWithinTheTimeout() {
-        try (StoreServer store = StoreServer.start(2, Duration.ofSeconds(3))) {
+        Duration timeout = Duration.ofSeconds(2);
+        try (StoreServer store = StoreServer.start(2, timeout)) {
             long t0 = System.nanoTime();
             DistributedException e = assertThrows(DistributedException.class, () -> ProcessGroup.connect(
-                    new Rendezvous("127.0.0.1", store.port(), 0, 2, 0, DistBackend.GLOO, Device.CPU,
-                            Duration.ofSeconds(3), true)));
+                    new Rendezvous("127.0.0.1", store.port(), 0, 2, 0, DistBackend.GLOO, Device.CPU, timeout,
+                            true)));
             double s = (System.nanoTime() - t0) / 1e9;
-            assertTrue(s < 15, "failed after " + s + " s");
+            assertTrue(s < SILENCE_CAP.toSeconds(), "failed after " + s + " s with a timeout of "
+                    + timeout.toSeconds() + " s");
             assertTrue(e.getMessage().startsWith("rank 0: the gloo process group of 2 ranks did not form"),
                     e.getMessage());
         }
