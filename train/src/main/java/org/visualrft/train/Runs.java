@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.reward.RewardMode;
 import org.visualrft.core.reward.RewardOptions;
@@ -135,15 +136,38 @@ public final class Runs {
     }
 
     /**
-     * The run's device: the CLI's, else the config's; a bare {@code cuda} under data parallel is the rank's own GPU
-     * (rank modulo the GPUs visible, which is LOCAL_RANK when every node runs one rank per GPU).
+     * The run's device: {@code cli} (the launcher resolved it, see {@link #rankDevice}), else the config's, mapped by
+     * {@link #rankDevice} with the rank standing for the local rank (a Java caller's group on one machine).
      */
     static Device device(Device cli, TrainingArguments a, ProcessGroup group) {
-        Device d = cli != null ? cli : a.device();
-        if (d.isCuda() && group.worldSize() > 1 && d.index() == 0 && org.visualrft.model.tensor.Cuda.deviceCount() > 1) {
-            return Device.cuda(group.rank() % org.visualrft.model.tensor.Cuda.deviceCount());
+        if (cli != null) {
+            return cli;
         }
-        return d;
+        return rankDevice(a.device(), group.rank(), group.worldSize(), org.visualrft.model.tensor.Cuda::deviceCount);
+    }
+
+    /**
+     * One rank's device under torchrun's contract: a bare {@code cuda} (= {@code cuda:0}) in a run of several
+     * processes is {@code cuda:LOCAL_RANK}, the GPU the rank's local rank picks on its node, whatever its global rank.
+     * An explicit {@code cuda:N} (N &gt; 0) and the CPU are kept. When a process sees one GPU (or none), as under a
+     * launcher that gives each rank its own {@code CUDA_VISIBLE_DEVICES}, {@code cuda:0} is that GPU and is kept. A
+     * local rank with no GPU of its own (more ranks on a node than GPUs visible) is a clear error, not two ranks
+     * silently sharing one GPU. {@code visibleGpus} is asked only when the mapping needs it.
+     */
+    public static Device rankDevice(Device chosen, int localRank, int worldSize, IntSupplier visibleGpus) {
+        if (!chosen.isCuda() || worldSize <= 1 || chosen.index() != 0) {
+            return chosen;
+        }
+        int gpus = visibleGpus.getAsInt();
+        if (gpus <= 1) {
+            return chosen;
+        }
+        if (localRank < 0 || localRank >= gpus) {
+            throw new BadInputException("environment", "LOCAL_RANK " + localRank + " has no GPU of its own: " + gpus
+                    + " are visible (cuda:0 to cuda:" + (gpus - 1) + "); start at most one rank per GPU on a node"
+                    + " (--nproc, or CUDA_VISIBLE_DEVICES per rank), or name the GPU (cuda:N)");
+        }
+        return Device.cuda(localRank);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.model.tensor.Cuda;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.DistBackend;
 import org.visualrft.model.tensor.ProcessGroup;
@@ -71,6 +72,9 @@ public final class TrainCommand implements Runnable {
                 + "parallel, cuda is each rank's own GPU.")
         String device;
 
+        /** This process's device: the option's, else the config's, mapped to the rank's own GPU (set by call()). */
+        Device rankDevice;
+
         abstract TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group)
                 throws Exception;
 
@@ -122,6 +126,12 @@ public final class TrainCommand implements Runnable {
                 return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut());
             }
             Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, dev, timeout);
+            if (rv != null) { // this rank's own GPU for a bare cuda: LOCAL_RANK picks it (torchrun's contract)
+                dev = Runs.rankDevice(dev, rv.localRank(), rv.worldSize(), Cuda::deviceCount);
+                rv = new Rendezvous(rv.masterAddr(), rv.masterPort(), rv.rank(), rv.worldSize(), rv.localRank(),
+                        rv.backend(), dev, rv.timeout(), rv.storeHosted());
+            }
+            rankDevice = dev;
             try (ProcessGroup group = rv == null ? ProcessGroup.single() : ProcessGroup.connect(rv)) {
                 return run(group);
             }
@@ -147,7 +157,7 @@ public final class TrainCommand implements Runnable {
     static final class Grpo extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
-            return Runs.grpo(config, resume, allowChangedSettings, console, terminal, group, deviceOption());
+            return Runs.grpo(config, resume, allowChangedSettings, console, terminal, group, rankDevice);
         }
     }
 
@@ -156,7 +166,7 @@ public final class TrainCommand implements Runnable {
     static final class Sft extends Base {
         @Override
         TrainingLoop.Outcome train(PrintStream console, boolean terminal, ProcessGroup group) throws Exception {
-            return Runs.sft(config, resume, allowChangedSettings, console, terminal, group, deviceOption());
+            return Runs.sft(config, resume, allowChangedSettings, console, terminal, group, rankDevice);
         }
     }
 
