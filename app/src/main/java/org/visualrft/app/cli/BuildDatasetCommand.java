@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.data.CocoDetectionSamples;
 import org.visualrft.core.data.CocoNegatives;
@@ -92,11 +93,12 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (negatives < 0) {
             throw new BadInputException("--negatives", "must be 0 or more, got " + negatives);
         }
-        CocoGroundTruth gt = CocoGroundTruth.read(annotations);
         Path root = images != null ? images : annotations.toAbsolutePath().getParent();
         if (!Files.isDirectory(root)) {
             throw new BadInputException(root, "no such image folder");
         }
+        checkOutputs(parquet);
+        CocoGroundTruth gt = CocoGroundTruth.read(annotations);
         Function<String, String> prompt = c -> VisualRftPrompts.detection(c, !noThinking);
         Set<Long> keep = selected(gt);
         List<Sample> positives = CocoDetectionSamples.build(gt, root, prompt, annotations.toString()).stream()
@@ -137,6 +139,24 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /**
+     * The output and its manifest, checked before anything is read (the annotations of a large set take a while):
+     * neither may be a folder, lie below a file, or be the annotations file; parquet needs its folder to exist (a
+     * .jsonl output's folder is made).
+     */
+    private void checkOutputs(boolean parquet) {
+        Path manifest = SplitCommand.manifestPath(output);
+        OutputPaths.requireFileTarget("--output", output);
+        OutputPaths.requireFileTarget("the manifest (" + manifest.getFileName() + ")", manifest);
+        Map<String, Path> inputs = Map.of("--annotations", annotations);
+        OutputPaths.refuseOverwritingInput("--output", output, inputs);
+        OutputPaths.refuseOverwritingInput("the manifest (" + manifest.getFileName() + ")", manifest, inputs);
+        Path dir = output.toAbsolutePath().getParent();
+        if (parquet && (dir == null || !Files.isDirectory(dir))) {
+            throw new BadInputException(output, "its folder does not exist");
+        }
+    }
+
     /** k per class by {@link KShotSplit} (all when k is null), appended to {@code chosen} and the manifest. */
     private void draw(List<Sample> pool, Function<Sample, String> classOf, Integer k, List<Sample> chosen,
             Map<String, SplitManifest.ClassDraw> classes) {
@@ -161,10 +181,6 @@ public final class BuildDatasetCommand implements Callable<Integer> {
     }
 
     private void writeParquet(List<Sample> samples) throws IOException {
-        Path dir = output.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new BadInputException(output, "its folder does not exist");
-        }
         List<String> extra = List.of("id", "task", "image_id", "category_id", "category", "label");
         try (ParquetDatasetWriter w = new ParquetDatasetWriter(output, extra)) {
             try {

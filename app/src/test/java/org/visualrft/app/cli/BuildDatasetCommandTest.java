@@ -138,4 +138,40 @@ class BuildDatasetCommandTest {
             assertEquals(2, files.count(), "no temporary file left behind: " + dir);
         }
     }
+
+    /**
+     * The outputs are checked before the annotations are read: with unreadable annotations the error is still the
+     * output's, and an output that is the annotations file is refused without touching it.
+     */
+    @Test
+    void outputPathsAreCheckedBeforeAnythingIsRead() throws IOException {
+        coco(false);
+        String images = dir.resolve("val2017").toString();
+        Path broken = Files.writeString(dir.resolve("broken.json"), "{\"images\": [");
+        Files.createDirectories(dir.resolve("folder.jsonl"));
+        Files.createDirectories(dir.resolve("m.manifest.json"));
+        Files.writeString(dir.resolve("afile"), "x");
+        String[][] cases = {
+            {dir.resolve("folder.jsonl").toString(), "--output must name a file, but this is a folder"},
+            {dir.resolve("m.jsonl").toString(), "the manifest (m.manifest.json) must name a file"},
+            {dir.resolve("afile/x.jsonl").toString(), "is a file, not a folder"},
+            {dir.resolve("nofolder/x.parquet").toString(), "its folder does not exist"},
+        };
+        for (String[] c : cases) {
+            CliRun r = CliRun.of("build-dataset", "--annotations", broken.toString(), "--images", images,
+                    "--output", c[0]);
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(c[1]) && !r.err().contains("broken.json"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("nofolder")));
+        // annotations whose name ends in .jsonl, given as the output too
+        Path gt = Files.copy(dir.resolve("instances.json"), dir.resolve("gt.jsonl"));
+        String before = Files.readString(gt);
+        CliRun r = CliRun.of("build-dataset", "--annotations", gt.toString(), "--images", images, "--output",
+                gt.toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("--output is the same file as --annotations"), r.err());
+        assertEquals(before, Files.readString(gt), "the annotations are untouched");
+    }
 }
