@@ -361,6 +361,16 @@ class HardeningCliTest {
         assertOneLineExit2(withOut, in.toString(), "line 2");
         assertFalse(withOut.err().contains("out.jsonl"), withOut.err());
         assertFalse(Files.exists(out), "nothing half-written");
+        // an overlong form ('/' as C0 AF) in a field no reward reads: the line would be copied through undecoded
+        byte[] overlong = (REWARD_LINE.replace("{", "{\"note\": \"a/b\", ") + "\n").getBytes(StandardCharsets.UTF_8);
+        int slash = indexOf(overlong, (byte) '/');
+        Path over = dir.resolve("overlong.jsonl");
+        Files.write(over, concat((REWARD_LINE + "\n").getBytes(StandardCharsets.UTF_8), concat(
+                java.util.Arrays.copyOf(overlong, slash), concat(new byte[] {(byte) 0xC0, (byte) 0xAF},
+                java.util.Arrays.copyOfRange(overlong, slash + 1, overlong.length)))));
+        assertOneLineExit2(CliRun.of("reward", "--input", over.toString(), "--output", out.toString()),
+                over.toString(), "line 2: not valid UTF-8");
+        assertFalse(Files.exists(out), "nothing written");
 
         // an endless "line" (a device, a binary file) is refused at a bounded length, not read into the heap forever
         assertOneLineExit2(CliRun.of("reward", "--input", "/dev/zero"), "/dev/zero", "line 1: longer than 256 MB");

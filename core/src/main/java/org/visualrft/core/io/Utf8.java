@@ -64,6 +64,17 @@ public final class Utf8 {
         return -1;
     }
 
+    /**
+     * Refuses line {@code line} of {@code source}, the bytes {@code b[off, off + len)}, unless it is well-formed UTF-8:
+     * for readers that copy lines through undecoded, so that what they write is valid UTF-8 too.
+     */
+    public static void requireValidLine(byte[] b, int off, int len, String source, long line) {
+        int bad = firstInvalid(b, off, len);
+        if (bad >= 0) {
+            throw invalid(source, line, bad - off, b[bad]);
+        }
+    }
+
     /** Decodes a whole file's bytes (BOM skipped); malformed bytes are a {@link BadInputException} with the line. */
     public static String decode(byte[] bytes, String source) {
         int bom = bomLength(bytes, 0, bytes.length);

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.geometry.ImageSize;
+import org.visualrft.core.io.Utf8;
 
 /**
  * Streams JSON Lines through reward sets: every input line is an object with {@code completion}, {@code solution},
@@ -184,6 +185,7 @@ public final class JsonlRewarder {
         String taskName = null;
         ImageSize size = null;
         int fields = 0;
+        Utf8.requireValidLine(buf, from, to - from, source, lineNo); // the line is copied to the output undecoded
         try (JsonParser p = json.createParser(buf, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(lineNo, "not a JSON object");
