@@ -8,6 +8,11 @@
 # Usage: bench/coco/run.sh [COLD_RUNS] [WARM_ROUNDS]     (default 3 and 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# the cold runs report user+sys CPU time, which bash's own clock cannot give: GNU time is needed (Debian: apt-get
+# install time), and bc for the ratios
+for tool in /usr/bin/time bc; do
+  command -v "$tool" >/dev/null || { echo "bench/coco/run.sh: $tool is missing (Debian package: ${tool##*/})" >&2; exit 1; }
+done
 COLD="${1:-3}"
 WARM="${2:-5}"
 FIXTURES="${VRFT_FIXTURES:-fixtures}"

@@ -3,11 +3,15 @@
 # dependencies, the compiled benchmark and GPU tests, the JUnit console launcher and the qwen2vl-tiny fixture, in
 # .gpu/lib and .gpu/fixtures (ignored by git). Bytedeco's jars come from the bundle; DJL's 19 MB tokenizers jar and the
 # 30 MB of parquet/Hadoop jars are left out (neither is used there), so a run's carry stays under 64 MiB.
+# Every jar comes through Maven, so any local repository works (-Dmaven.repo.local, settings.xml); Maven runs offline
+# unless VRFT_MAVEN_ONLINE=1 (then it may download what the local repository lacks, e.g. from an empty one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-mvn -q -B -o -DskipTests install
-mvn -q -B -o -pl model,train test-compile
-mvn -q -B -o -pl app dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/app/target/gpu-cp.txt" >/dev/null
+mvn=(mvn -q -B)
+[[ "${VRFT_MAVEN_ONLINE:-0}" == 1 ]] || mvn+=(-o)
+"${mvn[@]}" -DskipTests install
+"${mvn[@]}" -pl model,train test-compile
+"${mvn[@]}" -pl app dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/app/target/gpu-cp.txt" >/dev/null
 rm -rf .gpu/lib .gpu/fixtures; mkdir -p .gpu/lib/bench .gpu/fixtures
 tr ':' '\n' < app/target/gpu-cp.txt | grep -v -E '/org/bytedeco/|/ai/djl/|junit|opentest4j|apiguardian|/org/apache/hadoop/|/org/apache/parquet/|aircompressor|duckdb' | while read -r j; do
   [[ -f "$j" ]] && cp "$j" .gpu/lib/
@@ -15,7 +19,11 @@ done
 for m in core model train app; do cp "$m/target/$m-0.1.0-SNAPSHOT.jar" .gpu/lib/; done
 (cd model/target/test-classes && jar cf ../../../.gpu/lib/model-tests.jar .)
 (cd train/target/test-classes && jar cf ../../../.gpu/lib/train-tests.jar .)
-cp ~/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.3/junit-platform-console-standalone-1.11.3.jar .gpu/lib/
+# the console launcher of the JUnit Platform that goes with the project's JUnit Jupiter (5.x.y -> 1.x.y)
+jupiter=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
+[[ "$jupiter" == 5.* ]] || { echo "prepare.sh: no 5.x junit.version in pom.xml (found '$jupiter')" >&2; exit 1; }
+"${mvn[@]}" -N dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:1.${jupiter#5.}" \
+  -DoutputDirectory="$PWD/.gpu/lib"
 fixtures=${VRFT_FIXTURES:-fixtures}
 [[ -d "$fixtures/qwen2vl-tiny" ]] || fixtures=../shared/fixtures
 cp -r "$fixtures/qwen2vl-tiny" "$fixtures/grpo" .gpu/fixtures/
