@@ -108,10 +108,11 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         Map<String, SplitManifest.ClassDraw> classes = new LinkedHashMap<>();
         int pool = positives.size();
         draw(positives, category, shots, chosen, classes);
-        if (negatives > 0) {
-            List<Sample> negPool = CocoNegatives.candidates(gt, keep, root, prompt);
-            pool += negPool.size();
-            draw(negPool, s -> s.columns().get("label"), negatives, chosen, classes);
+        if (negatives > 0) { // drawn before being built: COCO has ~9M (image, category) negatives
+            KShotSplit.Result r = CocoNegatives.draw(gt, keep, root, prompt, negatives, seed, annotations.toString());
+            pool += r.manifest().poolSize();
+            chosen.addAll(r.samples());
+            classes.putAll(r.manifest().classes());
         }
         if (chosen.isEmpty()) {
             throw new BadInputException(annotations, "no sample for the chosen categories");
