@@ -106,6 +106,8 @@ public final class CocoNegatives {
         final List<CocoImage> images;
         final List<CocoCategory> categories;
         final Map<Long, Set<Long>> present = new HashMap<>();
+        /** The images' ids, boxed once (a category's check of every image would box each again). */
+        final Long[] ids;
 
         Listing(CocoGroundTruth gt, Set<Long> chosen) {
             for (CocoAnnotation a : gt.annotations()) {
@@ -114,6 +116,10 @@ public final class CocoNegatives {
             List<CocoImage> sorted = new ArrayList<>(gt.images());
             sorted.sort((x, y) -> Long.compare(x.id(), y.id()));
             images = sorted;
+            ids = new Long[sorted.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = sorted.get(i).id();
+            }
             categories = gt.categories().stream().filter(c -> chosen.contains(c.id()))
                     .sorted((x, y) -> Long.compare(x.id(), y.id())).toList();
         }
@@ -126,7 +132,7 @@ public final class CocoNegatives {
             for (int i = 0; i < images.size(); i++) {
                 CocoImage im = images.get(i);
                 boolean federated = im.negCategoryIds() != null;
-                boolean negative = federated ? im.negCategoryIds().contains(c.id()) : !has.contains(im.id());
+                boolean negative = federated ? im.negCategoryIds().contains(c.id()) : !has.contains(ids[i]);
                 if (negative && im.width() > 0 && im.height() > 0) {
                     out[n++] = i;
                 }
