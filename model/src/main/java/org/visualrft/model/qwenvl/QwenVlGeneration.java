@@ -6,6 +6,9 @@ import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.MropeDecodeSteps;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
+import org.visualrft.model.sampling.KvCache;
+import org.visualrft.model.tensor.Tensor;
 
 /**
  * Decoding a Qwen2.5-VL / Qwen3-VL prompt with the shared {@link DecodeLoop}: the prompt (images already encoded,
@@ -30,5 +33,43 @@ public final class QwenVlGeneration {
                 model::logits);
         return DecodeLoop.run(steps, model.config().text().numLayers(), model.config().text().vocabSize(), g, params, eos,
                 rng, stepLogits);
+    }
+
+    /**
+     * As {@link #sample} without step logits, decoded where the weights are ({@link DeviceDecodeLoop}): the prompt is
+     * prefilled once and its cache repeated for the {@code g} rows, then each step embeds the tokens the device
+     * sampler picked straight from the device; only the (shared) M-RoPE id of the step is made on the host. What the
+     * policy runs on a GPU; the CPU tests run it too.
+     */
+    public static List<DecodeLoop.Sample> sampleOnDevice(QwenVl model, int[] prompt, List<int[]> grids, QwenVl.Images images,
+                                                         int g, SamplingParams params, int[] eos, RandomGenerator rng,
+                                                         boolean adapters) {
+        RopeIndex.Positions pos = model.positions(prompt, grids);
+        try (Tensor.GradMode ng = Tensor.noGrad(); KvCache cache = new KvCache(model.config().text().numLayers())) {
+            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
+                @Override
+                public Tensor prefill(int rows) {
+                    Tensor h = model.hidden(model.embed(new int[][] {prompt}, images), new long[][][] {pos.ids()}, cache,
+                            adapters, null);
+                    Tensor last = model.logits(h.narrow(1, h.size(1) - 1, 1));
+                    if (rows > 1) {
+                        cache.repeat(rows);
+                    }
+                    return last;
+                }
+
+                @Override
+                public Tensor step(Tensor tokens) {
+                    long p = RopeIndex.decodePosition(cache.length(), pos.ropeDelta());
+                    long[][][] ids = new long[g][3][1];
+                    for (long[][] row : ids) {
+                        row[0][0] = row[1][0] = row[2][0] = p;
+                    }
+                    Tensor x = Tensor.embedding(model.weights().embedTokens(), tokens.view(g, 1));
+                    return model.logits(model.hidden(new QwenVl.Embedded(x, null, null), ids, cache, adapters, null));
+                }
+            };
+            return DeviceDecodeLoop.run(steps, g, model.config().text().vocabSize(), params, eos, rng, model.device());
+        }
     }
 }
