@@ -29,6 +29,7 @@ import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
@@ -250,7 +251,7 @@ public final class QwenVlPolicy implements Policy {
             QwenVl.Images images = model.encodeImages(List.of(e.patches()), null);
             // on a GPU the group decodes on the device (no host round trip per token); on the CPU the Java sampler
             // keeps earlier runs' exact samples
-            List<DecodeLoop.Sample> samples = model.device().isCuda()
+            List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
                     ? QwenVlGeneration.sampleOnDevice(model, e.ids(), e.grids(), images, g, params, eos, rng, !frozen)
                     : QwenVlGeneration.sample(model, e.ids(), e.grids(), images, g, params, eos, rng, null, !frozen);
             List<Rollout> out = new ArrayList<>();

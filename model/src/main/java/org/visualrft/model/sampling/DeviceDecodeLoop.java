@@ -26,6 +26,14 @@ public final class DeviceDecodeLoop {
     private DeviceDecodeLoop() {
     }
 
+    /**
+     * Whether a model on {@code device} decodes with this loop: on a GPU always; on the CPU only when
+     * {@code -Dvrft.sampling.on_device=true} asks (to check a GPU run's sampling, e.g. a training curve, on a CPU).
+     */
+    public static boolean wanted(Device device) {
+        return device.isCuda() || Boolean.getBoolean("vrft.sampling.on_device");
+    }
+
     /** What a model family supplies: its prefill and one decoding step, as device tensors. */
     public interface Steps {
         /**

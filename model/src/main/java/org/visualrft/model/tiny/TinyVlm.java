@@ -338,11 +338,12 @@ public final class TinyVlm implements Policy {
 
     /**
      * On the CPU the Java sampler picks each token (its exact samples are what earlier runs and tests hold); on a GPU
-     * the group decodes on the device ({@link #sampleOnDevice}), with no host round trip per token.
+     * the group decodes on the device ({@link #sampleOnDevice}), with no host round trip per token
+     * ({@code -Dvrft.sampling.on_device=true} takes that path on the CPU too, to check a GPU run's sampling there).
      */
     @Override
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
-        if (device.isCuda()) {
+        if (DeviceDecodeLoop.wanted(device)) {
             List<Rollout> out = new ArrayList<>(g);
             for (DecodeLoop.Sample smp : sampleOnDevice(prompt, g, params, rng)) {
                 out.add(new Rollout(smp.tokens(), tokenizer.decode(smp.tokens(), true), smp.logProbs(),
