@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B -o -DskipTests install
-mvn -q -B -o -pl model,train test-compile
+mvn -q -B -o -pl model,train,app test-compile
 mvn -q -B -o -pl app dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/app/target/gpu-cp.txt" >/dev/null
 rm -rf .gpu/lib .gpu/fixtures; mkdir -p .gpu/lib/bench .gpu/fixtures
 tr ':' '\n' < app/target/gpu-cp.txt | grep -v -E '/org/bytedeco/|/ai/djl/|junit|opentest4j|apiguardian|/org/apache/hadoop/|/org/apache/parquet/|aircompressor|duckdb' | while read -r j; do
@@ -21,6 +21,7 @@ zip -q -d .gpu/lib/tokenizers-*.jar 'native/lib/linux-aarch64/*' 'native/lib/osx
 for m in core model train app; do cp "$m/target/$m-0.1.0-SNAPSHOT.jar" .gpu/lib/; done
 (cd model/target/test-classes && jar cf ../../../.gpu/lib/model-tests.jar .)
 (cd train/target/test-classes && jar cf ../../../.gpu/lib/train-tests.jar .)
+(cd app/target/test-classes && jar cf ../../../.gpu/lib/app-tests.jar .)
 cp ~/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.3/junit-platform-console-standalone-1.11.3.jar .gpu/lib/
 fixtures=${VRFT_FIXTURES:-fixtures}
 [[ -d "$fixtures/qwen2vl-tiny" ]] || fixtures=../shared/fixtures
