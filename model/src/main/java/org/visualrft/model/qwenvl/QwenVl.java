@@ -243,6 +243,26 @@ public final class QwenVl implements AutoCloseable {
         Tensor x = e.x();
         Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype(),
                 x.device());
+        return hidden(e, rope, cache, adapters, trace);
+    }
+
+    /**
+     * cos and sin {@code [1, 1, count, headDim]} of the decode positions {@code first .. first+count-1} (one id on all
+     * three M-RoPE axes, as a generated token has), in the model's dtype on its device: made once per group, so a decode
+     * step takes its slice without a host-to-device copy.
+     */
+    public Tensor[] decodeRope(long first, int count) {
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = first + i;
+        }
+        return RotaryTables.mropeByAxis(new long[][][] {{ids, ids, ids}}, ropeAxes, config.text().ropeTheta(),
+                config.headDim(), dtype(), device());
+    }
+
+    /** As {@link #hidden(Embedded, long[][][], KvCache, boolean, List)} with the rotary tables (cos, sin) given. */
+    public Tensor hidden(Embedded e, Tensor[] rope, KvCache cache, boolean adapters, List<Tensor> trace) {
+        Tensor x = e.x();
         TextModel.Deepstack ds = null;
         if (e.imagePositions() != null && !e.images().deepstack().isEmpty()) {
             List<Tensor> feats = new ArrayList<>();

@@ -8,6 +8,7 @@ import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.sampling.KvCache;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -38,14 +39,18 @@ public final class QwenVlGeneration {
     /**
      * As {@link #sample} without step logits, decoded where the weights are ({@link DeviceDecodeLoop}): the prompt is
      * prefilled once and its cache repeated for the {@code g} rows, then each step embeds the tokens the device
-     * sampler picked straight from the device; only the (shared) M-RoPE id of the step is made on the host. What the
-     * policy runs on a GPU; the CPU tests run it too.
+     * sampler picked straight from the device and takes its rotary tables from a device table made once (every row's
+     * new token has the same M-RoPE id): nothing is copied between host and device per step. What the policy runs on
+     * a GPU; the CPU tests run it too.
      */
     public static List<DecodeLoop.Sample> sampleOnDevice(QwenVl model, int[] prompt, List<int[]> grids, QwenVl.Images images,
                                                          int g, SamplingParams params, int[] eos, RandomGenerator rng,
                                                          boolean adapters) {
         RopeIndex.Positions pos = model.positions(prompt, grids);
-        try (Tensor.GradMode ng = Tensor.noGrad(); KvCache cache = new KvCache(model.config().text().numLayers())) {
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
+             KvCache cache = new KvCache(model.config().text().numLayers())) {
+            Tensor[] rope = model.decodeRope(RopeIndex.decodePosition(prompt.length, pos.ropeDelta()),
+                    Math.max(1, params.maxNewTokens() - 1));
             DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
                 @Override
                 public Tensor prefill(int rows) {
@@ -60,13 +65,11 @@ public final class QwenVlGeneration {
 
                 @Override
                 public Tensor step(Tensor tokens) {
-                    long p = RopeIndex.decodePosition(cache.length(), pos.ropeDelta());
-                    long[][][] ids = new long[g][3][1];
-                    for (long[][] row : ids) {
-                        row[0][0] = row[1][0] = row[2][0] = p;
-                    }
+                    long n = cache.length() - prompt.length; // decode steps so far
+                    long hd = rope[0].size(3);
+                    Tensor[] at = {rope[0].narrow(2, n, 1).expand(g, 1, 1, hd), rope[1].narrow(2, n, 1).expand(g, 1, 1, hd)};
                     Tensor x = Tensor.embedding(model.weights().embedTokens(), tokens.view(g, 1));
-                    return model.logits(model.hidden(new QwenVl.Embedded(x, null, null), ids, cache, adapters, null));
+                    return model.logits(model.hidden(new QwenVl.Embedded(x, null, null), at, cache, adapters, null));
                 }
             };
             return DeviceDecodeLoop.run(steps, g, model.config().text().vocabSize(), params, eos, rng, model.device());
