@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs ON the GPU machine (after the bundle's parts were stored, see docs/gpu.md): the engine check, the GPU tests,
 # the Java benchmark and the transformers peer, one after the other, each with a time limit; logs go to $OUT.
-# usage: bash bench/gpu/device-run.sh [tests|bench|peer|all]...   (default: all)
+# usage: bash bench/gpu/device-run.sh [tests|bench|peer|all|qwenvl]...   (default: all; qwenvl only when named)
 set -u
 out=${OUT:-/tmp/vrft-gpu-out}; mkdir -p "$out"
 what=${*:-all}
@@ -27,5 +27,8 @@ has tests && step tests 300 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.app.DeviceCliTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json
+# Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
+[[ " $what " == *" qwenvl "* ]] && step qwenvl-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
 has peer && step hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}
 echo "== done"
