@@ -21,6 +21,7 @@ import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
@@ -29,8 +30,8 @@ import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
- * The device plumbing of Qwen2.5-VL and Qwen3-VL, checked on the CPU: a folder opened with {@link Device#CPU} named
- * explicitly (with and without LoRA) is the default path's policy bit for bit, and the decode loop these families run
+ * The device plumbing of the Qwen families, checked on the CPU: a folder opened with {@link Device#CPU} named
+ * explicitly (with and without LoRA) is the default path's policy bit for bit, and the decode loop Qwen2.5-VL and Qwen3-VL run
  * on a GPU ({@link QwenVlGeneration#sampleOnDevice}) gives transformers' greedy ids for every oracle case.
  */
 class QwenVlDevicePathTest {
@@ -38,11 +39,13 @@ class QwenVlDevicePathTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
     void explicitCpuDeviceIsTheDefaultPathBitForBit(String name) throws Exception {
         Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name)), QwenVlPolicyTest.fixture(name));
         LoraConfig lora = new LoraConfig(4, 8, Set.of("q_proj", "v_proj", "gate_proj", "down_proj"));
-        try (Policy plain = QwenVlPolicy.load(dir, new QwenVlPolicy.Options(DType.F32, lora, 5, null, null));
+        try (Policy plain = name.equals("qwen2vl-tiny")
+                ? Qwen2VLPolicy.load(dir, new Qwen2VLPolicy.Options(DType.F32, lora, 5, null, null))
+                : QwenVlPolicy.load(dir, new QwenVlPolicy.Options(DType.F32, lora, 5, null, null));
              Policy onCpu = ModelLoader.load(dir, new LoadOptions(Device.CPU, DType.F32, lora, 5))) {
             assertEquals(Device.CPU, onCpu.device());
             assertSame(name, plain, onCpu);
