@@ -23,7 +23,7 @@ has tests && step tests 300 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.
   execute --disable-banner --details=tree --class-path=".gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar:.gpu/lib/app-tests.jar" \
   --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest --select-class=org.visualrft.model.qwenvl.CudaQwenVlTest \
   --select-class=org.visualrft.model.tiny.CudaTinyVlmTest --select-class=org.visualrft.model.policy.CudaPolicyTest \
-  --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest \
+  --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest --select-class=org.visualrft.train.optim.CudaAdamWTest \
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.app.DeviceCliTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json
