@@ -15,7 +15,9 @@ import org.visualrft.model.qwenvl.QwenVlGeneration;
 import org.visualrft.model.qwenvl.QwenVlPolicy;
 import org.visualrft.model.qwenvl.QwenVlWeights;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.tensor.Cuda;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -24,14 +26,18 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * One LoRA GRPO step of a Qwen2.5-VL or Qwen3-VL configuration with random weights (bf16): rollout of G samples,
  * reference log-probs (adapters off), policy log-probs with autograd, loss, backward. Prints time per phase and the
- * resident memory after each, and the peak (VmHWM): the measured row of docs/models.md's memory plan.
+ * resident memory after each, and the peak (VmHWM): the measured row of docs/models.md's memory plan. With
+ * {@code --device cuda} the weights are drawn on the CPU and moved to the GPU, the rollout runs the device decode loop,
+ * each phase is timed up to a device synchronisation, and the GPU's peak allocated memory is printed too.
  *
  * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
+ *        [--device cpu|cuda[:N]]
  */
 public class QwenVlBench {
     public static void main(String[] args) throws Exception {
         Path configFile = null;
         int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2;
+        Device device = Device.CPU;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--config" -> configFile = Path.of(args[i + 1]);
@@ -41,15 +47,18 @@ public class QwenVlBench {
                 case "--text" -> text = Integer.parseInt(args[i + 1]);
                 case "--rank" -> rank = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--device" -> device = Device.parse(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Engine.setThreads(threads);
+        Cuda.require(device);
+        Device on = device;
         QwenVlConfig c = QwenVlConfig.load(configFile);
         long t0 = System.nanoTime();
         QwenVlWeights w;
         try (Generator gen = Generator.seeded(1)) {
-            w = QwenVlWeights.from(c, name -> random(c, name, gen), name -> new IllegalStateException("no shape for " + name));
+            w = QwenVlWeights.from(c, name -> random(c, name, gen, on), name -> new IllegalStateException("no shape for " + name));
         }
         float[] half = {0.5f, 0.5f, 0.5f};
         int factor = c.vision().patchSize() * c.vision().spatialMergeSize();
@@ -59,9 +68,9 @@ public class QwenVlBench {
         try (Generator gen = Generator.seeded(2)) {
             model.attachLora(LoraConfig.allLinear(rank, 2.0 * rank), gen);
         }
-        System.out.printf("%s: %d layers, hidden %d, vocab %d; vision depth %d, hidden %d; bf16, LoRA r=%d on all seven projections; threads %d%n",
+        System.out.printf("%s: %d layers, hidden %d, vocab %d; vision depth %d, hidden %d; bf16, LoRA r=%d on all seven projections; threads %d; %s%n",
                 configFile, c.text().numLayers(), c.text().hiddenSize(), c.text().vocabSize(), c.vision().depth(),
-                c.vision().hiddenSize(), rank, threads);
+                c.vision().hiddenSize(), rank, threads, device);
         System.out.printf("random init + LoRA: %.1f s; rss %s%n", secs(t0), rss());
         byte[] rgb = new byte[px * px * 3];
         new Random(3).nextBytes(rgb);
@@ -89,11 +98,14 @@ public class QwenVlBench {
             List<DecodeLoop.Sample> samples;
             try (Tensor.GradMode ng = Tensor.noGrad()) {
                 images = model.encodeImages(List.of(patches), null);
+                Cuda.synchronize(device);
                 double vision = secs(t);
                 t = System.nanoTime();
                 // eos -1: every sample runs the full length
-                samples = QwenVlGeneration.sample(model, prompt, grids, images, g, new SamplingParams(1.0, 0, 1.0, newTokens),
-                        new int[] {-1}, new Random(4), null, true);
+                SamplingParams sp = new SamplingParams(1.0, 0, 1.0, newTokens);
+                samples = device.isCuda()
+                        ? QwenVlGeneration.sampleOnDevice(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), true)
+                        : QwenVlGeneration.sample(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), null, true);
                 System.out.printf("vision %.1f s | rollout %.1f s (%.2f sampled tok/s) | rss %s%n", vision, secs(t),
                         g * newTokens / secs(t), rss());
             }
@@ -104,10 +116,12 @@ public class QwenVlBench {
             t = System.nanoTime();
             try (var ref = policy.frozenCopy(); Tensor.GradMode ng = Tensor.noGrad()) {
                 ((QwenVlPolicy) ref).groupLogProbs(prompt, grids, images, comps);
+                Cuda.synchronize(device);
             }
             System.out.printf("reference log-probs %.1f s | rss %s%n", secs(t), rss());
             t = System.nanoTime();
             GroupLogProbs lp = policy.groupLogProbs(prompt, grids, images, comps);
+            Cuda.synchronize(device);
             System.out.printf("policy log-probs with autograd (%d x %d tokens) %.1f s | rss %s%n", g, prompt.length + newTokens,
                     secs(t), rss());
             t = System.nanoTime();
@@ -120,11 +134,14 @@ public class QwenVlBench {
             System.out.printf("loss + backward %.1f s (%d adapter tensors with gradients) | loss %.4e%n", secs(t), withGrad, loss.item());
         }
         System.out.printf("peak resident memory (VmHWM): %s%n", status("VmHWM"));
+        if (device.isCuda()) {
+            System.out.printf("peak GPU memory allocated: %.2f GiB%n", Cuda.peakAllocatedBytes(device) / 1024.0 / 1024 / 1024);
+        }
         model.close();
     }
 
     /** A random tensor of the shape {@code name} has in configuration {@code c} (bf16): weights N(0, 0.02), norms 1, biases 0. */
-    static Tensor random(QwenVlConfig c, String name, Generator gen) {
+    static Tensor random(QwenVlConfig c, String name, Generator gen, Device device) {
         boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
         boolean nested = name.startsWith("model.language_model.") || name.startsWith("model.visual.");
         if (nested != q3 && !name.equals("lm_head.weight")) {
@@ -141,7 +158,7 @@ public class QwenVlBench {
             } else {
                 t = Tensor.randn(gen, DType.F32, shape).mul(0.02).to(DType.BF16);
             }
-            return t.persist();
+            return t.on(device).persist(); // drawn on the CPU: the same weights on every device
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.model.tiny.TinyVlm;
@@ -39,6 +40,14 @@ class ShortRunTest {
 
     @Test
     void grpoRaisesTheMeanRewardOfAPartlyRightModel(@TempDir Path dir) throws Exception {
+        sftThenGrpoRaisesTheReward(dir, Device.CPU);
+    }
+
+    /**
+     * The run on {@code device}: SFT, then GRPO; asserts the SFT-ed model is partly right and GRPO raised its mean
+     * reward by more than 0.2.
+     */
+    static void sftThenGrpoRaisesTheReward(Path dir, Device device) throws Exception {
         List<TrainingExample> data = TinyTask.examples(16, 11);
         SftConfig sft = SftConfig.parse("sft.yaml", """
                 output_dir: %s
@@ -66,7 +75,7 @@ class ShortRunTest {
         double before;
         double after;
         Rewarder rewarder = Rewarder.of(grpo.rewardFuncs(), grpo.rewardWeights(), grpo.rewardMode(), "grpo.yaml");
-        try (TinyVlm model = TinyTask.model(dir, Long.getLong("tr.seed", 21), DType.F64)) {
+        try (TinyVlm model = TinyTask.model(dir, Long.getLong("tr.seed", 21), DType.F64, device)) {
             new SftTrainer(sft, data, null, QUIET, false).run(model, false, -1);
             before = meanReward(model, data, rewarder);
             new GrpoTrainer(grpo, data, rewarder, null, QUIET, false).run(model, false, -1);
@@ -77,7 +86,7 @@ class ShortRunTest {
         for (String line : Files.readAllLines(dir.resolve("grpo/metrics.jsonl"))) {
             curve.add(Math.round(json.readTree(line).get("reward").asDouble() * 100) / 100.0);
         }
-        System.out.println("ShortRunTest reward before " + before + " after " + after + "; per step " + curve);
+        System.out.println("ShortRunTest on " + device + ": reward before " + before + " after " + after + "; per step " + curve);
         assertTrue(before > 0.2 && before < 1.8, "the SFT-ed base is partly right (reward of 2): " + before);
         assertTrue(after > before + 0.2, "GRPO raised the mean reward: before " + before + ", after " + after);
     }

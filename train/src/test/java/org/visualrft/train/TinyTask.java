@@ -10,6 +10,7 @@ import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
@@ -32,12 +33,17 @@ public final class TinyTask {
     }
 
     public static TinyVlm model(Path dir, long seed, DType dtype) {
+        return model(dir, seed, dtype, Device.CPU);
+    }
+
+    /** The same model with its weights on {@code device} (drawn on the CPU, so the same on every device). */
+    public static TinyVlm model(Path dir, long seed, DType dtype, Device device) {
         Path f = dir.resolve("tokenizer.json");
         new TaskTokenizerBuilder().addCorpus(List.of(PROMPT, "Shirt Sandal top shoe")).write(f);
         Tokenizer tok = Tokenizer.load(f);
         TinyConfig c = new TinyConfig(16, 8, 1, 16, 1, 2, 32, 32, 2, 4, 2, 64, tok.vocabSize(), 96, 10000.0, 1e-6, 2,
                 1, 3, 4);
-        return TinyVlm.create(c, tok, seed, dtype);
+        return TinyVlm.create(c, tok, seed, dtype, device);
     }
 
     /** {@code n} examples alternating bright (Shirt) and dark (Sandal), with pixel noise from {@code seed}. */

@@ -24,7 +24,7 @@ public interface ModelFamily {
         if (!device.isCpu()) {
             throw new org.visualrft.core.BadInputException(dir.resolve("config.json"), "model_type "
                     + String.join("/", new java.util.TreeSet<>(modelTypes())) + " runs on the CPU only here, not on "
-                    + device + " (on a GPU: qwen2_vl, docs/gpu.md)");
+                    + device + " (on a GPU: vrft-tiny, qwen2_vl, qwen2_5_vl, qwen3_vl; docs/gpu.md)");
         }
         return load(dir, config);
     }

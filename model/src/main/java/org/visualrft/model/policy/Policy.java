@@ -67,7 +67,7 @@ public interface Policy extends AutoCloseable {
             float[] m = new float[tmax];
             java.util.Arrays.fill(m, 0, completions.get(i).length, 1f);
             org.visualrft.model.tensor.Tensor mask = org.visualrft.model.tensor.Tensor.fromFloats(m, 1, tmax)
-                    .to(one.logProbs().dtype());
+                    .to(one.logProbs().device(), one.logProbs().dtype());
             lps.add(one.logProbs().mul(mask));
             masks.add(mask);
         }

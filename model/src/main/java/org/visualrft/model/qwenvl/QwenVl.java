@@ -16,6 +16,7 @@ import org.visualrft.model.qwen2vl.RotaryTables;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -45,6 +46,11 @@ public final class QwenVl implements AutoCloseable {
      * defaults when absent); weights are converted to {@code dtype}.
      */
     public static QwenVl load(Path dir, DType dtype) {
+        return load(dir, dtype, Device.CPU);
+    }
+
+    /** As {@link #load(Path, DType)}, with the weights placed on {@code device} (converted there). */
+    public static QwenVl load(Path dir, DType dtype, Device device) {
         if (dtype != DType.F32 && dtype != DType.BF16) {
             throw new IllegalArgumentException("Qwen2.5-VL/Qwen3-VL run in F32 or BF16, not " + dtype);
         }
@@ -57,7 +63,7 @@ public final class QwenVl implements AutoCloseable {
         }
         try (Weights w = Weights.open(dir)) {
             QwenVlWeights weights = QwenVlWeights.from(config,
-                    name -> w.contains(name) ? toDtype(() -> w.read(name), dtype) : null,
+                    name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
             return new QwenVl(config, weights, processor);
         }
@@ -76,10 +82,9 @@ public final class QwenVl implements AutoCloseable {
                 c.vision().spatialMergeSize(), 1.0 / 255, half, half, ImageProcessor.Backend.TORCHVISION);
     }
 
-    private static Tensor toDtype(Supplier<Tensor> read, DType dtype) {
-        try (NativeScope s = NativeScope.open()) { // frees the stored-dtype copy once converted
-            Tensor t = read.get();
-            return (t.dtype() == dtype ? t : t.to(dtype)).persist();
+    private static Tensor place(Supplier<Tensor> read, DType dtype, Device device) {
+        try (NativeScope s = NativeScope.open()) { // frees the stored copy once converted and placed
+            return read.get().to(device, dtype).persist();
         }
     }
 
@@ -116,6 +121,11 @@ public final class QwenVl implements AutoCloseable {
 
     public DType dtype() {
         return weights.embedTokens().dtype();
+    }
+
+    /** Where the weights live; inputs (pixels, ids, rotary tables, masks) are placed beside them. */
+    public Device device() {
+        return weights.embedTokens().device();
     }
 
     public LoraConfig lora() {
@@ -167,7 +177,7 @@ public final class QwenVl implements AutoCloseable {
         PackedPatches packed = PackedPatches.of(images);
         List<int[]> grids = packed.grids();
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            Tensor pixels = packed.pixels();
+            Tensor pixels = packed.pixels().on(device());
             if (config.family() == QwenVlConfig.Family.QWEN2_5_VL) {
                 return new Images(Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace), List.of());
             }
@@ -210,10 +220,10 @@ public final class QwenVl implements AutoCloseable {
             }
         }
         Tensor table = weights.embedTokens();
-        Tensor x = Tensor.embedding(table, Tensor.fromLongs(flat, (long) b * s).to(table.device()));
+        Tensor x = Tensor.embedding(table, Tensor.fromLongs(flat, (long) b * s).on(table.device()));
         Tensor where = null;
         if (n > 0) {
-            where = Tensor.fromLongs(pos, pos.length).to(table.device());
+            where = Tensor.fromLongs(pos, pos.length).on(table.device());
             Tensor src = b == 1 ? images.embeds() : images.embeds().repeat(b, 1);
             x = x.indexCopy_(0, where, src.to(x.dtype()));
         }
@@ -231,8 +241,28 @@ public final class QwenVl implements AutoCloseable {
      */
     public Tensor hidden(Embedded e, long[][][] positions, KvCache cache, boolean adapters, List<Tensor> trace) {
         Tensor x = e.x();
-        Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype());
-        rope = new Tensor[] {rope[0].to(x.device()), rope[1].to(x.device())};
+        Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype(),
+                x.device());
+        return hidden(e, rope, cache, adapters, trace);
+    }
+
+    /**
+     * cos and sin {@code [1, 1, count, headDim]} of the decode positions {@code first .. first+count-1} (one id on all
+     * three M-RoPE axes, as a generated token has), in the model's dtype on its device: made once per group, so a decode
+     * step takes its slice without a host-to-device copy.
+     */
+    public Tensor[] decodeRope(long first, int count) {
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = first + i;
+        }
+        return RotaryTables.mropeByAxis(new long[][][] {{ids, ids, ids}}, ropeAxes, config.text().ropeTheta(),
+                config.headDim(), dtype(), device());
+    }
+
+    /** As {@link #hidden(Embedded, long[][][], KvCache, boolean, List)} with the rotary tables (cos, sin) given. */
+    public Tensor hidden(Embedded e, Tensor[] rope, KvCache cache, boolean adapters, List<Tensor> trace) {
+        Tensor x = e.x();
         TextModel.Deepstack ds = null;
         if (e.imagePositions() != null && !e.images().deepstack().isEmpty()) {
             List<Tensor> feats = new ArrayList<>();

@@ -24,10 +24,13 @@ public final class QwenVlFamily implements ModelFamily {
     }
 
     @Override
+    public Policy load(Path dir, JsonNode json, org.visualrft.model.tensor.Device device) {
+        QwenVlConfig c = QwenVlConfig.load(dir.resolve("config.json"));
+        return QwenVlPolicy.load(dir, QwenVlPolicy.Options.fromSystemProperties(c).on(device));
+    }
+
+    @Override
     public Policy load(Path dir, JsonNode json, LoadOptions options) {
-        if (!options.device().isCpu()) {
-            return load(dir, json, options.device()); // refuses the device in the registry's words
-        }
         QwenVlConfig c = QwenVlConfig.load(dir.resolve("config.json"));
         return QwenVlPolicy.load(dir, QwenVlPolicy.Options.of(c, options));
     }

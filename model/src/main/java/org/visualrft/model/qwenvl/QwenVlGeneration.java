@@ -6,6 +6,10 @@ import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.MropeDecodeSteps;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
+import org.visualrft.model.sampling.KvCache;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
 
 /**
  * Decoding a Qwen2.5-VL / Qwen3-VL prompt with the shared {@link DecodeLoop}: the prompt (images already encoded,
@@ -30,5 +34,45 @@ public final class QwenVlGeneration {
                 model::logits);
         return DecodeLoop.run(steps, model.config().text().numLayers(), model.config().text().vocabSize(), g, params, eos,
                 rng, stepLogits);
+    }
+
+    /**
+     * As {@link #sample} without step logits, decoded where the weights are ({@link DeviceDecodeLoop}): the prompt is
+     * prefilled once and its cache repeated for the {@code g} rows, then each step embeds the tokens the device
+     * sampler picked straight from the device and takes its rotary tables from a device table made once (every row's
+     * new token has the same M-RoPE id): nothing is copied between host and device per step. What the policy runs on
+     * a GPU; the CPU tests run it too.
+     */
+    public static List<DecodeLoop.Sample> sampleOnDevice(QwenVl model, int[] prompt, List<int[]> grids, QwenVl.Images images,
+                                                         int g, SamplingParams params, int[] eos, RandomGenerator rng,
+                                                         boolean adapters) {
+        RopeIndex.Positions pos = model.positions(prompt, grids);
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
+             KvCache cache = new KvCache(model.config().text().numLayers())) {
+            Tensor[] rope = model.decodeRope(RopeIndex.decodePosition(prompt.length, pos.ropeDelta()),
+                    Math.max(1, params.maxNewTokens() - 1));
+            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
+                @Override
+                public Tensor prefill(int rows) {
+                    Tensor h = model.hidden(model.embed(new int[][] {prompt}, images), new long[][][] {pos.ids()}, cache,
+                            adapters, null);
+                    Tensor last = model.logits(h.narrow(1, h.size(1) - 1, 1));
+                    if (rows > 1) {
+                        cache.repeat(rows);
+                    }
+                    return last;
+                }
+
+                @Override
+                public Tensor step(Tensor tokens) {
+                    long n = cache.length() - prompt.length; // decode steps so far
+                    long hd = rope[0].size(3);
+                    Tensor[] at = {rope[0].narrow(2, n, 1).expand(g, 1, 1, hd), rope[1].narrow(2, n, 1).expand(g, 1, 1, hd)};
+                    Tensor x = Tensor.embedding(model.weights().embedTokens(), tokens.view(g, 1));
+                    return model.logits(model.hidden(new QwenVl.Embedded(x, null, null), at, cache, adapters, null));
+                }
+            };
+            return DeviceDecodeLoop.run(steps, g, model.config().text().vocabSize(), params, eos, rng, model.device());
+        }
     }
 }

@@ -29,7 +29,9 @@ import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -46,8 +48,20 @@ public final class QwenVlPolicy implements Policy {
             "chat_template.jinja", "preprocessor_config.json", "video_preprocessor_config.json", "generation_config.json",
             "vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json");
 
-    /** How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits. */
-    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+    /**
+     * How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits, and the
+     * device the weights go to.
+     */
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+        public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
+            this(dtype, lora, seed, minPixels, maxPixels, Device.CPU);
+        }
+
+        /** The same options on {@code device}. */
+        public Options on(Device device) {
+            return new Options(dtype, lora, seed, minPixels, maxPixels, device);
+        }
+
         /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
         public static Options fromSystemProperties(QwenVlConfig c) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.fromSystemProperties(c.torchDtype());
@@ -55,11 +69,12 @@ public final class QwenVlPolicy implements Policy {
             return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
         }
 
-        /** What a training config asks for (dtype, LoRA); pixel limits as above. */
+        /** What a training config asks for (device, dtype, LoRA); pixel limits as above. */
         public static Options of(QwenVlConfig c, LoadOptions options) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
             String mp = System.getProperty("vrft.max_pixels");
-            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp),
+                    o.device());
         }
     }
 
@@ -90,7 +105,7 @@ public final class QwenVlPolicy implements Policy {
         Tokenizer tokenizer = Tokenizer.load(tok);
         QwenVl model = null;
         try {
-            model = QwenVl.load(dir, opts.dtype());
+            model = QwenVl.load(dir, opts.dtype(), opts.device());
             if (opts.minPixels() != null || opts.maxPixels() != null) {
                 ImageProcessor p = model.processor();
                 model = model.withProcessor(p.withPixels(opts.minPixels() == null ? p.minPixels() : opts.minPixels(),
@@ -148,6 +163,11 @@ public final class QwenVlPolicy implements Policy {
     @Override
     public String modelType() {
         return model.config().family().modelType;
+    }
+
+    @Override
+    public Device device() {
+        return model.device();
     }
 
     /**
@@ -229,9 +249,13 @@ public final class QwenVlPolicy implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Encoded e = encodePrompt(prompt);
             QwenVl.Images images = model.encodeImages(List.of(e.patches()), null);
+            // on a GPU the group decodes on the device (no host round trip per token); on the CPU the Java sampler
+            // keeps earlier runs' exact samples
+            List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
+                    ? QwenVlGeneration.sampleOnDevice(model, e.ids(), e.grids(), images, g, params, eos, rng, !frozen)
+                    : QwenVlGeneration.sample(model, e.ids(), e.grids(), images, g, params, eos, rng, null, !frozen);
             List<Rollout> out = new ArrayList<>();
-            for (DecodeLoop.Sample smp : QwenVlGeneration.sample(model, e.ids(), e.grids(), images, g, params, eos, rng,
-                    null, !frozen)) {
+            for (DecodeLoop.Sample smp : samples) {
                 out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
             }
             return out;

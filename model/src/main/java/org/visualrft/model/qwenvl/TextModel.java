@@ -50,7 +50,7 @@ final class TextModel {
             if (deepstack != null && i < deepstack.features().size()) {
                 // added out of place: the traced layer output stays as it was
                 Tensor f = deepstack.features().get(i).to(x.dtype());
-                Tensor add = Tensor.zeros(x.dtype(), b * s, c.hiddenSize()).to(x.device())
+                Tensor add = Tensor.zeros(x.dtype(), x.device(), b * s, c.hiddenSize())
                         .indexCopy_(0, deepstack.positions(), f);
                 x = x.add(add.view(b, s, c.hiddenSize()));
             }

@@ -1,6 +1,7 @@
 package org.visualrft.model.tiny;
 
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -17,14 +18,14 @@ final class KvCache {
     final int capacity;
     int length;
 
-    KvCache(TinyConfig c, int batch, int capacity, DType dtype) {
+    KvCache(TinyConfig c, int batch, int capacity, DType dtype, Device device) {
         this.capacity = capacity;
         this.kvHeads = c.numKeyValueHeads();
         kv = new Tensor[c.layers()];
         keys = new Tensor[c.layers()];
         values = new Tensor[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
-            kv[i] = Tensor.zeros(dtype, batch, 2L * kvHeads, capacity, c.headDim());
+            kv[i] = Tensor.zeros(dtype, device, batch, 2L * kvHeads, capacity, c.headDim());
             keys[i] = kv[i].narrow(1, 0, kvHeads);
             values[i] = kv[i].narrow(1, kvHeads, kvHeads);
         }

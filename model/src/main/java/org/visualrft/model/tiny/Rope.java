@@ -1,6 +1,7 @@
 package org.visualrft.model.tiny;
 
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -12,9 +13,9 @@ import org.visualrft.model.tensor.Tensor;
  */
 record Rope(Tensor cos, Tensor sinSigned) {
 
-    /** Tables {@code [maxPositions, rotated + unrotated, headDim]}. */
+    /** Tables {@code [maxPositions, rotated + unrotated, headDim]} on {@code device}. */
     static Rope create(int maxPositions, int headDim, double theta, int rotatedHeads, int unrotatedHeads,
-            DType dtype) {
+            DType dtype, Device device) {
         int half = headDim / 2;
         int heads = rotatedHeads + unrotatedHeads;
         double[] cos = new double[maxPositions * heads * headDim];
@@ -32,8 +33,8 @@ record Rope(Tensor cos, Tensor sinSigned) {
                 }
             }
         }
-        return new Rope(Tensor.fromDoubles(cos, maxPositions, heads, headDim).to(dtype).persist(),
-                Tensor.fromDoubles(sin, maxPositions, heads, headDim).to(dtype).persist());
+        return new Rope(Tensor.fromDoubles(cos, maxPositions, heads, headDim).to(device, dtype).persist(),
+                Tensor.fromDoubles(sin, maxPositions, heads, headDim).to(device, dtype).persist());
     }
 
     /** The tables of positions {@code start .. start+T-1}, shaped to broadcast over {@code [B, T, heads, d]}. */

@@ -18,6 +18,11 @@ public final class TinyFamily implements ModelFamily {
         return TinyVlm.load(dir);
     }
 
+    @Override
+    public Policy load(Path dir, JsonNode config, org.visualrft.model.tensor.Device device) {
+        return TinyVlm.load(dir, device);
+    }
+
     /** float32 only, and no adapters: the built-in model is small enough to train in full. */
     @Override
     public Policy load(Path dir, JsonNode config, org.visualrft.model.policy.LoadOptions options) {

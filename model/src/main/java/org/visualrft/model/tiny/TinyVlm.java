@@ -24,7 +24,10 @@ import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.safetensors.TensorEntry;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.sampling.Sampler;
+import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -46,6 +49,7 @@ public final class TinyVlm implements Policy {
     private final TinyWeights weights;
     private final Tokenizer tokenizer;
     private final DType dtype;
+    private final Device device;
     private final boolean trainable;
     private final Rope rope;
 
@@ -54,9 +58,10 @@ public final class TinyVlm implements Policy {
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.dtype = dtype;
+        this.device = weights.embedTokens().device();
         this.trainable = trainable;
         this.rope = Rope.create(config.maxPositions(), config.headDim(), config.ropeTheta(),
-                config.heads() + config.numKeyValueHeads(), config.numKeyValueHeads(), dtype);
+                config.heads() + config.numKeyValueHeads(), config.numKeyValueHeads(), dtype, device);
         for (Tensor t : weights.named().values()) {
             t.requiresGrad(trainable);
         }
@@ -71,17 +76,30 @@ public final class TinyVlm implements Policy {
 
     /** As {@link #create(TinyConfig, Tokenizer, long)} in {@code dtype} (F64 for gradient checks). */
     public static TinyVlm create(TinyConfig config, Tokenizer tokenizer, long seed, DType dtype) {
+        return create(config, tokenizer, seed, dtype, Device.CPU);
+    }
+
+    /**
+     * As {@link #create(TinyConfig, Tokenizer, long, DType)} with the weights on {@code device}: drawn on the CPU from
+     * the seeded generator, then moved, so a seed gives the same model on every device.
+     */
+    public static TinyVlm create(TinyConfig config, Tokenizer tokenizer, long seed, DType dtype, Device device) {
         if (tokenizer.vocabSize() > config.vocabSize()) {
             throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " ids, vocab_size is "
                     + config.vocabSize());
         }
         try (Generator gen = Generator.seeded(seed)) {
-            return new TinyVlm(config, TinyWeights.random(config, gen, dtype), tokenizer, dtype, true);
+            return new TinyVlm(config, TinyWeights.random(config, gen, dtype, device), tokenizer, dtype, true);
         }
     }
 
     /** Loads a model folder (config.json, model.safetensors, tokenizer.json) as a trainable float32 model. */
     public static TinyVlm load(Path dir) {
+        return load(dir, Device.CPU);
+    }
+
+    /** As {@link #load(Path)}, with the weights placed on {@code device} (converted to float32 there). */
+    public static TinyVlm load(Path dir, Device device) {
         TinyConfig config = TinyConfig.read(dir.resolve("config.json"));
         Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
         try {
@@ -104,7 +122,9 @@ public final class TinyVlm implements Policy {
                 if (!e.dtype().isFloating()) {
                     throw new BadInputException(file, "tensor '" + name + "' is " + e.dtype() + ", not floating point");
                 }
-                return w.read(name).to(DType.F32).persist();
+                try (NativeScope s = NativeScope.open()) { // frees the stored copy once placed
+                    return w.read(name).to(device, DType.F32).persist();
+                }
             });
             return new TinyVlm(config, weights, tokenizer, DType.F32, true);
         } catch (RuntimeException e) {
@@ -125,11 +145,16 @@ public final class TinyVlm implements Policy {
         return dtype;
     }
 
+    @Override
+    public Device device() {
+        return device;
+    }
+
     // ================================================================ forward pass
 
     /** Gray/RGB image → resized canvas → normalised to [−1, 1] → patches {@code [1, N, p·p·C]}. */
     Tensor patches(Image image) {
-        return Tensor.fromFloats(patchValues(image), 1, config.imageTokens(), config.patchDim()).to(dtype);
+        return Tensor.fromFloats(patchValues(image), 1, config.imageTokens(), config.patchDim()).to(device, dtype);
     }
 
     /**
@@ -215,7 +240,8 @@ public final class TinyVlm implements Policy {
         Rope r = rope.at(start, t);
         // past mode: query i (position P+i) may see key j when j <= P + i
         Tensor mask = past == null ? null
-                : Tensor.arange(pastLen + t).unsqueeze(0).lt(Tensor.arange(t).unsqueeze(1).add(pastLen + 1));
+                : Tensor.arange(0, pastLen + t, DType.I64, device).unsqueeze(0)
+                        .lt(Tensor.arange(0, t, DType.I64, device).unsqueeze(1).add(pastLen + 1));
         boolean causal = t > 1 && past == null;
         for (int i = 0; i < config.layers(); i++) {
             TinyWeights.DecoderLayer l = weights.layers().get(i);
@@ -286,7 +312,8 @@ public final class TinyVlm implements Policy {
     /** Image tokens followed by the embedded prompt: {@code [1, N + L, d]}. */
     Tensor promptEmbeddings(Prompt prompt) {
         Tensor image = encodeImage(patches(prompt.image()));
-        Tensor text = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(promptTokens(prompt.text()))).unsqueeze(0);
+        Tensor text = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(promptTokens(prompt.text())).on(device))
+                .unsqueeze(0);
         return Tensor.cat(List.of(image, text), 1);
     }
 
@@ -295,7 +322,7 @@ public final class TinyVlm implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
             Tensor x = promptEmbeddings(prompt);
             if (completion.length > 0) {
-                Tensor c = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(completion)).unsqueeze(0);
+                Tensor c = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(completion).on(device)).unsqueeze(0);
                 x = Tensor.cat(List.of(x, c), 1);
             }
             return logits(decode(x, null)).toFloats();
@@ -309,8 +336,21 @@ public final class TinyVlm implements Policy {
         return TinyConfig.MODEL_TYPE;
     }
 
+    /**
+     * On the CPU the Java sampler picks each token (its exact samples are what earlier runs and tests hold); on a GPU
+     * the group decodes on the device ({@link #sampleOnDevice}), with no host round trip per token
+     * ({@code -Dvrft.sampling.on_device=true} takes that path on the CPU too, to check a GPU run's sampling there).
+     */
     @Override
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        if (DeviceDecodeLoop.wanted(device)) {
+            List<Rollout> out = new ArrayList<>(g);
+            for (DecodeLoop.Sample smp : sampleOnDevice(prompt, g, params, rng)) {
+                out.add(new Rollout(smp.tokens(), tokenizer.decode(smp.tokens(), true), smp.logProbs(),
+                        smp.endedWithEos()));
+            }
+            return out;
+        }
         if (g < 1) {
             throw new IllegalArgumentException("G must be >= 1, got " + g);
         }
@@ -323,19 +363,13 @@ public final class TinyVlm implements Policy {
         int maxNew;
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             int prefixLen = promptPositions(prompt.text());
-            // the completion also ends where the model's positions end (as vLLM caps at max_model_len): a length
-            // budget made for a larger model (the visual-rft preset's 256) still runs, without EOS past the end
-            maxNew = Math.min(params.maxNewTokens(), config.maxPositions() - prefixLen);
-            if (maxNew < 1) {
-                throw new IllegalArgumentException("the prompt takes " + prefixLen + " positions, leaving no room to"
-                        + " generate within max_position_embeddings " + config.maxPositions());
-            }
+            maxNew = maxNewTokens(prefixLen, params);
             ids = new int[g][maxNew];
             logps = new float[g][maxNew];
             Tensor prefix = promptEmbeddings(prompt);
             int capacity = prefixLen + maxNew;
             // One prefill for the group: batch 1 into the cache, then copied to the G rows.
-            KvCache cache = new KvCache(config, g, capacity, dtype);
+            KvCache cache = new KvCache(config, g, capacity, dtype, device);
             Tensor last = decode(prefix, cache).narrow(1, prefixLen - 1, 1);
             cache.broadcastFirst();
             // How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p
@@ -362,7 +396,7 @@ public final class TinyVlm implements Policy {
                 if (all || n == maxNew - 1) {
                     break;
                 }
-                Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1));
+                Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1).on(device));
                 step = StepLogits.of(logits(decode(x, cache)).view(g, vocab), k);
             }
         }
@@ -373,6 +407,52 @@ public final class TinyVlm implements Policy {
                     len[i] > 0 && t[len[i] - 1] == eos));
         }
         return out;
+    }
+
+    /**
+     * The completion also ends where the model's positions end (as vLLM caps at max_model_len): a length budget made
+     * for a larger model (the visual-rft preset's 256) still runs, without EOS past the end.
+     */
+    private int maxNewTokens(int prefixLen, SamplingParams params) {
+        int maxNew = Math.min(params.maxNewTokens(), config.maxPositions() - prefixLen);
+        if (maxNew < 1) {
+            throw new IllegalArgumentException("the prompt takes " + prefixLen + " positions, leaving no room to"
+                    + " generate within max_position_embeddings " + config.maxPositions());
+        }
+        return maxNew;
+    }
+
+    /**
+     * The group decoded where the weights are ({@link DeviceDecodeLoop}): one prefill (batch 1) into the preallocated
+     * cache, copied to the G rows, then every step picks, records and checks stop tokens on the device. The same
+     * sampling rules as the Java sampler with the device sampler's random draws. What {@link #generate} runs on a GPU;
+     * the CPU tests run it too.
+     */
+    List<DecodeLoop.Sample> sampleOnDevice(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
+        }
+        int vocab = config.vocabSize();
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
+            int prefixLen = promptPositions(prompt.text());
+            int maxNew = maxNewTokens(prefixLen, params);
+            KvCache cache = new KvCache(config, g, prefixLen + maxNew, dtype, device);
+            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
+                @Override
+                public Tensor prefill(int rows) {
+                    Tensor last = decode(promptEmbeddings(prompt), cache).narrow(1, prefixLen - 1, 1);
+                    cache.broadcastFirst();
+                    return logits(last);
+                }
+
+                @Override
+                public Tensor step(Tensor tokens) {
+                    return logits(decode(Tensor.embedding(weights.embedTokens(), tokens.view(g, 1)), cache));
+                }
+            };
+            return DeviceDecodeLoop.run(steps, g, vocab, new SamplingParams(params.temperature(), params.topK(),
+                    params.topP(), maxNew), new int[] {config.eosTokenId()}, rng, device);
+        }
     }
 
     // ================================================================ policy: scoring
@@ -403,7 +483,7 @@ public final class TinyVlm implements Policy {
             int p = (int) prefix.size(1);
             Tensor[][] past = new Tensor[config.layers()][];
             Tensor prefixHidden = decode(prefix, null, null, past);
-            Tensor targets = Tensor.fromLongs(input, g, tmax);
+            Tensor targets = Tensor.fromLongs(input, g, tmax).on(device);
             // hidden state predicting completion token t: prefix's last position for t = 0, completion t-1 after
             Tensor first = prefixHidden.narrow(1, p - 1, 1).expand(g, 1, config.hidden());
             Tensor predicting = first;
@@ -412,7 +492,7 @@ public final class TinyVlm implements Policy {
                 predicting = Tensor.cat(List.of(first, decode(completion, null, past, null)), 1);
             }
             Tensor logp = Tensor.tokenLogProbs(logits(predicting), targets);
-            Tensor m = Tensor.fromFloats(mask, g, tmax).to(dtype);
+            Tensor m = Tensor.fromFloats(mask, g, tmax).to(device, dtype);
             return new GroupLogProbs(logp.mul(m), m);
         }
     }
@@ -462,12 +542,13 @@ public final class TinyVlm implements Policy {
             System.arraycopy(px, 0, pixels, i * px.length, px.length);
         }
         try (Tensor.GradMode mode = trainable ? null : Tensor.noGrad()) {
-            Tensor image = encodeImage(Tensor.fromFloats(pixels, b, n, config.patchDim()).to(dtype));
-            Tensor tokens = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(text, b, lmax));
+            Tensor image = encodeImage(Tensor.fromFloats(pixels, b, n, config.patchDim()).to(device, dtype));
+            Tensor tokens = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(text, b, lmax).on(device));
             Tensor hidden = decode(Tensor.cat(List.of(image, tokens), 1), null);
-            Tensor index = Tensor.fromLongs(where, b, tmax, 1).expand(b, tmax, config.hidden());
-            Tensor logp = Tensor.tokenLogProbs(logits(hidden.gather(1, index)), Tensor.fromLongs(targets, b, tmax));
-            Tensor m = Tensor.fromFloats(mask, b, tmax).to(dtype);
+            Tensor index = Tensor.fromLongs(where, b, tmax, 1).on(device).expand(b, tmax, config.hidden());
+            Tensor logp = Tensor.tokenLogProbs(logits(hidden.gather(1, index)),
+                    Tensor.fromLongs(targets, b, tmax).on(device));
+            Tensor m = Tensor.fromFloats(mask, b, tmax).to(device, dtype);
             return new GroupLogProbs(logp.mul(m), m);
         }
     }
@@ -526,7 +607,7 @@ public final class TinyVlm implements Policy {
             Files.createDirectories(dir);
             Map<String, Tensor> named = new LinkedHashMap<>();
             try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                weights.named().forEach((n, t) -> named.put(n, t.detach().to(DType.F32)));
+                weights.named().forEach((n, t) -> named.put(n, t.detach().to(Device.CPU, DType.F32)));
                 SafeTensorsWriter.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"));
             }
             AtomicFile.writeBytes(dir.resolve("config.json"),

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.Tensor;
 
@@ -148,9 +149,10 @@ public record TinyWeights(
 
     /**
      * Fresh weights: norms at 1 (LayerNorm biases 0), biases 0, everything else normal with std 0.02 drawn from
-     * {@code gen} in the order of {@link #named()}.
+     * {@code gen} in the order of {@link #named()}, on the CPU (the same values whatever the device), then placed on
+     * {@code device}.
      */
-    static TinyWeights random(TinyConfig c, Generator gen, DType dtype) {
+    static TinyWeights random(TinyConfig c, Generator gen, DType dtype, Device device) {
         return build(c, (name, shape) -> {
             Tensor t;
             if (name.endsWith("norm.weight") || name.endsWith("layernorm.weight") || name.endsWith("norm1.weight")
@@ -161,7 +163,12 @@ public record TinyWeights(
             } else {
                 t = Tensor.randn(gen, dtype, shape).mul(0.02);
             }
-            return t.persist();
+            if (device.isCpu()) {
+                return t.persist();
+            }
+            Tensor on = t.to(device).persist();
+            t.close();
+            return on;
         });
     }
 }

@@ -22,16 +22,18 @@ import org.visualrft.model.tensor.Tensor;
  * Skipped, with the reason printed, where no CUDA GPU is visible (CI, laptops); run on a GPU machine with the CUDA build.
  */
 class CudaQwen2VLTest {
+    /** cuda:0; {@code -Dvrft.cuda.test.device=cpu} dry-runs the test's own logic on the CPU (no GPU needed). */
+    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
     static Qwen2VL model;
 
     @BeforeAll
     static void load() {
-        boolean gpu = Cuda.available();
+        boolean gpu = GPU.isCpu() || Cuda.available();
         if (!gpu) {
             System.out.println("CudaQwen2VLTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
         }
         assumeTrue(gpu, "no CUDA GPU visible to libtorch");
-        model = Qwen2VL.load(Fixture.DIR, DType.F32, Device.cuda(0));
+        model = Qwen2VL.load(Fixture.DIR, DType.F32, GPU);
     }
 
     @AfterAll
@@ -51,7 +53,7 @@ class CudaQwen2VLTest {
             try (NativeScope s = NativeScope.open()) {
                 List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, c);
                 Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
-                assertTrue(embeds == null || embeds.isOn(Device.cuda(0)), "image embeddings on the GPU");
+                assertTrue(embeds == null || embeds.isOn(GPU), "image embeddings on the GPU");
                 RopeIndex.Positions pos = RopeIndex.compute(ids, RopeIndexTest.grids(c), model.config());
                 Tensor h = model.hidden(model.embed(new int[][] {ids}, embeds), new long[][][] {pos.ids()}, null, true, null);
                 Tensor logits = model.logits(h).squeeze(0);

@@ -110,6 +110,16 @@ class QwenVlParityTest {
         assertTrue(e < tol, what + ": max|Δ|/max|ref| = " + e + " (tolerance " + tol + ")");
     }
 
+    /** The case's images as transformers' own pixel values (so a resize difference cannot hide in the model's results). */
+    static List<ImageProcessor.Patches> oraclePatches(Oracle o, QwenVl model, String c) {
+        List<ImageProcessor.Patches> out = new ArrayList<>();
+        for (ImageProcessor.Patches p : patches(o, model, c)) {
+            String img = o.images(c).get(out.size());
+            out.add(new ImageProcessor.Patches(o.floats(img + ".pixel_values"), p.rows(), p.cols(), p.gridT(), p.gridH(), p.gridW()));
+        }
+        return out;
+    }
+
     static List<ImageProcessor.Patches> patches(Oracle o, QwenVl model, String c) {
         List<ImageProcessor.Patches> out = new ArrayList<>();
         for (String img : o.images(c)) {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
 import org.visualrft.model.tokenizer.Tokenizer;
 
@@ -25,8 +26,12 @@ final class TinyFixtures {
     }
 
     static TinyVlm model(Path dir, long seed, DType dtype) {
+        return model(dir, seed, dtype, Device.CPU);
+    }
+
+    static TinyVlm model(Path dir, long seed, DType dtype, Device device) {
         Tokenizer tok = tokenizer(dir);
-        return TinyVlm.create(smallConfig(tok.vocabSize()), tok, seed, dtype);
+        return TinyVlm.create(smallConfig(tok.vocabSize()), tok, seed, dtype, device);
     }
 
     static Prompt prompt(long seed) {

@@ -95,7 +95,10 @@ class GrpoLossOracleTest {
             Tensor ref = Tensor.fromDoubles(matrix(c.get("logp_ref"), g, t), g, t).on(device);
             Tensor mask = Tensor.fromDoubles(matrix(c.get("mask"), g, t), g, t).on(device);
             GrpoLoss.Result r = loss.compute(logp, old, ref, mask, adv);
+            // the loss and its gradient are computed where the inputs are, not on a silent host copy
+            assertTrue(r.loss().isOn(device), "loss on " + device);
             r.loss().backward();
+            assertTrue(logp.grad().isOn(device), "d loss / d logp on " + device);
             assertClose(new double[] {want.get("loss").asDouble()}, new double[] {r.value()}, "loss");
             assertClose(new double[] {want.get("mean_kl").asDouble()}, new double[] {r.meanKl()}, "mean_kl");
             assertClose(matrix(want.get("grad_logp"), g, t), logp.grad().toDoubles(), "grad_logp");

@@ -2,12 +2,14 @@ package org.visualrft.train.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.config.ScheduleType;
@@ -17,7 +19,7 @@ class AdamWTest {
 
     private static void step(AdamW opt, Tensor p, double[] grad) {
         try (NativeScope s = NativeScope.open()) {
-            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3)).sum(); // d loss / d p = grad
+            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3).on(p.device())).sum(); // d loss / d p = grad
             opt.zeroGrad();
             loss.backward();
             opt.step(0.01);
@@ -26,9 +28,14 @@ class AdamWTest {
 
     @Test
     void matchesTorchAdamW() {
+        matchesTorchAdamW(Device.CPU);
+    }
+
+    /** Parameters, gradients and the optimiser's state on {@code device}. */
+    static void matchesTorchAdamW(Device device) {
         // torch 1.13 AdamW(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1), float64, these three gradients
         double[] want = {0.4826812519662487, -0.9935103543836423, 1.9739969403424882};
-        Tensor p = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        Tensor p = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).on(device).requiresGrad(true).persist();
         try (AdamW opt = new AdamW(List.of(p), 0.9, 0.999, 1e-8, 0.1)) {
             for (double[] g : GRADS) {
                 step(opt, p, g);
@@ -36,13 +43,18 @@ class AdamWTest {
             // float64 throughout: libtorch's kernels (vector width, fused multiply-add) may round the last bits
             // differently on another CPU, so the bound is float64 rounding of a few dozen operations, not one ulp
             assertArrayEquals(want, p.toDoubles(), 1e-12);
+            assertTrue(p.isOn(device), "the parameter stays on " + device);
         }
     }
 
     @Test
     void savedStateResumesExactly(@TempDir Path dir) throws Exception {
-        Tensor a = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
-        Tensor b = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        savedStateResumesExactly(dir, Device.CPU);
+    }
+
+    static void savedStateResumesExactly(Path dir, Device device) throws Exception {
+        Tensor a = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).on(device).requiresGrad(true).persist();
+        Tensor b = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).on(device).requiresGrad(true).persist();
         try (AdamW straight = new AdamW(List.of(a), 0.9, 0.999, 1e-8, 0.1);
                 AdamW first = new AdamW(List.of(b), 0.9, 0.999, 1e-8, 0.1)) {
             for (double[] g : GRADS) {
@@ -67,11 +79,15 @@ class AdamWTest {
      */
     @Test
     void bf16ParametersKeepFloat32MasterWeights(@TempDir Path dir) throws Exception {
+        bf16ParametersKeepFloat32MasterWeights(dir, Device.CPU);
+    }
+
+    static void bf16ParametersKeepFloat32MasterWeights(Path dir, Device device) throws Exception {
         double[] ones = {1.0, 1.0, 1.0};
         double[] g = {0.5, 0.25, -0.5};
-        Tensor low = Tensor.fromDoubles(ones, 3).to(DType.BF16).requiresGrad(true).persist();
-        Tensor twin = Tensor.fromDoubles(ones, 3).to(DType.F32).requiresGrad(true).persist();
-        Tensor resumedLow = Tensor.fromDoubles(ones, 3).to(DType.BF16).requiresGrad(true).persist();
+        Tensor low = Tensor.fromDoubles(ones, 3).to(device, DType.BF16).requiresGrad(true).persist();
+        Tensor twin = Tensor.fromDoubles(ones, 3).to(device, DType.F32).requiresGrad(true).persist();
+        Tensor resumedLow = Tensor.fromDoubles(ones, 3).to(device, DType.BF16).requiresGrad(true).persist();
         try (AdamW a = new AdamW(List.of(low), 0.9, 0.999, 1e-8, 0.0);
                 AdamW b = new AdamW(List.of(twin), 0.9, 0.999, 1e-8, 0.0);
                 AdamW c = new AdamW(List.of(resumedLow), 0.9, 0.999, 1e-8, 0.0)) {
@@ -102,7 +118,7 @@ class AdamWTest {
 
     private static void stepWith(AdamW opt, Tensor p, double[] grad, double lr) {
         try (NativeScope s = NativeScope.open()) {
-            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3).to(p.dtype())).sum();
+            Tensor loss = p.mul(Tensor.fromDoubles(grad, 3).to(p.device(), p.dtype())).sum();
             opt.zeroGrad();
             loss.backward();
             opt.step(lr);

@@ -1,0 +1,28 @@
+package org.visualrft.train;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.Device;
+
+/**
+ * {@link ShortRunTest}'s run with the built-in model on CUDA: SFT, then a short GRPO run (rollouts decoded on the
+ * GPU, reference and policy log-probs, the loss and AdamW's state all there) raises the mean reward as it does on
+ * the CPU. Skipped, with the reason printed, where no CUDA GPU is visible. {@code -Dvrft.cuda.test.device=cpu} with
+ * {@code -Dvrft.sampling.on_device=true} dry-runs it on the CPU with the GPU's sampling path.
+ */
+class CudaShortRunTest {
+    @Test
+    void grpoOnCudaRaisesTheMeanRewardOfAPartlyRightModel(@TempDir Path dir) throws Exception {
+        Device device = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+        boolean gpu = device.isCpu() || Cuda.available();
+        if (!gpu) {
+            System.out.println("CudaShortRunTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
+        }
+        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        ShortRunTest.sftThenGrpoRaisesTheReward(dir, device);
+    }
+}

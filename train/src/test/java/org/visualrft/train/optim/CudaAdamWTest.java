@@ -1,0 +1,44 @@
+package org.visualrft.train.optim;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.Device;
+
+/**
+ * {@link AdamWTest} with the parameters, gradients and the optimiser's state (moments, float32 masters) on CUDA:
+ * torch's AdamW within 1e-12 in float64, bf16 parameters kept as rounded float32 masters, and a state saved from the
+ * GPU that resumes exactly. Skipped, with the reason printed, where no CUDA GPU is visible;
+ * {@code -Dvrft.cuda.test.device=cpu} dry-runs it on the CPU.
+ */
+class CudaAdamWTest {
+    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+
+    @BeforeAll
+    static void gpu() {
+        boolean gpu = GPU.isCpu() || Cuda.available();
+        if (!gpu) {
+            System.out.println("CudaAdamWTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
+        }
+        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+    }
+
+    @Test
+    void matchesTorchAdamWOnCuda() {
+        AdamWTest.matchesTorchAdamW(GPU);
+    }
+
+    @Test
+    void stateSavedFromCudaResumesExactly(@TempDir Path dir) throws Exception {
+        AdamWTest.savedStateResumesExactly(dir, GPU);
+    }
+
+    @Test
+    void bf16ParametersOnCudaKeepFloat32MasterWeights(@TempDir Path dir) throws Exception {
+        AdamWTest.bf16ParametersKeepFloat32MasterWeights(dir, GPU);
+    }
+}
