@@ -10,6 +10,7 @@ import org.visualrft.model.tensor.CudaGraph;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.OpCounter;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -24,6 +25,11 @@ import org.visualrft.model.tensor.Tensor;
  *       copies the results once at the end.</li>
  *   <li>Every decode step therefore has fixed shapes and addresses, so on CUDA it is recorded once as a
  *       {@link CudaGraph} and replayed: one launch per token instead of ~1,000 (28 layers × ~35 ops).</li>
+ *   <li>The {@link DecodeStep#FUSED fused} decode step (the default) reads {@link FusedDecodeWeights}, built at the
+ *       start of the rollout: one q/k/v projection, one gate/up projection, LoRA adapters merged into the weights,
+ *       rotary embedding of q and k together, the o and down projections accumulated into the residual stream in
+ *       place, and an additive attention mask per position made once per rollout. A graph replay then runs about a
+ *       third of the kernels of the {@link DecodeStep#UNFUSED unfused} step (kept for comparison).</li>
  * </ul>
  *
  * The random numbers come from the caller's seeded generator, drawn up front ({@code maxNew × G} uniforms, step by
@@ -34,26 +40,49 @@ public final class StaticDecoder {
     /** Steps between two reads of the "all finished" flag (each read waits for the device). */
     static final int CHECK_EVERY = 16;
 
+    /** Which decode step a rollout runs. */
+    public enum DecodeStep {
+        /** Stacked projections, merged adapters, fewer kernels (the default). */
+        FUSED,
+        /** The per-projection step with adapter matmuls every token: the earlier engine, for comparison. */
+        UNFUSED;
+
+        /** {@code -Dvrft.decode=unfused} selects the unfused step; the default is fused. */
+        public static DecodeStep fromProperty() {
+            String v = System.getProperty("vrft.decode", "fused");
+            return switch (v) {
+                case "fused" -> FUSED;
+                case "unfused" -> UNFUSED;
+                default -> throw new IllegalArgumentException("vrft.decode must be fused or unfused, got " + v);
+            };
+        }
+    }
+
     private StaticDecoder() {
     }
 
     /**
      * {@code g} completions of one prompt; a completion stops after any of {@code eos} (none: always maxNew tokens).
-     * {@code useGraph} asks for CUDA-graph replay of the decode step (ignored on the CPU).
+     * {@code useGraph} asks for CUDA-graph replay of the decode step (ignored on the CPU). The decode step is
+     * {@link DecodeStep#fromProperty()}'s.
      */
     public static List<Generation.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
                                                  int g, SamplingParams params, int[] eos, RandomGenerator rng,
                                                  boolean adapters, boolean useGraph) {
+        return sample(model, prompt, grids, imageEmbeds, g, params, eos, rng, adapters, useGraph,
+                DecodeStep.fromProperty());
+    }
+
+    /** As {@link #sample(Qwen2VL, int[], List, Tensor, int, SamplingParams, int[], RandomGenerator, boolean, boolean)}
+     * with the decode step chosen by the caller. */
+    public static List<Generation.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
+                                                 int g, SamplingParams params, int[] eos, RandomGenerator rng,
+                                                 boolean adapters, boolean useGraph, DecodeStep step) {
         Device device = model.device();
-        Qwen2VLConfig c = model.config();
         int maxNew = params.maxNewTokens();
-        int capacity = prompt.length + maxNew;
-        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, c);
+        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, device);
-            try (NativeScope s = NativeScope.open()) {
-                st.prefill(model, prompt, grids, imageEmbeds, pos, adapters);
-            }
+            State st = start(model, prompt, grids, imageEmbeds, pos, g, params, eos, rng, adapters, step);
             if (maxNew > 1) {
                 if (device.isCuda() && useGraph) {
                     decodeWithGraph(st, model, adapters, maxNew);
@@ -62,6 +91,68 @@ public final class StaticDecoder {
                 }
             }
             return st.results(maxNew);
+        }
+    }
+
+    /** Allocates the buffers (and, fused, the rollout's weights), runs the prefill and picks the first tokens. */
+    private static State start(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
+                               RopeIndex.Positions pos, int g, SamplingParams params, int[] eos, RandomGenerator rng,
+                               boolean adapters, DecodeStep step) {
+        int capacity = prompt.length + params.maxNewTokens();
+        if (step == DecodeStep.FUSED) {
+            // a multiple of 16 slots: CUDA's memory-efficient attention pads the mask's last dimension otherwise
+            capacity = (capacity + 15) / 16 * 16;
+        }
+        State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, model.device(),
+                step == DecodeStep.FUSED ? FusedDecodeWeights.of(model.weights(), adapters) : null);
+        try (NativeScope s = NativeScope.open()) {
+            st.prefill(model, prompt, grids, imageEmbeds, pos, adapters);
+        }
+        return st;
+    }
+
+    /**
+     * The float32 logits {@code [g · vocab]} of the first {@code steps} decode steps of a greedy rollout (the prefill's
+     * first token, then each step's argmax fed back), copied to the host: for comparing decode steps.
+     */
+    static List<float[]> decodeLogits(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
+                                      boolean adapters, DecodeStep step, int steps) {
+        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
+        List<float[]> out = new ArrayList<>();
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
+            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(steps + 1), new int[0],
+                    null, adapters, step);
+            for (int i = 0; i < steps; i++) {
+                try (NativeScope s = NativeScope.open()) {
+                    Tensor logits = st.logits(model, adapters);
+                    out.add(logits.toFloats());
+                    st.advance(logits);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Libtorch calls of one decode step (see {@link OpCounter}): {@code [whole step, its decoder layers]}, counted on
+     * the second step of a rollout of {@code g} rows (no graph). The CPU-checkable proxy for the kernels a CUDA graph
+     * replays per token.
+     */
+    public static OpCounter.Counts[] countDecodeStep(Qwen2VL model, int[] prompt, List<int[]> grids,
+                                                     Tensor imageEmbeds, int g, boolean adapters, DecodeStep step) {
+        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
+            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(3), new int[0], null,
+                    adapters, step);
+            try (NativeScope s = NativeScope.open()) {
+                st.decodeStep(model, adapters);
+            }
+            OpCounter.start();
+            try (NativeScope s = NativeScope.open()) {
+                st.decodeStep(model, adapters);
+            }
+            OpCounter.Counts total = OpCounter.stop();
+            return new OpCounter.Counts[] {total, st.layerCounts};
         }
     }
 
@@ -112,10 +203,15 @@ public final class StaticDecoder {
         final Tensor token; // [g, 1] int64: the token fed to the next step
         final Tensor position; // [1] int64: its cache slot
         final Qwen2VLConfig c;
+        final List<FusedDecodeWeights.Layer> fused; // null: the unfused step
+        final Tensor sinSigned; // fused: [capacity, headDim], sin with its first half negated (rotate_half's sign)
+        final Tensor maskRows; // fused: [capacity, capacity] additive mask, row p: 0 at slots ≤ p, −∞ after
+        OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
         State(Qwen2VL model, int g, int capacity, int promptLength, long ropeDelta, SamplingParams params, int[] eos,
-              RandomGenerator rng, Device device) {
+              RandomGenerator rng, Device device, List<FusedDecodeWeights.Layer> fused) {
             this.c = model.config();
+            this.fused = fused;
             this.device = device;
             this.g = g;
             this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
@@ -138,6 +234,16 @@ public final class StaticDecoder {
             slots = Tensor.arange(0, capacity, DType.I64, device);
             token = Tensor.zeros(DType.I64, device, g, 1);
             position = Tensor.full(promptLength, DType.I64, device, 1);
+            if (fused != null) {
+                int half = c.headDim() / 2;
+                sinSigned = Tensor.cat(List.of(sin.narrow(1, 0, half).neg(), sin.narrow(1, half, half)), 1);
+                Tensor later = slots.unsqueeze(0).gt(slots.unsqueeze(1)); // [p, slot]: slot > p
+                maskRows = Tensor.zeros(model.dtype(), device, capacity, capacity)
+                        .maskedFill(later, Double.NEGATIVE_INFINITY);
+            } else {
+                sinSigned = null;
+                maskRows = null;
+            }
         }
 
         /** Runs the prompt once, copies its keys and values into every row's cache, and picks the first tokens. */
@@ -157,6 +263,71 @@ public final class StaticDecoder {
 
         /** One token for every row: fixed shapes and addresses, no host synchronisation (graph-capturable). */
         void decodeStep(Qwen2VL model, boolean adapters) {
+            advance(logits(model, adapters));
+        }
+
+        /** The next position's float32 logits {@code [g, vocab]}; writes this step's keys and values. */
+        Tensor logits(Qwen2VL model, boolean adapters) {
+            return fused != null ? logitsFused(model) : logitsUnfused(model, adapters);
+        }
+
+        /** Picks and records the next tokens from {@code logits} and moves to the next position. */
+        void advance(Tensor logits) {
+            token.copy_(sampler.pickAndRecord(logits).view(g, 1));
+            position.addInt_(1);
+        }
+
+        /**
+         * The fused step. Per layer: RMSNorm · q/k/v projection · rotary of q and k (one flip, one multiply, one
+         * multiply-add) · two cache writes · attention · o projection added into the residual · RMSNorm · gate/up
+         * projection · SiLU and product in place · down projection added into the residual.
+         */
+        private Tensor logitsFused(Qwen2VL model) {
+            Qwen2VLWeights w = model.weights();
+            int h = c.numHeads();
+            int kv = c.numKvHeads();
+            int hd = c.headDim();
+            long qk = (long) (h + kv) * hd;
+            long inter = c.intermediateSize();
+            double eps = c.rmsNormEps();
+            Tensor x = Tensor.embedding(w.embedTokens(), token.view(g)); // [g, hidden], updated in place below
+            Tensor cs = cos.indexSelect(0, position).view(1, 1, hd);
+            Tensor sn = sinSigned.indexSelect(0, position).view(1, 1, hd);
+            Tensor mask = maskRows.indexSelect(0, position).view(1, 1, 1, maskRows.size(1));
+            OpCounter.Counts before = OpCounter.snapshot();
+            for (int i = 0; i < fused.size(); i++) {
+                FusedDecodeWeights.Layer l = fused.get(i);
+                Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, (h+2kv)·hd]
+                // q and k rotated together: x·cos + rotate_half(x)·sin = x·cos + swap_halves(x)·(−sin₁, sin₂)
+                Tensor heads = qkv.narrow(1, 0, qk).view(g, h + kv, hd);
+                Tensor rotated = heads.mul(cs).addcmul_(heads.view(g, h + kv, 2, hd / 2).flip(2).view(g, h + kv, hd),
+                        sn, 1.0);
+                keys[i].indexCopy_(2, position, rotated.narrow(1, h, kv).view(g, kv, 1, hd));
+                values[i].indexCopy_(2, position, qkv.narrow(1, qk, (long) kv * hd).view(g, kv, 1, hd));
+                // one query position: the heads that share a KV head become that head's query rows (no KV copies)
+                Tensor q = rotated.narrow(1, 0, h).view(g, kv, h / kv, hd);
+                Tensor o = attendAdditive(q, keys[i], values[i], mask).reshape(g, (long) h * hd);
+                x.addLinear_(o, l.o());
+                Tensor gateUp = Tensor.linear(x.rmsNorm(l.postNorm(), eps), l.gateUp(), null); // [g, 2·inter]
+                Tensor act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
+                x.addLinear_(act, l.down());
+            }
+            layerCounts = OpCounter.snapshot().minus(before);
+            return model.logits(x.rmsNorm(w.norm(), eps)).to(DType.F32);
+        }
+
+        /** Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion). */
+        private Tensor attendAdditive(Tensor q, Tensor k, Tensor v, Tensor mask) {
+            if (device.isCuda()) {
+                return Tensor.scaledDotProductAttention(q, k, v, mask, false, false);
+            }
+            // transformers' eager attention (see Attention): on the CPU about 10× libtorch's fused bf16 kernel
+            Tensor scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(q.size(3))).add(mask);
+            return scores.to(DType.F32).softmax(-1).to(q.dtype()).matmul(v);
+        }
+
+        /** The step before fusion: three q/k/v and two gate/up projections, adapter matmuls every token. */
+        private Tensor logitsUnfused(Qwen2VL model, boolean adapters) {
             Qwen2VLWeights w = model.weights();
             int h = c.numHeads();
             int kv = c.numKvHeads();
@@ -166,6 +337,7 @@ public final class StaticDecoder {
             Tensor cs = cos.indexSelect(0, position).view(1, 1, 1, hd);
             Tensor sn = sin.indexSelect(0, position).view(1, 1, 1, hd);
             Tensor visible = slots.lt(position.add(1)).view(1, 1, 1, slots.size(0));
+            OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < keys.length; i++) {
                 Qwen2VLWeights.Layer l = w.layers().get(i);
                 Tensor n = LanguageModel.norm(x, l.inputNorm(), c.rmsNormEps());
@@ -184,9 +356,8 @@ public final class StaticDecoder {
                 Tensor up = l.gate().forward(n, adapters).silu().mul(l.up().forward(n, adapters));
                 x = y.add(l.down().forward(up, adapters));
             }
-            Tensor logits = model.logits(LanguageModel.norm(x, w.norm(), c.rmsNormEps())).to(DType.F32).view(g, c.vocabSize());
-            token.copy_(sampler.pickAndRecord(logits).view(g, 1));
-            position.addInt_(1);
+            layerCounts = OpCounter.snapshot().minus(before);
+            return model.logits(LanguageModel.norm(x, w.norm(), c.rmsNormEps())).to(DType.F32).view(g, c.vocabSize());
         }
 
         private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor visible) {

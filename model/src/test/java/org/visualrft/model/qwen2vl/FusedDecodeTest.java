@@ -1,0 +1,200 @@
+package org.visualrft.model.qwen2vl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.visualrft.model.lora.Linear;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.StaticDecoder.DecodeStep;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.OpCounter;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * The fused decode step (stacked q/k/v and gate/up projections, merged LoRA adapters, rotary of q and k together,
+ * projections accumulated into the residual) computes the unfused step's function: same logits in float32 within
+ * rounding, with and without adapters, the same samples for a seed, and fewer libtorch calls per layer.
+ */
+class FusedDecodeTest {
+    static Qwen2VL plain;
+    static Qwen2VL plainBf16;
+    static Qwen2VL adapted; // the same weights with LoRA adapters whose B is random, so the merge changes the output
+    static Map<String, Object> fixtureCase;
+
+    @BeforeAll
+    static void load() {
+        plain = Qwen2VL.load(Fixture.DIR, DType.F32);
+        plainBf16 = Qwen2VL.load(Fixture.DIR, DType.BF16);
+        adapted = Qwen2VL.load(Fixture.DIR, DType.F32);
+        try (Generator gen = Generator.seeded(31); NativeScope s = NativeScope.open()) {
+            adapted.attachLora(LoraConfig.allLinear(4, 8), gen);
+            for (Qwen2VLWeights.Layer l : adapted.weights().layers()) {
+                for (String name : LoraConfig.ALL_LINEAR) {
+                    Linear p = l.projection(name);
+                    try (Tensor.GradMode ng = Tensor.noGrad()) {
+                        p.loraB().copy_(Tensor.randn(gen, DType.F32, p.loraB().shape()).mul(0.05));
+                    }
+                }
+            }
+        }
+        // a case with an image, so the prompt's M-RoPE positions differ from the decode positions
+        for (String name : StaticDecoderTest.cases().keySet()) {
+            Map<String, Object> c = Fixture.caseOf(name);
+            if (fixtureCase == null || !RopeIndexTest.grids(c).isEmpty()) {
+                fixtureCase = c;
+            }
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        plain.close();
+        plainBf16.close();
+        adapted.close();
+    }
+
+    interface Run<T> {
+        T apply(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor embeds);
+    }
+
+    static <T> T withPrompt(Qwen2VL model, Run<T> run) {
+        try (NativeScope s = NativeScope.open()) {
+            List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, fixtureCase);
+            Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
+            return run.apply(model, Fixture.ints(fixtureCase.get("input_ids")), RopeIndexTest.grids(fixtureCase), embeds);
+        }
+    }
+
+    static List<float[]> logits(Qwen2VL model, boolean adapters, DecodeStep step) {
+        return withPrompt(model, (m, p, g, e) -> StaticDecoder.decodeLogits(m, p, g, e, 3, adapters, step, 6));
+    }
+
+    static double maxAbsDiff(List<float[]> a, List<float[]> b) {
+        assertEquals(a.size(), b.size());
+        double max = 0;
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).length, b.get(i).length);
+            for (int j = 0; j < a.get(i).length; j++) {
+                max = Math.max(max, Math.abs(a.get(i)[j] - b.get(i)[j]));
+            }
+        }
+        return max;
+    }
+
+    static double maxAbs(List<float[]> a) {
+        double max = 0;
+        for (float[] x : a) {
+            for (float v : x) {
+                max = Math.max(max, Math.abs(v));
+            }
+        }
+        return max;
+    }
+
+    @Test
+    void fusedLogitsEqualUnfusedInFloat32() {
+        List<float[]> fused = logits(plain, false, DecodeStep.FUSED);
+        List<float[]> unfused = logits(plain, false, DecodeStep.UNFUSED);
+        double d = maxAbsDiff(fused, unfused);
+        System.out.printf("fused vs unfused logits, no adapters: max |diff| %.2e of max |logit| %.2f%n", d, maxAbs(unfused));
+        assertTrue(d < 1e-4, "fused logits differ by " + d);
+    }
+
+    @Test
+    void mergedAdaptersGiveTheUnfusedAdapterLogits() {
+        List<float[]> fused = logits(adapted, true, DecodeStep.FUSED);
+        List<float[]> unfused = logits(adapted, true, DecodeStep.UNFUSED);
+        List<float[]> base = logits(adapted, false, DecodeStep.FUSED);
+        double d = maxAbsDiff(fused, unfused);
+        double effect = maxAbsDiff(unfused, base);
+        System.out.printf("fused (merged) vs unfused adapters: max |diff| %.2e; adapters move logits by %.2e%n", d, effect);
+        assertTrue(effect > 1e-2, "the random adapters barely change the logits: " + effect);
+        assertTrue(d < 1e-4, "merged-adapter logits differ by " + d);
+        // adapters off: the base model, whatever adapters hang on the projections
+        assertTrue(maxAbsDiff(base, logits(plain, false, DecodeStep.UNFUSED)) < 1e-4);
+    }
+
+    @Test
+    void seededSamplingGivesTheUnfusedSamples() {
+        for (SamplingParams p : List.of(new SamplingParams(1.0, 0, 1.0, 10), new SamplingParams(0.8, 50, 0.95, 10))) {
+            for (boolean adapters : new boolean[] {false, true}) {
+                Qwen2VL model = adapters ? adapted : plain;
+                List<Generation.Sample> fused = withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4, p,
+                        new int[0], new SplittableRandom(5), adapters, false, DecodeStep.FUSED));
+                List<Generation.Sample> unfused = withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4,
+                        p, new int[0], new SplittableRandom(5), adapters, false, DecodeStep.UNFUSED));
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(unfused.get(i).tokens(), fused.get(i).tokens(), "row " + i + " " + p);
+                    assertArrayEquals(unfused.get(i).logProbs(), fused.get(i).logProbs(), 1e-4f, "row " + i + " " + p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bf16FusedLogitsStayWithinBf16Rounding() {
+        List<float[]> fused = logits(plainBf16, false, DecodeStep.FUSED);
+        List<float[]> unfused = logits(plainBf16, false, DecodeStep.UNFUSED);
+        double d = maxAbsDiff(fused, unfused);
+        double scale = maxAbs(unfused);
+        System.out.printf("bf16 fused vs unfused logits: max |diff| %.2e of max |logit| %.2f%n", d, scale);
+        // bf16 keeps 8 significant bits; the fused step rounds in other places (rotary multiply-add, the residual
+        // added inside the GEMM), a few units of the last place of the largest logits at most
+        assertTrue(d < 0.05 * Math.max(scale, 1e-3), "bf16 fused logits differ by " + d);
+    }
+
+    @Test
+    void fusedStepMakesFewerCallsAndAdaptersAddNone() {
+        OpCounter.Counts[] unfused = count(plain, false, DecodeStep.UNFUSED);
+        OpCounter.Counts[] unfusedLora = count(adapted, true, DecodeStep.UNFUSED);
+        OpCounter.Counts[] fused = count(plain, false, DecodeStep.FUSED);
+        OpCounter.Counts[] fusedLora = count(adapted, true, DecodeStep.FUSED);
+        OpCounter.Counts[] unfusedBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
+        OpCounter.Counts[] fusedBf16 = count(plainBf16, false, DecodeStep.FUSED);
+        int layers = plain.config().numLayers();
+        System.out.printf("libtorch calls per layer of a decode step (ops + views): float32 unfused %s, unfused LoRA %s, "
+                + "fused %s, fused LoRA %s; bf16 unfused %s, fused %s%n", perLayer(unfused[1], layers),
+                perLayer(unfusedLora[1], layers), perLayer(fused[1], layers), perLayer(fusedLora[1], layers),
+                perLayer(unfusedBf16[1], layers), perLayer(fusedBf16[1], layers));
+        System.out.printf("whole step: float32 unfused %s, unfused LoRA %s, fused %s, fused LoRA %s; bf16 unfused %s, "
+                + "fused %s%n", unfused[0], unfusedLora[0], fused[0], fusedLora[0], unfusedBf16[0], fusedBf16[0]);
+        assertEquals(fused[0], fusedLora[0], "merged adapters cost nothing per token");
+        assertTrue(unfusedLora[1].ops() > unfused[1].ops(), "the unfused step runs the adapters");
+        assertTrue(fused[1].ops() < unfused[1].ops(), "fused " + fused[1] + " against unfused " + unfused[1]);
+        assertTrue(2 * fusedBf16[1].ops() <= unfusedBf16[1].ops(), "bf16 fused " + fusedBf16[1] + " against unfused "
+                + unfusedBf16[1]);
+    }
+
+    static OpCounter.Counts[] count(Qwen2VL model, boolean adapters, DecodeStep step) {
+        return withPrompt(model, (m, p, g, e) -> StaticDecoder.countDecodeStep(m, p, g, e, 3, adapters, step));
+    }
+
+    static String perLayer(OpCounter.Counts c, int layers) {
+        return String.format("%.1f + %.1f", c.ops() / (double) layers, c.views() / (double) layers);
+    }
+
+    @Test
+    void counterTellsViewsFromOps() {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            Tensor x = Tensor.zeros(DType.F32, 4, 6);
+            OpCounter.start();
+            Tensor v = x.narrow(0, 1, 2).view(12);
+            Tensor y = x.add(x);
+            y.add_(1.0);
+            OpCounter.Counts c = OpCounter.stop();
+            assertEquals(new OpCounter.Counts(2, 2), c);
+            x.add(v.sum()); // not counted: the counter is off
+            assertEquals(c, OpCounter.snapshot());
+        }
+    }
+}
