@@ -134,15 +134,19 @@ public final class StaticDecoder {
     }
 
     /**
-     * Libtorch calls of one decode step (see {@link OpCounter}): {@code [whole step, its decoder layers]}, counted on
-     * the second step of a rollout of {@code g} rows (no graph). The CPU-checkable proxy for the kernels a CUDA graph
-     * replays per token.
+     * What one decode step costs in launches: the libtorch calls of the whole step and of its decoder layers
+     * ({@link OpCounter}: the CPU-checkable proxy), and on CUDA the nodes of the step's CUDA graph (the kernels and
+     * copies a replay launches; −1 on the CPU).
      */
-    public static OpCounter.Counts[] countDecodeStep(Qwen2VL model, int[] prompt, List<int[]> grids,
-                                                     Tensor imageEmbeds, int g, boolean adapters, DecodeStep step) {
+    public record StepCount(OpCounter.Counts step, OpCounter.Counts layers, long graphNodes) {
+    }
+
+    /** Counts the second decode step of a rollout of {@code g} rows (and, on CUDA, captures the third as a graph). */
+    public static StepCount countDecodeStep(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
+                                            boolean adapters, DecodeStep step) {
         RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(3), new int[0], null,
+            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(4), new int[0], null,
                     adapters, step);
             try (NativeScope s = NativeScope.open()) {
                 st.decodeStep(model, adapters);
@@ -152,7 +156,14 @@ public final class StaticDecoder {
                 st.decodeStep(model, adapters);
             }
             OpCounter.Counts total = OpCounter.stop();
-            return new OpCounter.Counts[] {total, st.layerCounts};
+            long nodes = -1;
+            if (st.device.isCuda()) {
+                try (CudaGraph.Stream stream = CudaGraph.stream(st.device);
+                     CudaGraph graph = stream.capture(() -> st.decodeStep(model, adapters))) {
+                    nodes = graph.nodes();
+                }
+            }
+            return new StepCount(total, st.layerCounts, nodes);
         }
     }
 

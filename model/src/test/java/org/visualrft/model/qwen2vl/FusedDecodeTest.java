@@ -155,27 +155,27 @@ class FusedDecodeTest {
 
     @Test
     void fusedStepMakesFewerCallsAndAdaptersAddNone() {
-        OpCounter.Counts[] unfused = count(plain, false, DecodeStep.UNFUSED);
-        OpCounter.Counts[] unfusedLora = count(adapted, true, DecodeStep.UNFUSED);
-        OpCounter.Counts[] fused = count(plain, false, DecodeStep.FUSED);
-        OpCounter.Counts[] fusedLora = count(adapted, true, DecodeStep.FUSED);
-        OpCounter.Counts[] unfusedBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
-        OpCounter.Counts[] fusedBf16 = count(plainBf16, false, DecodeStep.FUSED);
+        StaticDecoder.StepCount unfused = count(plain, false, DecodeStep.UNFUSED);
+        StaticDecoder.StepCount unfusedLora = count(adapted, true, DecodeStep.UNFUSED);
+        StaticDecoder.StepCount fused = count(plain, false, DecodeStep.FUSED);
+        StaticDecoder.StepCount fusedLora = count(adapted, true, DecodeStep.FUSED);
+        StaticDecoder.StepCount unfusedBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
+        StaticDecoder.StepCount fusedBf16 = count(plainBf16, false, DecodeStep.FUSED);
         int layers = plain.config().numLayers();
         System.out.printf("libtorch calls per layer of a decode step (ops + views): float32 unfused %s, unfused LoRA %s, "
-                + "fused %s, fused LoRA %s; bf16 unfused %s, fused %s%n", perLayer(unfused[1], layers),
-                perLayer(unfusedLora[1], layers), perLayer(fused[1], layers), perLayer(fusedLora[1], layers),
-                perLayer(unfusedBf16[1], layers), perLayer(fusedBf16[1], layers));
+                + "fused %s, fused LoRA %s; bf16 unfused %s, fused %s%n", perLayer(unfused.layers(), layers),
+                perLayer(unfusedLora.layers(), layers), perLayer(fused.layers(), layers), perLayer(fusedLora.layers(), layers),
+                perLayer(unfusedBf16.layers(), layers), perLayer(fusedBf16.layers(), layers));
         System.out.printf("whole step: float32 unfused %s, unfused LoRA %s, fused %s, fused LoRA %s; bf16 unfused %s, "
-                + "fused %s%n", unfused[0], unfusedLora[0], fused[0], fusedLora[0], unfusedBf16[0], fusedBf16[0]);
-        assertEquals(fused[0], fusedLora[0], "merged adapters cost nothing per token");
-        assertTrue(unfusedLora[1].ops() > unfused[1].ops(), "the unfused step runs the adapters");
-        assertTrue(fused[1].ops() < unfused[1].ops(), "fused " + fused[1] + " against unfused " + unfused[1]);
-        assertTrue(2 * fusedBf16[1].ops() <= unfusedBf16[1].ops(), "bf16 fused " + fusedBf16[1] + " against unfused "
-                + unfusedBf16[1]);
+                + "fused %s%n", unfused.step(), unfusedLora.step(), fused.step(), fusedLora.step(), unfusedBf16.step(), fusedBf16.step());
+        assertEquals(fused.step(), fusedLora.step(), "merged adapters cost nothing per token");
+        assertTrue(unfusedLora.layers().ops() > unfused.layers().ops(), "the unfused step runs the adapters");
+        assertTrue(fused.layers().ops() < unfused.layers().ops(), "fused " + fused.layers() + " against unfused " + unfused.layers());
+        assertTrue(2 * fusedBf16.layers().ops() <= unfusedBf16.layers().ops(), "bf16 fused " + fusedBf16.layers() + " against unfused "
+                + unfusedBf16.layers());
     }
 
-    static OpCounter.Counts[] count(Qwen2VL model, boolean adapters, DecodeStep step) {
+    static StaticDecoder.StepCount count(Qwen2VL model, boolean adapters, DecodeStep step) {
         return withPrompt(model, (m, p, g, e) -> StaticDecoder.countDecodeStep(m, p, g, e, 3, adapters, step));
     }
 
