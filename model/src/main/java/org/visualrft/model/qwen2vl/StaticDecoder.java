@@ -217,6 +217,10 @@ public final class StaticDecoder {
         final List<FusedDecodeWeights.Layer> fused; // null: the unfused step
         final Tensor sinSigned; // fused: [capacity, headDim], sin with its first half negated (rotate_half's sign)
         final Tensor maskRows; // fused: [capacity, capacity] additive mask, row p: 0 at slots ≤ p, −∞ after
+        final Tensor[] kvs; // fused: [g, 2·kvHeads, capacity, headDim] per layer, keys then values (one write a step)
+        final Tensor eye; // fused: [headDim, headDim] identity
+        final Tensor swap; // fused: [headDim, headDim], moves entry j to j ± headDim/2 (rotate_half without the sign)
+        final Tensor rotations; // fused: [heads + 2·kvHeads, headDim, headDim]: the step's rotary matrix, v heads eye
         OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
         State(Qwen2VL model, int g, int capacity, int promptLength, long ropeDelta, SamplingParams params, int[] eos,
@@ -227,11 +231,20 @@ public final class StaticDecoder {
             this.g = g;
             this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
             int layers = c.numLayers();
+            int kv = c.numKvHeads();
+            int hd = c.headDim();
             keys = new Tensor[layers];
             values = new Tensor[layers];
+            kvs = fused == null ? null : new Tensor[layers];
             for (int i = 0; i < layers; i++) {
-                keys[i] = Tensor.zeros(model.dtype(), device, g, c.numKvHeads(), capacity, c.headDim());
-                values[i] = Tensor.zeros(model.dtype(), device, g, c.numKvHeads(), capacity, c.headDim());
+                if (fused != null) {
+                    kvs[i] = Tensor.zeros(model.dtype(), device, g, 2 * kv, capacity, hd);
+                    keys[i] = kvs[i].narrow(1, 0, kv);
+                    values[i] = kvs[i].narrow(1, kv, kv);
+                } else {
+                    keys[i] = Tensor.zeros(model.dtype(), device, g, kv, capacity, hd);
+                    values[i] = Tensor.zeros(model.dtype(), device, g, kv, capacity, hd);
+                }
             }
             long[][][] ids = new long[1][3][capacity];
             for (int a = 0; a < 3; a++) {
@@ -246,14 +259,21 @@ public final class StaticDecoder {
             token = Tensor.zeros(DType.I64, device, g, 1);
             position = Tensor.full(promptLength, DType.I64, device, 1);
             if (fused != null) {
-                int half = c.headDim() / 2;
+                int half = hd / 2;
                 sinSigned = Tensor.cat(List.of(sin.narrow(1, 0, half).neg(), sin.narrow(1, half, half)), 1);
                 Tensor later = slots.unsqueeze(0).gt(slots.unsqueeze(1)); // [p, slot]: slot > p
                 maskRows = Tensor.zeros(model.dtype(), device, capacity, capacity)
                         .maskedFill(later, Double.NEGATIVE_INFINITY);
+                Tensor index = Tensor.arange(0, hd, DType.I64, device);
+                eye = index.unsqueeze(1).eq(index.unsqueeze(0)).to(model.dtype());
+                swap = eye.roll(half, 0);
+                rotations = eye.unsqueeze(0).expand(c.numHeads() + 2 * kv, hd, hd).contiguous();
             } else {
                 sinSigned = null;
                 maskRows = null;
+                eye = null;
+                swap = null;
+                rotations = null;
             }
         }
 
@@ -289,8 +309,8 @@ public final class StaticDecoder {
         }
 
         /**
-         * The fused step. Per layer: RMSNorm · q/k/v projection · rotary of q and k (one flip, one multiply, one
-         * multiply-add) · two cache writes · attention · o projection added into the residual · RMSNorm · gate/up
+         * The fused step. Per layer: RMSNorm · q/k/v projection · one batched matmul that rotates q and k (and passes v
+         * through) · one cache write of k and v · attention · o projection added into the residual · RMSNorm · gate/up
          * projection · SiLU and product in place · down projection added into the residual.
          */
         private Tensor logitsFused(Qwen2VL model) {
@@ -298,25 +318,23 @@ public final class StaticDecoder {
             int h = c.numHeads();
             int kv = c.numKvHeads();
             int hd = c.headDim();
-            long qk = (long) (h + kv) * hd;
+            int heads = h + 2 * kv;
             long inter = c.intermediateSize();
             double eps = c.rmsNormEps();
             Tensor x = Tensor.embedding(w.embedTokens(), token.view(g)); // [g, hidden], updated in place below
-            Tensor cs = cos.indexSelect(0, position).view(1, 1, hd);
-            Tensor sn = sinSigned.indexSelect(0, position).view(1, 1, hd);
+            // x·cos + rotate_half(x)·sin as x·R: column j of R: cos_j at row j, ∓sin_j at row (j + headDim/2) mod headDim
+            Tensor cs = cos.indexSelect(0, position);
+            Tensor sn = sinSigned.indexSelect(0, position);
+            rotations.narrow(0, 0, h + kv).copy_(eye.mul(cs).addcmul_(swap, sn, 1.0).unsqueeze(0).expand(h + kv, hd, hd));
             Tensor mask = maskRows.indexSelect(0, position).view(1, 1, 1, maskRows.size(1));
             OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < fused.size(); i++) {
                 FusedDecodeWeights.Layer l = fused.get(i);
-                Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, (h+2kv)·hd]
-                // q and k rotated together: x·cos + rotate_half(x)·sin = x·cos + swap_halves(x)·(−sin₁, sin₂)
-                Tensor heads = qkv.narrow(1, 0, qk).view(g, h + kv, hd);
-                Tensor rotated = heads.mul(cs).addcmul_(heads.view(g, h + kv, 2, hd / 2).flip(2).view(g, h + kv, hd),
-                        sn, 1.0);
-                keys[i].indexCopy_(2, position, rotated.narrow(1, h, kv).view(g, kv, 1, hd));
-                values[i].indexCopy_(2, position, qkv.narrow(1, qk, (long) kv * hd).view(g, kv, 1, hd));
+                Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, heads·hd]
+                Tensor rotated = qkv.view(g, heads, hd).transpose(0, 1).matmul(rotations); // [heads, g, hd]
+                kvs[i].indexCopy_(2, position, rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2));
                 // one query position: the heads that share a KV head become that head's query rows (no KV copies)
-                Tensor q = rotated.narrow(1, 0, h).view(g, kv, h / kv, hd);
+                Tensor q = rotated.narrow(0, 0, h).transpose(0, 1).view(g, kv, h / kv, hd);
                 Tensor o = attendAdditive(q, keys[i], values[i], mask).reshape(g, (long) h * hd);
                 x.addLinear_(o, l.o());
                 Tensor gateUp = Tensor.linear(x.rmsNorm(l.postNorm(), eps), l.gateUp(), null); // [g, 2·inter]

@@ -1000,11 +1000,6 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(torch.interpolate(t, o));
     }
 
-    /** Reverses the order of entries along {@code dims} (a copy: libtorch has no negative strides). */
-    public Tensor flip(long... dims) {
-        return new Tensor(t.flip(dims));
-    }
-
     /**
      * {@code this += a @ weightᵀ} in place, one GEMM with β = 1 ({@code weight} in PyTorch's {@code [out, in]} layout):
      * a linear projection and its residual add in one kernel. {@code this} is {@code [rows, out]}, {@code a}
