@@ -18,6 +18,6 @@ has tests && step tests 120 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.
   execute --disable-banner --details=tree --class-path=".gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar" \
   --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
-  --config bench/qwen2vl/qwen2vl-2b-config.json
+  --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
 has peer && step hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}
 echo "== done"
