@@ -177,40 +177,63 @@ public class Qwen2VLBench {
         System.out.printf("peak resident memory (VmHWM): %s%n", peak());
     }
 
-    /** The static-cache engine's decode steps side by side: calls per layer, decoded tokens per second. */
+    /**
+     * The static-cache engine's decode steps side by side: calls per layer, decoded tokens per second of wall time and
+     * per second of this process's CPU time (steadier on a shared machine). The steps alternate run by run, so a
+     * change in the machine's load falls on both.
+     */
     static void compareDecodeSteps(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor img, int g, int newTokens,
                                    int runs) {
         SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
+        List<StaticDecoder.DecodeStep> steps = List.of(StaticDecoder.DecodeStep.UNFUSED, StaticDecoder.DecodeStep.FUSED);
         int layers = model.config().numLayers();
-        System.out.printf("%nstatic-cache decode on this CPU, G=%d x %d new tokens, %d runs each (load %s)%n", g, newTokens,
-                runs, load());
-        System.out.println("| decode step | adapters | calls per layer | decode tok/s min | median | max | median vs unfused |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.printf("%nstatic-cache decode on this CPU, G=%d x %d new tokens, %d runs each, %d threads (load %s)%n",
+                g, newTokens, runs, Engine.threads(), load());
+        System.out.println("| decode step | adapters | calls per layer | decode tok/s min | median | max "
+                + "| tok per CPU-s median | median vs unfused (wall, CPU) |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (boolean adapters : new boolean[] {false, true}) {
-            double unfused = 0;
-            for (StaticDecoder.DecodeStep step : List.of(StaticDecoder.DecodeStep.UNFUSED, StaticDecoder.DecodeStep.FUSED)) {
-                StaticDecoder.StepCount n = StaticDecoder.countDecodeStep(model, prompt, grids, img, g, adapters, step);
-                double[] rates = new double[runs];
-                for (int r = 0; r < runs; r++) {
+            double[][] wall = new double[steps.size()][runs];
+            double[][] cpu = new double[steps.size()][runs];
+            for (int r = 0; r < runs; r++) {
+                for (int k = 0; k < steps.size(); k++) {
                     long a = System.nanoTime();
+                    long ca = cpu();
                     StaticDecoder.sample(model, prompt, grids, img, g, SamplingParams.greedy(1), new int[0], null,
-                            adapters, false, step);
+                            adapters, false, steps.get(k));
                     double prefill = secs(a);
+                    double prefillCpu = (cpu() - ca) / 1e9;
                     a = System.nanoTime();
-                    StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0], new java.util.SplittableRandom(r),
-                            adapters, false, step);
-                    rates[r] = g * (newTokens - 1) / (secs(a) - prefill);
+                    ca = cpu();
+                    StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                            new java.util.SplittableRandom(r), adapters, false, steps.get(k));
+                    wall[k][r] = g * (newTokens - 1) / (secs(a) - prefill);
+                    cpu[k][r] = g * (newTokens - 1) / ((cpu() - ca) / 1e9 - prefillCpu);
                 }
-                java.util.Arrays.sort(rates);
-                double median = rates[runs / 2];
-                if (step == StaticDecoder.DecodeStep.UNFUSED) {
-                    unfused = median;
-                }
-                System.out.printf("| %s | %s | %.1f | %.1f | %.1f | %.1f | %.2fx |%n", step.name().toLowerCase(),
-                        adapters ? "LoRA r" + model.lora().rank() : "none", n.layers().ops() / (double) layers, rates[0],
-                        median, rates[runs - 1], median / unfused);
+            }
+            for (int k = 0; k < steps.size(); k++) {
+                StaticDecoder.StepCount n = StaticDecoder.countDecodeStep(model, prompt, grids, img, g, adapters,
+                        steps.get(k));
+                System.out.printf("| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2fx, %.2fx |%n",
+                        steps.get(k).name().toLowerCase(), adapters ? "LoRA r" + model.lora().rank() : "none",
+                        n.layers().ops() / (double) layers, min(wall[k]), median(wall[k]), max(wall[k]), median(cpu[k]),
+                        median(wall[k]) / median(wall[0]), median(cpu[k]) / median(cpu[0]));
             }
         }
+    }
+
+    static double median(double[] x) {
+        double[] s = x.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static double min(double[] x) {
+        return java.util.Arrays.stream(x).min().orElse(Double.NaN);
+    }
+
+    static double max(double[] x) {
+        return java.util.Arrays.stream(x).max().orElse(Double.NaN);
     }
 
     /** Decoded tokens per second after the prefill; NaN when the run is too short to tell it from the prefill. */
