@@ -221,6 +221,7 @@ public final class StaticDecoder {
         final Tensor eye; // fused: [headDim, headDim] identity
         final Tensor swap; // fused: [headDim, headDim], moves entry j to j ± headDim/2 (rotate_half without the sign)
         final Tensor rotations; // fused: [heads + 2·kvHeads, headDim, headDim]: the step's rotary matrix, v heads eye
+        final boolean sdpa; // fused: attention by libtorch's scaled_dot_product_attention
         OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
         State(Qwen2VL model, int g, int capacity, int promptLength, long ropeDelta, SamplingParams params, int[] eos,
@@ -228,6 +229,7 @@ public final class StaticDecoder {
             this.c = model.config();
             this.fused = fused;
             this.device = device;
+            this.sdpa = device.isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
             this.g = g;
             this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
             int layers = c.numLayers();
@@ -345,9 +347,12 @@ public final class StaticDecoder {
             return model.logits(x.rmsNorm(w.norm(), eps)).to(DType.F32);
         }
 
-        /** Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion). */
+        /**
+         * Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion): libtorch's
+         * fused kernel on CUDA (and on the CPU with {@code -Dvrft.decode.sdpa=true}, to check that code path there).
+         */
         private Tensor attendAdditive(Tensor q, Tensor k, Tensor v, Tensor mask) {
-            if (device.isCuda()) {
+            if (sdpa) {
                 return Tensor.scaledDotProductAttention(q, k, v, mask, false, false);
             }
             // transformers' eager attention (see Attention): on the CPU about 10× libtorch's fused bf16 kernel

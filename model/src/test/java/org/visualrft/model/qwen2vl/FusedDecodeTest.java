@@ -111,6 +111,20 @@ class FusedDecodeTest {
     }
 
     @Test
+    void fusedStepWithTheGpuAttentionKernelGivesTheSameLogits() {
+        // on CUDA the fused step attends with libtorch's kernel (strided queries, additive mask): the same function
+        System.setProperty("vrft.decode.sdpa", "true");
+        List<float[]> fused;
+        try {
+            fused = logits(adapted, true, DecodeStep.FUSED);
+        } finally {
+            System.clearProperty("vrft.decode.sdpa");
+        }
+        double d = maxAbsDiff(fused, logits(adapted, true, DecodeStep.UNFUSED));
+        assertTrue(d < 1e-4, "fused logits with scaled_dot_product_attention differ by " + d);
+    }
+
+    @Test
     void mergedAdaptersGiveTheUnfusedAdapterLogits() {
         List<float[]> fused = logits(adapted, true, DecodeStep.FUSED);
         List<float[]> unfused = logits(adapted, true, DecodeStep.UNFUSED);
