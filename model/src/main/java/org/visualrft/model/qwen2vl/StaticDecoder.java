@@ -103,8 +103,11 @@ public final class StaticDecoder {
             // a multiple of 16 slots: CUDA's memory-efficient attention pads the mask's last dimension otherwise
             capacity = (capacity + 15) / 16 * 16;
         }
+        // attention by libtorch's kernel on CUDA (and on the CPU when asked, to check or count that path there)
+        boolean sdpa = model.device().isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
         State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, model.device(),
-                step == DecodeStep.FUSED ? FusedDecodeWeights.of(model.weights(), adapters) : null);
+                step == DecodeStep.FUSED ? FusedDecodeWeights.of(model.weights(), model.config(), adapters, sdpa) : null,
+                sdpa);
         try (NativeScope s = NativeScope.open()) {
             st.prefill(model, prompt, grids, imageEmbeds, pos, adapters);
         }
@@ -221,15 +224,15 @@ public final class StaticDecoder {
         final Tensor eye; // fused: [headDim, headDim] identity
         final Tensor swap; // fused: [headDim, headDim], moves entry j to j ± headDim/2 (rotate_half without the sign)
         final Tensor rotations; // fused: [heads + 2·kvHeads, headDim, headDim]: the step's rotary matrix, v heads eye
-        final boolean sdpa; // fused: attention by libtorch's scaled_dot_product_attention
+        final boolean sdpa; // attention by libtorch's kernel (fused: o's input columns ordered by query group)
         OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
         State(Qwen2VL model, int g, int capacity, int promptLength, long ropeDelta, SamplingParams params, int[] eos,
-              RandomGenerator rng, Device device, List<FusedDecodeWeights.Layer> fused) {
+              RandomGenerator rng, Device device, List<FusedDecodeWeights.Layer> fused, boolean sdpa) {
             this.c = model.config();
             this.fused = fused;
             this.device = device;
-            this.sdpa = device.isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
+            this.sdpa = sdpa;
             this.g = g;
             this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
             int layers = c.numLayers();
@@ -337,7 +340,8 @@ public final class StaticDecoder {
                 kvs[i].indexCopy_(2, position, rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2));
                 // one query position: the heads that share a KV head become that head's query rows (no KV copies)
                 Tensor q = rotated.narrow(0, 0, h).transpose(0, 1).view(g, kv, h / kv, hd);
-                Tensor o = attendAdditive(q, keys[i], values[i], mask).reshape(g, (long) h * hd);
+                Tensor o = attendAdditive(q, keys[i], values[i], mask); // [g, kv, group, hd]
+                o = (sdpa ? o.transpose(1, 2) : o).reshape(g, (long) h * hd); // a view in the kernel's layout
                 x.addLinear_(o, l.o());
                 Tensor gateUp = Tensor.linear(x.rmsNorm(l.postNorm(), eps), l.gateUp(), null); // [g, 2·inter]
                 Tensor act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
@@ -347,10 +351,7 @@ public final class StaticDecoder {
             return model.logits(x.rmsNorm(w.norm(), eps)).to(DType.F32);
         }
 
-        /**
-         * Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion): libtorch's
-         * fused kernel on CUDA (and on the CPU with {@code -Dvrft.decode.sdpa=true}, to check that code path there).
-         */
+        /** Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion). */
         private Tensor attendAdditive(Tensor q, Tensor k, Tensor v, Tensor mask) {
             if (sdpa) {
                 return Tensor.scaledDotProductAttention(q, k, v, mask, false, false);
@@ -395,7 +396,7 @@ public final class StaticDecoder {
         }
 
         private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor visible) {
-            if (device.isCuda()) {
+            if (sdpa) {
                 return Tensor.scaledDotProductAttention(q, k, v, visible, false, false);
             }
             return Attention.apply(q, k, v, visible, false);

@@ -182,6 +182,28 @@ class FusedDecodeTest {
                 perLayer(unfusedBf16.layers(), layers), perLayer(fusedBf16.layers(), layers));
         System.out.printf("whole step: float32 unfused %s, unfused LoRA %s, fused %s, fused LoRA %s; bf16 unfused %s, "
                 + "fused %s%n", unfused.step(), unfusedLora.step(), fused.step(), fusedLora.step(), unfusedBf16.step(), fusedBf16.step());
+        // the CUDA code path (libtorch's attention kernel), counted here
+        System.setProperty("vrft.decode.sdpa", "true");
+        StaticDecoder.StepCount unfusedCuda;
+        StaticDecoder.StepCount unfusedCudaLora;
+        StaticDecoder.StepCount fusedCuda;
+        StaticDecoder.StepCount unfusedCudaBf16;
+        StaticDecoder.StepCount fusedCudaBf16;
+        try {
+            unfusedCuda = count(adapted, false, DecodeStep.UNFUSED);
+            unfusedCudaLora = count(adapted, true, DecodeStep.UNFUSED);
+            fusedCuda = count(adapted, true, DecodeStep.FUSED);
+            unfusedCudaBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
+            fusedCudaBf16 = count(plainBf16, false, DecodeStep.FUSED);
+        } finally {
+            System.clearProperty("vrft.decode.sdpa");
+        }
+        System.out.printf("with the GPU's attention call, per layer: float32 unfused %s, unfused LoRA %s, fused (LoRA) %s; "
+                + "bf16 unfused %s, fused %s; whole step: %s, %s, %s; %s, %s%n", perLayer(unfusedCuda.layers(), layers),
+                perLayer(unfusedCudaLora.layers(), layers), perLayer(fusedCuda.layers(), layers),
+                perLayer(unfusedCudaBf16.layers(), layers), perLayer(fusedCudaBf16.layers(), layers), unfusedCuda.step(),
+                unfusedCudaLora.step(), fusedCuda.step(), unfusedCudaBf16.step(), fusedCudaBf16.step());
+        assertTrue(3 * fusedCuda.layers().ops() <= unfusedCudaLora.layers().ops());
         assertEquals(fused.step(), fusedLora.step(), "merged adapters cost nothing per token");
         assertTrue(unfusedLora.layers().ops() > unfused.layers().ops(), "the unfused step runs the adapters");
         assertTrue(fused.layers().ops() < unfused.layers().ops(), "fused " + fused.layers() + " against unfused " + unfused.layers());
