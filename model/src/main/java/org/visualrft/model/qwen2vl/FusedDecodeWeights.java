@@ -18,7 +18,10 @@ import org.visualrft.model.tensor.Tensor;
  * tensors.
  */
 final class FusedDecodeWeights {
-    /** One decoder layer: {@code qkv} is {@code [(heads + 2·kvHeads)·headDim, hidden]}, {@code gateUp} {@code [2·inter, hidden]}. */
+    /**
+     * One decoder layer: {@code qkv} is {@code [(heads + 2·kvHeads)·headDim, hidden]}, {@code gateUp}
+     * {@code [2·intermediate, hidden]}.
+     */
     record Layer(Tensor inputNorm, Tensor qkv, Tensor qkvBias, Tensor o, Tensor postNorm, Tensor gateUp, Tensor down) {
     }
 

@@ -105,8 +105,9 @@ public final class StaticDecoder {
         }
         // attention by libtorch's kernel on CUDA (and on the CPU when asked, to check or count that path there)
         boolean sdpa = model.device().isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
-        State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, model.device(),
-                step == DecodeStep.FUSED ? FusedDecodeWeights.of(model.weights(), model.config(), adapters, sdpa) : null,
+        List<FusedDecodeWeights.Layer> fused = step == DecodeStep.FUSED
+                ? FusedDecodeWeights.of(model.weights(), model.config(), adapters, sdpa) : null;
+        State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, model.device(), fused,
                 sdpa);
         try (NativeScope s = NativeScope.open()) {
             st.prefill(model, prompt, grids, imageEmbeds, pos, adapters);
@@ -144,12 +145,15 @@ public final class StaticDecoder {
     public record StepCount(OpCounter.Counts step, OpCounter.Counts layers, long graphNodes) {
     }
 
-    /** Counts the second decode step of a rollout of {@code g} rows (and, on CUDA, captures the third as a graph). */
+    /**
+     * Counts the second decode step of a rollout of {@code g} rows (and, on CUDA, captures the fourth as a graph after
+     * a warm-up step on the capture stream; the graph is not replayed).
+     */
     public static StepCount countDecodeStep(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
                                             boolean adapters, DecodeStep step) {
         RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(4), new int[0], null,
+            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(5), new int[0], null,
                     adapters, step);
             try (NativeScope s = NativeScope.open()) {
                 st.decodeStep(model, adapters);
@@ -161,9 +165,13 @@ public final class StaticDecoder {
             OpCounter.Counts total = OpCounter.stop();
             long nodes = -1;
             if (st.device.isCuda()) {
-                try (CudaGraph.Stream stream = CudaGraph.stream(st.device);
-                     CudaGraph graph = stream.capture(() -> st.decodeStep(model, adapters))) {
-                    nodes = graph.nodes();
+                try (CudaGraph.Stream stream = CudaGraph.stream(st.device)) {
+                    try (NativeScope s = NativeScope.open()) {
+                        st.decodeStep(model, adapters);
+                    }
+                    try (CudaGraph graph = stream.capture(() -> st.decodeStep(model, adapters))) {
+                        nodes = graph.nodes();
+                    }
                 }
             }
             return new StepCount(total, st.layerCounts, nodes);
@@ -327,10 +335,11 @@ public final class StaticDecoder {
             long inter = c.intermediateSize();
             double eps = c.rmsNormEps();
             Tensor x = Tensor.embedding(w.embedTokens(), token.view(g)); // [g, hidden], updated in place below
-            // x·cos + rotate_half(x)·sin as x·R: column j of R: cos_j at row j, ∓sin_j at row (j + headDim/2) mod headDim
+            // x·cos + rotate_half(x)·sin as x·R; column j of R: cos_j at row j, ∓sin_j at row (j + hd/2) mod hd
             Tensor cs = cos.indexSelect(0, position);
             Tensor sn = sinSigned.indexSelect(0, position);
-            rotations.narrow(0, 0, h + kv).copy_(eye.mul(cs).addcmul_(swap, sn, 1.0).unsqueeze(0).expand(h + kv, hd, hd));
+            Tensor rotation = eye.mul(cs).addcmul_(swap, sn, 1.0);
+            rotations.narrow(0, 0, h + kv).copy_(rotation.unsqueeze(0).expand(h + kv, hd, hd));
             Tensor mask = maskRows.indexSelect(0, position).view(1, 1, 1, maskRows.size(1));
             OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < fused.size(); i++) {

@@ -71,7 +71,8 @@ class FusedDecodeTest {
         try (NativeScope s = NativeScope.open()) {
             List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, fixtureCase);
             Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
-            return run.apply(model, Fixture.ints(fixtureCase.get("input_ids")), RopeIndexTest.grids(fixtureCase), embeds);
+            int[] prompt = Fixture.ints(fixtureCase.get("input_ids"));
+            return run.apply(model, prompt, RopeIndexTest.grids(fixtureCase), embeds);
         }
     }
 
@@ -106,7 +107,8 @@ class FusedDecodeTest {
         List<float[]> fused = logits(plain, false, DecodeStep.FUSED);
         List<float[]> unfused = logits(plain, false, DecodeStep.UNFUSED);
         double d = maxAbsDiff(fused, unfused);
-        System.out.printf("fused vs unfused logits, no adapters: max |diff| %.2e of max |logit| %.2f%n", d, maxAbs(unfused));
+        System.out.printf("fused vs unfused logits, no adapters: max |diff| %.2e of max |logit| %.2f%n", d,
+                maxAbs(unfused));
         assertTrue(d < 1e-4, "fused logits differ by " + d);
     }
 
@@ -131,7 +133,8 @@ class FusedDecodeTest {
         List<float[]> base = logits(adapted, false, DecodeStep.FUSED);
         double d = maxAbsDiff(fused, unfused);
         double effect = maxAbsDiff(unfused, base);
-        System.out.printf("fused (merged) vs unfused adapters: max |diff| %.2e; adapters move logits by %.2e%n", d, effect);
+        System.out.printf("fused (merged) vs unfused adapters: max |diff| %.2e; adapters move logits by %.2e%n", d,
+                effect);
         assertTrue(effect > 1e-2, "the random adapters barely change the logits: " + effect);
         assertTrue(d < 1e-4, "merged-adapter logits differ by " + d);
         // adapters off: the base model, whatever adapters hang on the projections
@@ -143,10 +146,8 @@ class FusedDecodeTest {
         for (SamplingParams p : List.of(new SamplingParams(1.0, 0, 1.0, 10), new SamplingParams(0.8, 50, 0.95, 10))) {
             for (boolean adapters : new boolean[] {false, true}) {
                 Qwen2VL model = adapters ? adapted : plain;
-                List<Generation.Sample> fused = withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4, p,
-                        new int[0], new SplittableRandom(5), adapters, false, DecodeStep.FUSED));
-                List<Generation.Sample> unfused = withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4,
-                        p, new int[0], new SplittableRandom(5), adapters, false, DecodeStep.UNFUSED));
+                List<Generation.Sample> fused = sample(model, p, adapters, DecodeStep.FUSED);
+                List<Generation.Sample> unfused = sample(model, p, adapters, DecodeStep.UNFUSED);
                 for (int i = 0; i < 4; i++) {
                     assertArrayEquals(unfused.get(i).tokens(), fused.get(i).tokens(), "row " + i + " " + p);
                     assertArrayEquals(unfused.get(i).logProbs(), fused.get(i).logProbs(), 1e-4f, "row " + i + " " + p);
@@ -167,6 +168,11 @@ class FusedDecodeTest {
         assertTrue(d < 0.05 * Math.max(scale, 1e-3), "bf16 fused logits differ by " + d);
     }
 
+    static List<Generation.Sample> sample(Qwen2VL model, SamplingParams p, boolean adapters, DecodeStep step) {
+        return withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4, p, new int[0],
+                new SplittableRandom(5), adapters, false, step));
+    }
+
     @Test
     void fusedStepMakesFewerCallsAndAdaptersAddNone() {
         StaticDecoder.StepCount unfused = count(plain, false, DecodeStep.UNFUSED);
@@ -175,48 +181,42 @@ class FusedDecodeTest {
         StaticDecoder.StepCount fusedLora = count(adapted, true, DecodeStep.FUSED);
         StaticDecoder.StepCount unfusedBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
         StaticDecoder.StepCount fusedBf16 = count(plainBf16, false, DecodeStep.FUSED);
-        int layers = plain.config().numLayers();
-        System.out.printf("libtorch calls per layer of a decode step (ops + views): float32 unfused %s, unfused LoRA %s, "
-                + "fused %s, fused LoRA %s; bf16 unfused %s, fused %s%n", perLayer(unfused.layers(), layers),
-                perLayer(unfusedLora.layers(), layers), perLayer(fused.layers(), layers), perLayer(fusedLora.layers(), layers),
-                perLayer(unfusedBf16.layers(), layers), perLayer(fusedBf16.layers(), layers));
-        System.out.printf("whole step: float32 unfused %s, unfused LoRA %s, fused %s, fused LoRA %s; bf16 unfused %s, "
-                + "fused %s%n", unfused.step(), unfusedLora.step(), fused.step(), fusedLora.step(), unfusedBf16.step(), fusedBf16.step());
-        // the CUDA code path (libtorch's attention kernel), counted here
+        report("CPU", unfused, unfusedLora, fused, fusedLora, unfusedBf16, fusedBf16);
+        assertEquals(fused.step(), fusedLora.step(), "merged adapters cost nothing per token");
+        assertTrue(unfusedLora.layers().ops() > unfused.layers().ops(), "the unfused step runs the adapters");
+        assertTrue(fused.layers().ops() < unfused.layers().ops(), fused.layers() + " against " + unfused.layers());
+        assertTrue(2 * fusedBf16.layers().ops() <= unfusedBf16.layers().ops(),
+                "bf16: " + fusedBf16.layers() + " against " + unfusedBf16.layers());
+        // CUDA's code path (libtorch's attention call), counted here
         System.setProperty("vrft.decode.sdpa", "true");
-        StaticDecoder.StepCount unfusedCuda;
-        StaticDecoder.StepCount unfusedCudaLora;
-        StaticDecoder.StepCount fusedCuda;
-        StaticDecoder.StepCount unfusedCudaBf16;
-        StaticDecoder.StepCount fusedCudaBf16;
         try {
-            unfusedCuda = count(adapted, false, DecodeStep.UNFUSED);
-            unfusedCudaLora = count(adapted, true, DecodeStep.UNFUSED);
-            fusedCuda = count(adapted, true, DecodeStep.FUSED);
-            unfusedCudaBf16 = count(plainBf16, false, DecodeStep.UNFUSED);
-            fusedCudaBf16 = count(plainBf16, false, DecodeStep.FUSED);
+            StaticDecoder.StepCount unfusedBf16Cuda = count(plainBf16, false, DecodeStep.UNFUSED);
+            StaticDecoder.StepCount fusedBf16Cuda = count(plainBf16, false, DecodeStep.FUSED);
+            report("CUDA's code path", count(plain, false, DecodeStep.UNFUSED),
+                    count(adapted, true, DecodeStep.UNFUSED), count(plain, false, DecodeStep.FUSED),
+                    count(adapted, true, DecodeStep.FUSED), unfusedBf16Cuda, fusedBf16Cuda);
+            assertTrue(3 * fusedBf16Cuda.layers().ops() <= unfusedBf16Cuda.layers().ops(),
+                    "bf16, CUDA's path: " + fusedBf16Cuda.layers() + " against " + unfusedBf16Cuda.layers());
         } finally {
             System.clearProperty("vrft.decode.sdpa");
         }
-        System.out.printf("with the GPU's attention call, per layer: float32 unfused %s, unfused LoRA %s, fused (LoRA) %s; "
-                + "bf16 unfused %s, fused %s; whole step: %s, %s, %s; %s, %s%n", perLayer(unfusedCuda.layers(), layers),
-                perLayer(unfusedCudaLora.layers(), layers), perLayer(fusedCuda.layers(), layers),
-                perLayer(unfusedCudaBf16.layers(), layers), perLayer(fusedCudaBf16.layers(), layers), unfusedCuda.step(),
-                unfusedCudaLora.step(), fusedCuda.step(), unfusedCudaBf16.step(), fusedCudaBf16.step());
-        assertTrue(3 * fusedCuda.layers().ops() <= unfusedCudaLora.layers().ops());
-        assertEquals(fused.step(), fusedLora.step(), "merged adapters cost nothing per token");
-        assertTrue(unfusedLora.layers().ops() > unfused.layers().ops(), "the unfused step runs the adapters");
-        assertTrue(fused.layers().ops() < unfused.layers().ops(), "fused " + fused.layers() + " against unfused " + unfused.layers());
-        assertTrue(2 * fusedBf16.layers().ops() <= unfusedBf16.layers().ops(), "bf16 fused " + fusedBf16.layers() + " against unfused "
-                + unfusedBf16.layers());
+    }
+
+    /** Prints calls per layer and per step: float32 unfused, unfused LoRA, fused, fused LoRA; bf16 unfused, fused. */
+    static void report(String path, StaticDecoder.StepCount... counts) {
+        String[] names = {"float32 unfused", "unfused LoRA", "fused", "fused LoRA", "bf16 unfused", "bf16 fused"};
+        int layers = plain.config().numLayers();
+        StringBuilder b = new StringBuilder("libtorch calls of a decode step, " + path + " (per layer: ops + views; "
+                + "whole step):");
+        for (int i = 0; i < counts.length; i++) {
+            b.append(String.format("%n  %-16s %5.1f + %4.1f  %s", names[i], counts[i].layers().ops() / (double) layers,
+                    counts[i].layers().views() / (double) layers, counts[i].step()));
+        }
+        System.out.println(b);
     }
 
     static StaticDecoder.StepCount count(Qwen2VL model, boolean adapters, DecodeStep step) {
         return withPrompt(model, (m, p, g, e) -> StaticDecoder.countDecodeStep(m, p, g, e, 3, adapters, step));
-    }
-
-    static String perLayer(OpCounter.Counts c, int layers) {
-        return String.format("%.1f + %.1f", c.ops() / (double) layers, c.views() / (double) layers);
     }
 
     @Test
