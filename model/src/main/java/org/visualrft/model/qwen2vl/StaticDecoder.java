@@ -228,7 +228,7 @@ public final class StaticDecoder {
         final List<FusedDecodeWeights.Layer> fused; // null: the unfused step
         final Tensor sinSigned; // fused: [capacity, headDim], sin with its first half negated (rotate_half's sign)
         final Tensor maskRows; // fused: [capacity, capacity] additive mask, row p: 0 at slots ≤ p, −∞ after
-        final Tensor[] kvs; // fused: [g, 2·kvHeads, capacity, headDim] per layer, keys then values (one write a step)
+        final Tensor[] kvs; // fused with sdpa: [g, 2·kvHeads, capacity, headDim] per layer, keys then values
         final Tensor eye; // fused: [headDim, headDim] identity
         final Tensor swap; // fused: [headDim, headDim], moves entry j to j ± headDim/2 (rotate_half without the sign)
         final Tensor rotations; // fused: [heads + 2·kvHeads, headDim, headDim]: the step's rotary matrix, v heads eye
@@ -248,9 +248,11 @@ public final class StaticDecoder {
             int hd = c.headDim();
             keys = new Tensor[layers];
             values = new Tensor[layers];
-            kvs = fused == null ? null : new Tensor[layers];
+            // one cache tensor for keys and values (one write a step) where the attention kernel reads strided
+            // keys and values; the CPU's matmul would copy a strided cache in every layer
+            kvs = fused != null && sdpa ? new Tensor[layers] : null;
             for (int i = 0; i < layers; i++) {
-                if (fused != null) {
+                if (kvs != null) {
                     kvs[i] = Tensor.zeros(model.dtype(), device, g, 2 * kv, capacity, hd);
                     keys[i] = kvs[i].narrow(1, 0, kv);
                     values[i] = kvs[i].narrow(1, kv, kv);
@@ -346,7 +348,13 @@ public final class StaticDecoder {
                 FusedDecodeWeights.Layer l = fused.get(i);
                 Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, heads·hd]
                 Tensor rotated = qkv.view(g, heads, hd).transpose(0, 1).matmul(rotations); // [heads, g, hd]
-                kvs[i].indexCopy_(2, position, rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2));
+                Tensor kvNew = rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2); // [g, 2·kv, 1, hd]
+                if (kvs != null) {
+                    kvs[i].indexCopy_(2, position, kvNew);
+                } else {
+                    keys[i].indexCopy_(2, position, kvNew.narrow(1, 0, kv));
+                    values[i].indexCopy_(2, position, kvNew.narrow(1, kv, kv));
+                }
                 // one query position: the heads that share a KV head become that head's query rows (no KV copies)
                 Tensor q = rotated.narrow(0, 0, h).transpose(0, 1).view(g, kv, h / kv, hd);
                 Tensor o = attendAdditive(q, keys[i], values[i], mask); // [g, kv, group, hd]
