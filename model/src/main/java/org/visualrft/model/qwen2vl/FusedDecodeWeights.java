@@ -13,9 +13,8 @@ import org.visualrft.model.tensor.Tensor;
  *
  * <p>Built from the policy's current weights at the start of every rollout (full fine-tuning and LoRA both change them
  * every step) in the caller's {@link NativeScope}, so they are freed with the rollout. The copies cost the stacked
- * projections (Qwen2-VL-2B in bf16: q/k/v 0.18 GB + gate/up 1.5 GB) plus, with adapters, the merged o and down
- * projections (0.9 GB), and on CUDA the reordered o projection (0.13 GB); otherwise o and down are the model's own
- * tensors.
+ * projections (Qwen2-VL-2B in bf16: q/k/v 0.18 GB + gate/up 1.5 GB), the o projection when it is merged or
+ * reordered (0.13 GB) and the merged down projection (0.77 GB); otherwise o and down are the model's own tensors.
  */
 final class FusedDecodeWeights {
     /**
