@@ -31,13 +31,16 @@ import org.visualrft.train.optim.AdamW;
  * Qwen2-VL-2B shapes with random weights in bf16, one 448×448 image (256 image tokens) + text = 318 prompt tokens,
  * G = 8 samples × 256 new tokens at temperature 1 (top-k off, EOS ignored so every row has 256 tokens).
  *
- * Rows: rollout with the static-cache engine replaying a CUDA graph; the same engine eagerly (no graph); the dynamic
+ * Rows: rollout with the static-cache engine replaying a CUDA graph, for each decode step asked for (fused: stacked
+ * projections and merged adapters, the default; unfused: the earlier step, for comparison), with the launches of one
+ * step (libtorch calls per layer and the nodes of its CUDA graph); the fused engine eagerly (no graph); the dynamic
  * cache with host-side sampling (a few tokens, per-step cost); forward+backward of the 8 × 574 tokens with all
- * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); one
- * whole GRPO step (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown.
+ * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); rollouts
+ * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step
+ * (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown.
  *
  * usage: java -cp CLASSPATH Qwen2VLGpuBench --config bench/qwen2vl/qwen2vl-2b-config.json [--device cuda:0]
- *        [--g 8] [--new 256] [--prompt 318] [--only rollout|train]
+ *        [--g 8] [--new 256] [--prompt 318] [--only rollout|train] [--decode both|fused|unfused]
  */
 public class Qwen2VLGpuBench {
     public static void main(String[] args) {
@@ -45,6 +48,7 @@ public class Qwen2VLGpuBench {
         Device device = Device.parse("cuda:0");
         int g = 8, newTokens = 256, promptTokens = 318;
         String only = "";
+        List<StaticDecoder.DecodeStep> steps = List.of(StaticDecoder.DecodeStep.values());
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--config" -> config = args[i + 1];
@@ -53,6 +57,8 @@ public class Qwen2VLGpuBench {
                 case "--new" -> newTokens = Integer.parseInt(args[i + 1]);
                 case "--prompt" -> promptTokens = Integer.parseInt(args[i + 1]);
                 case "--only" -> only = args[i + 1];
+                case "--decode" -> steps = args[i + 1].equals("both") ? List.of(StaticDecoder.DecodeStep.values())
+                        : List.of(StaticDecoder.DecodeStep.valueOf(args[i + 1].toUpperCase(java.util.Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -79,25 +85,20 @@ public class Qwen2VLGpuBench {
         SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
         List<String[]> rows = new ArrayList<>();
 
+        StaticDecoder.DecodeStep main = steps.get(0); // the eager row and the GRPO step use the first one asked for
         if (!only.equals("train")) {
             try (NativeScope s = NativeScope.open()) {
                 Tensor img = model.encodeImages(List.of(patches), null);
-                // static engine + CUDA graph: the first call pays cuBLAS/allocator warm-up and one capture
-                for (int i = 0; i < 3; i++) {
-                    Cuda.synchronize(device);
-                    long a = System.nanoTime();
-                    List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
-                            new SplittableRandom(i), true, true);
-                    double t = secs(a);
-                    int tokens = count(out);
-                    rows.add(rate("rollout, static cache + CUDA graph" + (i == 0 ? " (first call)" : ""), t, tokens));
+                for (StaticDecoder.DecodeStep step : steps) {
+                    rows.add(launches(step, model, prompt, grids, img, g));
+                    rows.addAll(graphRollouts("", step, model, prompt, grids, img, g, sampling, device, 3));
                 }
                 Cuda.synchronize(device);
                 long a = System.nanoTime();
                 List<Generation.Sample> eager = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
-                        new SplittableRandom(9), true, false);
+                        new SplittableRandom(9), true, false, main);
                 double t = secs(a);
-                rows.add(rate("rollout, static cache, eager (no graph)", t, count(eager)));
+                rows.add(rate("rollout, static cache, eager (no graph), " + name(main), t, count(eager)));
                 int few = Math.min(32, newTokens);
                 a = System.nanoTime();
                 List<Generation.Sample> dyn = Generation.sample(model, prompt, grids, img, g,
@@ -118,7 +119,14 @@ public class Qwen2VLGpuBench {
             }
             Qwen2VLPolicy lora = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
             rows.add(fwdBwd("forward+backward, LoRA r16 (7 projections)", model, lora, prompt, grids, patches, g, newTokens, device));
-            rows.addAll(grpoStep(model, lora, prompt, grids, patches, g, sampling, device));
+            try (NativeScope s = NativeScope.open()) {
+                Tensor img = model.encodeImages(List.of(patches), null);
+                for (StaticDecoder.DecodeStep step : steps) {
+                    rows.add(launches(step, model, prompt, grids, img, g));
+                    rows.addAll(graphRollouts("LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2));
+                }
+            }
+            rows.addAll(grpoStep(model, lora, prompt, grids, patches, g, sampling, device, main));
         }
         System.out.println();
         System.out.println("| java (visual-rft) | seconds | rate / peak |");
@@ -126,6 +134,37 @@ public class Qwen2VLGpuBench {
         for (String[] r : rows) {
             System.out.printf("| %s | %s | %s |%n", r[0], r[1], r[2]);
         }
+    }
+
+    static String name(StaticDecoder.DecodeStep step) {
+        return step.name().toLowerCase(java.util.Locale.ROOT) + " step";
+    }
+
+    /** Rollouts replaying a CUDA graph (the first pays the cuBLAS/allocator warm-up and the capture). */
+    static List<String[]> graphRollouts(String what, StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt,
+                                        List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
+                                        int runs) {
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            Cuda.synchronize(device);
+            long a = System.nanoTime();
+            List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                    new SplittableRandom(i), true, true, step);
+            double t = secs(a);
+            rows.add(rate("rollout, " + what + "static cache + CUDA graph, " + name(step) + (i == 0 ? " (first call)" : ""),
+                    t, count(out)));
+        }
+        return rows;
+    }
+
+    /** What one decode step launches: libtorch calls (per layer) and the nodes of its CUDA graph. */
+    static String[] launches(StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt, List<int[]> grids, Tensor img,
+                             int g) {
+        StaticDecoder.StepCount n = StaticDecoder.countDecodeStep(model, prompt, grids, img, g, true, step);
+        int layers = model.config().numLayers();
+        return new String[] {"decode step launches, " + name(step) + (model.lora() != null ? " (LoRA)" : ""), "",
+            String.format("%d calls (%.1f per layer) + %d views; %d CUDA graph nodes", n.step().ops(),
+                    n.layers().ops() / (double) layers, n.step().views(), n.graphNodes())};
     }
 
     static String[] fwdBwd(String what, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
@@ -161,7 +200,8 @@ public class Qwen2VLGpuBench {
     }
 
     static List<String[]> grpoStep(Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
-                                   ImageProcessor.Patches patches, int groups, SamplingParams sampling, Device device) {
+                                   ImageProcessor.Patches patches, int groups, SamplingParams sampling, Device device,
+                                   StaticDecoder.DecodeStep decode) {
         List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
@@ -180,7 +220,7 @@ public class Qwen2VLGpuBench {
                         long a = System.nanoTime();
                         Tensor img = model.encodeImages(List.of(patches), null);
                         List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
-                                new int[0], new SplittableRandom(step * 100 + k), true, true);
+                                new int[0], new SplittableRandom(step * 100 + k), true, true, decode);
                         List<int[]> completions = new ArrayList<>();
                         double[] rewards = new double[out.size()];
                         for (int i = 0; i < out.size(); i++) {
@@ -208,7 +248,7 @@ public class Qwen2VLGpuBench {
                 Cuda.synchronize(device);
                 double tOpt = secs(a);
                 double total = secs(s0);
-                rows.add(row(String.format("GRPO step %d, %d groups x 8 (LoRA): rollout %.2f + reference %.2f + policy fwd+bwd "
+                rows.add(row(String.format("GRPO step %d, %d groups x 8 (LoRA, " + name(decode) + "): rollout %.2f + reference %.2f + policy fwd+bwd "
                         + "%.2f + AdamW %.3f s", step + 1, groups, tRoll, tRef, tFwdBwd, tOpt), total, ""));
             }
         }

@@ -26,7 +26,7 @@ has tests && step tests 300 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.
   --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest --select-class=org.visualrft.train.optim.CudaAdamWTest \
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.app.DeviceCliTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
-  --config bench/qwen2vl/qwen2vl-2b-config.json
+  --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
 # Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
 [[ " $what " == *" qwenvl "* ]] && step qwenvl-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
   --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448

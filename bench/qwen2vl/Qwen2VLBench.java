@@ -16,6 +16,7 @@ import org.visualrft.model.qwen2vl.Qwen2VLConfig;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.RandomWeights;
 import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.model.tensor.Generator;
@@ -28,8 +29,13 @@ import org.visualrft.model.tensor.Tensor;
  * (k3 KL, beta 0.04, per-sequence token mean), backward and an AdamW update of the adapters. Prints times and the
  * process's peak resident memory (VmHWM). Sampling ignores EOS so every rollout has exactly --new tokens.
  *
+ * With {@code --static-decode RUNS} it instead compares the static-cache rollout engine's decode steps (fused against
+ * unfused, see {@link StaticDecoder.DecodeStep}) on this CPU, without and with the LoRA adapters: libtorch calls per
+ * layer of one decode step and decoded tokens per second (rollout time minus the time of a one-token rollout, i.e.
+ * the vision tower and prefill), min and median of RUNS rollouts each.
+ *
  * usage: java -cp CLASSPATH Qwen2VLBench.java --config qwen2vl-2b-config.json [--dtype bf16] [--g 4] [--new 64]
- *        [--image 448] [--text 110] [--rank 16] [--alpha 32] [--steps 1] [--threads N]
+ *        [--image 448] [--text 110] [--rank 16] [--alpha 32] [--steps 1] [--threads N] [--static-decode RUNS]
  */
 public class Qwen2VLBench {
     public static void main(String[] args) throws Exception {
@@ -37,6 +43,7 @@ public class Qwen2VLBench {
         DType dtype = DType.BF16;
         int g = 4, newTokens = 64, image = 448, text = 110, rank = 16, steps = 1, threads = 0;
         boolean rolloutOnly = false;
+        int staticRuns = 0;
         double alpha = 32;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -51,6 +58,7 @@ public class Qwen2VLBench {
                 case "--steps" -> steps = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--rollout-only" -> rolloutOnly = Boolean.parseBoolean(args[i + 1]);
+                case "--static-decode" -> staticRuns = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -91,6 +99,12 @@ public class Qwen2VLBench {
         System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
                 image, image, patches.rows(), imageTokens, prompt.length, g, newTokens);
 
+        if (staticRuns > 0) {
+            try (NativeScope scope = NativeScope.open()) {
+                compareDecodeSteps(model, prompt, grids, model.encodeImages(List.of(patches), null), g, newTokens, staticRuns);
+            }
+            return;
+        }
         List<Tensor> trainable = model.trainable();
         List<Tensor[]> adam = new ArrayList<>();
         for (Tensor p : trainable) {
@@ -161,6 +175,65 @@ public class Qwen2VLBench {
             }
         }
         System.out.printf("peak resident memory (VmHWM): %s%n", peak());
+    }
+
+    /**
+     * The static-cache engine's decode steps side by side: calls per layer, decoded tokens per second of wall time and
+     * per second of this process's CPU time (steadier on a shared machine). The steps alternate run by run, so a
+     * change in the machine's load falls on both.
+     */
+    static void compareDecodeSteps(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor img, int g, int newTokens,
+                                   int runs) {
+        SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
+        List<StaticDecoder.DecodeStep> steps = List.of(StaticDecoder.DecodeStep.UNFUSED, StaticDecoder.DecodeStep.FUSED);
+        int layers = model.config().numLayers();
+        System.out.printf("%nstatic-cache decode on this CPU, G=%d x %d new tokens, %d runs each, %d threads (load %s)%n",
+                g, newTokens, runs, Engine.threads(), load());
+        System.out.println("| decode step | adapters | calls per layer | decode tok/s min | median | max "
+                + "| tok per CPU-s median | median vs unfused (wall, CPU) |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (boolean adapters : new boolean[] {false, true}) {
+            double[][] wall = new double[steps.size()][runs];
+            double[][] cpu = new double[steps.size()][runs];
+            for (int r = 0; r < runs; r++) {
+                for (int k = 0; k < steps.size(); k++) {
+                    long a = System.nanoTime();
+                    long ca = cpu();
+                    StaticDecoder.sample(model, prompt, grids, img, g, SamplingParams.greedy(1), new int[0], null,
+                            adapters, false, steps.get(k));
+                    double prefill = secs(a);
+                    double prefillCpu = (cpu() - ca) / 1e9;
+                    a = System.nanoTime();
+                    ca = cpu();
+                    StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                            new java.util.SplittableRandom(r), adapters, false, steps.get(k));
+                    wall[k][r] = g * (newTokens - 1) / (secs(a) - prefill);
+                    cpu[k][r] = g * (newTokens - 1) / ((cpu() - ca) / 1e9 - prefillCpu);
+                }
+            }
+            for (int k = 0; k < steps.size(); k++) {
+                StaticDecoder.StepCount n = StaticDecoder.countDecodeStep(model, prompt, grids, img, g, adapters,
+                        steps.get(k));
+                System.out.printf("| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2fx, %.2fx |%n",
+                        steps.get(k).name().toLowerCase(), adapters ? "LoRA r" + model.lora().rank() : "none",
+                        n.layers().ops() / (double) layers, min(wall[k]), median(wall[k]), max(wall[k]), median(cpu[k]),
+                        median(wall[k]) / median(wall[0]), median(cpu[k]) / median(cpu[0]));
+            }
+        }
+    }
+
+    static double median(double[] x) {
+        double[] s = x.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static double min(double[] x) {
+        return java.util.Arrays.stream(x).min().orElse(Double.NaN);
+    }
+
+    static double max(double[] x) {
+        return java.util.Arrays.stream(x).max().orElse(Double.NaN);
     }
 
     /** Decoded tokens per second after the prefill; NaN when the run is too short to tell it from the prefill. */

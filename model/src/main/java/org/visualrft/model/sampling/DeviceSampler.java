@@ -83,11 +83,11 @@ public final class DeviceSampler {
         int k = params.topK() == 0 ? vocab : Math.min(params.topK(), vocab);
         if (k == vocab && params.topP() >= 1.0) {
             // plain categorical over the vocabulary in id order: no sort needed
-            Tensor cdf = logits.mul(invT).softmax(-1).cumsum(-1);
+            Tensor cdf = scaled(logits, invT).softmax(-1).cumsum(-1);
             return draw(cdf, u);
         }
         Tensor.ValuesIndices top = logits.topk(k, -1); // sorted descending
-        Tensor w = top.values().mul(invT).softmax(-1);
+        Tensor w = scaled(top.values(), invT).softmax(-1);
         if (params.topP() < 1.0) {
             // keep the smallest prefix whose share reaches top_p: entry j stays when the share before it is below p
             Tensor before = w.cumsum(-1).sub(w);
@@ -95,6 +95,11 @@ public final class DeviceSampler {
         }
         Tensor j = draw(w.cumsum(-1), u);
         return top.indices().gather(-1, j.unsqueeze(-1)).squeeze(-1);
+    }
+
+    /** {@code x / temperature}; at temperature 1 no kernel (x·1 is x exactly). */
+    private static Tensor scaled(Tensor x, double invT) {
+        return invT == 1.0 ? x : x.mul(invT);
     }
 
     /** The index whose CDF slice holds {@code u · total}: the count of entries whose CDF lies below it. */

@@ -136,6 +136,18 @@ public final class CudaGraph implements AutoCloseable {
         }
     }
 
+    /**
+     * The nodes of the recorded graph (kernels, memory copies and sets): what one replay launches, counted by the
+     * CUDA runtime.
+     */
+    public long nodes() {
+        try (org.bytedeco.javacpp.SizeTPointer n = new org.bytedeco.javacpp.SizeTPointer(1)) {
+            n.put(0L);
+            check(cudart.cudaGraphGetNodes(graph, (org.bytedeco.cuda.cudart.CUgraphNode_st) null, n), "cudaGraphGetNodes");
+            return n.get();
+        }
+    }
+
     /** Launches the recorded kernels once more, on the capture stream (asynchronously). */
     public void replay() {
         check(cudart.cudaGraphLaunch(exec, stream.raw()), "cudaGraphLaunch");

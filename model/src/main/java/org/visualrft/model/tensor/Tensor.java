@@ -84,6 +84,7 @@ public final class Tensor implements AutoCloseable {
 
     Tensor(org.bytedeco.pytorch.Tensor t) {
         this.t = t;
+        OpCounter.made(t);
     }
 
     static Tensor wrap(org.bytedeco.pytorch.Tensor t) {
@@ -833,60 +834,71 @@ public final class Tensor implements AutoCloseable {
     /** {@code this += alpha * o}. */
     public Tensor add_(Tensor o, double alpha) {
         t.add_(o.t, new Scalar(alpha));
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor add_(double v) {
         t.add_(new Scalar(v));
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor mul_(double v) {
         t.mul_(new Scalar(v));
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor mul_(Tensor o) {
         t.mul_(o.t);
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor div_(Tensor o) {
         t.div_(o.t);
+        OpCounter.inPlace();
         return this;
     }
 
     /** {@code this += value * a * b}. */
     public Tensor addcmul_(Tensor a, Tensor b, double value) {
-        t.copy_(torch.addcmul(t, a.t, b.t, new Scalar(value)));
+        t.addcmul_(a.t, b.t, new Scalar(value));
+        OpCounter.inPlace();
         return this;
     }
 
     /** {@code this += value * a / b}. */
     public Tensor addcdiv_(Tensor a, Tensor b, double value) {
-        t.copy_(torch.addcdiv(t, a.t, b.t, new Scalar(value)));
+        t.addcdiv_(a.t, b.t, new Scalar(value));
+        OpCounter.inPlace();
         return this;
     }
 
     /** Copies {@code src}'s values (broadcast, converted) into this tensor's storage. */
     public Tensor copy_(Tensor src) {
         t.copy_(src.t);
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor zero_() {
         t.zero_();
+        OpCounter.inPlace();
         return this;
     }
 
     public Tensor fill_(double v) {
         t.fill_(new Scalar(v));
+        OpCounter.inPlace();
         return this;
     }
 
     /** Copies {@code src} into the entries {@code index} (int64) of {@code dim}. */
     public Tensor indexCopy_(int dim, Tensor index, Tensor src) {
         t.index_copy_(dim, index.t, src.t);
+        OpCounter.inPlace();
         return this;
     }
 
@@ -964,6 +976,7 @@ public final class Tensor implements AutoCloseable {
     /** {@code this += v} with an integer scalar (a double would make an integer tensor's result float). */
     public Tensor addInt_(long v) {
         t.add_(new Scalar(v));
+        OpCounter.inPlace();
         return this;
     }
 
@@ -985,5 +998,23 @@ public final class Tensor implements AutoCloseable {
         o.align_corners().put(false);
         o.antialias().put(true);
         return new Tensor(torch.interpolate(t, o));
+    }
+
+    /**
+     * {@code this += a @ weightᵀ} in place, one GEMM with β = 1 ({@code weight} in PyTorch's {@code [out, in]} layout):
+     * a linear projection and its residual add in one kernel. {@code this} is {@code [rows, out]}, {@code a}
+     * {@code [rows, in]} (row stride may exceed {@code in}: a narrowed view works).
+     */
+    public Tensor addLinear_(Tensor a, Tensor weight) {
+        t.addmm_(a.t, weight.t.t());
+        OpCounter.inPlace();
+        return this;
+    }
+
+    /** SiLU in place. */
+    public Tensor silu_() {
+        torch.silu_(t);
+        OpCounter.inPlace();
+        return this;
     }
 }
