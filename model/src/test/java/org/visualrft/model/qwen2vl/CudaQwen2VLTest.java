@@ -102,7 +102,7 @@ class CudaQwen2VLTest {
                 assertTrue(e < 1e-4, "step " + i + ": fused vs unfused logits on cuda, max|Δ|/max|ref| = " + e);
             }
         }
-        try (Qwen2VL bf16 = Qwen2VL.load(Fixture.DIR, DType.BF16, Device.cuda(0)); NativeScope s = NativeScope.open()) {
+        try (Qwen2VL bf16 = Qwen2VL.load(Fixture.DIR, DType.BF16, GPU); NativeScope s = NativeScope.open()) {
             List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(bf16, c);
             Tensor embeds = imgs.isEmpty() ? null : bf16.encodeImages(imgs, null);
             SamplingParams p = SamplingParams.greedy(24);
@@ -128,7 +128,9 @@ class CudaQwen2VLTest {
                     true, StaticDecoder.DecodeStep.FUSED);
             System.out.printf("bf16 decode step on cuda: unfused %s calls, %d graph nodes; fused %s calls, %d graph nodes%n",
                     unfused.step(), unfused.graphNodes(), fused.step(), fused.graphNodes());
-            assertTrue(fused.graphNodes() > 0 && fused.graphNodes() < unfused.graphNodes());
+            if (GPU.isCuda()) { // graphs exist only there; a dry run on the CPU (-Dvrft.cuda.test.device=cpu) has none
+                assertTrue(fused.graphNodes() > 0 && fused.graphNodes() < unfused.graphNodes());
+            }
         }
     }
 }
