@@ -54,7 +54,9 @@ public final class VisualRftCommand implements Runnable {
 
     /** Runs the CLI and returns the exit code. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cl = commandLine();
+        cl.setOut(new StandardOutput(cl.getOut(), System.out));
+        return cl.execute(args);
     }
 
     private static boolean verbose(CommandLine cl) {
