@@ -27,7 +27,8 @@ import org.visualrft.core.io.Utf8LineReader;
  * output line is the input line, unchanged, with {@code "rewards": {name: value, ...}} and {@code "reward": sum}
  * appended. Streams: batches of lines are scored in parallel and written in input order, a bounded number in
  * memory at a time. A line that is not such an object is a {@link BadInputException} naming the source and line
- * number.
+ * number. Plain lines are read by {@link LineFieldScanner}; every other line, and so every error message, by
+ * Jackson.
  */
 public final class JsonlRewarder {
     private final String source;
