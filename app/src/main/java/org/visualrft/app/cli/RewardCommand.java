@@ -113,19 +113,27 @@ public final class RewardCommand implements Callable<Integer> {
         try (InputStream in = open()) {
             if (output == null) {
                 PrintWriter console = spec.commandLine().getOut();
-                rewarder.run(in, new OutputStream() {
-                    // the rewarder writes whole batches of lines, so each call holds complete UTF-8 sequences
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        console.write(new String(b, off, len, StandardCharsets.UTF_8));
-                    }
-
-                    @Override
-                    public void write(int b) {
-                        write(new byte[] {(byte) b}, 0, 1);
-                    }
-                }, n);
                 console.flush();
+                if (console instanceof StandardOutput stdout) {
+                    // the process's standard output: the lines' bytes go out as they are, a batch per write
+                    OutputStream bytes = stdout.bytes();
+                    rewarder.run(in, bytes, n);
+                    bytes.flush();
+                } else {
+                    rewarder.run(in, new OutputStream() {
+                        // the rewarder writes whole batches of lines, so each call holds complete UTF-8 sequences
+                        @Override
+                        public void write(byte[] b, int off, int len) {
+                            console.write(new String(b, off, len, StandardCharsets.UTF_8));
+                        }
+
+                        @Override
+                        public void write(int b) {
+                            write(new byte[] {(byte) b}, 0, 1);
+                        }
+                    }, n);
+                    console.flush();
+                }
             } else {
                 writeAtomically(rewarder, in, n);
             }

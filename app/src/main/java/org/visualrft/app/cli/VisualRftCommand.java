@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 @Command(name = "visual-rft",
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
-        description = "Visual-RFT: visual reinforcement fine-tuning of vision-language models with verifiable rewards.",
-        subcommands = {
-            // one line per subcommand, in the order --help lists them
+        description = "Visual-RFT: visual reinforcement fine-tuning of vision-language models with verifiable rewards.")
+public final class VisualRftCommand implements Runnable {
+    /** The subcommands, in the order --help lists them. */
+    private static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(
             DemoCommand.class,
             DoctorCommand.class,
             GenerateCommand.class,
@@ -27,9 +28,8 @@ import picocli.CommandLine.Option;
             BuildDatasetCommand.class,
             RewardCommand.class,
             TrainCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class VisualRftCommand implements Runnable {
+            CommandLine.HelpCommand.class);
+
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces with errors.")
     boolean verbose;
@@ -44,7 +44,14 @@ public final class VisualRftCommand implements Runnable {
 
     /** Builds the command line with the project's error handling. */
     public static CommandLine commandLine() {
+        return commandLine(SUBCOMMANDS);
+    }
+
+    private static CommandLine commandLine(java.util.List<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new VisualRftCommand());
+        for (Class<?> c : subcommands) {
+            cl.addSubcommand(c);
+        }
         cl.setExecutionExceptionHandler(VisualRftCommand::handleExecutionException);
         cl.setParameterExceptionHandler(VisualRftCommand::handleParameterException);
         cl.setUsageHelpAutoWidth(true);
@@ -54,7 +61,12 @@ public final class VisualRftCommand implements Runnable {
 
     /** Runs the CLI and returns the exit code. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        // picocli builds every subcommand's model before parsing (~0.3 s for all of them): the streaming reward
+        // command, often run in scripts and pipelines, gets a tree of itself alone (help and errors are the same)
+        CommandLine cl = args.length > 0 && args[0].equals("reward") ? commandLine(java.util.List.of(RewardCommand.class))
+                : commandLine();
+        cl.setOut(new StandardOutput(cl.getOut(), System.out));
+        return cl.execute(args);
     }
 
     private static boolean verbose(CommandLine cl) {

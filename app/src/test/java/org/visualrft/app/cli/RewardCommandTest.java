@@ -148,4 +148,26 @@ class RewardCommandTest {
         Files.writeString(in, "not json\n");
         assertEquals(2, CliRun.of("reward", "--task", "detection", "--input", in.toString()).code());
     }
+
+    @Test
+    void standardOutputCarriesTheInputBytesWhateverTheLocale() throws Exception {
+        // a real process, so that standard output is the process's own; under the C locale the console's text
+        // encoding is ASCII, and the lines' UTF-8 (here an e-acute and a CJK character) must still come out as read
+        String line = "{\"task\": \"classification\", \"completion\": \"<answer>ros\u00e9 \u82b1</answer>\","
+                + " \"solution\": \"<answer>ros\u00e9 \u82b1</answer>\"}";
+        Path in = dir.resolve("in.jsonl");
+        Files.writeString(in, line + "\n" + line + "\n");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.visualrft.app.Main", "reward", "--input",
+                in.toString());
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().put("LANG", "C");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        String expected = line.substring(0, line.length() - 1)
+                + ", \"rewards\": {\"accuracy\": 1.0, \"format\": 0.0}, \"reward\": 1.0}\n";
+        assertEquals(expected + expected, new String(out, java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

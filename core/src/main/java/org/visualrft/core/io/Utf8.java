@@ -64,17 +64,6 @@ public final class Utf8 {
         return -1;
     }
 
-    /**
-     * Refuses line {@code line} of {@code source}, the bytes {@code b[off, off + len)}, unless it is well-formed UTF-8:
-     * for readers that copy lines through undecoded, so that what they write is valid UTF-8 too.
-     */
-    public static void requireValidLine(byte[] b, int off, int len, String source, long line) {
-        int bad = firstInvalid(b, off, len);
-        if (bad >= 0) {
-            throw invalid(source, line, bad - off, b[bad]);
-        }
-    }
-
     /** Decodes a whole file's bytes (BOM skipped); malformed bytes are a {@link BadInputException} with the line. */
     public static String decode(byte[] bytes, String source) {
         int bom = bomLength(bytes, 0, bytes.length);
@@ -95,7 +84,12 @@ public final class Utf8 {
 
     /** The error for a malformed byte at 0-based {@code column} bytes into 1-based {@code line}. */
     static BadInputException invalid(String source, long line, int column, byte value) {
-        return new BadInputException(source, String.format("line %d: not valid UTF-8 (byte 0x%02X at byte %d of the"
-                + " line); the file must be UTF-8 text", line, value & 0xff, column + 1));
+        return new BadInputException(source, "line " + line + ": " + fault(column, value));
+    }
+
+    /** The fault of a line whose byte {@code column} (0-based) starts no well-formed UTF-8 sequence. */
+    public static String fault(int column, byte value) {
+        return String.format("not valid UTF-8 (byte 0x%02X at byte %d of the line); the file must be UTF-8 text",
+                value & 0xff, column + 1);
     }
 }

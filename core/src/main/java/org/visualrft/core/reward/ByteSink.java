@@ -1,6 +1,5 @@
 package org.visualrft.core.reward;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable byte buffer for one batch of output lines. */
@@ -23,18 +22,39 @@ final class ByteSink {
         size += len;
     }
 
-    /** Text as UTF-8 (ASCII, the usual case, byte by byte). */
-    void writeText(CharSequence s) {
+    void write(byte[] src) {
+        write(src, 0, src.length);
+    }
+
+    /** Text known to be ASCII (a number's digits), a byte per char. */
+    void writeAscii(String s) {
         int n = s.length();
         ensure(n);
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                byte[] utf8 = s.subSequence(i, n).toString().getBytes(StandardCharsets.UTF_8);
-                write(utf8, 0, utf8.length);
-                return;
-            }
-            data[size++] = (byte) c;
+            data[size++] = (byte) s.charAt(i);
+        }
+    }
+
+    /** A long in decimal, as {@link Long#toString(long)} writes it. */
+    void writeLong(long v) {
+        if (v == Long.MIN_VALUE) {
+            writeAscii(Long.toString(v)); // the one long that does not negate
+            return;
+        }
+        if (v < 0) {
+            write('-');
+            v = -v;
+        }
+        ensure(19);
+        int start = size;
+        do {
+            data[size++] = (byte) ('0' + (int) (v % 10));
+            v /= 10;
+        } while (v != 0);
+        for (int i = start, j = size - 1; i < j; i++, j--) {
+            byte t = data[i];
+            data[i] = data[j];
+            data[j] = t;
         }
     }
 

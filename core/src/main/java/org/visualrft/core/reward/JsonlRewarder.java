@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.geometry.ImageSize;
 import org.visualrft.core.io.Utf8;
+import org.visualrft.core.io.Utf8LineReader;
 
 /**
  * Streams JSON Lines through reward sets: every input line is an object with {@code completion}, {@code solution},
@@ -27,12 +28,16 @@ import org.visualrft.core.io.Utf8;
  * output line is the input line, unchanged, with {@code "rewards": {name: value, ...}} and {@code "reward": sum}
  * appended. Streams: batches of lines are scored in parallel and written in input order, a bounded number in
  * memory at a time. A line that is not such an object is a {@link BadInputException} naming the source and line
- * number.
+ * number. Plain lines are read by {@link LineFieldScanner}; every other line, and so every error message, by
+ * Jackson.
  */
 public final class JsonlRewarder {
     private final String source;
     private final Task defaultTask;
     private final Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+    /** Each set's output keys, encoded once. */
+    private final Map<Task, byte[][]> outputKeys = new EnumMap<>(Task.class);
+    private final int maxParts;
     private final JsonFactory json = new JsonFactory();
 
     /**
@@ -43,9 +48,14 @@ public final class JsonlRewarder {
     public JsonlRewarder(String source, Task defaultTask, java.util.function.Function<Task, RewardSet> setForTask) {
         this.source = source;
         this.defaultTask = defaultTask;
+        int most = 0;
         for (Task t : Task.values()) {
-            sets.put(t, setForTask.apply(t));
+            RewardSet set = setForTask.apply(t);
+            sets.put(t, set);
+            outputKeys.put(t, keys(set));
+            most = Math.max(most, set.parts().size());
         }
+        maxParts = most;
     }
 
     /**
@@ -55,19 +65,23 @@ public final class JsonlRewarder {
      * before it is written and then the {@link BadInputException} is thrown.
      */
     public long run(InputStream in, OutputStream out, int threads) throws IOException {
-        return run(new LineBatches(in, source), out, threads);
+        return run(new LineBatches(in), out, threads);
     }
 
     long run(LineBatches batches, OutputStream out, int threads) throws IOException {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1");
         }
+        Emitter emitter = new Emitter(out);
         if (threads == 1) {
-            long written = 0;
-            for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
-                written += emit(scoreBatch(b), out);
+            try {
+                for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
+                    emitter.emit(scoreBatch(b));
+                }
+            } catch (LineBatches.LineTooLong e) {
+                throw emitter.tooLong();
             }
-            return written;
+            return emitter.written;
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "reward-scoring");
@@ -77,25 +91,71 @@ public final class JsonlRewarder {
         try {
             // a bounded window of batches in flight keeps memory flat however long the input is
             ArrayDeque<Future<ScoredBatch>> window = new ArrayDeque<>();
-            long written = 0;
-            for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
-                LineBatches.Batch batch = b;
-                window.add(pool.submit(() -> scoreBatch(batch)));
-                if (window.size() >= 2 * threads) {
-                    written += emit(take(window.poll()), out);
+            try {
+                for (LineBatches.Batch b = batches.next(); b != null; b = batches.next()) {
+                    LineBatches.Batch batch = b;
+                    window.add(pool.submit(() -> scoreBatch(batch)));
+                    if (window.size() >= 2 * threads) {
+                        emitter.emit(take(window.poll()));
+                    }
                 }
+            } catch (LineBatches.LineTooLong e) {
+                while (!window.isEmpty()) { // the lines before it are written, and numbered
+                    emitter.emit(take(window.poll()));
+                }
+                throw emitter.tooLong();
             }
             while (!window.isEmpty()) {
-                written += emit(take(window.poll()), out);
+                emitter.emit(take(window.poll()));
             }
-            return written;
+            return emitter.written;
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** The scored lines of a batch, and the fault that stopped it (null when every line was good). */
-    private record ScoredBatch(byte[] data, int length, int lines, RuntimeException fault) {
+    /**
+     * The scored lines of a batch ({@code lines} written of {@code inputLines} read, blank ones included) and the
+     * fault that stopped it: a bad line ({@code fault} at {@code faultLine}, 1-based within the batch) or another
+     * error; both null when every line was good.
+     */
+    private record ScoredBatch(byte[] data, int length, int lines, int inputLines, int faultLine, String fault,
+                               RuntimeException error) {
+    }
+
+    /** A bad line, numbered within its batch until the writer knows where the batch starts. */
+    private static final class LineFault extends RuntimeException {
+        final String fault;
+
+        LineFault(String fault) {
+            super(fault, null, false, false);
+            this.fault = fault;
+        }
+    }
+
+    /** Writes scored batches in input order and numbers their lines. */
+    private final class Emitter {
+        private final OutputStream out;
+        long written;
+        private long linesBefore;
+
+        Emitter(OutputStream out) {
+            this.out = out;
+        }
+
+        void emit(ScoredBatch b) throws IOException {
+            out.write(b.data(), 0, b.length());
+            if (b.fault() != null || b.error() != null) {
+                out.flush();
+                throw b.error() != null ? b.error() : bad(linesBefore + b.faultLine(), b.fault());
+            }
+            written += b.lines();
+            linesBefore += b.inputLines();
+        }
+
+        BadInputException tooLong() {
+            return bad(linesBefore + 1, "longer than " + (Utf8LineReader.MAX_LINE_BYTES >> 20) + " MB");
+        }
     }
 
     private static ScoredBatch take(Future<ScoredBatch> f) throws IOException {
@@ -115,49 +175,40 @@ public final class JsonlRewarder {
         }
     }
 
-    private static long emit(ScoredBatch b, OutputStream out) throws IOException {
-        out.write(b.data(), 0, b.length());
-        if (b.fault() != null) {
-            out.flush();
-            throw b.fault();
-        }
-        return b.lines();
-    }
-
     private ScoredBatch scoreBatch(LineBatches.Batch b) {
-        ByteSink sink = new ByteSink(b.length() + b.lineCount() * 96);
-        StringBuilder tail = new StringBuilder(128);
+        // output lines are the input lines and ~20-100 bytes of rewards each; the sink grows if that is short
+        ByteSink sink = new ByteSink(b.length() + (b.length() >> 2) + 256);
+        LineFieldScanner scanner = new LineFieldScanner();
+        double[] values = new double[maxParts];
         int lines = 0;
+        int lineNo = 0;
         byte[] buf = b.data();
         int pos = b.offset();
         int stop = b.offset() + b.length();
-        long lineNo = b.firstLine();
         try {
             while (pos < stop) {
                 int nl = pos;
                 while (nl < stop && buf[nl] != '\n') {
                     nl++;
                 }
+                lineNo++;
                 int end = nl;
                 // trailing whitespace, the CR of a CRLF among it
                 while (end > pos && isAsciiSpace(buf[end - 1])) {
                     end--;
                 }
                 if (end > pos && !blank(buf, pos, end)) {
-                    tail.setLength(0);
-                    score(buf, pos, end, lineNo, tail);
-                    sink.write(buf, pos, end - pos - 1); // without the closing brace
-                    sink.writeText(tail);
-                    sink.write('\n');
+                    score(buf, pos, end, scanner, values, sink);
                     lines++;
                 }
-                lineNo++;
                 pos = nl + 1;
             }
+        } catch (LineFault e) {
+            return new ScoredBatch(sink.array(), sink.size(), lines, lineNo, lineNo, e.fault, null);
         } catch (RuntimeException e) {
-            return new ScoredBatch(sink.array(), sink.size(), lines, e);
+            return new ScoredBatch(sink.array(), sink.size(), lines, lineNo, lineNo, null, e);
         }
-        return new ScoredBatch(sink.array(), sink.size(), lines, null);
+        return new ScoredBatch(sink.array(), sink.size(), lines, lineNo, 0, null, null);
     }
 
     private static boolean isAsciiSpace(byte c) {
@@ -178,94 +229,147 @@ public final class JsonlRewarder {
         return !ascii && new String(buf, from, to - from, StandardCharsets.UTF_8).isBlank();
     }
 
-    /** Scores the line {@code buf[from, to)} (no trailing whitespace) and appends what follows its copied body. */
-    private void score(byte[] buf, int from, int to, long lineNo, StringBuilder out) {
-        String completion = null;
-        String solution = null;
-        String taskName = null;
-        ImageSize size = null;
-        int fields = 0;
-        Utf8.requireValidLine(buf, from, to - from, source, lineNo); // the line is copied to the output undecoded
-        try (JsonParser p = json.createParser(buf, from, to - from)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw bad(lineNo, "not a JSON object");
+    /**
+     * Scores the line {@code buf[from, to)} (no trailing whitespace) and writes it to {@code sink}: its bytes without
+     * the closing brace, then the rewards and the closing brace. A bad line writes nothing and throws
+     * {@link LineFault}.
+     */
+    private void score(byte[] buf, int from, int to, LineFieldScanner scanner, double[] values, ByteSink sink) {
+        String completion;
+        String solution;
+        String taskName;
+        ImageSize size;
+        int fields;
+        if (scanner.scan(buf, from, to)) {
+            completion = scanner.completion;
+            solution = scanner.solution;
+            taskName = scanner.task;
+            size = scanner.width > 0 ? new ImageSize(scanner.width, scanner.height) : null;
+            fields = scanner.fields;
+        } else {
+            // the scanner takes ASCII lines only; anything else is copied to the output undecoded, so it must be UTF-8
+            int invalid = Utf8.firstInvalid(buf, from, to - from);
+            if (invalid >= 0) {
+                throw bad(Utf8.fault(invalid - from, buf[invalid]));
             }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                fields++;
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (name) {
-                    case "completion" -> completion = text(p, v, lineNo, name);
-                    case "solution" -> solution = text(p, v, lineNo, name);
-                    case "task" -> taskName = text(p, v, lineNo, name);
-                    case "image_size" -> size = imageSize(p, v, lineNo);
-                    default -> p.skipChildren();
-                }
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw bad(lineNo, "not a single JSON object");
-            }
-        } catch (JsonProcessingException e) {
-            throw bad(lineNo, "invalid JSON (" + org.visualrft.core.data.json.JsonErrors.fault(e.getOriginalMessage()) + ")");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            JacksonFields f = jacksonFields(buf, from, to);
+            completion = f.completion;
+            solution = f.solution;
+            taskName = f.task;
+            size = f.size;
+            fields = f.fields;
         }
         if (completion == null) {
-            throw bad(lineNo, "missing \"completion\"");
+            throw bad("missing \"completion\"");
         }
         if (solution == null) {
-            throw bad(lineNo, "missing \"solution\"");
+            throw bad("missing \"solution\"");
         }
         Task task = defaultTask;
         if (taskName != null) {
             task = Task.parseOrNull(taskName);
             if (task == null) {
-                throw bad(lineNo, "unknown task \"" + taskName + "\" (detection, classification or grounding)");
+                throw bad("unknown task \"" + taskName + "\" (detection, classification or grounding)");
             }
         }
         if (task == null) {
-            throw bad(lineNo, "no task (give --task or a \"task\" field)");
+            throw bad("no task (give --task or a \"task\" field)");
         }
         RewardSet set = sets.get(task);
         RewardSample sample = new RewardSample(solution, task, size, Map.of());
-        List<WeightedReward> parts = set.parts();
-        out.append(fields == 0 ? "\"rewards\": {" : ", \"rewards\": {");
-        double total = 0.0;
-        for (int i = 0; i < parts.size(); i++) {
-            WeightedReward w = parts.get(i);
-            double v = w.function().score(completion, sample);
-            total += w.weight() * v;
-            if (i > 0) {
-                out.append(", ");
-            }
-            out.append('"').append(w.function().name()).append("\": ");
-            number(out, v);
+        double total = set.scoreInto(completion, sample, values);
+        sink.write(buf, from, to - from - 1); // without the closing brace
+        sink.write(fields == 0 ? REWARDS_FIRST : REWARDS_AFTER);
+        byte[][] keys = outputKeys.get(task);
+        for (int i = 0; i < keys.length; i++) {
+            sink.write(keys[i]);
+            number(sink, values[i]);
         }
-        out.append("}, \"reward\": ");
-        number(out, total);
-        out.append('}');
+        sink.write(REWARD_TOTAL);
+        number(sink, total);
+        sink.write('}');
+        sink.write('\n');
+    }
+
+    private static final byte[] REWARDS_FIRST = ascii("\"rewards\": {");
+    private static final byte[] REWARDS_AFTER = ascii(", \"rewards\": {");
+    private static final byte[] REWARD_TOTAL = ascii("}, \"reward\": ");
+    private static final byte[] NAN = ascii("NaN");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code "name": } of each part of a set, the first without and the others with a leading {@code ", "}. */
+    private static byte[][] keys(RewardSet set) {
+        List<WeightedReward> parts = set.parts();
+        byte[][] out = new byte[parts.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ascii((i > 0 ? ", " : "") + "\"" + parts.get(i).function().name() + "\": ");
+        }
+        return out;
     }
 
     /** JSON numbers; NaN (possible only in visual-rft mode, as in the original) is written as Python writes it. */
-    private static void number(StringBuilder out, double v) {
+    private static void number(ByteSink out, double v) {
         if (Double.isNaN(v)) {
-            out.append("NaN");
+            out.write(NAN);
         } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            out.append((long) v).append(".0");
+            out.writeLong((long) v);
+            out.write('.');
+            out.write('0');
         } else {
-            out.append(v);
+            out.writeAscii(Double.toString(v));
         }
     }
 
-    private String text(JsonParser p, JsonToken v, long lineNo, String name) throws IOException {
+    /** The fields the rewards read, as Jackson reads them: the general path, and every error message. */
+    private static final class JacksonFields {
+        String completion;
+        String solution;
+        String task;
+        ImageSize size;
+        int fields;
+    }
+
+    private JacksonFields jacksonFields(byte[] buf, int from, int to) {
+        JacksonFields f = new JacksonFields();
+        try (JsonParser p = json.createParser(buf, from, to - from)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw bad("not a JSON object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                f.fields++;
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "completion" -> f.completion = text(p, v, name);
+                    case "solution" -> f.solution = text(p, v, name);
+                    case "task" -> f.task = text(p, v, name);
+                    case "image_size" -> f.size = imageSize(p, v);
+                    default -> p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw bad("not a single JSON object");
+            }
+        } catch (JsonProcessingException e) {
+            throw bad("invalid JSON (" + org.visualrft.core.data.json.JsonErrors.fault(e.getOriginalMessage()) + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return f;
+    }
+
+    private String text(JsonParser p, JsonToken v, String name) throws IOException {
         if (v != JsonToken.VALUE_STRING) {
-            throw bad(lineNo, "\"" + name + "\" must be a string");
+            throw bad("\"" + name + "\" must be a string");
         }
         return p.getText();
     }
 
-    private ImageSize imageSize(JsonParser p, JsonToken v, long lineNo) throws IOException {
+    private ImageSize imageSize(JsonParser p, JsonToken v) throws IOException {
         long w = -1;
         long h = -1;
         if (v == JsonToken.VALUE_NULL) {
@@ -296,7 +400,7 @@ public final class JsonlRewarder {
             }
         }
         if (w <= 0 || h <= 0 || w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
-            throw bad(lineNo, "\"image_size\" must be [width, height] or {\"width\": w, \"height\": h},"
+            throw bad("\"image_size\" must be [width, height] or {\"width\": w, \"height\": h},"
                     + " positive integers");
         }
         return new ImageSize((int) w, (int) h);
@@ -304,5 +408,10 @@ public final class JsonlRewarder {
 
     private BadInputException bad(long lineNo, String fault) {
         return new BadInputException(source, "line " + lineNo + ": " + fault);
+    }
+
+    /** A bad line in a batch being scored (the writer adds the line number). */
+    private static LineFault bad(String fault) {
+        return new LineFault(fault);
     }
 }
