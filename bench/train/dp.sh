@@ -42,6 +42,15 @@ threads: 1
 seed: 3
 YAML
   cut -d' ' -f1-3 /proc/loadavg > "$OUT/load$n.txt" # other work on the 2 cores distorts the ratio: printed below
+  # A virtual CPU can run slower than its sibling when the host loads the physical core under it (seen here: the
+  # same loop took 230 ms on one vCPU and 440 ms on the other, with no steal time reported). One rank uses one core,
+  # two ranks need both: time the same loop on each core before each run, and print it with the table.
+  for c in $(seq 0 $(($(nproc) - 1))); do
+    taskset -c "$c" /usr/bin/python3 -c 'import time
+t = time.process_time(); s = 0
+for i in range(2000000): s += i * i
+print(round((time.process_time() - t) * 1000), end=" ")'
+  done > "$OUT/cores$n.txt"
   /usr/bin/time -f "%e" -o "$OUT/wall$n.txt" "${JAVA[@]}" org.visualrft.app.Main train grpo --config "$OUT/run$n.yaml" \
     --nproc "$n" > "$OUT/log$n.txt" 2>&1
 done
@@ -60,6 +69,8 @@ for n in (1, 2):
 print(f"vrft-tiny: {params:,} parameters; global batch 16 prompts x G=8; median over {len(recs)} steps after {warm} warm-up")
 print("load average (1, 5, 15 min) before the 1-rank run:", open(f"{out}/load1.txt").read().strip(),
       "| before the 2-rank run:", open(f"{out}/load2.txt").read().strip())
+print("ms for the same loop on each core (should be equal) before the 1-rank run:", open(f"{out}/cores1.txt").read().strip(),
+      "| before the 2-rank run:", open(f"{out}/cores2.txt").read().strip())
 print()
 print(f"| {'phase (rank 0, ms)':<24} | {'1 rank x 1 thread':>17} | {'2 ranks x 1 thread':>18} | {'speed-up':>8} |")
 print(f"| {'-'*24} | {'-'*16}: | {'-'*17}: | {'-'*7}: |")
