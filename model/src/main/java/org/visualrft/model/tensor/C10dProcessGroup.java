@@ -134,8 +134,7 @@ final class C10dProcessGroup implements ProcessGroup {
     @Override
     public void allreduceGradients(List<Tensor> params) {
         try (var g = Tensor.noGrad()) {
-            List<org.bytedeco.pytorch.Tensor> bucket = new ArrayList<>();
-            long bytes = 0;
+            List<org.bytedeco.pytorch.Tensor> grads = new ArrayList<>(params.size());
             for (Tensor p : params) {
                 org.bytedeco.pytorch.Tensor raw = p.raw();
                 org.bytedeco.pytorch.Tensor grad = raw.grad();
@@ -143,17 +142,9 @@ final class C10dProcessGroup implements ProcessGroup {
                     raw.mutable_grad().put(torch.zeros_like(raw));
                     grad = raw.grad();
                 }
-                long size = grad.numel() * grad.element_size();
-                if (!bucket.isEmpty() && (bytes + size > BUCKET_BYTES
-                        || bucket.get(0).scalar_type() != grad.scalar_type())) {
-                    reduceBucket(bucket);
-                    bucket.clear();
-                    bytes = 0;
-                }
-                bucket.add(grad);
-                bytes += size;
+                grads.add(grad);
             }
-            if (!bucket.isEmpty()) {
+            for (List<org.bytedeco.pytorch.Tensor> bucket : GradientBuckets.plan(grads, BUCKET_BYTES)) {
                 reduceBucket(bucket);
             }
         }

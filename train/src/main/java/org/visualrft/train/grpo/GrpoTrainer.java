@@ -153,6 +153,9 @@ public final class GrpoTrainer extends TrainingLoop {
             fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
             m.put("time/sampling_s", samplingS);
             m.put("time/reference_s", referenceS);
+            if (referenceScorer != null) {
+                m.put("time/reference_cpu_s", referenceScorer.takeCpuSeconds());
+            }
         }
         return m;
     }

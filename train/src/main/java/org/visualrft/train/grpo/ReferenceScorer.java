@@ -1,5 +1,7 @@
 package org.visualrft.train.grpo;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
@@ -25,6 +28,8 @@ final class ReferenceScorer implements AutoCloseable {
     private final Policy reference;
     private final ExecutorService pool;
     private final Map<ScoredGroup, Future<Scored>> pending = new IdentityHashMap<>();
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final AtomicLong cpuNanos = new AtomicLong();
 
     private record Scored(double[] values, long rows, long cols) {
     }
@@ -72,7 +77,17 @@ final class ReferenceScorer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The CPU time scoring took since the last call, on whichever thread scored, in seconds: what the reference costs
+     * whether or not a spare core hides it (NaN where the JVM cannot measure thread CPU time).
+     */
+    double takeCpuSeconds() {
+        long n = cpuNanos.getAndSet(0);
+        return threads.isCurrentThreadCpuTimeSupported() ? n / 1e9 : Double.NaN;
+    }
+
     private Scored score(ScoredGroup g) {
+        long c0 = threads.getCurrentThreadCpuTime();
         try (NativeScope s = NativeScope.open(); var noGrad = Tensor.noGrad()) {
             List<int[]> tokens = new ArrayList<>(g.rollouts().size());
             for (Rollout r : g.rollouts()) {
@@ -80,6 +95,8 @@ final class ReferenceScorer implements AutoCloseable {
             }
             GroupLogProbs lp = reference.logProbs(g.example().prompt(), tokens);
             return new Scored(lp.logProbs().toDoubles(), lp.logProbs().size(0), lp.logProbs().size(1));
+        } finally {
+            cpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - c0);
         }
     }
 
