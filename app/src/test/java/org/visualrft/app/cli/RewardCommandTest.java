@@ -136,6 +136,28 @@ class RewardCommandTest {
         }
     }
 
+    /** Data the frame conversion cannot use (no image_size, a size Qwen's resize refuses) is that line's fault. */
+    @Test
+    void imageSizeTheFrameConversionCannotUseIsExit2NamingTheLine() throws IOException {
+        String det = "\"task\": \"detection\", \"completion\": \"<think>x</think><answer>[{'Position': [10, 10, 50,"
+                + " 50], 'Confidence': 0.9}]</answer>\", \"solution\": \"<answer>[{'Position': [10, 10, 50, 50],"
+                + " 'Confidence': 1}]</answer>\"";
+        String good = "{" + det + ", \"image_size\": [640, 480]}\n";
+        String[][] cases = {{"{" + det + "}\n", "image_size is required"},
+            {"{" + det + ", \"image_size\": [451, 1]}\n", "aspect ratio over 200"}};
+        for (String[] c : cases) {
+            Path in = dir.resolve("frames.jsonl");
+            Files.writeString(in, good + c[0]);
+            Path out = dir.resolve("frames-out.jsonl");
+            CliRun r = CliRun.of("reward", "--input", in.toString(), "--output", out.toString(),
+                    "--model-frame", "resized-pixels");
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(in + ": line 2: ") && r.err().contains(c[1]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(out));
+        }
+    }
+
     @Test
     void usageErrorsAreExit2() throws IOException {
         Path in = dir.resolve("in.jsonl");

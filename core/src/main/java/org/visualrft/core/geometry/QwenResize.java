@@ -15,7 +15,8 @@ public record QwenResize(int factor, long minPixels, long maxPixels) {
         double h = original.height();
         double w = original.width();
         if (Math.max(h, w) / Math.min(h, w) > 200) {
-            throw new IllegalArgumentException("aspect ratio over 200: " + original);
+            throw new IllegalArgumentException("image size " + original.width() + " x " + original.height()
+                    + ": aspect ratio over 200 (Qwen's resize refuses it)");
         }
         double hBar = Math.rint(h / factor) * factor;
         double wBar = Math.rint(w / factor) * factor;

@@ -277,7 +277,14 @@ public final class JsonlRewarder {
         }
         RewardSet set = sets.get(task);
         RewardSample sample = new RewardSample(solution, task, size, Map.of());
-        double total = set.scoreInto(completion, sample, values);
+        double total;
+        try {
+            total = set.scoreInto(completion, sample, values);
+        } catch (BadInputException | IllegalArgumentException e) {
+            // rewards score any model text; what throws is the line's own data under the set's options (no
+            // image_size to convert the boxes' frames, a size Qwen's resize refuses): this line's fault
+            throw bad(e instanceof BadInputException b ? b.fault() : e.getMessage());
+        }
         sink.write(buf, from, to - from - 1); // without the closing brace
         sink.write(fields == 0 ? REWARDS_FIRST : REWARDS_AFTER);
         byte[][] keys = outputKeys.get(task);
