@@ -64,7 +64,8 @@ done
 /usr/bin/python3 - "$OUT" "$WARM" "$PARAMS" <<'PY'
 import json, statistics, sys
 out, warm, params = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-phases = [("sampling", "time/sampling_s"), ("reference (wait)", "time/reference_s"),
+phases = [("sampling", "time/sampling_s"), ("  of it: rank exchanges", "time/sampling_exchange_s"),
+          ("reference (wait)", "time/reference_s"),
           ("reference (its CPU time)", "time/reference_cpu_s"),
           ("forward+backward", "time/backward_s"), ("allreduce", "time/allreduce_s"),
           ("optimiser (clip+AdamW)", "time/optimizer_s"), ("whole step", "step_time_s")]

@@ -131,8 +131,10 @@ public final class GrpoTrainer extends TrainingLoop {
                         }
                     });
             List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
+            long statsStart = System.nanoTime();
             GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
                     ctx.group());
+            double exchangeS = b.exchangeSeconds() + (System.nanoTime() - statsStart) / 1e9;
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
@@ -152,6 +154,7 @@ public final class GrpoTrainer extends TrainingLoop {
             double[] kc = ctx.group().allreduceSum(klClip);
             fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
             m.put("time/sampling_s", samplingS);
+            m.put("time/sampling_exchange_s", exchangeS); // part of sampling_s: the ranks' two small exchanges
             m.put("time/reference_s", referenceS);
             if (referenceScorer != null) {
                 m.put("time/reference_cpu_s", referenceScorer.takeCpuSeconds());

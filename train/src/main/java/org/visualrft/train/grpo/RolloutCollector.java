@@ -32,8 +32,11 @@ final class RolloutCollector {
      * What one step's sampling produced.
      *
      * @param groups the step's groups in their global order; with several ranks, null where another rank holds it
+     * @param exchangeSeconds time spent in the ranks' exchange of flat-group flags: with several ranks, mostly
+     *                        waiting for the rank whose rollouts ran longer
      */
-    record Batch(List<ScoredGroup> groups, int promptsSampled, int flatSampled, boolean starved) {
+    record Batch(List<ScoredGroup> groups, int promptsSampled, int flatSampled, boolean starved,
+            double exchangeSeconds) {
     }
 
     RolloutCollector(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder) {
@@ -62,6 +65,7 @@ final class RolloutCollector {
         int sampled = 0;
         int flatSampled = 0;
         int round = 0;
+        long exchangeNanos = 0;
         do {
             int want = needed - kept.size();
             int first = sampled;
@@ -80,7 +84,9 @@ final class RolloutCollector {
                     onKept.accept(g);
                 }
             }
+            long exchange = System.nanoTime();
             flags = group.allreduceSum(flags);
+            exchangeNanos += System.nanoTime() - exchange;
             for (int i = 0; i < want; i++) {
                 boolean isFlat = flags[i] > 0.5;
                 if (isFlat) {
@@ -98,7 +104,7 @@ final class RolloutCollector {
         for (int p : kept) {
             groups.add(mine.get(p));
         }
-        return new Batch(groups, sampled, flatSampled, starved);
+        return new Batch(groups, sampled, flatSampled, starved, exchangeNanos / 1e9);
     }
 
     ScoredGroup score(TrainingExample ex, List<Rollout> rollouts) {
