@@ -320,6 +320,27 @@ final class LineFieldScanner {
         return false;
     }
 
+    private static final int CLOSED = 1;
+    private static final int MORE = 0;
+    private static final int OUTSIDE = -1;
+
+    /** After an object member or array element: {@link #CLOSED} past {@code close}, {@link #MORE} past a comma. */
+    private int afterMember(char close) {
+        skipSpace();
+        if (pos >= end) {
+            return OUTSIDE;
+        }
+        byte d = b[pos++];
+        if (d == close) {
+            return CLOSED;
+        }
+        if (d != ',') {
+            return OUTSIDE;
+        }
+        skipSpace();
+        return MORE;
+    }
+
     /** Moves past any JSON value of the subset; false outside it. */
     private boolean skipValue(int depth) {
         if (pos >= end) {
@@ -353,18 +374,10 @@ final class LineFieldScanner {
                     if (!skipValue(depth + 1)) {
                         return false;
                     }
-                    skipSpace();
-                    if (pos >= end) {
-                        return false;
+                    int next = afterMember('}');
+                    if (next != MORE) {
+                        return next == CLOSED;
                     }
-                    byte d = b[pos++];
-                    if (d == '}') {
-                        return true;
-                    }
-                    if (d != ',') {
-                        return false;
-                    }
-                    skipSpace();
                 }
             }
             case '[' -> {
@@ -381,18 +394,10 @@ final class LineFieldScanner {
                     if (!skipValue(depth + 1)) {
                         return false;
                     }
-                    skipSpace();
-                    if (pos >= end) {
-                        return false;
+                    int next = afterMember(']');
+                    if (next != MORE) {
+                        return next == CLOSED;
                     }
-                    byte d = b[pos++];
-                    if (d == ']') {
-                        return true;
-                    }
-                    if (d != ',') {
-                        return false;
-                    }
-                    skipSpace();
                 }
             }
             case 't' -> {

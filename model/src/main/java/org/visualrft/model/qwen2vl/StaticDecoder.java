@@ -424,22 +424,8 @@ public final class StaticDecoder {
         }
 
         List<Generation.Sample> results(int maxNew) {
-            DeviceSampler.Record r = sampler.record();
-            List<Generation.Sample> out = new ArrayList<>();
-            for (int i = 0; i < g; i++) {
-                int n = 0;
-                while (n < maxNew && r.tokens()[n * g + i] >= 0) {
-                    n++;
-                }
-                int[] tokens = new int[n];
-                float[] logps = new float[n];
-                for (int j = 0; j < n; j++) {
-                    tokens[j] = (int) r.tokens()[j * g + i];
-                    logps[j] = r.logProbs()[j * g + i];
-                }
-                out.add(new Generation.Sample(tokens, logps, r.finished()[i]));
-            }
-            return out;
+            return sampler.record().samples(maxNew).stream()
+                    .map(x -> new Generation.Sample(x.tokens(), x.logProbs(), x.endedWithEos())).toList();
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.visualrft.model.sampling;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
@@ -69,26 +68,7 @@ public final class DeviceDecodeLoop {
                     picked = s.keep(sampler.pickAndRecord(logits));
                 }
             }
-            return samples(sampler.record(), g, maxNew);
+            return sampler.record().samples(maxNew);
         }
-    }
-
-    /** Each row's tokens up to its first −1 (the steps after it finished), with their log-probs. */
-    static List<DecodeLoop.Sample> samples(DeviceSampler.Record r, int g, int maxNew) {
-        List<DecodeLoop.Sample> out = new ArrayList<>(g);
-        for (int i = 0; i < g; i++) {
-            int n = 0;
-            while (n < maxNew && r.tokens()[n * g + i] >= 0) {
-                n++;
-            }
-            int[] tokens = new int[n];
-            float[] logps = new float[n];
-            for (int j = 0; j < n; j++) {
-                tokens[j] = (int) r.tokens()[j * g + i];
-                logps[j] = r.logProbs()[j * g + i];
-            }
-            out.add(new DecodeLoop.Sample(tokens, logps, r.finished()[i]));
-        }
-        return out;
     }
 }

@@ -1,5 +1,7 @@
 package org.visualrft.model.sampling;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.DType;
@@ -33,6 +35,25 @@ public final class DeviceSampler {
 
     /** What the device recorded, copied to the host: {@code tokens[step * g + row]}. */
     public record Record(long[] tokens, float[] logProbs, boolean[] finished) {
+        /** Each row's tokens up to its first −1 (the steps after it finished), with their log-probs. */
+        public List<DecodeLoop.Sample> samples(int maxNew) {
+            int g = finished.length;
+            List<DecodeLoop.Sample> out = new ArrayList<>(g);
+            for (int i = 0; i < g; i++) {
+                int n = 0;
+                while (n < maxNew && tokens[n * g + i] >= 0) {
+                    n++;
+                }
+                int[] row = new int[n];
+                float[] logps = new float[n];
+                for (int j = 0; j < n; j++) {
+                    row[j] = (int) tokens[j * g + i];
+                    logps[j] = logProbs[j * g + i];
+                }
+                out.add(new DecodeLoop.Sample(row, logps, finished[i]));
+            }
+            return out;
+        }
     }
 
     public DeviceSampler(SamplingParams params, int g, int vocab, int[] stop, RandomGenerator rng, Device device) {
