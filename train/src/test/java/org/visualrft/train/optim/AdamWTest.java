@@ -135,6 +135,29 @@ class AdamWTest {
     }
 
     @Test
+    void gradClipNormIsTheFloat64SumOverParametersInOrder() {
+        // many parameters of mixed dtypes and sizes, one without a gradient: the norm read back once must be the host
+        // loop's sequential float64 sum to the bit (a summation in another order would differ in the last bits)
+        java.util.Random rnd = new java.util.Random(7);
+        List<Tensor> params = new java.util.ArrayList<>();
+        double sq = 0;
+        for (int i = 0; i < 40; i++) {
+            int n = 1 + rnd.nextInt(300);
+            double[] g = new double[n];
+            for (int j = 0; j < n; j++) {
+                g[j] = rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3);
+            }
+            DType dtype = i % 3 == 0 ? DType.F64 : i % 3 == 1 ? DType.F32 : DType.BF16;
+            Tensor p = Tensor.zeros(dtype, n).requiresGrad(true);
+            p.mul(Tensor.fromDoubles(g, n).to(dtype)).sum().backward();
+            sq += p.grad().to(DType.F64).square().sum().item();
+            params.add(p);
+        }
+        params.add(1, Tensor.zeros(DType.F32, 4).requiresGrad(true)); // no gradient: skipped
+        assertEquals(Math.sqrt(sq), GradClip.clip(params, 0), 0.0);
+    }
+
+    @Test
     void schedulesFollowHuggingFace() {
         LrSchedule lin = new LrSchedule(ScheduleType.LINEAR, 1e-6, 0, 25);
         assertEquals(1.2e-7, lin.at(22), 1e-20); // issue #97's log: lr 1.2e-7 at step 22 of 25
