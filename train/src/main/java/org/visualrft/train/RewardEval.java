@@ -47,8 +47,19 @@ public final class RewardEval implements InLoopEval {
         }
     }
 
+    /** Receives each example's greedy answer and its rewards, in the examples' order. */
+    @FunctionalInterface
+    public interface AnswerSink {
+        void accept(TrainingExample example, Rollout answer, RewardBreakdown rewards);
+    }
+
     @Override
     public Map<String, Double> evaluate(Policy policy) {
+        return evaluate(policy, null);
+    }
+
+    /** The same, handing every answer to {@code sink} (null: none) as it is scored. */
+    public Map<String, Double> evaluate(Policy policy, AnswerSink sink) {
         Map<String, double[]> sums = new LinkedHashMap<>();
         HackingDiagnostics diag = new HackingDiagnostics(labels);
         SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
@@ -68,6 +79,9 @@ public final class RewardEval implements InLoopEval {
             responses.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(r.text());
             solutions.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(ex.solution());
             RewardBreakdown b = rewarder.score(r.text(), ex);
+            if (sink != null) {
+                sink.accept(ex, r, b);
+            }
             add(sums, "reward", b.total());
             String task = ex.task().id();
             b.values().forEach((k, v) -> {

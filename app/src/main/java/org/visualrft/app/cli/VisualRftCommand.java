@@ -24,6 +24,7 @@ public final class VisualRftCommand implements Runnable {
             PretrainCommand.class,
             CocoEvalCommand.class,
             LvisEvalCommand.class,
+            EvaluateCommand.class,
             SplitCommand.class,
             BuildDatasetCommand.class,
             RewardCommand.class,

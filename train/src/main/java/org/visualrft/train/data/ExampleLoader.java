@@ -63,8 +63,12 @@ public final class ExampleLoader {
 
     public static TrainingExample of(Sample s, String source) {
         String where = source + " record " + s.id();
-        return new TrainingExample(s.id(), new Prompt(image(s.image(), where), s.problem() == null ? "" : s.problem()),
-                rewardSample(s.solution(), s.task(), s.size(), s.columns(), where), s.columns().get("thinking"));
+        Image image = image(s.image(), where);
+        // without width and height the image is its own size: rewards that convert boxes between frames (a model
+        // writing resized pixels, a dataset in original pixels) need it, as a parquet row's header gives it
+        ImageSize size = s.size() != null ? s.size() : new ImageSize(image.width(), image.height());
+        return new TrainingExample(s.id(), new Prompt(image, s.problem() == null ? "" : s.problem()),
+                rewardSample(s.solution(), s.task(), size, s.columns(), where), s.columns().get("thinking"));
     }
 
     /** The reward side of a sample: its solution, its task (given or inferred), size and columns. */

@@ -80,7 +80,7 @@ final class ParquetExamples {
             if (!Files.isRegularFile(p)) {
                 throw new BadInputException(row.file(), "row " + row.row() + ": image file not found: " + p);
             }
-            size = null;
+            size = fileHeader(p, row.file(), row.row());
             image = () -> ExampleLoader.image(ImageRef.file(p), where);
         } else {
             throw new BadInputException(row.file(), "row " + row.row() + ": " + columns.image()
@@ -95,10 +95,28 @@ final class ParquetExamples {
     static ImageSize header(byte[] data, Path file, long row) {
         // in memory: ImageIO.createImageInputStream would spill the bytes to a temporary file first
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            return header(in, file, row, "image bytes are not an image this JVM can decode (" + data.length
+                    + " bytes)");
+        } catch (IOException e) {
+            throw new BadInputException(file, "row " + row + ": corrupt image (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The same for an image file a row names (only its header is read). */
+    static ImageSize fileHeader(Path image, Path file, long row) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
+            return header(in, file, row, "image file " + image + " is not an image this JVM can decode");
+        } catch (IOException e) {
+            throw new BadInputException(file, "row " + row + ": image file " + image + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ImageSize header(ImageInputStream in, Path file, long row, String unknownFormat) {
+        try {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator()
+                    : ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw new BadInputException(file, "row " + row + ": image bytes are not an image this JVM can decode"
-                        + " (" + data.length + " bytes)");
+                throw new BadInputException(file, "row " + row + ": " + unknownFormat);
             }
             ImageReader r = readers.next();
             try {

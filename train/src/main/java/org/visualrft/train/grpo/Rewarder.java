@@ -68,6 +68,29 @@ public final class Rewarder {
         return new Rewarder(sets);
     }
 
+    /**
+     * From the reward command's spec {@code name[:weight],...} (null: each task's defaults), one set for every task;
+     * {@code source} names the option in faults.
+     */
+    public static Rewarder ofSpec(String spec, String mode, String source, RewardOptions options) {
+        if (spec == null) {
+            return of(List.of(), List.of(), mode, source, options);
+        }
+        RewardMode m = RewardMode.parseOrNull(mode);
+        if (m == null) {
+            throw new BadInputException(source, "reward mode must be visual-rft or strict, got '" + mode + "'");
+        }
+        Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
+        for (Task t : Task.values()) {
+            try {
+                sets.put(t, RewardRegistry.set(spec, m, options));
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(source, e.getMessage());
+            }
+        }
+        return new Rewarder(sets);
+    }
+
     /** Every function name that can appear (the {@code rewards/<fn>} metrics). */
     public List<String> names() {
         return names;

@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.geometry.ImageSize;
 import org.visualrft.core.reward.Task;
 
 class ExampleLoaderTest {
@@ -32,6 +33,12 @@ class ExampleLoaderTest {
         assertEquals("top", ex.get(2).thinking());
         assertEquals(8, ex.get(0).prompt().image().width());
         assertEquals("q3", ex.get(2).prompt().text());
+        // no width and height: the image's own size, so rewards can convert boxes between frames
+        assertEquals(new ImageSize(8, 6), ex.get(0).reward().imageSize());
+        Files.writeString(dir.resolve("sized.jsonl"), "{\"image\": \"a.png\", \"problem\": \"q\", \"solution\":"
+                + " \"<answer>Shirt</answer>\", \"width\": 640, \"height\": 480}\n");
+        assertEquals(new ImageSize(640, 480), ExampleLoader.load(dir.resolve("sized.jsonl")).get(0).reward()
+                .imageSize(), "a given width and height are kept");
 
         Files.writeString(dir.resolve("bad.jsonl"), "{\"image\": \"a.png\", \"problem\": \"q\", \"solution\": \"x\", "
                 + "\"task\": \"segmentation\"}\n");

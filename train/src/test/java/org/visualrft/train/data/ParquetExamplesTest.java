@@ -27,6 +27,7 @@ import org.apache.parquet.schema.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.geometry.ImageSize;
 import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.Image;
 import org.visualrft.train.data.parquet.ColumnNames;
@@ -151,6 +152,8 @@ class ParquetExamplesTest {
         assertEquals(4, skipped.skippedBadRows());
         assertEquals(List.of("p0", "p4"), skipped.examples().stream().map(x -> x.prompt().text()).toList());
         assertEquals(6, skipped.examples().get(1).prompt().image().width());
+        // a row's image named by path has its size read from the file's header, as one held in bytes
+        assertEquals(new ImageSize(6, 6), skipped.examples().get(1).reward().imageSize());
 
         for (String fault : List.of("solution is null", "image file not found", "neither bytes nor a path")) {
             Path one = dir.resolve("one.parquet");

@@ -1,0 +1,262 @@
+package org.visualrft.app.cli;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.visualrft.core.ExitCodes;
+import org.visualrft.core.Limits;
+import org.visualrft.core.io.AtomicFile;
+import org.visualrft.core.io.OutputPaths;
+import org.visualrft.core.reward.RewardBreakdown;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.model.policy.LoadOptions;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.train.ModelEvaluation;
+import org.visualrft.train.data.TrainingExample;
+import org.visualrft.train.data.parquet.ColumnNames;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code visual-rft evaluate --model DIR --dataset DATA}: a model's greedy answers to a dataset, scored as a training
+ * run's in-loop evaluation scores them; prints the metrics and can keep the answers (as the reward command's input)
+ * and the metrics (JSON).
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
+        "Evaluate a model (a base model or a checkpoint) on a dataset: greedy answers, the reward functions' means, "
+                + "classification accuracy, grounding mIoU and detection mAP, as in-loop evaluation reports them."})
+public final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Model folder: a base model or a checkpoint (config.json, model.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--dataset", required = true, paramLabel = "DATA",
+            description = "ViRFT JSON Lines, a parquet file, a folder of parquet shards or a glob (as a config's dataset:).")
+    String dataset;
+
+    @Option(names = "--image-column", defaultValue = "image", paramLabel = "NAME",
+            description = "Parquet column of the images (default ${DEFAULT-VALUE}).")
+    String imageColumn;
+
+    @Option(names = "--problem-column", defaultValue = "problem", paramLabel = "NAME",
+            description = "Parquet column of the questions (default ${DEFAULT-VALUE}).")
+    String problemColumn;
+
+    @Option(names = "--solution-column", defaultValue = "solution", paramLabel = "NAME",
+            description = "Parquet column of the solutions (default ${DEFAULT-VALUE}).")
+    String solutionColumn;
+
+    @Option(names = "--skip-bad-rows", description = "Skip (and count) records that cannot be read instead of failing.")
+    boolean skipBadRows;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "Evaluate the first N records only (default ${DEFAULT-VALUE}: all).")
+    int limit;
+
+    @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
+            description = "Longest answer in tokens (default ${DEFAULT-VALUE}, as max_completion_length).")
+    int maxNewTokens;
+
+    @Option(names = "--rewards", paramLabel = "SPEC", description = "Reward functions with optional weights, as the "
+            + "reward command takes them, e.g. iou_hungarian,confidence:0.5,format; default: each task's own set.")
+    String rewards;
+
+    @Option(names = "--reward-mode", defaultValue = "strict", paramLabel = "MODE",
+            description = "strict or visual-rft (default ${DEFAULT-VALUE}).")
+    String rewardMode;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}); a GPU needs the CUDA build, see docs/gpu.md.")
+    String device;
+
+    @Option(names = "--torch-dtype", defaultValue = "auto", paramLabel = "DTYPE",
+            description = "auto (the folder's config.json), bfloat16 or float32 (default ${DEFAULT-VALUE}).")
+    String torchDtype;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "libtorch intra-op threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--answers", paramLabel = "OUT.jsonl", description = "Write every answer here (atomically), one "
+            + "JSON object per record: id, task, problem, completion, solution, image_size, rewards, reward; the "
+            + "reward command reads it.")
+    Path answers;
+
+    @Option(names = "--json", paramLabel = "OUT.json",
+            description = "Also write the metrics, the model and the dataset here (atomically).")
+    Path json;
+
+    @Override
+    public Integer call() throws IOException {
+        ModelEvaluation.Request request = request();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--model", model);
+        inputs.put("--dataset", Path.of(dataset));
+        for (Path out : new Path[] {answers, json}) {
+            if (out != null) {
+                String option = out == answers ? "--answers" : "--json";
+                OutputPaths.requireFileTarget(option, out);
+                OutputPaths.refuseOverwritingInput(option, out, inputs);
+            }
+        }
+        if (answers != null && answers.toAbsolutePath().normalize().equals(
+                json == null ? null : json.toAbsolutePath().normalize())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--answers and --json name the same file");
+        }
+        PrintStream err = System.err;
+        // the answers are kept in memory as JSON lines and written at the end, so nothing half-written is left
+        ByteArrayOutputStream answerLines = answers == null ? null : new ByteArrayOutputStream();
+        JsonFactory jsonFactory = new JsonFactory();
+        long t0 = System.nanoTime();
+        int[] done = {0};
+        ModelEvaluation.Result result = ModelEvaluation.run(request, (ex, answer, rewards) -> {
+            if (answerLines != null) {
+                writeAnswer(jsonFactory, answerLines, ex, answer, rewards);
+            }
+            done[0]++;
+            if (done[0] % 50 == 0) {
+                err.printf(Locale.ROOT, "evaluate: %d records, %.1f s%n", done[0], (System.nanoTime() - t0) / 1e9);
+            }
+        }, err);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "%s on %s: %d records in %.1f s (greedy, up to %d new tokens, %s rewards)%n", model,
+                dataset, result.metrics().getOrDefault("examples", 0.0).intValue(), seconds, maxNewTokens, rewardMode);
+        if (result.skippedBadRows() > 0) {
+            out.printf(Locale.ROOT, "skipped %d bad records (--skip-bad-rows)%n", result.skippedBadRows());
+        }
+        int width = 0;
+        for (String k : result.metrics().keySet()) {
+            width = Math.max(width, k.length());
+        }
+        for (Map.Entry<String, Double> e : result.metrics().entrySet()) {
+            out.printf(Locale.ROOT, "  %-" + width + "s  %s%n", e.getKey(), format(e.getValue()));
+        }
+        if (answers != null) {
+            AtomicFile.writeBytes(answers, answerLines.toByteArray());
+            out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame()
+                    + "; visual-rft reward --model-frame " + result.boxFrame() + " re-scores them)");
+        }
+        if (json != null) {
+            AtomicFile.write(json, os -> writeMetrics(jsonFactory, os, result, seconds));
+            out.println("wrote " + json);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private ModelEvaluation.Request request() {
+        try {
+            if (maxNewTokens < 1 || maxNewTokens > Limits.MAX_TOKENS) {
+                throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
+                        + maxNewTokens);
+            }
+            if (limit < 0) {
+                throw new IllegalArgumentException("--limit must be 0 (all) or more, got " + limit);
+            }
+            String fault = Limits.threadsFault(threads);
+            if (fault != null) {
+                throw new IllegalArgumentException("--threads " + fault);
+            }
+            if (RewardMode.parseOrNull(rewardMode) == null) {
+                throw new IllegalArgumentException("--reward-mode must be strict or visual-rft, got '" + rewardMode
+                        + "'");
+            }
+            DType dtype = switch (torchDtype) {
+                case "auto" -> null;
+                case "bfloat16", "bf16" -> DType.BF16;
+                case "float32", "fp32" -> DType.F32;
+                default -> throw new IllegalArgumentException("--torch-dtype must be auto, bfloat16 or float32, got '"
+                        + torchDtype + "'");
+            };
+            Device dev = Device.parse(device);
+            return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
+                    solutionColumn), skipBadRows, new LoadOptions(dev, dtype, null, 0), threads, maxNewTokens, limit,
+                    rewards, rewardMode);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v)
+                : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static void writeAnswer(JsonFactory f, ByteArrayOutputStream os, TrainingExample ex, Rollout answer,
+            RewardBreakdown rewards) {
+        try (JsonGenerator g = f.createGenerator(os, JsonEncoding.UTF8)) {
+            g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            g.writeStartObject();
+            g.writeStringField("id", ex.id());
+            g.writeStringField("task", ex.task().id());
+            g.writeStringField("problem", ex.prompt().text());
+            g.writeStringField("completion", answer.text());
+            g.writeStringField("solution", ex.solution());
+            if (ex.reward().imageSize() != null) {
+                g.writeArrayFieldStart("image_size");
+                g.writeNumber(ex.reward().imageSize().width());
+                g.writeNumber(ex.reward().imageSize().height());
+                g.writeEndArray();
+            }
+            g.writeNumberField("completion_length", answer.length());
+            g.writeObjectFieldStart("rewards");
+            for (Map.Entry<String, Double> e : rewards.values().entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeNumberField("reward", rewards.total());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        os.write('\n');
+    }
+
+    private void writeMetrics(JsonFactory f, OutputStream os, ModelEvaluation.Result result, double seconds)
+            throws IOException {
+        try (JsonGenerator g = f.createGenerator(os, JsonEncoding.UTF8)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("model", model.toString());
+            g.writeStringField("model_type", result.modelType());
+            g.writeStringField("dataset", dataset);
+            g.writeStringField("reward_mode", rewardMode);
+            g.writeNumberField("max_new_tokens", maxNewTokens);
+            g.writeNumberField("skipped_bad_rows", result.skippedBadRows());
+            g.writeNumberField("seconds", seconds);
+            g.writeObjectFieldStart("metrics");
+            for (Map.Entry<String, Double> e : result.metrics().entrySet()) {
+                double v = e.getValue();
+                if (Double.isFinite(v)) {
+                    g.writeNumberField(e.getKey(), v);
+                } else {
+                    g.writeNullField(e.getKey()); // JSON has no NaN
+                }
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        os.write('\n');
+        os.flush();
+    }
+}
