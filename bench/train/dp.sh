@@ -20,7 +20,7 @@ mkdir -p "$OUT"
 mvn -q -o -Dvrft.target=target-dpbench -pl app -am -DskipTests package \
   dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
 CP="app/target-dpbench/classes:train/target-dpbench/classes:model/target-dpbench/classes:core/target-dpbench/classes:$(cat "$OUT/cp.txt")"
-JAVA=(java -Xmx2g -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
+JAVA=(java -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
 PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")
 for run in 1 1s 2; do
   n=${run%s}
