@@ -36,6 +36,24 @@ public interface Policy extends AutoCloseable {
     }
 
     /**
+     * Samples {@code g} completions of each prompt, prompt i drawing only from {@code rngs.get(i)}, in the order
+     * {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} draws: the groups are what one call per prompt
+     * gives, up to float rounding. A model may decode the groups together (one batched step for all rows: the
+     * built-in model on the CPU does); this default calls {@code generate} per prompt, in order.
+     */
+    default List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs) {
+        if (rngs.size() != prompts.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + rngs.size() + " generators");
+        }
+        List<List<Rollout>> out = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(generate(prompts.get(i), g, params, rngs.get(i)));
+        }
+        return out;
+    }
+
+    /**
      * Teacher-forced log-probabilities of {@code completions} (token ids, EOS included where sampled) after
      * {@code prompt}: entry [i, t] = log p(completions[i][t] | image, prompt, completions[i][..t]). One image encoding
      * and one batched forward for the group. Connected to autograd unless called under

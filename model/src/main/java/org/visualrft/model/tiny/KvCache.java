@@ -19,16 +19,39 @@ final class KvCache {
     int length;
 
     KvCache(TinyConfig c, int batch, int capacity, DType dtype, Device device) {
+        this(zeros(c, batch, capacity, dtype, device), c.numKeyValueHeads(), capacity);
+    }
+
+    private KvCache(Tensor[] kv, int kvHeads, int capacity) {
         this.capacity = capacity;
-        this.kvHeads = c.numKeyValueHeads();
-        kv = new Tensor[c.layers()];
-        keys = new Tensor[c.layers()];
-        values = new Tensor[c.layers()];
-        for (int i = 0; i < c.layers(); i++) {
-            kv[i] = Tensor.zeros(dtype, device, batch, 2L * kvHeads, capacity, c.headDim());
+        this.kvHeads = kvHeads;
+        this.kv = kv;
+        keys = new Tensor[kv.length];
+        values = new Tensor[kv.length];
+        for (int i = 0; i < kv.length; i++) {
             keys[i] = kv[i].narrow(1, 0, kvHeads);
             values[i] = kv[i].narrow(1, kvHeads, kvHeads);
         }
+    }
+
+    private static Tensor[] zeros(TinyConfig c, int batch, int capacity, DType dtype, Device device) {
+        Tensor[] kv = new Tensor[c.layers()];
+        for (int i = 0; i < kv.length; i++) {
+            kv[i] = Tensor.zeros(dtype, device, batch, 2L * c.numKeyValueHeads(), capacity, c.headDim());
+        }
+        return kv;
+    }
+
+    /**
+     * Sequences {@code from .. from+count-1} as an empty cache of their own over the same storage: one prompt's
+     * prefill writes its group's rows of a cache that several groups then decode in together.
+     */
+    KvCache rows(int from, int count) {
+        Tensor[] part = new Tensor[kv.length];
+        for (int i = 0; i < kv.length; i++) {
+            part[i] = kv[i].narrow(0, from, count);
+        }
+        return new KvCache(part, kvHeads, capacity);
     }
 
     /**

@@ -44,6 +44,18 @@ record Rope(Tensor cos, Tensor sinSigned) {
         return new Rope(cos.narrow(0, start, t).view(1, t, heads, d), sinSigned.narrow(0, start, t).view(1, t, heads, d));
     }
 
+    /**
+     * The tables of one position per sequence, {@code positions [B]} (int64): sequences that decode together but sit
+     * at different positions (prompts of different lengths), shaped to broadcast over {@code [B, 1, heads, d]}.
+     */
+    Rope at(Tensor positions) {
+        long b = positions.size(0);
+        long heads = cos.size(1);
+        long d = cos.size(2);
+        return new Rope(cos.indexSelect(0, positions).view(b, 1, heads, d),
+                sinSigned.indexSelect(0, positions).view(b, 1, heads, d));
+    }
+
     /** Rotates {@code x [B, T, heads, headDim]} with tables from {@link #at} (computed once per step, all layers). */
     Tensor apply(Tensor x) {
         return x.mul(cos).add(x.roll(x.size(3) / 2, 3).mul(sinSigned));

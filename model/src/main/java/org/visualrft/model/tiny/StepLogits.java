@@ -22,19 +22,21 @@ record StepLogits(int rows, int width, float[] values, long[] ids, float[] logZ)
         return new StepLogits(rows, k, top.values().toFloats(), top.indices().toLongs(), logZ);
     }
 
-    /** The same single row for {@code g} sequences (after the shared prefill). */
+    /** Each row {@code g} times, in order: one prompt's row for its group's {@code g} sequences (after the prefill). */
     StepLogits repeat(int g) {
-        float[] v = new float[g * width];
-        long[] i = ids == null ? null : new long[g * width];
-        float[] z = new float[g];
-        for (int r = 0; r < g; r++) {
-            System.arraycopy(values, 0, v, r * width, width);
+        int n = rows * g;
+        float[] v = new float[n * width];
+        long[] i = ids == null ? null : new long[n * width];
+        float[] z = new float[n];
+        for (int r = 0; r < n; r++) {
+            int src = r / g;
+            System.arraycopy(values, src * width, v, r * width, width);
             if (i != null) {
-                System.arraycopy(ids, 0, i, r * width, width);
+                System.arraycopy(ids, src * width, i, r * width, width);
             }
-            z[r] = logZ[0];
+            z[r] = logZ[src];
         }
-        return new StepLogits(g, width, v, i, z);
+        return new StepLogits(n, width, v, i, z);
     }
 
     Sampler.Pick sample(int row, SamplingParams params, RandomGenerator rng) {

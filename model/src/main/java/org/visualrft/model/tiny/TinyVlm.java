@@ -23,7 +23,6 @@ import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.safetensors.TensorEntry;
 import org.visualrft.model.safetensors.Weights;
-import org.visualrft.model.sampling.Sampler;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
@@ -227,22 +226,37 @@ public final class TinyVlm implements Policy {
      * given, receives this call's keys/values per layer (to serve as a later call's {@code past}).
      */
     Tensor decode(Tensor x, KvCache cache, Tensor[][] past, Tensor[][] collect) {
-        long b = x.size(0);
         long t = x.size(1);
         long pastLen = past == null ? 0 : past[0][0].size(2);
         long start = cache != null ? cache.length : pastLen;
         if (cache != null && t > 1 && start != 0) {
             throw new IllegalStateException("multi-token step after a filled cache is not supported");
         }
-        int h = config.heads();
-        int kvh = config.numKeyValueHeads();
-        int hd = config.headDim();
-        Rope r = rope.at(start, t);
         // past mode: query i (position P+i) may see key j when j <= P + i
         Tensor mask = past == null ? null
                 : Tensor.arange(0, pastLen + t, DType.I64, device).unsqueeze(0)
                         .lt(Tensor.arange(0, t, DType.I64, device).unsqueeze(1).add(pastLen + 1));
-        boolean causal = t > 1 && past == null;
+        return layers(x, cache, past, collect, rope.at(start, t), mask, t > 1 && past == null);
+    }
+
+    /**
+     * One decoding step of rows at their own positions (rotary tables {@code r} from {@link Rope#at(Tensor)}): the
+     * step's keys/values go to the cache's next column for every row, and row r attends to the cached columns
+     * {@code mask [B, 1, 1, filled + 1]} allows (null: all).
+     */
+    Tensor decodeRows(Tensor x, KvCache cache, Rope r, Tensor mask) {
+        return layers(x, cache, null, null, r, mask, false);
+    }
+
+    /** The decoder layers and final norm, in the mode {@link #decode(Tensor, KvCache, Tensor[][], Tensor[][])} chose. */
+    private Tensor layers(Tensor x, KvCache cache, Tensor[][] past, Tensor[][] collect, Rope r, Tensor mask,
+            boolean causal) {
+        long b = x.size(0);
+        long t = x.size(1);
+        long pastLen = past == null ? 0 : past[0][0].size(2);
+        int h = config.heads();
+        int kvh = config.numKeyValueHeads();
+        int hd = config.headDim();
         for (int i = 0; i < config.layers(); i++) {
             TinyWeights.DecoderLayer l = weights.layers().get(i);
             Tensor qkv = l.qkv().apply(x.rmsNorm(l.inputNorm(), config.normEps())).view(b, t, h + 2L * kvh, hd);
@@ -355,58 +369,132 @@ public final class TinyVlm implements Policy {
             throw new IllegalArgumentException("G must be >= 1, got " + g);
         }
         int vocab = config.vocabSize();
-        int eos = config.eosTokenId();
-        int[] len = new int[g];
-        boolean[] done = new boolean[g];
-        int[][] ids;
-        float[][] logps;
-        int maxNew;
+        GroupDraws draws;
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             int prefixLen = promptPositions(prompt.text());
-            maxNew = maxNewTokens(prefixLen, params);
-            ids = new int[g][maxNew];
-            logps = new float[g][maxNew];
+            int maxNew = maxNewTokens(prefixLen, params);
+            draws = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId());
             Tensor prefix = promptEmbeddings(prompt);
             int capacity = prefixLen + maxNew;
             // One prefill for the group: batch 1 into the cache, then copied to the G rows.
             KvCache cache = new KvCache(config, g, capacity, dtype, device);
             Tensor last = decode(prefix, cache).narrow(1, prefixLen - 1, 1);
             cache.broadcastFirst();
-            // How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p
-            // alone, or the raw row for plain sampling.
-            int k = params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
-                    : params.topP() < 1.0 ? vocab : 0;
+            int k = candidates(params);
             StepLogits step = StepLogits.of(logits(last).view(1, vocab), k).repeat(g);
             long[] next = new long[g];
-            for (int n = 0; n < maxNew; n++) {
-                boolean all = true;
-                for (int i = 0; i < g; i++) {
-                    if (done[i]) {
-                        next[i] = config.padTokenId();
-                        continue;
-                    }
-                    Sampler.Pick pick = step.sample(i, params, rng);
-                    ids[i][len[i]] = pick.token();
-                    logps[i][len[i]] = pick.logProb();
-                    len[i]++;
-                    next[i] = pick.token();
-                    done[i] = pick.token() == eos;
-                    all &= done[i];
-                }
-                if (all || n == maxNew - 1) {
-                    break;
-                }
+            while (!draws.draw(step, 0, params, rng, next)) {
                 Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, g, 1).on(device));
                 step = StepLogits.of(logits(decode(x, cache)).view(g, vocab), k);
             }
         }
-        List<Rollout> out = new ArrayList<>(g);
-        for (int i = 0; i < g; i++) {
-            int[] t = Arrays.copyOf(ids[i], len[i]);
-            out.add(new Rollout(t, tokenizer.decode(t, true), Arrays.copyOf(logps[i], len[i]),
-                    len[i] > 0 && t[len[i] - 1] == eos));
+        return draws.rollouts(tokenizer);
+    }
+
+    /**
+     * How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p alone, or
+     * 0 (the raw row) for plain sampling.
+     */
+    private int candidates(SamplingParams params) {
+        int vocab = config.vocabSize();
+        return params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
+                : params.topP() < 1.0 ? vocab : 0;
+    }
+
+    /**
+     * Several prompts' groups in one decode: every step of all {@code prompts.size() · g} rows is one batched forward
+     * (on the CPU the per-op cost, not the arithmetic, bounds the built-in model's sampling). Each prompt is prefilled
+     * alone (batch 1) into its group's rows of one cache, its prefix in columns {@code [0, P_i)}; the new tokens of
+     * every row go to the same column {@code P_max + t}, so one copy writes a step; a mask hides a row's unused
+     * columns {@code [P_i, P_max)}, and its t-th new token is rotated for position {@code P_i + t}, as when it decodes
+     * alone. Group i draws from {@code rngs.get(i)} in the order {@link #generate} draws, and stops at its own prompt's
+     * length limit, so the groups are {@link #generate}'s up to the float rounding of the larger batch (one prompt:
+     * the same to the bit). A GPU (the device decode loop) samples one prompt at a time.
+     */
+    @Override
+    public List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs) {
+        if (DeviceDecodeLoop.wanted(device)) {
+            return Policy.super.generateGroups(prompts, g, params, rngs);
+        }
+        int n = prompts.size();
+        if (n == 0 || rngs.size() != n) {
+            throw new IllegalArgumentException(n + " prompts but " + rngs.size() + " generators");
+        }
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
+        }
+        int vocab = config.vocabSize();
+        int rows = n * g;
+        GroupDraws[] draws = new GroupDraws[n];
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
+            int[] prefixLen = new int[n];
+            int pMax = 0;
+            int newMax = 0;
+            for (int i = 0; i < n; i++) {
+                prefixLen[i] = promptPositions(prompts.get(i).text());
+                int maxNew = maxNewTokens(prefixLen[i], params);
+                draws[i] = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId());
+                pMax = Math.max(pMax, prefixLen[i]);
+                newMax = Math.max(newMax, maxNew);
+            }
+            KvCache cache = new KvCache(config, rows, pMax + newMax, dtype, device);
+            List<Tensor> lasts = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                KvCache group = cache.rows(i * g, g);
+                lasts.add(decode(promptEmbeddings(prompts.get(i)), group).narrow(1, prefixLen[i] - 1, 1));
+                group.broadcastFirst();
+            }
+            cache.length = pMax;
+            Tensor visible = visibleColumns(prefixLen, g, pMax, cache.capacity);
+            int k = candidates(params);
+            StepLogits step = StepLogits.of(logits(Tensor.cat(lasts, 0)).view(n, vocab), k).repeat(g);
+            long[] next = new long[rows];
+            long[] positions = new long[rows];
+            for (int t = 0; ; t++) {
+                boolean all = true;
+                for (int i = 0; i < n; i++) {
+                    all &= draws[i].draw(step, i * g, params, rngs.get(i), next);
+                }
+                if (all) {
+                    break;
+                }
+                for (int r = 0; r < rows; r++) {
+                    // a row past its own prompt's limit decodes on (ignored) at the last position the model has
+                    positions[r] = Math.min(prefixLen[r / g] + t, config.maxPositions() - 1);
+                }
+                Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, rows, 1).on(device));
+                Tensor mask = visible == null ? null : visible.narrow(3, 0, cache.length + 1);
+                Tensor hidden = decodeRows(x, cache, rope.at(Tensor.fromLongs(positions, rows).on(device)), mask);
+                step = StepLogits.of(logits(hidden).view(rows, vocab), k);
+            }
+        }
+        List<List<Rollout>> out = new ArrayList<>(n);
+        for (GroupDraws d : draws) {
+            out.add(d.rollouts(tokenizer));
         }
         return out;
+    }
+
+    /**
+     * Which cache columns each row may attend to, {@code [rows, 1, 1, capacity]} (bool): its own prefix
+     * {@code [0, P_i)} and the new tokens from {@code P_max} on. Null when all prefixes are as long (nothing to hide).
+     */
+    private Tensor visibleColumns(int[] prefixLen, int g, int pMax, int capacity) {
+        boolean ragged = false;
+        for (int p : prefixLen) {
+            ragged |= p != pMax;
+        }
+        if (!ragged) {
+            return null;
+        }
+        long[] start = new long[prefixLen.length * g];
+        for (int r = 0; r < start.length; r++) {
+            start[r] = prefixLen[r / g];
+        }
+        Tensor column = Tensor.arange(0, capacity, DType.I64, device).view(1, capacity);
+        Tensor own = Tensor.fromLongs(start, start.length, 1).on(device);
+        return column.lt(own).logicalOr(column.ge(pMax)).view(start.length, 1, 1, capacity);
     }
 
     /**
