@@ -23,6 +23,8 @@ import org.visualrft.core.Limits;
  * @param rewardFuncs reward function names from the reward registry
  * @param rewardWeights one weight per function (default all 1)
  * @param rewardMode {@code visual-rft} (the original's rules) or {@code strict}
+ * @param rolloutBatchGroups how many prompts' groups one batched decode samples (1: one prompt after another);
+ *                           changes the results through float rounding only, never through the number of ranks
  */
 public record GrpoConfig(
         TrainingArguments args,
@@ -31,7 +33,8 @@ public record GrpoConfig(
         Double epsilon, Double epsilonHigh, int numIterations,
         LossAggregation lossType, AdvantageMode scaleRewards,
         boolean dynamicSampling, int maxDynamicSamplingRounds,
-        List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset) {
+        List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset,
+        int rolloutBatchGroups) {
 
     /** The std_eps of the advantage: {@code (r - mean) / (std + 1e-4)}. */
     public static final double STD_EPS = 1e-4;
@@ -39,7 +42,7 @@ public record GrpoConfig(
     static final List<String> KEYS = List.of("preset", "num_generations", "beta", "max_completion_length",
             "max_prompt_length", "temperature", "top_k", "top_p", "epsilon", "epsilon_high", "num_iterations",
             "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
-            "reward_weights", "reward_mode");
+            "reward_weights", "reward_mode", "rollout_batch_groups");
 
     public static final List<String> PRESETS = List.of("visual-rft");
 
@@ -82,6 +85,7 @@ public record GrpoConfig(
         List<String> funcs = y.strings("reward_funcs", List.of());
         List<Double> weights = y.numbers("reward_weights", null);
         String mode = y.choice("reward_mode", "visual-rft", List.of("visual-rft", "strict"));
+        int batchGroups = y.integer("rollout_batch_groups", 1);
 
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
@@ -123,6 +127,9 @@ public record GrpoConfig(
         if (dynRounds < 0 || dynRounds > 1024) {
             throw y.fault("max_dynamic_sampling_rounds", "must be between 0 and 1024, got " + dynRounds);
         }
+        if (batchGroups < 1 || batchGroups > 1024) {
+            throw y.fault("rollout_batch_groups", "must be between 1 and 1024, got " + batchGroups);
+        }
         if (weights != null && weights.size() != funcs.size()) {
             throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()
                     + " reward_funcs");
@@ -135,7 +142,7 @@ public record GrpoConfig(
             weights = List.copyOf(ones);
         }
         return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
-                loss, adv, dyn, dynRounds, funcs, weights, mode, preset);
+                loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups);
     }
 
     private static AdvantageMode scaleRewards(YamlFields y, Object v) {
@@ -190,6 +197,7 @@ public record GrpoConfig(
         m.put("reward_funcs", rewardFuncs);
         m.put("reward_weights", rewardWeights);
         m.put("reward_mode", rewardMode);
+        m.put("rollout_batch_groups", rolloutBatchGroups);
         return m;
     }
 }

@@ -49,14 +49,18 @@ public final class GrpoTrainer extends TrainingLoop {
     /**
      * Data parallel over {@code group}: every rank draws the same prompts; the i-th prompt of a step is sampled by
      * rank i mod world size; each global micro-batch holds per_device_train_batch_size × world size groups, weighted
-     * over the whole micro-batch, so the summed gradients are one process's on the whole batch. Several ranks need
-     * {@link RolloutSeeding#PER_PROMPT}.
+     * over the whole micro-batch, so the summed gradients are one process's on the whole batch. Several ranks, and
+     * {@code rollout_batch_groups} above 1, need {@link RolloutSeeding#PER_PROMPT}.
      */
     public GrpoTrainer(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder, InLoopEval eval,
             PrintStream console, boolean terminal, ProcessGroup group, RolloutSeeding seeding) {
         super("grpo", cfg.args(), data.size(), eval, console, terminal, group);
         if (group.worldSize() > 1 && seeding != RolloutSeeding.PER_PROMPT) {
             throw new IllegalArgumentException("data-parallel GRPO needs per-prompt rollout seeds");
+        }
+        if (cfg.rolloutBatchGroups() > 1 && seeding != RolloutSeeding.PER_PROMPT) {
+            // one shared stream would be drawn in another order by groups decoding side by side
+            throw new IllegalArgumentException("rollout_batch_groups > 1 needs per-prompt rollout seeds");
         }
         this.seeding = seeding;
         this.rewarder = rewarder;

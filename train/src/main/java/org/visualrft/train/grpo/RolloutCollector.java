@@ -9,6 +9,7 @@ import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 import org.visualrft.core.reward.RewardBreakdown;
 import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.ProcessGroup;
@@ -52,13 +53,18 @@ final class RolloutCollector {
 
     /**
      * Draws {@code needed} groups for the whole step over all ranks of {@code group}: every rank walks the same data
-     * order, the i-th prompt of the step is sampled by rank i mod world size with generator {@code rngForPrompt(i)},
-     * and after each round the ranks exchange which groups were flat, so every rank knows the same kept list.
-     * {@code onKept} sees each of this rank's groups as soon as it is sampled and known to be kept.
+     * order, and after each round the ranks exchange which groups were flat, so every rank knows the same kept list.
+     * A round's prompts are sampled in chunks of {@code rollout_batch_groups} consecutive prompts (one batched decode
+     * each; the round's last chunk may be smaller); the j-th chunk of the step goes to rank j mod world size, so the
+     * chunks, and with them what is sampled, do not depend on the number of ranks (with chunks of 1: the i-th prompt
+     * of the step on rank i mod world size). The i-th prompt of the step draws from {@code rngForPrompt(i)}.
+     * {@code onKept} sees each of this rank's groups as soon as its chunk is sampled and it is known to be kept.
      */
     Batch collect(Policy policy, int needed, DataOrder order, ProcessGroup group,
             IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept) {
         int world = group.worldSize();
+        int chunkSize = cfg.rolloutBatchGroups();
+        int chunks = 0;
         Map<Integer, ScoredGroup> mine = new HashMap<>();
         List<Integer> kept = new ArrayList<>();
         List<Integer> flat = new ArrayList<>();
@@ -70,18 +76,24 @@ final class RolloutCollector {
             int want = needed - kept.size();
             int first = sampled;
             double[] flags = new double[want];
+            List<TrainingExample> drawn = new ArrayList<>(want);
             for (int i = 0; i < want; i++) {
-                TrainingExample ex = data.get(order.next());
-                int p = sampled++;
-                if (p % world != group.rank()) {
+                drawn.add(data.get(order.next()));
+            }
+            sampled += want;
+            for (int from = 0; from < want; from += chunkSize) {
+                if (chunks++ % world != group.rank()) {
                     continue;
                 }
-                ScoredGroup g = score(ex, policy.generate(ex.prompt(), cfg.numGenerations(), sampling,
-                        rngForPrompt.apply(p)));
-                mine.put(p, g);
-                flags[i] = g.flat() ? 1 : 0;
-                if (!(cfg.dynamicSampling() && g.flat())) {
-                    onKept.accept(g);
+                List<TrainingExample> chunk = drawn.subList(from, Math.min(want, from + chunkSize));
+                List<List<Rollout>> rollouts = sample(policy, chunk, first + from, rngForPrompt);
+                for (int k = 0; k < chunk.size(); k++) {
+                    ScoredGroup g = score(chunk.get(k), rollouts.get(k));
+                    mine.put(first + from + k, g);
+                    flags[from + k] = g.flat() ? 1 : 0;
+                    if (!(cfg.dynamicSampling() && g.flat())) {
+                        onKept.accept(g);
+                    }
                 }
             }
             long exchange = System.nanoTime();
@@ -105,6 +117,23 @@ final class RolloutCollector {
             groups.add(mine.get(p));
         }
         return new Batch(groups, sampled, flatSampled, starved, exchangeNanos / 1e9);
+    }
+
+    /** The groups of {@code chunk}, whose first prompt is the step's {@code firstIndex}-th: one batched decode. */
+    private List<List<Rollout>> sample(Policy policy, List<TrainingExample> chunk, int firstIndex,
+            IntFunction<RandomGenerator> rngForPrompt) {
+        if (chunk.size() == 1) { // one prompt at a time: the call every earlier run made
+            TrainingExample ex = chunk.get(0);
+            return List.of(policy.generate(ex.prompt(), cfg.numGenerations(), sampling,
+                    rngForPrompt.apply(firstIndex)));
+        }
+        List<Prompt> prompts = new ArrayList<>(chunk.size());
+        List<RandomGenerator> rngs = new ArrayList<>(chunk.size());
+        for (int k = 0; k < chunk.size(); k++) {
+            prompts.add(chunk.get(k).prompt());
+            rngs.add(rngForPrompt.apply(firstIndex + k));
+        }
+        return policy.generateGroups(prompts, cfg.numGenerations(), sampling, rngs);
     }
 
     ScoredGroup score(TrainingExample ex, List<Rollout> rollouts) {

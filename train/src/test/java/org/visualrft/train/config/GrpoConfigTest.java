@@ -174,6 +174,21 @@ class GrpoConfigTest {
         assertFault("max_prompt_length: long", "'max_prompt_length' must be an integer");
     }
 
+    @Test
+    void rolloutBatchGroupsIsOnePromptAtATimeByDefaultAndChecked() {
+        assertEquals(1, GrpoConfig.parse("r.yaml", "").rolloutBatchGroups());
+        assertEquals(1, GrpoConfig.parse("r.yaml", "preset: visual-rft\n").rolloutBatchGroups());
+        GrpoConfig c = GrpoConfig.parse("r.yaml", "rollout_batch_groups: 8\n");
+        assertEquals(8, c.rolloutBatchGroups());
+        assertEquals(8, c.asYaml().get("rollout_batch_groups"), "recorded, so a resume with another value is seen");
+        assertFault("rollout_batch_groups: 0", "'rollout_batch_groups' must be between 1 and 1024, got 0");
+        assertFault("rollout_batch_groups: 2000", "'rollout_batch_groups' must be between 1 and 1024");
+        assertFault("rollout_batch_groups: many", "'rollout_batch_groups' must be an integer");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> SftConfig.parse("s.yaml", "rollout_batch_groups: 4"));
+        assertTrue(e.fault().contains("unknown setting 'rollout_batch_groups'"), e.fault());
+    }
+
     private static void assertFault(String yaml, String mention) {
         BadInputException e = assertThrows(BadInputException.class, () -> GrpoConfig.parse("x.yaml", yaml), yaml);
         assertEquals("x.yaml", e.source());

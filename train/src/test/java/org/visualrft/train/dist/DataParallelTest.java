@@ -94,6 +94,10 @@ class DataParallelTest {
     }
 
     static GrpoConfig grpo(Path out, int batch) {
+        return grpo(out, batch, "");
+    }
+
+    static GrpoConfig grpo(Path out, int batch, String extra) {
         return GrpoConfig.parse("dp.yaml", """
                 output_dir: %s
                 num_generations: 4
@@ -109,7 +113,8 @@ class DataParallelTest {
                 reward_funcs: [accuracy, format]
                 reward_mode: strict
                 seed: 11
-                """.formatted(out, batch));
+                %s
+                """.formatted(out, batch, extra));
     }
 
     static SftConfig sft(Path out, int batch) {
@@ -219,6 +224,39 @@ class DataParallelTest {
         }
         assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
         assertFalse(Files.exists(dir.resolve("r1/metrics.jsonl")));
+    }
+
+    /**
+     * Batched rollouts: chunks of 3 prompts (8 a step: 3, 3, 2; on two ranks, rank 0 samples the first and last chunk)
+     * and dynamic sampling's refill rounds chunked in turn: the chunks are the same on any number of ranks, so the
+     * samples are too.
+     */
+    @Test
+    void twoRanksTrainWhatOneRankTrainsWithBatchedRollouts(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(12, 2);
+        String extra = "rollout_batch_groups: 3\ndynamic_sampling: true\n";
+        GrpoConfig whole = grpo(dir.resolve("one"), 4, extra);
+        float[][] one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 3)) {
+            new GrpoTrainer(whole, data, rewarder(whole), null, QUIET, false, ProcessGroup.single(),
+                    RolloutSeeding.PER_PROMPT).run(m, false, -1);
+            one = weights(m);
+        }
+        GrpoConfig half = grpo(dir.resolve("two"), 2, extra);
+        List<float[][]> ranks = twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 3)) {
+                new GrpoTrainer(half, data, rewarder(half), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
+                        .run(m, false, -1);
+                return weights(m);
+            }
+        });
+        assertClose(one, ranks.get(0), 1e-5);
+        assertClose(ranks.get(0), ranks.get(1), 0.0);
+        assertEquals(curve(dir.resolve("one"), "reward"), curve(dir.resolve("two"), "reward"));
+        assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
+        List<Double> prompts = curve(dir.resolve("one"), "prompts_sampled");
+        assertEquals(prompts, curve(dir.resolve("two"), "prompts_sampled"));
+        assertTrue(prompts.stream().anyMatch(p -> p > 8), "a refill round ran: " + prompts);
     }
 
     @Test
