@@ -8,6 +8,8 @@
 # A third run, "1 rank, 1 thread strictly", is the 1-rank run with the reference model scored in line
 # (-Dvrft.train.refThread=false): the default 1-rank run scores it on a helper thread, i.e. on the second core.
 # Usage: bench/train/dp.sh [ROUNDS] [WARM]     (defaults 6 and 3)
+#        ROLLOUT_BATCH_GROUPS unset: the runs sample one prompt's group after another; ROLLOUT_BATCH_GROUPS=N adds
+#        rollout_batch_groups: N to every run's config (N groups in one batched decode; docs/training.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS="${1:-6}"
@@ -44,6 +46,7 @@ reward_funcs: [accuracy, format]
 reward_mode: strict
 threads: 1
 seed: 3
+${ROLLOUT_BATCH_GROUPS:+rollout_batch_groups: $ROLLOUT_BATCH_GROUPS}
 YAML
   cut -d' ' -f1-3 /proc/loadavg > "$OUT/load$run.txt" # other work on the 2 cores distorts the ratio: printed below
   # A virtual CPU can run slower than its sibling when the host loads the physical core under it (seen here: the
