@@ -403,7 +403,7 @@ public final class TinyVlm implements Policy {
 
     /**
      * Several prompts' groups in one decode: every step of all {@code prompts.size() · g} rows is one batched forward
-     * (on the CPU the per-op cost, not the arithmetic, bounds the built-in model's sampling). Each prompt is prefilled
+     * (on the CPU a step of one group's rows costs mostly libtorch's per-op dispatch). Each prompt is prefilled
      * alone (batch 1) into its group's rows of one cache, its prefix in columns {@code [0, P_i)}; the new tokens of
      * every row go to the same column {@code P_max + t}, so one copy writes a step; a mask hides a row's unused
      * columns {@code [P_i, P_max)}, and its t-th new token is rotated for position {@code P_i + t}, as when it decodes
