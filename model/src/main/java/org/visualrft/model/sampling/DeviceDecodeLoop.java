@@ -1,6 +1,9 @@
 package org.visualrft.model.sampling;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.DType;
@@ -37,7 +40,8 @@ public final class DeviceDecodeLoop {
     public interface Steps {
         /**
          * Runs the prompt once (batch 1) and makes its cache serve {@code g} rows; returns the logits of the prompt's
-         * last position, {@code [1, vocab]} or {@code [vocab]}.
+         * last position, {@code [1, vocab]} or {@code [vocab]} ({@link #runGroups}: each prompt once, every group's
+         * rows served, {@code [groups, vocab]}).
          */
         Tensor prefill(int g);
 
@@ -51,24 +55,62 @@ public final class DeviceDecodeLoop {
      */
     public static List<DecodeLoop.Sample> run(Steps model, int g, int vocab, SamplingParams params, int[] stop,
                                               RandomGenerator rng, Device device) {
-        int maxNew = params.maxNewTokens();
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
             DeviceSampler sampler = new DeviceSampler(params, g, vocab, stop, rng, device);
-            Tensor picked;
-            try (NativeScope s = NativeScope.open()) {
-                Tensor first = model.prefill(g).to(DType.F32).reshape(1, vocab).expand(g, vocab);
-                picked = s.keep(sampler.pickAndRecord(first));
-            }
-            for (int step = 1; step < maxNew; step++) {
-                if (step % CHECK_EVERY == 0 && sampler.allFinished()) {
-                    break;
-                }
-                try (NativeScope s = NativeScope.open()) {
-                    Tensor logits = model.step(picked).to(DType.F32).view(g, vocab);
-                    picked = s.keep(sampler.pickAndRecord(logits));
-                }
-            }
-            return sampler.record().samples(maxNew);
+            return loop(model, sampler, g, vocab, params.maxNewTokens(),
+                    first -> first.reshape(1, vocab).expand(g, vocab));
         }
+    }
+
+    /**
+     * Several prompts' groups of {@code g} rows decoded together, group after group: {@code model}'s prefill returns
+     * each prompt's last-position logits {@code [groups, vocab]}, and its steps take and give {@code groups · g} rows.
+     * Group i draws from {@code rngs.get(i)} what {@link #run} draws for it alone and is cut at its own limit
+     * {@code maxNew[i]} (the steps run to the largest; params' own limit is not used).
+     */
+    public static List<List<DecodeLoop.Sample>> runGroups(Steps model, int g, int[] maxNew, int vocab,
+                                                          SamplingParams params, int[] stop,
+                                                          List<? extends RandomGenerator> rngs, Device device) {
+        int groups = rngs.size();
+        int rows = groups * g;
+        int longest = Arrays.stream(maxNew).max().orElseThrow();
+        SamplingParams all = new SamplingParams(params.temperature(), params.topK(), params.topP(), longest);
+        List<DecodeLoop.Sample> samples;
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
+            DeviceSampler sampler = DeviceSampler.forGroups(all, g, maxNew, vocab, stop, rngs, device);
+            samples = loop(model, sampler, rows, vocab, longest,
+                    first -> first.reshape(groups, 1, vocab).expand(groups, g, vocab).reshape(rows, vocab));
+        }
+        List<List<DecodeLoop.Sample>> out = new ArrayList<>(groups);
+        for (int i = 0; i < groups; i++) {
+            List<DecodeLoop.Sample> group = new ArrayList<>(g);
+            for (DecodeLoop.Sample smp : samples.subList(i * g, (i + 1) * g)) {
+                // a row without EOS by its prompt's limit decoded on (its prompt's steps were over): cut there
+                group.add(smp.tokens().length <= maxNew[i] ? smp : new DecodeLoop.Sample(
+                        Arrays.copyOf(smp.tokens(), maxNew[i]), Arrays.copyOf(smp.logProbs(), maxNew[i]), false));
+            }
+            out.add(group);
+        }
+        return out;
+    }
+
+    /** Prefill, then steps until every row finished or {@code maxNew} tokens; {@code rowsOf} spreads the prefill's logits. */
+    private static List<DecodeLoop.Sample> loop(Steps model, DeviceSampler sampler, int rows, int vocab, int maxNew,
+                                                UnaryOperator<Tensor> rowsOf) {
+        Tensor picked;
+        try (NativeScope s = NativeScope.open()) {
+            Tensor first = rowsOf.apply(model.prefill(rows).to(DType.F32));
+            picked = s.keep(sampler.pickAndRecord(first));
+        }
+        for (int step = 1; step < maxNew; step++) {
+            if (step % CHECK_EVERY == 0 && sampler.allFinished()) {
+                break;
+            }
+            try (NativeScope s = NativeScope.open()) {
+                Tensor logits = model.step(picked).to(DType.F32).view(rows, vocab);
+                picked = s.keep(sampler.pickAndRecord(logits));
+            }
+        }
+        return sampler.record().samples(maxNew);
     }
 }

@@ -57,24 +57,49 @@ public final class DeviceSampler {
     }
 
     public DeviceSampler(SamplingParams params, int g, int vocab, int[] stop, RandomGenerator rng, Device device) {
+        this(params, g, vocab, stop, params.isGreedy() ? null
+                : uniforms(params, g, new int[] {params.maxNewTokens()}, List.of(rng)), device);
+    }
+
+    /**
+     * For several prompts' groups of {@code g} rows decoding together ({@code groups.size() · g} rows, group after
+     * group): group i's uniforms come from {@code rngs.get(i)} alone, {@code maxNew[i] × g} of them in the order a
+     * sampler of that group alone draws them; its rows' later steps (past its own limit) draw nothing.
+     */
+    public static DeviceSampler forGroups(SamplingParams params, int g, int[] maxNew, int vocab, int[] stop,
+                                          List<? extends RandomGenerator> rngs, Device device) {
+        return new DeviceSampler(params, g * rngs.size(), vocab, stop, uniforms(params, g, maxNew, rngs), device);
+    }
+
+    private DeviceSampler(SamplingParams params, int g, int vocab, int[] stop, float[] u, Device device) {
         this.params = params;
         this.g = g;
         this.vocab = vocab;
         int maxNew = params.maxNewTokens();
-        if (params.isGreedy()) {
-            uniforms = null;
-        } else {
-            float[] u = new float[maxNew * g];
-            for (int i = 0; i < u.length; i++) {
-                u[i] = (float) rng.nextDouble();
-            }
-            uniforms = Tensor.fromFloats(u, maxNew, g).on(device);
-        }
+        uniforms = u == null ? null : Tensor.fromFloats(u, maxNew, g).on(device);
         step = Tensor.zeros(DType.I64, device, 1);
         tokens = Tensor.full(-1, DType.I64, device, maxNew, g);
         logProbs = Tensor.zeros(DType.F32, device, maxNew, g);
         finished = Tensor.zeros(DType.BOOL, device, g);
         stopIds = stop.length == 0 ? null : Tensor.fromInts(stop).on(device);
+    }
+
+    /** {@code [params.maxNewTokens(), groups · g]}, step-major; null for greedy (nothing is drawn). */
+    private static float[] uniforms(SamplingParams params, int g, int[] maxNew,
+                                    List<? extends RandomGenerator> rngs) {
+        if (params.isGreedy()) {
+            return null;
+        }
+        int rows = g * rngs.size();
+        float[] u = new float[params.maxNewTokens() * rows];
+        for (int i = 0; i < rngs.size(); i++) {
+            for (int step = 0; step < maxNew[i]; step++) {
+                for (int j = 0; j < g; j++) {
+                    u[step * rows + i * g + j] = (float) rngs.get(i).nextDouble();
+                }
+            }
+        }
+        return u;
     }
 
     /**

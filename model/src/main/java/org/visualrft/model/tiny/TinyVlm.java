@@ -409,49 +409,36 @@ public final class TinyVlm implements Policy {
      * columns {@code [P_i, P_max)}, and its t-th new token is rotated for position {@code P_i + t}, as when it decodes
      * alone. Group i draws from {@code rngs.get(i)} in the order {@link #generate} draws, and stops at its own prompt's
      * length limit, so the groups are {@link #generate}'s up to the float rounding of the larger batch (one prompt:
-     * the same to the bit). A GPU (the device decode loop) samples one prompt at a time.
+     * the same to the bit). On a GPU the chunk decodes the same way in the device loop ({@link #sampleGroupsOnDevice}).
      */
     @Override
     public List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
             List<? extends RandomGenerator> rngs) {
         if (DeviceDecodeLoop.wanted(device)) {
-            return Policy.super.generateGroups(prompts, g, params, rngs);
-        }
-        int n = prompts.size();
-        if (n == 0 || rngs.size() != n) {
-            throw new IllegalArgumentException(n + " prompts but " + rngs.size() + " generators");
-        }
-        if (g < 1) {
-            throw new IllegalArgumentException("G must be >= 1, got " + g);
+            List<List<Rollout>> out = new ArrayList<>(prompts.size());
+            for (List<DecodeLoop.Sample> group : sampleGroupsOnDevice(prompts, g, params, rngs)) {
+                List<Rollout> rs = new ArrayList<>(g);
+                for (DecodeLoop.Sample smp : group) {
+                    rs.add(new Rollout(smp.tokens(), tokenizer.decode(smp.tokens(), true), smp.logProbs(),
+                            smp.endedWithEos()));
+                }
+                out.add(rs);
+            }
+            return out;
         }
         int vocab = config.vocabSize();
+        int n = prompts.size();
         int rows = n * g;
         GroupDraws[] draws = new GroupDraws[n];
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
-            int[] prefixLen = new int[n];
-            int pMax = 0;
-            int newMax = 0;
+            Chunk c = new Chunk(prompts, g, params, rngs);
             for (int i = 0; i < n; i++) {
-                prefixLen[i] = promptPositions(prompts.get(i).text());
-                int maxNew = maxNewTokens(prefixLen[i], params);
-                draws[i] = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId());
-                pMax = Math.max(pMax, prefixLen[i]);
-                newMax = Math.max(newMax, maxNew);
+                draws[i] = new GroupDraws(g, c.maxNew[i], config.eosTokenId(), config.padTokenId());
             }
-            KvCache cache = new KvCache(config, rows, pMax + newMax, dtype, device);
-            List<Tensor> lasts = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                KvCache group = cache.rows(i * g, g);
-                lasts.add(decode(promptEmbeddings(prompts.get(i)), group).narrow(1, prefixLen[i] - 1, 1));
-                group.broadcastFirst();
-            }
-            cache.length = pMax;
-            Tensor visible = visibleColumns(prefixLen, g, pMax, cache.capacity);
             int k = candidates(params);
-            StepLogits step = StepLogits.of(logits(Tensor.cat(lasts, 0)).view(n, vocab), k).repeat(g);
+            StepLogits step = StepLogits.of(c.prefill(), k).repeat(g);
             long[] next = new long[rows];
-            long[] positions = new long[rows];
-            for (int t = 0; ; t++) {
+            while (true) {
                 boolean all = true;
                 for (int i = 0; i < n; i++) {
                     all &= draws[i].draw(step, i * g, params, rngs.get(i), next);
@@ -459,14 +446,7 @@ public final class TinyVlm implements Policy {
                 if (all) {
                     break;
                 }
-                for (int r = 0; r < rows; r++) {
-                    // a row past its own prompt's limit decodes on (ignored) at the last position the model has
-                    positions[r] = Math.min(prefixLen[r / g] + t, config.maxPositions() - 1);
-                }
-                Tensor x = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(next, rows, 1).on(device));
-                Tensor mask = visible == null ? null : visible.narrow(3, 0, cache.length + 1);
-                Tensor hidden = decodeRows(x, cache, rope.at(Tensor.fromLongs(positions, rows).on(device)), mask);
-                step = StepLogits.of(logits(hidden).view(rows, vocab), k);
+                step = StepLogits.of(c.step(Tensor.fromLongs(next, rows).on(device)), k);
             }
         }
         List<List<Rollout>> out = new ArrayList<>(n);
@@ -474,6 +454,98 @@ public final class TinyVlm implements Policy {
             out.add(d.rollouts(tokenizer));
         }
         return out;
+    }
+
+    /**
+     * The groups of several prompts decoding together, as {@link #generateGroups} lays them out: one cache for all
+     * {@code prompts.size() · g} rows, each prompt's prefix in columns {@code [0, P_i)} of its rows, the new tokens in
+     * the shared columns from {@code P_max} on, each row rotated for its own positions.
+     */
+    private final class Chunk {
+        final int[] maxNew;
+        private final List<Prompt> prompts;
+        private final int g;
+        private final int[] prefixLen;
+        private final int pMax;
+        private final Tensor positions; // [rows] int64: each row's position of its next new token
+        private final KvCache cache;
+        private final Tensor visible;
+
+        Chunk(List<Prompt> prompts, int g, SamplingParams params, List<? extends RandomGenerator> rngs) {
+            int n = prompts.size();
+            if (n == 0 || rngs.size() != n) {
+                throw new IllegalArgumentException(n + " prompts but " + rngs.size() + " generators");
+            }
+            if (g < 1) {
+                throw new IllegalArgumentException("G must be >= 1, got " + g);
+            }
+            this.prompts = prompts;
+            this.g = g;
+            prefixLen = new int[n];
+            maxNew = new int[n];
+            int longest = 0;
+            int newMax = 0;
+            long[] first = new long[n * g];
+            for (int i = 0; i < n; i++) {
+                prefixLen[i] = promptPositions(prompts.get(i).text());
+                maxNew[i] = maxNewTokens(prefixLen[i], params);
+                longest = Math.max(longest, prefixLen[i]);
+                newMax = Math.max(newMax, maxNew[i]);
+                Arrays.fill(first, i * g, (i + 1) * g, prefixLen[i]);
+            }
+            pMax = longest;
+            positions = Tensor.fromLongs(first, n * g).on(device);
+            cache = new KvCache(config, n * g, pMax + newMax, dtype, device);
+            visible = visibleColumns(prefixLen, g, pMax, cache.capacity);
+        }
+
+        /** Each prompt alone (batch 1) into its group's rows; the logits of each prompt's last position {@code [n, V]}. */
+        Tensor prefill() {
+            List<Tensor> lasts = new ArrayList<>(prompts.size());
+            for (int i = 0; i < prompts.size(); i++) {
+                KvCache group = cache.rows(i * g, g);
+                lasts.add(decode(promptEmbeddings(prompts.get(i)), group).narrow(1, prefixLen[i] - 1, 1));
+                group.broadcastFirst();
+            }
+            cache.length = pMax;
+            return logits(Tensor.cat(lasts, 0)).view(prompts.size(), config.vocabSize());
+        }
+
+        /** One new token per row ({@code tokens [rows]}, int64); the logits {@code [rows, V]}. */
+        Tensor step(Tensor tokens) {
+            long rows = tokens.size(0);
+            // a row past its own prompt's limit decodes on (ignored) at the last position the model has
+            Tensor at = positions.clampMax(config.maxPositions() - 1).to(DType.I64); // a float scalar promotes
+            positions.addInt_(1);
+            Tensor mask = visible == null ? null : visible.narrow(3, 0, cache.length + 1);
+            Tensor x = Tensor.embedding(weights.embedTokens(), tokens.view(rows, 1));
+            return logits(decodeRows(x, cache, rope.at(at), mask)).view(rows, config.vocabSize());
+        }
+    }
+
+    /**
+     * {@link #generateGroups} decoded where the weights are ({@link DeviceDecodeLoop#runGroups}): the same cache
+     * layout, positions and masks, with the device sampler's draws (group i's from {@code rngs.get(i)}, as
+     * {@link #sampleOnDevice} draws them for that prompt alone).
+     */
+    List<List<DecodeLoop.Sample>> sampleGroupsOnDevice(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
+            Chunk c = new Chunk(prompts, g, params, rngs);
+            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
+                @Override
+                public Tensor prefill(int rows) {
+                    return c.prefill();
+                }
+
+                @Override
+                public Tensor step(Tensor tokens) {
+                    return c.step(tokens);
+                }
+            };
+            return DeviceDecodeLoop.runGroups(steps, g, c.maxNew, config.vocabSize(), params,
+                    new int[] {config.eosTokenId()}, rngs, device);
+        }
     }
 
     /**

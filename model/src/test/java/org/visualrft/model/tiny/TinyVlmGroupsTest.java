@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 
@@ -158,6 +159,40 @@ class TinyVlmGroupsTest {
                 }
             }
             assertTrue(early > 0 && atLimit > 0, "the seeds give both kinds of rows: " + early + ", " + atLimit);
+        }
+    }
+
+    /** The device loop's version (what a GPU runs), checked on the CPU against one prompt at a time on that loop. */
+    @Test
+    void theDeviceLoopDecodesGroupsTogetherAsEachAlone(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 11, DType.F64)) {
+            Prompt p = TinyFixtures.prompt(2);
+            SamplingParams sp = new SamplingParams(1.0, 5, 0.9, 12);
+            assertSameSamples(List.of(m.sampleOnDevice(p, 3, sp, new SplittableRandom(9))),
+                    m.sampleGroupsOnDevice(List.of(p), 3, sp, List.of(new SplittableRandom(9))), 0.0);
+            List<Prompt> ps = prompts(m);
+            // a budget beyond the positions: each prompt's rows are cut at its own limit
+            for (SamplingParams s : List.of(new SamplingParams(1.0, 0, 1.0, 14), SamplingParams.visualRft(1000),
+                    SamplingParams.greedy(1000))) {
+                List<RandomGenerator> r = rngs(4, 3);
+                List<List<DecodeLoop.Sample>> alone = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    alone.add(m.sampleOnDevice(ps.get(i), 4, s, r.get(i)));
+                }
+                assertSameSamples(alone, m.sampleGroupsOnDevice(ps, 4, s, rngs(4, 3)), 1e-6);
+            }
+        }
+    }
+
+    static void assertSameSamples(List<List<DecodeLoop.Sample>> a, List<List<DecodeLoop.Sample>> b, double tol) {
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            for (int j = 0; j < a.get(i).size(); j++) {
+                String where = "prompt " + i + " row " + j;
+                assertArrayEquals(a.get(i).get(j).tokens(), b.get(i).get(j).tokens(), where);
+                assertArrayEquals(a.get(i).get(j).logProbs(), b.get(i).get(j).logProbs(), (float) tol, where);
+                assertEquals(a.get(i).get(j).endedWithEos(), b.get(i).get(j).endedWithEos(), where);
+            }
         }
     }
 
