@@ -120,6 +120,27 @@ class CudaTinyVlmTest {
         }
     }
 
+    /** rollout_batch_groups on the GPU: prompts of different lengths in one device decode, greedy. */
+    @Test
+    void batchedGroupsOnCudaDecodeAsEachPromptAlone(@TempDir Path dir) {
+        try (TinyVlm cpu = TinyFixtures.model(dir.resolve("cpu"), 3, DType.F32);
+             TinyVlm gpu = TinyFixtures.model(dir.resolve("gpu"), 3, DType.F32, GPU)) {
+            List<Prompt> prompts = TinyVlmGroupsTest.prompts(gpu);
+            SamplingParams greedy = SamplingParams.greedy(12);
+            List<List<Rollout>> batched = gpu.generateGroups(prompts, 2, greedy, TinyVlmGroupsTest.rngs(1, 3));
+            List<List<Rollout>> host = cpu.generateGroups(prompts, 2, greedy, TinyVlmGroupsTest.rngs(1, 3));
+            for (int i = 0; i < prompts.size(); i++) {
+                List<Rollout> alone = gpu.generate(prompts.get(i), 2, greedy, new SplittableRandom(1));
+                for (int j = 0; j < 2; j++) {
+                    String where = "prompt " + i + " row " + j;
+                    assertArrayEquals(alone.get(j).tokens(), batched.get(i).get(j).tokens(), where);
+                    assertArrayEquals(host.get(i).get(j).tokens(), batched.get(i).get(j).tokens(), where + " (CPU)");
+                    assertClose(where + " log-probs", batched.get(i).get(j).logProbs(), alone.get(j).logProbs(), 1e-5);
+                }
+            }
+        }
+    }
+
     static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(b.length, a.length);
         double d = 0;
