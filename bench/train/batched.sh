@@ -7,6 +7,8 @@
 # rollout_batch_groups 1, and each run's reward curve: the groups are the same up to float rounding, so the curves
 # should agree (a rare draw near a rounding boundary may differ).
 # Usage: bench/train/batched.sh [ROUNDS] [WARM] [GROUPS...]     (defaults 5, 2 and "1 8 16"; the first is the peer)
+#        BETA=0 leaves the reference model out: with it, the reference scores each group on a second thread while
+#        sampling goes on, so on a small machine the two compete and the sampling time measures both
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS="${1:-5}"
@@ -34,7 +36,7 @@ gradient_accumulation_steps: 1
 max_completion_length: 40
 temperature: 1.0
 top_k: 50
-beta: 0.04
+beta: ${BETA:-0.04}
 learning_rate: 1.0e-6
 max_steps: $((WARM + ROUNDS))
 save_steps: 100000
@@ -56,12 +58,13 @@ phases = [("sampling", "time/sampling_s"), ("reference (wait)", "time/reference_
 rows = {}
 for c in runs:
     recs = [json.loads(l) for l in open(f"{out}/run{c}/metrics.jsonl") if '"step_time_s"' in l][warm:]
-    rows[c] = {k: statistics.median(r[k] for r in recs) * 1000 for _, k in phases}
+    rows[c] = {k: statistics.median(r.get(k, 0.0) for r in recs) * 1000 for _, k in phases}
     rows[c]["tokens"] = statistics.median(r["tokens"] for r in recs)
     rows[c]["reward"] = [round(r["reward"], 4) for r in recs]
 peer = runs[0]
-print(f"vrft-tiny: {params:,} parameters; 16 prompts x G=8 a step, 1 rank, 1 thread; median over {len(recs)} steps"
-      f" after {warm} warm-up")
+beta = any('"time/reference_cpu_s"' in l for l in open(f"{out}/run{runs[0]}/metrics.jsonl"))
+print(f"vrft-tiny: {params:,} parameters; 16 prompts x G=8 a step, 1 rank, 1 thread"
+      f"{'' if beta else ', beta 0 (no reference model)'}; median over {len(recs)} steps after {warm} warm-up")
 for c in runs:
     print(f"before rollout_batch_groups {c}: load average (1, 5, 15 min)", open(f"{out}/load{c}.txt").read().strip())
 print()
@@ -71,7 +74,7 @@ print(f"| {'-' * 22} | " + " | ".join("-" * 9 + ":" for _ in runs) + " | "
       + " | ".join("-" * 7 + ":" for _ in runs[1:]) + " |")
 for name, k in phases:
     vals = " | ".join(f"{rows[c][k]:>10.1f}" for c in runs)
-    ratios = " | ".join(f"{rows[peer][k] / rows[c][k]:>7.2f}x" for c in runs[1:])
+    ratios = " | ".join(f"{rows[peer][k] / rows[c][k]:>7.2f}x" if rows[c][k] > 0 else f"{'-':>8}" for c in runs[1:])
     print(f"| {name:<22} | {vals} | {ratios} |")
 vals = " | ".join(f"{rows[c]['tokens']:>10.0f}" for c in runs)
 print(f"| {'completion tokens':<22} | {vals} | " + " | ".join(f"{'':>8}" for _ in runs[1:]) + " |")
