@@ -55,6 +55,9 @@ import json, statistics, sys
 out, warm, params, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 phases = [("sampling", "time/sampling_s"), ("reference (wait)", "time/reference_s"),
           ("forward+backward", "time/backward_s"), ("whole step", "step_time_s")]
+beta = any('"time/reference_cpu_s"' in l for l in open(f"{out}/run{runs[0]}/metrics.jsonl"))
+if not beta:
+    phases = [p for p in phases if p[1] != "time/reference_s"]
 rows = {}
 for c in runs:
     recs = [json.loads(l) for l in open(f"{out}/run{c}/metrics.jsonl") if '"step_time_s"' in l][warm:]
@@ -62,7 +65,6 @@ for c in runs:
     rows[c]["tokens"] = statistics.median(r["tokens"] for r in recs)
     rows[c]["reward"] = [round(r["reward"], 4) for r in recs]
 peer = runs[0]
-beta = any('"time/reference_cpu_s"' in l for l in open(f"{out}/run{runs[0]}/metrics.jsonl"))
 print(f"vrft-tiny: {params:,} parameters; 16 prompts x G=8 a step, 1 rank, 1 thread"
       f"{'' if beta else ', beta 0 (no reference model)'}; median over {len(recs)} steps after {warm} warm-up")
 for c in runs:
