@@ -153,6 +153,30 @@ class LoraResumeCliTest {
         assertTrue(Files.isRegularFile(dir.resolve("killed/checkpoint-4/adapter_model.safetensors")));
     }
 
+    @Test
+    void adaptersThatAreNotTheModelsAreRefusedAndAnOlderCheckpointResumesFromItsMergedWeights(@TempDir Path dir)
+            throws Exception {
+        Path model = straightRun(dir, "qwen2vl-tiny", "float32");
+        Path cfg = killedAfterStep2(dir, model, "float32");
+        Path other = ModelSettingsCliTest.config(dir, "rank4.yaml", model, "output_dir: " + dir.resolve("killed")
+                + "\n" + RUN.replace("lora_r: 2", "lora_r: 4") + "torch_dtype: float32\n");
+        CliRun r = CliRun.of("train", "grpo", "--config", other.toString(), "--resume", "--allow-changed-settings");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(dir.resolve("killed/checkpoint-2/adapter_model.safetensors") + ": "), r.err());
+        assertTrue(r.err().contains("the model's is F32 [4, "), r.err());
+        assertFalse(Files.exists(dir.resolve("killed/checkpoint-4")));
+
+        // a checkpoint written before adapters were kept apart: resumed from its merged weights, said so
+        Files.delete(dir.resolve("killed/checkpoint-2/adapter_model.safetensors"));
+        Files.delete(dir.resolve("killed/checkpoint-2/adapter_config.json"));
+        CliRun old = CliRun.of("train", "grpo", "--config", cfg.toString(), "--resume");
+        assertEquals(0, old.code(), old.out() + old.err());
+        assertTrue(old.out().contains("checkpoint-2 holds no adapter_model.safetensors"), old.out());
+        assertTrue(old.out().contains("not bit-identical"), old.out());
+        assertEquals(4, metrics(dir.resolve("killed/metrics.jsonl")).size());
+    }
+
     private static List<JsonNode> metrics(Path file) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
