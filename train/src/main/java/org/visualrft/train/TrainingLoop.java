@@ -124,7 +124,8 @@ public abstract class TrainingLoop {
 
     /**
      * Trains {@code base} (updated in place, unless a checkpoint of full fine-tuning is resumed: then the checkpoint's
-     * model is loaded, trained and closed at the end; a LoRA checkpoint's adapters are restored into {@code base}). {@code stopAfterStep} ends the run early as a kill would (tests); -1 runs on.
+     * model is loaded, trained and closed at the end; a LoRA checkpoint's adapters are restored into {@code base}).
+     * {@code stopAfterStep} ends the run early as a kill would (tests); -1 runs on.
      */
     public Outcome run(Policy base, boolean resume, int stopAfterStep) throws IOException {
         boolean main = group.isMain();
@@ -164,8 +165,9 @@ public abstract class TrainingLoop {
                 freshAdapters = lora != null;
                 if (freshAdapters && main) {
                     console.println(kind + ": " + ckpt.get().getFileName() + " holds no adapter_model.safetensors"
-                            + " (written before adapters were kept apart): resuming from its merged weights with fresh"
-                            + " adapters and fresh optimiser state; the run is not bit-identical to an uninterrupted one");
+                            + " (written before LoRA adapters were kept apart, or by full fine-tuning): resuming from"
+                            + " its merged weights with fresh adapters and fresh optimiser state; the run is not"
+                            + " bit-identical to an uninterrupted one");
                 }
             }
             start = st.step();

@@ -12,7 +12,7 @@ import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.Tensor;
 
 /**
- * LoRA adapters in PEFT's layout, the one Hugging Face users load with {@code PeftModel.from_pretrained}:
+ * LoRA adapters in PEFT's layout, the files {@code PeftModel.from_pretrained} reads from a folder:
  * {@code adapter_model.safetensors} (the A and B matrices under PEFT's names, bit-exact in their own dtype) and
  * {@code adapter_config.json} (rank, alpha, target modules, the base model). Each file is written under a temporary
  * name and renamed.
