@@ -43,17 +43,23 @@ class LoraResumeCliTest {
         }
     }
 
-    private static final String RUN = "num_generations: 4\nmax_completion_length: 6\nper_device_train_batch_size: 1\n"
-            + "learning_rate: 5.0e-2\nmax_steps: 4\nsave_steps: 2\nlogging_steps: 1\nreward_mode: strict\n"
-            + "reward_funcs: [format, " + TextLength.class.getName() + "]\nuse_peft: true\nlora_r: 2\nlora_alpha: 4\n"
-            + "lora_target_modules: [q_proj, v_proj, down_proj]\nseed: 11\n";
+    private static final String LORA = "use_peft: true\nlora_r: 2\nlora_alpha: 4\n"
+            + "lora_target_modules: [q_proj, v_proj, down_proj]\nseed: 11\nlearning_rate: 5.0e-2\nmax_steps: 4\n"
+            + "save_steps: 2\nlogging_steps: 1\nper_device_train_batch_size: 1\n";
+    private static final String GRPO = "num_generations: 4\nmax_completion_length: 6\nreward_mode: strict\n"
+            + "reward_funcs: [format, " + TextLength.class.getName() + "]\n";
+
+    /** The settings of a 4-step LoRA run of {@code kind} (grpo or sft) in {@code dtype}. */
+    private static String settings(String kind, String dtype) {
+        return LORA + (kind.equals("grpo") ? GRPO : "") + "torch_dtype: " + dtype + "\n";
+    }
 
     /** The uninterrupted 4-step run in {@code dir/straight}; returns the base model folder. */
-    private static Path straightRun(Path dir, String name, String dtype) throws Exception {
+    private static Path straightRun(Path dir, String kind, String name, String dtype) throws Exception {
         Path model = ModelSettingsCliTest.qwenRun(dir, name);
         Path cfg = ModelSettingsCliTest.config(dir, "straight.yaml", model, "output_dir: " + dir.resolve("straight")
-                + "\n" + RUN + "torch_dtype: " + dtype + "\n");
-        CliRun r = CliRun.of("train", "grpo", "--config", cfg.toString());
+                + "\n" + settings(kind, dtype));
+        CliRun r = CliRun.of("train", kind, "--config", cfg.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         return model;
     }
@@ -62,22 +68,22 @@ class LoraResumeCliTest {
      * What a run killed during step 3 leaves: checkpoint-2 (what the uninterrupted run wrote at step 2) and metrics for
      * steps 1 to 3; returns its config.
      */
-    private static Path killedAfterStep2(Path dir, Path model, String dtype) throws Exception {
+    private static Path killedAfterStep2(Path dir, String kind, Path model, String dtype) throws Exception {
         Path killed = Files.createDirectories(dir.resolve("killed"));
         copyTree(dir.resolve("straight/checkpoint-2"), killed.resolve("checkpoint-2"));
         List<String> lines = Files.readAllLines(dir.resolve("straight/metrics.jsonl"));
         Files.write(killed.resolve("metrics.jsonl"), lines.subList(0, 3));
-        return ModelSettingsCliTest.config(dir, "killed.yaml", model, "output_dir: " + killed + "\n" + RUN
-                + "torch_dtype: " + dtype + "\n");
+        return ModelSettingsCliTest.config(dir, "killed.yaml", model, "output_dir: " + killed + "\n"
+                + settings(kind, dtype));
     }
 
     @ParameterizedTest
-    @CsvSource({"qwen2vl-tiny, float32", "qwen25vl-tiny, bfloat16"})
-    void aResumedLoraRunIsBitIdenticalToAnUninterruptedOne(String name, String dtype, @TempDir Path dir)
+    @CsvSource({"grpo, qwen2vl-tiny, float32", "grpo, qwen25vl-tiny, bfloat16", "sft, qwen2vl-tiny, bfloat16"})
+    void aResumedLoraRunIsBitIdenticalToAnUninterruptedOne(String kind, String name, String dtype, @TempDir Path dir)
             throws Exception {
-        Path model = straightRun(dir, name, dtype);
-        Path cfg = killedAfterStep2(dir, model, dtype);
-        CliRun r = CliRun.of("train", "grpo", "--config", cfg.toString(), "--resume");
+        Path model = straightRun(dir, kind, name, dtype);
+        Path cfg = killedAfterStep2(dir, kind, model, dtype);
+        CliRun r = CliRun.of("train", kind, "--config", cfg.toString(), "--resume");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("resuming from"), r.out());
 
@@ -96,7 +102,8 @@ class LoraResumeCliTest {
         for (int i = 0; i < straight.size(); i++) {
             assertEquals(withoutTimes(straight.get(i)), withoutTimes(resumed.get(i)), "metrics of step " + (i + 1));
         }
-        assertTrue(straight.get(3).has("reward") && straight.get(3).has("loss"), straight.get(3).toString());
+        assertTrue(straight.get(3).has("loss") && (kind.equals("sft") || straight.get(3).has("reward")),
+                straight.get(3).toString());
 
         // the adapters are float32 over the base dtype, under PEFT's names, and trained (B no longer zero)
         try (SafeTensorsFile adapters = SafeTensorsFile.open(a.resolve("adapter_model.safetensors"))) {
@@ -114,6 +121,10 @@ class LoraResumeCliTest {
             }
             assertTrue(moved, "training moved the adapters");
         }
+        try (SafeTensorsFile merged = SafeTensorsFile.open(a.resolve("model/model.safetensors"))) {
+            DType base = dtype.equals("bfloat16") ? DType.BF16 : DType.F32;
+            assertEquals(base, merged.entries().get("model.layers.0.self_attn.q_proj.weight").dtype());
+        }
         JsonNode adapterConfig = new ObjectMapper().readTree(a.resolve("adapter_config.json").toFile());
         assertEquals(2, adapterConfig.path("r").asInt(), adapterConfig.toString());
         assertEquals("LORA", adapterConfig.path("peft_type").asText());
@@ -121,8 +132,8 @@ class LoraResumeCliTest {
 
     @Test
     void aMissingOrChangedBaseModelIsRefusedInOneLine(@TempDir Path dir) throws Exception {
-        Path model = straightRun(dir, "qwen2vl-tiny", "float32");
-        Path cfg = killedAfterStep2(dir, model, "float32");
+        Path model = straightRun(dir, "grpo", "qwen2vl-tiny", "float32");
+        Path cfg = killedAfterStep2(dir, "grpo", model, "float32");
         String metricsBefore = Files.readString(dir.resolve("killed/metrics.jsonl"));
 
         Path weights = model.resolve("model.safetensors");
@@ -156,10 +167,10 @@ class LoraResumeCliTest {
     @Test
     void adaptersThatAreNotTheModelsAreRefusedAndAnOlderCheckpointResumesFromItsMergedWeights(@TempDir Path dir)
             throws Exception {
-        Path model = straightRun(dir, "qwen2vl-tiny", "float32");
-        Path cfg = killedAfterStep2(dir, model, "float32");
+        Path model = straightRun(dir, "grpo", "qwen2vl-tiny", "float32");
+        Path cfg = killedAfterStep2(dir, "grpo", model, "float32");
         Path other = ModelSettingsCliTest.config(dir, "rank4.yaml", model, "output_dir: " + dir.resolve("killed")
-                + "\n" + RUN.replace("lora_r: 2", "lora_r: 4") + "torch_dtype: float32\n");
+                + "\n" + settings("grpo", "float32").replace("lora_r: 2", "lora_r: 4"));
         CliRun r = CliRun.of("train", "grpo", "--config", other.toString(), "--resume", "--allow-changed-settings");
         assertEquals(2, r.code(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
