@@ -1,10 +1,5 @@
 package org.visualrft.model.qwen2vl;
 
-import org.visualrft.core.io.AtomicFile;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +12,7 @@ import java.util.random.RandomGenerator;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.PeftAdapter;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.HfModelFolder;
 import org.visualrft.model.policy.Image;
@@ -27,7 +23,6 @@ import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.TrainableWeights;
-import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
@@ -358,31 +353,12 @@ public final class Qwen2VLPolicy implements Policy {
         if (lora == null) {
             throw new IllegalStateException("no LoRA adapters attached");
         }
-        try {
-            Files.createDirectories(dir);
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
             Map<String, Tensor> named = new LinkedHashMap<>();
-            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
-                    named.put(a.name(), a.tensor().detach());
-                }
-                SafeTensorsWriter.write(dir.resolve("adapter_model.safetensors"), named, Map.of("format", "pt"));
+            for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
+                named.put(a.name(), a.tensor().detach());
             }
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode();
-            cfg.put("peft_type", "LORA");
-            cfg.put("task_type", "CAUSAL_LM");
-            cfg.put("r", lora.rank());
-            cfg.put("lora_alpha", lora.alpha());
-            cfg.put("lora_dropout", 0.0);
-            cfg.put("bias", "none");
-            cfg.put("base_model_name_or_path", source.toAbsolutePath().toString());
-            var targets = cfg.putArray("target_modules");
-            lora.targets().stream().sorted().forEach(targets::add);
-            // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
-            cfg.put("layers_pattern", "layers");
-            AtomicFile.writeBytes(dir.resolve("adapter_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);
+            PeftAdapter.write(dir, named, lora, source);
         }
     }
 
