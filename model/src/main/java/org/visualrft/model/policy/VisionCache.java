@@ -39,6 +39,11 @@ public final class VisionCache implements AutoCloseable {
         public Tensor embeddings() {
             return tensors.get(0);
         }
+
+        /** The image's tokens in the prompt: its patches after the {@code mergeSize}² spatial merge. */
+        public int tokens(int mergeSize) {
+            return grid[0] * grid[1] * grid[2] / (mergeSize * mergeSize);
+        }
     }
 
     private record Key(Image image, Object tower) {

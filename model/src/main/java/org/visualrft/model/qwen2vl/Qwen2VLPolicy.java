@@ -243,9 +243,7 @@ public final class Qwen2VLPolicy implements Policy {
             ImageProcessor.Patches p = model.processor().process(toRgb(prompt.image()));
             return new VisionCache.Entry(grid(p), List.of(model.encodeImages(List.of(p), null)));
         });
-        int merge = model.processor().mergeSize();
-        int tokens = v.grid()[0] * v.grid()[1] * v.grid()[2] / (merge * merge); // as Patches.tokenCount counts them
-        return new Input(promptIds(prompt.text(), tokens), List.of(v.grid()), v.embeddings());
+        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()), v.embeddings());
     }
 
     @Override

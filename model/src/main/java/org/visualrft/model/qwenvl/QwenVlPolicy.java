@@ -260,10 +260,8 @@ public final class QwenVlPolicy implements Policy {
             tensors.addAll(enc.deepstack());
             return new VisionCache.Entry(QwenVl.grid(p), tensors);
         });
-        int merge = model.processor().mergeSize();
-        int tokens = v.grid()[0] * v.grid()[1] * v.grid()[2] / (merge * merge); // as Patches.tokenCount counts them
         List<Tensor> t = v.tensors();
-        return new Input(promptIds(prompt.text(), tokens), List.of(v.grid()),
+        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()),
                 new QwenVl.Images(t.get(0), t.subList(1, t.size())));
     }
 

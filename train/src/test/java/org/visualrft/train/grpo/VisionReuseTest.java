@@ -83,6 +83,22 @@ class VisionReuseTest {
         assertEquals((long) prompts * (1 + MU + (lora ? 1 : 0)), encodedEachTime.visionForwards());
     }
 
+    @org.junit.jupiter.api.Test
+    void theBuiltInModelTrainsItsVisionEncoderSoItNeverUsesTheCache(@TempDir Path dir) {
+        try (org.visualrft.model.tiny.TinyVlm tiny = org.visualrft.train.TinyTask.model(dir, 3);
+                VisionCache images = new VisionCache()) {
+            assertTrue(tiny.trainableParameters().stream().anyMatch(p -> p.name().startsWith("vision")),
+                    "vrft-tiny's vision encoder is trained");
+            Prompt prompt = org.visualrft.train.TinyTask.examples(1, 1).get(0).prompt();
+            List<Rollout> r = tiny.generate(prompt, 2, SamplingParams.greedy(3), new java.util.SplittableRandom(1),
+                    images);
+            try (org.visualrft.model.tensor.NativeScope s = org.visualrft.model.tensor.NativeScope.open()) {
+                tiny.logProbs(prompt, List.of(r.get(0).tokens()), images);
+            }
+            assertEquals(0, images.encodes(), "its image is encoded (with autograd) in every forward");
+        }
+    }
+
     private static Run run(Path fixture, Path model, Path out, boolean lora, boolean reuse) throws Exception {
         List<TrainingExample> data = new ArrayList<>();
         String[] images = {"image_a.png", "image_b.png"};
