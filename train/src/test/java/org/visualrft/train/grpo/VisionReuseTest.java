@@ -60,8 +60,8 @@ class VisionReuseTest {
             throws Exception {
         Path oracle = FIXTURES.resolve(fixture);
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), oracle);
-        Run reused = run(oracle, model, dir.resolve("reused"), lora, true);
-        Run encodedEachTime = run(oracle, model, dir.resolve("each"), lora, false);
+        Run reused = run(oracle, model, dir.resolve("reused"), lora, true, Device.CPU, STEPS, MU);
+        Run encodedEachTime = run(oracle, model, dir.resolve("each"), lora, false, Device.CPU, STEPS, MU);
 
         assertEquals(encodedEachTime.sampled().size(), reused.sampled().size());
         for (int i = 0; i < reused.sampled().size(); i++) {
@@ -99,7 +99,9 @@ class VisionReuseTest {
         }
     }
 
-    private static Run run(Path fixture, Path model, Path out, boolean lora, boolean reuse) throws Exception {
+    /** {@code steps} GRPO steps of μ = {@code mu} updates on {@code device}, the image reused or not. */
+    static Run run(Path fixture, Path model, Path out, boolean lora, boolean reuse, Device device, int steps, int mu)
+            throws Exception {
         List<TrainingExample> data = new ArrayList<>();
         String[] images = {"image_a.png", "image_b.png"};
         String[] labels = {"cat", "dog"};
@@ -124,9 +126,9 @@ class VisionReuseTest {
                 reward_funcs: [accuracy]
                 reward_mode: strict
                 seed: 11
-                """.formatted(out, MU, STEPS));
+                """.formatted(out, mu, steps));
         String key = "vrft.train.visionCache";
-        LoadOptions options = new LoadOptions(Device.CPU, null, lora ? LoraConfig.allLinear(4, 8) : null, 3);
+        LoadOptions options = new LoadOptions(device, null, lora ? LoraConfig.allLinear(4, 8) : null, 3);
         try (Policy base = ModelLoader.load(model, options)) {
             List<float[]> before = weights(base);
             Recording policy = new Recording(base);
