@@ -22,8 +22,9 @@ import org.visualrft.model.tensor.Tensor;
 
 /**
  * Reference-model log-probs of sampled groups, computed on a second thread while the policy samples the next group
- * (the frozen reference is its own model, so the two never share a tensor). Values come back as Java arrays and
- * become float64 tensors in the caller's scope: exactly what scoring them in line would give. With
+ * (what the two threads share they only read: with LoRA the frozen base weights, the reference being the same model
+ * with the adapters off, and the step's encoded images). Values come back as Java arrays and become float64 tensors
+ * in the caller's scope: exactly what scoring them in line would give. With
  * {@code -Dvrft.train.refThread=false} they are computed in line (for measuring the difference).
  */
 final class ReferenceScorer implements AutoCloseable {
