@@ -26,6 +26,16 @@ public interface Policy extends AutoCloseable {
      */
     List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng);
 
+    /**
+     * As {@link #generate(Prompt, int, SamplingParams, RandomGenerator)}, taking the prompt's image encoding from
+     * {@code images} (encoding it there on first use) when this model's vision tower is frozen; the same samples either
+     * way. A model whose vision tower trains ignores {@code images}; so does this default.
+     */
+    default List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng,
+            VisionCache images) {
+        return generate(prompt, g, params, rng);
+    }
+
     /** {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} for each prompt in turn, in order. */
     default List<List<Rollout>> generate(List<Prompt> prompts, int g, SamplingParams params, RandomGenerator rng) {
         List<List<Rollout>> out = new ArrayList<>(prompts.size());
@@ -42,6 +52,15 @@ public interface Policy extends AutoCloseable {
      * {@link org.visualrft.model.tensor.Tensor#noGrad()} or on a frozen policy; SFT uses it too (loss = −sum·mask).
      */
     GroupLogProbs logProbs(Prompt prompt, List<int[]> completions);
+
+    /**
+     * As {@link #logProbs(Prompt, List)}, taking the prompt's image encoding from {@code images} (encoding it there on
+     * first use) when this model's vision tower is frozen: bit-identical values, one vision forward fewer. A model
+     * whose vision tower trains ignores {@code images} (its gradients flow through the encoding); so does this default.
+     */
+    default GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
+        return logProbs(prompt, completions);
+    }
 
     /**
      * Teacher-forced log-probabilities of one completion per prompt ({@code completions.get(i)} after

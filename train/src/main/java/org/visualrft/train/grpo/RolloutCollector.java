@@ -11,6 +11,7 @@ import org.visualrft.core.reward.RewardBreakdown;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.DataOrder;
@@ -47,17 +48,18 @@ final class RolloutCollector {
     }
 
     Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng) {
-        return collect(policy, needed, order, ProcessGroup.single(), i -> rng, g -> { });
+        return collect(policy, needed, order, ProcessGroup.single(), i -> rng, g -> { }, null);
     }
 
     /**
      * Draws {@code needed} groups for the whole step over all ranks of {@code group}: every rank walks the same data
      * order, the i-th prompt of the step is sampled by rank i mod world size with generator {@code rngForPrompt(i)},
      * and after each round the ranks exchange which groups were flat, so every rank knows the same kept list.
-     * {@code onKept} sees each of this rank's groups as soon as it is sampled and known to be kept.
+     * {@code onKept} sees each of this rank's groups as soon as it is sampled and known to be kept. Each prompt's
+     * image is encoded into {@code images} (null: no reuse), where the reference and the policy's forwards find it.
      */
     Batch collect(Policy policy, int needed, DataOrder order, ProcessGroup group,
-            IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept) {
+            IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept, VisionCache images) {
         int world = group.worldSize();
         Map<Integer, ScoredGroup> mine = new HashMap<>();
         List<Integer> kept = new ArrayList<>();
@@ -77,7 +79,7 @@ final class RolloutCollector {
                     continue;
                 }
                 ScoredGroup g = score(ex, policy.generate(ex.prompt(), cfg.numGenerations(), sampling,
-                        rngForPrompt.apply(p)));
+                        rngForPrompt.apply(p), images));
                 mine.put(p, g);
                 flags[i] = g.flat() ? 1 : 0;
                 if (!(cfg.dynamicSampling() && g.flat())) {
