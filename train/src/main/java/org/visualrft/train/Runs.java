@@ -51,7 +51,8 @@ public final class Runs {
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
-        AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
+        // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
+        AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model(), cfg.beta() != 0);
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             // the model's box frame, by construction
             Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,

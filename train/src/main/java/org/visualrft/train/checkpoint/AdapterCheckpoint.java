@@ -89,20 +89,34 @@ public final class AdapterCheckpoint {
         return names.first() + (names.size() > 1 ? " (and " + (names.size() - 1) + " more)" : "");
     }
 
-    /**
-     * With {@code resume}, when the latest checkpoint in {@code outputDir} holds adapters: {@code model} (the base
-     * folder the run opens) must be there and hold the files the checkpoint's {@code provenance.json} records, each
-     * with the same SHA-256. Otherwise one error naming the folder and what differs. Call before the base is loaded.
-     */
+    /** The same for a run that does not take its frozen reference model from the base folder. */
     public static void requireSameBase(Path outputDir, boolean resume, String model) throws IOException {
+        requireSameBase(outputDir, resume, model, false);
+    }
+
+    /**
+     * With {@code resume}, when the latest checkpoint in {@code outputDir} holds adapters, or when
+     * {@code referenceFromBase} (GRPO with beta &gt; 0: the frozen reference of the KL term is the base model, read
+     * again at every start): {@code model} (the base folder the run opens) must be there and hold the files the
+     * checkpoint's {@code provenance.json} records, each with the same SHA-256. Otherwise one error naming the folder
+     * and what differs. A full fine-tuning checkpoint from before hashes were recorded is not checked. Call before
+     * the base is loaded.
+     */
+    public static void requireSameBase(Path outputDir, boolean resume, String model, boolean referenceFromBase)
+            throws IOException {
         Optional<Path> latest = new CheckpointStore(outputDir, 0).latest();
-        if (!resume || latest.isEmpty() || !present(latest.get())) {
+        if (!resume || latest.isEmpty()) {
+            return;
+        }
+        boolean adapters = present(latest.get());
+        if (!adapters && !referenceFromBase) {
             return;
         }
         Path ckpt = latest.get();
         Path dir = Path.of(model);
-        String why = ckpt.getFileName() + " holds LoRA adapters trained over this base, and --resume rebuilds the"
-                + " model from it and the adapters";
+        String why = adapters ? ckpt.getFileName() + " holds LoRA adapters trained over this base, and --resume"
+                + " rebuilds the model from it and the adapters" : "the run's frozen reference model (beta > 0) is"
+                + " this base, so a resumed run with another one would compute another KL term";
         if (!Files.isDirectory(dir)) {
             throw new BadInputException(dir, "base model folder is missing; " + why);
         }
@@ -114,6 +128,9 @@ public final class AdapterCheckpoint {
             throw new BadInputException(provFile, "cannot read: " + JsonErrors.describe(e), e);
         }
         if (!recorded.isObject() || recorded.isEmpty()) {
+            if (!adapters) {
+                return; // a full fine-tuning checkpoint from before the hashes: resumable as it always was
+            }
             throw new BadInputException(provFile, "records no SHA-256 of the base model's files"
                     + " (inputs.model.files_sha256), so the base under its adapters cannot be checked");
         }

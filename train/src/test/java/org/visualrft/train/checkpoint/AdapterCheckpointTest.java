@@ -51,6 +51,20 @@ class AdapterCheckpointTest {
         assertDoesNotThrow(() -> AdapterCheckpoint.requireSameBase(run, false, model.toString()));
         Files.delete(run.resolve("checkpoint-3/adapter_model.safetensors"));
         assertDoesNotThrow(() -> AdapterCheckpoint.requireSameBase(run, true, model.toString()));
+        // full fine-tuning whose KL reference is the base (GRPO, beta > 0): the base is checked too
+        BadInputException ref = assertThrows(BadInputException.class,
+                () -> AdapterCheckpoint.requireSameBase(run, true, model.toString(), true));
+        assertEquals(model + ": base model folder differs from the one checkpoint-3 was trained on: config.json is"
+                + " missing; notes.txt is new; the run's frozen reference model (beta > 0) is this base, so a resumed"
+                + " run with another one would compute another KL term", ref.getMessage());
+    }
+
+    @Test
+    void aFullFineTuningCheckpointWithoutHashesStillResumes(@TempDir Path dir) throws Exception {
+        Path model = base(dir);
+        Path ckpt = checkpoint(dir, "{\"model\": {\"sha256\": \"unavailable (not a folder)\"}}");
+        Files.delete(ckpt.resolve("adapter_model.safetensors"));
+        assertDoesNotThrow(() -> AdapterCheckpoint.requireSameBase(dir.resolve("run"), true, model.toString(), true));
     }
 
     @Test
