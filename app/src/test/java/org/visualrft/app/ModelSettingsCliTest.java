@@ -27,7 +27,7 @@ class ModelSettingsCliTest {
     private static final String SHORT = "What is in the image ?";
     private static final String LONG = "What is in the image ? cat dog box , 1 2 3";
 
-    private static Path qwenRun(Path dir, String name) throws Exception {
+    static Path qwenRun(Path dir, String name) throws Exception {
         Path fixture = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve(name);
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
         Files.copy(fixture.resolve("image_a.png"), dir.resolve("a.png"));
@@ -39,7 +39,7 @@ class ModelSettingsCliTest {
         return model;
     }
 
-    private static Path config(Path dir, String file, Path model, String body) throws Exception {
+    static Path config(Path dir, String file, Path model, String body) throws Exception {
         Path cfg = dir.resolve(file);
         Files.writeString(cfg, "model: " + model + "\ndataset: " + dir.resolve("train.jsonl") + "\n" + body);
         return cfg;

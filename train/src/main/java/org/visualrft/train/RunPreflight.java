@@ -64,7 +64,8 @@ final class RunPreflight {
         if (ctx != Integer.MAX_VALUE && longest + maxCompletion > ctx) {
             console.println(kind + ": note: the model holds " + ctx + " positions (max_position_embeddings) and the"
                     + " longest prompt in " + dataName + " takes " + longest + ", so completions end after at most "
-                    + (ctx - longest) + " tokens (max_completion_length " + maxCompletion + ")");
+                    + (ctx - longest) + " tokens ("
+                    + (kind.equals("evaluate") ? "--max-new-tokens " : "max_completion_length ") + maxCompletion + ")");
         }
         return new Checked(skipped == 0 ? data : List.copyOf(kept), skipped);
     }

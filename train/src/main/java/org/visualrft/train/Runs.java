@@ -14,6 +14,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import org.visualrft.core.io.OutputPaths;
+import org.visualrft.train.checkpoint.AdapterCheckpoint;
 import org.visualrft.train.checkpoint.ResumeCheck;
 import org.visualrft.train.checkpoint.RunLock;
 import org.visualrft.model.tensor.ProcessGroup;
@@ -37,7 +38,8 @@ public final class Runs {
      * the same config gives the same run for any number of ranks). Everything that can be checked is checked before
      * anything is written: config, data, model, that every prompt fits the model, that output_dir is free (locked for
      * the run) and, with {@code resume}, that the checkpoint is sound and the settings unchanged (unless
-     * {@code allowChangedSettings}). {@code device} null: the config's {@code device:}.
+     * {@code allowChangedSettings}) and, for a LoRA checkpoint, that the base model folder is the one it was trained
+     * on. {@code device} null: the config's {@code device:}.
      */
     public static TrainingLoop.Outcome grpo(Path configFile, boolean resume, boolean allowChangedSettings,
             PrintStream console, boolean terminal, ProcessGroup group, Device device) throws IOException {
@@ -49,6 +51,8 @@ public final class Runs {
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
+        // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
+        AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model(), cfg.beta() != 0);
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             // the model's box frame, by construction
             Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
@@ -81,6 +85,7 @@ public final class Runs {
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src);
         Engine.setThreads(cfg.args().threads());
+        AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
             InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());

@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.checkpoint.AdapterCheckpoint;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.checkpoint.Provenance;
 import org.visualrft.train.checkpoint.TrainerState;
@@ -121,8 +123,9 @@ public abstract class TrainingLoop {
     protected abstract String progressTail(Map<String, Double> m);
 
     /**
-     * Trains {@code base} (updated in place, unless a checkpoint is resumed: then the checkpoint's model is loaded,
-     * trained and closed at the end). {@code stopAfterStep} ends the run early as a kill would (tests); -1 runs on.
+     * Trains {@code base} (updated in place, unless a checkpoint of full fine-tuning is resumed: then the checkpoint's
+     * model is loaded, trained and closed at the end; a LoRA checkpoint's adapters are restored into {@code base}).
+     * {@code stopAfterStep} ends the run early as a kill would (tests); -1 runs on.
      */
     public Outcome run(Policy base, boolean resume, int stopAfterStep) throws IOException {
         boolean main = group.isMain();
@@ -142,6 +145,8 @@ public abstract class TrainingLoop {
         broadcastWeights(base); // every replica (and its frozen reference) starts from rank 0's weights
         prepare(base);
         Policy policy = base;
+        LoraConfig lora = args.loadOptions(base.device()).lora();
+        boolean freshAdapters = false; // an older LoRA checkpoint without its adapters: resumed from merged weights
         DataOrder order;
         if (ckpt.isPresent()) {
             TrainerState st = CheckpointStore.readState(ckpt.get());
@@ -149,9 +154,22 @@ public abstract class TrainingLoop {
                 throw new org.visualrft.core.BadInputException(ckpt.get().resolve("trainer_state.json"),
                         "was written with seed " + st.seed() + ", the config says " + args.seed());
             }
-            // opened as the base was (torch_dtype, LoRA): with LoRA the checkpoint holds merged weights and fresh
-            // adapters (B = 0) go on top, so the model resumes unchanged
-            policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()), args.loadOptions(base.device()));
+            if (lora != null && AdapterCheckpoint.present(ckpt.get())) {
+                // the base as it was loaded (model:, its files' hashes checked against the checkpoint's by Runs) with
+                // the checkpoint's exact adapters: merged weights cannot be split back into base and adapters exactly
+                AdapterCheckpoint.restore(ckpt.get(), base);
+            } else {
+                // opened as the base was (torch_dtype, LoRA); a LoRA checkpoint written before adapters were kept
+                // apart holds only merged weights: fresh adapters (B = 0) go on top, so the model resumes unchanged
+                policy = ModelLoader.load(CheckpointStore.modelDir(ckpt.get()), args.loadOptions(base.device()));
+                freshAdapters = lora != null;
+                if (freshAdapters && main) {
+                    console.println(kind + ": " + ckpt.get().getFileName() + " holds no adapter_model.safetensors"
+                            + " (written before LoRA adapters were kept apart, or by full fine-tuning): resuming from"
+                            + " its merged weights with fresh adapters and fresh optimiser state; the run is not"
+                            + " bit-identical to an uninterrupted one");
+                }
+            }
             start = st.step();
             nanSkipped = st.nanSkipped();
             order = new DataOrder(dataSize, args.seed(), st.epoch(), st.position());
@@ -167,6 +185,8 @@ public abstract class TrainingLoop {
         }
         if (policy != base) {
             broadcastWeights(policy);
+        } else if (ckpt.isPresent() && group.worldSize() > 1) {
+            group.broadcast(params, 0); // the restored adapters: every rank holds rank 0's
         }
         AdamW optimizer = new AdamW(params, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(),
                 args.weightDecay());
@@ -174,7 +194,7 @@ public abstract class TrainingLoop {
         Map<String, Object> lastLog = Map.of();
         int done = start;
         try {
-            if (ckpt.isPresent()) {
+            if (ckpt.isPresent() && !freshAdapters) { // saved moments belong to the saved adapters, not fresh ones
                 optimizer.load(CheckpointStore.optimizerFile(ckpt.get()));
             }
             int mu = updatesPerStep();
@@ -248,7 +268,8 @@ public abstract class TrainingLoop {
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
                                 nanSkipped, totalSteps);
-                        last = main ? store.save(policy, optimizer, state, provenance())
+                        last = main ? store.save(policy, optimizer, state, provenance(), lora,
+                                Path.of(args.model()))
                                 : out.resolve("checkpoint-" + done);
                     }
                     bar.update(done, progressTail(m) + evalTail);

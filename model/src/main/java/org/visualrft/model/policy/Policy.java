@@ -26,6 +26,16 @@ public interface Policy extends AutoCloseable {
      */
     List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng);
 
+    /**
+     * As {@link #generate(Prompt, int, SamplingParams, RandomGenerator)}, taking the prompt's image encoding from
+     * {@code images} (encoding it there on first use) when this model's vision tower is frozen; the same samples either
+     * way. A model whose vision tower trains ignores {@code images}; so does this default.
+     */
+    default List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng,
+            VisionCache images) {
+        return generate(prompt, g, params, rng);
+    }
+
     /** {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} for each prompt in turn, in order. */
     default List<List<Rollout>> generate(List<Prompt> prompts, int g, SamplingParams params, RandomGenerator rng) {
         List<List<Rollout>> out = new ArrayList<>(prompts.size());
@@ -39,16 +49,26 @@ public interface Policy extends AutoCloseable {
      * Samples {@code g} completions of each prompt, prompt i drawing only from {@code rngs.get(i)}, in the order
      * {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} draws: the groups are what one call per prompt
      * gives, up to float rounding. A model may decode the groups together (one batched step for all rows: the
-     * built-in model does); this default calls {@code generate} per prompt, in order.
+     * built-in model does); the default calls {@code generate} per prompt, in order.
      */
     default List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
             List<? extends RandomGenerator> rngs) {
+        return generateGroups(prompts, g, params, rngs, null);
+    }
+
+    /**
+     * As {@link #generateGroups(List, int, SamplingParams, List)}, the prompts' image encodings taken from
+     * {@code images} (null: none) as {@link #generate(Prompt, int, SamplingParams, RandomGenerator, VisionCache)}
+     * takes them. This default calls that per prompt, in order.
+     */
+    default List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs, VisionCache images) {
         if (rngs.size() != prompts.size()) {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + rngs.size() + " generators");
         }
         List<List<Rollout>> out = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
-            out.add(generate(prompts.get(i), g, params, rngs.get(i)));
+            out.add(generate(prompts.get(i), g, params, rngs.get(i), images));
         }
         return out;
     }
@@ -60,6 +80,15 @@ public interface Policy extends AutoCloseable {
      * {@link org.visualrft.model.tensor.Tensor#noGrad()} or on a frozen policy; SFT uses it too (loss = −sum·mask).
      */
     GroupLogProbs logProbs(Prompt prompt, List<int[]> completions);
+
+    /**
+     * As {@link #logProbs(Prompt, List)}, taking the prompt's image encoding from {@code images} (encoding it there on
+     * first use) when this model's vision tower is frozen: bit-identical values, one vision forward fewer. A model
+     * whose vision tower trains ignores {@code images} (its gradients flow through the encoding); so does this default.
+     */
+    default GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
+        return logProbs(prompt, completions);
+    }
 
     /**
      * Teacher-forced log-probabilities of one completion per prompt ({@code completions.get(i)} after

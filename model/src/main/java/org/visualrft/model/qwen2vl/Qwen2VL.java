@@ -3,6 +3,7 @@ package org.visualrft.model.qwen2vl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
@@ -27,6 +28,7 @@ public final class Qwen2VL implements AutoCloseable {
     private final DType dtype;
     private final Device device;
     private LoraConfig lora;
+    private final AtomicLong visionForwards = new AtomicLong();
 
     public Qwen2VL(Qwen2VLConfig config, Qwen2VLWeights weights, ImageProcessor processor) {
         this.config = config;
@@ -122,11 +124,17 @@ public final class Qwen2VL implements AutoCloseable {
         return out;
     }
 
+    /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */
+    public long visionForwards() {
+        return visionForwards.get();
+    }
+
     public record NamedTensor(String name, Tensor tensor) {
     }
 
     /** Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order. Frozen: no autograd. */
     public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         try (Tensor.GradMode g = Tensor.noGrad()) {
             return VisionTower.forward(weights.vision(), config.vision(), packed.pixels().on(device), packed.grids(), trace);

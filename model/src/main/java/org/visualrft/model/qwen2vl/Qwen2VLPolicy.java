@@ -1,10 +1,5 @@
 package org.visualrft.model.qwen2vl;
 
-import org.visualrft.core.io.AtomicFile;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +12,7 @@ import java.util.random.RandomGenerator;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.image.RgbImage;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.PeftAdapter;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.HfModelFolder;
 import org.visualrft.model.policy.Image;
@@ -27,7 +23,7 @@ import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.TrainableWeights;
-import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
@@ -109,9 +105,13 @@ public final class Qwen2VLPolicy implements Policy {
     private final int imagePadId;
     private final boolean frozen; // adapters off, no gradients: the reference view
     private final boolean ownsModel;
+    /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
+    private final Object visionTower;
 
-    private Qwen2VLPolicy(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel) {
+    private Qwen2VLPolicy(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
+            Object visionTower) {
         this.model = model;
+        this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
         this.eos = eos;
@@ -139,7 +139,7 @@ public final class Qwen2VLPolicy implements Policy {
             }
         }
         Tokenizer tokenizer = Tokenizer.load(tok);
-        return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true);
+        return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true, new Object());
     }
 
     /**
@@ -148,7 +148,7 @@ public final class Qwen2VLPolicy implements Policy {
      * where {@link #save} copies config and tokenizer files from.
      */
     public static Qwen2VLPolicy of(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true);
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object());
     }
 
     /** The stop tokens: generation_config.json's eos_token_id (a list in the hub files), else config.json's. */
@@ -192,8 +192,11 @@ public final class Qwen2VLPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(toRgb(prompt.image()));
-        int[] ids = ChatTemplate.encodeUserTurnWithImage(tokenizer, prompt.text());
-        return new Encoded(ChatTemplate.expandImagePads(ids, imagePadId, patches.tokenCount(model.processor().mergeSize())), patches);
+        return new Encoded(promptIds(prompt.text(), patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    private int[] promptIds(String text, int imageTokens) {
+        return ChatTemplate.expandImagePads(ChatTemplate.encodeUserTurnWithImage(tokenizer, text), imagePadId, imageTokens);
     }
 
     /**
@@ -217,17 +220,42 @@ public final class Qwen2VLPolicy implements Policy {
         return (size.height() / factor) * (size.width() / factor);
     }
 
+    /** A prompt ready for the decoder: its ids (image pads expanded), the image's grid and its embeddings. */
+    private record Input(int[] ids, List<int[]> grids, Tensor image) {
+    }
+
+    /**
+     * The prompt's ids and image embeddings; with {@code images}, the embeddings come from there (encoded on first
+     * use). The vision tower is always frozen here ({@link Qwen2VL#encodeImages} runs without autograd), so reuse gives
+     * the very same tensor values as encoding again.
+     */
+    private Input input(Prompt prompt, VisionCache images) {
+        if (images == null) {
+            Encoded e = encodePrompt(prompt);
+            return new Input(e.ids(), List.of(grid(e.patches())), model.encodeImages(List.of(e.patches()), null));
+        }
+        VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
+            ImageProcessor.Patches p = model.processor().process(toRgb(prompt.image()));
+            return new VisionCache.Entry(grid(p), List.of(model.encodeImages(List.of(p), null)));
+        });
+        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()), v.embeddings());
+    }
+
     @Override
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        return generate(prompt, g, params, rng, null);
+    }
+
+    @Override
+    public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
-            Encoded e = encodePrompt(prompt);
-            Tensor image = model.encodeImages(List.of(e.patches()), null);
+            Input in = input(prompt, images);
             // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
             // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
             List<Generation.Sample> samples = model.device().isCuda()
-                    ? StaticDecoder.sample(model, e.ids(), List.of(grid(e.patches())), image, g, params, eos, rng, !frozen,
+                    ? StaticDecoder.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, !frozen,
                             !Boolean.getBoolean("vrft.cuda.eager"))
-                    : Generation.sample(model, e.ids(), List.of(grid(e.patches())), image, g, params, eos, rng, null, !frozen);
+                    : Generation.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, null, !frozen);
             List<Rollout> out = new ArrayList<>();
             for (Generation.Sample smp : samples) {
                 out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
@@ -238,9 +266,13 @@ public final class Qwen2VLPolicy implements Policy {
 
     @Override
     public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
-        Encoded e = encodePrompt(prompt);
-        Tensor image = model.encodeImages(List.of(e.patches()), null);
-        return groupLogProbs(e.ids(), List.of(grid(e.patches())), image, completions);
+        return logProbs(prompt, completions, null);
+    }
+
+    @Override
+    public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
+        Input in = input(prompt, images);
+        return groupLogProbs(in.ids(), in.grids(), in.image(), completions);
     }
 
     /**
@@ -328,7 +360,7 @@ public final class Qwen2VLPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false);
+            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false, visionTower);
         }
         Map<String, Tensor> src = model.weights().named(model.config());
         Qwen2VLWeights copy;
@@ -338,7 +370,7 @@ public final class Qwen2VLPolicy implements Policy {
         }
         return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()),
-                source, eos, true, true);
+                source, eos, true, true, visionTower); // the vision weights are exact copies, frozen in both
     }
 
     /**
@@ -358,31 +390,12 @@ public final class Qwen2VLPolicy implements Policy {
         if (lora == null) {
             throw new IllegalStateException("no LoRA adapters attached");
         }
-        try {
-            Files.createDirectories(dir);
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
             Map<String, Tensor> named = new LinkedHashMap<>();
-            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
-                    named.put(a.name(), a.tensor().detach());
-                }
-                SafeTensorsWriter.write(dir.resolve("adapter_model.safetensors"), named, Map.of("format", "pt"));
+            for (Qwen2VL.NamedTensor a : model.adapterTensors()) {
+                named.put(a.name(), a.tensor().detach());
             }
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode cfg = json.createObjectNode();
-            cfg.put("peft_type", "LORA");
-            cfg.put("task_type", "CAUSAL_LM");
-            cfg.put("r", lora.rank());
-            cfg.put("lora_alpha", lora.alpha());
-            cfg.put("lora_dropout", 0.0);
-            cfg.put("bias", "none");
-            cfg.put("base_model_name_or_path", source.toAbsolutePath().toString());
-            var targets = cfg.putArray("target_modules");
-            lora.targets().stream().sorted().forEach(targets::add);
-            // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
-            cfg.put("layers_pattern", "layers");
-            AtomicFile.writeBytes(dir.resolve("adapter_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);
+            PeftAdapter.write(dir, named, lora, source);
         }
     }
 

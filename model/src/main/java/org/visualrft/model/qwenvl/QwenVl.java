@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
@@ -33,6 +34,7 @@ public final class QwenVl implements AutoCloseable {
     private final ImageProcessor processor;
     private final int[] ropeAxes;
     private LoraConfig lora;
+    private final AtomicLong visionForwards = new AtomicLong();
 
     public QwenVl(QwenVlConfig config, QwenVlWeights weights, ImageProcessor processor) {
         this.config = config;
@@ -174,6 +176,7 @@ public final class QwenVl implements AutoCloseable {
 
     /** Encodes the images' patches, concatenated in order. Frozen: no autograd. {@code trace} receives the last block's output. */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         List<int[]> grids = packed.grids();
         try (Tensor.GradMode g = Tensor.noGrad()) {
@@ -184,6 +187,11 @@ public final class QwenVl implements AutoCloseable {
             List<Tensor> out = Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace);
             return new Images(out.get(0), out.subList(1, out.size()));
         }
+    }
+
+    /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */
+    public long visionForwards() {
+        return visionForwards.get();
     }
 
     static int[] grid(ImageProcessor.Patches p) {

@@ -24,6 +24,7 @@ import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.TrainableWeights;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
@@ -84,9 +85,13 @@ public final class QwenVlPolicy implements Policy {
     private final int[] eos;
     private final boolean frozen;
     private final boolean ownsModel;
+    /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
+    private final Object visionTower;
 
-    private QwenVlPolicy(QwenVl model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel) {
+    private QwenVlPolicy(QwenVl model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
+            Object visionTower) {
         this.model = model;
+        this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
         this.eos = eos;
@@ -116,7 +121,7 @@ public final class QwenVlPolicy implements Policy {
                     model.attachLora(opts.lora(), g);
                 }
             }
-            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true);
+            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true, new Object());
         } catch (RuntimeException e) {
             tokenizer.close();
             if (model != null) {
@@ -128,7 +133,7 @@ public final class QwenVlPolicy implements Policy {
 
     /** A policy around a model in memory; {@code tokenizer} may be null for token-level calls only. */
     public static QwenVlPolicy of(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true);
+        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object());
     }
 
     /** The stop tokens: config.json's eos ids and generation_config.json's (a list in the hub files). */
@@ -227,9 +232,37 @@ public final class QwenVlPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
-        int[] ids = encodeChatPrompt(prompt.text());
-        return new Encoded(ChatTemplate.expandImagePads(ids, model.config().imageTokenId(),
-                patches.tokenCount(model.processor().mergeSize())), patches);
+        return new Encoded(promptIds(prompt.text(), patches.tokenCount(model.processor().mergeSize())), patches);
+    }
+
+    private int[] promptIds(String text, int imageTokens) {
+        return ChatTemplate.expandImagePads(encodeChatPrompt(text), model.config().imageTokenId(), imageTokens);
+    }
+
+    /** A prompt ready for the decoder: its ids (image pads expanded), the image's grid and its encoding. */
+    private record Input(int[] ids, List<int[]> grids, QwenVl.Images images) {
+    }
+
+    /**
+     * The prompt's ids and encoded image (embeddings and DeepStack features); with {@code images}, the encoding comes
+     * from there (made on first use). The vision tower is always frozen here ({@link QwenVl#encodeImages} runs without
+     * autograd), so reuse gives the very same tensor values as encoding again.
+     */
+    private Input input(Prompt prompt, VisionCache images) {
+        if (images == null) {
+            Encoded e = encodePrompt(prompt);
+            return new Input(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null));
+        }
+        VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
+            ImageProcessor.Patches p = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
+            QwenVl.Images enc = model.encodeImages(List.of(p), null);
+            List<Tensor> tensors = new ArrayList<>(List.of(enc.embeds()));
+            tensors.addAll(enc.deepstack());
+            return new VisionCache.Entry(QwenVl.grid(p), tensors);
+        });
+        List<Tensor> t = v.tensors();
+        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()),
+                new QwenVl.Images(t.get(0), t.subList(1, t.size())));
     }
 
     /**
@@ -246,14 +279,18 @@ public final class QwenVlPolicy implements Policy {
 
     @Override
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
+        return generate(prompt, g, params, rng, null);
+    }
+
+    @Override
+    public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
-            Encoded e = encodePrompt(prompt);
-            QwenVl.Images images = model.encodeImages(List.of(e.patches()), null);
+            Input in = input(prompt, images);
             // on a GPU the group decodes on the device (no host round trip per token); on the CPU the Java sampler
             // keeps earlier runs' exact samples
             List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
-                    ? QwenVlGeneration.sampleOnDevice(model, e.ids(), e.grids(), images, g, params, eos, rng, !frozen)
-                    : QwenVlGeneration.sample(model, e.ids(), e.grids(), images, g, params, eos, rng, null, !frozen);
+                    ? QwenVlGeneration.sampleOnDevice(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, !frozen)
+                    : QwenVlGeneration.sample(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, null, !frozen);
             List<Rollout> out = new ArrayList<>();
             for (DecodeLoop.Sample smp : samples) {
                 out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
@@ -264,8 +301,13 @@ public final class QwenVlPolicy implements Policy {
 
     @Override
     public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
-        Encoded e = encodePrompt(prompt);
-        return groupLogProbs(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null), completions);
+        return logProbs(prompt, completions, null);
+    }
+
+    @Override
+    public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
+        Input in = input(prompt, images);
+        return groupLogProbs(in.ids(), in.grids(), in.images(), completions);
     }
 
     /**
@@ -331,7 +373,7 @@ public final class QwenVlPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new QwenVlPolicy(model, tokenizer, source, eos, true, false);
+            return new QwenVlPolicy(model, tokenizer, source, eos, true, false, visionTower);
         }
         Map<String, Tensor> src = model.weights().named();
         QwenVlWeights copy;
@@ -340,7 +382,8 @@ public final class QwenVlPolicy implements Policy {
                     n -> new IllegalStateException("missing " + n));
         }
         return new QwenVlPolicy(new QwenVl(model.config(), copy, model.processor()),
-                tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true);
+                tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true,
+                visionTower); // the vision weights are exact copies, frozen in both
     }
 
     /**

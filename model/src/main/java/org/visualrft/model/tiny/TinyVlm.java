@@ -20,6 +20,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.safetensors.TensorEntry;
 import org.visualrft.model.safetensors.Weights;
@@ -410,10 +411,11 @@ public final class TinyVlm implements Policy {
      * alone. Group i draws from {@code rngs.get(i)} in the order {@link #generate} draws, and stops at its own prompt's
      * length limit, so the groups are {@link #generate}'s up to the float rounding of the larger batch (one prompt:
      * the same to the bit). On a GPU the chunk decodes the same way in the device loop ({@link #sampleGroupsOnDevice}).
+     * The vision encoder trains, so {@code images} is not used (as {@link #generate} ignores it).
      */
     @Override
     public List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
-            List<? extends RandomGenerator> rngs) {
+            List<? extends RandomGenerator> rngs, VisionCache images) {
         if (DeviceDecodeLoop.wanted(device)) {
             List<List<Rollout>> out = new ArrayList<>(prompts.size());
             for (List<DecodeLoop.Sample> group : sampleGroupsOnDevice(prompts, g, params, rngs)) {

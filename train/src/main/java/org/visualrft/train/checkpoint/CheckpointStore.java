@@ -14,15 +14,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.visualrft.core.BadInputException;
+import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.core.io.AtomicFile;
 import org.visualrft.train.optim.AdamW;
 
 /**
  * Checkpoints under a run's output folder, one folder per step: {@code checkpoint-<step>/} holding {@code model/}
- * (the policy's own folder: config.json, model.safetensors, tokenizer), {@code optimizer.safetensors},
- * {@code trainer_state.json} (step, data order, counters, the schedule's horizon; random streams derive from seed
- * and step) and {@code provenance.json}.
+ * (the policy's own folder: config.json, model.safetensors, tokenizer; a LoRA run's adapters merged in),
+ * {@code optimizer.safetensors}, {@code trainer_state.json} (step, data order, counters, the schedule's horizon;
+ * random streams derive from seed and step), {@code provenance.json} and, for a LoRA run, the exact adapters in PEFT's
+ * layout ({@code adapter_model.safetensors}, {@code adapter_config.json}: see {@link AdapterCheckpoint}).
  *
  * <p>Atomic: everything is written into {@code .checkpoint-<step>.tmp/} and the folder is renamed last, so a
  * {@code checkpoint-<step>} folder is always complete; a kill mid-write leaves only a temporary folder, removed on
@@ -44,15 +46,27 @@ public final class CheckpointStore {
         return runDir;
     }
 
-    /** Writes checkpoint {@code state.step()} atomically and prunes old ones; returns its folder. */
+    /** Writes checkpoint {@code state.step()} of a run without adapters atomically and prunes old ones. */
     public Path save(Policy policy, AdamW optimizer, TrainerState state, Map<String, Object> provenance)
             throws IOException {
+        return save(policy, optimizer, state, provenance, null, null);
+    }
+
+    /**
+     * Writes checkpoint {@code state.step()} atomically and prunes old ones; returns its folder. With {@code lora}
+     * (non-null) the adapters are also kept apart ({@link AdapterCheckpoint}), naming {@code baseModel} as their base.
+     */
+    public Path save(Policy policy, AdamW optimizer, TrainerState state, Map<String, Object> provenance,
+            LoraConfig lora, Path baseModel) throws IOException {
         Files.createDirectories(runDir);
         Path done = runDir.resolve("checkpoint-" + state.step());
         Path tmp = runDir.resolve(".checkpoint-" + state.step() + ".tmp");
         AtomicFile.deleteTree(tmp);
         Files.createDirectories(tmp);
         policy.save(tmp.resolve("model"));
+        if (lora != null) {
+            AdapterCheckpoint.save(tmp, policy, lora, baseModel);
+        }
         optimizer.save(tmp.resolve("optimizer.safetensors"));
         Provenance.write(tmp, provenance, Map.of("checkpoint_step", state.step()));
         AtomicFile.writeString(tmp.resolve("trainer_state.json"),

@@ -12,6 +12,7 @@ import org.visualrft.core.reward.Task;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
@@ -39,6 +40,12 @@ public final class GrpoTrainer extends TrainingLoop {
     private final RolloutSeeding seeding;
     private Policy reference;
     private ReferenceScorer referenceScorer;
+    /**
+     * Whether a step encodes each prompt's image once and reuses it for sampling, the reference and every policy
+     * forward ({@link VisionCache}; bit-identical results). {@code -Dvrft.train.visionCache=false} encodes it in each
+     * of them, as before (for comparing).
+     */
+    private final boolean reuseImages = !"false".equals(System.getProperty("vrft.train.visionCache"));
 
     /** One process, sampling from one generator per step ({@link RolloutSeeding#STEP_STREAM}). */
     public GrpoTrainer(GrpoConfig cfg, List<TrainingExample> data, Rewarder rewarder, InLoopEval eval,
@@ -124,6 +131,7 @@ public final class GrpoTrainer extends TrainingLoop {
         int accum = cfg.args().gradientAccumulationSteps();
         Policy policy = ctx.policy();
         Map<String, Double> m = new LinkedHashMap<>();
+        VisionCache images = reuseImages ? new VisionCache() : null; // on the model's device, freed when the step ends
         try (NativeScope stepScope = NativeScope.open()) {
             long t0 = System.nanoTime();
             RandomGenerator stream = Seeds.forStep(cfg.args().seed(), ctx.step());
@@ -131,9 +139,9 @@ public final class GrpoTrainer extends TrainingLoop {
                     i -> seeding == RolloutSeeding.STEP_STREAM ? stream
                             : Seeds.forPrompt(cfg.args().seed(), ctx.step(), i), g -> {
                         if (referenceScorer != null) {
-                            referenceScorer.submit(g); // scored on a second thread while sampling goes on
+                            referenceScorer.submit(g, images); // scored on a second thread while sampling goes on
                         }
-                    });
+                    }, images);
             List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
             long statsStart = System.nanoTime();
             GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
@@ -142,14 +150,14 @@ public final class GrpoTrainer extends TrainingLoop {
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
-            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine) : List.of();
+            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine, images) : List.of();
             double samplingS = (t1 - t0) / 1e9;
             double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
             double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
             for (int k = 0; k < cfg.numIterations(); k++) {
                 UpdateStep.Result u = ctx.update(k,
-                        () -> backward(policy, groups, refLogp, stats, micro, accum, klClip));
+                        () -> backward(policy, groups, refLogp, stats, micro, accum, klClip, images));
                 norm = u.gradNorm();
                 if (u.applied()) {
                     lossSum += u.sums()[0];
@@ -163,6 +171,13 @@ public final class GrpoTrainer extends TrainingLoop {
             if (referenceScorer != null) {
                 m.put("time/reference_cpu_s", referenceScorer.takeCpuSeconds());
             }
+        } finally {
+            if (images != null) {
+                if (referenceScorer != null) {
+                    referenceScorer.awaitPending(); // after a failure it may still be reading the images
+                }
+                images.close();
+            }
         }
         return m;
     }
@@ -172,7 +187,7 @@ public final class GrpoTrainer extends TrainingLoop {
      * global micro-batch and by 1/accumulation; adds this rank's KL and clip-ratio shares to {@code klClip}.
      */
     private UpdateStep.Contribution backward(Policy policy, List<ScoredGroup> groups, List<Tensor> refLogp,
-            GroupStats stats, int micro, int accum, double[] klClip) {
+            GroupStats stats, int micro, int accum, double[] klClip, VisionCache images) {
         double stepLoss = 0;
         boolean finite = true;
         int local = 0; // index among this rank's groups
@@ -186,7 +201,7 @@ public final class GrpoTrainer extends TrainingLoop {
                 Tensor ref = reference != null ? refLogp.get(local) : null;
                 local++;
                 try (NativeScope s = NativeScope.open()) {
-                    GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg));
+                    GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg), images);
                     GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
                             ref, lp.mask(), sg.advantages());
                     double v = r.value();

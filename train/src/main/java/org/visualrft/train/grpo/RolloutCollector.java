@@ -12,6 +12,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.DataOrder;
@@ -48,7 +49,7 @@ final class RolloutCollector {
     }
 
     Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng) {
-        return collect(policy, needed, order, ProcessGroup.single(), i -> rng, g -> { });
+        return collect(policy, needed, order, ProcessGroup.single(), i -> rng, g -> { }, null);
     }
 
     /**
@@ -58,10 +59,12 @@ final class RolloutCollector {
      * each; the round's last chunk may be smaller); the j-th chunk of the step goes to rank j mod world size, so the
      * chunks, and with them what is sampled, do not depend on the number of ranks (with chunks of 1: the i-th prompt
      * of the step on rank i mod world size). The i-th prompt of the step draws from {@code rngForPrompt(i)}.
-     * {@code onKept} sees each of this rank's groups as soon as its chunk is sampled and it is known to be kept.
+     * {@code onKept} sees each of this rank's groups as soon as its chunk is sampled and it is known to be kept. Each
+     * prompt's image is encoded into {@code images} (null: no reuse), where the reference and the policy's forwards
+     * find it.
      */
     Batch collect(Policy policy, int needed, DataOrder order, ProcessGroup group,
-            IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept) {
+            IntFunction<RandomGenerator> rngForPrompt, Consumer<ScoredGroup> onKept, VisionCache images) {
         int world = group.worldSize();
         int chunkSize = cfg.rolloutBatchGroups();
         int chunks = 0;
@@ -86,7 +89,7 @@ final class RolloutCollector {
                     continue;
                 }
                 List<TrainingExample> chunk = drawn.subList(from, Math.min(want, from + chunkSize));
-                List<List<Rollout>> rollouts = sample(policy, chunk, first + from, rngForPrompt);
+                List<List<Rollout>> rollouts = sample(policy, chunk, first + from, rngForPrompt, images);
                 for (int k = 0; k < chunk.size(); k++) {
                     ScoredGroup g = score(chunk.get(k), rollouts.get(k));
                     mine.put(first + from + k, g);
@@ -121,11 +124,11 @@ final class RolloutCollector {
 
     /** The groups of {@code chunk}, whose first prompt is the step's {@code firstIndex}-th: one batched decode. */
     private List<List<Rollout>> sample(Policy policy, List<TrainingExample> chunk, int firstIndex,
-            IntFunction<RandomGenerator> rngForPrompt) {
+            IntFunction<RandomGenerator> rngForPrompt, VisionCache images) {
         if (chunk.size() == 1) { // one prompt at a time: the call every earlier run made
             TrainingExample ex = chunk.get(0);
             return List.of(policy.generate(ex.prompt(), cfg.numGenerations(), sampling,
-                    rngForPrompt.apply(firstIndex)));
+                    rngForPrompt.apply(firstIndex), images));
         }
         List<Prompt> prompts = new ArrayList<>(chunk.size());
         List<RandomGenerator> rngs = new ArrayList<>(chunk.size());
@@ -133,7 +136,7 @@ final class RolloutCollector {
             prompts.add(chunk.get(k).prompt());
             rngs.add(rngForPrompt.apply(firstIndex + k));
         }
-        return policy.generateGroups(prompts, cfg.numGenerations(), sampling, rngs);
+        return policy.generateGroups(prompts, cfg.numGenerations(), sampling, rngs, images);
     }
 
     ScoredGroup score(TrainingExample ex, List<Rollout> rollouts) {

@@ -22,6 +22,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
@@ -59,10 +60,15 @@ class BatchedRolloutsTest {
             return m.generate(p, g, sp, r);
         }
         @Override
+        public List<Rollout> generate(Prompt p, int g, SamplingParams sp, RandomGenerator r, VisionCache images) {
+            calls.add(1);
+            return m.generate(p, g, sp, r, images);
+        }
+        @Override
         public List<List<Rollout>> generateGroups(List<Prompt> ps, int g, SamplingParams sp,
-                List<? extends RandomGenerator> r) {
+                List<? extends RandomGenerator> r, VisionCache images) {
             calls.add(ps.size());
-            return m.generateGroups(ps, g, sp, r);
+            return m.generateGroups(ps, g, sp, r, images);
         }
         public GroupLogProbs logProbs(Prompt p, List<int[]> c) { return m.logProbs(p, c); }
         public int[] encode(String text) { return m.encode(text); }
@@ -102,13 +108,13 @@ class BatchedRolloutsTest {
         try (TinyVlm m = TinyTask.model(dir, 3)) {
             List<Integer> calls = new ArrayList<>();
             RolloutCollector.Batch whole = c.collect(new Recording(m, calls), 8, new DataOrder(8, 1),
-                    ProcessGroup.single(), SEEDS, g -> { });
+                    ProcessGroup.single(), SEEDS, g -> { }, null);
             assertEquals(List.of(3, 3, 2), calls, "8 prompts in chunks of 3");
             int[][] held = {{0, 1, 2, 6, 7}, {3, 4, 5}};
             for (int rank = 0; rank < 2; rank++) {
                 calls.clear();
                 RolloutCollector.Batch mine = c.collect(new Recording(m, calls), 8, new DataOrder(8, 1),
-                        new LoneRank(rank, 2), SEEDS, g -> { });
+                        new LoneRank(rank, 2), SEEDS, g -> { }, null);
                 assertEquals(rank == 0 ? List.of(3, 2) : List.of(3), calls, "chunk j on rank j mod 2");
                 List<Integer> own = new ArrayList<>();
                 for (int p = 0; p < 8; p++) {
@@ -133,10 +139,11 @@ class BatchedRolloutsTest {
         String dyn = "dynamic_sampling: true\nmax_dynamic_sampling_rounds: 3\n";
         try (TinyVlm m = TinyTask.model(dir, 3, DType.F64)) {
             List<Integer> calls = new ArrayList<>();
-            RolloutCollector.Batch batched = new RolloutCollector(cfg(3, dyn), data, DynamicSamplingTest.halfFlat(false))
-                    .collect(new Recording(m, calls), 5, new DataOrder(12, 4), ProcessGroup.single(), SEEDS, g -> { });
-            RolloutCollector.Batch single = new RolloutCollector(cfg(1, dyn), data, DynamicSamplingTest.halfFlat(false))
-                    .collect(m, 5, new DataOrder(12, 4), ProcessGroup.single(), SEEDS, g -> { });
+            Rewarder rewarder = DynamicSamplingTest.halfFlat(false);
+            RolloutCollector.Batch batched = new RolloutCollector(cfg(3, dyn), data, rewarder).collect(
+                    new Recording(m, calls), 5, new DataOrder(12, 4), ProcessGroup.single(), SEEDS, g -> { }, null);
+            RolloutCollector.Batch single = new RolloutCollector(cfg(1, dyn), data, rewarder).collect(
+                    m, 5, new DataOrder(12, 4), ProcessGroup.single(), SEEDS, g -> { }, null);
             assertTrue(batched.promptsSampled() > 5, "a refill round ran: " + batched);
             assertTrue(calls.size() > 2 && calls.contains(3), "chunks of 3 and the rounds' remainders: " + calls);
             assertEquals(batched.promptsSampled(), calls.stream().mapToInt(Integer::intValue).sum());

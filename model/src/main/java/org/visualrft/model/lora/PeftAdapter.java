@@ -1,0 +1,50 @@
+package org.visualrft.model.lora;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.visualrft.core.io.AtomicFile;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * LoRA adapters in PEFT's layout, the files {@code PeftModel.from_pretrained} reads from a folder:
+ * {@code adapter_model.safetensors} (the A and B matrices under PEFT's names, bit-exact in their own dtype) and
+ * {@code adapter_config.json} (rank, alpha, target modules, the base model). Each file is written under a temporary
+ * name and renamed.
+ */
+public final class PeftAdapter {
+    public static final String WEIGHTS = "adapter_model.safetensors";
+    public static final String CONFIG = "adapter_config.json";
+
+    private PeftAdapter() {
+    }
+
+    /** Writes {@code adapters} (PEFT names to tensors, detached) and their config into {@code dir}. */
+    public static void write(Path dir, Map<String, Tensor> adapters, LoraConfig lora, Path baseModel) {
+        try {
+            Files.createDirectories(dir);
+            SafeTensorsWriter.write(dir.resolve(WEIGHTS), adapters, Map.of("format", "pt"));
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode cfg = json.createObjectNode();
+            cfg.put("peft_type", "LORA");
+            cfg.put("task_type", "CAUSAL_LM");
+            cfg.put("r", lora.rank());
+            cfg.put("lora_alpha", lora.alpha());
+            cfg.put("lora_dropout", 0.0);
+            cfg.put("bias", "none");
+            cfg.put("base_model_name_or_path", baseModel.toAbsolutePath().toString());
+            var targets = cfg.putArray("target_modules");
+            lora.targets().stream().sorted().forEach(targets::add);
+            // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
+            cfg.put("layers_pattern", "layers");
+            AtomicFile.writeBytes(dir.resolve(CONFIG), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}
