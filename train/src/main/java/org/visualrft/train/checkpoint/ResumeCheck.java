@@ -27,6 +27,11 @@ public final class ResumeCheck {
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
             "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads");
+    /**
+     * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
+     * checkpoint whose record lacks one was made with that value.
+     */
+    static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1);
     private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -148,7 +153,8 @@ public final class ResumeCheck {
             if (FREE.contains(k)) {
                 continue;
             }
-            JsonNode a = before.get(k);
+            JsonNode a = before.has(k) || !now.has(k) || !ADDED_LATER.containsKey(k) ? before.get(k)
+                    : JSON.valueToTree(ADDED_LATER.get(k));
             JsonNode b = now.get(k);
             if (!same(a, b)) {
                 out.add(k + " " + show(a) + " -> " + show(b));
