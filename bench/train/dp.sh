@@ -6,7 +6,8 @@
 # JIT: each JVM compiles the same code, and two ranks compile it twice on the cores the training shares, while one
 # rank compiles on its idle second core; after three steps the compilers are mostly quiet.
 # A third run, "1 rank, 1 thread strictly", is the 1-rank run with the reference model scored in line
-# (-Dvrft.train.refThread=false): the default 1-rank run scores it on a helper thread, i.e. on the second core.
+# (-Dvrft.train.refThread=false): the default 1-rank run scores it on a helper thread, i.e. on the second core. A
+# fourth, "2 ranks, reference in line", does the same in both ranks: every rank strictly one thread.
 # Usage: bench/train/dp.sh [ROUNDS] [WARM]     (defaults 6 and 3)
 #        ROLLOUT_BATCH_GROUPS unset: the runs sample one prompt's group after another; ROLLOUT_BATCH_GROUPS=N adds
 #        rollout_batch_groups: N to every run's config (N groups in one batched decode; docs/training.md)
@@ -24,9 +25,9 @@ mvn -q -o -Dvrft.target=target-dpbench -pl app -am -DskipTests package \
 CP="app/target-dpbench/classes:train/target-dpbench/classes:model/target-dpbench/classes:core/target-dpbench/classes:$(cat "$OUT/cp.txt")"
 JAVA=(java -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
 PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")
-for run in 1 1s 2; do
+for run in 1 1s 2 2s; do
   n=${run%s}
-  extra=(); [[ "$run" == 1s ]] && extra=(-Dvrft.train.refThread=false)
+  extra=(); [[ "$run" == *s ]] && extra=(-Dvrft.train.refThread=false)
   cat > "$OUT/run$run.yaml" <<YAML
 model: $OUT/model
 dataset: $OUT/train.jsonl
@@ -73,12 +74,13 @@ phases = [("sampling", "time/sampling_s"), ("  of it: rank exchanges", "time/sam
           ("forward+backward", "time/backward_s"), ("allreduce", "time/allreduce_s"),
           ("optimiser (clip+AdamW)", "time/optimizer_s"), ("whole step", "step_time_s")]
 rows = {}
-for n in ("1", "1s", "2"):
+for n in ("1", "1s", "2", "2s"):
     recs = [json.loads(l) for l in open(f"{out}/run{n}/metrics.jsonl") if '"step_time_s"' in l][warm:]
     rows[n] = {k: statistics.median(r[k] for r in recs) * 1000 for _, k in phases}
     rows[n]["reward"] = [round(r["reward"], 4) for r in recs]
 print(f"vrft-tiny: {params:,} parameters; global batch 16 prompts x G=8; median over {len(recs)} steps after {warm} warm-up")
-for n, what in (("1", "1 rank"), ("1s", "1 rank, reference in line"), ("2", "2 ranks")):
+for n, what in (("1", "1 rank"), ("1s", "1 rank, reference in line"), ("2", "2 ranks"),
+                ("2s", "2 ranks, reference in line")):
     print(f"before the {what} run: load average (1, 5, 15 min)", open(f"{out}/load{n}.txt").read().strip(),
           "| ms for the same loop on each core (should be equal):", open(f"{out}/cores{n}.txt").read().strip())
 print()
@@ -95,8 +97,12 @@ print(f"| {'steps per second':<24} | {sp['1']:>20.3f} | {sp['1s']:>17.3f} | {sp[
 # and lost nothing to waiting or communication would each take half of it
 work = rows["1"]["step_time_s"] - rows["1"]["time/reference_s"] + rows["1"]["time/reference_cpu_s"]
 print(f"| {'no-loss bound (work / 2)':<24} | {'':>20} | {'':>17} | {work / 2:>18.1f} | {2 * rows['1']['step_time_s'] / work:>5.2f}x | {'':>8} |")
+s2 = rows["2s"]
+print(f"2 ranks with the reference in line too (each rank strictly one thread): whole step {s2['step_time_s']:.1f} ms,"
+      f" sampling {s2['time/sampling_s']:.1f} ms, {sp['2s']:.3f} steps/s = {sp['2s'] / sp['1s']:.2f}x the 1 rank x 1 thread"
+      f" run, {sp['2s'] / sp['1']:.2f}x the 1 rank run")
 print()
-for n, what in (("1", "1 rank"), ("1s", "1 rank, 1 thread"), ("2", "2 ranks")):
+for n, what in (("1", "1 rank"), ("1s", "1 rank, 1 thread"), ("2", "2 ranks"), ("2s", "2 ranks, 1 thread each")):
     print(f"reward curve, {what}:", rows[n]["reward"])
 print("target: 2 ranks x 1 thread >= 1.7x the steps per second of 1 rank x 1 thread")
 PY
