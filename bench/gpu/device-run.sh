@@ -17,14 +17,16 @@ bash .gpu/device-step.sh > "$out/bundle.log" 2>&1; tail -n 2 "$out/bundle.log"
 has() { [[ " $what " == *" all "* || " $what " == *" $1 "* ]]; }
 has tests && step doctor 60 bash .gpu/device-step.sh java "${jvm[@]}" org.visualrft.app.Main doctor
 # the CUDA tests: Qwen2-VL, Qwen2.5-VL/Qwen3-VL and vrft-tiny against their oracles or the CPU, the GRPO loss oracle in
-# float64, a short SFT+GRPO run of vrft-tiny whose reward must rise (each prints "skipped" without a GPU), and the CLI's
-# generate/train --device cuda for every family
+# float64, a short SFT+GRPO run of vrft-tiny whose reward must rise (each prints "skipped" without a GPU), one NCCL
+# rank training what a single process trains, the image reused across a GRPO step, and the CLI's generate/train
+# --device cuda for every family
 has tests && step tests 300 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
   execute --disable-banner --details=tree --class-path=".gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar:.gpu/lib/app-tests.jar" \
   --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest --select-class=org.visualrft.model.qwenvl.CudaQwenVlTest \
   --select-class=org.visualrft.model.tiny.CudaTinyVlmTest --select-class=org.visualrft.model.policy.CudaPolicyTest \
   --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest --select-class=org.visualrft.train.optim.CudaAdamWTest \
-  --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.app.DeviceCliTest
+  --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.train.dist.CudaNcclRunTest \
+  --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
 # Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
