@@ -57,6 +57,22 @@ class EvaluateCommandTest {
             assertEquals(lines.get(i).get("rewards"), a.get("rewards"), again.get(i));
         }
 
+        // batches that do not divide the records (3 + 1): every record answered once, in the dataset's order
+        Path chunked = dir.resolve("chunked.jsonl");
+        CliRun c = CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                dir.resolve("train.jsonl").toString(), "--max-new-tokens", "8", "--batch", "3", "--answers",
+                chunked.toString());
+        assertEquals(0, c.code(), c.err());
+        List<String> ids = new ArrayList<>();
+        for (String line : Files.readAllLines(chunked)) {
+            ids.add(JSON.readTree(line).get("id").asText());
+        }
+        List<String> expected = new ArrayList<>();
+        for (JsonNode a : lines) {
+            expected.add(a.get("id").asText());
+        }
+        assertEquals(expected, ids);
+
         // greedy: a second evaluation writes the same answers
         Path second = dir.resolve("second.jsonl");
         CliRun r2 = CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
@@ -124,6 +140,10 @@ class EvaluateCommandTest {
                 "--answers", answers.toString());
         assertEquals(2, noModel.code(), noModel.err());
         assertTrue(noModel.err().contains("nomodel"), noModel.err());
+
+        CliRun badBatch = CliRun.of("evaluate", "--model", model, "--dataset", data, "--batch", "0");
+        assertEquals(2, badBatch.code(), badBatch.err());
+        assertTrue(badBatch.err().contains("--batch"), badBatch.err());
 
         CliRun badMode = CliRun.of("evaluate", "--model", model, "--dataset", data, "--reward-mode", "lenient");
         assertEquals(2, badMode.code(), badMode.err());

@@ -32,9 +32,10 @@ public final class ModelEvaluation {
      *     (null: each task's own set)
      * @param rewardMode {@code strict} or {@code visual-rft}
      * @param limit evaluate the first {@code limit} records only (0: all)
+     * @param batch records answered in one batched decode ({@link RewardEval}'s batch)
      */
     public record Request(Path model, String dataset, ColumnNames columns, boolean skipBadRows, LoadOptions load,
-            int threads, int maxNewTokens, int limit, String rewards, String rewardMode) {
+            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode) {
     }
 
     /**
@@ -61,7 +62,7 @@ public final class ModelEvaluation {
             RunPreflight.Checked checked = RunPreflight.grpo("evaluate", policy, data, q.dataset(), q.maxNewTokens(),
                     null, q.skipBadRows(), console);
             RewardEval eval = new RewardEval(checked.examples(), rewarder, RewardMode.parseOrNull(q.rewardMode()),
-                    q.maxNewTokens(), 0);
+                    q.maxNewTokens(), 0, q.batch());
             Map<String, Double> metrics = eval.evaluate(policy, sink);
             return new Result(metrics, loaded.skippedBadRows() + checked.skipped(), policy.modelType(),
                     policy.boxFrame().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

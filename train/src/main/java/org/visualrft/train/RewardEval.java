@@ -35,8 +35,23 @@ public final class RewardEval implements InLoopEval {
     private final java.util.Set<String> labels;
 
     private final RewardMode mode;
+    private final int batch;
 
     public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit) {
+        this(examples, rewarder, mode, maxNewTokens, limit, 1);
+    }
+
+    /**
+     * @param batch how many examples' answers are generated in one call ({@link Policy#generateGroups}: one batched
+     *              decode where the model supports it, the same greedy answers up to float rounding); in-loop
+     *              evaluation uses 1
+     */
+    public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit,
+            int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+        }
+        this.batch = batch;
         this.mode = mode;
         this.examples = limit > 0 && limit < examples.size() ? examples.subList(0, limit) : List.copyOf(examples);
         this.rewarder = rewarder;
@@ -67,11 +82,14 @@ public final class RewardEval implements InLoopEval {
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
         List<DetectionSetMap.Item> detections = new ArrayList<>();
-        for (TrainingExample ex : examples) {
-            Rollout r;
-            try (NativeScope scope = NativeScope.open()) { // free the rollout's tensors now, not at the next GC
-                r = policy.generate(ex.prompt(), 1, greedy, unused).get(0);
+        List<Rollout> answers = new ArrayList<>(batch);
+        for (int n = 0; n < examples.size(); n++) {
+            TrainingExample ex = examples.get(n);
+            int slot = n % batch;
+            if (slot == 0) {
+                answers = answer(policy, examples.subList(n, Math.min(n + batch, examples.size())), greedy, unused);
             }
+            Rollout r = answers.get(slot);
             if (ex.task() == Task.DETECTION) {
                 detections.add(new DetectionSetMap.Item(category(ex), ex.reward().imageSize(), ex.solution(),
                         r.text()));
@@ -113,6 +131,27 @@ public final class RewardEval implements InLoopEval {
         }
         out.put("examples", (double) examples.size());
         return out;
+    }
+
+    /** Greedy answers to {@code chunk}: one generate call for one example, else one generateGroups call. */
+    private static List<Rollout> answer(Policy policy, List<TrainingExample> chunk, SamplingParams greedy,
+            java.util.SplittableRandom unused) {
+        try (NativeScope scope = NativeScope.open()) { // free the rollouts' tensors now, not at the next GC
+            if (chunk.size() == 1) {
+                return List.of(policy.generate(chunk.get(0).prompt(), 1, greedy, unused).get(0));
+            }
+            List<org.visualrft.model.policy.Prompt> prompts = new ArrayList<>(chunk.size());
+            List<java.util.SplittableRandom> rngs = new ArrayList<>(chunk.size());
+            for (TrainingExample ex : chunk) {
+                prompts.add(ex.prompt());
+                rngs.add(new java.util.SplittableRandom(0)); // greedy draws nothing
+            }
+            List<Rollout> out = new ArrayList<>(chunk.size());
+            for (List<Rollout> group : policy.generateGroups(prompts, 1, greedy, rngs)) {
+                out.add(group.get(0));
+            }
+            return out;
+        }
     }
 
     private static final java.util.regex.Pattern PROMPT_CATEGORY = java.util.regex.Pattern.compile(

@@ -72,6 +72,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Evaluate the first N records only (default ${DEFAULT-VALUE}: all).")
     int limit;
 
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
+            description = "Records answered in one batched decode (default ${DEFAULT-VALUE}; 1: one at a time, as "
+                    + "in-loop evaluation; the answers agree up to float rounding).")
+    int batch;
+
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
             description = "Longest answer in tokens (default ${DEFAULT-VALUE}, as max_completion_length).")
     int maxNewTokens;
@@ -170,6 +175,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
                         + maxNewTokens);
             }
+            if (batch < 1 || batch > 1024) {
+                throw new IllegalArgumentException("--batch must be 1 to 1024, got " + batch);
+            }
             if (limit < 0) {
                 throw new IllegalArgumentException("--limit must be 0 (all) or more, got " + limit);
             }
@@ -191,7 +199,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             Device dev = Device.parse(device);
             return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
                     solutionColumn), skipBadRows, new LoadOptions(dev, dtype, null, 0), threads, maxNewTokens, limit,
-                    rewards, rewardMode);
+                    batch, rewards, rewardMode);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
