@@ -355,7 +355,7 @@ public final class StaticDecoder {
             for (int r = 0; r < g; r++) {
                 int i = r / groupSize;
                 rowStart[r] = RopeIndex.decodePosition(promptLengths[i], ropeDeltas[i]);
-                table = (int) Math.max(table, rowStart[r] + maxNew);
+                table = single ? table : (int) Math.max(table, rowStart[r] + maxNew);
             }
             long[][][] ids = new long[1][3][table];
             for (int a = 0; a < 3; a++) {
