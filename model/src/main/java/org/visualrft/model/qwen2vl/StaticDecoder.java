@@ -293,12 +293,11 @@ public final class StaticDecoder {
         final Device device;
         final int g; // rows: groups × group size
         final int groupSize;
-        final int[] promptLengths; // P_i of each group
         final DeviceSampler sampler;
         final Tensor[] keys;
         final Tensor[] values;
         final Tensor cos; // [capacity, headDim]: the rotary table of decode positions (all three M-RoPE axes equal)
-        final Tensor sin; // several groups: [positions, headDim] tables by M-RoPE position, indexed by ropeAt
+        final Tensor sin; // several groups: [positions, headDim], by M-RoPE position (indexed by ropeAt, not position)
         final Tensor ropeAt; // several groups: [rows] int64, each row's M-RoPE position of its next token; else null
         final Tensor prefixMask; // several groups: [rows, 1, 1, capacity], −∞ (fused) / false at [P_i, P_max); else null
         final Tensor rowCos; // several groups, fused: [rows, heads + 2·kvHeads, headDim], each row's step cos, v heads 1
@@ -324,7 +323,6 @@ public final class StaticDecoder {
             this.device = device;
             this.sdpa = sdpa;
             this.groupSize = groupSize;
-            this.promptLengths = promptLengths.clone();
             int groups = promptLengths.length;
             int g = groups * groupSize;
             this.g = g;
@@ -509,7 +507,7 @@ public final class StaticDecoder {
             if (ropeAt == null) {
                 return qkv.transpose(0, 1).matmul(rotations);
             }
-            return qkv.mul(rowCos).add(qkv.roll(qkv.size(2) / 2, 2).mul(rowSin)).transpose(0, 1);
+            return qkv.mul(rowCos).addcmul_(qkv.roll(qkv.size(2) / 2, 2), rowSin, 1.0).transpose(0, 1);
         }
 
         /** Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion). */
