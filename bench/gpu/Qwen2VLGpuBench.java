@@ -37,16 +37,19 @@ import org.visualrft.train.optim.AdamW;
  * cache with host-side sampling (a few tokens, per-step cost); forward+backward of the 8 × 574 tokens with all
  * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); rollouts
  * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step
- * (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown.
+ * (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown. With {@code --groups N}
+ * (default 8; below 2 none) also N prompts' groups batched in one decode ({@code rollout_batch_groups}: prompts of
+ * 318, 325, ... tokens, N × G rows a step, {@link StaticDecoder#sampleGroups}) replaying a CUDA graph, per decode step
+ * asked for: compare its tokens/s with the one-prompt rows.
  *
  * usage: java -cp CLASSPATH Qwen2VLGpuBench --config bench/qwen2vl/qwen2vl-2b-config.json [--device cuda:0]
- *        [--g 8] [--new 256] [--prompt 318] [--only rollout|train] [--decode both|fused|unfused]
+ *        [--g 8] [--new 256] [--prompt 318] [--only rollout|train] [--decode both|fused|unfused] [--groups 8]
  */
 public class Qwen2VLGpuBench {
     public static void main(String[] args) {
         String config = "bench/qwen2vl/qwen2vl-2b-config.json";
         Device device = Device.parse("cuda:0");
-        int g = 8, newTokens = 256, promptTokens = 318;
+        int g = 8, newTokens = 256, promptTokens = 318, groups = 8;
         String only = "";
         List<StaticDecoder.DecodeStep> steps = List.of(StaticDecoder.DecodeStep.values());
         for (int i = 0; i < args.length; i += 2) {
@@ -57,6 +60,7 @@ public class Qwen2VLGpuBench {
                 case "--new" -> newTokens = Integer.parseInt(args[i + 1]);
                 case "--prompt" -> promptTokens = Integer.parseInt(args[i + 1]);
                 case "--only" -> only = args[i + 1];
+                case "--groups" -> groups = Integer.parseInt(args[i + 1]);
                 case "--decode" -> steps = args[i + 1].equals("both") ? List.of(StaticDecoder.DecodeStep.values())
                         : List.of(StaticDecoder.DecodeStep.valueOf(args[i + 1].toUpperCase(java.util.Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -92,6 +96,15 @@ public class Qwen2VLGpuBench {
                 for (StaticDecoder.DecodeStep step : steps) {
                     rows.add(launches(step, model, prompt, grids, img, g));
                     rows.addAll(graphRollouts("", step, model, prompt, grids, img, g, sampling, device, 3));
+                }
+                if (groups > 1) {
+                    List<int[]> prompts = new ArrayList<>();
+                    for (int i = 0; i < groups; i++) {
+                        prompts.add(Qwen2VLBench.promptIds(c, imageTokens, text + 7 * i, new Random(5 + i)));
+                    }
+                    for (StaticDecoder.DecodeStep step : steps) {
+                        rows.addAll(batchedRollouts(step, model, prompts, grids, img, g, sampling, device, 2));
+                    }
                 }
                 Cuda.synchronize(device);
                 long a = System.nanoTime();
@@ -153,6 +166,34 @@ public class Qwen2VLGpuBench {
             double t = secs(a);
             rows.add(rate("rollout, " + what + "static cache + CUDA graph, " + name(step) + (i == 0 ? " (first call)" : ""),
                     t, count(out)));
+        }
+        return rows;
+    }
+
+    /** Several prompts' groups in one decode replaying a CUDA graph (the first call pays the capture). */
+    static List<String[]> batchedRollouts(StaticDecoder.DecodeStep step, Qwen2VL model, List<int[]> prompts,
+                                          List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
+                                          int runs) {
+        int n = prompts.size();
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                rngs.add(new SplittableRandom(100L * i + k));
+            }
+            Cuda.synchronize(device);
+            long a = System.nanoTime();
+            List<List<Generation.Sample>> out = StaticDecoder.sampleGroups(model, prompts,
+                    java.util.Collections.nCopies(n, grids), java.util.Collections.nCopies(n, img), g, sampling,
+                    new int[0], rngs, true, true, step);
+            double t = secs(a);
+            int tokens = 0;
+            for (List<Generation.Sample> group : out) {
+                tokens += count(group);
+            }
+            rows.add(rate("rollout, " + n + " groups batched (" + n * g + " rows, prompts " + prompts.get(0).length
+                    + "-" + prompts.get(n - 1).length + " tokens), static cache + CUDA graph, " + name(step)
+                    + (i == 0 ? " (first call)" : ""), t, tokens));
         }
         return rows;
     }

@@ -34,8 +34,14 @@ import org.visualrft.model.tensor.Tensor;
  * layer of one decode step and decoded tokens per second (rollout time minus the time of a one-token rollout, i.e.
  * the vision tower and prefill), min and median of RUNS rollouts each.
  *
+ * With {@code --batched-groups N --static-decode RUNS} it compares N prompts' groups (question lengths text,
+ * text + 7, text + 14, ...: different prompt lengths) rolled out one prompt at a time against the same N groups in one
+ * batched decode ({@link StaticDecoder#sampleGroups}), fused step with the adapters: sampled tokens per second of the
+ * whole rollout (prefills included) and of the decode alone, min and median of RUNS each.
+ *
  * usage: java -cp CLASSPATH Qwen2VLBench.java --config qwen2vl-2b-config.json [--dtype bf16] [--g 4] [--new 64]
  *        [--image 448] [--text 110] [--rank 16] [--alpha 32] [--steps 1] [--threads N] [--static-decode RUNS]
+ *        [--batched-groups N]
  */
 public class Qwen2VLBench {
     public static void main(String[] args) throws Exception {
@@ -44,6 +50,7 @@ public class Qwen2VLBench {
         int g = 4, newTokens = 64, image = 448, text = 110, rank = 16, steps = 1, threads = 0;
         boolean rolloutOnly = false;
         int staticRuns = 0;
+        int batchedGroups = 0;
         double alpha = 32;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -59,6 +66,7 @@ public class Qwen2VLBench {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--rollout-only" -> rolloutOnly = Boolean.parseBoolean(args[i + 1]);
                 case "--static-decode" -> staticRuns = Integer.parseInt(args[i + 1]);
+                case "--batched-groups" -> batchedGroups = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -99,6 +107,17 @@ public class Qwen2VLBench {
         System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
                 image, image, patches.rows(), imageTokens, prompt.length, g, newTokens);
 
+        if (staticRuns > 0 && batchedGroups > 0) {
+            List<int[]> prompts = new ArrayList<>();
+            for (int i = 0; i < batchedGroups; i++) {
+                prompts.add(promptIds(c, imageTokens, text + 7 * i, new Random(5 + i)));
+            }
+            try (NativeScope scope = NativeScope.open()) {
+                compareBatchedGroups(model, prompts, grids, model.encodeImages(List.of(patches), null), g, newTokens,
+                        staticRuns);
+            }
+            return;
+        }
         if (staticRuns > 0) {
             try (NativeScope scope = NativeScope.open()) {
                 compareDecodeSteps(model, prompt, grids, model.encodeImages(List.of(patches), null), g, newTokens, staticRuns);
@@ -219,6 +238,66 @@ public class Qwen2VLBench {
                         n.layers().ops() / (double) layers, min(wall[k]), median(wall[k]), max(wall[k]), median(cpu[k]),
                         median(wall[k]) / median(wall[0]), median(cpu[k]) / median(cpu[0]));
             }
+        }
+    }
+
+    /**
+     * N prompts' groups one prompt at a time ({@link StaticDecoder#sample} per prompt) against one batched decode
+     * ({@link StaticDecoder#sampleGroups}), alternating run by run: sampled tokens per second of the rollout and of
+     * the decode alone (minus a one-token rollout of the same prompts: vision excluded, prefills).
+     */
+    static void compareBatchedGroups(Qwen2VL model, List<int[]> prompts, List<int[]> grids, Tensor img, int g,
+                                     int newTokens, int runs) {
+        int n = prompts.size();
+        SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
+        List<List<int[]>> allGrids = java.util.Collections.nCopies(n, grids);
+        List<Tensor> imgs = java.util.Collections.nCopies(n, img);
+        StaticDecoder.DecodeStep fused = StaticDecoder.DecodeStep.FUSED;
+        StringBuilder lengths = new StringBuilder();
+        for (int[] p : prompts) {
+            lengths.append(lengths.length() == 0 ? "" : ", ").append(p.length);
+        }
+        System.out.printf("%nstatic-cache rollout on this CPU, %d prompts (lengths %s) x G=%d x %d new tokens, fused, "
+                + "LoRA, %d runs each, %d threads (load %s)%n", n, lengths, g, newTokens, runs, Engine.threads(), load());
+        double[][] rollout = new double[2][runs];
+        double[][] decode = new double[2][runs];
+        for (int r = -1; r < runs; r++) { // run −1 warms up (allocator, thread pool) and is not counted
+            for (int k = 0; k < 2; k++) {
+                boolean batched = k == 1;
+                double[] t = new double[2];
+                for (int pass = 0; pass < 2; pass++) {
+                    SamplingParams sp = pass == 0 ? SamplingParams.greedy(1) : sampling;
+                    long a = System.nanoTime();
+                    if (batched) {
+                        List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
+                        for (int i = 0; i < n; i++) {
+                            rngs.add(new java.util.SplittableRandom(r * 100L + i + 100));
+                        }
+                        StaticDecoder.sampleGroups(model, prompts, allGrids, imgs, g, sp, new int[0], rngs, true,
+                                false, fused);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            StaticDecoder.sample(model, prompts.get(i), grids, img, g, sp, new int[0],
+                                    new java.util.SplittableRandom(r * 100L + i + 100), true, false, fused);
+                        }
+                    }
+                    t[pass] = secs(a);
+                }
+                if (r < 0) {
+                    continue;
+                }
+                rollout[k][r] = (double) n * g * newTokens / t[1];
+                decode[k][r] = decodeRate(n * g * (newTokens - 1), t[1] - t[0]);
+            }
+        }
+        System.out.println("| rollout | rows per decode step | rollout tok/s min | median | decode tok/s min | median "
+                + "| median vs one at a time (rollout, decode) |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        String[] names = {"one prompt at a time", n + " groups batched"};
+        for (int k = 0; k < 2; k++) {
+            System.out.printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2fx, %.2fx |%n", names[k], k == 0 ? g : n * g,
+                    min(rollout[k]), median(rollout[k]), min(decode[k]), median(decode[k]),
+                    median(rollout[k]) / median(rollout[0]), median(decode[k]) / median(decode[0]));
         }
     }
 

@@ -24,6 +24,7 @@ import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.policy.VisionCache;
+import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
@@ -252,16 +253,61 @@ public final class Qwen2VLPolicy implements Policy {
             Input in = input(prompt, images);
             // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
             // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
-            List<Generation.Sample> samples = model.device().isCuda()
+            // (-Dvrft.sampling.on_device=true takes the GPU's path on the CPU, to check a GPU run's sampling there)
+            List<Generation.Sample> samples = DeviceDecodeLoop.wanted(model.device())
                     ? StaticDecoder.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, !frozen,
-                            !Boolean.getBoolean("vrft.cuda.eager"))
+                            useGraph())
                     : Generation.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, null, !frozen);
-            List<Rollout> out = new ArrayList<>();
-            for (Generation.Sample smp : samples) {
-                out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+            return rollouts(samples);
+        }
+    }
+
+    /**
+     * Several prompts' groups decoded together by the static-cache engine ({@link StaticDecoder#sampleGroups}: one
+     * batched step for all {@code prompts × g} rows) where {@link #generate} uses that engine (a GPU, or
+     * {@code -Dvrft.sampling.on_device=true}); group i samples what {@code generate} samples for prompt i alone with
+     * {@code rngs.get(i)}, up to float rounding. One prompt, or the CPU's Java-side sampling: {@code generate} per
+     * prompt.
+     */
+    @Override
+    public List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs, VisionCache images) {
+        if (prompts.size() <= 1 || !DeviceDecodeLoop.wanted(model.device())) {
+            return Policy.super.generateGroups(prompts, g, params, rngs, images);
+        }
+        if (rngs.size() != prompts.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + rngs.size() + " generators");
+        }
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            List<int[]> ids = new ArrayList<>(prompts.size());
+            List<List<int[]>> grids = new ArrayList<>(prompts.size());
+            List<Tensor> embeds = new ArrayList<>(prompts.size());
+            for (Prompt p : prompts) {
+                Input in = input(p, images);
+                ids.add(in.ids());
+                grids.add(in.grids());
+                embeds.add(in.image());
+            }
+            List<List<Rollout>> out = new ArrayList<>(prompts.size());
+            for (List<Generation.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
+                    rngs, !frozen, useGraph())) {
+                out.add(rollouts(group));
             }
             return out;
         }
+    }
+
+    /** CUDA-graph replay of the decode step unless {@code -Dvrft.cuda.eager=true} (ignored on the CPU). */
+    private static boolean useGraph() {
+        return !Boolean.getBoolean("vrft.cuda.eager");
+    }
+
+    private List<Rollout> rollouts(List<Generation.Sample> samples) {
+        List<Rollout> out = new ArrayList<>(samples.size());
+        for (Generation.Sample smp : samples) {
+            out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+        }
+        return out;
     }
 
     @Override

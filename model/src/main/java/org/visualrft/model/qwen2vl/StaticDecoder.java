@@ -1,6 +1,7 @@
 package org.visualrft.model.qwen2vl;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
@@ -35,6 +36,13 @@ import org.visualrft.model.tensor.Tensor;
  * The random numbers come from the caller's seeded generator, drawn up front ({@code maxNew × G} uniforms, step by
  * step, row by row), so a seed gives the same samples on every device up to float rounding. Greedy draws none.
  * Results match {@link Generation} token for token under greedy decoding (same model, same dtype).
+ *
+ * <p>{@link #sampleGroups} decodes several prompts' groups in one batch of {@code prompts × G} rows: each prompt is
+ * prefilled alone (batch 1) into columns {@code [0, P_i)} of its own rows, every step writes all rows' new keys and
+ * values to the one shared column {@code P_max + t}, each row is rotated at its own decode position
+ * {@code P_i + ropeDelta_i + t} (what the prompt decoded alone uses), and each row's mask hides the unused columns
+ * {@code [P_i, P_max)} of its prefix. Group i draws its random numbers from its own generator in its lone order
+ * ({@link DeviceSampler#forGroups}), so it samples what it samples alone, up to float rounding.
  */
 public final class StaticDecoder {
     /** Steps between two reads of the "all finished" flag (each read waits for the device). */
@@ -78,11 +86,43 @@ public final class StaticDecoder {
     public static List<Generation.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
                                                  int g, SamplingParams params, int[] eos, RandomGenerator rng,
                                                  boolean adapters, boolean useGraph, DecodeStep step) {
+        return sampleGroups(model, List.of(prompt), Arrays.asList(grids), Arrays.asList(imageEmbeds), g, params, eos,
+                Arrays.asList(rng), adapters, useGraph, step).get(0);
+    }
+
+    /**
+     * The groups of {@code g} completions of several prompts decoded together ({@code prompts.size() · g} rows); group
+     * i is prompt i's, with its image grids {@code grids.get(i)} and embeddings {@code imageEmbeds.get(i)} (null: no
+     * image), its draws from {@code rngs.get(i)} (null for greedy). One prompt is {@link #sample} exactly.
+     */
+    public static List<List<Generation.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
+                                                             List<List<int[]>> grids, List<Tensor> imageEmbeds, int g,
+                                                             SamplingParams params, int[] eos,
+                                                             List<? extends RandomGenerator> rngs, boolean adapters,
+                                                             boolean useGraph) {
+        return sampleGroups(model, prompts, grids, imageEmbeds, g, params, eos, rngs, adapters, useGraph,
+                DecodeStep.fromProperty());
+    }
+
+    /** As {@link #sampleGroups(Qwen2VL, List, List, List, int, SamplingParams, int[], List, boolean, boolean)} with
+     * the decode step chosen by the caller. */
+    public static List<List<Generation.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
+                                                             List<List<int[]>> grids, List<Tensor> imageEmbeds, int g,
+                                                             SamplingParams params, int[] eos,
+                                                             List<? extends RandomGenerator> rngs, boolean adapters,
+                                                             boolean useGraph, DecodeStep step) {
+        int n = prompts.size();
+        if (n == 0 || grids.size() != n || imageEmbeds.size() != n || rngs.size() != n) {
+            throw new IllegalArgumentException(n + " prompts but " + grids.size() + " grid lists, "
+                    + imageEmbeds.size() + " image embeddings and " + rngs.size() + " generators");
+        }
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
+        }
         Device device = model.device();
         int maxNew = params.maxNewTokens();
-        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompt, grids, imageEmbeds, pos, g, params, eos, rng, adapters, step);
+            State st = start(model, prompts, grids, imageEmbeds, g, params, eos, rngs, adapters, step);
             if (maxNew > 1) {
                 if (device.isCuda() && useGraph) {
                     decodeWithGraph(st, model, adapters, maxNew);
@@ -90,15 +130,42 @@ public final class StaticDecoder {
                     decodeEagerly(st, model, adapters, maxNew);
                 }
             }
-            return st.results(maxNew);
+            List<Generation.Sample> rows = st.results(maxNew);
+            List<List<Generation.Sample>> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(List.copyOf(rows.subList(i * g, (i + 1) * g)));
+            }
+            return out;
         }
     }
 
-    /** Allocates the buffers (and, fused, the rollout's weights), runs the prefill and picks the first tokens. */
-    private static State start(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
-                               RopeIndex.Positions pos, int g, SamplingParams params, int[] eos, RandomGenerator rng,
+    /** One prompt's {@link #start(Qwen2VL, List, List, List, int, SamplingParams, int[], List, boolean, DecodeStep)}. */
+    private static State start(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
+                               SamplingParams params, int[] eos, RandomGenerator rng, boolean adapters,
+                               DecodeStep step) {
+        return start(model, List.of(prompt), Arrays.asList(grids), Arrays.asList(imageEmbeds), g, params, eos,
+                Arrays.asList(rng), adapters, step);
+    }
+
+    /**
+     * Allocates the buffers (and, fused, the rollout's weights), runs each prompt's prefill and picks the first
+     * tokens.
+     */
+    private static State start(Qwen2VL model, List<int[]> prompts, List<List<int[]>> grids, List<Tensor> imageEmbeds,
+                               int g, SamplingParams params, int[] eos, List<? extends RandomGenerator> rngs,
                                boolean adapters, DecodeStep step) {
-        int capacity = prompt.length + params.maxNewTokens();
+        int n = prompts.size();
+        int[] lengths = new int[n];
+        long[] deltas = new long[n];
+        List<RopeIndex.Positions> pos = new ArrayList<>(n);
+        int pMax = 0;
+        for (int i = 0; i < n; i++) {
+            pos.add(RopeIndex.compute(prompts.get(i), grids.get(i), model.config()));
+            lengths[i] = prompts.get(i).length;
+            deltas[i] = pos.get(i).ropeDelta();
+            pMax = Math.max(pMax, lengths[i]);
+        }
+        int capacity = pMax + params.maxNewTokens();
         if (step == DecodeStep.FUSED) {
             // a multiple of 16 slots: CUDA's memory-efficient attention pads the mask's last dimension otherwise
             capacity = (capacity + 15) / 16 * 16;
@@ -107,10 +174,18 @@ public final class StaticDecoder {
         boolean sdpa = model.device().isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
         List<FusedDecodeWeights.Layer> fused = step == DecodeStep.FUSED
                 ? FusedDecodeWeights.of(model.weights(), model.config(), adapters, sdpa) : null;
-        State st = new State(model, g, capacity, prompt.length, pos.ropeDelta(), params, eos, rng, model.device(), fused,
+        int[] maxNew = new int[n];
+        Arrays.fill(maxNew, params.maxNewTokens());
+        DeviceSampler sampler = DeviceSampler.forGroups(params, g, maxNew, model.config().vocabSize(), eos, rngs,
+                model.device());
+        State st = new State(model, g, lengths, deltas, capacity, params.maxNewTokens(), sampler, model.device(), fused,
                 sdpa);
         try (NativeScope s = NativeScope.open()) {
-            st.prefill(model, prompt, grids, imageEmbeds, pos, adapters);
+            List<Tensor> lasts = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                lasts.add(st.prefill(model, i, prompts.get(i), imageEmbeds.get(i), pos.get(i), adapters));
+            }
+            st.pickFirst(lasts);
         }
         return st;
     }
@@ -121,10 +196,9 @@ public final class StaticDecoder {
      */
     static List<float[]> decodeLogits(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
                                       boolean adapters, DecodeStep step, int steps) {
-        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         List<float[]> out = new ArrayList<>();
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(steps + 1), new int[0],
+            State st = start(model, prompt, grids, imageEmbeds, g, SamplingParams.greedy(steps + 1), new int[0],
                     null, adapters, step);
             for (int i = 0; i < steps; i++) {
                 try (NativeScope s = NativeScope.open()) {
@@ -151,9 +225,8 @@ public final class StaticDecoder {
      */
     public static StepCount countDecodeStep(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
                                             boolean adapters, DecodeStep step) {
-        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompt, grids, imageEmbeds, pos, g, SamplingParams.greedy(5), new int[0], null,
+            State st = start(model, prompt, grids, imageEmbeds, g, SamplingParams.greedy(5), new int[0], null,
                     adapters, step);
             try (NativeScope s = NativeScope.open()) {
                 st.decodeStep(model, adapters);
@@ -212,15 +285,23 @@ public final class StaticDecoder {
         }
     }
 
-    /** The device-side buffers of one group's decoding; all allocated before the first decode step. */
+    /**
+     * The device-side buffers of one rollout's decoding (one group, or several groups' rows side by side); all
+     * allocated before the first decode step.
+     */
     private static final class State {
         final Device device;
-        final int g;
+        final int g; // rows: groups × group size
+        final int groupSize;
         final DeviceSampler sampler;
         final Tensor[] keys;
         final Tensor[] values;
         final Tensor cos; // [capacity, headDim]: the rotary table of decode positions (all three M-RoPE axes equal)
-        final Tensor sin;
+        final Tensor sin; // several groups: [positions, headDim], by M-RoPE position (indexed by ropeAt, not position)
+        final Tensor ropeAt; // several groups: [rows] int64, each row's M-RoPE position of its next token; else null
+        final Tensor prefixMask; // several groups: [rows, 1, 1, capacity], −∞ (fused) / false at [P_i, P_max); else null
+        final Tensor rowCos; // several groups, fused: [rows, heads + 2·kvHeads, headDim], each row's step cos, v heads 1
+        final Tensor rowSin; // several groups, fused: as rowCos with sinSigned, v heads 0
         final Tensor slots; // 0..capacity-1 (int64), for the attention mask
         final Tensor token; // [g, 1] int64: the token fed to the next step
         final Tensor position; // [1] int64: its cache slot
@@ -235,14 +316,17 @@ public final class StaticDecoder {
         final boolean sdpa; // attention by libtorch's kernel (fused: o's input columns ordered by query group)
         OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
-        State(Qwen2VL model, int g, int capacity, int promptLength, long ropeDelta, SamplingParams params, int[] eos,
-              RandomGenerator rng, Device device, List<FusedDecodeWeights.Layer> fused, boolean sdpa) {
+        State(Qwen2VL model, int groupSize, int[] promptLengths, long[] ropeDeltas, int capacity, int maxNew,
+              DeviceSampler sampler, Device device, List<FusedDecodeWeights.Layer> fused, boolean sdpa) {
             this.c = model.config();
             this.fused = fused;
             this.device = device;
             this.sdpa = sdpa;
+            this.groupSize = groupSize;
+            int groups = promptLengths.length;
+            int g = groups * groupSize;
             this.g = g;
-            this.sampler = new DeviceSampler(params, g, c.vocabSize(), eos, rng, device);
+            this.sampler = sampler;
             int layers = c.numLayers();
             int kv = c.numKvHeads();
             int hd = c.headDim();
@@ -261,18 +345,39 @@ public final class StaticDecoder {
                     values[i] = Tensor.zeros(model.dtype(), device, g, kv, capacity, hd);
                 }
             }
-            long[][][] ids = new long[1][3][capacity];
+            int pMax = Arrays.stream(promptLengths).max().orElseThrow();
+            boolean single = groups == 1;
+            // one group: the table by cache slot (position + rope delta); several: by M-RoPE position, row by row
+            int table = capacity;
+            long[] rowStart = new long[g];
+            for (int r = 0; r < g; r++) {
+                int i = r / groupSize;
+                rowStart[r] = RopeIndex.decodePosition(promptLengths[i], ropeDeltas[i]);
+                table = single ? table : (int) Math.max(table, rowStart[r] + maxNew);
+            }
+            long[][][] ids = new long[1][3][table];
             for (int a = 0; a < 3; a++) {
-                for (int j = 0; j < capacity; j++) {
-                    ids[0][a][j] = RopeIndex.decodePosition(j, ropeDelta);
+                for (int j = 0; j < table; j++) {
+                    ids[0][a][j] = single ? RopeIndex.decodePosition(j, ropeDeltas[0]) : j;
                 }
             }
             Tensor[] rope = RotaryTables.mrope(ids, c.mropeSection(), c.ropeTheta(), c.headDim(), model.dtype(), device);
-            cos = rope[0].view(capacity, c.headDim());
-            sin = rope[1].view(capacity, c.headDim());
+            cos = rope[0].view(table, c.headDim());
+            sin = rope[1].view(table, c.headDim());
             slots = Tensor.arange(0, capacity, DType.I64, device);
             token = Tensor.zeros(DType.I64, device, g, 1);
-            position = Tensor.full(promptLength, DType.I64, device, 1);
+            position = Tensor.full(pMax, DType.I64, device, 1);
+            ropeAt = single ? null : Tensor.fromLongs(rowStart, g).on(device);
+            Tensor hidden = null; // several groups: which columns of its prefix each row may not see
+            if (!single) {
+                long[] own = new long[g];
+                for (int r = 0; r < g; r++) {
+                    own[r] = promptLengths[r / groupSize];
+                }
+                Tensor column = slots.view(1, capacity);
+                hidden = column.lt(Tensor.fromLongs(own, g, 1).on(device)).logicalNot().logicalAnd(column.lt(pMax))
+                        .view(g, 1, 1, capacity);
+            }
             if (fused != null) {
                 int half = hd / 2;
                 sinSigned = Tensor.cat(List.of(sin.narrow(1, 0, half).neg(), sin.narrow(1, half, half)), 1);
@@ -283,28 +388,47 @@ public final class StaticDecoder {
                 eye = index.unsqueeze(1).eq(index.unsqueeze(0)).to(model.dtype());
                 swap = eye.roll(half, 0);
                 rotations = eye.unsqueeze(0).expand(c.numHeads() + 2 * kv, hd, hd).contiguous();
+                prefixMask = single ? null : Tensor.zeros(model.dtype(), device, g, 1, 1, capacity)
+                        .maskedFill(hidden, Double.NEGATIVE_INFINITY);
+                int heads = c.numHeads() + 2 * kv;
+                rowCos = single ? null : Tensor.full(1, model.dtype(), device, g, heads, hd);
+                rowSin = single ? null : Tensor.zeros(model.dtype(), device, g, heads, hd);
             } else {
                 sinSigned = null;
                 maskRows = null;
                 eye = null;
                 swap = null;
                 rotations = null;
+                prefixMask = single ? null : hidden.logicalNot();
+                rowCos = null;
+                rowSin = null;
             }
         }
 
-        /** Runs the prompt once, copies its keys and values into every row's cache, and picks the first tokens. */
-        void prefill(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, RopeIndex.Positions pos,
-                     boolean adapters) {
+        /**
+         * Runs group {@code group}'s prompt once (batch 1) and copies its keys and values into columns
+         * {@code [0, P)} of the group's rows; returns the float32 logits of its last position {@code [1, vocab]}.
+         */
+        Tensor prefill(Qwen2VL model, int group, int[] prompt, Tensor imageEmbeds, RopeIndex.Positions pos,
+                       boolean adapters) {
             try (KvCache cache = new KvCache(c.numLayers())) {
                 Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache,
                         adapters, null);
                 for (int i = 0; i < keys.length; i++) {
-                    keys[i].narrow(2, 0, prompt.length).copy_(cache.keys(i));
-                    values[i].narrow(2, 0, prompt.length).copy_(cache.values(i));
+                    keys[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, prompt.length).copy_(cache.keys(i));
+                    values[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, prompt.length)
+                            .copy_(cache.values(i));
                 }
-                Tensor logits = model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocabSize());
-                token.copy_(sampler.pickAndRecord(logits.expand(g, c.vocabSize())).view(g, 1));
+                return model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocabSize());
             }
+        }
+
+        /** Picks and records the first tokens from each group's prefill logits ({@code [1, vocab]} each). */
+        void pickFirst(List<Tensor> lasts) {
+            int v = c.vocabSize();
+            Tensor first = lasts.size() == 1 ? lasts.get(0).expand(g, v)
+                    : Tensor.cat(lasts, 0).view(lasts.size(), 1, v).expand(lasts.size(), groupSize, v).reshape(g, v);
+            token.copy_(sampler.pickAndRecord(first).view(g, 1));
         }
 
         /** One token for every row: fixed shapes and addresses, no host synchronisation (graph-capturable). */
@@ -321,6 +445,9 @@ public final class StaticDecoder {
         void advance(Tensor logits) {
             token.copy_(sampler.pickAndRecord(logits).view(g, 1));
             position.addInt_(1);
+            if (ropeAt != null) {
+                ropeAt.addInt_(1);
+            }
         }
 
         /**
@@ -338,16 +465,23 @@ public final class StaticDecoder {
             double eps = c.rmsNormEps();
             Tensor x = Tensor.embedding(w.embedTokens(), token.view(g)); // [g, hidden], updated in place below
             // x·cos + rotate_half(x)·sin as x·R; column j of R: cos_j at row j, ∓sin_j at row (j + hd/2) mod hd
-            Tensor cs = cos.indexSelect(0, position);
-            Tensor sn = sinSigned.indexSelect(0, position);
-            Tensor rotation = eye.mul(cs).addcmul_(swap, sn, 1.0);
-            rotations.narrow(0, 0, h + kv).copy_(rotation.unsqueeze(0).expand(h + kv, hd, hd));
             Tensor mask = maskRows.indexSelect(0, position).view(1, 1, 1, maskRows.size(1));
+            if (ropeAt == null) {
+                Tensor cs = cos.indexSelect(0, position);
+                Tensor sn = sinSigned.indexSelect(0, position);
+                Tensor rotation = eye.mul(cs).addcmul_(swap, sn, 1.0);
+                rotations.narrow(0, 0, h + kv).copy_(rotation.unsqueeze(0).expand(h + kv, hd, hd));
+            } else {
+                // several groups: each row at its own position, so x·cos + roll(x, hd/2)·sinSigned row by row
+                rowCos.narrow(1, 0, h + kv).copy_(cos.indexSelect(0, ropeAt).unsqueeze(1).expand(g, h + kv, hd));
+                rowSin.narrow(1, 0, h + kv).copy_(sinSigned.indexSelect(0, ropeAt).unsqueeze(1).expand(g, h + kv, hd));
+                mask = mask.add(prefixMask);
+            }
             OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < fused.size(); i++) {
                 FusedDecodeWeights.Layer l = fused.get(i);
                 Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, heads·hd]
-                Tensor rotated = qkv.view(g, heads, hd).transpose(0, 1).matmul(rotations); // [heads, g, hd]
+                Tensor rotated = rotate(qkv.view(g, heads, hd)); // [heads, g, hd]
                 Tensor kvNew = rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2); // [g, 2·kv, 1, hd]
                 if (kvs != null) {
                     kvs[i].indexCopy_(2, position, kvNew);
@@ -368,6 +502,14 @@ public final class StaticDecoder {
             return model.logits(x.rmsNorm(w.norm(), eps)).to(DType.F32);
         }
 
+        /** q, k (and v, unrotated) of every row {@code [g, heads, hd]} at its position, as {@code [heads, g, hd]}. */
+        private Tensor rotate(Tensor qkv) {
+            if (ropeAt == null) {
+                return qkv.transpose(0, 1).matmul(rotations);
+            }
+            return qkv.mul(rowCos).addcmul_(qkv.roll(qkv.size(2) / 2, 2), rowSin, 1.0).transpose(0, 1);
+        }
+
         /** Attention of {@code q} over the whole cache with an additive mask (no per-layer mask conversion). */
         private Tensor attendAdditive(Tensor q, Tensor k, Tensor v, Tensor mask) {
             if (sdpa) {
@@ -386,9 +528,14 @@ public final class StaticDecoder {
             int hd = c.headDim();
             int group = h / kv;
             Tensor x = Tensor.embedding(w.embedTokens(), token); // [g, 1, hidden]
-            Tensor cs = cos.indexSelect(0, position).view(1, 1, 1, hd);
-            Tensor sn = sin.indexSelect(0, position).view(1, 1, 1, hd);
+            Tensor at = ropeAt == null ? position : ropeAt;
+            long atRows = at.size(0);
+            Tensor cs = cos.indexSelect(0, at).view(atRows, 1, 1, hd);
+            Tensor sn = sin.indexSelect(0, at).view(atRows, 1, 1, hd);
             Tensor visible = slots.lt(position.add(1)).view(1, 1, 1, slots.size(0));
+            if (prefixMask != null) {
+                visible = visible.logicalAnd(prefixMask);
+            }
             OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < keys.length; i++) {
                 Qwen2VLWeights.Layer l = w.layers().get(i);
