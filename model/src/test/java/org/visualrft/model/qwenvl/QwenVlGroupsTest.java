@@ -1,0 +1,190 @@
+package org.visualrft.model.qwenvl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.ModelLoader;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.TinyQwenFolder;
+import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Several prompts' groups of Qwen2.5-VL / Qwen3-VL sampled in one batched decode ({@link QwenVlPolicy#generateGroups},
+ * {@link QwenVlGroups}): prompts of different lengths (texts and image sizes) share one cache, so every row must see
+ * exactly its own prefix and rotate its new tokens at its own prompt's M-RoPE ids.
+ */
+class QwenVlGroupsTest {
+    @TempDir
+    Path tmp;
+
+    /** Float32 rounding between a row decoded beside others and the teacher-forced batch (or the row decoded alone). */
+    static final float TOLERANCE = 1e-4f;
+
+    /** Three prompts of three different lengths: other texts, and a 57x120 image beside the 100x76 one. */
+    static List<Prompt> prompts(String name, QwenVlPolicy p) {
+        Image a = Image.read(QwenVlPolicyTest.fixture(name).resolve("image_a.png"));
+        Image b = Image.read(QwenVlPolicyTest.fixture(name).resolve("image_b.png"));
+        List<Prompt> out = List.of(new Prompt(a, "What is in the image ?"), new Prompt(b, "Where ?"),
+                new Prompt(a, "Detect all objects belonging to the category cat and dog in the image ."));
+        assertEquals(3, out.stream().mapToInt(x -> p.encodePrompt(x).ids().length).distinct().count(),
+                "the prompts differ in length: " + out.stream().map(x -> p.encodePrompt(x).ids().length).toList());
+        return out;
+    }
+
+    static List<RandomGenerator> rngs(long seed, int n) {
+        List<RandomGenerator> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new SplittableRandom(seed * 1000 + i));
+        }
+        return out;
+    }
+
+    /** Per prompt, one {@code generate} call with the generator the batched call gives that prompt. */
+    static List<List<Rollout>> onePromptAtATime(Policy p, List<Prompt> ps, int g, SamplingParams sp, long seed) {
+        List<RandomGenerator> r = rngs(seed, ps.size());
+        List<List<Rollout>> out = new ArrayList<>();
+        for (int i = 0; i < ps.size(); i++) {
+            out.add(p.generate(ps.get(i), g, sp, r.get(i)));
+        }
+        return out;
+    }
+
+    static void assertSameRollouts(List<List<Rollout>> a, List<List<Rollout>> b, float tolerance) {
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).size(), b.get(i).size());
+            for (int j = 0; j < a.get(i).size(); j++) {
+                Rollout x = a.get(i).get(j);
+                Rollout y = b.get(i).get(j);
+                String where = "prompt " + i + " row " + j;
+                assertArrayEquals(x.tokens(), y.tokens(), where);
+                assertEquals(x.text(), y.text(), where);
+                assertEquals(x.endedWithEos(), y.endedWithEos(), where);
+                assertArrayEquals(x.logProbs(), y.logProbs(), tolerance, where);
+            }
+        }
+    }
+
+    private QwenVlPolicy open(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(tmp, QwenVlPolicyTest.fixture(name));
+        return (QwenVlPolicy) ModelLoader.load(dir);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void onePromptIsGenerateToTheBit(String name) throws Exception {
+        try (QwenVlPolicy p = open(name)) {
+            Prompt one = prompts(name, p).get(1);
+            for (SamplingParams sp : List.of(SamplingParams.visualRft(8), new SamplingParams(1.0, 0, 1.0, 8),
+                    SamplingParams.greedy(8))) {
+                List<Rollout> alone = p.generate(one, 3, sp, new SplittableRandom(9));
+                assertSameRollouts(List.of(alone), p.generateGroups(List.of(one), 3, sp, List.of(new SplittableRandom(9))),
+                        0f);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void promptsOfDifferentLengthsDecodeTogetherAsEachDoesAlone(String name) throws Exception {
+        try (QwenVlPolicy p = open(name)) {
+            List<Prompt> ps = prompts(name, p);
+            for (int g = 2; g <= 3; g++) {
+                // greedy: each prompt's own greedy ids
+                List<List<Rollout>> greedy = p.generateGroups(ps, g, SamplingParams.greedy(10), rngs(1, 3));
+                assertSameRollouts(onePromptAtATime(p, ps, g, SamplingParams.greedy(10), 1), greedy, TOLERANCE);
+                SamplingParams sp = new SamplingParams(1.0, 0, 1.0, 10);
+                List<List<Rollout>> sampled = p.generateGroups(ps, g, sp, rngs(2, 3));
+                assertMatchesTeacherForcing(p, ps, sampled);
+                // the draws of each prompt alone (its own generator, in its own order)
+                assertSameRollouts(onePromptAtATime(p, ps, g, sp, 2), sampled, TOLERANCE);
+            }
+        }
+    }
+
+    /** The sampled tokens' log-probs are the model's teacher-forced ones: each row saw its prefix at its positions. */
+    static void assertMatchesTeacherForcing(Policy p, List<Prompt> ps, List<List<Rollout>> sampled) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            for (int i = 0; i < ps.size(); i++) {
+                List<int[]> tokens = new ArrayList<>();
+                sampled.get(i).forEach(r -> tokens.add(r.tokens()));
+                float[] scored = p.logProbs(ps.get(i), tokens).logProbs().toFloats();
+                int tmax = scored.length / tokens.size();
+                for (int j = 0; j < tokens.size(); j++) {
+                    float[] lp = sampled.get(i).get(j).logProbs();
+                    for (int t = 0; t < lp.length; t++) {
+                        assertEquals(scored[j * tmax + t], lp[t], TOLERANCE, "prompt " + i + " row " + j + " token " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void theSameSeedsGiveTheSameGroups(String name) throws Exception {
+        try (QwenVlPolicy p = open(name)) {
+            List<Prompt> ps = prompts(name, p);
+            SamplingParams sp = SamplingParams.visualRft(8);
+            List<List<Rollout>> a = p.generateGroups(ps, 3, sp, rngs(7, 3));
+            assertSameRollouts(a, p.generateGroups(ps, 3, sp, rngs(7, 3)), 0f);
+            List<List<Rollout>> other = p.generateGroups(ps, 3, sp, rngs(8, 3));
+            boolean differs = false;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    differs |= !Arrays.equals(a.get(i).get(j).tokens(), other.get(i).get(j).tokens());
+                }
+            }
+            assertTrue(differs, "other seeds give other samples");
+            assertThrows(IllegalArgumentException.class, () -> p.generateGroups(ps, 2, sp, rngs(1, 2)));
+        }
+    }
+
+    /** The device loop's version (what a GPU runs), checked on the CPU against each prompt alone on that loop. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void theDeviceLoopDecodesGroupsTogetherAsEachAlone(String name) throws Exception {
+        try (QwenVlPolicy p = open(name); NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            QwenVl m = p.model();
+            List<QwenVlGroups.Input> in = new ArrayList<>();
+            for (Prompt x : prompts(name, p)) {
+                QwenVlPolicy.Encoded e = p.encodePrompt(x);
+                in.add(new QwenVlGroups.Input(e.ids(), e.grids(), m.encodeImages(List.of(e.patches()), null)));
+            }
+            int[] eos = {p.eosTokenId()};
+            for (SamplingParams sp : List.of(SamplingParams.greedy(10), new SamplingParams(1.0, 0, 1.0, 10),
+                    SamplingParams.visualRft(10))) {
+                List<List<DecodeLoop.Sample>> together = QwenVlGroups.sampleOnDevice(m, in, 3, sp, eos, rngs(4, 3), true);
+                List<RandomGenerator> r = rngs(4, 3);
+                for (int i = 0; i < in.size(); i++) {
+                    QwenVlGroups.Input x = in.get(i);
+                    List<DecodeLoop.Sample> alone = QwenVlGeneration.sampleOnDevice(m, x.ids(), x.grids(), x.images(), 3, sp,
+                            eos, r.get(i), true);
+                    for (int j = 0; j < 3; j++) {
+                        String where = sp + " prompt " + i + " row " + j;
+                        assertArrayEquals(alone.get(j).tokens(), together.get(i).get(j).tokens(), where);
+                        assertArrayEquals(alone.get(j).logProbs(), together.get(i).get(j).logProbs(), TOLERANCE, where);
+                        assertEquals(alone.get(j).endedWithEos(), together.get(i).get(j).endedWithEos(), where);
+                    }
+                }
+            }
+        }
+    }
+}
