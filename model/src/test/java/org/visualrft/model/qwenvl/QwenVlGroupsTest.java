@@ -20,6 +20,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.NativeScope;
@@ -35,7 +36,7 @@ class QwenVlGroupsTest {
     Path tmp;
 
     /** Float32 rounding between a row decoded beside others and the teacher-forced batch (or the row decoded alone). */
-    static final float TOLERANCE = 1e-4f;
+    static final float TOLERANCE = 1e-5f;
 
     /** Three prompts of three different lengths: other texts, and a 57x120 image beside the 100x76 one. */
     static List<Prompt> prompts(String name, QwenVlPolicy p) {
@@ -157,10 +158,28 @@ class QwenVlGroupsTest {
         }
     }
 
-    /** The device loop's version (what a GPU runs), checked on the CPU against each prompt alone on that loop. */
+    /** With the step's {@link VisionCache}: the same samples to the bit, each image encoded once (two for three prompts). */
     @ParameterizedTest
     @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
-    void theDeviceLoopDecodesGroupsTogetherAsEachAlone(String name) throws Exception {
+    void theVisionCacheGivesTheSameGroupsWithFewerVisionForwards(String name) throws Exception {
+        try (QwenVlPolicy p = open(name); VisionCache images = new VisionCache()) {
+            List<Prompt> ps = prompts(name, p);
+            SamplingParams sp = SamplingParams.visualRft(6);
+            List<List<Rollout>> plain = p.generateGroups(ps, 2, sp, rngs(5, 3));
+            long before = p.model().visionForwards();
+            assertSameRollouts(plain, p.generateGroups(ps, 2, sp, rngs(5, 3), images), 0f);
+            assertEquals(2, p.model().visionForwards() - before, "image_a is encoded once for prompts 0 and 2");
+        }
+    }
+
+    /**
+     * Both loops straight, each against its lone-prompt loop ({@link QwenVlGeneration#sample} and
+     * {@link QwenVlGeneration#sampleOnDevice}, the device loop being what a GPU runs, here on the CPU), also with a
+     * stop id the samples draw early, so some rows finish while the others decode on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void bothLoopsDecodeGroupsTogetherAsEachAlone(String name) throws Exception {
         try (QwenVlPolicy p = open(name); NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             QwenVl m = p.model();
             List<QwenVlGroups.Input> in = new ArrayList<>();
@@ -168,23 +187,38 @@ class QwenVlGroupsTest {
                 QwenVlPolicy.Encoded e = p.encodePrompt(x);
                 in.add(new QwenVlGroups.Input(e.ids(), e.grids(), m.encodeImages(List.of(e.patches()), null)));
             }
-            int[] eos = {p.eosTokenId()};
-            for (SamplingParams sp : List.of(SamplingParams.greedy(10), new SamplingParams(1.0, 0, 1.0, 10),
-                    SamplingParams.visualRft(10))) {
-                List<List<DecodeLoop.Sample>> together = QwenVlGroups.sampleOnDevice(m, in, 3, sp, eos, rngs(4, 3), true);
-                List<RandomGenerator> r = rngs(4, 3);
-                for (int i = 0; i < in.size(); i++) {
-                    QwenVlGroups.Input x = in.get(i);
-                    List<DecodeLoop.Sample> alone = QwenVlGeneration.sampleOnDevice(m, x.ids(), x.grids(), x.images(), 3, sp,
-                            eos, r.get(i), true);
-                    for (int j = 0; j < 3; j++) {
-                        String where = sp + " prompt " + i + " row " + j;
-                        assertArrayEquals(alone.get(j).tokens(), together.get(i).get(j).tokens(), where);
-                        assertArrayEquals(alone.get(j).logProbs(), together.get(i).get(j).logProbs(), TOLERANCE, where);
-                        assertEquals(alone.get(j).endedWithEos(), together.get(i).get(j).endedWithEos(), where);
+            SamplingParams sampled = new SamplingParams(1.0, 0, 1.0, 10);
+            // a token prompt 0 samples third: as a stop id it ends some rows early
+            int early = QwenVlGroups.sample(m, in, 3, sampled, new int[] {p.eosTokenId()}, rngs(4, 3), true)
+                    .get(0).get(0).tokens()[2];
+            int finishedEarly = 0;
+            for (int[] eos : List.of(new int[] {p.eosTokenId()}, new int[] {p.eosTokenId(), early})) {
+                for (SamplingParams sp : List.of(SamplingParams.greedy(10), sampled, SamplingParams.visualRft(10))) {
+                    for (boolean device : new boolean[] {false, true}) {
+                        List<List<DecodeLoop.Sample>> together = device
+                                ? QwenVlGroups.sampleOnDevice(m, in, 3, sp, eos, rngs(4, 3), true)
+                                : QwenVlGroups.sample(m, in, 3, sp, eos, rngs(4, 3), true);
+                        List<RandomGenerator> r = rngs(4, 3);
+                        for (int i = 0; i < in.size(); i++) {
+                            QwenVlGroups.Input x = in.get(i);
+                            List<DecodeLoop.Sample> alone = device
+                                    ? QwenVlGeneration.sampleOnDevice(m, x.ids(), x.grids(), x.images(), 3, sp, eos, r.get(i), true)
+                                    : QwenVlGeneration.sample(m, x.ids(), x.grids(), x.images(), 3, sp, eos, r.get(i), null, true);
+                            for (int j = 0; j < 3; j++) {
+                                String where = (device ? "device " : "java ") + sp + " eos " + Arrays.toString(eos)
+                                        + " prompt " + i + " row " + j;
+                                DecodeLoop.Sample a = alone.get(j);
+                                DecodeLoop.Sample b = together.get(i).get(j);
+                                assertArrayEquals(a.tokens(), b.tokens(), where);
+                                assertArrayEquals(a.logProbs(), b.logProbs(), TOLERANCE, where);
+                                assertEquals(a.endedWithEos(), b.endedWithEos(), where);
+                                finishedEarly += b.endedWithEos() && b.tokens().length < 10 ? 1 : 0;
+                            }
+                        }
                     }
                 }
             }
+            assertTrue(finishedEarly > 0, "some rows stop before the others");
         }
     }
 }
