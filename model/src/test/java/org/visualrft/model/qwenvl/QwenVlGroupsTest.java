@@ -21,8 +21,11 @@ import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.VisionCache;
+import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.sampling.DecodeLoop;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -219,6 +222,44 @@ class QwenVlGroupsTest {
                 }
             }
             assertTrue(finishedEarly > 0, "some rows stop before the others");
+        }
+    }
+
+    /** transformers' greedy ids of every oracle case (lengths 13 to 37, none, one or two images), all cases decoded together. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void oracleCasesDecodedTogetherGiveTransformersGreedyIds(String name) {
+        try (Oracle o = new Oracle(name); QwenVl model = QwenVl.load(o.dir, DType.F32, Device.CPU)) {
+            checkOracleGroupsGreedy(o, model);
+        }
+    }
+
+    /** Every case of {@code o} in one chunk of 2-row groups, through both loops: each row gives the case's greedy ids. */
+    static void checkOracleGroupsGreedy(Oracle o, QwenVl model) {
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            List<String> cases = o.cases();
+            List<QwenVlGroups.Input> in = new ArrayList<>();
+            int longest = 0;
+            for (String c : cases) {
+                List<ImageProcessor.Patches> imgs = QwenVlParityTest.oraclePatches(o, model, c);
+                in.add(new QwenVlGroups.Input(Oracle.ints(o.caseOf(c).get("input_ids")), o.grids(c),
+                        imgs.isEmpty() ? null : model.encodeImages(imgs, null)));
+                longest = Math.max(longest, Oracle.ints(o.caseOf(c).get("generated_ids")).length);
+            }
+            SamplingParams greedy = SamplingParams.greedy(longest);
+            for (boolean device : new boolean[] {false, true}) {
+                List<List<DecodeLoop.Sample>> got = device
+                        ? QwenVlGroups.sampleOnDevice(model, in, 2, greedy, new int[0], rngs(1, in.size()), true)
+                        : QwenVlGroups.sample(model, in, 2, greedy, new int[0], rngs(1, in.size()), true);
+                for (int i = 0; i < cases.size(); i++) {
+                    int[] want = Oracle.ints(o.caseOf(cases.get(i)).get("generated_ids"));
+                    for (DecodeLoop.Sample smp : got.get(i)) {
+                        assertArrayEquals(want, Arrays.copyOf(smp.tokens(), want.length), o.dir.getFileName() + " "
+                                + cases.get(i) + ": greedy ids decoded beside the other cases ("
+                                + (device ? "device" : "host") + " loop on " + model.device() + ")");
+                    }
+                }
+            }
         }
     }
 }
