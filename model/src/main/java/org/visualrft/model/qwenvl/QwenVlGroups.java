@@ -214,7 +214,7 @@ final class QwenVlGroups {
      * Which cache columns each row may attend to, {@code [rows, 1, 1, columns]} (bool): its own prefix
      * {@code [0, P_i)} and the new tokens from {@code P_max} on. Null when all prefixes are as long (nothing to hide).
      */
-    static Tensor visibleColumns(List<Input> prompts, int g, int pMax, int columns, QwenVl model) {
+    private static Tensor visibleColumns(List<Input> prompts, int g, int pMax, int columns, QwenVl model) {
         long[] start = new long[prompts.size() * g];
         boolean ragged = false;
         for (int r = 0; r < start.length; r++) {
