@@ -23,17 +23,17 @@ import org.visualrft.model.tensor.Tensor;
  * draws, so the groups are each prompt's own {@link QwenVlGeneration#sample} / {@link QwenVlGeneration#sampleOnDevice}
  * up to float rounding.
  */
-final class QwenVlGroups {
+public final class QwenVlGroups {
     private QwenVlGroups() {
     }
 
     /** One prompt ready for the decoder: its ids (image pads expanded), image grids and encoded images. */
-    record Input(int[] ids, List<int[]> grids, QwenVl.Images images) {
+    public record Input(int[] ids, List<int[]> grids, QwenVl.Images images) {
     }
 
     /** With the Java sampler ({@link Sampler}, what {@link QwenVlGeneration#sample} uses): one list of g per prompt. */
-    static List<List<DecodeLoop.Sample>> sample(QwenVl model, List<Input> prompts, int g, SamplingParams params, int[] eos,
-                                                List<? extends RandomGenerator> rngs, boolean adapters) {
+    public static List<List<DecodeLoop.Sample>> sample(QwenVl model, List<Input> prompts, int g, SamplingParams params, int[] eos,
+                                                       List<? extends RandomGenerator> rngs, boolean adapters) {
         int n = prompts.size();
         int rows = n * g;
         int v = model.config().text().vocabSize();
@@ -86,8 +86,8 @@ final class QwenVlGroups {
     }
 
     /** With the device sampler ({@link DeviceDecodeLoop#runGroups}, what a GPU runs; group i draws what it draws alone). */
-    static List<List<DecodeLoop.Sample>> sampleOnDevice(QwenVl model, List<Input> prompts, int g, SamplingParams params,
-                                                        int[] eos, List<? extends RandomGenerator> rngs, boolean adapters) {
+    public static List<List<DecodeLoop.Sample>> sampleOnDevice(QwenVl model, List<Input> prompts, int g, SamplingParams params,
+                                                               int[] eos, List<? extends RandomGenerator> rngs, boolean adapters) {
         int[] maxNew = new int[prompts.size()];
         Arrays.fill(maxNew, params.maxNewTokens()); // generate's own limit: the prompt's length does not cut it
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
