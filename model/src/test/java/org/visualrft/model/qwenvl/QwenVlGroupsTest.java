@@ -161,6 +161,21 @@ class QwenVlGroupsTest {
         }
     }
 
+    /** Prompts of one length (nothing to mask): the same prompt twice, each group its own generator's draws. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
+    void promptsOfEqualLengthNeedNoMask(String name) throws Exception {
+        try (QwenVlPolicy p = open(name)) {
+            Prompt one = prompts(name, p).get(0);
+            List<Prompt> ps = List.of(one, one);
+            SamplingParams sp = SamplingParams.visualRft(8);
+            List<List<Rollout>> together = p.generateGroups(ps, 2, sp, rngs(3, 2));
+            assertSameRollouts(onePromptAtATime(p, ps, 2, sp, 3), together, TOLERANCE);
+            assertTrue(!Arrays.equals(together.get(0).get(0).tokens(), together.get(1).get(0).tokens()),
+                    "the two groups draw from different generators");
+        }
+    }
+
     /** With the step's {@link VisionCache}: the same samples to the bit, each image encoded once (two for three prompts). */
     @ParameterizedTest
     @ValueSource(strings = {"qwen25vl-tiny", "qwen3vl-tiny"})
