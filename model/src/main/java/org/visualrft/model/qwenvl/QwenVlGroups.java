@@ -34,6 +34,7 @@ public final class QwenVlGroups {
     /** With the Java sampler ({@link Sampler}, what {@link QwenVlGeneration#sample} uses): one list of g per prompt. */
     public static List<List<DecodeLoop.Sample>> sample(QwenVl model, List<Input> prompts, int g, SamplingParams params, int[] eos,
                                                        List<? extends RandomGenerator> rngs, boolean adapters) {
+        check(prompts, g, rngs);
         int n = prompts.size();
         int rows = n * g;
         int v = model.config().text().vocabSize();
@@ -88,6 +89,7 @@ public final class QwenVlGroups {
     /** With the device sampler ({@link DeviceDecodeLoop#runGroups}, what a GPU runs; group i draws what it draws alone). */
     public static List<List<DecodeLoop.Sample>> sampleOnDevice(QwenVl model, List<Input> prompts, int g, SamplingParams params,
                                                                int[] eos, List<? extends RandomGenerator> rngs, boolean adapters) {
+        check(prompts, g, rngs);
         int[] maxNew = new int[prompts.size()];
         Arrays.fill(maxNew, params.maxNewTokens()); // generate's own limit: the prompt's length does not cut it
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
@@ -105,6 +107,15 @@ public final class QwenVlGroups {
             };
             return DeviceDecodeLoop.runGroups(steps, g, maxNew, model.config().text().vocabSize(), params, eos, rngs,
                     model.device());
+        }
+    }
+
+    private static void check(List<Input> prompts, int g, List<? extends RandomGenerator> rngs) {
+        if (prompts.isEmpty() || rngs.size() != prompts.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + rngs.size() + " generators");
+        }
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
         }
     }
 
