@@ -12,6 +12,7 @@ import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwenvl.QwenVl;
 import org.visualrft.model.qwenvl.QwenVlConfig;
 import org.visualrft.model.qwenvl.QwenVlGeneration;
+import org.visualrft.model.qwenvl.QwenVlGroups;
 import org.visualrft.model.qwenvl.QwenVlPolicy;
 import org.visualrft.model.qwenvl.QwenVlWeights;
 import org.visualrft.model.sampling.DecodeLoop;
@@ -30,13 +31,17 @@ import org.visualrft.model.tensor.Tensor;
  * {@code --device cuda} the weights are drawn on the CPU and moved to the GPU, the rollout runs the device decode loop,
  * each phase is timed up to a device synchronisation, and the GPU's peak allocated memory is printed too.
  *
+ * <p>With {@code --prompts P} (P > 1) it measures {@code rollout_batch_groups} instead: the rollouts of P prompts (text
+ * lengths T, T+3, …: different prompt lengths) one prompt after another ({@link QwenVlGeneration}, the peer) against
+ * all P groups in one decode ({@link QwenVlGroups}), the same draws, {@code --repeat} times each, alternating.
+ *
  * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
- *        [--device cpu|cuda[:N]]
+ *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]]
  */
 public class QwenVlBench {
     public static void main(String[] args) throws Exception {
         Path configFile = null;
-        int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2;
+        int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2, prompts = 1, repeat = 3;
         Device device = Device.CPU;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -48,6 +53,8 @@ public class QwenVlBench {
                 case "--rank" -> rank = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--device" -> device = Device.parse(args[i + 1]);
+                case "--prompts" -> prompts = Integer.parseInt(args[i + 1]);
+                case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -75,23 +82,15 @@ public class QwenVlBench {
         byte[] rgb = new byte[px * px * 3];
         new Random(3).nextBytes(rgb);
         ImageProcessor.Patches patches = proc.process(new RgbImage(px, px, rgb));
-        int imageTokens = patches.tokenCount(c.vision().spatialMergeSize());
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < text / 2; i++) {
-            ids.add(1000 + i);
+        if (prompts > 1) {
+            batchedRollouts(model, patches, prompts, g, newTokens, text, repeat, device);
+            model.close();
+            return;
         }
-        ids.add(c.visionStartTokenId());
-        for (int i = 0; i < imageTokens; i++) {
-            ids.add(c.imageTokenId());
-        }
-        ids.add(c.visionEndTokenId());
-        for (int i = 0; i < text - text / 2; i++) {
-            ids.add(2000 + i);
-        }
-        int[] prompt = ids.stream().mapToInt(Integer::intValue).toArray();
+        int[] prompt = promptIds(c, patches, text);
         List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
         System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
-                px, px, patches.rows(), imageTokens, prompt.length, g, newTokens);
+                px, px, patches.rows(), patches.tokenCount(c.vision().spatialMergeSize()), prompt.length, g, newTokens);
         try (QwenVlPolicy policy = QwenVlPolicy.of(model, null, null, new int[] {-1}); NativeScope s = NativeScope.open()) {
             long t = System.nanoTime();
             QwenVl.Images images;
@@ -138,6 +137,84 @@ public class QwenVlBench {
             System.out.printf("peak GPU memory allocated: %.2f GiB%n", Cuda.peakAllocatedBytes(device) / 1024.0 / 1024 / 1024);
         }
         model.close();
+    }
+
+    /** {@code text} text ids around one image of {@code patches}: half before it, half after. */
+    static int[] promptIds(QwenVlConfig c, ImageProcessor.Patches patches, int text) {
+        int imageTokens = patches.tokenCount(c.vision().spatialMergeSize());
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < text / 2; i++) {
+            ids.add(1000 + i);
+        }
+        ids.add(c.visionStartTokenId());
+        for (int i = 0; i < imageTokens; i++) {
+            ids.add(c.imageTokenId());
+        }
+        ids.add(c.visionEndTokenId());
+        for (int i = 0; i < text - text / 2; i++) {
+            ids.add(2000 + i);
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * {@code prompts} prompts of G rollouts each, one prompt after another against all in one decode (the same
+     * generators; eos -1: every row runs the full length), timed {@code repeat} times each, alternating.
+     */
+    static void batchedRollouts(QwenVl model, ImageProcessor.Patches patches, int prompts, int g, int newTokens, int text,
+                                int repeat, Device device) {
+        List<QwenVlGroups.Input> in = new ArrayList<>();
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            QwenVl.Images images = model.encodeImages(List.of(patches), null);
+            for (int k = 0; k < prompts; k++) {
+                in.add(new QwenVlGroups.Input(promptIds(model.config(), patches, text + 3 * k), grids, images));
+            }
+            System.out.printf("%d prompts of %d to %d tokens (one image of %d tokens), G=%d x %d new tokens, top-k 50%n",
+                    prompts, in.get(0).ids().length, in.get(prompts - 1).ids().length,
+                    patches.tokenCount(model.config().vision().spatialMergeSize()), g, newTokens);
+            SamplingParams sp = new SamplingParams(1.0, 50, 1.0, newTokens);
+            int[] eos = {-1};
+            List<Double> alone = new ArrayList<>();
+            List<Double> together = new ArrayList<>();
+            for (int r = 0; r < repeat + 1; r++) { // the first round warms the JIT and the allocator up
+                long t = System.nanoTime();
+                for (int k = 0; k < prompts; k++) {
+                    QwenVlGroups.Input x = in.get(k);
+                    if (device.isCuda()) {
+                        QwenVlGeneration.sampleOnDevice(model, x.ids(), x.grids(), x.images(), g, sp, eos, new Random(k), true);
+                    } else {
+                        QwenVlGeneration.sample(model, x.ids(), x.grids(), x.images(), g, sp, eos, new Random(k), null, true);
+                    }
+                }
+                Cuda.synchronize(device);
+                double a = secs(t);
+                List<Random> rngs = new ArrayList<>();
+                for (int k = 0; k < prompts; k++) {
+                    rngs.add(new Random(k));
+                }
+                t = System.nanoTime();
+                if (device.isCuda()) {
+                    QwenVlGroups.sampleOnDevice(model, in, g, sp, eos, rngs, true);
+                } else {
+                    QwenVlGroups.sample(model, in, g, sp, eos, rngs, true);
+                }
+                Cuda.synchronize(device);
+                double b = secs(t);
+                if (r > 0) {
+                    alone.add(a);
+                    together.add(b);
+                }
+            }
+            alone.sort(null);
+            together.sort(null);
+            double medA = alone.get(alone.size() / 2);
+            double medB = together.get(together.size() / 2);
+            System.out.printf("| rollouts of %d prompts | min s | median s |%n| --- | ---: | ---: |%n", prompts);
+            System.out.printf("| one prompt after another (peer) | %.3f | %.3f |%n", alone.get(0), medA);
+            System.out.printf("| all groups in one decode | %.3f | %.3f |%n", together.get(0), medB);
+            System.out.printf("| ratio (peer / batched) | %.2fx | %.2fx |%n", alone.get(0) / together.get(0), medA / medB);
+        }
     }
 
     /** A random tensor of the shape {@code name} has in configuration {@code c} (bf16): weights N(0, 0.02), norms 1, biases 0. */

@@ -270,6 +270,18 @@ public final class QwenVl implements AutoCloseable {
 
     /** As {@link #hidden(Embedded, long[][][], KvCache, boolean, List)} with the rotary tables (cos, sin) given. */
     public Tensor hidden(Embedded e, Tensor[] rope, KvCache cache, boolean adapters, List<Tensor> trace) {
+        return hidden(e, rope, cache, null, adapters, trace);
+    }
+
+    /**
+     * One new token per row (no images) into a cache several prompts' groups share: each row attends only to the
+     * cache columns {@code visible} marks, {@code [rows, 1, 1, columns]} (see {@link QwenVlGroups}).
+     */
+    Tensor hiddenStep(Embedded e, Tensor[] rope, KvCache cache, Tensor visible, boolean adapters) {
+        return hidden(e, rope, cache, visible, adapters, null);
+    }
+
+    private Tensor hidden(Embedded e, Tensor[] rope, KvCache cache, Tensor visible, boolean adapters, List<Tensor> trace) {
         Tensor x = e.x();
         TextModel.Deepstack ds = null;
         if (e.imagePositions() != null && !e.images().deepstack().isEmpty()) {
@@ -280,7 +292,7 @@ public final class QwenVl implements AutoCloseable {
             }
             ds = new TextModel.Deepstack(e.imagePositions(), feats);
         }
-        return TextModel.forward(weights, config.text(), x, rope, cache, adapters, ds, trace);
+        return TextModel.forward(weights, config.text(), x, rope, cache, visible, adapters, ds, trace);
     }
 
     /** Logits over the vocabulary (in the weights' dtype). */

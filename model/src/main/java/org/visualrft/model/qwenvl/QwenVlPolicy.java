@@ -29,6 +29,7 @@ import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
+import org.visualrft.model.qwenvl.QwenVlGroups.Input;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
@@ -239,10 +240,6 @@ public final class QwenVlPolicy implements Policy {
         return ChatTemplate.expandImagePads(encodeChatPrompt(text), model.config().imageTokenId(), imageTokens);
     }
 
-    /** A prompt ready for the decoder: its ids (image pads expanded), the image's grid and its encoding. */
-    private record Input(int[] ids, List<int[]> grids, QwenVl.Images images) {
-    }
-
     /**
      * The prompt's ids and encoded image (embeddings and DeepStack features); with {@code images}, the encoding comes
      * from there (made on first use). The vision tower is always frozen here ({@link QwenVl#encodeImages} runs without
@@ -291,12 +288,50 @@ public final class QwenVlPolicy implements Policy {
             List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
                     ? QwenVlGeneration.sampleOnDevice(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, !frozen)
                     : QwenVlGeneration.sample(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, null, !frozen);
-            List<Rollout> out = new ArrayList<>();
-            for (DecodeLoop.Sample smp : samples) {
-                out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+            return rollouts(samples);
+        }
+    }
+
+    /**
+     * Several prompts' groups decoded together ({@link QwenVlGroups}: each prompt prefilled alone into its rows of one
+     * cache, one batched step for all rows), prompt i drawing only from {@code rngs.get(i)} in the order
+     * {@link #generate} draws: each group is that prompt's own {@code generate} up to float rounding. One prompt is
+     * {@code generate} itself.
+     */
+    @Override
+    public List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
+            List<? extends RandomGenerator> rngs, VisionCache images) {
+        if (rngs.size() != prompts.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + rngs.size() + " generators");
+        }
+        if (prompts.size() == 1) {
+            return List.of(generate(prompts.get(0), g, params, rngs.get(0), images));
+        }
+        if (g < 1) {
+            throw new IllegalArgumentException("G must be >= 1, got " + g);
+        }
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            List<Input> in = new ArrayList<>(prompts.size());
+            for (Prompt p : prompts) {
+                in.add(input(p, images));
+            }
+            List<List<DecodeLoop.Sample>> groups = DeviceDecodeLoop.wanted(model.device())
+                    ? QwenVlGroups.sampleOnDevice(model, in, g, params, eos, rngs, !frozen)
+                    : QwenVlGroups.sample(model, in, g, params, eos, rngs, !frozen);
+            List<List<Rollout>> out = new ArrayList<>(groups.size());
+            for (List<DecodeLoop.Sample> group : groups) {
+                out.add(rollouts(group));
             }
             return out;
         }
+    }
+
+    private List<Rollout> rollouts(List<DecodeLoop.Sample> samples) {
+        List<Rollout> out = new ArrayList<>(samples.size());
+        for (DecodeLoop.Sample smp : samples) {
+            out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
+        }
+        return out;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package org.visualrft.model.qwenvl;
 
 import java.util.List;
+import org.visualrft.model.qwen2vl.Attention;
 import org.visualrft.model.qwen2vl.LanguageModel;
+import org.visualrft.model.qwen2vl.VisionTower;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -23,13 +25,15 @@ final class TextModel {
      * @param x         input embeddings {@code [batch, seq, hidden]}
      * @param rope      cos and sin, {@code [batch, 1, seq, headDim]}
      * @param cache     when not null, the keys and values of earlier tokens; this call's are appended
+     * @param visible   null, or which cache columns each row attends to, {@code [batch, 1, 1, columns]} (bool; one
+     *                  new token per row): several prompts' groups decoding together in one cache
      * @param adapters  whether LoRA adapters apply (false gives the base model: GRPO's reference)
      * @param deepstack null, or the features to add after the first layers
      * @param trace     when not null, receives the input, each layer's output but the last (before DeepStack, as
      *                  transformers records them), and the final-norm output
      */
-    static Tensor forward(QwenVlWeights w, QwenVlConfig.Text c, Tensor x, Tensor[] rope, KvCache cache, boolean adapters,
-                          Deepstack deepstack, List<Tensor> trace) {
+    static Tensor forward(QwenVlWeights w, QwenVlConfig.Text c, Tensor x, Tensor[] rope, KvCache cache, Tensor visible,
+                          boolean adapters, Deepstack deepstack, List<Tensor> trace) {
         if (trace != null) {
             trace.add(x);
         }
@@ -39,7 +43,7 @@ final class TextModel {
             try (NativeScope scope = NativeScope.open()) {
                 QwenVlWeights.Layer l = w.layers().get(i);
                 Tensor h = LanguageModel.norm(x, l.inputNorm(), c.rmsNormEps());
-                Tensor y = x.add(attention(l, c, i, h, rope, cache, adapters));
+                Tensor y = x.add(attention(l, c, i, h, rope, cache, visible, adapters));
                 h = LanguageModel.norm(y, l.postNorm(), c.rmsNormEps());
                 Tensor g = l.gate().forward(h, adapters).silu();
                 x = scope.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
@@ -66,7 +70,7 @@ final class TextModel {
     }
 
     private static Tensor attention(QwenVlWeights.Layer l, QwenVlConfig.Text c, int layer, Tensor h, Tensor[] rope,
-                                    KvCache cache, boolean adapters) {
+                                    KvCache cache, Tensor visible, boolean adapters) {
         long b = h.size(0);
         long s = h.size(1);
         int hd = c.headDim();
@@ -79,8 +83,23 @@ final class TextModel {
         q = q.transpose(1, 2);
         k = k.transpose(1, 2);
         Tensor v = l.v().forward(h, adapters).view(b, s, c.numKvHeads(), hd).transpose(1, 2);
-        Tensor o = LanguageModel.rotateAndAttend(q, k, v, rope, cache, layer, c.numHeads() / c.numKvHeads());
+        Tensor o = visible == null ? LanguageModel.rotateAndAttend(q, k, v, rope, cache, layer, c.numHeads() / c.numKvHeads())
+                : attendVisible(q, k, v, rope, cache, layer, c.numHeads() / c.numKvHeads(), visible);
         o = o.transpose(1, 2).reshape(b, s, (long) c.numHeads() * hd);
         return l.o().forward(o, adapters);
+    }
+
+    /**
+     * {@link LanguageModel#rotateAndAttend} for one new token per row whose cache holds columns the row must not see
+     * (another prompt's longer prefix pads its own): the same rotation and cache append, then attention over the
+     * {@code visible} columns only.
+     */
+    private static Tensor attendVisible(Tensor q, Tensor k, Tensor v, Tensor[] rope, KvCache cache, int layer, int groups,
+                                        Tensor visible) {
+        q = q.mul(rope[0]).add(VisionTower.rotateHalf(q).mul(rope[1]));
+        k = k.mul(rope[0]).add(VisionTower.rotateHalf(k).mul(rope[1]));
+        cache.append(layer, k, v);
+        return Attention.apply(q, LanguageModel.repeatKv(cache.keys(layer), groups),
+                LanguageModel.repeatKv(cache.values(layer), groups), visible, false);
     }
 }

@@ -29,7 +29,8 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * Qwen2.5-VL and Qwen3-VL on CUDA against transformers' fixtures (float32), every case: image embeddings (DeepStack
  * included) on the GPU, logits within 1e-4 relative, greedy ids equal through the host decode loop and the device
- * one; and LoRA on the GPU: gradients reach the adapters there, and the merged save, read back on the host, gives the
+ * one, also with every case decoded beside the others ({@link QwenVlPolicy#generateGroups}'s decode); and LoRA on
+ * the GPU: gradients reach the adapters there, and the merged save, read back on the host, gives the
  * GPU model's logits. Skipped, with the reason printed, where no CUDA GPU is visible (CI, laptops).
  */
 class CudaQwenVlTest {
@@ -78,6 +79,7 @@ class CudaQwenVlTest {
                     }
                     QwenVlDevicePathTest.checkDeviceGreedy(o, model, c);
                 }
+                QwenVlGroupsTest.checkOracleGroupsGreedy(o, model); // rollout_batch_groups: all cases in one decode
             }
         }));
     }
