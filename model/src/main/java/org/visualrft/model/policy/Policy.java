@@ -49,7 +49,8 @@ public interface Policy extends AutoCloseable {
      * Samples {@code g} completions of each prompt, prompt i drawing only from {@code rngs.get(i)}, in the order
      * {@link #generate(Prompt, int, SamplingParams, RandomGenerator)} draws: the groups are what one call per prompt
      * gives, up to float rounding. A model may decode the groups together (one batched step for all rows: the
-     * built-in model does, and Qwen2-VL on its device path); the default calls {@code generate} per prompt, in order.
+     * built-in model, Qwen2.5-VL and Qwen3-VL do, and Qwen2-VL on its device path); the default calls
+     * {@code generate} per prompt, in order.
      */
     default List<List<Rollout>> generateGroups(List<Prompt> prompts, int g, SamplingParams params,
             List<? extends RandomGenerator> rngs) {
