@@ -94,18 +94,7 @@ public final class QwenVlGroups {
         Arrays.fill(maxNew, params.maxNewTokens()); // generate's own limit: the prompt's length does not cut it
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
              Chunk c = new Chunk(model, prompts, g, params.maxNewTokens(), adapters)) {
-            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
-                @Override
-                public Tensor prefill(int rows) {
-                    return c.prefill();
-                }
-
-                @Override
-                public Tensor step(Tensor tokens) {
-                    return c.step(tokens);
-                }
-            };
-            return DeviceDecodeLoop.runGroups(steps, g, maxNew, model.config().text().vocabSize(), params, eos, rngs,
+            return DeviceDecodeLoop.runGroups(c, g, maxNew, model.config().text().vocabSize(), params, eos, rngs,
                     model.device());
         }
     }
@@ -125,7 +114,7 @@ public final class QwenVlGroups {
     }
 
     /** The shared cache, each row's visible columns and its decode rotary tables. */
-    private static final class Chunk implements AutoCloseable {
+    private static final class Chunk implements AutoCloseable, DeviceDecodeLoop.Steps {
         private final QwenVl model;
         private final List<Input> prompts;
         private final int g;
@@ -199,8 +188,15 @@ public final class QwenVlGroups {
             return full.expand(g, sh[1], pMax, sh[3]);
         }
 
+        /** The device loop's prefill: {@link #prefill()}, each prompt once and its group's rows served. */
+        @Override
+        public Tensor prefill(int rows) {
+            return prefill();
+        }
+
         /** One new token per row ({@code tokens [rows]}, int64 on the device); the logits {@code [rows, V]}. */
-        Tensor step(Tensor tokens) {
+        @Override
+        public Tensor step(Tensor tokens) {
             int n = prompts.size();
             long rows = (long) n * g;
             long t = cache.length() - pMax; // decode steps so far

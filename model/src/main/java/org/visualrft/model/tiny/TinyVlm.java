@@ -463,7 +463,7 @@ public final class TinyVlm implements Policy {
      * {@code prompts.size() · g} rows, each prompt's prefix in columns {@code [0, P_i)} of its rows, the new tokens in
      * the shared columns from {@code P_max} on, each row rotated for its own positions.
      */
-    private final class Chunk {
+    private final class Chunk implements DeviceDecodeLoop.Steps {
         final int[] maxNew;
         private final List<Prompt> prompts;
         private final int g;
@@ -513,8 +513,15 @@ public final class TinyVlm implements Policy {
             return logits(Tensor.cat(lasts, 0)).view(prompts.size(), config.vocabSize());
         }
 
+        /** The device loop's prefill: {@link #prefill()}, each prompt once and its group's rows served. */
+        @Override
+        public Tensor prefill(int rows) {
+            return prefill();
+        }
+
         /** One new token per row ({@code tokens [rows]}, int64); the logits {@code [rows, V]}. */
-        Tensor step(Tensor tokens) {
+        @Override
+        public Tensor step(Tensor tokens) {
             long rows = tokens.size(0);
             // a row past its own prompt's limit decodes on (ignored) at the last position the model has
             Tensor at = positions.clampMax(config.maxPositions() - 1).to(DType.I64); // a float scalar promotes
@@ -534,18 +541,7 @@ public final class TinyVlm implements Policy {
             List<? extends RandomGenerator> rngs) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             Chunk c = new Chunk(prompts, g, params, rngs);
-            DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
-                @Override
-                public Tensor prefill(int rows) {
-                    return c.prefill();
-                }
-
-                @Override
-                public Tensor step(Tensor tokens) {
-                    return c.step(tokens);
-                }
-            };
-            return DeviceDecodeLoop.runGroups(steps, g, c.maxNew, config.vocabSize(), params,
+            return DeviceDecodeLoop.runGroups(c, g, c.maxNew, config.vocabSize(), params,
                     new int[] {config.eosTokenId()}, rngs, device);
         }
     }

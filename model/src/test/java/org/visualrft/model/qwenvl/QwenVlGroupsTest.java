@@ -1,5 +1,8 @@
 package org.visualrft.model.qwenvl;
 
+import static org.visualrft.model.policy.GroupRollouts.assertSameRollouts;
+import static org.visualrft.model.policy.GroupRollouts.onePromptAtATime;
+import static org.visualrft.model.policy.GroupRollouts.rngs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,40 +53,6 @@ class QwenVlGroupsTest {
         assertEquals(3, out.stream().mapToInt(x -> p.encodePrompt(x).ids().length).distinct().count(),
                 "the prompts differ in length: " + out.stream().map(x -> p.encodePrompt(x).ids().length).toList());
         return out;
-    }
-
-    static List<RandomGenerator> rngs(long seed, int n) {
-        List<RandomGenerator> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new SplittableRandom(seed * 1000 + i));
-        }
-        return out;
-    }
-
-    /** Per prompt, one {@code generate} call with the generator the batched call gives that prompt. */
-    static List<List<Rollout>> onePromptAtATime(Policy p, List<Prompt> ps, int g, SamplingParams sp, long seed) {
-        List<RandomGenerator> r = rngs(seed, ps.size());
-        List<List<Rollout>> out = new ArrayList<>();
-        for (int i = 0; i < ps.size(); i++) {
-            out.add(p.generate(ps.get(i), g, sp, r.get(i)));
-        }
-        return out;
-    }
-
-    static void assertSameRollouts(List<List<Rollout>> a, List<List<Rollout>> b, float tolerance) {
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).size(), b.get(i).size());
-            for (int j = 0; j < a.get(i).size(); j++) {
-                Rollout x = a.get(i).get(j);
-                Rollout y = b.get(i).get(j);
-                String where = "prompt " + i + " row " + j;
-                assertArrayEquals(x.tokens(), y.tokens(), where);
-                assertEquals(x.text(), y.text(), where);
-                assertEquals(x.endedWithEos(), y.endedWithEos(), where);
-                assertArrayEquals(x.logProbs(), y.logProbs(), tolerance, where);
-            }
-        }
     }
 
     private QwenVlPolicy open(String name) throws Exception {

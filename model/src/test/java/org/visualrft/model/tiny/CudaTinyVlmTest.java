@@ -127,8 +127,8 @@ class CudaTinyVlmTest {
              TinyVlm gpu = TinyFixtures.model(dir.resolve("gpu"), 3, DType.F32, GPU)) {
             List<Prompt> prompts = TinyVlmGroupsTest.prompts(gpu);
             SamplingParams greedy = SamplingParams.greedy(12);
-            List<List<Rollout>> batched = gpu.generateGroups(prompts, 2, greedy, TinyVlmGroupsTest.rngs(1, 3));
-            List<List<Rollout>> host = cpu.generateGroups(prompts, 2, greedy, TinyVlmGroupsTest.rngs(1, 3));
+            List<List<Rollout>> batched = gpu.generateGroups(prompts, 2, greedy, org.visualrft.model.policy.GroupRollouts.rngs(1, 3));
+            List<List<Rollout>> host = cpu.generateGroups(prompts, 2, greedy, org.visualrft.model.policy.GroupRollouts.rngs(1, 3));
             for (int i = 0; i < prompts.size(); i++) {
                 List<Rollout> alone = gpu.generate(prompts.get(i), 2, greedy, new SplittableRandom(1));
                 for (int j = 0; j < 2; j++) {

@@ -1,5 +1,8 @@
 package org.visualrft.model.tiny;
 
+import static org.visualrft.model.policy.GroupRollouts.assertSameRollouts;
+import static org.visualrft.model.policy.GroupRollouts.onePromptAtATime;
+import static org.visualrft.model.policy.GroupRollouts.rngs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,40 +41,6 @@ class TinyVlmGroupsTest {
         return out;
     }
 
-    static List<RandomGenerator> rngs(long seed, int n) {
-        List<RandomGenerator> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new SplittableRandom(seed * 1000 + i));
-        }
-        return out;
-    }
-
-    /** Per prompt, one {@link TinyVlm#generate} call with the generator the batched call gives that prompt. */
-    static List<List<Rollout>> onePromptAtATime(TinyVlm m, List<Prompt> ps, int g, SamplingParams sp, long seed) {
-        List<RandomGenerator> r = rngs(seed, ps.size());
-        List<List<Rollout>> out = new ArrayList<>();
-        for (int i = 0; i < ps.size(); i++) {
-            out.add(m.generate(ps.get(i), g, sp, r.get(i)));
-        }
-        return out;
-    }
-
-    static void assertSameTokens(List<List<Rollout>> a, List<List<Rollout>> b, double logProbTolerance) {
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).size(), b.get(i).size());
-            for (int j = 0; j < a.get(i).size(); j++) {
-                Rollout x = a.get(i).get(j);
-                Rollout y = b.get(i).get(j);
-                String where = "prompt " + i + " row " + j;
-                assertArrayEquals(x.tokens(), y.tokens(), where);
-                assertEquals(x.text(), y.text(), where);
-                assertEquals(x.endedWithEos(), y.endedWithEos(), where);
-                assertArrayEquals(x.logProbs(), y.logProbs(), (float) logProbTolerance, where);
-            }
-        }
-    }
-
     @Test
     void oneGroupIsGenerateToTheBit(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 3, DType.F32)) {
@@ -80,7 +49,7 @@ class TinyVlmGroupsTest {
                     new SamplingParams(0.8, 0, 0.9, 12), SamplingParams.greedy(12))) {
                 List<Rollout> alone = m.generate(p, 4, sp, new SplittableRandom(9));
                 List<List<Rollout>> grouped = m.generateGroups(List.of(p), 4, sp, List.of(new SplittableRandom(9)));
-                assertSameTokens(List.of(alone), grouped, 0.0);
+                assertSameRollouts(List.of(alone), grouped, 0.0);
             }
         }
     }
@@ -107,9 +76,9 @@ class TinyVlmGroupsTest {
                     }
                 }
                 // sampled: the draws of each prompt alone (float64 leaves no near-ties to flip); greedy: its tokens
-                assertSameTokens(onePromptAtATime(m, ps, g, sp, 2), sampled, 1e-9);
+                assertSameRollouts(onePromptAtATime(m, ps, g, sp, 2), sampled, 1e-9);
                 List<List<Rollout>> greedy = m.generateGroups(ps, g, SamplingParams.greedy(14), rngs(1, 3));
-                assertSameTokens(onePromptAtATime(m, ps, g, SamplingParams.greedy(14), 1), greedy, 1e-9);
+                assertSameRollouts(onePromptAtATime(m, ps, g, SamplingParams.greedy(14), 1), greedy, 1e-9);
             }
         }
     }
@@ -120,7 +89,7 @@ class TinyVlmGroupsTest {
             List<Prompt> ps = prompts(m);
             SamplingParams sp = new SamplingParams(1.0, 50, 0.95, 12);
             List<List<Rollout>> a = m.generateGroups(ps, 4, sp, rngs(7, 3));
-            assertSameTokens(a, m.generateGroups(ps, 4, sp, rngs(7, 3)), 0.0);
+            assertSameRollouts(a, m.generateGroups(ps, 4, sp, rngs(7, 3)), 0.0);
             List<List<Rollout>> other = m.generateGroups(ps, 4, sp, rngs(8, 3));
             boolean differs = false;
             for (int i = 0; i < 3; i++) {
@@ -142,7 +111,7 @@ class TinyVlmGroupsTest {
             List<Prompt> ps = prompts(m);
             SamplingParams sp = new SamplingParams(1.0, 0, 1.0, 1000);
             List<List<Rollout>> groups = m.generateGroups(ps, 4, sp, rngs(3, 3));
-            assertSameTokens(onePromptAtATime(m, ps, 4, sp, 3), groups, 1e-9);
+            assertSameRollouts(onePromptAtATime(m, ps, 4, sp, 3), groups, 1e-9);
             int early = 0;
             int atLimit = 0;
             for (int i = 0; i < ps.size(); i++) {
