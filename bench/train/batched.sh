@@ -20,33 +20,10 @@ export OMP_WAIT_POLICY=PASSIVE
 export OPENBLAS_NUM_THREADS=1 # Bytedeco's OpenBLAS otherwise starts one thread per core
 rm -rf "$OUT"
 mkdir -p "$OUT"
-mvn -q -o -Dvrft.target=target-batchbench -pl app -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
-CP="app/target-batchbench/classes:train/target-batchbench/classes:model/target-batchbench/classes:core/target-batchbench/classes:$(cat "$OUT/cp.txt")"
-JAVA=(java -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
-PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")
+source bench/train/grpo-step.sh
+grpo_step_build batchbench
 for c in "${GROUPS_LIST[@]}"; do
-  cat > "$OUT/run$c.yaml" <<YAML
-model: $OUT/model
-dataset: $OUT/train.jsonl
-output_dir: $OUT/run$c
-num_generations: 8
-per_device_train_batch_size: 16
-gradient_accumulation_steps: 1
-max_completion_length: 40
-temperature: 1.0
-top_k: 50
-beta: ${BETA:-0.04}
-learning_rate: 1.0e-6
-max_steps: $((WARM + ROUNDS))
-save_steps: 100000
-logging_steps: 1
-reward_funcs: [accuracy, format]
-reward_mode: strict
-threads: 1
-seed: 3
-rollout_batch_groups: $c
-YAML
+  grpo_step_yaml "$c" 16 "${BETA:-0.04}" "$c" > "$OUT/run$c.yaml"
   cut -d' ' -f1-3 /proc/loadavg > "$OUT/load$c.txt" # other work on the machine distorts the ratio: printed below
   "${JAVA[@]}" org.visualrft.app.Main train grpo --config "$OUT/run$c.yaml" > "$OUT/log$c.txt" 2>&1
 done

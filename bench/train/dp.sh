@@ -20,35 +20,12 @@ export OMP_WAIT_POLICY=PASSIVE
 export OPENBLAS_NUM_THREADS=1 # Bytedeco's OpenBLAS otherwise starts one thread per core in every rank
 rm -rf "$OUT"
 mkdir -p "$OUT"
-mvn -q -o -Dvrft.target=target-dpbench -pl app -am -DskipTests package \
-  dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/cp.txt" -DincludeScope=runtime
-CP="app/target-dpbench/classes:train/target-dpbench/classes:model/target-dpbench/classes:core/target-dpbench/classes:$(cat "$OUT/cp.txt")"
-JAVA=(java -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider -Dslf4j.internal.verbosity=WARN --add-exports=java.base/sun.nio.ch=ALL-UNNAMED -cp "$CP")
-PARAMS=$("${JAVA[@]}" bench/train/DataParallelSetup.java "$OUT")
+source bench/train/grpo-step.sh
+grpo_step_build dpbench
 for run in 1 1s 2 2s; do
   n=${run%s}
   extra=(); [[ "$run" == *s ]] && extra=(-Dvrft.train.refThread=false)
-  cat > "$OUT/run$run.yaml" <<YAML
-model: $OUT/model
-dataset: $OUT/train.jsonl
-output_dir: $OUT/run$run
-num_generations: 8
-per_device_train_batch_size: $((16 / n))
-gradient_accumulation_steps: 1
-max_completion_length: 40
-temperature: 1.0
-top_k: 50
-beta: 0.04
-learning_rate: 1.0e-6
-max_steps: $((WARM + ROUNDS))
-save_steps: 100000
-logging_steps: 1
-reward_funcs: [accuracy, format]
-reward_mode: strict
-threads: 1
-seed: 3
-${ROLLOUT_BATCH_GROUPS:+rollout_batch_groups: $ROLLOUT_BATCH_GROUPS}
-YAML
+  grpo_step_yaml "$run" $((16 / n)) 0.04 "${ROLLOUT_BATCH_GROUPS:-}" > "$OUT/run$run.yaml"
   cut -d' ' -f1-3 /proc/loadavg > "$OUT/load$run.txt" # other work on the 2 cores distorts the ratio: printed below
   # A virtual CPU can run slower than its sibling when the host loads the physical core under it (seen here: the
   # same loop took 230 ms on one vCPU and 440 ms on the other, with no steal time reported). One rank uses one core,
