@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
+import org.visualrft.model.policy.ForwardingPolicy;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Parameter;
@@ -147,21 +148,7 @@ class TinyVlmTest {
     @Test
     void defaultBatchedLogProbsEqualTheModelsOwn(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 19, DType.F64); NativeScope s = NativeScope.open()) {
-            Policy plain = new Policy() {
-                public String modelType() { return m.modelType(); }
-                public List<Rollout> generate(Prompt p, int g, SamplingParams sp, java.util.random.RandomGenerator r) {
-                    return m.generate(p, g, sp, r);
-                }
-                public GroupLogProbs logProbs(Prompt p, List<int[]> c) { return m.logProbs(p, c); }
-                public int[] encode(String text) { return m.encode(text); }
-                public String decode(int[] tokens) { return m.decode(tokens); }
-                public int eosTokenId() { return m.eosTokenId(); }
-                public List<Parameter> parameters() { return m.parameters(); }
-                public List<Parameter> trainableParameters() { return m.trainableParameters(); }
-                public Policy frozenCopy() { return m.frozenCopy(); }
-                public void save(Path d) { m.save(d); }
-                public void close() { }
-            };
+            Policy plain = new ForwardingPolicy(m); // the interface's default batched logProbs
             List<Prompt> prompts = List.of(TinyFixtures.prompt(10), TinyFixtures.prompt(11));
             List<int[]> comps = List.of(new int[] {12}, new int[] {13, 14, 2});
             GroupLogProbs a = plain.logProbs(prompts, comps);

@@ -16,9 +16,7 @@ import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualrft.model.policy.GroupLogProbs;
-import org.visualrft.model.policy.Parameter;
-import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.ForwardingPolicy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
@@ -53,32 +51,34 @@ class BatchedRolloutsTest {
     }
 
     /** The model, recording how many prompts each sampling call took. */
-    record Recording(TinyVlm m, List<Integer> calls) implements Policy {
-        public String modelType() { return m.modelType(); }
+    static final class Recording extends ForwardingPolicy {
+        private final TinyVlm model;
+        private final List<Integer> calls;
+
+        Recording(TinyVlm model, List<Integer> calls) {
+            super(model);
+            this.model = model;
+            this.calls = calls;
+        }
+
+        @Override
         public List<Rollout> generate(Prompt p, int g, SamplingParams sp, RandomGenerator r) {
             calls.add(1);
-            return m.generate(p, g, sp, r);
+            return model.generate(p, g, sp, r);
         }
+
         @Override
         public List<Rollout> generate(Prompt p, int g, SamplingParams sp, RandomGenerator r, VisionCache images) {
             calls.add(1);
-            return m.generate(p, g, sp, r, images);
+            return model.generate(p, g, sp, r, images);
         }
+
         @Override
         public List<List<Rollout>> generateGroups(List<Prompt> ps, int g, SamplingParams sp,
                 List<? extends RandomGenerator> r, VisionCache images) {
             calls.add(ps.size());
-            return m.generateGroups(ps, g, sp, r, images);
+            return model.generateGroups(ps, g, sp, r, images);
         }
-        public GroupLogProbs logProbs(Prompt p, List<int[]> c) { return m.logProbs(p, c); }
-        public int[] encode(String text) { return m.encode(text); }
-        public String decode(int[] tokens) { return m.decode(tokens); }
-        public int eosTokenId() { return m.eosTokenId(); }
-        public List<Parameter> parameters() { return m.parameters(); }
-        public List<Parameter> trainableParameters() { return m.trainableParameters(); }
-        public Policy frozenCopy() { return m.frozenCopy(); }
-        public void save(Path d) { m.save(d); }
-        public void close() { }
     }
 
     /** One rank of a larger world whose exchange adds nothing from the others: what a rank samples on its own. */
