@@ -35,7 +35,8 @@ public final class DoctorCommand implements Callable<Integer> {
         out.flush();
         Engine.SelfCheck check;
         try {
-            out.printf("libtorch    %s (presets %s)%n", Engine.libtorchVersion(), Engine.presetsVersion());
+            out.printf("libtorch    %s (presets %s, natives %s)%n", Engine.libtorchVersion(), Engine.presetsVersion(),
+                    Engine.nativePlatform());
             out.printf("threads     intra-op %d, inter-op %d%n", Engine.threads(), Engine.interOpThreads());
             check = Engine.selfCheck();
         } catch (RuntimeException e) {

@@ -69,6 +69,15 @@ public final class Engine {
         return v == null ? "unknown" : v;
     }
 
+    /**
+     * The natives' platform as JavaCPP names it ({@code linux-x86_64}, {@code macosx-arm64}, …), with the CUDA build's
+     * {@code -gpu} extension when it is set: the folder the native libraries are loaded from.
+     */
+    public static String nativePlatform() {
+        return org.bytedeco.javacpp.Loader.getPlatform()
+                + System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+    }
+
     /** Intra-op thread count in use. */
     public static int threads() {
         load();
