@@ -19,9 +19,11 @@ import org.visualrft.model.tensor.Tensor;
 final class FusedDecodeWeights {
     /**
      * One decoder layer: {@code qkv} is {@code [(heads + 2·kvHeads)·headDim, hidden]}, {@code gateUp}
-     * {@code [2·intermediate, hidden]}.
+     * {@code [2·intermediate, hidden]}; {@code qkvBias} is null without q/k/v biases (Qwen3), {@code qNorm}/{@code kNorm}
+     * null without per-head q/k RMSNorms (Qwen2).
      */
-    record Layer(Tensor inputNorm, Tensor qkv, Tensor qkvBias, Tensor o, Tensor postNorm, Tensor gateUp, Tensor down) {
+    record Layer(Tensor inputNorm, Tensor qkv, Tensor qkvBias, Tensor qNorm, Tensor kNorm, Tensor o, Tensor postNorm,
+                 Tensor gateUp, Tensor down) {
     }
 
     private FusedDecodeWeights() {
@@ -33,15 +35,17 @@ final class FusedDecodeWeights {
      * to (query head of its group, kv head, dim): the order in which libtorch's fused attention kernels lay out the
      * output of the decode step's grouped query rows, so it feeds the projection without a copy. Call without autograd.
      */
-    static List<Layer> of(Qwen2VLWeights w, Qwen2VLConfig c, boolean adapters, boolean oByGroup) {
+    static List<Layer> of(StaticDecoding model, boolean adapters, boolean oByGroup) {
         List<Layer> out = new ArrayList<>();
-        int kv = c.numKvHeads();
-        int group = c.numHeads() / kv;
-        for (Qwen2VLWeights.Layer l : w.layers()) {
+        StaticDecoding.Shape c = model.decoderShape();
+        int kv = c.kvHeads();
+        int group = c.heads() / kv;
+        for (DecoderLayerWeights l : model.decoderLayers()) {
             try (NativeScope s = NativeScope.open()) {
                 Tensor qkv = s.keep(Tensor.cat(List.of(weight(l.q(), adapters), weight(l.k(), adapters),
                         weight(l.v(), adapters)), 0));
-                Tensor qkvBias = s.keep(Tensor.cat(List.of(l.q().bias(), l.k().bias(), l.v().bias()), 0));
+                Tensor qkvBias = l.q().bias() == null ? null
+                        : s.keep(Tensor.cat(List.of(l.q().bias(), l.k().bias(), l.v().bias()), 0));
                 Tensor gateUp = s.keep(Tensor.cat(List.of(weight(l.gate(), adapters), weight(l.up(), adapters)), 0));
                 Tensor o = weight(l.o(), adapters);
                 if (oByGroup) {
@@ -50,7 +54,7 @@ final class FusedDecodeWeights {
                 }
                 o = keepIfMade(s, o, l.o());
                 Tensor down = keepIfMade(s, weight(l.down(), adapters), l.down());
-                out.add(new Layer(l.inputNorm(), qkv, qkvBias, o, l.postNorm(), gateUp, down));
+                out.add(new Layer(l.inputNorm(), qkv, qkvBias, l.qNorm(), l.kNorm(), o, l.postNorm(), gateUp, down));
             }
         }
         return out;

@@ -21,7 +21,7 @@ import org.visualrft.model.tensor.Tensor;
  * its images, run the decoder, project to logits). Numerically the model of transformers'
  * {@code Qwen2VLForConditionalGeneration}. Weights are persisted native tensors owned by this object.
  */
-public final class Qwen2VL implements AutoCloseable {
+public final class Qwen2VL implements AutoCloseable, StaticDecoding {
     private final Qwen2VLConfig config;
     private final Qwen2VLWeights weights;
     private final ImageProcessor processor;
@@ -80,13 +80,36 @@ public final class Qwen2VL implements AutoCloseable {
         return processor;
     }
 
+    @Override
     public DType dtype() {
         return dtype;
     }
 
     /** Where the weights live; inputs are moved there. */
+    @Override
     public Device device() {
         return device;
+    }
+
+    @Override
+    public StaticDecoding.Shape decoderShape() {
+        return new StaticDecoding.Shape(config.numLayers(), config.numHeads(), config.numKvHeads(), config.headDim(),
+                config.intermediateSize(), config.vocabSize(), config.rmsNormEps(), config.ropeTheta());
+    }
+
+    @Override
+    public Tensor embedTokens() {
+        return weights.embedTokens();
+    }
+
+    @Override
+    public Tensor finalNorm() {
+        return weights.norm();
+    }
+
+    @Override
+    public List<Qwen2VLWeights.Layer> decoderLayers() {
+        return weights.layers();
     }
 
     public LoraConfig lora() {
@@ -184,6 +207,7 @@ public final class Qwen2VL implements AutoCloseable {
     }
 
     /** Logits over the vocabulary (in the weights' dtype). */
+    @Override
     public Tensor logits(Tensor hidden) {
         return Tensor.linear(hidden, weights.lmHead(), null);
     }

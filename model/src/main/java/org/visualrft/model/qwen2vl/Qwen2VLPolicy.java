@@ -256,7 +256,7 @@ public final class Qwen2VLPolicy implements Policy {
             // (-Dvrft.sampling.on_device=true takes the GPU's path on the CPU, to check a GPU run's sampling there)
             List<Generation.Sample> samples = DeviceDecodeLoop.wanted(model.device())
                     ? StaticDecoder.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, !frozen,
-                            useGraph())
+                            StaticDecoder.useGraph())
                     : Generation.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, null, !frozen);
             return rollouts(samples);
         }
@@ -290,16 +290,11 @@ public final class Qwen2VLPolicy implements Policy {
             }
             List<List<Rollout>> out = new ArrayList<>(prompts.size());
             for (List<Generation.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
-                    rngs, !frozen, useGraph())) {
+                    rngs, !frozen, StaticDecoder.useGraph())) {
                 out.add(rollouts(group));
             }
             return out;
         }
-    }
-
-    /** CUDA-graph replay of the decode step unless {@code -Dvrft.cuda.eager=true} (ignored on the CPU). */
-    private static boolean useGraph() {
-        return !Boolean.getBoolean("vrft.cuda.eager");
     }
 
     private List<Rollout> rollouts(List<Generation.Sample> samples) {

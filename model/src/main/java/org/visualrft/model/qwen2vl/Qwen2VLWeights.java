@@ -15,7 +15,7 @@ import org.visualrft.model.tensor.Tensor;
 public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm, Tensor lmHead, Vision vision) {
 
     public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o,
-                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderProjections {
+                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderLayerWeights {
     }
 
     public record VisionBlock(Tensor norm1W, Tensor norm1B, Linear qkv, Linear proj,

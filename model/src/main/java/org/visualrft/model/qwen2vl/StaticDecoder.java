@@ -3,6 +3,7 @@ package org.visualrft.model.qwen2vl;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.sampling.DeviceSampler;
@@ -43,6 +44,11 @@ import org.visualrft.model.tensor.Tensor;
  * {@code P_i + ropeDelta_i + t} (what the prompt decoded alone uses), and each row's mask hides the unused columns
  * {@code [P_i, P_max)} of its prefix. Group i draws its random numbers from its own generator in its lone order
  * ({@link DeviceSampler#forGroups}), so it samples what it samples alone, up to float rounding.
+ *
+ * <p>The engine reads a model through {@link StaticDecoding}: Qwen2-VL, and Qwen2.5-VL and Qwen3-VL through
+ * {@link #sampleGroups(StaticDecoding, List, int, SamplingParams, int[], List, boolean, boolean, DecodeStep)} with each
+ * prompt's own prefill (their images and DeepStack features are the prefill's business; a decode step sees text only).
+ * Those two run the fused step only; Qwen3's per-head q/k RMSNorms are applied to the step's q and k before rotation.
  */
 public final class StaticDecoder {
     /** Steps between two reads of the "all finished" flag (each read waits for the device). */
@@ -67,6 +73,48 @@ public final class StaticDecoder {
     }
 
     private StaticDecoder() {
+    }
+
+    /** CUDA-graph replay of the decode step unless {@code -Dvrft.cuda.eager=true} (ignored on the CPU). */
+    public static boolean useGraph() {
+        return !Boolean.getBoolean("vrft.cuda.eager");
+    }
+
+    /**
+     * Whether a policy that samples on the device (a GPU, or {@code -Dvrft.sampling.on_device=true}) takes this engine:
+     * yes unless {@code -Dvrft.decode.static=false} (Qwen2.5-VL and Qwen3-VL then take the growing-cache device loop).
+     */
+    public static boolean wanted() {
+        return !"false".equals(System.getProperty("vrft.decode.static"));
+    }
+
+    /**
+     * One prompt for {@link #sampleGroups(StaticDecoding, List, int, SamplingParams, int[], List, boolean, boolean,
+     * DecodeStep)}: its ids, its M-RoPE delta (a generated token at cache position p has id {@code p + ropeDelta} on
+     * all three axes), and its prefill: the prompt alone (batch 1) through the decoder into the given cache, returning
+     * the final-normed hidden states {@code [1, P, hidden]}.
+     */
+    public record PromptInput(int[] ids, long ropeDelta, Function<KvCache, Tensor> prefill) {
+    }
+
+    /** Qwen2-VL's prompt: its M-RoPE ids from the image grids, its image embeddings (null: none) placed by the prefill. */
+    static PromptInput input(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, boolean adapters) {
+        RopeIndex.Positions pos = RopeIndex.compute(prompt, grids, model.config());
+        return new PromptInput(prompt, pos.ropeDelta(), cache -> model.hidden(model.embed(new int[][] {prompt},
+                imageEmbeds), new long[][][] {pos.ids()}, cache, adapters, null));
+    }
+
+    private static List<PromptInput> inputs(Qwen2VL model, List<int[]> prompts, List<List<int[]>> grids,
+                                            List<Tensor> imageEmbeds, boolean adapters) {
+        if (grids.size() != prompts.size() || imageEmbeds.size() != prompts.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + grids.size() + " grid lists and "
+                    + imageEmbeds.size() + " image embeddings");
+        }
+        List<PromptInput> out = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(input(model, prompts.get(i), grids.get(i), imageEmbeds.get(i), adapters));
+        }
+        return out;
     }
 
     /**
@@ -111,10 +159,25 @@ public final class StaticDecoder {
                                                              SamplingParams params, int[] eos,
                                                              List<? extends RandomGenerator> rngs, boolean adapters,
                                                              boolean useGraph, DecodeStep step) {
+        return sampleGroups(model, inputs(model, prompts, grids, imageEmbeds, adapters), g, params, eos, rngs, adapters,
+                useGraph, step);
+    }
+
+    /**
+     * The groups of {@code g} completions of several prompts of any {@link StaticDecoding} model decoded together
+     * ({@code prompts.size() · g} rows), group i drawing from {@code rngs.get(i)} (null for greedy). The
+     * {@link DecodeStep#UNFUSED unfused} step exists for Qwen2-VL only.
+     */
+    public static List<List<Generation.Sample>> sampleGroups(StaticDecoding model, List<PromptInput> prompts, int g,
+                                                             SamplingParams params, int[] eos,
+                                                             List<? extends RandomGenerator> rngs, boolean adapters,
+                                                             boolean useGraph, DecodeStep step) {
         int n = prompts.size();
-        if (n == 0 || grids.size() != n || imageEmbeds.size() != n || rngs.size() != n) {
-            throw new IllegalArgumentException(n + " prompts but " + grids.size() + " grid lists, "
-                    + imageEmbeds.size() + " image embeddings and " + rngs.size() + " generators");
+        if (n == 0 || rngs.size() != n) {
+            throw new IllegalArgumentException(n + " prompts but " + rngs.size() + " generators");
+        }
+        if (step == DecodeStep.UNFUSED && !(model instanceof Qwen2VL)) {
+            throw new IllegalArgumentException("the unfused decode step is Qwen2-VL's only");
         }
         if (g < 1) {
             throw new IllegalArgumentException("G must be >= 1, got " + g);
@@ -122,7 +185,7 @@ public final class StaticDecoder {
         Device device = model.device();
         int maxNew = params.maxNewTokens();
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            State st = start(model, prompts, grids, imageEmbeds, g, params, eos, rngs, adapters, step);
+            State st = start(model, prompts, g, params, eos, rngs, adapters, step);
             if (maxNew > 1) {
                 if (device.isCuda() && useGraph) {
                     decodeWithGraph(st, model, adapters, maxNew);
@@ -139,11 +202,11 @@ public final class StaticDecoder {
         }
     }
 
-    /** One prompt's {@link #start(Qwen2VL, List, List, List, int, SamplingParams, int[], List, boolean, DecodeStep)}. */
+    /** One Qwen2-VL prompt's {@link #start(StaticDecoding, List, int, SamplingParams, int[], List, boolean, DecodeStep)}. */
     private static State start(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
                                SamplingParams params, int[] eos, RandomGenerator rng, boolean adapters,
                                DecodeStep step) {
-        return start(model, List.of(prompt), Arrays.asList(grids), Arrays.asList(imageEmbeds), g, params, eos,
+        return start(model, List.of(input(model, prompt, grids, imageEmbeds, adapters)), g, params, eos,
                 Arrays.asList(rng), adapters, step);
     }
 
@@ -151,18 +214,15 @@ public final class StaticDecoder {
      * Allocates the buffers (and, fused, the rollout's weights), runs each prompt's prefill and picks the first
      * tokens.
      */
-    private static State start(Qwen2VL model, List<int[]> prompts, List<List<int[]>> grids, List<Tensor> imageEmbeds,
-                               int g, SamplingParams params, int[] eos, List<? extends RandomGenerator> rngs,
-                               boolean adapters, DecodeStep step) {
+    private static State start(StaticDecoding model, List<PromptInput> prompts, int g, SamplingParams params,
+                               int[] eos, List<? extends RandomGenerator> rngs, boolean adapters, DecodeStep step) {
         int n = prompts.size();
         int[] lengths = new int[n];
         long[] deltas = new long[n];
-        List<RopeIndex.Positions> pos = new ArrayList<>(n);
         int pMax = 0;
         for (int i = 0; i < n; i++) {
-            pos.add(RopeIndex.compute(prompts.get(i), grids.get(i), model.config()));
-            lengths[i] = prompts.get(i).length;
-            deltas[i] = pos.get(i).ropeDelta();
+            lengths[i] = prompts.get(i).ids().length;
+            deltas[i] = prompts.get(i).ropeDelta();
             pMax = Math.max(pMax, lengths[i]);
         }
         int capacity = pMax + params.maxNewTokens();
@@ -173,17 +233,17 @@ public final class StaticDecoder {
         // attention by libtorch's kernel on CUDA (and on the CPU when asked, to check or count that path there)
         boolean sdpa = model.device().isCuda() || Boolean.getBoolean("vrft.decode.sdpa");
         List<FusedDecodeWeights.Layer> fused = step == DecodeStep.FUSED
-                ? FusedDecodeWeights.of(model.weights(), model.config(), adapters, sdpa) : null;
+                ? FusedDecodeWeights.of(model, adapters, sdpa) : null;
         int[] maxNew = new int[n];
         Arrays.fill(maxNew, params.maxNewTokens());
-        DeviceSampler sampler = DeviceSampler.forGroups(params, g, maxNew, model.config().vocabSize(), eos, rngs,
+        DeviceSampler sampler = DeviceSampler.forGroups(params, g, maxNew, model.decoderShape().vocab(), eos, rngs,
                 model.device());
         State st = new State(model, g, lengths, deltas, capacity, params.maxNewTokens(), sampler, model.device(), fused,
                 sdpa);
         try (NativeScope s = NativeScope.open()) {
             List<Tensor> lasts = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                lasts.add(st.prefill(model, i, prompts.get(i), imageEmbeds.get(i), pos.get(i), adapters));
+                lasts.add(st.prefill(model, i, prompts.get(i)));
             }
             st.pickFirst(lasts);
         }
@@ -251,7 +311,7 @@ public final class StaticDecoder {
         }
     }
 
-    private static void decodeEagerly(State st, Qwen2VL model, boolean adapters, int maxNew) {
+    private static void decodeEagerly(State st, StaticDecoding model, boolean adapters, int maxNew) {
         for (int step = 1; step < maxNew; step++) {
             try (NativeScope s = NativeScope.open()) {
                 st.decodeStep(model, adapters);
@@ -262,7 +322,7 @@ public final class StaticDecoder {
         }
     }
 
-    private static void decodeWithGraph(State st, Qwen2VL model, boolean adapters, int maxNew) {
+    private static void decodeWithGraph(State st, StaticDecoding model, boolean adapters, int maxNew) {
         try (CudaGraph.Stream stream = CudaGraph.stream(st.device)) {
             int step = 1;
             // two eager steps on the capture stream first: cuBLAS handles, workspaces and allocator blocks
@@ -305,7 +365,7 @@ public final class StaticDecoder {
         final Tensor slots; // 0..capacity-1 (int64), for the attention mask
         final Tensor token; // [g, 1] int64: the token fed to the next step
         final Tensor position; // [1] int64: its cache slot
-        final Qwen2VLConfig c;
+        final StaticDecoding.Shape c;
         final List<FusedDecodeWeights.Layer> fused; // null: the unfused step
         final Tensor sinSigned; // fused: [capacity, headDim], sin with its first half negated (rotate_half's sign)
         final Tensor maskRows; // fused: [capacity, capacity] additive mask, row p: 0 at slots ≤ p, −∞ after
@@ -316,9 +376,9 @@ public final class StaticDecoder {
         final boolean sdpa; // attention by libtorch's kernel (fused: o's input columns ordered by query group)
         OpCounter.Counts layerCounts = new OpCounter.Counts(0, 0); // the decoder layers' share of the last step
 
-        State(Qwen2VL model, int groupSize, int[] promptLengths, long[] ropeDeltas, int capacity, int maxNew,
+        State(StaticDecoding model, int groupSize, int[] promptLengths, long[] ropeDeltas, int capacity, int maxNew,
               DeviceSampler sampler, Device device, List<FusedDecodeWeights.Layer> fused, boolean sdpa) {
-            this.c = model.config();
+            this.c = model.decoderShape();
             this.fused = fused;
             this.device = device;
             this.sdpa = sdpa;
@@ -327,8 +387,8 @@ public final class StaticDecoder {
             int g = groups * groupSize;
             this.g = g;
             this.sampler = sampler;
-            int layers = c.numLayers();
-            int kv = c.numKvHeads();
+            int layers = c.layers();
+            int kv = c.kvHeads();
             int hd = c.headDim();
             keys = new Tensor[layers];
             values = new Tensor[layers];
@@ -361,7 +421,8 @@ public final class StaticDecoder {
                     ids[0][a][j] = single ? RopeIndex.decodePosition(j, ropeDeltas[0]) : j;
                 }
             }
-            Tensor[] rope = RotaryTables.mrope(ids, c.mropeSection(), c.ropeTheta(), c.headDim(), model.dtype(), device);
+            // all three axes at one id: plain RoPE, whatever the family's M-RoPE sections
+            Tensor[] rope = RotaryTables.mropeByAxis(ids, new int[hd / 2], c.ropeTheta(), hd, model.dtype(), device);
             cos = rope[0].view(table, c.headDim());
             sin = rope[1].view(table, c.headDim());
             slots = Tensor.arange(0, capacity, DType.I64, device);
@@ -387,10 +448,10 @@ public final class StaticDecoder {
                 Tensor index = Tensor.arange(0, hd, DType.I64, device);
                 eye = index.unsqueeze(1).eq(index.unsqueeze(0)).to(model.dtype());
                 swap = eye.roll(half, 0);
-                rotations = eye.unsqueeze(0).expand(c.numHeads() + 2 * kv, hd, hd).contiguous();
+                rotations = eye.unsqueeze(0).expand(c.heads() + 2 * kv, hd, hd).contiguous();
                 prefixMask = single ? null : Tensor.zeros(model.dtype(), device, g, 1, 1, capacity)
                         .maskedFill(hidden, Double.NEGATIVE_INFINITY);
-                int heads = c.numHeads() + 2 * kv;
+                int heads = c.heads() + 2 * kv;
                 rowCos = single ? null : Tensor.full(1, model.dtype(), device, g, heads, hd);
                 rowSin = single ? null : Tensor.zeros(model.dtype(), device, g, heads, hd);
             } else {
@@ -409,36 +470,34 @@ public final class StaticDecoder {
          * Runs group {@code group}'s prompt once (batch 1) and copies its keys and values into columns
          * {@code [0, P)} of the group's rows; returns the float32 logits of its last position {@code [1, vocab]}.
          */
-        Tensor prefill(Qwen2VL model, int group, int[] prompt, Tensor imageEmbeds, RopeIndex.Positions pos,
-                       boolean adapters) {
-            try (KvCache cache = new KvCache(c.numLayers())) {
-                Tensor h = model.hidden(model.embed(new int[][] {prompt}, imageEmbeds), new long[][][] {pos.ids()}, cache,
-                        adapters, null);
+        Tensor prefill(StaticDecoding model, int group, PromptInput prompt) {
+            int length = prompt.ids().length;
+            try (KvCache cache = new KvCache(c.layers())) {
+                Tensor h = prompt.prefill().apply(cache);
                 for (int i = 0; i < keys.length; i++) {
-                    keys[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, prompt.length).copy_(cache.keys(i));
-                    values[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, prompt.length)
-                            .copy_(cache.values(i));
+                    keys[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, length).copy_(cache.keys(i));
+                    values[i].narrow(0, group * groupSize, groupSize).narrow(2, 0, length).copy_(cache.values(i));
                 }
-                return model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocabSize());
+                return model.logits(h.narrow(1, h.size(1) - 1, 1)).to(DType.F32).view(1, c.vocab());
             }
         }
 
         /** Picks and records the first tokens from each group's prefill logits ({@code [1, vocab]} each). */
         void pickFirst(List<Tensor> lasts) {
-            int v = c.vocabSize();
+            int v = c.vocab();
             Tensor first = lasts.size() == 1 ? lasts.get(0).expand(g, v)
                     : Tensor.cat(lasts, 0).view(lasts.size(), 1, v).expand(lasts.size(), groupSize, v).reshape(g, v);
             token.copy_(sampler.pickAndRecord(first).view(g, 1));
         }
 
         /** One token for every row: fixed shapes and addresses, no host synchronisation (graph-capturable). */
-        void decodeStep(Qwen2VL model, boolean adapters) {
+        void decodeStep(StaticDecoding model, boolean adapters) {
             advance(logits(model, adapters));
         }
 
         /** The next position's float32 logits {@code [g, vocab]}; writes this step's keys and values. */
-        Tensor logits(Qwen2VL model, boolean adapters) {
-            return fused != null ? logitsFused(model) : logitsUnfused(model, adapters);
+        Tensor logits(StaticDecoding model, boolean adapters) {
+            return fused != null ? logitsFused(model) : logitsUnfused((Qwen2VL) model, adapters);
         }
 
         /** Picks and records the next tokens from {@code logits} and moves to the next position. */
@@ -455,15 +514,14 @@ public final class StaticDecoder {
          * through) · one cache write of k and v · attention · o projection added into the residual · RMSNorm · gate/up
          * projection · SiLU and product in place · down projection added into the residual.
          */
-        private Tensor logitsFused(Qwen2VL model) {
-            Qwen2VLWeights w = model.weights();
-            int h = c.numHeads();
-            int kv = c.numKvHeads();
+        private Tensor logitsFused(StaticDecoding model) {
+            int h = c.heads();
+            int kv = c.kvHeads();
             int hd = c.headDim();
             int heads = h + 2 * kv;
-            long inter = c.intermediateSize();
+            long inter = c.intermediate();
             double eps = c.rmsNormEps();
-            Tensor x = Tensor.embedding(w.embedTokens(), token.view(g)); // [g, hidden], updated in place below
+            Tensor x = Tensor.embedding(model.embedTokens(), token.view(g)); // [g, hidden], updated in place below
             // x·cos + rotate_half(x)·sin as x·R; column j of R: cos_j at row j, ∓sin_j at row (j + hd/2) mod hd
             Tensor mask = maskRows.indexSelect(0, position).view(1, 1, 1, maskRows.size(1));
             if (ropeAt == null) {
@@ -480,8 +538,14 @@ public final class StaticDecoder {
             OpCounter.Counts before = OpCounter.snapshot();
             for (int i = 0; i < fused.size(); i++) {
                 FusedDecodeWeights.Layer l = fused.get(i);
-                Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()); // [g, heads·hd]
-                Tensor rotated = rotate(qkv.view(g, heads, hd)); // [heads, g, hd]
+                Tensor qkv = Tensor.linear(x.rmsNorm(l.inputNorm(), eps), l.qkv(), l.qkvBias()).view(g, heads, hd);
+                if (l.qNorm() != null) { // Qwen3: each head of q and of k RMS-normalised before the rotation
+                    Tensor q = qkv.narrow(1, 0, h);
+                    Tensor k = qkv.narrow(1, h, kv);
+                    q.copy_(q.rmsNorm(l.qNorm(), eps));
+                    k.copy_(k.rmsNorm(l.kNorm(), eps));
+                }
+                Tensor rotated = rotate(qkv); // [heads, g, hd]
                 Tensor kvNew = rotated.narrow(0, h, 2 * kv).transpose(0, 1).unsqueeze(2); // [g, 2·kv, 1, hd]
                 if (kvs != null) {
                     kvs[i].indexCopy_(2, position, kvNew);
@@ -499,7 +563,7 @@ public final class StaticDecoder {
                 x.addLinear_(act, l.down());
             }
             layerCounts = OpCounter.snapshot().minus(before);
-            return model.logits(x.rmsNorm(w.norm(), eps)).to(DType.F32);
+            return model.logits(x.rmsNorm(model.finalNorm(), eps)).to(DType.F32);
         }
 
         /** q, k (and v, unrotated) of every row {@code [g, heads, hd]} at its position, as {@code [heads, g, hd]}. */
@@ -523,8 +587,8 @@ public final class StaticDecoder {
         /** The step before fusion: three q/k/v and two gate/up projections, adapter matmuls every token. */
         private Tensor logitsUnfused(Qwen2VL model, boolean adapters) {
             Qwen2VLWeights w = model.weights();
-            int h = c.numHeads();
-            int kv = c.numKvHeads();
+            int h = c.heads();
+            int kv = c.kvHeads();
             int hd = c.headDim();
             int group = h / kv;
             Tensor x = Tensor.embedding(w.embedTokens(), token); // [g, 1, hidden]
@@ -556,7 +620,7 @@ public final class StaticDecoder {
                 x = y.add(l.down().forward(up, adapters));
             }
             layerCounts = OpCounter.snapshot().minus(before);
-            return model.logits(LanguageModel.norm(x, w.norm(), c.rmsNormEps())).to(DType.F32).view(g, c.vocabSize());
+            return model.logits(LanguageModel.norm(x, w.norm(), c.rmsNormEps())).to(DType.F32).view(g, c.vocab());
         }
 
         private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor visible) {

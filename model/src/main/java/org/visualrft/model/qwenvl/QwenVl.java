@@ -13,6 +13,7 @@ import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.PackedPatches;
 import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.qwen2vl.StaticDecoding;
 import org.visualrft.model.qwen2vl.RotaryTables;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.sampling.KvCache;
@@ -28,7 +29,7 @@ import org.visualrft.model.tensor.Tensor;
  * {@code Qwen2_5_VLForConditionalGeneration} / {@code Qwen3VLForConditionalGeneration}. Weights are persisted native
  * tensors owned by this object.
  */
-public final class QwenVl implements AutoCloseable {
+public final class QwenVl implements AutoCloseable, StaticDecoding {
     private final QwenVlConfig config;
     private final QwenVlWeights weights;
     private final ImageProcessor processor;
@@ -121,11 +122,13 @@ public final class QwenVl implements AutoCloseable {
         return processor;
     }
 
+    @Override
     public DType dtype() {
         return weights.embedTokens().dtype();
     }
 
     /** Where the weights live; inputs (pixels, ids, rotary tables, masks) are placed beside them. */
+    @Override
     public Device device() {
         return weights.embedTokens().device();
     }
@@ -295,7 +298,30 @@ public final class QwenVl implements AutoCloseable {
         return TextModel.forward(weights, config.text(), x, rope, cache, visible, adapters, ds, trace);
     }
 
+    @Override
+    public StaticDecoding.Shape decoderShape() {
+        QwenVlConfig.Text t = config.text();
+        return new StaticDecoding.Shape(t.numLayers(), t.numHeads(), t.numKvHeads(), t.headDim(), t.intermediateSize(),
+                t.vocabSize(), t.rmsNormEps(), t.ropeTheta());
+    }
+
+    @Override
+    public Tensor embedTokens() {
+        return weights.embedTokens();
+    }
+
+    @Override
+    public Tensor finalNorm() {
+        return weights.norm();
+    }
+
+    @Override
+    public List<QwenVlWeights.Layer> decoderLayers() {
+        return weights.layers();
+    }
+
     /** Logits over the vocabulary (in the weights' dtype). */
+    @Override
     public Tensor logits(Tensor hidden) {
         return Tensor.linear(hidden, weights.lmHead(), null);
     }

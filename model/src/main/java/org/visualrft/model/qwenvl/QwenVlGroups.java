@@ -5,7 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.qwen2vl.Generation;
 import org.visualrft.model.qwen2vl.RopeIndex;
+import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.sampling.KvCache;
@@ -96,6 +98,34 @@ public final class QwenVlGroups {
              Chunk c = new Chunk(model, prompts, g, params.maxNewTokens(), adapters)) {
             return DeviceDecodeLoop.runGroups(c, g, maxNew, model.config().text().vocabSize(), params, eos, rngs,
                     model.device());
+        }
+    }
+
+    /**
+     * With the static-cache engine ({@link StaticDecoder}: a cache of fixed size, the fused decode step, and on CUDA
+     * the step replayed as a CUDA graph unless {@code useGraph} is false): what a GPU runs unless
+     * {@code -Dvrft.decode.static=false}. It samples from the same {@code DeviceSampler} in the same order as
+     * {@link #sampleOnDevice}, so the groups are the same up to float rounding.
+     */
+    public static List<List<DecodeLoop.Sample>> sampleStatic(QwenVl model, List<Input> prompts, int g,
+                                                             SamplingParams params, int[] eos,
+                                                             List<? extends RandomGenerator> rngs, boolean adapters,
+                                                             boolean useGraph) {
+        check(prompts, g, rngs);
+        try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
+            List<StaticDecoder.PromptInput> in = new ArrayList<>(prompts.size());
+            for (Input p : prompts) {
+                RopeIndex.Positions pos = model.positions(p.ids(), p.grids());
+                in.add(new StaticDecoder.PromptInput(p.ids(), pos.ropeDelta(), cache -> model.hidden(
+                        model.embed(new int[][] {p.ids()}, p.images()), new long[][][] {pos.ids()}, cache, adapters, null)));
+            }
+            List<List<DecodeLoop.Sample>> out = new ArrayList<>(prompts.size());
+            for (List<Generation.Sample> group : StaticDecoder.sampleGroups(model, in, g, params, eos, rngs, adapters,
+                    useGraph, StaticDecoder.DecodeStep.FUSED)) {
+                out.add(group.stream().map(x -> new DecodeLoop.Sample(x.tokens(), x.logProbs(), x.endedWithEos()))
+                        .toList());
+            }
+            return out;
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.qwenvl.QwenVlGroups.Input;
 import org.visualrft.model.sampling.DecodeLoop;
@@ -283,11 +285,17 @@ public final class QwenVlPolicy implements Policy {
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Input in = input(prompt, images);
-            // on a GPU the group decodes on the device (no host round trip per token); on the CPU the Java sampler
-            // keeps earlier runs' exact samples
-            List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
-                    ? QwenVlGeneration.sampleOnDevice(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, !frozen)
-                    : QwenVlGeneration.sample(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, null, !frozen);
+            // on a GPU the group decodes on the device (no host round trip per token), by default in the static-cache
+            // engine (a CUDA graph per step); on the CPU the Java sampler keeps earlier runs' exact samples
+            List<DecodeLoop.Sample> samples;
+            if (!DeviceDecodeLoop.wanted(model.device())) {
+                samples = QwenVlGeneration.sample(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, null, !frozen);
+            } else if (StaticDecoder.wanted()) {
+                samples = QwenVlGroups.sampleStatic(model, List.of(in), g, params,
+                        eos, Collections.singletonList(rng), !frozen, StaticDecoder.useGraph()).get(0);
+            } else {
+                samples = QwenVlGeneration.sampleOnDevice(model, in.ids(), in.grids(), in.images(), g, params, eos, rng, !frozen);
+            }
             return rollouts(samples);
         }
     }
@@ -315,9 +323,11 @@ public final class QwenVlPolicy implements Policy {
             for (Prompt p : prompts) {
                 in.add(input(p, images));
             }
-            List<List<DecodeLoop.Sample>> groups = DeviceDecodeLoop.wanted(model.device())
-                    ? QwenVlGroups.sampleOnDevice(model, in, g, params, eos, rngs, !frozen)
-                    : QwenVlGroups.sample(model, in, g, params, eos, rngs, !frozen);
+            List<List<DecodeLoop.Sample>> groups = !DeviceDecodeLoop.wanted(model.device())
+                    ? QwenVlGroups.sample(model, in, g, params, eos, rngs, !frozen)
+                    : StaticDecoder.wanted()
+                    ? QwenVlGroups.sampleStatic(model, in, g, params, eos, rngs, !frozen, StaticDecoder.useGraph())
+                    : QwenVlGroups.sampleOnDevice(model, in, g, params, eos, rngs, !frozen);
             List<List<Rollout>> out = new ArrayList<>(groups.size());
             for (List<DecodeLoop.Sample> group : groups) {
                 out.add(rollouts(group));

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.qwen2vl.DecoderLayerWeights;
 import org.visualrft.model.qwen2vl.DecoderProjections;
 import org.visualrft.model.tensor.Tensor;
 
@@ -26,7 +27,7 @@ public final class QwenVlWeights {
 
     /** A decoder layer; {@code qNorm}/{@code kNorm} are null without q/k normalisation. */
     public record Layer(Tensor inputNorm, Linear q, Linear k, Linear v, Linear o, Tensor qNorm, Tensor kNorm,
-                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderProjections {
+                        Tensor postNorm, Linear gate, Linear up, Linear down) implements DecoderLayerWeights {
     }
 
     /**
