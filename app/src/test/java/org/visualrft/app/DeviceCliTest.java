@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
@@ -59,11 +59,11 @@ class DeviceCliTest {
                 + dir.resolve("run") + "\nnum_generations: 2\nper_device_train_batch_size: 1\nmax_completion_length: 4\n"
                 + "learning_rate: 1.0e-4\nmax_steps: 1\nsave_steps: 1\nreward_mode: strict\n");
         // -Dvrft.cuda.test.device=cpu dry-runs the GPU branch on the CPU
-        String device = System.getProperty("vrft.cuda.test.device", "cuda");
+        String device = System.getProperty(CudaTestDevice.PROPERTY, "cuda");
         CliRun g = CliRun.of("generate", "--model", model.toString(), "--image", a.toString(), "--prompt",
                 "What is in the image ?", "--samples", "2", "--max-new-tokens", "4", "--seed", "3", "--device", device);
         CliRun t = CliRun.of("train", "grpo", "--config", cfg.toString(), "--device", device);
-        if (Device.parse(device).isCpu() || Cuda.available()) {
+        if (CudaTestDevice.usable(Device.parse(device))) {
             assertEquals(0, g.code(), g.out() + g.err());
             assertTrue(g.out().contains("2 samples"), g.out());
             assertEquals(0, t.code(), t.out() + t.err());

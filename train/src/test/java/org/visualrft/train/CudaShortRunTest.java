@@ -1,11 +1,9 @@
 package org.visualrft.train;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.Device;
 
 /**
@@ -17,12 +15,7 @@ import org.visualrft.model.tensor.Device;
 class CudaShortRunTest {
     @Test
     void grpoOnCudaRaisesTheMeanRewardOfAPartlyRightModel(@TempDir Path dir) throws Exception {
-        Device device = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
-        boolean gpu = device.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaShortRunTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        Device device = CudaTestDevice.orSkip(CudaShortRunTest.class);
         ShortRunTest.sftThenGrpoRaisesTheReward(dir, device);
     }
 }

@@ -30,6 +30,7 @@ import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.data.parquet.ColumnNames;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -89,9 +90,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "strict or visual-rft (default ${DEFAULT-VALUE}).")
     String rewardMode;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}); a GPU needs the CUDA build, see docs/gpu.md.")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--torch-dtype", defaultValue = "auto", paramLabel = "DTYPE",
             description = "auto (the folder's config.json), bfloat16 or float32 (default ${DEFAULT-VALUE}).")
@@ -196,7 +196,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--torch-dtype must be auto, bfloat16 or float32, got '"
                         + torchDtype + "'");
             };
-            Device dev = Device.parse(device);
+            Device dev = device.parse();
             return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
                     solutionColumn), skipBadRows, new LoadOptions(dev, dtype, null, 0), threads, maxNewTokens, limit,
                     batch, rewards, rewardMode);

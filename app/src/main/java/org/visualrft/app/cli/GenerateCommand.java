@@ -19,6 +19,7 @@ import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -66,9 +67,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default ${DEFAULT-VALUE}: fastest for small models on few cores).")
     int threads;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}); a GPU needs the CUDA build, see docs/gpu.md.")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() {
@@ -88,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--threads " + fault);
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
-            dev = Device.parse(device); // an unknown name is a usage error (exit 2) like the other options
+            dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -3,7 +3,6 @@ package org.visualrft.model.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
@@ -30,15 +29,11 @@ import org.visualrft.model.tensor.Tensor;
  * it on the CPU.
  */
 class CudaPolicyTest {
-    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+    static final Device GPU = CudaTestDevice.device();
 
     @BeforeAll
     static void gpu() {
-        boolean gpu = GPU.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaPolicyTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        CudaTestDevice.assumeVisible(GPU, CudaPolicyTest.class);
     }
 
     static double relError(float[] got, float[] want) {

@@ -3,7 +3,6 @@ package org.visualrft.model.qwen2vl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualrft.model.policy.SamplingParams;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
@@ -24,16 +23,12 @@ import org.visualrft.model.tensor.Tensor;
  */
 class CudaQwen2VLTest {
     /** cuda:0; {@code -Dvrft.cuda.test.device=cpu} dry-runs the test's own logic on the CPU (no GPU needed). */
-    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+    static final Device GPU = CudaTestDevice.device();
     static Qwen2VL model;
 
     @BeforeAll
     static void load() {
-        boolean gpu = GPU.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaQwen2VLTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        CudaTestDevice.assumeVisible(GPU, CudaQwen2VLTest.class);
         model = Qwen2VL.load(Fixture.DIR, DType.F32, GPU);
     }
 

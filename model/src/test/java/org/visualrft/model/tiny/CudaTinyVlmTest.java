@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +18,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
@@ -32,17 +31,13 @@ import org.visualrft.model.tensor.Tensor;
  */
 class CudaTinyVlmTest {
     /** cuda:0; {@code -Dvrft.cuda.test.device=cpu} dry-runs the test's own logic on the CPU (no GPU needed). */
-    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+    static final Device GPU = CudaTestDevice.device();
     static final Prompt PROMPT = TinyFixtures.prompt(4);
     static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 2, 11}, new int[] {7});
 
     @BeforeAll
     static void gpu() {
-        boolean gpu = GPU.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaTinyVlmTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        CudaTestDevice.assumeVisible(GPU, CudaTinyVlmTest.class);
     }
 
     /** max|Δ| within {@code tol} (relative to the reference's largest value when that is above 1). */

@@ -43,10 +43,7 @@ public final class Rewarder {
      * frame the model writes them in (Qwen2.5-VL: pixels of the resized image; Qwen2-VL, Qwen3-VL: 0–1000).
      */
     public static Rewarder of(List<String> funcs, List<Double> weights, String mode, String source, RewardOptions options) {
-        RewardMode m = RewardMode.parseOrNull(mode);
-        if (m == null) {
-            throw new BadInputException(source, "reward_mode must be visual-rft or strict, got '" + mode + "'");
-        }
+        RewardMode m = mode(mode, source);
         Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
         for (Task t : Task.values()) {
             if (funcs.isEmpty()) {
@@ -76,10 +73,7 @@ public final class Rewarder {
         if (spec == null) {
             return of(List.of(), List.of(), mode, source, options);
         }
-        RewardMode m = RewardMode.parseOrNull(mode);
-        if (m == null) {
-            throw new BadInputException(source, "reward mode must be visual-rft or strict, got '" + mode + "'");
-        }
+        RewardMode m = mode(mode, source);
         Map<Task, RewardSet> sets = new EnumMap<>(Task.class);
         for (Task t : Task.values()) {
             try {
@@ -89,6 +83,15 @@ public final class Rewarder {
             }
         }
         return new Rewarder(sets);
+    }
+
+    /** The reward mode {@code mode} names; a bad name is a fault of {@code source}. */
+    private static RewardMode mode(String mode, String source) {
+        RewardMode m = RewardMode.parseOrNull(mode);
+        if (m == null) {
+            throw new BadInputException(source, "reward_mode must be visual-rft or strict, got '" + mode + "'");
+        }
+        return m;
     }
 
     /** Every function name that can appear (the {@code rewards/<fn>} metrics). */

@@ -1,7 +1,6 @@
 package org.visualrft.train.dist;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,7 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.DistBackend;
@@ -35,12 +34,7 @@ class CudaNcclRunTest {
 
     @Test
     void oneNcclRankTrainsWhatASingleProcessTrains(@TempDir Path dir) throws Exception {
-        Device device = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
-        boolean gpu = device.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaNcclRunTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        Device device = CudaTestDevice.orSkip(CudaNcclRunTest.class);
         DistBackend backend = DistBackend.forDevice(device);
         List<TrainingExample> data = TinyTask.examples(8, 2);
 

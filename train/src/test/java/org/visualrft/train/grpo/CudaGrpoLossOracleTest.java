@@ -1,13 +1,11 @@
 package org.visualrft.train.grpo;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.Device;
 
 /**
@@ -16,15 +14,11 @@ import org.visualrft.model.tensor.Device;
  */
 class CudaGrpoLossOracleTest {
     /** cuda:0; {@code -Dvrft.cuda.test.device=cpu} dry-runs the test's own logic on the CPU (no GPU needed). */
-    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+    static final Device GPU = CudaTestDevice.device();
 
     @BeforeAll
     static void gpu() {
-        boolean gpu = GPU.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaGrpoLossOracleTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        CudaTestDevice.assumeVisible(GPU, CudaGrpoLossOracleTest.class);
     }
 
     @TestFactory

@@ -2,7 +2,6 @@ package org.visualrft.train.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.Device;
 
 /**
@@ -24,12 +23,7 @@ class CudaVisionReuseTest {
     @ParameterizedTest
     @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
     void onePromptOneVisionForwardOnCuda(String fixture, @TempDir Path dir) throws Exception {
-        Device device = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
-        boolean gpu = device.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaVisionReuseTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        Device device = CudaTestDevice.orSkip(CudaVisionReuseTest.class);
         Path oracle = VisionReuseTest.FIXTURES.resolve(fixture);
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), oracle);
         VisionReuseTest.Run reused = VisionReuseTest.run(oracle, model, dir.resolve("reused"), true, true, device, 1, 1);

@@ -1,12 +1,10 @@
 package org.visualrft.train.optim;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.visualrft.model.tensor.Cuda;
+import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.Device;
 
 /**
@@ -16,15 +14,11 @@ import org.visualrft.model.tensor.Device;
  * {@code -Dvrft.cuda.test.device=cpu} dry-runs it on the CPU.
  */
 class CudaAdamWTest {
-    static final Device GPU = Device.parse(System.getProperty("vrft.cuda.test.device", "cuda:0"));
+    static final Device GPU = CudaTestDevice.device();
 
     @BeforeAll
     static void gpu() {
-        boolean gpu = GPU.isCpu() || Cuda.available();
-        if (!gpu) {
-            System.out.println("CudaAdamWTest skipped: no CUDA GPU visible to libtorch (CPU build or no driver)");
-        }
-        assumeTrue(gpu, "no CUDA GPU visible to libtorch");
+        CudaTestDevice.assumeVisible(GPU, CudaAdamWTest.class);
     }
 
     @Test
