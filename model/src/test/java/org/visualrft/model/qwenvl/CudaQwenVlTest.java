@@ -79,6 +79,42 @@ class CudaQwenVlTest {
         }));
     }
 
+    /**
+     * The static-cache engine with its decode step replayed as a CUDA graph (what a GRPO run on a GPU samples with):
+     * transformers' greedy ids for every case, alone and all together; then, LoRA on, the same samples as the
+     * growing-cache device loop (the oracle cases as prompts).
+     */
+    @TestFactory
+    Stream<DynamicTest> staticEngineWithTheCudaGraphOnCuda() {
+        return QwenVlParityTest.FIXTURES.stream().map(f -> DynamicTest.dynamicTest(f, () -> {
+            try (Oracle o = new Oracle(f); QwenVlPolicy p = policyOn(GPU, o)) {
+                QwenVl model = p.model();
+                QwenVlStaticDecoderTest.checkOracleGreedy(o, model, true, " (CUDA graph)");
+                try (Generator gen = Generator.seeded(5)) {
+                    model.attachLora(new LoraConfig(4, 8, Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                            "up_proj", "down_proj")), gen);
+                }
+                QwenVlStaticDecoderTest.moveAdapters(model, 6);
+                try (NativeScope s = NativeScope.open()) {
+                    List<QwenVlGroups.Input> in = new java.util.ArrayList<>();
+                    for (String c : o.cases()) {
+                        List<ImageProcessor.Patches> imgs = QwenVlParityTest.oraclePatches(o, model, c);
+                        in.add(new QwenVlGroups.Input(Oracle.ints(o.caseOf(c).get("input_ids")), o.grids(c),
+                                imgs.isEmpty() ? null : model.encodeImages(imgs, null)));
+                    }
+                    QwenVlStaticDecoderTest.checkAgainstDeviceLoop(p, in, model.config().eosTokenIds()[0], true,
+                            f + " LoRA, CUDA graph");
+                }
+            }
+        }));
+    }
+
+    /** The oracle's model on {@code device} in float32 as a policy (no tokenizer), which owns and closes it. */
+    private static QwenVlPolicy policyOn(Device device, Oracle o) {
+        QwenVl model = QwenVl.load(o.dir, DType.F32, device);
+        return QwenVlPolicy.of(model, null, o.dir, model.config().eosTokenIds());
+    }
+
     @TestFactory
     Stream<DynamicTest> loraTrainsOnCudaAndTheMergedSaveReadsBackOnTheHost() {
         return QwenVlParityTest.FIXTURES.stream().map(f -> DynamicTest.dynamicTest(f, () -> {
