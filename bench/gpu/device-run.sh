@@ -32,5 +32,10 @@ has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2
 # Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
 [[ " $what " == *" qwenvl "* ]] && step qwenvl-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
   --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
+# the Qwen2.5/3-VL rollout engines on the GPU: growing-cache device loop vs static cache (eager, CUDA graph), 1 and 8 prompts
+[[ " $what " == *" qwenvl "* ]] && step qwenvl-engines-1 150 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 1 --group 8 --new 256 --image 448 --repeat 2
+[[ " $what " == *" qwenvl "* ]] && step qwenvl-engines-8 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 8 --group 8 --new 256 --image 448 --repeat 2
 has peer && step hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}
 echo "== done"

@@ -9,6 +9,7 @@ import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.qwenvl.QwenVl;
 import org.visualrft.model.qwenvl.QwenVlConfig;
 import org.visualrft.model.qwenvl.QwenVlGeneration;
@@ -35,13 +36,18 @@ import org.visualrft.model.tensor.Tensor;
  * lengths T, T+3, …: different prompt lengths) one prompt after another ({@link QwenVlGeneration}, the peer) against
  * all P groups in one decode ({@link QwenVlGroups}), the same draws, {@code --repeat} times each, alternating.
  *
+ * <p>With {@code --engines P} it compares the rollout engines on P prompts (1 or more) × G, LoRA merged: the
+ * growing-cache device loop ({@link QwenVlGroups#sampleOnDevice}) against the static-cache engine
+ * ({@link QwenVlGroups#sampleStatic}) eager and, on CUDA, with its decode step replayed as a CUDA graph (what a GPU
+ * run samples with).
+ *
  * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
- *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]]
+ *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]] [--engines P [--repeat R]]
  */
 public class QwenVlBench {
     public static void main(String[] args) throws Exception {
         Path configFile = null;
-        int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2, prompts = 1, repeat = 3;
+        int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2, prompts = 1, repeat = 3, engines = 0;
         Device device = Device.CPU;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -55,6 +61,7 @@ public class QwenVlBench {
                 case "--device" -> device = Device.parse(args[i + 1]);
                 case "--prompts" -> prompts = Integer.parseInt(args[i + 1]);
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
+                case "--engines" -> engines = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -82,6 +89,11 @@ public class QwenVlBench {
         byte[] rgb = new byte[px * px * 3];
         new Random(3).nextBytes(rgb);
         ImageProcessor.Patches patches = proc.process(new RgbImage(px, px, rgb));
+        if (engines > 0) {
+            engines(model, patches, engines, g, newTokens, text, repeat, device);
+            model.close();
+            return;
+        }
         if (prompts > 1) {
             batchedRollouts(model, patches, prompts, g, newTokens, text, repeat, device);
             model.close();
@@ -102,9 +114,13 @@ public class QwenVlBench {
                 t = System.nanoTime();
                 // eos -1: every sample runs the full length
                 SamplingParams sp = new SamplingParams(1.0, 0, 1.0, newTokens);
-                samples = device.isCuda()
-                        ? QwenVlGeneration.sampleOnDevice(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), true)
-                        : QwenVlGeneration.sample(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), null, true);
+                // on CUDA the engine a GRPO run samples with (the static cache and its CUDA graph by default)
+                samples = !device.isCuda()
+                        ? QwenVlGeneration.sample(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), null, true)
+                        : StaticDecoder.wanted()
+                        ? QwenVlGroups.sampleStatic(model, List.of(new QwenVlGroups.Input(prompt, grids, images)), g, sp,
+                                new int[] {-1}, List.of(new Random(4)), true, StaticDecoder.useGraph()).get(0)
+                        : QwenVlGeneration.sampleOnDevice(model, prompt, grids, images, g, sp, new int[] {-1}, new Random(4), true);
                 System.out.printf("vision %.1f s | rollout %.1f s (%.2f sampled tok/s) | rss %s%n", vision, secs(t),
                         g * newTokens / secs(t), rss());
             }
@@ -155,6 +171,66 @@ public class QwenVlBench {
             ids.add(2000 + i);
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The rollout engines on {@code prompts} prompts × G rows (text lengths T, T+3, …; eos -1: every row runs the full
+     * length; the same draws), LoRA adapters on (merged by the static engine): each timed {@code repeat} times after
+     * a warm-up round, alternating, up to a device synchronisation.
+     */
+    static void engines(QwenVl model, ImageProcessor.Patches patches, int prompts, int g, int newTokens, int text,
+                        int repeat, Device device) {
+        List<QwenVlGroups.Input> in = new ArrayList<>();
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
+            QwenVl.Images images = model.encodeImages(List.of(patches), null);
+            for (int k = 0; k < prompts; k++) {
+                in.add(new QwenVlGroups.Input(promptIds(model.config(), patches, text + 3 * k), grids, images));
+            }
+            System.out.printf("%d prompt(s) of %d to %d tokens (one image of %d tokens), G=%d x %d new tokens, top-k 50%n",
+                    prompts, in.get(0).ids().length, in.get(prompts - 1).ids().length,
+                    patches.tokenCount(model.config().vision().spatialMergeSize()), g, newTokens);
+            SamplingParams sp = new SamplingParams(1.0, 50, 1.0, newTokens);
+            int[] eos = {-1};
+            List<String> names = new ArrayList<>(List.of("growing cache, device loop (peer)", "static cache, eager"));
+            if (device.isCuda()) {
+                names.add("static cache + CUDA graph");
+            }
+            List<List<Double>> times = new ArrayList<>();
+            names.forEach(n -> times.add(new ArrayList<>()));
+            for (int r = 0; r < repeat + 1; r++) { // the first round warms the JIT and the allocator up
+                for (int e = 0; e < names.size(); e++) {
+                    List<Random> rngs = new ArrayList<>();
+                    for (int k = 0; k < prompts; k++) {
+                        rngs.add(new Random(k));
+                    }
+                    long t = System.nanoTime();
+                    try (NativeScope step = NativeScope.open()) {
+                        if (e == 0) {
+                            QwenVlGroups.sampleOnDevice(model, in, g, sp, eos, rngs, true);
+                        } else {
+                            QwenVlGroups.sampleStatic(model, in, g, sp, eos, rngs, true, e == 2);
+                        }
+                        Cuda.synchronize(device);
+                    }
+                    if (r > 0) {
+                        times.get(e).add(secs(t));
+                    }
+                }
+            }
+            long tokens = (long) prompts * g * newTokens;
+            System.out.printf("| rollout engine, %d x %d x %d tokens | min s | median s | tokens/s (median) | speed-up |%n"
+                    + "| --- | ---: | ---: | ---: | ---: |%n", prompts, g, newTokens);
+            double peer = 0;
+            for (int e = 0; e < names.size(); e++) {
+                List<Double> ts = times.get(e);
+                ts.sort(null);
+                double med = ts.get(ts.size() / 2);
+                peer = e == 0 ? med : peer;
+                System.out.printf("| %s | %.3f | %.3f | %,.0f | %.2fx |%n", names.get(e), ts.get(0), med, tokens / med,
+                        peer / med);
+            }
+        }
     }
 
     /**
