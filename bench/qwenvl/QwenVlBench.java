@@ -174,22 +174,32 @@ public class QwenVlBench {
     }
 
     /**
+     * {@code prompts} prompts of text lengths T, T+3, … around one image (encoded once, in the caller's scope), the
+     * line that describes them printed.
+     */
+    static List<QwenVlGroups.Input> inputs(QwenVl model, ImageProcessor.Patches patches, int prompts, int g,
+                                           int newTokens, int text) {
+        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
+        QwenVl.Images images = model.encodeImages(List.of(patches), null);
+        List<QwenVlGroups.Input> in = new ArrayList<>();
+        for (int k = 0; k < prompts; k++) {
+            in.add(new QwenVlGroups.Input(promptIds(model.config(), patches, text + 3 * k), grids, images));
+        }
+        System.out.printf("%d prompt(s) of %d to %d tokens (one image of %d tokens), G=%d x %d new tokens, top-k 50%n",
+                prompts, in.get(0).ids().length, in.get(prompts - 1).ids().length,
+                patches.tokenCount(model.config().vision().spatialMergeSize()), g, newTokens);
+        return in;
+    }
+
+    /**
      * The rollout engines on {@code prompts} prompts × G rows (text lengths T, T+3, …; eos -1: every row runs the full
      * length; the same draws), LoRA adapters on (merged by the static engine): each timed {@code repeat} times after
      * a warm-up round, alternating, up to a device synchronisation.
      */
     static void engines(QwenVl model, ImageProcessor.Patches patches, int prompts, int g, int newTokens, int text,
                         int repeat, Device device) {
-        List<QwenVlGroups.Input> in = new ArrayList<>();
-        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
-            QwenVl.Images images = model.encodeImages(List.of(patches), null);
-            for (int k = 0; k < prompts; k++) {
-                in.add(new QwenVlGroups.Input(promptIds(model.config(), patches, text + 3 * k), grids, images));
-            }
-            System.out.printf("%d prompt(s) of %d to %d tokens (one image of %d tokens), G=%d x %d new tokens, top-k 50%n",
-                    prompts, in.get(0).ids().length, in.get(prompts - 1).ids().length,
-                    patches.tokenCount(model.config().vision().spatialMergeSize()), g, newTokens);
+            List<QwenVlGroups.Input> in = inputs(model, patches, prompts, g, newTokens, text);
             SamplingParams sp = new SamplingParams(1.0, 50, 1.0, newTokens);
             int[] eos = {-1};
             List<String> names = new ArrayList<>(List.of("growing cache, device loop (peer)", "static cache, eager"));
@@ -239,16 +249,8 @@ public class QwenVlBench {
      */
     static void batchedRollouts(QwenVl model, ImageProcessor.Patches patches, int prompts, int g, int newTokens, int text,
                                 int repeat, Device device) {
-        List<QwenVlGroups.Input> in = new ArrayList<>();
-        List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
-            QwenVl.Images images = model.encodeImages(List.of(patches), null);
-            for (int k = 0; k < prompts; k++) {
-                in.add(new QwenVlGroups.Input(promptIds(model.config(), patches, text + 3 * k), grids, images));
-            }
-            System.out.printf("%d prompts of %d to %d tokens (one image of %d tokens), G=%d x %d new tokens, top-k 50%n",
-                    prompts, in.get(0).ids().length, in.get(prompts - 1).ids().length,
-                    patches.tokenCount(model.config().vision().spatialMergeSize()), g, newTokens);
+            List<QwenVlGroups.Input> in = inputs(model, patches, prompts, g, newTokens, text);
             SamplingParams sp = new SamplingParams(1.0, 50, 1.0, newTokens);
             int[] eos = {-1};
             List<Double> alone = new ArrayList<>();
