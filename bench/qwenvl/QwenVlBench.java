@@ -42,12 +42,16 @@ import org.visualrft.model.tensor.Tensor;
  * run samples with).
  *
  * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
- *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]] [--engines P [--repeat R]]
+ *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]] [--engines P [--repeat R]] [--checkpointing 0|1]
+ *
+ * <p>{@code --checkpointing 1} turns on activation checkpointing ({@code gradient_checkpointing}) for the policy's
+ * forward with autograd: compare the peak memory and the forward and backward times with {@code 0}.
  */
 public class QwenVlBench {
     public static void main(String[] args) throws Exception {
         Path configFile = null;
         int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2, prompts = 1, repeat = 3, engines = 0;
+        boolean checkpointing = false;
         Device device = Device.CPU;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -62,6 +66,7 @@ public class QwenVlBench {
                 case "--prompts" -> prompts = Integer.parseInt(args[i + 1]);
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 case "--engines" -> engines = Integer.parseInt(args[i + 1]);
+                case "--checkpointing" -> checkpointing = Integer.parseInt(args[i + 1]) != 0;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -104,6 +109,8 @@ public class QwenVlBench {
         System.out.printf("prompt: image %dx%d -> %d patches, %d image tokens; %d prompt tokens; G=%d x %d new tokens%n",
                 px, px, patches.rows(), patches.tokenCount(c.vision().spatialMergeSize()), prompt.length, g, newTokens);
         try (QwenVlPolicy policy = QwenVlPolicy.of(model, null, null, new int[] {-1}); NativeScope s = NativeScope.open()) {
+            policy.gradientCheckpointing(checkpointing);
+            System.out.printf("activation checkpointing: %s%n", checkpointing ? "on" : "off");
             long t = System.nanoTime();
             QwenVl.Images images;
             List<DecodeLoop.Sample> samples;
@@ -141,7 +148,7 @@ public class QwenVlBench {
                     secs(t), rss());
             t = System.nanoTime();
             Tensor loss = lp.logProbs().sum().div(-(double) g * newTokens);
-            loss.backward();
+            lp.backward(loss); // with checkpointing: the layers run again here
             int withGrad = 0;
             for (Parameter p : policy.trainableParameters()) {
                 withGrad += p.value().grad() != null ? 1 : 0;

@@ -132,6 +132,11 @@ public abstract class TrainingLoop {
         Path out = Path.of(args.outputDir());
         CheckpointStore store = new CheckpointStore(out, args.saveTotalLimit());
         int totalSteps = args.totalSteps(dataSize);
+        try {
+            base.gradientCheckpointing(args.gradientCheckpointing());
+        } catch (IllegalArgumentException e) { // a family without it: before anything is written
+            throw new org.visualrft.core.BadInputException(args.model(), e.getMessage());
+        }
         ConfigAgreement.check(group, kind, resolvedConfig(), dataSize);
         Optional<Path> ckpt = store.latest();
         if (!resume && ckpt.isPresent()) {

@@ -107,6 +107,7 @@ public interface Policy extends AutoCloseable {
         }
         List<org.visualrft.model.tensor.Tensor> lps = new ArrayList<>();
         List<org.visualrft.model.tensor.Tensor> masks = new ArrayList<>();
+        List<Runnable> rests = new ArrayList<>(); // checkpointed layers, run again after the loss's backward
         for (int i = 0; i < prompts.size(); i++) {
             int[] padded = java.util.Arrays.copyOf(completions.get(i), tmax);
             java.util.Arrays.fill(padded, completions.get(i).length, tmax, completions.get(i).length == 0 ? 0
@@ -118,9 +119,13 @@ public interface Policy extends AutoCloseable {
                     .to(one.logProbs().device(), one.logProbs().dtype());
             lps.add(one.logProbs().mul(mask));
             masks.add(mask);
+            if (one.checkpointed() != null) {
+                rests.add(one.checkpointed());
+            }
         }
         return new GroupLogProbs(org.visualrft.model.tensor.Tensor.cat(lps, 0),
-                org.visualrft.model.tensor.Tensor.cat(masks, 0));
+                org.visualrft.model.tensor.Tensor.cat(masks, 0),
+                rests.isEmpty() ? null : () -> rests.forEach(Runnable::run));
     }
 
     /**
@@ -180,6 +185,24 @@ public interface Policy extends AutoCloseable {
      * A frozen deep copy (no gradients, own storage): the GRPO reference model. Closing it does not affect this one.
      */
     Policy frozenCopy();
+
+    /**
+     * Activation checkpointing of the training forward (TRL's {@code gradient_checkpointing}): when on, a
+     * {@link #logProbs} computed with autograd keeps only each decoder layer's input and runs the layers again in
+     * {@link GroupLogProbs#backward}, for about a third more compute and a fraction of the activation memory. The
+     * Qwen families have it; this default refuses {@code on} with one line (the built-in model is a few megabytes).
+     */
+    default void gradientCheckpointing(boolean on) {
+        if (on) {
+            throw new IllegalArgumentException("gradient_checkpointing: model_type " + modelType()
+                    + " has no activation checkpointing (the Qwen families do)");
+        }
+    }
+
+    /** Whether {@link #gradientCheckpointing} is on. */
+    default boolean gradientCheckpointing() {
+        return false;
+    }
 
     /**
      * Writes the model as an HF-like folder (config.json, model.safetensors, tokenizer files), atomically: files

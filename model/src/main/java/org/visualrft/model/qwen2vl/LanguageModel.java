@@ -27,15 +27,7 @@ public final class LanguageModel {
             hiddenTrace.add(x);
         }
         for (int i = 0; i < w.layers().size(); i++) {
-            // one native scope per layer frees its temporaries now; autograd keeps what backward needs by reference
-            try (NativeScope s = NativeScope.open()) {
-                Qwen2VLWeights.Layer l = w.layers().get(i);
-                Tensor h = norm(x, l.inputNorm(), c.rmsNormEps());
-                Tensor y = x.add(attention(l, c, i, h, rope, cache, adapters));
-                h = norm(y, l.postNorm(), c.rmsNormEps());
-                Tensor g = l.gate().forward(h, adapters).silu();
-                x = s.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
-            }
+            x = layer(w, c, i, x, rope, cache, adapters);
             if (hiddenTrace != null && i < w.layers().size() - 1) {
                 hiddenTrace.add(x);
             }
@@ -48,6 +40,23 @@ public final class LanguageModel {
             hiddenTrace.add(out);
         }
         return out;
+    }
+
+    /**
+     * Decoder layer {@code i} on {@code x} ({@code [batch, seq, hidden]}), in a native scope of its own that frees its
+     * temporaries at once (autograd keeps what backward needs by reference). Without a cache, also what activation
+     * checkpointing runs again ({@link org.visualrft.model.tensor.LayerCheckpoints}).
+     */
+    public static Tensor layer(Qwen2VLWeights w, Qwen2VLConfig c, int i, Tensor x, Tensor[] rope, KvCache cache,
+                               boolean adapters) {
+        try (NativeScope s = NativeScope.open()) {
+            Qwen2VLWeights.Layer l = w.layers().get(i);
+            Tensor h = norm(x, l.inputNorm(), c.rmsNormEps());
+            Tensor y = x.add(attention(l, c, i, h, rope, cache, adapters));
+            h = norm(y, l.postNorm(), c.rmsNormEps());
+            Tensor g = l.gate().forward(h, adapters).silu();
+            return s.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
+        }
     }
 
     /** Qwen2RMSNorm: normalise in float32, cast back, then scale. */

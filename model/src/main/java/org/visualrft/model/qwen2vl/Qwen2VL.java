@@ -12,6 +12,7 @@ import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import java.util.function.Supplier;
 import org.visualrft.model.tensor.Tensor;
@@ -204,6 +205,17 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
     public Tensor hidden(Tensor x, long[][][] positions, KvCache cache, boolean adapters, List<Tensor> trace) {
         Tensor[] rope = RotaryTables.mrope(positions, config.mropeSection(), config.ropeTheta(), config.headDim(), dtype, device);
         return LanguageModel.forward(weights, config, x, rope, cache, adapters, trace);
+    }
+
+    /**
+     * {@link #hidden} of a whole sequence without a cache, for a training forward with activation checkpointing: the
+     * layers keep no activations and run again in the returned backward, which the caller runs after its loss's.
+     */
+    public LayerCheckpoints.Forward hiddenCheckpointed(Tensor x, long[][][] positions, boolean adapters) {
+        Tensor[] rope = RotaryTables.mrope(positions, config.mropeSection(), config.ropeTheta(), config.headDim(), dtype, device);
+        return LayerCheckpoints.run(x, weights.layers().size(),
+                        (i, h) -> LanguageModel.layer(weights, config, i, h, rope, null, adapters))
+                .then(h -> LanguageModel.norm(h, weights.norm(), config.rmsNormEps()));
     }
 
     /** Logits over the vocabulary (in the weights' dtype). */

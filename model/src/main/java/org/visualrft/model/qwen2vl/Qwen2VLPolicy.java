@@ -28,6 +28,7 @@ import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tokenizer.Tokenizer;
@@ -105,6 +106,7 @@ public final class Qwen2VLPolicy implements Policy {
     private final int[] eos;
     private final int imagePadId;
     private final boolean frozen; // adapters off, no gradients: the reference view
+    private boolean checkpointing; // activation checkpointing of the training forward
     private final boolean ownsModel;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
@@ -324,7 +326,12 @@ public final class Qwen2VLPolicy implements Policy {
     public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, Tensor image, List<int[]> completions) {
         TeacherForcedBatch b = TeacherForcedBatch.of(prompt, RopeIndex.compute(prompt, grids, model.config()), completions,
                 eos.length > 0 ? eos[0] : 0);
-        Tensor h = model.hidden(model.embed(b.ids(), image), b.positions(), null, !frozen, null);
+        Tensor x = model.embed(b.ids(), image);
+        if (checkpointing && !frozen && Tensor.gradEnabled()) {
+            LayerCheckpoints.Forward f = model.hiddenCheckpointed(x, b.positions(), true);
+            return b.logProbs(model.logits(b.completionHidden(f.hidden()))).withCheckpointed(f.backward());
+        }
+        Tensor h = model.hidden(x, b.positions(), null, !frozen, null);
         return b.logProbs(model.logits(b.completionHidden(h)));
     }
 
@@ -343,6 +350,16 @@ public final class Qwen2VLPolicy implements Policy {
             }
         }
         return new RgbImage(img.width(), img.height(), rgb);
+    }
+
+    @Override
+    public void gradientCheckpointing(boolean on) {
+        checkpointing = on;
+    }
+
+    @Override
+    public boolean gradientCheckpointing() {
+        return checkpointing;
     }
 
     @Override

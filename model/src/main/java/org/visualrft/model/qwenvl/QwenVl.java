@@ -11,6 +11,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.qwen2vl.LanguageModel;
 import org.visualrft.model.qwen2vl.PackedPatches;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.qwen2vl.StaticDecoding;
@@ -20,6 +21,7 @@ import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -258,6 +260,22 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
     }
 
     /**
+     * {@link #hidden(Embedded, long[][][], KvCache, boolean, List)} of whole sequences without a cache, for a training
+     * forward with activation checkpointing: the layers (DeepStack's additions included) keep no activations and run
+     * again in the returned backward, which the caller runs after its loss's.
+     */
+    public LayerCheckpoints.Forward hiddenCheckpointed(Embedded e, long[][][] positions, boolean adapters) {
+        Tensor x = e.x();
+        Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype(),
+                x.device());
+        TextModel.Deepstack ds = deepstack(e);
+        QwenVlConfig.Text c = config.text();
+        return LayerCheckpoints.run(x, weights.layers().size(),
+                        (i, h) -> TextModel.addDeepstack(c, i, TextModel.layer(weights, c, i, h, rope, null, null, adapters), ds))
+                .then(h -> LanguageModel.norm(h, weights.norm(), c.rmsNormEps()));
+    }
+
+    /**
      * cos and sin {@code [1, 1, count, headDim]} of the decode positions {@code first .. first+count-1} (one id on all
      * three M-RoPE axes, as a generated token has), in the model's dtype on its device: made once per group, so a decode
      * step takes its slice without a host-to-device copy.
@@ -285,17 +303,20 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
     }
 
     private Tensor hidden(Embedded e, Tensor[] rope, KvCache cache, Tensor visible, boolean adapters, List<Tensor> trace) {
-        Tensor x = e.x();
-        TextModel.Deepstack ds = null;
-        if (e.imagePositions() != null && !e.images().deepstack().isEmpty()) {
-            List<Tensor> feats = new ArrayList<>();
-            long b = x.size(0);
-            for (Tensor f : e.images().deepstack()) {
-                feats.add(b == 1 ? f : f.repeat(b, 1));
-            }
-            ds = new TextModel.Deepstack(e.imagePositions(), feats);
+        return TextModel.forward(weights, config.text(), e.x(), rope, cache, visible, adapters, deepstack(e), trace);
+    }
+
+    /** The DeepStack features of the images {@code e} placed, one per batch row; null without any. */
+    private static TextModel.Deepstack deepstack(Embedded e) {
+        if (e.imagePositions() == null || e.images().deepstack().isEmpty()) {
+            return null;
         }
-        return TextModel.forward(weights, config.text(), x, rope, cache, visible, adapters, ds, trace);
+        List<Tensor> feats = new ArrayList<>();
+        long b = e.x().size(0);
+        for (Tensor f : e.images().deepstack()) {
+            feats.add(b == 1 ? f : f.repeat(b, 1));
+        }
+        return new TextModel.Deepstack(e.imagePositions(), feats);
     }
 
     @Override

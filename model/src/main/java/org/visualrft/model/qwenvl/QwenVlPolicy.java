@@ -37,6 +37,7 @@ import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tokenizer.Tokenizer;
@@ -87,6 +88,7 @@ public final class QwenVlPolicy implements Policy {
     private final Path source;
     private final int[] eos;
     private final boolean frozen;
+    private boolean checkpointing; // activation checkpointing of the training forward
     private final boolean ownsModel;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
@@ -362,8 +364,23 @@ public final class QwenVlPolicy implements Policy {
      */
     public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, QwenVl.Images images, List<int[]> completions) {
         TeacherForcedBatch b = TeacherForcedBatch.of(prompt, model.positions(prompt, grids), completions, eos[0]);
-        Tensor h = model.hidden(model.embed(b.ids(), images), b.positions(), null, !frozen, null);
+        QwenVl.Embedded e = model.embed(b.ids(), images);
+        if (checkpointing && !frozen && Tensor.gradEnabled()) {
+            LayerCheckpoints.Forward f = model.hiddenCheckpointed(e, b.positions(), true);
+            return b.logProbs(model.logits(b.completionHidden(f.hidden()))).withCheckpointed(f.backward());
+        }
+        Tensor h = model.hidden(e, b.positions(), null, !frozen, null);
         return b.logProbs(model.logits(b.completionHidden(h)));
+    }
+
+    @Override
+    public void gradientCheckpointing(boolean on) {
+        checkpointing = on;
+    }
+
+    @Override
+    public boolean gradientCheckpointing() {
+        return checkpointing;
     }
 
     @Override

@@ -37,36 +37,47 @@ final class TextModel {
         if (trace != null) {
             trace.add(x);
         }
-        long b = x.size(0);
-        long s = x.size(1);
         for (int i = 0; i < w.layers().size(); i++) {
-            try (NativeScope scope = NativeScope.open()) {
-                QwenVlWeights.Layer l = w.layers().get(i);
-                Tensor h = LanguageModel.norm(x, l.inputNorm(), c.rmsNormEps());
-                Tensor y = x.add(attention(l, c, i, h, rope, cache, visible, adapters));
-                h = LanguageModel.norm(y, l.postNorm(), c.rmsNormEps());
-                Tensor g = l.gate().forward(h, adapters).silu();
-                x = scope.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
-            }
+            x = layer(w, c, i, x, rope, cache, visible, adapters);
             if (trace != null && i < w.layers().size() - 1) {
                 trace.add(x);
             }
-            if (deepstack != null && i < deepstack.features().size()) {
-                // added out of place: the traced layer output stays as it was
-                Tensor f = deepstack.features().get(i).to(x.dtype());
-                Tensor add = Tensor.zeros(x.dtype(), x.device(), b * s, c.hiddenSize())
-                        .indexCopy_(0, deepstack.positions(), f);
-                x = x.add(add.view(b, s, c.hiddenSize()));
-            }
+            x = addDeepstack(c, i, x, deepstack);
         }
         if (cache != null) {
-            cache.advance(s);
+            cache.advance(x.size(1));
         }
         Tensor out = LanguageModel.norm(x, w.norm(), c.rmsNormEps());
         if (trace != null) {
             trace.add(out);
         }
         return out;
+    }
+
+    /** Decoder layer {@code i} on {@code x}, in a native scope of its own (autograd keeps what backward needs). */
+    static Tensor layer(QwenVlWeights w, QwenVlConfig.Text c, int i, Tensor x, Tensor[] rope, KvCache cache,
+                        Tensor visible, boolean adapters) {
+        try (NativeScope scope = NativeScope.open()) {
+            QwenVlWeights.Layer l = w.layers().get(i);
+            Tensor h = LanguageModel.norm(x, l.inputNorm(), c.rmsNormEps());
+            Tensor y = x.add(attention(l, c, i, h, rope, cache, visible, adapters));
+            h = LanguageModel.norm(y, l.postNorm(), c.rmsNormEps());
+            Tensor g = l.gate().forward(h, adapters).silu();
+            return scope.keep(y.add(l.down().forward(g.mul(l.up().forward(h, adapters)), adapters)));
+        }
+    }
+
+    /** {@code x} with DeepStack's feature for layer {@code i} added at the image tokens (out of place); else x. */
+    static Tensor addDeepstack(QwenVlConfig.Text c, int i, Tensor x, Deepstack deepstack) {
+        if (deepstack == null || i >= deepstack.features().size()) {
+            return x;
+        }
+        long b = x.size(0);
+        long s = x.size(1);
+        // added out of place: a traced layer output stays as it was
+        Tensor f = deepstack.features().get(i).to(x.dtype());
+        Tensor add = Tensor.zeros(x.dtype(), x.device(), b * s, c.hiddenSize()).indexCopy_(0, deepstack.positions(), f);
+        return x.add(add.view(b, s, c.hiddenSize()));
     }
 
     private static Tensor attention(QwenVlWeights.Layer l, QwenVlConfig.Text c, int layer, Tensor h, Tensor[] rope,

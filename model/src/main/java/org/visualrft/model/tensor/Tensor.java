@@ -8,7 +8,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongArrayRefOptional;
@@ -764,10 +763,14 @@ public final class Tensor implements AutoCloseable {
 
     /** Back-propagates with an explicit upstream gradient of this tensor's shape. */
     public void backward(Tensor gradient) {
-        t.backward(gradient.t, new BoolOptional(), false, new org.bytedeco.pytorch.TensorArrayRefOptional());
+        t.backward(gradient.t, new org.bytedeco.pytorch.BoolOptional(), false,
+                new org.bytedeco.pytorch.TensorArrayRefOptional());
     }
 
-    /** The accumulated gradient of a leaf, or null when none has been computed. */
+    /**
+     * The accumulated gradient of a leaf, or null when none has been computed. The handle refers to the leaf's own
+     * gradient field: it is valid while the leaf lives ({@link #detach()} it to keep the gradient longer).
+     */
     public Tensor grad() {
         org.bytedeco.pytorch.Tensor g = t.grad();
         return g == null || !g.defined() ? null : new Tensor(g);
@@ -812,6 +815,12 @@ public final class Tensor implements AutoCloseable {
     public static GradMode enableGrad() {
         Engine.load();
         return new GradMode(new org.bytedeco.pytorch.AutoGradMode(true));
+    }
+
+    /** Whether autograd records operations on this thread now (not inside {@link #noGrad()}). */
+    public static boolean gradEnabled() {
+        Engine.load();
+        return org.bytedeco.pytorch.GradMode.is_enabled();
     }
 
     /** A guard that restores the previous autograd mode when closed. */

@@ -320,4 +320,14 @@ class TinyVlmTest {
         e = assertThrows(BadInputException.class, () -> ModelLoader.load(out));
         assertTrue(e.fault().contains("unknown model_type"), e.fault());
     }
+
+    /** The built-in model (a few megabytes) has no activation checkpointing: asking for it is one line. */
+    @Test
+    void refusesGradientCheckpointing(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 1, DType.F32)) {
+            m.gradientCheckpointing(false);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.gradientCheckpointing(true));
+            assertTrue(e.getMessage().startsWith("gradient_checkpointing: model_type "), e.getMessage());
+        }
+    }
 }

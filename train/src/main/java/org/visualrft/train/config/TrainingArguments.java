@@ -27,7 +27,7 @@ public record TrainingArguments(
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
-        ModelArguments modelArgs) {
+        boolean gradientCheckpointing, ModelArguments modelArgs) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -35,7 +35,7 @@ public record TrainingArguments(
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
-            "device"), ModelArguments.KEYS.stream()).toList();
+            "device", "gradient_checkpointing"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -68,6 +68,7 @@ public record TrainingArguments(
                 y.string("problem_column", ColumnNames.DEFAULT.problem()),
                 y.string("solution_column", ColumnNames.DEFAULT.solution()));
         boolean skipBadRows = y.bool("skip_bad_rows", false);
+        boolean gradientCheckpointing = y.bool("gradient_checkpointing", false);
         String deviceName = y.string("device", "cpu");
         org.visualrft.model.tensor.Device device;
         try {
@@ -125,7 +126,7 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, device, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, modelArgs);
     }
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
@@ -133,7 +134,7 @@ public record TrainingArguments(
         return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
                 warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, d, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, modelArgs);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -188,6 +189,7 @@ public record TrainingArguments(
         m.put("solution_column", columns.solution());
         m.put("skip_bad_rows", skipBadRows);
         m.put("device", device.name());
+        m.put("gradient_checkpointing", gradientCheckpointing);
         m.putAll(modelArgs.asYaml());
         return m;
     }

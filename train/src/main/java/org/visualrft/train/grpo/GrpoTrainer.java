@@ -207,7 +207,7 @@ public final class GrpoTrainer extends TrainingLoop {
                     double v = r.value();
                     finite = Double.isFinite(v);
                     if (finite) {
-                        r.loss().mul(w[j] / accum).backward();
+                        lp.backward(r.loss().mul(w[j] / accum)); // and any checkpointed layers
                         stepLoss += v * w[j] / accum;
                         klClip[0] += r.meanKl() / groups.size();
                         klClip[1] += r.clipRatio() / groups.size();

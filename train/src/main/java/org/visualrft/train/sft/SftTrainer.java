@@ -105,7 +105,7 @@ public final class SftTrainer extends TrainingLoop {
                         double v = nll.item();
                         finite = Double.isFinite(v);
                         if (finite) {
-                            nll.div(accum).backward();
+                            lp.backward(nll.div(accum)); // and any checkpointed layers
                             loss += v / accum;
                         }
                     }

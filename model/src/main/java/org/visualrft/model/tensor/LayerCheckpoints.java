@@ -1,0 +1,89 @@
+package org.visualrft.model.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Activation checkpointing of a stack of layers (what Hugging Face's {@code gradient_checkpointing} does with
+ * {@code torch.utils.checkpoint} per decoder layer), done with plain autograd calls: the forward runs the layers
+ * without a graph and keeps only each layer's input; {@link #backward()} runs each layer again with a graph, last to
+ * first, and backpropagates into it the gradient that arrived at its output. Activation memory falls from every
+ * layer's intermediate tensors to one hidden state per layer plus one layer's intermediates, for one more forward.
+ *
+ * <p>The layers must compute the same values when run again (no dropout, no state): then the gradients are those of
+ * the plain forward up to the order in which float sums accumulate.
+ *
+ * <p>Use: {@code run} in the caller's {@link NativeScope}; build the rest (final norm, logits, loss) on
+ * {@link #output()}, which is a leaf that needs a gradient; call the loss's {@code backward()}, then {@link #backward()}
+ * in the same scope.
+ */
+public final class LayerCheckpoints {
+    /** Layer {@code i} applied to {@code x}: the same function in the forward and when run again. */
+    public interface Layer {
+        Tensor apply(int i, Tensor x);
+    }
+
+    private final Layer layer;
+    private final Tensor input;
+    private final List<Tensor> inputs;
+    private final Tensor output;
+
+    private LayerCheckpoints(Layer layer, Tensor input, List<Tensor> inputs, Tensor output) {
+        this.layer = layer;
+        this.input = input;
+        this.inputs = inputs;
+        this.output = output;
+    }
+
+    /** Runs layers {@code 0 … count-1} on {@code x} without a graph, keeping each layer's input. */
+    public static LayerCheckpoints run(Tensor x, int count, Layer layer) {
+        List<Tensor> inputs = new ArrayList<>(count);
+        Tensor h = x.detach();
+        try (Tensor.GradMode ng = Tensor.noGrad()) {
+            for (int i = 0; i < count; i++) {
+                inputs.add(h);
+                h = layer.apply(i, h);
+            }
+        }
+        return new LayerCheckpoints(layer, x, inputs, h.detach().requiresGrad(true));
+    }
+
+    /** A checkpointed forward finished: its result (with a graph back to {@link #output()}) and the rest of the backward. */
+    public record Forward(Tensor hidden, Runnable backward) {
+    }
+
+    /** {@code rest} (a final norm, say) applied to {@link #output()}, with this stack's {@link #backward()}. */
+    public Forward then(java.util.function.UnaryOperator<Tensor> rest) {
+        return new Forward(rest.apply(output), this::backward);
+    }
+
+    /** The last layer's output: a leaf that needs a gradient, for the rest of the forward to build on. */
+    public Tensor output() {
+        return output;
+    }
+
+    /**
+     * Backpropagates the gradient that reached {@link #output()} through the layers, running each again, and then into
+     * the graph of the stack's input (an embedding that trains). Nothing when no gradient reached the output.
+     */
+    public void backward() {
+        Tensor g = output.grad();
+        if (g == null) {
+            return;
+        }
+        // grad() hands out the leaf's own gradient field: an owned handle (detach) outlives the leaf freed below
+        g = g.detach();
+        try (Tensor.GradMode on = Tensor.enableGrad()) {
+            for (int i = inputs.size() - 1; i >= 0; i--) {
+                try (NativeScope s = NativeScope.open()) {
+                    Tensor x = inputs.get(i).detach().requiresGrad(true);
+                    layer.apply(i, x).backward(g);
+                    g = s.keep(x.grad().detach());
+                }
+            }
+            if (input.requiresGrad()) {
+                input.backward(g);
+            }
+        }
+    }
+}
