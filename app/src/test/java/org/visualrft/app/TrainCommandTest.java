@@ -109,4 +109,18 @@ class TrainCommandTest {
         CliRun missing = CliRun.of("train", "sft", "--config", dir.resolve("none.yaml").toString());
         assertEquals(2, missing.code(), missing.err());
     }
+
+    /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */
+    @Test
+    void gradientCheckpointingOnTheBuiltInModelIsRefused(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        CliRun r = CliRun.of("train", "grpo", "--config", config(dir, "gc.yaml", "output_dir: " + dir.resolve("gc")
+                + "\nnum_generations: 2\nmax_completion_length: 4\nmax_steps: 1\ngradient_checkpointing: true\n")
+                .toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("gradient_checkpointing: model_type") && r.err().strip().lines().count() == 1,
+                r.err());
+        assertTrue(!Files.exists(dir.resolve("gc")) || Files.list(dir.resolve("gc")).allMatch(f -> f.getFileName()
+                .toString().equals(".visual-rft.lock")), "nothing written");
+    }
 }
