@@ -8,22 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.visualrft.core.BadInputException;
-import org.visualrft.core.reward.RewardSample;
-import org.visualrft.core.reward.Task;
 import org.visualrft.model.lora.LoraConfig;
-import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
-import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -31,7 +25,6 @@ import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.TinyTask;
-import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.sft.SftTrainer;
 
 /**
@@ -41,18 +34,6 @@ import org.visualrft.train.sft.SftTrainer;
  */
 class GradientCheckpointingRunTest {
     static final Path FIXTURES = Path.of(System.getProperty("vrft.fixtures", "../fixtures"));
-
-    static List<TrainingExample> data(Path fixture) {
-        List<TrainingExample> data = new ArrayList<>();
-        String[] images = {"image_a.png", "image_b.png"};
-        String[] questions = {"What is in the image ?", "cat , dog or box ?"};
-        String[] labels = {"cat", "dog"};
-        for (int i = 0; i < 2; i++) {
-            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(fixture.resolve(images[i])), questions[i]),
-                    new RewardSample("<answer>" + labels[i] + "</answer>", Task.CLASSIFICATION, null, Map.of()), null));
-        }
-        return data;
-    }
 
     /** The run's final trainable weights; its losses are in metrics.jsonl. */
     static float[][] run(Path dir, String family, String trainer, boolean lora, boolean checkpointing) throws Exception {
@@ -79,11 +60,11 @@ class GradientCheckpointingRunTest {
                         reward_funcs: [accuracy]
                         reward_mode: strict
                         """);
-                new GrpoTrainer(cfg, data(fixture), GrpoTrainerTest.rewarder(cfg), null, GrpoTrainerTest.QUIET, false,
+                new GrpoTrainer(cfg, Qwen2VlBatchedRolloutsTest.twoExamples(fixture), GrpoTrainerTest.rewarder(cfg), null, GrpoTrainerTest.QUIET, false,
                         ProcessGroup.single(), RolloutSeeding.PER_PROMPT).run(p, false, -1);
             } else {
                 SftConfig cfg = SftConfig.parse("test.yaml", yaml);
-                new SftTrainer(cfg, data(fixture), null, GrpoTrainerTest.QUIET, false).run(p, false, -1);
+                new SftTrainer(cfg, Qwen2VlBatchedRolloutsTest.twoExamples(fixture), null, GrpoTrainerTest.QUIET, false).run(p, false, -1);
             }
             assertEquals(checkpointing, p.gradientCheckpointing(), "the trainer set the policy's checkpointing");
             return GrpoTrainerTest.weights(p);
@@ -142,7 +123,7 @@ class GradientCheckpointingRunTest {
                 """.formatted(dir.resolve("out")));
         try (Policy p = TinyTask.model(dir.resolve("tiny"), 3)) {
             BadInputException e = assertThrows(BadInputException.class, () -> new GrpoTrainer(cfg,
-                    data(FIXTURES.resolve("qwen2vl-tiny")), GrpoTrainerTest.rewarder(cfg), null, GrpoTrainerTest.QUIET,
+                    Qwen2VlBatchedRolloutsTest.twoExamples(FIXTURES.resolve("qwen2vl-tiny")), GrpoTrainerTest.rewarder(cfg), null, GrpoTrainerTest.QUIET,
                     false, ProcessGroup.single(), RolloutSeeding.PER_PROMPT).run(p, false, -1));
             assertTrue(e.getMessage().contains("gradient_checkpointing"), e.getMessage());
             assertTrue(!Files.exists(dir.resolve("out")), "nothing written");

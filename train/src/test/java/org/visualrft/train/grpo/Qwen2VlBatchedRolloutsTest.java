@@ -34,15 +34,21 @@ import org.visualrft.train.data.TrainingExample;
 class Qwen2VlBatchedRolloutsTest {
     static final Path FIXTURE = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
 
-    static float[][] train(Path dir, String name, int batchGroups) throws Exception {
+    /** Two classification examples of different lengths, on the two images of a Qwen oracle folder. */
+    static List<TrainingExample> twoExamples(Path fixture) {
         List<TrainingExample> data = new ArrayList<>();
         String[] images = {"image_a.png", "image_b.png"};
         String[] questions = {"What is in the image ?", "cat , dog or box ?"};
         String[] labels = {"cat", "dog"};
         for (int i = 0; i < 2; i++) {
-            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(FIXTURE.resolve(images[i])), questions[i]),
+            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(fixture.resolve(images[i])), questions[i]),
                     new RewardSample("<answer>" + labels[i] + "</answer>", Task.CLASSIFICATION, null, Map.of()), null));
         }
+        return data;
+    }
+
+    static float[][] train(Path dir, String name, int batchGroups) throws Exception {
+        List<TrainingExample> data = twoExamples(FIXTURE);
         GrpoConfig cfg = GrpoConfig.parse("test.yaml", """
                 output_dir: %s
                 num_generations: 3
