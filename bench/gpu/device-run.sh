@@ -32,6 +32,9 @@ has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2
 # Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
 [[ " $what " == *" qwenvl "* ]] && step qwenvl-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
   --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
+# the same step with activation checkpointing (gradient_checkpointing): peak GPU memory and time against the line above
+[[ " $what " == *" qwenvl "* ]] && step qwenvl-bench-checkpointing 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448 --checkpointing 1
 # the Qwen2.5/3-VL rollout engines on the GPU: growing-cache device loop vs static cache (eager, CUDA graph), 1 and 8 prompts
 [[ " $what " == *" qwenvl "* ]] && step qwenvl-engines-1 150 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
   --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 1 --group 8 --new 256 --image 448 --repeat 2

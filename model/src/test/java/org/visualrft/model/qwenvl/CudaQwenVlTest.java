@@ -109,6 +109,16 @@ class CudaQwenVlTest {
         }));
     }
 
+    /**
+     * Activation checkpointing on the GPU (all three Qwen families): the gradients of the plain backward, LoRA and full
+     * fine-tuning.
+     */
+    @TestFactory
+    Stream<DynamicTest> gradientCheckpointingGivesThePlainGradientsOnCuda() {
+        return Stream.concat(Stream.of("qwen2vl-tiny"), QwenVlParityTest.FIXTURES.stream()).flatMap(f -> Stream.of("lora", "full").map(mode ->
+                DynamicTest.dynamicTest(f + " " + mode, () -> GradientCheckpointingTest.checkGradients(tmp, f, mode, GPU))));
+    }
+
     /** The oracle's model on {@code device} in float32 as a policy (no tokenizer), which owns and closes it. */
     private static QwenVlPolicy policyOn(Device device, Oracle o) {
         QwenVl model = QwenVl.load(o.dir, DType.F32, device);

@@ -47,16 +47,25 @@ class GradientCheckpointingTest {
     @CsvSource({"qwen2vl-tiny, lora", "qwen2vl-tiny, full", "qwen25vl-tiny, lora", "qwen25vl-tiny, full",
         "qwen3vl-tiny, lora", "qwen3vl-tiny, full"})
     void theGradientsAreThoseOfThePlainBackward(String name, String mode) throws Exception {
-        Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name)), QwenVlPolicyTest.fixture(name));
+        checkGradients(tmp, name, mode, Device.CPU);
+    }
+
+    /**
+     * The check of {@link #theGradientsAreThoseOfThePlainBackward} for oracle folder {@code name}, LoRA or full
+     * fine-tuning ({@code mode}), on {@code device} (also run on a GPU by {@code CudaQwenVlTest}).
+     */
+    static void checkGradients(Path tmp, String name, String mode, Device device) throws Exception {
+        Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name + "-" + mode)),
+                QwenVlPolicyTest.fixture(name));
         LoraConfig lora = mode.equals("lora")
                 ? new LoraConfig(4, 8, Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))
                 : null;
-        try (Policy p = ModelLoader.load(dir, new LoadOptions(Device.CPU, DType.F32, lora, 3))) {
+        try (Policy p = ModelLoader.load(dir, new LoadOptions(device, DType.F32, lora, 3))) {
             if (lora != null) {
                 try (Tensor.GradMode g = Tensor.noGrad(); Generator gen = Generator.seeded(11)) {
                     for (Parameter t : p.trainableParameters()) {
                         if (t.name().contains("lora_B")) {
-                            t.value().copy_(Tensor.randn(gen, DType.F32, t.value().shape()).mul(0.05));
+                            t.value().copy_(Tensor.randn(gen, DType.F32, t.value().shape()).mul(0.05).on(device));
                         }
                     }
                 }
@@ -126,7 +135,7 @@ class GradientCheckpointingTest {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) Math.sin(1.0 + i); // weights of both signs, like advantages
             }
-            Tensor l = lp.logProbs().mul(lp.mask()).mul(Tensor.fromFloats(w, shape)).sum();
+            Tensor l = lp.logProbs().mul(lp.mask()).mul(Tensor.fromFloats(w, shape).on(lp.logProbs().device())).sum();
             loss = l.item();
             lp.backward(l);
         }
