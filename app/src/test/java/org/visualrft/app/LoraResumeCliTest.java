@@ -130,6 +130,32 @@ class LoraResumeCliTest {
         assertEquals("LORA", adapterConfig.path("peft_type").asText());
     }
 
+    /**
+     * Activation checkpointing may be switched on when resuming (a run that ran out of memory): no
+     * {@code --allow-changed-settings} needed, and the resumed steps train what the uninterrupted run trained, up to
+     * float32 rounding (the gradients are summed in another order).
+     */
+    @Test
+    void gradientCheckpointingMayBeTurnedOnWhenResuming(@TempDir Path dir) throws Exception {
+        Path model = straightRun(dir, "grpo", "qwen2vl-tiny", "float32");
+        killedAfterStep2(dir, "grpo", model, "float32");
+        Path cfg = ModelSettingsCliTest.config(dir, "killed-ckpt.yaml", model, "output_dir: " + dir.resolve("killed")
+                + "\n" + settings("grpo", "float32") + "gradient_checkpointing: true\n");
+        CliRun r = CliRun.of("train", "grpo", "--config", cfg.toString(), "--resume");
+        assertEquals(0, r.code(), r.out() + r.err());
+        List<JsonNode> straight = metrics(dir.resolve("straight/metrics.jsonl"));
+        List<JsonNode> resumed = metrics(dir.resolve("killed/metrics.jsonl"));
+        assertEquals(4, resumed.size());
+        for (int i = 2; i < 4; i++) {
+            for (String k : new String[] {"loss", "grad_norm", "reward"}) {
+                double want = straight.get(i).get(k).asDouble();
+                assertEquals(want, resumed.get(i).get(k).asDouble(), 1e-4 * Math.max(1, Math.abs(want)),
+                        "step " + (i + 1) + " " + k);
+            }
+        }
+        assertTrue(straight.get(3).get("grad_norm").asDouble() > 0);
+    }
+
     @Test
     void aMissingOrChangedBaseModelIsRefusedInOneLine(@TempDir Path dir) throws Exception {
         Path model = straightRun(dir, "grpo", "qwen2vl-tiny", "float32");
