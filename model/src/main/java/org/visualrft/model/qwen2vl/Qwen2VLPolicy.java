@@ -423,12 +423,15 @@ public final class Qwen2VLPolicy implements Policy {
         Map<String, Tensor> src = model.weights().named(model.config());
         Qwen2VLWeights copy;
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            copy = Qwen2VLWeights.from(model.config(), n -> src.containsKey(n) ? src.get(n).detach().copy().persist() : null,
+            // the vision tower is frozen in both and never updated: its storage is shared, not copied (GRPO's reference
+            // of a full fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
+            copy = Qwen2VLWeights.from(model.config(), n -> !src.containsKey(n) ? null
+                            : n.startsWith("visual.") ? src.get(n).detach().persist() : src.get(n).detach().copy().persist(),
                     n -> new IllegalStateException("missing " + n));
         }
         return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()),
-                source, eos, true, true, visionTower); // the vision weights are exact copies, frozen in both
+                source, eos, true, true, visionTower); // the same vision weights: interchangeable encodings
     }
 
     /**

@@ -421,8 +421,12 @@ public final class QwenVlPolicy implements Policy {
         if (model.lora() != null) {
             return adapters();
         }
-        return TrainableWeights.fullFineTuning(model.weights().named(),
-                n -> n.startsWith("visual.") || n.startsWith("model.visual."));
+        return TrainableWeights.fullFineTuning(model.weights().named(), QwenVlPolicy::isVision);
+    }
+
+    /** A weight of the vision tower (frozen: never trained, under either family's names). */
+    private static boolean isVision(String name) {
+        return name.startsWith("visual.") || name.startsWith("model.visual.");
     }
 
     private List<Parameter> adapters() {
@@ -440,12 +444,15 @@ public final class QwenVlPolicy implements Policy {
         Map<String, Tensor> src = model.weights().named();
         QwenVlWeights copy;
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            copy = QwenVlWeights.from(model.config(), n -> src.containsKey(n) ? src.get(n).detach().copy().persist() : null,
+            // the vision tower is frozen in both and never updated: its storage is shared, not copied (GRPO's reference
+            // of a full fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
+            copy = QwenVlWeights.from(model.config(), n -> !src.containsKey(n) ? null
+                            : isVision(n) ? src.get(n).detach().persist() : src.get(n).detach().copy().persist(),
                     n -> new IllegalStateException("missing " + n));
         }
         return new QwenVlPolicy(new QwenVl(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true,
-                visionTower); // the vision weights are exact copies, frozen in both
+                visionTower); // the same vision weights: its encodings are interchangeable with this policy's
     }
 
     /**

@@ -784,6 +784,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** Whether this tensor's data and {@code o}'s start at the same address (one storage, viewed alike). */
+    public boolean sameData(Tensor o) {
+        return t.data_ptr().address() == o.t.data_ptr().address();
+    }
+
     /** Same values, cut from the autograd graph (shares storage). */
     public Tensor detach() {
         return new Tensor(t.detach());
