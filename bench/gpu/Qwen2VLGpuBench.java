@@ -15,6 +15,7 @@ import org.visualrft.model.qwen2vl.Qwen2VLConfig;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.RandomWeights;
 import org.visualrft.model.qwen2vl.StaticDecoder;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.Cuda;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -108,13 +109,13 @@ public class Qwen2VLGpuBench {
                 }
                 Cuda.synchronize(device);
                 long a = System.nanoTime();
-                List<Generation.Sample> eager = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+                List<DecodeLoop.Sample> eager = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
                         new SplittableRandom(9), true, false, main);
                 double t = secs(a);
                 rows.add(rate("rollout, static cache, eager (no graph), " + name(main), t, count(eager)));
                 int few = Math.min(32, newTokens);
                 a = System.nanoTime();
-                List<Generation.Sample> dyn = Generation.sample(model, prompt, grids, img, g,
+                List<DecodeLoop.Sample> dyn = Generation.sample(model, prompt, grids, img, g,
                         new SamplingParams(1.0, 0, 1.0, few), new int[0], new SplittableRandom(3), null, true);
                 t = secs(a);
                 rows.add(rate("rollout, dynamic cache + host sampling (" + few + " tokens)", t, count(dyn)));
@@ -161,7 +162,7 @@ public class Qwen2VLGpuBench {
         for (int i = 0; i < runs; i++) {
             Cuda.synchronize(device);
             long a = System.nanoTime();
-            List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
+            List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling, new int[0],
                     new SplittableRandom(i), true, true, step);
             double t = secs(a);
             rows.add(rate("rollout, " + what + "static cache + CUDA graph, " + name(step) + (i == 0 ? " (first call)" : ""),
@@ -183,12 +184,12 @@ public class Qwen2VLGpuBench {
             }
             Cuda.synchronize(device);
             long a = System.nanoTime();
-            List<List<Generation.Sample>> out = StaticDecoder.sampleGroups(model, prompts,
+            List<List<DecodeLoop.Sample>> out = StaticDecoder.sampleGroups(model, prompts,
                     java.util.Collections.nCopies(n, grids), java.util.Collections.nCopies(n, img), g, sampling,
                     new int[0], rngs, true, true, step);
             double t = secs(a);
             int tokens = 0;
-            for (List<Generation.Sample> group : out) {
+            for (List<DecodeLoop.Sample> group : out) {
                 tokens += count(group);
             }
             rows.add(rate("rollout, " + n + " groups batched (" + n * g + " rows, prompts " + prompts.get(0).length
@@ -260,7 +261,7 @@ public class Qwen2VLGpuBench {
                     try (NativeScope s = NativeScope.open()) {
                         long a = System.nanoTime();
                         Tensor img = model.encodeImages(List.of(patches), null);
-                        List<Generation.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
+                        List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
                                 new int[0], new SplittableRandom(step * 100 + k), true, true, decode);
                         List<int[]> completions = new ArrayList<>();
                         double[] rewards = new double[out.size()];
@@ -309,9 +310,9 @@ public class Qwen2VLGpuBench {
         return out;
     }
 
-    static int count(List<Generation.Sample> s) {
+    static int count(List<DecodeLoop.Sample> s) {
         int n = 0;
-        for (Generation.Sample x : s) {
+        for (DecodeLoop.Sample x : s) {
             n += x.tokens().length;
         }
         return n;

@@ -10,6 +10,7 @@ import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.Generation;
 import org.visualrft.model.qwen2vl.ImageProcessor;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.qwen2vl.Qwen2VL;
 import org.visualrft.model.qwen2vl.Qwen2VLConfig;
@@ -146,7 +147,7 @@ public class Qwen2VLBench {
                 double cPrefill = (cpu() - ca) / 1e9;
                 a = System.nanoTime();
                 ca = cpu();
-                List<Generation.Sample> samples = Generation.sample(model, prompt, grids, img, g,
+                List<DecodeLoop.Sample> samples = Generation.sample(model, prompt, grids, img, g,
                         SamplingParams.visualRft(newTokens), new int[0], rng, null, true);
                 double tGen = secs(a);
                 double cGen = (cpu() - ca) / 1e9;
@@ -157,7 +158,7 @@ public class Qwen2VLBench {
                     continue;
                 }
                 List<int[]> completions = new ArrayList<>();
-                for (Generation.Sample s : samples) {
+                for (DecodeLoop.Sample s : samples) {
                     completions.add(s.tokens());
                 }
                 String memRollout = mem();

@@ -1,6 +1,5 @@
 package org.visualrft.model.qwen2vl;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
@@ -16,14 +15,10 @@ public final class Generation {
     private Generation() {
     }
 
-    /** One sampled sequence: its tokens and each token's log-probability under the raw logits. */
-    public record Sample(int[] tokens, float[] logProbs, boolean endedWithEos) {
-    }
-
     /** Greedy decoding of one prompt; {@code stepLogits}, when not null, receives the raw logits of every step. */
     public static int[] greedy(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int maxNew, int eos,
                                List<float[]> stepLogits) {
-        List<Sample> s = sample(model, prompt, grids, imageEmbeds, 1, SamplingParams.greedy(maxNew), new int[] {eos}, null,
+        List<DecodeLoop.Sample> s = sample(model, prompt, grids, imageEmbeds, 1, SamplingParams.greedy(maxNew), new int[] {eos}, null,
                 stepLogits, true);
         return s.get(0).tokens();
     }
@@ -33,7 +28,7 @@ public final class Generation {
      * A sequence stops at any of {@code eos}; finished sequences keep feeding their EOS (ignored) until all stop.
      * {@code adapters} false decodes with the base model (LoRA off).
      */
-    public static List<Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
+    public static List<DecodeLoop.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds, int g,
                                       SamplingParams params, int[] eos, RandomGenerator rng, List<float[]> stepLogits,
                                       boolean adapters) {
         Qwen2VLConfig c = model.config();
@@ -42,11 +37,7 @@ public final class Generation {
                 (ids, positions, cache, withImages) -> model.hidden(model.embed(ids, withImages ? imageEmbeds : null),
                         positions, cache, adapters, null),
                 model::logits);
-        List<Sample> out = new ArrayList<>();
-        for (DecodeLoop.Sample s : DecodeLoop.run(steps, c.numLayers(), c.vocabSize(), g, params, eos, rng, stepLogits)) {
-            out.add(new Sample(s.tokens(), s.logProbs(), s.endedWithEos()));
-        }
-        return out;
+        return DecodeLoop.run(steps, c.numLayers(), c.vocabSize(), g, params, eos, rng, stepLogits);
     }
 
 }

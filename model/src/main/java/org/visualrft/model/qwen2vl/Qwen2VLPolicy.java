@@ -24,6 +24,7 @@ import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.policy.TrainableWeights;
 import org.visualrft.model.policy.VisionCache;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -256,7 +257,7 @@ public final class Qwen2VLPolicy implements Policy {
             // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
             // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
             // (-Dvrft.sampling.on_device=true takes the GPU's path on the CPU, to check a GPU run's sampling there)
-            List<Generation.Sample> samples = DeviceDecodeLoop.wanted(model.device())
+            List<DecodeLoop.Sample> samples = DeviceDecodeLoop.wanted(model.device())
                     ? StaticDecoder.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, !frozen,
                             StaticDecoder.useGraph())
                     : Generation.sample(model, in.ids(), in.grids(), in.image(), g, params, eos, rng, null, !frozen);
@@ -291,7 +292,7 @@ public final class Qwen2VLPolicy implements Policy {
                 embeds.add(in.image());
             }
             List<List<Rollout>> out = new ArrayList<>(prompts.size());
-            for (List<Generation.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
+            for (List<DecodeLoop.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
                     rngs, !frozen, StaticDecoder.useGraph())) {
                 out.add(rollouts(group));
             }
@@ -299,9 +300,9 @@ public final class Qwen2VLPolicy implements Policy {
         }
     }
 
-    private List<Rollout> rollouts(List<Generation.Sample> samples) {
+    private List<Rollout> rollouts(List<DecodeLoop.Sample> samples) {
         List<Rollout> out = new ArrayList<>(samples.size());
-        for (Generation.Sample smp : samples) {
+        for (DecodeLoop.Sample smp : samples) {
             out.add(new Rollout(smp.tokens(), decode(smp.tokens()), smp.logProbs(), smp.endedWithEos()));
         }
         return out;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceSampler;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.CudaGraph;
@@ -122,7 +123,7 @@ public final class StaticDecoder {
      * {@code useGraph} asks for CUDA-graph replay of the decode step (ignored on the CPU). The decode step is
      * {@link DecodeStep#fromProperty()}'s.
      */
-    public static List<Generation.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
+    public static List<DecodeLoop.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
                                                  int g, SamplingParams params, int[] eos, RandomGenerator rng,
                                                  boolean adapters, boolean useGraph) {
         return sample(model, prompt, grids, imageEmbeds, g, params, eos, rng, adapters, useGraph,
@@ -131,7 +132,7 @@ public final class StaticDecoder {
 
     /** As {@link #sample(Qwen2VL, int[], List, Tensor, int, SamplingParams, int[], RandomGenerator, boolean, boolean)}
      * with the decode step chosen by the caller. */
-    public static List<Generation.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
+    public static List<DecodeLoop.Sample> sample(Qwen2VL model, int[] prompt, List<int[]> grids, Tensor imageEmbeds,
                                                  int g, SamplingParams params, int[] eos, RandomGenerator rng,
                                                  boolean adapters, boolean useGraph, DecodeStep step) {
         return sampleGroups(model, List.of(prompt), Arrays.asList(grids), Arrays.asList(imageEmbeds), g, params, eos,
@@ -143,7 +144,7 @@ public final class StaticDecoder {
      * i is prompt i's, with its image grids {@code grids.get(i)} and embeddings {@code imageEmbeds.get(i)} (null: no
      * image), its draws from {@code rngs.get(i)} (null for greedy). One prompt is {@link #sample} exactly.
      */
-    public static List<List<Generation.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
+    public static List<List<DecodeLoop.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
                                                              List<List<int[]>> grids, List<Tensor> imageEmbeds, int g,
                                                              SamplingParams params, int[] eos,
                                                              List<? extends RandomGenerator> rngs, boolean adapters,
@@ -154,7 +155,7 @@ public final class StaticDecoder {
 
     /** As {@link #sampleGroups(Qwen2VL, List, List, List, int, SamplingParams, int[], List, boolean, boolean)} with
      * the decode step chosen by the caller. */
-    public static List<List<Generation.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
+    public static List<List<DecodeLoop.Sample>> sampleGroups(Qwen2VL model, List<int[]> prompts,
                                                              List<List<int[]>> grids, List<Tensor> imageEmbeds, int g,
                                                              SamplingParams params, int[] eos,
                                                              List<? extends RandomGenerator> rngs, boolean adapters,
@@ -168,7 +169,7 @@ public final class StaticDecoder {
      * ({@code prompts.size() · g} rows), group i drawing from {@code rngs.get(i)} (null for greedy). The
      * {@link DecodeStep#UNFUSED unfused} step exists for Qwen2-VL only.
      */
-    public static List<List<Generation.Sample>> sampleGroups(StaticDecoding model, List<PromptInput> prompts, int g,
+    public static List<List<DecodeLoop.Sample>> sampleGroups(StaticDecoding model, List<PromptInput> prompts, int g,
                                                              SamplingParams params, int[] eos,
                                                              List<? extends RandomGenerator> rngs, boolean adapters,
                                                              boolean useGraph, DecodeStep step) {
@@ -193,8 +194,8 @@ public final class StaticDecoder {
                     decodeEagerly(st, model, adapters, maxNew);
                 }
             }
-            List<Generation.Sample> rows = st.results(maxNew);
-            List<List<Generation.Sample>> out = new ArrayList<>(n);
+            List<DecodeLoop.Sample> rows = st.results(maxNew);
+            List<List<DecodeLoop.Sample>> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 out.add(List.copyOf(rows.subList(i * g, (i + 1) * g)));
             }
@@ -634,9 +635,8 @@ public final class StaticDecoder {
             return sampler.allFinished();
         }
 
-        List<Generation.Sample> results(int maxNew) {
-            return sampler.record().samples(maxNew).stream()
-                    .map(x -> new Generation.Sample(x.tokens(), x.logProbs(), x.endedWithEos())).toList();
+        List<DecodeLoop.Sample> results(int maxNew) {
+            return sampler.record().samples(maxNew);
         }
     }
 }

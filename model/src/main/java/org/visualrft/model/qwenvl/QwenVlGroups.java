@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
-import org.visualrft.model.qwen2vl.Generation;
 import org.visualrft.model.qwen2vl.RopeIndex;
 import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.sampling.DecodeLoop;
@@ -119,13 +118,8 @@ public final class QwenVlGroups {
                 in.add(new StaticDecoder.PromptInput(p.ids(), pos.ropeDelta(), cache -> model.hidden(
                         model.embed(new int[][] {p.ids()}, p.images()), new long[][][] {pos.ids()}, cache, adapters, null)));
             }
-            List<List<DecodeLoop.Sample>> out = new ArrayList<>(prompts.size());
-            for (List<Generation.Sample> group : StaticDecoder.sampleGroups(model, in, g, params, eos, rngs, adapters,
-                    useGraph, StaticDecoder.DecodeStep.FUSED)) {
-                out.add(group.stream().map(x -> new DecodeLoop.Sample(x.tokens(), x.logProbs(), x.endedWithEos()))
-                        .toList());
-            }
-            return out;
+            return StaticDecoder.sampleGroups(model, in, g, params, eos, rngs, adapters, useGraph,
+                    StaticDecoder.DecodeStep.FUSED);
         }
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.CudaTestDevice;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
@@ -64,9 +65,9 @@ class CudaQwen2VLTest {
                 assertArrayEquals(want, dynamic, name + ": greedy ids, dynamic cache on cuda");
                 for (StaticDecoder.DecodeStep step : StaticDecoder.DecodeStep.values()) {
                     for (boolean graph : new boolean[] {false, true}) {
-                        List<Generation.Sample> got = StaticDecoder.sample(model, ids, RopeIndexTest.grids(c), embeds, 2,
+                        List<DecodeLoop.Sample> got = StaticDecoder.sample(model, ids, RopeIndexTest.grids(c), embeds, 2,
                                 SamplingParams.greedy(want.length), new int[0], null, true, graph, step);
-                        for (Generation.Sample smp : got) {
+                        for (DecodeLoop.Sample smp : got) {
                             assertArrayEquals(want, smp.tokens(), name + ": greedy ids, static cache on cuda, " + step
                                     + ", graph " + graph);
                         }
@@ -110,21 +111,21 @@ class CudaQwen2VLTest {
                 for (boolean graph : new boolean[] {false, true}) {
                     List<java.util.random.RandomGenerator> none = java.util.Arrays.asList(
                             new java.util.random.RandomGenerator[n]);
-                    List<List<Generation.Sample>> greedy = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 2,
+                    List<List<DecodeLoop.Sample>> greedy = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 2,
                             SamplingParams.greedy(maxNew), new int[0], none, true, graph, step);
                     List<java.util.random.RandomGenerator> seeds = new java.util.ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         seeds.add(new java.util.SplittableRandom(40 + i));
                     }
-                    List<List<Generation.Sample>> got = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3,
+                    List<List<DecodeLoop.Sample>> got = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3,
                             sampled, new int[0], seeds, true, graph, step);
                     for (int i = 0; i < n; i++) {
                         String where = "case " + i + ", " + step + ", graph " + graph;
-                        for (Generation.Sample smp : greedy.get(i)) {
+                        for (DecodeLoop.Sample smp : greedy.get(i)) {
                             assertArrayEquals(java.util.Arrays.copyOf(wants.get(i), maxNew), smp.tokens(),
                                     where + ": batched greedy ids");
                         }
-                        List<Generation.Sample> alone = StaticDecoder.sample(model, prompts.get(i), grids.get(i),
+                        List<DecodeLoop.Sample> alone = StaticDecoder.sample(model, prompts.get(i), grids.get(i),
                                 embeds.get(i), 3, sampled, new int[0], new java.util.SplittableRandom(40 + i), true,
                                 graph, step);
                         for (int j = 0; j < 3; j++) {
@@ -163,7 +164,7 @@ class CudaQwen2VLTest {
             List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(bf16, c);
             Tensor embeds = imgs.isEmpty() ? null : bf16.encodeImages(imgs, null);
             SamplingParams p = SamplingParams.greedy(24);
-            List<List<Generation.Sample>> runs = new java.util.ArrayList<>();
+            List<List<DecodeLoop.Sample>> runs = new java.util.ArrayList<>();
             for (boolean graph : new boolean[] {false, true}) {
                 runs.add(StaticDecoder.sample(bf16, ids, RopeIndexTest.grids(c), embeds, 4, p, new int[0],
                         null, true, graph, StaticDecoder.DecodeStep.FUSED));
@@ -171,8 +172,8 @@ class CudaQwen2VLTest {
             // the graph replays from the third token on; a bf16 near-tie may later part two correct runs, so the
             // first 8 tokens are compared (a graph replaying stale buffers or positions parts them at once)
             for (int i = 0; i < 4; i++) {
-                Generation.Sample eager = runs.get(0).get(i);
-                Generation.Sample graph = runs.get(1).get(i);
+                DecodeLoop.Sample eager = runs.get(0).get(i);
+                DecodeLoop.Sample graph = runs.get(1).get(i);
                 assertArrayEquals(java.util.Arrays.copyOf(eager.tokens(), 8), java.util.Arrays.copyOf(graph.tokens(), 8),
                         "bf16 row " + i + ", graph vs eager");
                 assertArrayEquals(java.util.Arrays.copyOf(eager.logProbs(), 8), java.util.Arrays.copyOf(graph.logProbs(), 8),

@@ -14,6 +14,7 @@ import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.qwen2vl.StaticDecoder.DecodeStep;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -145,8 +146,8 @@ class FusedDecodeTest {
         for (SamplingParams p : List.of(new SamplingParams(1.0, 0, 1.0, 10), new SamplingParams(0.8, 50, 0.95, 10))) {
             for (boolean adapters : new boolean[] {false, true}) {
                 Qwen2VL model = adapters ? adapted : plain;
-                List<Generation.Sample> fused = sample(model, p, adapters, DecodeStep.FUSED);
-                List<Generation.Sample> unfused = sample(model, p, adapters, DecodeStep.UNFUSED);
+                List<DecodeLoop.Sample> fused = sample(model, p, adapters, DecodeStep.FUSED);
+                List<DecodeLoop.Sample> unfused = sample(model, p, adapters, DecodeStep.UNFUSED);
                 for (int i = 0; i < 4; i++) {
                     assertArrayEquals(unfused.get(i).tokens(), fused.get(i).tokens(), "row " + i + " " + p);
                     assertArrayEquals(unfused.get(i).logProbs(), fused.get(i).logProbs(), 1e-4f, "row " + i + " " + p);
@@ -167,7 +168,7 @@ class FusedDecodeTest {
         assertTrue(d < 0.05 * Math.max(scale, 1e-3), "bf16 fused logits differ by " + d);
     }
 
-    static List<Generation.Sample> sample(Qwen2VL model, SamplingParams p, boolean adapters, DecodeStep step) {
+    static List<DecodeLoop.Sample> sample(Qwen2VL model, SamplingParams p, boolean adapters, DecodeStep step) {
         return withPrompt(model, (m, pr, g, e) -> StaticDecoder.sample(m, pr, g, e, 4, p, new int[0],
                 new SplittableRandom(5), adapters, false, step));
     }

@@ -25,6 +25,7 @@ import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -86,12 +87,12 @@ class StaticDecoderGroupsTest {
                         embeds.add(imgs.isEmpty() ? null : model.encodeImages(imgs, null));
                     }
                     List<RandomGenerator> rngs = new ArrayList<>(Arrays.asList(new RandomGenerator[names.size()]));
-                    List<List<Generation.Sample>> got = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 2,
+                    List<List<DecodeLoop.Sample>> got = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 2,
                             SamplingParams.greedy(maxNew), new int[0], rngs, true, false, step);
                     assertEquals(names.size(), got.size());
                     for (int i = 0; i < names.size(); i++) {
                         int[] want = Arrays.copyOf(wants.get(i), maxNew);
-                        for (Generation.Sample smp : got.get(i)) {
+                        for (DecodeLoop.Sample smp : got.get(i)) {
                             assertArrayEquals(want, smp.tokens(), names.get(i) + " greedy ids, " + step + " sdpa " + sdpa);
                         }
                     }
@@ -219,10 +220,10 @@ class StaticDecoderGroupsTest {
             List<List<int[]>> grids = List.of(RopeIndexTest.grids(ca), RopeIndexTest.grids(cb));
             List<Tensor> embeds = Arrays.asList(model.encodeImages(Qwen2VLParityTest.imagesOf(model, ca), null), null);
             SamplingParams p = new SamplingParams(1.0, 50, 0.95, 12);
-            List<List<Generation.Sample>> free = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3, p,
+            List<List<DecodeLoop.Sample>> free = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3, p,
                     new int[0], List.of(new SplittableRandom(7), new SplittableRandom(8)), true, false);
             int stop = free.get(0).get(0).tokens()[0];
-            List<List<Generation.Sample>> cut = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3, p,
+            List<List<DecodeLoop.Sample>> cut = StaticDecoder.sampleGroups(model, prompts, grids, embeds, 3, p,
                     new int[] {stop}, List.of(new SplittableRandom(7), new SplittableRandom(8)), true, false);
             assertArrayEquals(new int[] {stop}, cut.get(0).get(0).tokens());
             assertTrue(cut.get(0).get(0).endedWithEos());

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -52,10 +53,10 @@ class StaticDecoderTest {
             try (NativeScope s = NativeScope.open()) {
                 List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, c);
                 Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
-                List<Generation.Sample> got = StaticDecoder.sample(model, Fixture.ints(c.get("input_ids")),
+                List<DecodeLoop.Sample> got = StaticDecoder.sample(model, Fixture.ints(c.get("input_ids")),
                         RopeIndexTest.grids(c), embeds, 3, SamplingParams.greedy(want.length), new int[0], null, true, false);
                 assertEquals(3, got.size());
-                for (Generation.Sample smp : got) {
+                for (DecodeLoop.Sample smp : got) {
                     assertArrayEquals(want, smp.tokens(), name + " greedy ids");
                     assertEquals(want.length, smp.logProbs().length);
                     for (float lp : smp.logProbs()) {
@@ -76,11 +77,11 @@ class StaticDecoderTest {
             List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, c);
             Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
             SamplingParams p = new SamplingParams(1.0, 50, 0.95, 12);
-            List<Generation.Sample> a = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
+            List<DecodeLoop.Sample> a = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
                     new int[0], new SplittableRandom(7), true, false);
-            List<Generation.Sample> b = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
+            List<DecodeLoop.Sample> b = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
                     new int[0], new SplittableRandom(7), true, false);
-            List<Generation.Sample> other = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
+            List<DecodeLoop.Sample> other = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
                     new int[0], new SplittableRandom(8), true, false);
             boolean differs = false;
             for (int i = 0; i < 4; i++) {
@@ -91,7 +92,7 @@ class StaticDecoderTest {
             assertTrue(differs, "another seed gave the same 4 × 12 tokens");
             // a stop token: the first sampled token of row 0 ends that row at once, with the stop token kept
             int stop = a.get(0).tokens()[0];
-            List<Generation.Sample> stopped = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
+            List<DecodeLoop.Sample> stopped = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 4, p,
                     new int[] {stop}, new SplittableRandom(7), true, false);
             assertArrayEquals(new int[] {stop}, stopped.get(0).tokens());
             assertTrue(stopped.get(0).endedWithEos());
