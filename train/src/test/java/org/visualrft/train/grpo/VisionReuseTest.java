@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.visualrft.core.reward.RewardSample;
 import org.visualrft.core.reward.Task;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.ForwardingPolicy;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.LoadOptions;
@@ -172,24 +173,26 @@ class VisionReuseTest {
         return out;
     }
 
-    /** The policy as the trainer sees it, recording the ids of every sample it draws. */
-    static final class Recording implements Policy {
-        final Policy inner;
+    /**
+     * The policy as the trainer sees it, recording the ids of every sample it draws; what the model does with the
+     * step's image cache, its prompt lengths and box frame are the model's own.
+     */
+    static final class Recording extends ForwardingPolicy {
         final List<int[]> sampled = new ArrayList<>();
 
         Recording(Policy inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
         public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng) {
-            return record(inner.generate(prompt, g, params, rng));
+            return record(m.generate(prompt, g, params, rng));
         }
 
         @Override
         public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng,
                 VisionCache images) {
-            return record(inner.generate(prompt, g, params, rng, images));
+            return record(m.generate(prompt, g, params, rng, images));
         }
 
         private List<Rollout> record(List<Rollout> rollouts) {
@@ -198,83 +201,33 @@ class VisionReuseTest {
         }
 
         @Override
-        public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions) {
-            return inner.logProbs(prompt, completions);
-        }
-
-        @Override
         public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
-            return inner.logProbs(prompt, completions, images);
-        }
-
-        @Override
-        public String modelType() {
-            return inner.modelType();
+            return m.logProbs(prompt, completions, images);
         }
 
         @Override
         public int contextLength() {
-            return inner.contextLength();
+            return m.contextLength();
         }
 
         @Override
         public int promptLength(Prompt prompt) {
-            return inner.promptLength(prompt);
+            return m.promptLength(prompt);
         }
 
         @Override
         public org.visualrft.core.geometry.CoordinateFrame boxFrame() {
-            return inner.boxFrame();
+            return m.boxFrame();
         }
 
         @Override
         public org.visualrft.core.geometry.QwenResize resizeRule() {
-            return inner.resizeRule();
-        }
-
-        @Override
-        public int[] encode(String text) {
-            return inner.encode(text);
-        }
-
-        @Override
-        public String decode(int[] tokens) {
-            return inner.decode(tokens);
+            return m.resizeRule();
         }
 
         @Override
         public Device device() {
-            return inner.device();
-        }
-
-        @Override
-        public int eosTokenId() {
-            return inner.eosTokenId();
-        }
-
-        @Override
-        public List<Parameter> parameters() {
-            return inner.parameters();
-        }
-
-        @Override
-        public List<Parameter> trainableParameters() {
-            return inner.trainableParameters();
-        }
-
-        @Override
-        public Policy frozenCopy() {
-            return inner.frozenCopy();
-        }
-
-        @Override
-        public void save(Path dir) {
-            inner.save(dir);
-        }
-
-        @Override
-        public void close() {
-            // the test closes the wrapped policy
+            return m.device();
         }
     }
 }
