@@ -37,6 +37,7 @@ import org.visualrft.model.tensor.StoreServer;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.train.TinyTask;
 import org.visualrft.train.TrainingLoop;
+import org.visualrft.train.WeightsAssert;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.SftConfig;
@@ -141,16 +142,7 @@ class DataParallelTest {
 
     /** Per tensor: the relative error ||a - b|| / ||a|| (L2) at most {@code rel}. */
     static void assertClose(float[][] a, float[][] b, double rel) {
-        assertEquals(a.length, b.length);
-        for (int i = 0; i < a.length; i++) {
-            double diff = 0, norm = 0;
-            for (int j = 0; j < a[i].length; j++) {
-                diff += (double) (a[i][j] - b[i][j]) * (a[i][j] - b[i][j]);
-                norm += (double) a[i][j] * a[i][j];
-            }
-            assertTrue(Math.sqrt(diff) <= rel * Math.sqrt(norm), "parameter " + i + ": relative error "
-                    + Math.sqrt(diff / norm));
-        }
+        WeightsAssert.assertClose(a, b, rel, 0, "data parallel");
     }
 
     static List<Double> curve(Path run, String key) throws Exception {

@@ -26,6 +26,7 @@ import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.train.TinyTask;
+import org.visualrft.train.WeightsAssert;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.DataOrder;
 import org.visualrft.train.data.TrainingExample;
@@ -187,14 +188,7 @@ class BatchedRolloutsTest {
         }
         assertEquals(Files.readAllLines(dir.resolve("a/metrics.jsonl")).size(), 3);
         // one prompt at a time differs only by the float rounding of the batched decode's logits
-        for (int i = 0; i < a.length; i++) {
-            double diff = 0, norm = 0;
-            for (int j = 0; j < a[i].length; j++) {
-                diff += (double) (a[i][j] - one[i][j]) * (a[i][j] - one[i][j]);
-                norm += (double) one[i][j] * one[i][j];
-            }
-            assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm), "parameter " + i + ": " + Math.sqrt(diff / norm));
-        }
+        WeightsAssert.assertClose(one, a, 1e-5, 0, "batched against one prompt at a time");
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.ProcessGroup;
+import org.visualrft.train.WeightsAssert;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.TrainingExample;
 
@@ -86,16 +87,7 @@ class Qwen2VlBatchedRolloutsTest {
             float[][] batched = train(dir, "batched", 2);
             float[][] one = train(dir, "one", 1);
             assertEquals(2, Files.readAllLines(dir.resolve("batched/metrics.jsonl")).size());
-            for (int i = 0; i < batched.length; i++) {
-                double diff = 0;
-                double norm = 0;
-                for (int j = 0; j < batched[i].length; j++) {
-                    diff += (double) (batched[i][j] - one[i][j]) * (batched[i][j] - one[i][j]);
-                    norm += (double) one[i][j] * one[i][j];
-                }
-                assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm) + 1e-9,
-                        "parameter " + i + ": " + Math.sqrt(diff / Math.max(norm, 1e-30)));
-            }
+            WeightsAssert.assertClose(one, batched, 1e-5, 1e-9, "batched Qwen2-VL rollouts");
         } finally {
             if (was == null) {
                 System.clearProperty("vrft.sampling.on_device");
