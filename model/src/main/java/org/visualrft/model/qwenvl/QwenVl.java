@@ -260,6 +260,14 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
     }
 
     /**
+     * One prompt alone (batch 1) through the decoder into {@code cache}: its images placed, at its M-RoPE ids
+     * {@code pos}; the final-normed hidden states {@code [1, P, hidden]}. Every decode loop starts with it.
+     */
+    public Tensor prefill(int[] ids, RopeIndex.Positions pos, Images images, KvCache cache, boolean adapters) {
+        return hidden(embed(new int[][] {ids}, images), new long[][][] {pos.ids()}, cache, adapters, null);
+    }
+
+    /**
      * {@link #hidden(Embedded, long[][][], KvCache, boolean, List)} of whole sequences without a cache, for a training
      * forward with activation checkpointing: the layers (DeepStack's additions included) keep no activations and run
      * again in the returned backward, which the caller runs after its loss's.

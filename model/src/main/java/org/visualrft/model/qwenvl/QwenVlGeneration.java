@@ -54,8 +54,7 @@ public final class QwenVlGeneration {
             DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
                 @Override
                 public Tensor prefill(int rows) {
-                    Tensor h = model.hidden(model.embed(new int[][] {prompt}, images), new long[][][] {pos.ids()}, cache,
-                            adapters, null);
+                    Tensor h = model.prefill(prompt, pos, images, cache, adapters);
                     Tensor last = model.logits(h.narrow(1, h.size(1) - 1, 1));
                     if (rows > 1) {
                         cache.repeat(rows);

@@ -115,8 +115,8 @@ public final class QwenVlGroups {
             List<StaticDecoder.PromptInput> in = new ArrayList<>(prompts.size());
             for (Input p : prompts) {
                 RopeIndex.Positions pos = model.positions(p.ids(), p.grids());
-                in.add(new StaticDecoder.PromptInput(p.ids(), pos.ropeDelta(), cache -> model.hidden(
-                        model.embed(new int[][] {p.ids()}, p.images()), new long[][][] {pos.ids()}, cache, adapters, null)));
+                in.add(new StaticDecoder.PromptInput(p.ids(), pos.ropeDelta(),
+                        cache -> model.prefill(p.ids(), pos, p.images(), cache, adapters)));
             }
             return StaticDecoder.sampleGroups(model, in, g, params, eos, rngs, adapters, useGraph,
                     StaticDecoder.DecodeStep.FUSED);
@@ -147,6 +147,7 @@ public final class QwenVlGroups {
         private final KvCache cache;
         private final Tensor visible; // [rows, 1, 1, pMax + maxNew] bool; null when every prefix is as long
         private final Tensor[] rope; // cos, sin [n, 1, steps, headDim]: prompt i's decode ids from P_i + ropeDelta_i
+        private final List<RopeIndex.Positions> positions = new ArrayList<>(); // each prompt's M-RoPE ids
 
         Chunk(QwenVl model, List<Input> prompts, int g, int maxNew, boolean adapters) {
             this.model = model;
@@ -161,6 +162,7 @@ public final class QwenVlGroups {
             for (Input p : prompts) {
                 longest = Math.max(longest, p.ids().length);
                 RopeIndex.Positions pos = model.positions(p.ids(), p.grids());
+                positions.add(pos);
                 Tensor[] t = model.decodeRope(RopeIndex.decodePosition(p.ids().length, pos.ropeDelta()), steps);
                 cos.add(t[0]);
                 sin.add(t[1]);
@@ -183,11 +185,11 @@ public final class QwenVlGroups {
             List<Tensor> lasts = new ArrayList<>(prompts.size());
             List<KvCache> own = new ArrayList<>(prompts.size());
             try {
-                for (Input p : prompts) {
+                for (int i = 0; i < prompts.size(); i++) {
+                    Input p = prompts.get(i);
                     KvCache one = new KvCache(layers);
                     own.add(one);
-                    Tensor h = model.hidden(model.embed(new int[][] {p.ids()}, p.images()),
-                            new long[][][] {model.positions(p.ids(), p.grids()).ids()}, one, adapters, null);
+                    Tensor h = model.prefill(p.ids(), positions.get(i), p.images(), one, adapters);
                     lasts.add(model.logits(h.narrow(1, h.size(1) - 1, 1)));
                     for (int l = 0; l < layers; l++) {
                         keys.get(l).add(padded(one.keys(l)));
