@@ -21,8 +21,8 @@ import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
 
 /**
- * A {@code .safetensors} file opened for reading: the header is parsed and validated up front, tensor data is
- * memory-mapped on demand, one tensor at a time (so files larger than 2 GiB work as long as each tensor is below it).
+ * A {@code .safetensors} file opened for reading: the header is parsed and validated up front, tensor data is read
+ * on demand, one tensor at a time, straight into native memory (so files and tensors of any size work).
  *
  * <p>Format: 8 bytes little-endian header length N, N bytes of JSON {@code {name: {dtype, shape, data_offsets:
  * [begin, end]}, "__metadata__": {str: str}}}, then the data section. Validation refuses, naming the file and the
@@ -223,7 +223,10 @@ public final class SafeTensorsFile implements AutoCloseable {
         return entries.containsKey(name);
     }
 
-    /** The raw bytes of one tensor, memory-mapped read-only (valid while this file is open). */
+    /**
+     * The raw bytes of one tensor, memory-mapped read-only (valid while this file is open); a tensor over 2 GiB
+     * cannot be mapped as one buffer: use {@link #read}.
+     */
     public ByteBuffer bytes(String name) {
         TensorEntry e = entry(name);
         if (e.byteLength() == 0) {
@@ -237,10 +240,17 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
-    /** One tensor, copied out of the mapping into a libtorch tensor of the stored dtype. */
+    /**
+     * One tensor, read from the file straight into a libtorch tensor of the stored dtype (in bounded chunks: any
+     * size, nothing on the Java heap).
+     */
     public Tensor read(String name) {
         TensorEntry e = entry(name);
-        return Tensor.fromBytes(bytes(name), e.dtype(), e.shape());
+        try {
+            return Tensor.readFrom(channel, dataStart + e.begin(), e.dtype(), e.shape());
+        } catch (IOException ex) {
+            throw new BadInputException(file, "cannot read tensor '" + name + "': " + ex.getMessage(), ex);
+        }
     }
 
     private TensorEntry entry(String name) {

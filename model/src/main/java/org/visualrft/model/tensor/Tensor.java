@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongArrayRefOptional;
@@ -292,6 +293,96 @@ public final class Tensor implements AutoCloseable {
             new BytePointer(c.data_ptr()).get(out);
         }
         return out;
+    }
+
+    /**
+     * Bytes copied per step by {@link #writeBytes} and {@link #readFrom}: the heap and native memory they use beyond
+     * the tensor itself. Settable so tests can make small tensors span many steps.
+     */
+    private static volatile int ioChunkBytes = 4 << 20;
+
+    /** The chunk size of {@link #writeBytes} and {@link #readFrom} (default 4 MiB). */
+    public static int ioChunkBytes() {
+        return ioChunkBytes;
+    }
+
+    /**
+     * Sets the chunk size of {@link #writeBytes} and {@link #readFrom} and returns the previous one; for tests, which
+     * use a few bytes so that a small tensor spans many chunks with boundaries inside elements.
+     */
+    public static int ioChunkBytes(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("chunk size " + bytes + " < 1");
+        }
+        int old = ioChunkBytes;
+        ioChunkBytes = bytes;
+        return old;
+    }
+
+    /** {@code length} bytes of native memory at {@code base + offset}, as a buffer that does not own them. */
+    private static java.nio.ByteBuffer view(Pointer base, long offset, int length) {
+        // asByteBuffer() starts at the pointer's address whatever its position: move the address instead
+        return new BytePointer(base).getPointer(offset).capacity(length).asByteBuffer();
+    }
+
+    /**
+     * Writes the bytes {@link #toBytes()} gives (little-endian, row-major, this tensor's own dtype) to {@code out},
+     * in chunks of {@link #ioChunkBytes()} through one reused buffer: any size, without a copy of the whole tensor on
+     * the Java heap. A GPU tensor (or a non-contiguous one) is first copied to contiguous host memory, which is freed
+     * before this returns.
+     */
+    public void writeBytes(java.io.OutputStream out) throws java.io.IOException {
+        try (PointerScope scope = new PointerScope()) { // frees the host copy (if one was made) on return
+            org.bytedeco.pytorch.Tensor c = cpuContiguous(dtype());
+            long n = c.nbytes();
+            if (n == 0) {
+                return;
+            }
+            Pointer base = c.data_ptr();
+            byte[] buf = new byte[(int) Math.min(n, ioChunkBytes)];
+            for (long off = 0; off < n; off += buf.length) {
+                int len = (int) Math.min(buf.length, n - off);
+                view(base, off, len).get(buf, 0, len);
+                out.write(buf, 0, len);
+            }
+            java.lang.ref.Reference.reachabilityFence(c); // its memory is read through views that do not hold it
+        }
+    }
+
+    /**
+     * A CPU tensor of {@code dtype} and {@code shape} whose bytes (as {@link #toBytes()} gives them) are read from
+     * {@code ch} starting at {@code position}, straight into its native memory in chunks of {@link #ioChunkBytes()}:
+     * any size, without a copy on the Java heap. A file that ends before the tensor does is an {@link
+     * java.io.EOFException} (and the half-read tensor is freed).
+     */
+    public static Tensor readFrom(java.nio.channels.FileChannel ch, long position, DType dtype, long... shape)
+            throws java.io.IOException {
+        Engine.load();
+        long n;
+        try {
+            n = Math.multiplyExact(count(shape), (long) dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large", e);
+        }
+        Tensor out = new Tensor(torch.empty(shape, options(dtype), null));
+        try {
+            Pointer base = out.t.data_ptr();
+            for (long off = 0; off < n; ) {
+                java.nio.ByteBuffer dst = view(base, off, (int) Math.min(ioChunkBytes, n - off));
+                while (dst.hasRemaining()) {
+                    int got = ch.read(dst, position + off + dst.position());
+                    if (got < 0) {
+                        throw new java.io.EOFException("the file ends at byte " + (position + off + dst.position())
+                                + ", inside a tensor of " + n + " bytes that starts at byte " + position);
+                    }
+                }
+                off += dst.capacity();
+            }
+            return out;
+        } catch (java.io.IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
     }
 
     /** The single value of a one-element tensor. */
@@ -936,6 +1027,11 @@ public final class Tensor implements AutoCloseable {
             optional = null;
         }
         t.releaseReference();
+    }
+
+    /** Whether {@link #close()} has freed this handle (reading it now would be a use-after-free). */
+    public boolean isClosed() {
+        return t.isNull();
     }
 
     @Override

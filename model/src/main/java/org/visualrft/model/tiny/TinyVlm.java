@@ -763,9 +763,11 @@ public final class TinyVlm implements Policy {
     public void save(Path dir) {
         try {
             Files.createDirectories(dir);
-            Map<String, Tensor> named = new LinkedHashMap<>();
+            // one float32 host copy at a time, freed once written
+            List<SafeTensorsWriter.Entry> named = new ArrayList<>();
             try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                weights.named().forEach((n, t) -> named.put(n, t.detach().to(Device.CPU, DType.F32)));
+                weights.named().forEach((n, t) -> named.add(new SafeTensorsWriter.Entry(n, DType.F32, t.shape(),
+                        () -> t.detach().to(Device.CPU, DType.F32), true)));
                 SafeTensorsWriter.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"));
             }
             AtomicFile.writeBytes(dir.resolve("config.json"),
