@@ -1,6 +1,9 @@
 package org.visualrft.model.lora;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -92,6 +95,22 @@ public final class Linear {
             y = y.add(Tensor.linear(Tensor.linear(x, a, null), b, null).mul(scale));
         }
         return y;
+    }
+
+    /**
+     * {@code named} for {@link SafeTensorsWriter}, with each weight whose projection in {@code linears} (keyed by the
+     * weight's name) has an adapter merged only when its turn to be written comes, and freed once written: a merged
+     * save holds one merged weight at a time, not a second copy of every adapted projection.
+     */
+    public static List<SafeTensorsWriter.Entry> mergedOnWrite(Map<String, Tensor> named, Map<String, Linear> linears) {
+        List<SafeTensorsWriter.Entry> out = new ArrayList<>(named.size());
+        named.forEach((n, t) -> {
+            Linear l = linears.get(n);
+            out.add(l != null && l.hasAdapter()
+                    ? new SafeTensorsWriter.Entry(n, t.dtype(), t.shape(), l::mergedWeight, true)
+                    : SafeTensorsWriter.Entry.of(n, t));
+        });
+        return out;
     }
 
     /** W + scale · B A, in the base weight's dtype (the weight that a merged checkpoint holds). */

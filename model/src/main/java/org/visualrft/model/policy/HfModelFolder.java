@@ -29,7 +29,8 @@ public final class HfModelFolder {
      * leaves nothing behind); {@code editConfig} changes the source's config.json before it is written; each of
      * {@code sideFiles} present in {@code source} is copied unless it is the same file.
      */
-    public static void save(Path source, Path dir, Supplier<Map<String, Tensor>> weights, Consumer<ObjectNode> editConfig,
+    public static void save(Path source, Path dir, Supplier<List<SafeTensorsWriter.Entry>> weights,
+                            Consumer<ObjectNode> editConfig,
                             List<String> sideFiles) {
         if (source == null) {
             throw new IllegalStateException("this policy was not loaded from a folder; there is no config.json to save with it");
@@ -46,7 +47,7 @@ public final class HfModelFolder {
             for (String f : sideFiles) {
                 Path from = source.resolve(f);
                 if (Files.isRegularFile(from) && !from.toAbsolutePath().normalize().equals(dir.resolve(f).toAbsolutePath().normalize())) {
-                    AtomicFile.writeBytes(dir.resolve(f), Files.readAllBytes(from));
+                    AtomicFile.write(dir.resolve(f), out -> Files.copy(from, out));
                 }
             }
         } catch (IOException e) {

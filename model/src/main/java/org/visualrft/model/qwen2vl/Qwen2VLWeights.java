@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.visualrft.model.lora.Linear;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -78,16 +79,18 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
      * Every tensor under its transformers name, with LoRA adapters merged into their projections: what a merged
      * checkpoint holds. A tied lm_head is left out, as transformers leaves it out.
      */
-    public Map<String, Tensor> merged(Qwen2VLConfig c) {
-        return named(c, true);
+    public List<SafeTensorsWriter.Entry> merged(Qwen2VLConfig c) {
+        Map<String, Linear> linears = new LinkedHashMap<>();
+        return Linear.mergedOnWrite(named(c, linears), linears);
     }
 
     /** Every base tensor under its transformers name, adapters not merged (the live tensors, not copies). */
     public Map<String, Tensor> named(Qwen2VLConfig c) {
-        return named(c, false);
+        return named(c, null);
     }
 
-    private Map<String, Tensor> named(Qwen2VLConfig c, boolean merge) {
+    /** The base tensors by name; {@code linears}, when given, gets each projection under its weight's name. */
+    private Map<String, Tensor> named(Qwen2VLConfig c, Map<String, Linear> linears) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
@@ -98,10 +101,7 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
             for (String name : org.visualrft.model.lora.LoraConfig.ALL_LINEAR) {
                 Linear lin = l.projection(name);
                 String base = p + DecoderProjections.module(name) + ".";
-                out.put(base + "weight", merge ? lin.mergedWeight() : lin.weight());
-                if (lin.bias() != null) {
-                    out.put(base + "bias", lin.bias());
-                }
+                putLinear(out, base, lin, linears);
             }
         }
         out.put("model.norm.weight", norm);
@@ -118,15 +118,15 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
             out.put(p + "norm1.bias", b.norm1B());
             out.put(p + "norm2.weight", b.norm2W());
             out.put(p + "norm2.bias", b.norm2B());
-            putLinear(out, p + "attn.qkv.", b.qkv(), merge);
-            putLinear(out, p + "attn.proj.", b.proj(), merge);
-            putLinear(out, p + "mlp.fc1.", b.fc1(), merge);
-            putLinear(out, p + "mlp.fc2.", b.fc2(), merge);
+            putLinear(out, p + "attn.qkv.", b.qkv(), linears);
+            putLinear(out, p + "attn.proj.", b.proj(), linears);
+            putLinear(out, p + "mlp.fc1.", b.fc1(), linears);
+            putLinear(out, p + "mlp.fc2.", b.fc2(), linears);
         }
         out.put("visual.merger.ln_q.weight", vision.lnQW());
         out.put("visual.merger.ln_q.bias", vision.lnQB());
-        putLinear(out, "visual.merger.mlp.0.", vision.mlp0(), merge);
-        putLinear(out, "visual.merger.mlp.2.", vision.mlp2(), merge);
+        putLinear(out, "visual.merger.mlp.0.", vision.mlp0(), linears);
+        putLinear(out, "visual.merger.mlp.2.", vision.mlp2(), linears);
         return out;
     }
 
@@ -169,8 +169,11 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
         out.addAll(l.trainable());
     }
 
-    private static void putLinear(Map<String, Tensor> out, String prefix, Linear l, boolean merge) {
-        out.put(prefix + "weight", merge ? l.mergedWeight() : l.weight());
+    private static void putLinear(Map<String, Tensor> out, String prefix, Linear l, Map<String, Linear> linears) {
+        out.put(prefix + "weight", l.weight());
+        if (linears != null) {
+            linears.put(prefix + "weight", l);
+        }
         if (l.bias() != null) {
             out.put(prefix + "bias", l.bias());
         }

@@ -13,6 +13,7 @@ import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.DecoderLayerWeights;
 import org.visualrft.model.qwen2vl.DecoderProjections;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.Tensor;
 
 /**
@@ -200,13 +201,8 @@ public final class QwenVlWeights {
      * Every tensor under its checkpoint name with LoRA adapters merged into their projections: what a merged checkpoint
      * holds. A tied lm_head is left out, as transformers leaves it out.
      */
-    public Map<String, Tensor> merged() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        byName.forEach((n, t) -> {
-            Linear l = linears.get(n);
-            out.put(n, l != null && l.hasAdapter() ? l.mergedWeight() : t);
-        });
-        return out;
+    public List<SafeTensorsWriter.Entry> merged() {
+        return Linear.mergedOnWrite(byName, linears);
     }
 
     /** The tensors this object owns (base weights, reshaped views and adapters), each once, for closing. */
