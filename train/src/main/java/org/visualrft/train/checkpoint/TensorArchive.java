@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
@@ -67,20 +68,38 @@ public final class TensorArchive {
      * any); the others are not read, but the whole header is validated.
      */
     public static Map<String, Tensor> read(Path file, Predicate<String> wanted) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Map<String, Stored> stored = header(file, ch);
-            Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try {
+            scan(file, wanted, out::put);
+        } catch (IOException | RuntimeException e) {
+            out.values().forEach(Tensor::close);
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * Reads the tensors {@code wanted} accepts one at a time, in file order, hands each to {@code use} and frees it
+     * when {@code use} returns: at most one of the file's tensors is in memory. The whole header is validated first.
+     */
+    public static void forEach(Path file, Predicate<String> wanted, BiConsumer<String, Tensor> use)
+            throws IOException {
+        scan(file, wanted, (name, t) -> {
             try {
-                for (Stored s : stored.values()) {
-                    if (wanted.test(s.name())) {
-                        out.put(s.name(), Tensor.readFrom(ch, s.position(), s.dtype(), s.shape()));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                out.values().forEach(Tensor::close);
-                throw e;
+                use.accept(name, t);
+            } finally {
+                t.close();
             }
-            return out;
+        });
+    }
+
+    private static void scan(Path file, Predicate<String> wanted, BiConsumer<String, Tensor> use) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (Stored s : header(file, ch).values()) {
+                if (wanted.test(s.name())) {
+                    use.accept(s.name(), Tensor.readFrom(ch, s.position(), s.dtype(), s.shape()));
+                }
+            }
         }
     }
 

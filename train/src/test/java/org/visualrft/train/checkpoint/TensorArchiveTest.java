@@ -164,7 +164,7 @@ class TensorArchiveTest {
     }
 
     @Test
-    void readsOnlyTheWantedTensorsAndShapesFromTheHeader(@TempDir Path dir) throws Exception {
+    void readsOnlyTheWantedTensorsOneAtATimeOrTogetherAndShapesFromTheHeader(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("o.safetensors");
         try (NativeScope s = NativeScope.open()) {
             Map<String, Tensor> m = state();
@@ -173,6 +173,18 @@ class TensorArchiveTest {
             assertEquals(List.of("exp_avg.BF16", "step"), new ArrayList<>(some.keySet()));
             assertArrayEquals(m.get("exp_avg.BF16").toBytes(), some.get("exp_avg.BF16").toBytes());
             assertArrayEquals(new long[] {42}, some.get("step").toLongs());
+
+            List<String> seen = new ArrayList<>();
+            List<Tensor> handed = new ArrayList<>();
+            TensorArchive.forEach(f, n -> !n.startsWith("exp_avg.I"), (n, t) -> {
+                seen.add(n);
+                handed.add(t);
+                assertArrayEquals(m.get(n).toBytes(), t.toBytes(), n);
+            });
+            List<String> want = new ArrayList<>(m.keySet());
+            want.removeIf(n -> n.startsWith("exp_avg.I"));
+            assertEquals(want, seen, "the wanted ones, in file order");
+            assertTrue(handed.stream().allMatch(Tensor::isClosed), "each freed after its use");
 
             Map<String, long[]> shapes = TensorArchive.shapes(f);
             assertEquals(new ArrayList<>(m.keySet()), new ArrayList<>(shapes.keySet()));

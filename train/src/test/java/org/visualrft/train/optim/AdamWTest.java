@@ -2,12 +2,15 @@ package org.visualrft.train.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.core.BadInputException;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
@@ -69,6 +72,32 @@ class AdamWTest {
                 step(resumed, b, GRADS[2]);
             }
             assertArrayEquals(a.toDoubles(), b.toDoubles(), 0.0);
+        }
+    }
+
+    @Test
+    void stateOfAnotherModelIsRefusedBeforeAnythingIsCopied(@TempDir Path dir) throws Exception {
+        Tensor small = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true).persist();
+        Tensor big = Tensor.fromDoubles(new double[] {0.5, -1.0, 2.0, 3.0}, 4).requiresGrad(true).persist();
+        Tensor other = Tensor.fromDoubles(new double[] {1.0, 2.0, 3.0}, 3).requiresGrad(true).persist();
+        // parameter 0 matches, parameter 1 does not: loading must not copy parameter 0's state first
+        try (AdamW a = new AdamW(List.of(other, small), 0.9, 0.999, 1e-8, 0.1);
+                AdamW b = new AdamW(List.of(other, big), 0.9, 0.999, 1e-8, 0.1)) {
+            step(a, small, GRADS[0]);
+            a.save(dir.resolve("a.safetensors"));
+            try (NativeScope s = NativeScope.open()) {
+                Tensor loss = big.mul(Tensor.fromDoubles(new double[] {0.1, 0.2, 0.3, 0.4}, 4)).sum()
+                        .add(other.sum());
+                b.zeroGrad();
+                loss.backward();
+                b.step(0.01);
+            }
+            b.save(dir.resolve("before.safetensors"));
+            BadInputException e = assertThrows(BadInputException.class, () -> b.load(dir.resolve("a.safetensors")));
+            assertEquals("optimiser state of parameter 1 does not match the model", e.fault());
+            b.save(dir.resolve("after.safetensors"));
+            assertArrayEquals(Files.readAllBytes(dir.resolve("before.safetensors")),
+                    Files.readAllBytes(dir.resolve("after.safetensors")), "nothing was copied");
         }
     }
 
