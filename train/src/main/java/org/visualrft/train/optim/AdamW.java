@@ -112,47 +112,33 @@ public final class AdamW implements AutoCloseable {
         TensorArchive.write(file, state);
     }
 
-    /**
-     * Restores the state {@link #save} wrote. Names and shapes are checked from the file's header before anything is
-     * copied (a mismatch leaves this optimiser as it was); the tensors are then read one at a time, so loading needs
-     * host memory for one of them, not for the whole state.
-     */
     public void load(Path file) throws IOException {
-        Map<String, long[]> shapes = TensorArchive.shapes(file);
+        Map<String, Tensor> state = TensorArchive.read(file);
         long masters = master.stream().filter(java.util.Objects::nonNull).count();
-        if (shapes.size() != 1 + 2 * params.size() + masters || !shapes.containsKey("step")) {
-            throw new BadInputException(file, "optimiser state for " + (shapes.size() - 1) / 2
+        if (state.size() != 1 + 2 * params.size() + masters || !state.containsKey("step")) {
+            throw new BadInputException(file, "optimiser state for " + (state.size() - 1) / 2
                     + " parameters, the model has " + params.size());
         }
-        Map<String, Tensor> into = new java.util.HashMap<>();
-        for (int i = 0; i < params.size(); i++) {
-            long[] sm = shapes.get("exp_avg." + i);
-            long[] sv = shapes.get("exp_avg_sq." + i);
-            if (sm == null || sv == null || !java.util.Arrays.equals(sm, m.get(i).shape())
-                    || !java.util.Arrays.equals(sv, v.get(i).shape())) {
-                throw new BadInputException(file, "optimiser state of parameter " + i + " does not match the model");
-            }
-            into.put("exp_avg." + i, m.get(i));
-            into.put("exp_avg_sq." + i, v.get(i));
-            if (master.get(i) != null) {
-                long[] sw = shapes.get("master." + i);
-                if (sw == null || !java.util.Arrays.equals(sw, master.get(i).shape())) {
-                    throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
-                }
-                into.put("master." + i, master.get(i));
-            }
-        }
-        long[] savedStep = new long[1];
         try (var g = Tensor.noGrad()) {
-            TensorArchive.forEach(file, name -> true, (name, t) -> {
-                if (name.equals("step")) {
-                    savedStep[0] = t.toLongs()[0];
-                } else {
-                    into.get(name).copy_(t);
+            for (int i = 0; i < params.size(); i++) {
+                Tensor sm = state.get("exp_avg." + i);
+                Tensor sv = state.get("exp_avg_sq." + i);
+                if (sm == null || sv == null || !java.util.Arrays.equals(sm.shape(), m.get(i).shape())) {
+                    throw new BadInputException(file, "optimiser state of parameter " + i
+                            + " does not match the model");
                 }
-            });
+                m.get(i).copy_(sm);
+                v.get(i).copy_(sv);
+                if (master.get(i) != null) {
+                    Tensor sw = state.get("master." + i);
+                    if (sw == null || !java.util.Arrays.equals(sw.shape(), master.get(i).shape())) {
+                        throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
+                    }
+                    master.get(i).copy_(sw);
+                }
+            }
         }
-        step = savedStep[0];
+        step = state.get("step").toLongs()[0];
     }
 
     @Override
