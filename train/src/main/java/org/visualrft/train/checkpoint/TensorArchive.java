@@ -96,6 +96,38 @@ public final class TensorArchive {
         return out;
     }
 
+    /** One tensor of a lazily written archive (placeholder until the streaming writer lands). */
+    public record Entry(String name, DType dtype, long[] shape, java.util.function.Supplier<Tensor> value,
+            boolean closeAfterWrite) {
+    }
+
+    public static void write(Path file, java.util.List<Entry> entries) throws IOException {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        java.util.List<Tensor> close = new java.util.ArrayList<>();
+        for (Entry e : entries) {
+            Tensor t = e.value().get();
+            m.put(e.name(), t);
+            if (e.closeAfterWrite()) {
+                close.add(t);
+            }
+        }
+        write(file, m);
+        close.forEach(Tensor::close);
+    }
+
+    public static Map<String, Tensor> read(Path file, java.util.function.Predicate<String> wanted)
+            throws IOException {
+        Map<String, Tensor> all = read(file);
+        all.keySet().removeIf(k -> !wanted.test(k));
+        return all;
+    }
+
+    public static Map<String, long[]> shapes(Path file) throws IOException {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        read(file).forEach((k, v) -> out.put(k, v.shape()));
+        return out;
+    }
+
     static DType dtype(Path file, String s) {
         DType d = SafeTensorsDTypes.parse(s);
         if (d == null) {
