@@ -282,6 +282,10 @@ class DataParallelTest {
         assertTrue(l1.get(l1.size() - 1) < l1.get(0), "SFT loss falls");
     }
 
+    /**
+     * Both ranks stop after step 7, as a kill leaves the run, and resume to where an uninterrupted run ends: without
+     * ZeRO, with ZeRO stage 1 throughout, and a ZeRO stage 1 run resumed unsharded.
+     */
     @Test
     void aStoppedTwoRankRunResumesToWhereAnUninterruptedOneEnds(@TempDir Path dir) throws Exception {
         List<TrainingExample> data = TinyTask.examples(16, 3);
@@ -292,28 +296,31 @@ class DataParallelTest {
                 return weights(m);
             }
         });
-        SftConfig cfg = sft(dir.resolve("killed"), 2);
-        // both ranks stop after step 7, as a kill leaves the run: the last complete checkpoint is step 5
-        twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
-                new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
-                return weights(m);
+        for (String zero : List.of("0 0", "1 1", "1 0")) { // zero_stage before the kill, then on resume
+            Path run = dir.resolve("killed " + zero);
+            SftConfig cfg = sft(run, 2, "zero_stage: " + zero.charAt(0) + "\n");
+            twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(run.resolve("m" + rank), 2)) {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
+                    return weights(m);
+                }
+            });
+            try (Stream<Path> files = Files.list(run)) { // the last complete checkpoint is step 5
+                assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
+                        .filter(n -> n.contains("checkpoint")).sorted().toList());
             }
-        });
-        try (Stream<Path> files = Files.list(dir.resolve("killed"))) {
-            assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.contains("checkpoint")).sorted().toList());
+            SftConfig again = sft(run, 2, "zero_stage: " + zero.charAt(2) + "\n");
+            List<float[][]> resumed = twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(run.resolve("m" + rank), 2)) {
+                    TrainingLoop.Outcome o = new SftTrainer(again, data, null, QUIET, false, g).run(m, true, -1);
+                    assertEquals(10, o.step());
+                }
+                try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(run.resolve("checkpoint-10")))) {
+                    return weights(m);
+                }
+            });
+            assertClose(straight.get(0), resumed.get(0), 0.0);
         }
-        List<float[][]> resumed = twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
-                TrainingLoop.Outcome o = new SftTrainer(cfg, data, null, QUIET, false, g).run(m, true, -1);
-                assertEquals(10, o.step());
-            }
-            try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(dir.resolve("killed/checkpoint-10")))) {
-                return weights(m);
-            }
-        });
-        assertClose(straight.get(0), resumed.get(0), 0.0);
     }
 
     /**
@@ -345,39 +352,6 @@ class DataParallelTest {
             assertEquals(-1, Files.mismatch(plain, sharded), ckpt + ": the optimiser state differs");
         }
         assertEquals(curve(dir.resolve("zero0"), "loss"), curve(dir.resolve("zero1"), "loss"));
-    }
-
-    /** A ZeRO stage 1 run stopped after step 7 resumes, sharded or not, to where an uninterrupted run ends. */
-    @Test
-    void aStoppedZeroStage1RunResumesShardedOrNot(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = TinyTask.examples(16, 3);
-        SftConfig straightCfg = sft(dir.resolve("straight"), 2);
-        List<float[][]> straight = twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("s" + rank), 2)) {
-                new SftTrainer(straightCfg, data, null, QUIET, false, g).run(m, false, -1);
-                return weights(m);
-            }
-        });
-        for (String resumeZero : List.of("1", "0")) {
-            Path run = dir.resolve("killed" + resumeZero);
-            SftConfig cfg = sft(run, 2, "zero_stage: 1\n");
-            twoRanks((rank, g) -> {
-                try (TinyVlm m = TinyTask.model(dir.resolve("k" + resumeZero + rank), 2)) {
-                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
-                    return weights(m);
-                }
-            });
-            SftConfig again = sft(run, 2, "zero_stage: " + resumeZero + "\n");
-            List<float[][]> resumed = twoRanks((rank, g) -> {
-                try (TinyVlm m = TinyTask.model(dir.resolve("k" + resumeZero + rank), 2)) {
-                    new SftTrainer(again, data, null, QUIET, false, g).run(m, true, -1);
-                }
-                try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(run.resolve("checkpoint-10")))) {
-                    return weights(m);
-                }
-            });
-            assertClose(straight.get(0), resumed.get(0), 0.0);
-        }
     }
 
     /**
