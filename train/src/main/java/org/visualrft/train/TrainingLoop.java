@@ -26,6 +26,7 @@ import org.visualrft.train.metrics.MetricWindow;
 import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
 import org.visualrft.train.optim.AdamW;
+import org.visualrft.train.optim.OptimizerShards;
 import org.visualrft.train.optim.LrSchedule;
 import org.visualrft.train.optim.UpdateStep;
 
@@ -193,8 +194,15 @@ public abstract class TrainingLoop {
         } else if (ckpt.isPresent() && group.worldSize() > 1) {
             group.broadcast(params, 0); // the restored adapters: every rank holds rank 0's
         }
+        OptimizerShards shards = args.zeroStage() == 1 ? OptimizerShards.plan(params, group.worldSize())
+                : OptimizerShards.unsharded(params.size());
         AdamW optimizer = new AdamW(params, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(),
-                args.weightDecay());
+                args.weightDecay(), shards, group.rank());
+        if (main && shards.sharded()) {
+            console.println(kind + ": ZeRO stage 1: optimiser state " + gib(optimizer.stateBytes())
+                    + " GiB on rank 0, " + gib(optimizer.unshardedStateBytes()) + " GiB unsharded, over "
+                    + shards.worldSize() + " ranks");
+        }
         Path last = ckpt.orElse(null);
         Map<String, Object> lastLog = Map.of();
         int done = start;
@@ -273,9 +281,13 @@ public abstract class TrainingLoop {
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
                                 nanSkipped, totalSteps);
-                        last = main ? store.save(policy, optimizer, state, provenance(), lora,
-                                Path.of(args.model()))
-                                : out.resolve("checkpoint-" + done);
+                        if (main) {
+                            last = store.save(policy, f -> optimizer.save(f, group), state, provenance(), lora,
+                                    Path.of(args.model()));
+                        } else {
+                            optimizer.save(null, group); // a sharded optimiser's state travels to rank 0
+                            last = out.resolve("checkpoint-" + done);
+                        }
                     }
                     bar.update(done, progressTail(m) + evalTail);
                 }
@@ -291,6 +303,10 @@ public abstract class TrainingLoop {
             }
         }
         return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.3f", bytes / (double) (1L << 30));
     }
 
     private void broadcastWeights(Policy p) {

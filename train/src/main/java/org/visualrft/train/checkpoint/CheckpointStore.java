@@ -58,16 +58,32 @@ public final class CheckpointStore {
      */
     public Path save(Policy policy, AdamW optimizer, TrainerState state, Map<String, Object> provenance,
             LoraConfig lora, Path baseModel) throws IOException {
+        return save(policy, optimizer::save, state, provenance, lora, baseModel);
+    }
+
+    /** Writes the optimiser's state to a file (for a sharded optimiser, a collective every rank joins). */
+    @FunctionalInterface
+    public interface StateWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * As {@link #save(Policy, AdamW, TrainerState, Map, LoraConfig, Path)}, the optimiser state written by
+     * {@code optimizerState} first: under ZeRO stage 1 the other ranks take part in that, and go on with training as
+     * soon as it is done rather than wait for the model's files.
+     */
+    public Path save(Policy policy, StateWriter optimizerState, TrainerState state, Map<String, Object> provenance,
+            LoraConfig lora, Path baseModel) throws IOException {
         Files.createDirectories(runDir);
         Path done = runDir.resolve("checkpoint-" + state.step());
         Path tmp = runDir.resolve(".checkpoint-" + state.step() + ".tmp");
         AtomicFile.deleteTree(tmp);
         Files.createDirectories(tmp);
+        optimizerState.write(tmp.resolve("optimizer.safetensors"));
         policy.save(tmp.resolve("model"));
         if (lora != null) {
             AdapterCheckpoint.save(tmp, policy, lora, baseModel);
         }
-        optimizer.save(tmp.resolve("optimizer.safetensors"));
         Provenance.write(tmp, provenance, Map.of("checkpoint_step", state.step()));
         AtomicFile.writeString(tmp.resolve("trainer_state.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.valueToTree(state)) + "\n");

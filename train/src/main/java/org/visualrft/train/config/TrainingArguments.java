@@ -18,6 +18,8 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *                {@code solution_column})
  * @param skipBadRows skip (and count in metrics) dataset rows with a fault instead of stopping
  * @param device where the model, its optimiser state and every step run: {@code cpu} or {@code cuda[:N]} (docs/gpu.md)
+ * @param zeroStage 1: ZeRO stage 1, each data-parallel rank keeps AdamW's state of its share of the parameters only
+ *     (docs/distributed.md); 0: every rank keeps all of it
  * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
  */
 public record TrainingArguments(
@@ -27,7 +29,7 @@ public record TrainingArguments(
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
-        boolean gradientCheckpointing, ModelArguments modelArgs) {
+        boolean gradientCheckpointing, int zeroStage, ModelArguments modelArgs) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -35,7 +37,7 @@ public record TrainingArguments(
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
-            "device", "gradient_checkpointing"), ModelArguments.KEYS.stream()).toList();
+            "device", "gradient_checkpointing", "zero_stage"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -69,6 +71,7 @@ public record TrainingArguments(
                 y.string("solution_column", ColumnNames.DEFAULT.solution()));
         boolean skipBadRows = y.bool("skip_bad_rows", false);
         boolean gradientCheckpointing = y.bool("gradient_checkpointing", false);
+        int zeroStage = y.integer("zero_stage", 0);
         String deviceName = y.string("device", "cpu");
         org.visualrft.model.tensor.Device device;
         try {
@@ -121,12 +124,21 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
+        if (zeroStage == 2 || zeroStage == 3) {
+            throw y.fault("zero_stage", "ZeRO stage " + zeroStage + " (sharding the gradients"
+                    + (zeroStage == 3 ? " and the parameters" : "") + ") is not implemented; 1 shards AdamW's state"
+                    + " (moments and float32 masters) over the ranks, 0 keeps all of it on every rank");
+        }
+        if (zeroStage != 0 && zeroStage != 1) {
+            throw y.fault("zero_stage", "must be 0 (off) or 1 (shard the optimiser state over the ranks), got "
+                    + zeroStage);
+        }
         if (org.visualrft.core.Limits.threadsFault(threads) != null) {
             throw y.fault("threads", org.visualrft.core.Limits.threadsFault(threads));
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, modelArgs);
     }
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
@@ -134,7 +146,7 @@ public record TrainingArguments(
         return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
                 warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, modelArgs);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -190,6 +202,7 @@ public record TrainingArguments(
         m.put("skip_bad_rows", skipBadRows);
         m.put("device", device.name());
         m.put("gradient_checkpointing", gradientCheckpointing);
+        m.put("zero_stage", zeroStage);
         m.putAll(modelArgs.asYaml());
         return m;
     }

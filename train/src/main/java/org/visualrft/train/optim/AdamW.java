@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.TensorArchive;
 
@@ -20,6 +22,12 @@ import org.visualrft.train.checkpoint.TensorArchive;
  * moments; the update is applied to the master and the parameter is its rounded copy. Updates far below bf16's
  * resolution (lr 1e-6 on weights near 1, where bf16 steps by 2^-8) therefore accumulate instead of vanishing. Masters
  * are saved with the moments, so a resume is exact. float32 parameters are updated in place, as before.
+ *
+ * <p>ZeRO stage 1 ({@link OptimizerShards}): each rank keeps the moments and masters of its share of the parameters
+ * only, updates those, and {@link #shareUpdates} sends them to the other ranks. Every rank holds the whole summed
+ * gradient, so each parameter's update is the one an unsharded optimiser computes, to the bit. The saved state is
+ * the same file whatever the sharding or the number of ranks: {@link #save(Path, ProcessGroup)} gathers it to rank 0
+ * one tensor at a time, and {@link #load} reads each rank's own share.
  */
 public final class AdamW implements AutoCloseable {
     private final List<Tensor> params;
@@ -27,24 +35,50 @@ public final class AdamW implements AutoCloseable {
     private final double beta2;
     private final double eps;
     private final double weightDecay;
-    private final List<Tensor> m = new ArrayList<>();
+    private final OptimizerShards shards;
+    private final int rank;
+    private final List<Tensor> m = new ArrayList<>(); // null where another rank owns the parameter
     private final List<Tensor> v = new ArrayList<>();
     private final List<Tensor> master = new ArrayList<>(); // float32 copies of low-precision parameters, else null
     private long step;
 
+    /** Every parameter's state on this process. */
     public AdamW(List<Tensor> params, double beta1, double beta2, double eps, double weightDecay) {
+        this(params, beta1, beta2, eps, weightDecay, OptimizerShards.unsharded(params.size()), 0);
+    }
+
+    /** The state of the parameters {@code shards} gives to {@code rank} (all of them when not sharded). */
+    public AdamW(List<Tensor> params, double beta1, double beta2, double eps, double weightDecay,
+            OptimizerShards shards, int rank) {
         this.params = List.copyOf(params);
+        if (shards.size() != this.params.size() || shards.sharded() && (rank < 0 || rank >= shards.worldSize())) {
+            throw new IllegalArgumentException(shards + " for " + this.params.size() + " parameters, rank " + rank);
+        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        for (Tensor p : this.params) {
-            boolean low = p.dtype() == DType.BF16 || p.dtype() == DType.F16;
-            DType state = low ? DType.F32 : p.dtype();
-            m.add(Tensor.zeros(state, p.device(), p.shape()).persist());
-            v.add(Tensor.zeros(state, p.device(), p.shape()).persist());
-            master.add(low ? masterOf(p) : null);
+        this.shards = shards;
+        this.rank = shards.sharded() ? rank : 0;
+        for (int i = 0; i < this.params.size(); i++) {
+            Tensor p = this.params.get(i);
+            boolean mine = owns(i);
+            m.add(mine ? Tensor.zeros(stateDtype(p), p.device(), p.shape()).persist() : null);
+            v.add(mine ? Tensor.zeros(stateDtype(p), p.device(), p.shape()).persist() : null);
+            master.add(mine && lowPrecision(p) ? masterOf(p) : null);
         }
+    }
+
+    private static boolean lowPrecision(Tensor p) {
+        return p.dtype() == DType.BF16 || p.dtype() == DType.F16;
+    }
+
+    private static DType stateDtype(Tensor p) {
+        return lowPrecision(p) ? DType.F32 : p.dtype();
+    }
+
+    private boolean owns(int i) {
+        return shards.owner(i) == rank;
     }
 
     private static Tensor masterOf(Tensor p) {
@@ -53,7 +87,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Updates every parameter that has a gradient, with learning rate {@code lr}. */
+    /** Updates every parameter this rank owns that has a gradient, with learning rate {@code lr}. */
     public void step(double lr) {
         step++;
         double bc1 = 1.0 - Math.pow(beta1, step);
@@ -63,7 +97,7 @@ public final class AdamW implements AutoCloseable {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 Tensor grad = p.grad();
-                if (grad == null) {
+                if (grad == null || !owns(i)) {
                     continue;
                 }
                 Tensor w = master.get(i) != null ? master.get(i) : p;
@@ -84,6 +118,23 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /**
+     * After {@link #step}: every rank receives the parameters the others updated (one broadcast per owner and
+     * parameter). Unsharded, nothing to do.
+     */
+    public void shareUpdates(ProcessGroup group) {
+        if (!shards.sharded()) {
+            return;
+        }
+        for (int r = 0; r < shards.worldSize(); r++) {
+            List<Tensor> owned = new ArrayList<>();
+            for (int i : shards.ownedBy(r)) {
+                owned.add(params.get(i));
+            }
+            group.broadcast(owned, r);
+        }
+    }
+
     /** Sets every parameter's gradient to zero. */
     public void zeroGrad() {
         for (Tensor p : params) {
@@ -99,59 +150,133 @@ public final class AdamW implements AutoCloseable {
         return params;
     }
 
-    public void save(Path file) throws IOException {
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        state.put("step", Tensor.fromLongs(new long[] {step}, 1));
-        for (int i = 0; i < params.size(); i++) {
-            state.put("exp_avg." + i, m.get(i));
-            state.put("exp_avg_sq." + i, v.get(i));
-            if (master.get(i) != null) {
-                state.put("master." + i, master.get(i));
-            }
-        }
-        TensorArchive.write(file, state);
+    public OptimizerShards shards() {
+        return shards;
     }
 
-    public void load(Path file) throws IOException {
-        Map<String, Tensor> state = TensorArchive.read(file);
-        long masters = master.stream().filter(java.util.Objects::nonNull).count();
-        if (state.size() != 1 + 2 * params.size() + masters || !state.containsKey("step")) {
-            throw new BadInputException(file, "optimiser state for " + (state.size() - 1) / 2
-                    + " parameters, the model has " + params.size());
+    /** Bytes of optimiser state (moments and masters) this rank holds. */
+    public long stateBytes() {
+        long n = 0;
+        for (List<Tensor> kind : List.of(m, v, master)) {
+            for (Tensor t : kind) {
+                n += t == null ? 0 : t.numel() * t.dtype().bytes();
+            }
         }
-        try (var g = Tensor.noGrad()) {
-            for (int i = 0; i < params.size(); i++) {
-                Tensor sm = state.get("exp_avg." + i);
-                Tensor sv = state.get("exp_avg_sq." + i);
-                if (sm == null || sv == null || !java.util.Arrays.equals(sm.shape(), m.get(i).shape())) {
-                    throw new BadInputException(file, "optimiser state of parameter " + i
-                            + " does not match the model");
-                }
-                m.get(i).copy_(sm);
-                v.get(i).copy_(sv);
-                if (master.get(i) != null) {
-                    Tensor sw = state.get("master." + i);
-                    if (sw == null || !java.util.Arrays.equals(sw.shape(), master.get(i).shape())) {
-                        throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
-                    }
-                    master.get(i).copy_(sw);
+        return n;
+    }
+
+    /** Bytes of optimiser state the whole model needs (what one unsharded rank holds). */
+    public long unshardedStateBytes() {
+        long n = 0;
+        for (Tensor p : params) {
+            n += p.numel() * stateDtype(p).bytes() * (lowPrecision(p) ? 3L : 2L);
+        }
+        return n;
+    }
+
+    /** Writes the whole state; unsharded only (see {@link #save(Path, ProcessGroup)}). */
+    public void save(Path file) throws IOException {
+        if (shards.sharded()) {
+            throw new IllegalStateException("sharded optimiser state is saved with save(file, group)");
+        }
+        save(file, null);
+    }
+
+    /**
+     * Writes the whole state to {@code file} on rank 0 ({@code file} is not used on the others). Sharded, this is a
+     * collective: every rank must call it, and the state of other ranks' parameters travels to rank 0 one tensor at a
+     * time, so rank 0 never holds more than its own share and one more tensor.
+     */
+    public void save(Path file, ProcessGroup group) throws IOException {
+        List<TensorArchive.Entry> entries = new ArrayList<>();
+        Tensor stepCount = Tensor.fromLongs(new long[] {step}, 1);
+        entries.add(new TensorArchive.Entry("step", DType.I64, new long[] {1}, () -> stepCount, false));
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            entries.add(entry("exp_avg." + i, i, m, group));
+            entries.add(entry("exp_avg_sq." + i, i, v, group));
+            if (lowPrecision(p)) {
+                entries.add(entry("master." + i, i, master, group));
+            }
+        }
+        if (group == null || group.isMain()) {
+            TensorArchive.write(file, entries);
+        } else {
+            for (TensorArchive.Entry e : entries) { // the same collectives as rank 0's writer, in the same order
+                Tensor t = e.value().get();
+                if (t != null && e.closeAfterWrite()) {
+                    t.close();
                 }
             }
         }
-        step = state.get("step").toLongs()[0];
+    }
+
+    /** One saved tensor: this rank's own, or (sharded) its owner's, broadcast when the writer asks for it. */
+    private TensorArchive.Entry entry(String name, int i, List<Tensor> kind, ProcessGroup group) {
+        Tensor p = params.get(i);
+        DType dtype = stateDtype(p);
+        int owner = shards.owner(i);
+        if (!shards.sharded() || owner == 0) {
+            // rank 0 writes its own; another rank's list has null here, which the drain loop skips
+            return new TensorArchive.Entry(name, dtype, p.shape(), () -> kind.get(i), false);
+        }
+        Supplier<Tensor> gathered = () -> {
+            Tensor t = owner == rank ? kind.get(i) : Tensor.zeros(dtype, p.device(), p.shape()).persist();
+            group.broadcast(List.of(t), owner);
+            return t;
+        };
+        return new TensorArchive.Entry(name, dtype, p.shape(), gathered, owner != rank);
+    }
+
+    /**
+     * Reads the state written by {@link #save} (by any sharding and number of ranks); this rank keeps its own share.
+     * The whole file's layout is checked against the model first.
+     */
+    public void load(Path file) throws IOException {
+        Map<String, long[]> shapes = TensorArchive.shapes(file);
+        long masters = params.stream().filter(AdamW::lowPrecision).count();
+        if (shapes.size() != 1 + 2 * params.size() + masters || !shapes.containsKey("step")) {
+            throw new BadInputException(file, "optimiser state for " + (shapes.size() - 1) / 2
+                    + " parameters, the model has " + params.size());
+        }
+        for (int i = 0; i < params.size(); i++) {
+            long[] want = params.get(i).shape();
+            if (!java.util.Arrays.equals(shapes.get("exp_avg." + i), want)
+                    || !java.util.Arrays.equals(shapes.get("exp_avg_sq." + i), want)) {
+                throw new BadInputException(file, "optimiser state of parameter " + i + " does not match the model");
+            }
+            if (lowPrecision(params.get(i)) && !java.util.Arrays.equals(shapes.get("master." + i), want)) {
+                throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
+            }
+        }
+        try (var scope = org.visualrft.model.tensor.NativeScope.open(); var g = Tensor.noGrad()) {
+            Map<String, Tensor> state = TensorArchive.read(file, name -> name.equals("step") || owns(indexOf(name)));
+            for (int i = 0; i < params.size(); i++) {
+                if (!owns(i)) {
+                    continue;
+                }
+                m.get(i).copy_(state.get("exp_avg." + i));
+                v.get(i).copy_(state.get("exp_avg_sq." + i));
+                if (master.get(i) != null) {
+                    master.get(i).copy_(state.get("master." + i));
+                }
+            }
+            step = state.get("step").toLongs()[0];
+        }
+    }
+
+    /** The parameter index of a state entry's name ({@code exp_avg.7} → 7). */
+    private static int indexOf(String name) {
+        return Integer.parseInt(name.substring(name.lastIndexOf('.') + 1));
     }
 
     @Override
     public void close() {
-        for (Tensor t : m) {
-            t.close();
-        }
-        for (Tensor t : v) {
-            t.close();
-        }
-        for (Tensor t : master) {
-            if (t != null) {
-                t.close();
+        for (List<Tensor> kind : List.of(m, v, master)) {
+            for (Tensor t : kind) {
+                if (t != null) {
+                    t.close();
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * The one place a parameter update happens, for every trainer: zero the gradients, let the trainer compute its loss
  * and call backward, sum the gradients over the ranks, clip, agree across ranks whether the step is finite, and take
- * the AdamW step (or skip it everywhere). With one process the reductions are the identity, so a single-process run
+ * the AdamW step (or skip it everywhere); under ZeRO stage 1 each rank steps its share and sends it to the others. With one process the reductions are the identity, so a single-process run
  * computes exactly what it computed before data parallelism existed.
  */
 public final class UpdateStep {
@@ -68,6 +68,7 @@ public final class UpdateStep {
             return new Result(norm, false, sums, seconds(t0, t1, t2));
         }
         optimizer.step(lr);
+        optimizer.shareUpdates(group); // ZeRO stage 1: each rank updated its own share
         return new Result(norm, true, sums, seconds(t0, t1, t2));
     }
 

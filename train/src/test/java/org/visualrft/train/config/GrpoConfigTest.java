@@ -189,6 +189,19 @@ class GrpoConfigTest {
         assertTrue(e.fault().contains("unknown setting 'rollout_batch_groups'"), e.fault());
     }
 
+    @Test
+    void zeroStageIsZeroOrOneAndRecorded() {
+        assertEquals(0, GrpoConfig.parse("z.yaml", "seed: 1\n").args().zeroStage());
+        GrpoConfig c = GrpoConfig.parse("z.yaml", "zero_stage: 1\n");
+        assertEquals(1, c.args().zeroStage());
+        assertEquals(1, c.asYaml().get("zero_stage"));
+        assertEquals(1, SftConfig.parse("s.yaml", "zero_stage: 1\n").args().zeroStage());
+        assertFault("zero_stage: 2", "'zero_stage' ZeRO stage 2 (sharding the gradients) is not implemented");
+        assertFault("zero_stage: 3", "ZeRO stage 3 (sharding the gradients and the parameters) is not implemented");
+        assertFault("zero_stage: 4", "must be 0 (off) or 1");
+        assertFault("zero_stage: -1", "must be 0 (off) or 1");
+    }
+
     private static void assertFault(String yaml, String mention) {
         BadInputException e = assertThrows(BadInputException.class, () -> GrpoConfig.parse("x.yaml", yaml), yaml);
         assertEquals("x.yaml", e.source());

@@ -119,6 +119,10 @@ class DataParallelTest {
     }
 
     static SftConfig sft(Path out, int batch) {
+        return sft(out, batch, "");
+    }
+
+    static SftConfig sft(Path out, int batch, String extra) {
         return SftConfig.parse("dp.yaml", """
                 output_dir: %s
                 sft_target: with_thinking
@@ -129,7 +133,8 @@ class DataParallelTest {
                 save_steps: 5
                 logging_steps: 1
                 seed: 5
-                """.formatted(out, batch));
+                %s
+                """.formatted(out, batch, extra));
     }
 
     static float[][] weights(Policy p) {
@@ -277,6 +282,10 @@ class DataParallelTest {
         assertTrue(l1.get(l1.size() - 1) < l1.get(0), "SFT loss falls");
     }
 
+    /**
+     * Both ranks stop after step 7, as a kill leaves the run, and resume to where an uninterrupted run ends: without
+     * ZeRO, with ZeRO stage 1 throughout, and a ZeRO stage 1 run resumed unsharded.
+     */
     @Test
     void aStoppedTwoRankRunResumesToWhereAnUninterruptedOneEnds(@TempDir Path dir) throws Exception {
         List<TrainingExample> data = TinyTask.examples(16, 3);
@@ -287,28 +296,62 @@ class DataParallelTest {
                 return weights(m);
             }
         });
-        SftConfig cfg = sft(dir.resolve("killed"), 2);
-        // both ranks stop after step 7, as a kill leaves the run: the last complete checkpoint is step 5
-        twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
-                new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
-                return weights(m);
+        for (String zero : List.of("0 0", "1 1", "1 0")) { // zero_stage before the kill, then on resume
+            Path run = dir.resolve("killed " + zero);
+            SftConfig cfg = sft(run, 2, "zero_stage: " + zero.charAt(0) + "\n");
+            twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(run.resolve("m" + rank), 2)) {
+                    new SftTrainer(cfg, data, null, QUIET, false, g).run(m, false, 7);
+                    return weights(m);
+                }
+            });
+            try (Stream<Path> files = Files.list(run)) { // the last complete checkpoint is step 5
+                assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
+                        .filter(n -> n.contains("checkpoint")).sorted().toList());
             }
-        });
-        try (Stream<Path> files = Files.list(dir.resolve("killed"))) {
-            assertEquals(List.of("checkpoint-5"), files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.contains("checkpoint")).sorted().toList());
+            SftConfig again = sft(run, 2, "zero_stage: " + zero.charAt(2) + "\n");
+            List<float[][]> resumed = twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(run.resolve("m" + rank), 2)) {
+                    TrainingLoop.Outcome o = new SftTrainer(again, data, null, QUIET, false, g).run(m, true, -1);
+                    assertEquals(10, o.step());
+                }
+                try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(run.resolve("checkpoint-10")))) {
+                    return weights(m);
+                }
+            });
+            assertClose(straight.get(0), resumed.get(0), 0.0);
         }
-        List<float[][]> resumed = twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("k" + rank), 2)) {
-                TrainingLoop.Outcome o = new SftTrainer(cfg, data, null, QUIET, false, g).run(m, true, -1);
-                assertEquals(10, o.step());
-            }
-            try (TinyVlm m = TinyVlm.load(CheckpointStore.modelDir(dir.resolve("killed/checkpoint-10")))) {
-                return weights(m);
-            }
-        });
-        assertClose(straight.get(0), resumed.get(0), 0.0);
+    }
+
+    /**
+     * ZeRO stage 1 on two ranks (bf16, so float32 masters are sharded too): the same weights as without it, to the bit,
+     * on both ranks, and checkpoints whose optimiser state is the same file, gathered from both ranks' shares.
+     */
+    @Test
+    void zeroStage1TrainsTheSameWeightsAndSavesTheSameState(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(12, 2);
+        List<List<float[][]>> runs = new ArrayList<>();
+        for (String zero : List.of("0", "1")) {
+            GrpoConfig c = grpo(dir.resolve("zero" + zero), 2, "zero_stage: " + zero + "\n");
+            runs.add(twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(dir.resolve("m" + zero + rank), 3,
+                        org.visualrft.model.tensor.DType.BF16)) {
+                    new GrpoTrainer(c, data, rewarder(c), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
+                            .run(m, false, -1);
+                    return weights(m);
+                }
+            }));
+        }
+        for (int rank = 0; rank < 2; rank++) {
+            assertClose(runs.get(0).get(rank), runs.get(1).get(rank), 0.0);
+        }
+        assertClose(runs.get(1).get(0), runs.get(1).get(1), 0.0);
+        for (String ckpt : List.of("checkpoint-5", "checkpoint-10")) {
+            Path plain = dir.resolve("zero0").resolve(ckpt).resolve("optimizer.safetensors");
+            Path sharded = dir.resolve("zero1").resolve(ckpt).resolve("optimizer.safetensors");
+            assertEquals(-1, Files.mismatch(plain, sharded), ckpt + ": the optimiser state differs");
+        }
+        assertEquals(curve(dir.resolve("zero0"), "loss"), curve(dir.resolve("zero1"), "loss"));
     }
 
     /**
