@@ -1,11 +1,18 @@
 package org.visualrft.model.lora;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -34,6 +41,32 @@ class LinearTest {
             assertArrayEquals(l.forward(x, true).detach().toFloats(), merged.toFloats(), 1e-5f);
             assertArrayEquals(base, l.forward(x, false).toFloats(), 0f, "adapter off = base");
             assertTrue(maxAbs(base, merged.toFloats()) > 1e-3);
+        }
+    }
+
+    @Test
+    void mergedOnWriteMergesAdaptedWeightsOnlyWhenAskedAndFreesOnlyThose() {
+        try (NativeScope s = NativeScope.open(); Generator g = Generator.seeded(6)) {
+            Linear adapted = new Linear(Tensor.randn(g, DType.F32, 6, 4), null);
+            adapted.attachAdapter(Tensor.randn(g, DType.F32, 2, 4), Tensor.randn(g, DType.F32, 6, 2), 1.5);
+            Linear plain = new Linear(Tensor.randn(g, DType.F32, 3, 4), null);
+            Tensor norm = Tensor.randn(g, DType.F32, 4);
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            named.put("a.weight", adapted.weight());
+            named.put("norm.weight", norm);
+            named.put("p.weight", plain.weight());
+            List<SafeTensorsWriter.Entry> entries = Linear.mergedOnWrite(named,
+                    Map.of("a.weight", adapted, "p.weight", plain));
+            assertEquals(List.of("a.weight", "norm.weight", "p.weight"),
+                    entries.stream().map(SafeTensorsWriter.Entry::name).toList());
+            SafeTensorsWriter.Entry a = entries.get(0);
+            assertTrue(a.closeAfterWrite(), "a merged copy is freed once written");
+            assertArrayEquals(new long[] {6, 4}, a.shape());
+            assertArrayEquals(adapted.mergedWeight().toFloats(), a.value().get().toFloats(), 0f);
+            for (SafeTensorsWriter.Entry e : entries.subList(1, 3)) {
+                assertFalse(e.closeAfterWrite(), "a live weight is written as it is and stays open");
+                assertSame(named.get(e.name()), e.value().get());
+            }
         }
     }
 
