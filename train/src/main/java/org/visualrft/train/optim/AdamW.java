@@ -249,20 +249,19 @@ public final class AdamW implements AutoCloseable {
                 throw new BadInputException(file, "float32 master weights of parameter " + i + " missing");
             }
         }
-        try (var scope = org.visualrft.model.tensor.NativeScope.open(); var g = Tensor.noGrad()) {
-            Map<String, Tensor> state = TensorArchive.read(file, name -> name.equals("step") || owns(indexOf(name)));
-            for (int i = 0; i < params.size(); i++) {
-                if (!owns(i)) {
-                    continue;
+        long[] saved = new long[1];
+        try (var g = Tensor.noGrad()) { // one tensor of the file in memory at a time, only this rank's share
+            TensorArchive.forEach(file, name -> name.equals("step") || owns(indexOf(name)), (name, t) -> {
+                if (name.equals("step")) {
+                    saved[0] = t.toLongs()[0];
+                    return;
                 }
-                m.get(i).copy_(state.get("exp_avg." + i));
-                v.get(i).copy_(state.get("exp_avg_sq." + i));
-                if (master.get(i) != null) {
-                    master.get(i).copy_(state.get("master." + i));
-                }
-            }
-            step = state.get("step").toLongs()[0];
+                int i = indexOf(name);
+                List<Tensor> kind = name.startsWith("exp_avg_sq.") ? v : name.startsWith("exp_avg.") ? m : master;
+                kind.get(i).copy_(t);
+            });
         }
+        step = saved[0];
     }
 
     /** The parameter index of a state entry's name ({@code exp_avg.7} → 7). */
