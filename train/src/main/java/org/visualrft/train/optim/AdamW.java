@@ -169,9 +169,15 @@ public final class AdamW implements AutoCloseable {
     public long unshardedStateBytes() {
         long n = 0;
         for (Tensor p : params) {
-            n += p.numel() * stateDtype(p).bytes() * (lowPrecision(p) ? 3L : 2L);
+            n += stateBytes(p.dtype(), p.numel());
         }
         return n;
+    }
+
+    /** The state a parameter of {@code numel} elements of {@code dtype} needs: two moments, and a master if bf16/f16. */
+    public static long stateBytes(DType dtype, long numel) {
+        boolean low = dtype == DType.BF16 || dtype == DType.F16;
+        return numel * (low ? 3L * DType.F32.bytes() : 2L * dtype.bytes());
     }
 
     /** Writes the whole state; unsharded only (see {@link #save(Path, ProcessGroup)}). */

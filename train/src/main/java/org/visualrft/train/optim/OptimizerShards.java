@@ -35,7 +35,8 @@ public final class OptimizerShards {
         return plan(sizes, worldSize);
     }
 
-    static OptimizerShards plan(long[] sizes, int worldSize) {
+    /** The plan for parameters of {@code sizes} elements (memory planning without the tensors). */
+    public static OptimizerShards plan(long[] sizes, int worldSize) {
         if (worldSize < 1) {
             throw new IllegalArgumentException("world size " + worldSize);
         }
