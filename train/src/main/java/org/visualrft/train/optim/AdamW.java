@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.TensorArchive;
@@ -95,26 +96,37 @@ public final class AdamW implements AutoCloseable {
         double stepSize = lr / bc1;
         try (var g = Tensor.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                Tensor grad = p.grad();
-                if (grad == null || !owns(i)) {
+                if (!owns(i)) {
                     continue;
                 }
-                Tensor w = master.get(i) != null ? master.get(i) : p;
-                if (w != p) {
-                    grad = grad.to(DType.F32);
-                }
-                if (weightDecay != 0.0) {
-                    w.mul_(1.0 - lr * weightDecay);
-                }
-                m.get(i).mul_(beta1).add_(grad, 1.0 - beta1);
-                v.get(i).mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
-                Tensor denom = v.get(i).sqrt().div(bc2Sqrt).add(eps);
-                w.addcdiv_(m.get(i), denom, -stepSize);
-                if (w != p) {
-                    p.copy_(w); // the parameter is the master rounded to its dtype
+                // one scope per parameter: its temporaries (a float32 gradient, the denominator) are freed before the
+                // next one's, so the step needs a few times the largest parameter, not a few times the model
+                try (NativeScope one = NativeScope.open()) {
+                    update(i, lr, stepSize, bc2Sqrt);
                 }
             }
+        }
+    }
+
+    private void update(int i, double lr, double stepSize, double bc2Sqrt) {
+        Tensor p = params.get(i);
+        Tensor grad = p.grad();
+        if (grad == null) {
+            return;
+        }
+        Tensor w = master.get(i) != null ? master.get(i) : p;
+        if (w != p) {
+            grad = grad.to(DType.F32);
+        }
+        if (weightDecay != 0.0) {
+            w.mul_(1.0 - lr * weightDecay);
+        }
+        m.get(i).mul_(beta1).add_(grad, 1.0 - beta1);
+        v.get(i).mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
+        Tensor denom = v.get(i).sqrt().div(bc2Sqrt).add(eps);
+        w.addcdiv_(m.get(i), denom, -stepSize);
+        if (w != p) {
+            p.copy_(w); // the parameter is the master rounded to its dtype
         }
     }
 
