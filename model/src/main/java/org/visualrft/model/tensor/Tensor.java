@@ -967,6 +967,12 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    public Tensor div_(double v) {
+        t.div_(new Scalar(v));
+        OpCounter.inPlace();
+        return this;
+    }
+
     /** {@code this += value * a * b}. */
     public Tensor addcmul_(Tensor a, Tensor b, double value) {
         t.addcmul_(a.t, b.t, new Scalar(value));

@@ -123,7 +123,7 @@ public final class AdamW implements AutoCloseable {
         }
         m.get(i).mul_(beta1).add_(grad, 1.0 - beta1);
         v.get(i).mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
-        Tensor denom = v.get(i).sqrt().div(bc2Sqrt).add(eps);
+        Tensor denom = v.get(i).sqrt().div_(bc2Sqrt).add_(eps); // one temporary: torch's sqrt / bc2 + eps, in place
         w.addcdiv_(m.get(i), denom, -stepSize);
         if (w != p) {
             p.copy_(w); // the parameter is the master rounded to its dtype
