@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,23 +40,8 @@ class StreamedTensorIoTest {
         Tensor.ioChunkBytes(chunk);
     }
 
-    /** Random bytes of every dtype (floats from random bits, bools 0/1), {@code n} elements. */
     static Tensor random(DType dtype, long seed, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        byte[] b = new byte[(int) n * dtype.bytes()];
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (byte) (dtype == DType.BOOL ? r.nextInt(2) : r.nextInt(256));
-        }
-        if (dtype.isFloating()) { // keep NaN payloads out: a conversion could canonicalise them
-            for (int i = dtype.bytes() - 1; i < b.length; i += dtype.bytes()) {
-                b[i] = (byte) (b[i] & 0x3f);
-            }
-        }
-        return Tensor.fromBytes(ByteBuffer.wrap(b), dtype, shape);
+        return ExpectedSafeTensors.randomBits(dtype, seed, shape);
     }
 
     static Map<String, Tensor> everyDtype() {
@@ -75,55 +56,15 @@ class StreamedTensorIoTest {
         return m;
     }
 
-    /** The file the pre-streaming writer produced, built here from the format's definition and toBytes(). */
-    static byte[] expectedFile(Map<String, Tensor> tensors, Map<String, String> metadata) throws Exception {
-        StringBuilder h = new StringBuilder("{");
-        if (metadata != null && !metadata.isEmpty()) {
-            h.append("\"__metadata__\":{");
-            List<String> kv = new ArrayList<>();
-            metadata.forEach((k, v) -> kv.add("\"" + k + "\":\"" + v + "\""));
-            h.append(String.join(",", kv)).append("},");
-        }
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        List<String> entries = new ArrayList<>();
-        for (var e : tensors.entrySet()) {
-            byte[] b = e.getValue().toBytes();
-            List<String> dims = new ArrayList<>();
-            for (long s : e.getValue().shape()) {
-                dims.add(Long.toString(s));
-            }
-            entries.add("\"" + e.getKey() + "\":{\"dtype\":\"" + SafeTensorsDTypes.name(e.getValue().dtype())
-                    + "\",\"shape\":[" + String.join(",", dims) + "],\"data_offsets\":[" + data.size() + ","
-                    + (data.size() + b.length) + "]}");
-            data.write(b);
-        }
-        h.append(String.join(",", entries)).append("}");
-        byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-        out.write(json);
-        for (int i = json.length; i < padded; i++) {
-            out.write(' ');
-        }
-        data.writeTo(out);
-        return out.toByteArray();
-    }
-
     @Test
     void writerGivesTheSameBytesAsWholeTensorCopiesAndReadsThemBack(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("m.safetensors");
         try (NativeScope s = NativeScope.open()) {
             Map<String, Tensor> m = everyDtype();
             SafeTensorsWriter.write(f, m, Map.of("format", "pt"));
-            assertArrayEquals(expectedFile(m, Map.of("format", "pt")), Files.readAllBytes(f));
+            assertArrayEquals(ExpectedSafeTensors.file(m, Map.of("format", "pt")), Files.readAllBytes(f));
             try (SafeTensorsFile r = SafeTensorsFile.open(f)) {
-                for (var e : m.entrySet()) {
-                    Tensor back = r.read(e.getKey());
-                    assertEquals(e.getValue().dtype(), back.dtype(), e.getKey());
-                    assertArrayEquals(e.getValue().shape(), back.shape(), e.getKey());
-                    assertArrayEquals(e.getValue().toBytes(), back.toBytes(), e.getKey());
-                }
+                ExpectedSafeTensors.assertReadBack(m, r::read);
             }
         }
     }
@@ -165,7 +106,7 @@ class StreamedTensorIoTest {
         }, true)));
         SafeTensorsWriter.write(f, entries, Map.of());
         assertEquals(new ArrayList<>(m.keySet()), made);
-        assertArrayEquals(expectedFile(m, Map.of()), Files.readAllBytes(f));
+        assertArrayEquals(ExpectedSafeTensors.file(m, Map.of()), Files.readAllBytes(f));
         assertTrue(copies.stream().allMatch(Tensor::isClosed), "closed after writing");
 
         Path g = dir.resolve("bad.safetensors");

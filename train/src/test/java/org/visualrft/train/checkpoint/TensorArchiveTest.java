@@ -2,11 +2,9 @@ package org.visualrft.train.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.safetensors.SafeTensorsFile;
+import org.visualrft.model.safetensors.ExpectedSafeTensors;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -46,19 +45,8 @@ class TensorArchiveTest {
         Tensor.ioChunkBytes(chunk);
     }
 
-    private static Tensor random(DType dtype, long seed, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        byte[] b = new byte[(int) n * dtype.bytes()];
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < b.length; i++) {
-            // bools are 0 or 1; a float's top byte without its top two bits is never a NaN or infinity
-            int top = dtype.isFloating() && i % dtype.bytes() == dtype.bytes() - 1 ? 0x3f : 0xff;
-            b[i] = (byte) (dtype == DType.BOOL ? r.nextInt(2) : r.nextInt(256) & top);
-        }
-        return Tensor.fromBytes(ByteBuffer.wrap(b), dtype, shape);
+    static Tensor random(DType dtype, long seed, long... shape) {
+        return ExpectedSafeTensors.randomBits(dtype, seed, shape);
     }
 
     /** Every dtype the archive holds, an empty tensor and a scalar, in a fixed order. */
@@ -74,46 +62,16 @@ class TensorArchiveTest {
         return m;
     }
 
-    /** The bytes the pre-streaming archive writer produced: header JSON (space-padded to 8) and toBytes(), joined. */
-    private static byte[] expected(Map<String, Tensor> tensors) throws Exception {
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        List<String> entries = new ArrayList<>();
-        for (var e : tensors.entrySet()) {
-            byte[] b = e.getValue().toBytes();
-            List<String> dims = new ArrayList<>();
-            for (long s : e.getValue().shape()) {
-                dims.add(Long.toString(s));
-            }
-            String dtype = e.getValue().dtype() == DType.BOOL ? "BOOL" : e.getValue().dtype().name();
-            entries.add("\"" + e.getKey() + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + String.join(",", dims)
-                    + "],\"data_offsets\":[" + data.size() + "," + (data.size() + b.length) + "]}");
-            data.write(b);
-        }
-        byte[] json = ("{" + String.join(",", entries) + "}").getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-        out.write(json);
-        out.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
-        data.writeTo(out);
-        return out.toByteArray();
-    }
-
     @Test
     void writesTheSameBytesAsBeforeAndReadsThemBackBitExact(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("optimizer.safetensors");
         try (NativeScope s = NativeScope.open()) {
             Map<String, Tensor> m = state();
             TensorArchive.write(f, m);
-            assertArrayEquals(expected(m), Files.readAllBytes(f));
+            assertArrayEquals(ExpectedSafeTensors.file(m, null), Files.readAllBytes(f));
             Map<String, Tensor> back = TensorArchive.read(f);
             assertEquals(new ArrayList<>(m.keySet()), new ArrayList<>(back.keySet()));
-            for (var e : m.entrySet()) {
-                Tensor b = back.get(e.getKey());
-                assertEquals(e.getValue().dtype(), b.dtype(), e.getKey());
-                assertArrayEquals(e.getValue().shape(), b.shape(), e.getKey());
-                assertArrayEquals(e.getValue().toBytes(), b.toBytes(), e.getKey());
-            }
+            ExpectedSafeTensors.assertReadBack(m, back::get);
         }
     }
 
@@ -139,7 +97,7 @@ class TensorArchiveTest {
         for (TensorArchive.Entry e : entries) {
             assertEquals(e.closeAfterWrite(), made.get(e.name()).isClosed(), e.name());
         }
-        assertArrayEquals(expected(m), Files.readAllBytes(f));
+        assertArrayEquals(ExpectedSafeTensors.file(m, null), Files.readAllBytes(f));
     }
 
     @Test
