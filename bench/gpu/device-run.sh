@@ -29,6 +29,9 @@ has tests && step tests 300 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.
   --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest
 has bench && step java-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
+# the optimiser update's peak GPU memory above the state (clipping + AdamW, 1 B bf16 parameters in 40 tensors):
+# a few bytes per element of the largest tensor expected, where it once held 32 bytes per parameter
+has bench && step optimizer-memory 120 bash .gpu/device-step.sh java "${jvm[@]}" OptimizerStepMemory 1000 40 cuda
 # Qwen2.5-VL / Qwen3-VL: one LoRA GRPO step of the 2B configuration on the GPU (device decode loop); only when asked
 [[ " $what " == *" qwenvl "* ]] && step qwenvl-bench 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
   --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448

@@ -37,5 +37,6 @@ cp -r "$fixtures/qwen2vl-tiny" "$fixtures/grpo" .gpu/fixtures/
 # without a fixtures/ in the repository, the Qwen2.5-VL/Qwen3-VL oracles are carried too (16 MB)
 [[ -d fixtures/qwen3vl-tiny ]] || cp -r "$fixtures/qwen25vl-tiny" "$fixtures/qwen3vl-tiny" .gpu/fixtures/
 cp=$(ls .gpu/lib/*.jar | paste -sd:):$(tr ':' '\n' < app/target/gpu-cp.txt | grep /org/bytedeco/ | paste -sd:)
-javac -d .gpu/lib/bench -cp "$cp" bench/qwen2vl/Qwen2VLBench.java bench/gpu/Qwen2VLGpuBench.java bench/qwenvl/QwenVlBench.java
+javac -d .gpu/lib/bench -cp "$cp" bench/qwen2vl/Qwen2VLBench.java bench/gpu/Qwen2VLGpuBench.java bench/qwenvl/QwenVlBench.java \
+  bench/train/OptimizerStepMemory.java
 du -sh .gpu/lib .gpu/fixtures
