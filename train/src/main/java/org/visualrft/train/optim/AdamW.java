@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.ProcessGroup;
@@ -70,8 +71,13 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** bf16 and f16 parameters get float32 masters and moments. */
+    private static boolean lowPrecision(DType dtype) {
+        return dtype == DType.BF16 || dtype == DType.F16;
+    }
+
     private static boolean lowPrecision(Tensor p) {
-        return p.dtype() == DType.BF16 || p.dtype() == DType.F16;
+        return lowPrecision(p.dtype());
     }
 
     private static DType stateDtype(Tensor p) {
@@ -188,8 +194,7 @@ public final class AdamW implements AutoCloseable {
 
     /** The state a parameter of {@code numel} elements of {@code dtype} needs: two moments, and a master if bf16/f16. */
     public static long stateBytes(DType dtype, long numel) {
-        boolean low = dtype == DType.BF16 || dtype == DType.F16;
-        return numel * (low ? 3L * DType.F32.bytes() : 2L * dtype.bytes());
+        return numel * (lowPrecision(dtype) ? 3L * DType.F32.bytes() : 2L * dtype.bytes());
     }
 
     /** Writes the whole state; unsharded only (see {@link #save(Path, ProcessGroup)}). */
@@ -206,9 +211,9 @@ public final class AdamW implements AutoCloseable {
      * time, so rank 0 never holds more than its own share and one more tensor.
      */
     public void save(Path file, ProcessGroup group) throws IOException {
-        List<TensorArchive.Entry> entries = new ArrayList<>();
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
         Tensor stepCount = Tensor.fromLongs(new long[] {step}, 1);
-        entries.add(new TensorArchive.Entry("step", DType.I64, new long[] {1}, () -> stepCount, false));
+        entries.add(new SafeTensorsWriter.Entry("step", DType.I64, new long[] {1}, () -> stepCount, false));
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             entries.add(entry("exp_avg." + i, i, m, group));
@@ -220,7 +225,7 @@ public final class AdamW implements AutoCloseable {
         if (group == null || group.isMain()) {
             TensorArchive.write(file, entries);
         } else {
-            for (TensorArchive.Entry e : entries) { // the same collectives as rank 0's writer, in the same order
+            for (SafeTensorsWriter.Entry e : entries) { // the same collectives as rank 0's writer, in the same order
                 Tensor t = e.value().get();
                 if (t != null && e.closeAfterWrite()) {
                     t.close();
@@ -230,20 +235,20 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** One saved tensor: this rank's own, or (sharded) its owner's, broadcast when the writer asks for it. */
-    private TensorArchive.Entry entry(String name, int i, List<Tensor> kind, ProcessGroup group) {
+    private SafeTensorsWriter.Entry entry(String name, int i, List<Tensor> kind, ProcessGroup group) {
         Tensor p = params.get(i);
         DType dtype = stateDtype(p);
         int owner = shards.owner(i);
         if (!shards.sharded() || owner == 0) {
             // rank 0 writes its own; another rank's list has null here, which the drain loop skips
-            return new TensorArchive.Entry(name, dtype, p.shape(), () -> kind.get(i), false);
+            return new SafeTensorsWriter.Entry(name, dtype, p.shape(), () -> kind.get(i), false);
         }
         Supplier<Tensor> gathered = () -> {
             Tensor t = owner == rank ? kind.get(i) : Tensor.zeros(dtype, p.device(), p.shape()).persist();
             group.broadcast(List.of(t), owner);
             return t;
         };
-        return new TensorArchive.Entry(name, dtype, p.shape(), gathered, owner != rank);
+        return new SafeTensorsWriter.Entry(name, dtype, p.shape(), gathered, owner != rank);
     }
 
     /**

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.safetensors.SafeTensorsFile;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.safetensors.ExpectedSafeTensors;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
@@ -81,11 +82,11 @@ class TensorArchiveTest {
         Map<String, Tensor> m = state();
         List<String> calls = new ArrayList<>();
         Map<String, Tensor> made = new LinkedHashMap<>();
-        List<TensorArchive.Entry> entries = new ArrayList<>();
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
         boolean close = false;
         for (var e : m.entrySet()) {
             close = !close; // every other one stays open
-            entries.add(new TensorArchive.Entry(e.getKey(), e.getValue().dtype(), e.getValue().shape(), () -> {
+            entries.add(new SafeTensorsWriter.Entry(e.getKey(), e.getValue().dtype(), e.getValue().shape(), () -> {
                 calls.add(e.getKey());
                 Tensor t = e.getValue().copy().persist();
                 made.put(e.getKey(), t);
@@ -94,7 +95,7 @@ class TensorArchiveTest {
         }
         TensorArchive.write(f, entries);
         assertEquals(new ArrayList<>(m.keySet()), calls, "each supplier once, in order, the empty one included");
-        for (TensorArchive.Entry e : entries) {
+        for (SafeTensorsWriter.Entry e : entries) {
             assertEquals(e.closeAfterWrite(), made.get(e.name()).isClosed(), e.name());
         }
         assertArrayEquals(ExpectedSafeTensors.file(m, null), Files.readAllBytes(f));
@@ -104,12 +105,12 @@ class TensorArchiveTest {
     void aValueThatIsNotItsDeclarationIsRefusedAndNoFileIsLeft(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.safetensors");
         Tensor a = random(DType.F32, 1, 2, 3);
-        for (TensorArchive.Entry wrong : List.of(
-                new TensorArchive.Entry("a", DType.BF16, new long[] {2, 3}, () -> a, false),
-                new TensorArchive.Entry("a", DType.F32, new long[] {3, 2}, () -> a, false))) {
+        for (SafeTensorsWriter.Entry wrong : List.of(
+                new SafeTensorsWriter.Entry("a", DType.BF16, new long[] {2, 3}, () -> a, false),
+                new SafeTensorsWriter.Entry("a", DType.F32, new long[] {3, 2}, () -> a, false))) {
             List<String> later = new ArrayList<>();
-            List<TensorArchive.Entry> entries = List.of(wrong,
-                    new TensorArchive.Entry("b", DType.F32, new long[] {1}, () -> {
+            List<SafeTensorsWriter.Entry> entries = List.of(wrong,
+                    new SafeTensorsWriter.Entry("b", DType.F32, new long[] {1}, () -> {
                         later.add("b");
                         return Tensor.zeros(DType.F32, 1);
                     }, true));
@@ -153,7 +154,7 @@ class TensorArchiveTest {
             String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("\"dtype\":\"I32\"", "\"dtype\":\"Q32\"");
             Files.write(f, text.getBytes(StandardCharsets.ISO_8859_1));
             BadInputException e = assertThrows(BadInputException.class, () -> TensorArchive.read(f, n -> false));
-            assertEquals("unsupported dtype Q32", e.fault());
+            assertEquals("tensor 'exp_avg.I32': unsupported dtype Q32", e.fault());
             assertEquals(f.toString(), e.source());
         }
     }
@@ -177,15 +178,19 @@ class TensorArchiveTest {
         try (NativeScope s = NativeScope.open()) {
             assertArrayEquals(new float[2], TensorArchive.read(file(dir, "ok", ok, 8)).get("a").toFloats());
         }
-        assertEquals("too short for a tensor file", refusal(Files.write(dir.resolve("tiny"), new byte[] {1, 2})));
-        assertEquals("bad header length " + ok.length(), refusal(cut(dir, ok)));
+        assertEquals("truncated safetensors file: 2 bytes, no header length",
+                refusal(Files.write(dir.resolve("tiny"), new byte[] {1, 2})));
+        assertEquals("truncated safetensors file: header of " + ok.length() + " bytes but only " + (ok.length() - 1)
+                + " bytes follow", refusal(cut(dir, ok)));
         Path huge = Files.write(dir.resolve("huge"),
                 ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 62).array());
-        assertEquals("bad header length " + (1L << 62), refusal(huge));
-        assertEquals("tensor 'a' lies outside the file", refusal(file(dir, "out", ok, 4)));
-        assertEquals("tensor 'a' lies outside the file", refusal(file(dir, "neg",
+        assertEquals("safetensors header length " + (1L << 62) + " is outside 2.." + SafeTensorsFile.MAX_HEADER_BYTES
+                + " bytes", refusal(huge));
+        assertEquals("tensor 'a': data_offsets [0, 8] outside the data section of 4 bytes",
+                refusal(file(dir, "out", ok, 4)));
+        assertEquals("tensor 'a': data_offsets [-8, 0] outside the data section of 8 bytes", refusal(file(dir, "neg",
                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8)));
-        assertEquals("unsupported dtype Q7", refusal(file(dir, "q7",
+        assertEquals("tensor 'a': unsupported dtype Q7", refusal(file(dir, "q7",
                 "{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8)));
         assertTrue(refusal(file(dir, "len", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8))
                 .contains("needs 12"));
