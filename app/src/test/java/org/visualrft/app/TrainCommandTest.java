@@ -89,6 +89,39 @@ class TrainCommandTest {
         assertTrue(Files.isDirectory(dir.resolve("sft/checkpoint-2/model")));
     }
 
+    /** report_to: tensorboard writes an event file beside metrics.jsonl; what it cannot do is refused before a step. */
+    @Test
+    void reportsToTensorBoardAndRefusesWhatItCannot(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        String common = "\nsft_target: with_thinking\nmax_steps: 2\nper_device_train_batch_size: 2\n";
+        CliRun r = CliRun.of("train", "sft", "--config", config(dir, "tb.yaml", "output_dir: " + dir.resolve("tb")
+                + common + "report_to: tensorboard\n").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        List<Path> events;
+        try (java.util.stream.Stream<Path> s = Files.list(dir.resolve("tb/tensorboard"))) {
+            events = s.toList();
+        }
+        assertEquals(1, events.size(), events.toString());
+        assertTrue(events.get(0).getFileName().toString().startsWith("events.out.tfevents."), events.toString());
+        assertTrue(Files.size(events.get(0)) > 100, "holds the two steps' scalars");
+
+        CliRun wandb = CliRun.of("train", "sft", "--config", config(dir, "w.yaml", "output_dir: " + dir.resolve("w")
+                + common + "report_to: wandb\n").toString());
+        assertEquals(2, wandb.code(), wandb.out() + wandb.err());
+        assertEquals(1, wandb.err().strip().lines().count(), wandb.err());
+        assertTrue(wandb.err().contains("report_to") && wandb.err().contains("'wandb' is not available"), wandb.err());
+        assertTrue(!Files.exists(dir.resolve("w")), "nothing written");
+
+        Files.writeString(dir.resolve("a-file"), "x");
+        CliRun onFile = CliRun.of("train", "sft", "--config", config(dir, "f.yaml", "output_dir: " + dir.resolve("f")
+                + common + "report_to: tensorboard\nlogging_dir: " + dir.resolve("a-file") + "\n").toString());
+        assertEquals(2, onFile.code(), onFile.out() + onFile.err());
+        assertEquals(1, onFile.err().strip().lines().count(), onFile.err());
+        assertTrue(onFile.err().contains("logging_dir"), onFile.err());
+        assertTrue(!Files.exists(dir.resolve("f")), "nothing written");
+        assertEquals("x", Files.readString(dir.resolve("a-file")));
+    }
+
     @Test
     void helpListsBothTrainers() {
         CliRun r = CliRun.of("train", "--help");

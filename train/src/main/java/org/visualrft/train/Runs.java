@@ -103,10 +103,16 @@ public final class Runs {
         }
     }
 
-    /** output_dir, refused when it is a file or when the files a run writes there are its inputs. */
+    /**
+     * output_dir, refused when it is a file or when the files a run writes there are its inputs; TensorBoard's folder,
+     * refused when it is a file.
+     */
     private static Path outputDir(TrainingArguments a, Path configFile) {
         Path out = Path.of(a.outputDir());
         OutputPaths.requireFolderOrAbsent("output_dir", out);
+        if (a.tensorBoardDir() != null) { // event files get new names: nothing there is overwritten
+            OutputPaths.requireFolderOrAbsent("logging_dir", a.tensorBoardDir());
+        }
         java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
         inputs.put("the config file", configFile);
         inputs.put("dataset", a.dataset() == null ? null : Path.of(a.dataset()));

@@ -23,8 +23,8 @@ import org.visualrft.train.checkpoint.TrainerState;
 import org.visualrft.train.config.TrainingArguments;
 import org.visualrft.train.data.DataOrder;
 import org.visualrft.train.metrics.MetricWindow;
-import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.metrics.ProgressBar;
+import org.visualrft.train.metrics.RunLog;
 import org.visualrft.train.optim.AdamW;
 import org.visualrft.train.optim.OptimizerShards;
 import org.visualrft.train.optim.LrSchedule;
@@ -222,7 +222,8 @@ public abstract class TrainingLoop {
             String evalTail = "";
             ProgressBar bar = new ProgressBar(main ? console
                     : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);
-            try (MetricsLog metrics = main ? MetricsLog.open(out.resolve("metrics.jsonl"), start) : null) {
+            try (RunLog metrics = main ? RunLog.open(out.resolve("metrics.jsonl"), args.tensorBoardDir(), start)
+                    : null) {
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
                     Map<String, Double> m;

@@ -22,14 +22,14 @@ import org.visualrft.core.data.json.JsonErrors;
  */
 public final class ResumeCheck {
     /**
-     * Settings that may differ on resume without changing what the run computes: where and how often it saves, logs
-     * and evaluates, its threads, its length (extending a run is the usual reason to resume), and activation
+     * Settings that may differ on resume without changing what the run computes: where and how often it saves, logs,
+     * reports and evaluates, its threads, its length (extending a run is the usual reason to resume), and activation
      * checkpointing (memory for compute; the gradients differ by float rounding only, as with threads), and ZeRO
      * stage 1 (where the optimiser state lives; the updates and the saved state are the same to the bit).
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
             "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads",
-            "gradient_checkpointing", "zero_stage");
+            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir");
     /**
      * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
      * checkpoint whose record lacks one was made with that value.

@@ -20,6 +20,10 @@ import org.visualrft.train.data.parquet.ColumnNames;
  * @param device where the model, its optimiser state and every step run: {@code cpu} or {@code cuda[:N]} (docs/gpu.md)
  * @param zeroStage 1: ZeRO stage 1, each data-parallel rank keeps AdamW's state of its share of the parameters only
  *     (docs/distributed.md); 0: every rank keeps all of it
+ * @param reportTo where metrics go besides {@code metrics.jsonl}: empty, or {@code tensorboard} (YAML
+ *     {@code report_to}: {@code none}, {@code tensorboard}, {@code all}, or a list; other integrations need a network
+ *     and are refused)
+ * @param loggingDir TensorBoard's event-file folder (null: {@code <output_dir>/tensorboard})
  * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
  */
 public record TrainingArguments(
@@ -29,7 +33,8 @@ public record TrainingArguments(
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
-        boolean gradientCheckpointing, int zeroStage, ModelArguments modelArgs) {
+        boolean gradientCheckpointing, int zeroStage, List<String> reportTo, String loggingDir,
+        ModelArguments modelArgs) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -37,7 +42,7 @@ public record TrainingArguments(
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
-            "device", "gradient_checkpointing", "zero_stage"), ModelArguments.KEYS.stream()).toList();
+            "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -79,6 +84,8 @@ public record TrainingArguments(
         } catch (IllegalArgumentException e) {
             throw y.fault("device", "must be cpu, cuda or cuda:N, got '" + deviceName + "'");
         }
+        List<String> reportTo = ReportTo.read(y);
+        String loggingDir = y.string("logging_dir", null);
         ModelArguments modelArgs = ModelArguments.read(y);
 
         positive(y, "learning_rate", lr, true);
@@ -138,7 +145,8 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
+                modelArgs);
     }
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
@@ -146,7 +154,8 @@ public record TrainingArguments(
         return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
                 warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
-                evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, modelArgs);
+                evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
+                modelArgs);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -162,6 +171,15 @@ public record TrainingArguments(
         int perStep = perDeviceTrainBatchSize * gradientAccumulationSteps;
         int stepsPerEpoch = Math.max(1, (datasetSize + perStep - 1) / perStep);
         return Math.max(1, (int) Math.ceil(numTrainEpochs * stepsPerEpoch));
+    }
+
+    /** The folder TensorBoard's event files go to, or null when the run does not report to TensorBoard. */
+    public java.nio.file.Path tensorBoardDir() {
+        if (!reportTo.contains(ReportTo.TENSORBOARD)) {
+            return null;
+        }
+        return loggingDir != null ? java.nio.file.Path.of(loggingDir)
+                : java.nio.file.Path.of(outputDir).resolve("tensorboard");
     }
 
     /** Warm-up steps: warmup_steps when set, else ceil(warmup_ratio × total). */
@@ -203,6 +221,8 @@ public record TrainingArguments(
         m.put("device", device.name());
         m.put("gradient_checkpointing", gradientCheckpointing);
         m.put("zero_stage", zeroStage);
+        m.put("report_to", reportTo.isEmpty() ? "none" : reportTo);
+        m.put("logging_dir", loggingDir);
         m.putAll(modelArgs.asYaml());
         return m;
     }

@@ -202,6 +202,31 @@ class GrpoConfigTest {
         assertFault("zero_stage: -1", "must be 0 (off) or 1");
     }
 
+    @Test
+    void reportToIsNoneOrTensorBoardWithItsFolder() {
+        GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
+        assertEquals(List.of(), plain.args().reportTo());
+        assertNull(plain.args().tensorBoardDir());
+        assertEquals("none", plain.asYaml().get("report_to"));
+        for (String v : new String[] {"tensorboard", "[tensorboard]", "all", "TensorBoard", "[all, tensorboard]"}) {
+            GrpoConfig c = GrpoConfig.parse("r.yaml", "output_dir: out/a\nreport_to: " + v + "\n");
+            assertEquals(List.of("tensorboard"), c.args().reportTo(), v);
+            assertEquals(Path.of("out/a/tensorboard"), c.args().tensorBoardDir(), v);
+        }
+        GrpoConfig placed = GrpoConfig.parse("r.yaml", "report_to: tensorboard\nlogging_dir: tb/run1\n");
+        assertEquals(Path.of("tb/run1"), placed.args().tensorBoardDir());
+        assertEquals("tb/run1", placed.asYaml().get("logging_dir"));
+        assertEquals(List.of("tensorboard"), placed.asYaml().get("report_to"));
+        assertEquals(List.of(), GrpoConfig.parse("r.yaml", "report_to: []\n").args().reportTo());
+        assertNull(GrpoConfig.parse("r.yaml", "report_to: none\nlogging_dir: tb\n").args().tensorBoardDir());
+        assertEquals(List.of("tensorboard"), SftConfig.parse("s.yaml", "report_to: tensorboard\n").args().reportTo());
+        assertFault("report_to: wandb", "'report_to' 'wandb' is not available: a run here reaches no online service");
+        assertFault("report_to: [tensorboard, mlflow]", "'mlflow' is not available");
+        assertFault("report_to: tensorbored", "must be none, tensorboard, all, or a list of them, got 'tensorbored'");
+        assertFault("report_to: [none, tensorboard]", "'none' cannot be listed with other integrations");
+        assertFault("report_to: {a: 1}", "must be a list of names");
+    }
+
     private static void assertFault(String yaml, String mention) {
         BadInputException e = assertThrows(BadInputException.class, () -> GrpoConfig.parse("x.yaml", yaml), yaml);
         assertEquals("x.yaml", e.source());

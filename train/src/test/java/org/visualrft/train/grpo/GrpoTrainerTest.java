@@ -33,6 +33,7 @@ import org.visualrft.train.TrainingLoop;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.TrainingExample;
+import org.visualrft.train.metrics.EventFileReader;
 
 class GrpoTrainerTest {
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream());
@@ -143,6 +144,58 @@ class GrpoTrainerTest {
         assertEquals("[\"accuracy:1.0\",\"length_mod3:0.5\"]", prov.get("rewards").get("per_task").get("classification").toString());
         assertTrue(prov.get("git_commit").asText().matches("[0-9a-f]{40}|unknown"), prov.get("git_commit").asText());
         assertTrue(prov.get("versions").get("libtorch").asText().startsWith("2."));
+    }
+
+    /**
+     * {@code report_to: tensorboard}: every metrics.jsonl record is an event at its step with each number under its
+     * tag; a resumed run adds a file that restarts at its first step, so that with TensorBoard's restart rule (points
+     * of earlier files at or after a session start are dropped) the run reads as metrics.jsonl does, steps 1..6 once.
+     */
+    @Test
+    void tensorBoardEventsCarryTheMetricsAcrossAResume(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        GrpoConfig cfg = config(dir.resolve("run"), "report_to: tensorboard\n");
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3); // killed after step 3
+        }
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1); // resumes at step 2
+        }
+        List<List<EventFileReader.Event>> files = new ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(dir.resolve("run/tensorboard"))) {
+            for (Path f : s.sorted().toList()) {
+                files.add(EventFileReader.read(f));
+            }
+        }
+        assertEquals(2, files.size());
+        files.sort(java.util.Comparator.comparing(f -> f.size() > 1 && f.get(1).kind().equals("session_start")));
+        assertEquals("session_start", files.get(1).get(1).kind(), "the resumed run's file restarts");
+        assertEquals(3, files.get(1).get(1).step(), "at the first step it logs");
+        Map<Long, Map<String, Float>> seen = new java.util.TreeMap<>();
+        for (List<EventFileReader.Event> f : files) {
+            for (EventFileReader.Event e : f) {
+                if (e.kind().equals("session_start")) {
+                    seen.keySet().removeIf(step -> step >= e.step());
+                } else if (e.kind().equals("scalars")) {
+                    assertEquals(null, seen.put(e.step(), e.scalars()), "step " + e.step() + " twice");
+                }
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), List.copyOf(seen.keySet()));
+        assertEquals(6, lines.size());
+        for (String line : lines) {
+            JsonNode rec = json.readTree(line);
+            Map<String, Float> want = new java.util.LinkedHashMap<>();
+            rec.fields().forEachRemaining(f -> {
+                if (!f.getKey().equals("step") && f.getValue().isNumber()) {
+                    want.put("train/" + f.getKey(), (float) f.getValue().asDouble());
+                }
+            });
+            assertTrue(want.containsKey("train/reward") && want.containsKey("train/loss"), want.toString());
+            assertEquals(want, seen.get(rec.get("step").asLong()), "step " + rec.get("step"));
+        }
     }
 
     @Test
