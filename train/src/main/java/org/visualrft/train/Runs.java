@@ -117,7 +117,7 @@ public final class Runs {
         inputs.put("the config file", configFile);
         inputs.put("dataset", a.dataset() == null ? null : Path.of(a.dataset()));
         inputs.put("eval_dataset", a.evalDataset() == null ? null : Path.of(a.evalDataset()));
-        for (String written : new String[] {"metrics.jsonl", "provenance.json"}) {
+        for (String written : new String[] {"metrics.jsonl", "provenance.json", "completions.jsonl"}) {
             OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
         }
         return out;

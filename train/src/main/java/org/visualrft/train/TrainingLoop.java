@@ -115,6 +115,13 @@ public abstract class TrainingLoop {
     protected void release() {
     }
 
+    /**
+     * Called on rank 0 when the steps are about to begin, after {@code resumedStep} (0: a fresh run) is known: open a
+     * log of the trainer's own here ({@code output_dir} is {@code outputDir}); {@link #release} runs after it.
+     */
+    protected void logsOpen(Path outputDir, int resumedStep) throws IOException {
+    }
+
     protected abstract Map<String, Object> provenance();
 
     /** The resolved config: every rank must hold the same (compared by hash at the start of a run). */
@@ -217,6 +224,9 @@ public abstract class TrainingLoop {
             if (main) {
                 Provenance.write(out, provenance(), Map.of("started_at_step", start, "world_size",
                         group.worldSize()));
+            }
+            if (main) {
+                logsOpen(out, start);
             }
             MetricWindow window = new MetricWindow();
             String evalTail = "";

@@ -29,12 +29,13 @@ public final class ResumeCheck {
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
             "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads",
-            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir");
+            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions");
     /**
      * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
      * checkpoint whose record lacks one was made with that value.
      */
-    static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1);
+    static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
+            "importance_sampling_level", "token");
     private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
     private static final ObjectMapper JSON = new ObjectMapper();
 

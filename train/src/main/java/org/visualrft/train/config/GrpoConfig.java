@@ -25,6 +25,11 @@ import org.visualrft.core.Limits;
  * @param rewardMode {@code visual-rft} (the original's rules) or {@code strict}
  * @param rolloutBatchGroups how many prompts' groups one batched decode samples (1: one prompt after another);
  *                           changes the results through float rounding only, never through the number of ranks
+ * @param maskTruncatedCompletions leave completions that hit max_completion_length without an end token out of the
+ *                                 loss (DAPO); their rewards still count in their group's advantages
+ * @param importanceSampling the policy ratio per token (GRPO) or per completion (GSPO)
+ * @param delta with clipping, the cap on the unclipped ratio (two-sided clipping, INTELLECT-2); null: none
+ * @param logCompletions write every completion of a step with its rewards and advantage to completions.jsonl
  */
 public record GrpoConfig(
         TrainingArguments args,
@@ -34,7 +39,8 @@ public record GrpoConfig(
         LossAggregation lossType, AdvantageMode scaleRewards,
         boolean dynamicSampling, int maxDynamicSamplingRounds,
         List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset,
-        int rolloutBatchGroups) {
+        int rolloutBatchGroups, boolean maskTruncatedCompletions, ImportanceSampling importanceSampling, Double delta,
+        boolean logCompletions) {
 
     /** The std_eps of the advantage: {@code (r - mean) / (std + 1e-4)}. */
     public static final double STD_EPS = 1e-4;
@@ -42,7 +48,8 @@ public record GrpoConfig(
     static final List<String> KEYS = List.of("preset", "num_generations", "beta", "max_completion_length",
             "max_prompt_length", "temperature", "top_k", "top_p", "epsilon", "epsilon_high", "num_iterations",
             "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
-            "reward_weights", "reward_mode", "rollout_batch_groups");
+            "reward_weights", "reward_mode", "rollout_batch_groups", "mask_truncated_completions",
+            "importance_sampling_level", "delta", "log_completions");
 
     public static final List<String> PRESETS = List.of("visual-rft");
 
@@ -86,6 +93,11 @@ public record GrpoConfig(
         List<Double> weights = y.numbers("reward_weights", null);
         String mode = y.choice("reward_mode", "visual-rft", List.of("visual-rft", "strict"));
         int batchGroups = y.integer("rollout_batch_groups", 1);
+        boolean maskTruncated = y.bool("mask_truncated_completions", false);
+        ImportanceSampling sampling = ImportanceSampling.parse(y.choice("importance_sampling_level", "token",
+                ImportanceSampling.NAMES));
+        Double delta = y.nullableNumber("delta", null);
+        boolean logCompletions = y.bool("log_completions", false);
 
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
@@ -121,6 +133,12 @@ public record GrpoConfig(
         if (epsHigh != null && !(epsHigh > 0)) {
             throw y.fault("epsilon_high", "must be positive, got " + epsHigh);
         }
+        if (delta != null && eps == null) {
+            throw y.fault("delta", "caps the ratio of the clipped objective: it needs epsilon to be set");
+        }
+        if (delta != null && !(delta > 1)) {
+            throw y.fault("delta", "must be greater than 1 (the ratio's upper cap), got " + delta);
+        }
         if (mu < 1 || mu > 1024) {
             throw y.fault("num_iterations", "must be between 1 and 1024, got " + mu);
         }
@@ -142,7 +160,8 @@ public record GrpoConfig(
             weights = List.copyOf(ones);
         }
         return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
-                loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups);
+                loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups, maskTruncated, sampling, delta,
+                logCompletions);
     }
 
     private static AdvantageMode scaleRewards(YamlFields y, Object v) {
@@ -198,6 +217,10 @@ public record GrpoConfig(
         m.put("reward_weights", rewardWeights);
         m.put("reward_mode", rewardMode);
         m.put("rollout_batch_groups", rolloutBatchGroups);
+        m.put("mask_truncated_completions", maskTruncatedCompletions);
+        m.put("importance_sampling_level", importanceSampling.yamlName());
+        m.put("delta", delta);
+        m.put("log_completions", logCompletions);
         return m;
     }
 }

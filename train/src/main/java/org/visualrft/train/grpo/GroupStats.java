@@ -14,6 +14,8 @@ import org.visualrft.train.metrics.HackingDiagnostics;
  */
 final class GroupStats {
     private static final int DIAG = 6;
+    /** Per group before its rollouts: tokens, reward std, tokens in the loss, truncated completions. */
+    private static final int HEAD = 4;
     private final int generations;
     private final List<String> names;
     private final int perRollout;
@@ -24,31 +26,36 @@ final class GroupStats {
         this.generations = generations;
         this.names = names;
         this.perRollout = 2 + 2 * names.size();
-        this.fields = 2 + generations * perRollout + DIAG;
+        this.fields = HEAD + generations * perRollout + DIAG;
         this.table = table;
     }
 
-    /** {@code groups} in global order, null where another rank holds the group. */
+    /**
+     * {@code groups} in global order, null where another rank holds the group; {@code maskTruncated}: completions
+     * without an end token are left out of the loss ({@link #lossTokens}).
+     */
     static GroupStats exchange(List<ScoredGroup> groups, int generations, List<String> names, Set<String> labels,
-            ProcessGroup group) {
+            boolean maskTruncated, ProcessGroup group) {
         GroupStats s = new GroupStats(generations, names, null);
         double[] t = new double[groups.size() * s.fields];
         for (int i = 0; i < groups.size(); i++) {
             ScoredGroup g = groups.get(i);
             if (g != null) {
-                s.fill(t, i * s.fields, g, labels);
+                s.fill(t, i * s.fields, g, labels, maskTruncated);
             }
         }
         return new GroupStats(generations, names, group.allreduceSum(t));
     }
 
-    private void fill(double[] t, int at, ScoredGroup g, Set<String> labels) {
+    private void fill(double[] t, int at, ScoredGroup g, Set<String> labels, boolean maskTruncated) {
         t[at] = g.completionTokens();
         t[at + 1] = GroupAdvantage.std(g.rewards(), mean(g.rewards()));
         HackingDiagnostics diag = new HackingDiagnostics(labels);
         for (int r = 0; r < generations; r++) {
             Rollout ro = g.rollouts().get(r);
-            int o = at + 2 + r * perRollout;
+            t[at + 2] += maskTruncated && !ro.endedWithEos() ? 0 : ro.length();
+            t[at + 3] += ro.endedWithEos() ? 0 : 1;
+            int o = at + HEAD + r * perRollout;
             t[o] = g.rewards()[r];
             t[o + 1] = ro.length();
             Map<String, Double> parts = g.perFunction().get(r);
@@ -83,12 +90,22 @@ final class GroupStats {
         return table[group * fields + 1];
     }
 
+    /** The completion tokens that count in the loss: all, or with truncated completions masked those that ended. */
+    double lossTokens(int group) {
+        return table[group * fields + 2];
+    }
+
+    /** Completions that hit the length limit without an end token. */
+    double truncated(int group) {
+        return table[group * fields + 3];
+    }
+
     double reward(int group, int rollout) {
-        return table[group * fields + 2 + rollout * perRollout];
+        return table[group * fields + HEAD + rollout * perRollout];
     }
 
     double length(int group, int rollout) {
-        return table[group * fields + 3 + rollout * perRollout];
+        return table[group * fields + HEAD + 1 + rollout * perRollout];
     }
 
     List<String> functionNames() {
@@ -97,7 +114,7 @@ final class GroupStats {
 
     /** Function {@code k}'s value for a rollout, or null when that function does not score this task. */
     Double function(int group, int rollout, int k) {
-        int o = group * fields + 2 + rollout * perRollout + 2 + 2 * k;
+        int o = group * fields + HEAD + rollout * perRollout + 2 + 2 * k;
         return table[o + 1] > 0.5 ? table[o] : null;
     }
 

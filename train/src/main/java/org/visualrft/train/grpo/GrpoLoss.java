@@ -2,25 +2,38 @@ package org.visualrft.train.grpo;
 
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Tensor;
+import org.visualrft.train.config.ImportanceSampling;
 import org.visualrft.train.config.LossAggregation;
 
 /**
  * The GRPO objective on one batch of N completions × T tokens, in float64 (docs/original-code.md, "The GRPO step"; checked against fixtures/grpo):
  * <pre>
- *   policy_t = -exp(logp - stopgrad(logp)) · A_i                          (no clipping: value -A, gradient -A)
- *            = -min(ratio · A_i, clip(ratio, 1-ε_low, 1+ε_high) · A_i),  ratio = exp(logp - logp_old)   (clipping)
+ *   r_t      = logp_t - old_t              old = logp_old with clipping, stopgrad(logp) without (the ratio is 1)
+ *   (GSPO)   = Σ_t mask_t · r_t / max(1, Σ_t mask_t)   for every token of the completion (importance_sampling_level
+ *                                                         sequence)
+ *   ratio_t  = exp(r_t)
+ *   policy_t = -ratio_t · A_i                                        (no clipping: value -A, gradient -A · d r_t)
+ *            = -min(min(ratio_t, δ) · A_i, clip(ratio_t, 1-ε_low, 1+ε_high) · A_i)   (clipping; δ: none unless set)
  *   k3_t     = exp(ref - logp) - (ref - logp) - 1
  *   l_t      = policy_t + β · k3_t
  * </pre>
  * aggregated over the mask as Visual-RFT's per-sequence token mean, DAPO's token mean, or Dr. GRPO's token sum over a
- * constant length.
+ * constant length; TRL's definitions (importance_sampling_level, delta).
  *
  * @param beta KL coefficient (0: the reference is not needed)
  * @param epsLow lower clip range, or null for no clipping
  * @param epsHigh upper clip range (ignored without clipping)
  * @param sumNorm the constant length of {@code seq_mean_token_sum_norm} (TRL: max_completion_length)
+ * @param sampling a ratio per token (GRPO) or per completion (GSPO)
+ * @param delta the cap on the unclipped ratio with clipping (two-sided clipping), or null
  */
-public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, double epsHigh, double sumNorm) {
+public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, double epsHigh, double sumNorm,
+        ImportanceSampling sampling, Double delta) {
+
+    /** Token-level ratios, no cap: GRPO as Visual-RFT and DAPO run it. */
+    public GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, double epsHigh, double sumNorm) {
+        this(beta, aggregation, epsLow, epsHigh, sumNorm, ImportanceSampling.TOKEN, null);
+    }
 
     /** The loss (a scalar with autograd to {@code logp}) and its diagnostics (plain numbers). */
     public record Result(Tensor loss, double meanKl, double clipRatio) {
@@ -47,15 +60,19 @@ public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, 
 
         Tensor policy;
         Tensor clipped = null;
+        Tensor logRatio = lp.sub(epsLow == null ? lp.detach() : logpOld.to(logp.device(), DType.F64));
+        if (sampling == ImportanceSampling.SEQUENCE) { // [N, 1]: one ratio per completion, its tokens' mean
+            logRatio = logRatio.mul(m).sum(1, true).div(m.sum(1, true).clampMin(1.0));
+        }
+        Tensor ratio = logRatio.exp();
         if (epsLow == null) {
-            policy = lp.sub(lp.detach()).exp().mul(adv).neg();
+            policy = ratio.mul(adv).neg();
         } else {
-            Tensor ratio = lp.sub(logpOld.to(logp.device(), DType.F64)).exp();
             Tensor bounded = ratio.clamp(1.0 - epsLow, 1.0 + epsHigh);
-            Tensor unclippedTerm = ratio.mul(adv);
+            Tensor unclippedTerm = (delta == null ? ratio : ratio.clampMax(delta)).mul(adv);
             Tensor clippedTerm = bounded.mul(adv);
             policy = unclippedTerm.minimum(clippedTerm).neg();
-            clipped = clippedTerm.lt(unclippedTerm); // the clipped side won: no gradient from this token
+            clipped = clippedTerm.lt(unclippedTerm); // the clipped side won: no gradient from this token (sequence)
         }
 
         Tensor perToken = policy;

@@ -1,6 +1,9 @@
 package org.visualrft.train.grpo;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +27,7 @@ import org.visualrft.train.config.LossAggregation;
 import org.visualrft.train.data.Seeds;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.metrics.HackingDiagnostics;
+import org.visualrft.train.metrics.MetricsLog;
 import org.visualrft.train.optim.UpdateStep;
 
 /**
@@ -40,6 +44,9 @@ public final class GrpoTrainer extends TrainingLoop {
     private final RolloutSeeding seeding;
     private Policy reference;
     private ReferenceScorer referenceScorer;
+    /** {@code log_completions}: the sampled completions, written by rank 0 (null: not asked, or another rank). */
+    private MetricsLog completions;
+    static final String COMPLETIONS = "completions.jsonl";
     /**
      * Whether a step encodes each prompt's image once and reuses it for sampling, the reference and every policy
      * forward ({@link VisionCache}; bit-identical results). {@code -Dvrft.train.visionCache=false} encodes it in each
@@ -74,7 +81,8 @@ public final class GrpoTrainer extends TrainingLoop {
         this.cfg = cfg;
         this.collector = new RolloutCollector(cfg, List.copyOf(data), rewarder);
         this.loss = new GrpoLoss(cfg.beta(), cfg.lossType(), cfg.epsilon(),
-                cfg.clipping() ? cfg.epsilonHighOrLow() : 0.0, cfg.maxCompletionLength());
+                cfg.clipping() ? cfg.epsilonHighOrLow() : 0.0, cfg.maxCompletionLength(), cfg.importanceSampling(),
+                cfg.delta());
         for (TrainingExample ex : data) {
             if (ex.task() == Task.CLASSIFICATION) {
                 labels.add(HackingDiagnostics.labelOf(ex.solution()));
@@ -94,7 +102,23 @@ public final class GrpoTrainer extends TrainingLoop {
     }
 
     @Override
+    protected void logsOpen(Path outputDir, int resumedStep) throws IOException {
+        if (cfg.logCompletions()) {
+            completions = MetricsLog.open(outputDir.resolve(COMPLETIONS), resumedStep);
+        }
+    }
+
+    @Override
     protected void release() {
+        if (completions != null) {
+            try {
+                completions.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                completions = null;
+            }
+        }
         if (referenceScorer != null) {
             referenceScorer.close();
             referenceScorer = null;
@@ -145,9 +169,12 @@ public final class GrpoTrainer extends TrainingLoop {
             List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
             long statsStart = System.nanoTime();
             GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
-                    ctx.group());
+                    cfg.maskTruncatedCompletions(), ctx.group());
             double exchangeS = b.exchangeSeconds() + (System.nanoTime() - statsStart) / 1e9;
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
+            if (completions != null) {
+                logCompletions(ctx.step() + 1, mine);
+            }
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
             List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine, images) : List.of();
@@ -203,7 +230,7 @@ public final class GrpoTrainer extends TrainingLoop {
                 try (NativeScope s = NativeScope.open()) {
                     GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg), images);
                     GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
-                            ref, lp.mask(), sg.advantages());
+                            ref, lossMask(sg, lp), sg.advantages());
                     double v = r.value();
                     finite = Double.isFinite(v);
                     if (finite) {
@@ -221,7 +248,7 @@ public final class GrpoTrainer extends TrainingLoop {
     private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, GroupStats stats, double lossSum,
             double klSum, double clipSum, double norm, StepContext ctx) {
         int mu = cfg.numIterations();
-        double reward = 0, std = 0, len = 0, tokens = 0;
+        double reward = 0, std = 0, len = 0, tokens = 0, truncated = 0;
         int n = 0;
         Map<String, Double> perFn = new LinkedHashMap<>();
         HackingDiagnostics diag = new HackingDiagnostics(labels);
@@ -241,6 +268,7 @@ public final class GrpoTrainer extends TrainingLoop {
             }
             diag.addCounts(stats.diagnostics(g));
             tokens += stats.tokens(g);
+            truncated += stats.truncated(g);
         }
         m.put("loss", lossSum / mu);
         m.put("reward", reward / n);
@@ -249,6 +277,7 @@ public final class GrpoTrainer extends TrainingLoop {
         perFn.forEach((k, v) -> m.put(k, v / count));
         m.put("kl", klSum / mu);
         m.put("completion_length", len / n);
+        m.put("truncated_ratio", truncated / n);
         m.put("clip_ratio", clipSum / mu);
         m.put("learning_rate", ctx.learningRate(0));
         m.put("grad_norm", norm);
@@ -259,18 +288,59 @@ public final class GrpoTrainer extends TrainingLoop {
         m.putAll(diag.values());
     }
 
+    /**
+     * {@code completions.jsonl}: one line per completion this rank sampled in step {@code step} — what it wrote, how it
+     * ended, each reward function's value, the total and its advantage.
+     */
+    private void logCompletions(int step, List<ScoredGroup> groups) {
+        try {
+            for (ScoredGroup g : groups) {
+                for (int i = 0; i < g.rollouts().size(); i++) {
+                    Rollout r = g.rollouts().get(i);
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("step", step);
+                    rec.put("example", g.example().id());
+                    rec.put("task", g.example().task().name().toLowerCase(java.util.Locale.ROOT));
+                    rec.put("generation", i);
+                    rec.put("completion", r.text());
+                    rec.put("ended_with_eos", r.endedWithEos());
+                    rec.put("tokens", r.length());
+                    g.perFunction().get(i).forEach((fn, v) -> rec.put("rewards/" + fn, v));
+                    rec.put("reward", g.rewards()[i]);
+                    rec.put("advantage", g.advantages()[i]);
+                    rec.put("solution", g.example().solution());
+                    completions.write(rec);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Each group's share of its global micro-batch loss: token counts for token_mean, else equal. */
     private double[] weights(GroupStats stats, int from, int size) {
         double[] w = new double[size];
         double tokens = 0;
         for (int j = 0; j < size; j++) {
-            tokens += stats.tokens(from + j);
+            tokens += stats.lossTokens(from + j);
         }
         for (int j = 0; j < size; j++) {
             w[j] = cfg.lossType() == LossAggregation.TOKEN_MEAN
-                    ? stats.tokens(from + j) / Math.max(1.0, tokens) : 1.0 / size;
+                    ? stats.lossTokens(from + j) / Math.max(1.0, tokens) : 1.0 / size;
         }
         return w;
+    }
+
+    /** The tokens that count in the loss: the policy's mask, less truncated completions' when they are masked. */
+    private Tensor lossMask(ScoredGroup g, GroupLogProbs lp) {
+        if (!cfg.maskTruncatedCompletions()) {
+            return lp.mask();
+        }
+        double[] keep = new double[g.rollouts().size()];
+        for (int i = 0; i < keep.length; i++) {
+            keep[i] = g.rollouts().get(i).endedWithEos() ? 1 : 0;
+        }
+        return lp.mask().mul(Tensor.fromDoubles(keep, keep.length, 1).to(lp.mask().device(), lp.mask().dtype()));
     }
 
     private static List<int[]> tokens(ScoredGroup g) {

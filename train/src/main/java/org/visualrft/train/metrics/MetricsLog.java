@@ -14,7 +14,8 @@ import java.util.Map;
 import org.visualrft.core.io.AtomicFile;
 
 /**
- * {@code metrics.jsonl}: one JSON object per logging step, flushed line by line. On resume, lines after the resumed
+ * A JSON Lines log keyed by {@code step} ({@code metrics.jsonl}: one object per logging step; GRPO's
+ * {@code completions.jsonl}: one per sampled completion), flushed line by line. On resume, lines after the resumed
  * step (written by the interrupted run after its last checkpoint) are dropped first, so the file reads as one run.
  */
 public final class MetricsLog implements AutoCloseable {

@@ -203,6 +203,32 @@ class GrpoConfigTest {
     }
 
     @Test
+    void gspoTwoSidedClippingAndTruncationMaskAreTrlsSettings() {
+        GrpoConfig plain = GrpoConfig.parse("g.yaml", "seed: 1\n");
+        assertEquals(ImportanceSampling.TOKEN, plain.importanceSampling());
+        assertNull(plain.delta());
+        assertEquals(false, plain.maskTruncatedCompletions());
+        assertEquals(false, plain.logCompletions());
+        GrpoConfig preset = GrpoConfig.parse("g.yaml", "preset: visual-rft\n");
+        assertEquals(ImportanceSampling.TOKEN, preset.importanceSampling());
+        assertEquals(false, preset.maskTruncatedCompletions());
+        GrpoConfig c = GrpoConfig.parse("g.yaml", "importance_sampling_level: sequence\nepsilon: 3.0e-4\n"
+                + "epsilon_high: 4.0e-4\ndelta: 1.5\nmask_truncated_completions: true\nlog_completions: true\n");
+        assertEquals(ImportanceSampling.SEQUENCE, c.importanceSampling());
+        assertEquals(1.5, c.delta());
+        assertTrue(c.maskTruncatedCompletions());
+        assertTrue(c.logCompletions());
+        assertEquals("sequence", c.asYaml().get("importance_sampling_level"));
+        assertEquals(1.5, c.asYaml().get("delta"));
+        assertEquals(true, c.asYaml().get("mask_truncated_completions"));
+        assertEquals(true, c.asYaml().get("log_completions"));
+        assertFault("importance_sampling_level: sentence", "must be one of [token, sequence], got 'sentence'");
+        assertFault("delta: 1.5", "'delta' caps the ratio of the clipped objective: it needs epsilon to be set");
+        assertFault("epsilon: 0.2\ndelta: 1.0", "'delta' must be greater than 1");
+        assertFault("mask_truncated_completions: maybe", "mask_truncated_completions");
+    }
+
+    @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
         assertEquals(List.of(), plain.args().reportTo());

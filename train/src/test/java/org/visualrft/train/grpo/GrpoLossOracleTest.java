@@ -18,6 +18,7 @@ import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.config.AdvantageMode;
+import org.visualrft.train.config.ImportanceSampling;
 import org.visualrft.train.config.LossAggregation;
 
 /** Every case in {@code ${vrft.fixtures}/grpo/*.json}: loss, advantages, mean KL and d loss / d logp. */
@@ -87,7 +88,11 @@ class GrpoLossOracleTest {
         };
         Double epsLow = cfg.get("clip_eps_low").isNull() ? null : cfg.get("clip_eps_low").asDouble();
         double epsHigh = cfg.get("clip_eps_high").isNull() ? 0.0 : cfg.get("clip_eps_high").asDouble();
-        GrpoLoss loss = new GrpoLoss(c.get("beta").asDouble(), agg, epsLow, epsHigh, t);
+        // cases from before GSPO and two-sided clipping lack these keys: token ratios, no cap
+        ImportanceSampling sampling = cfg.path("importance_sampling_level").asText("token").equals("sequence")
+                ? ImportanceSampling.SEQUENCE : ImportanceSampling.TOKEN;
+        Double delta = cfg.path("delta").isNumber() ? cfg.get("delta").asDouble() : null;
+        GrpoLoss loss = new GrpoLoss(c.get("beta").asDouble(), agg, epsLow, epsHigh, t, sampling, delta);
 
         try (NativeScope scope = NativeScope.open()) {
             Tensor logp = Tensor.fromDoubles(matrix(c.get("logp"), g, t), g, t).on(device).requiresGrad(true);

@@ -198,6 +198,94 @@ class GrpoTrainerTest {
         }
     }
 
+    /** A run of 2-token completions of the float64 model (the same samples on every CPU), with or without the mask. */
+    private static List<JsonNode> shortCompletionsRun(Path dir, boolean mask) throws Exception {
+        GrpoConfig cfg = GrpoConfig.parse("t.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: 2
+                max_completion_length: 2
+                learning_rate: 3.0e-3
+                max_steps: 3
+                save_steps: 100
+                beta: 0.0
+                reward_funcs: [accuracy]
+                reward_mode: strict
+                seed: 7
+                log_completions: true
+                mask_truncated_completions: %s
+                """.formatted(dir.resolve("run"), mask));
+        try (TinyVlm base = TinyTask.model(dir.resolve("m"), 3, org.visualrft.model.tensor.DType.F64)) {
+            new GrpoTrainer(cfg, TinyTask.examples(6, 1), rewarder(cfg), null, QUIET, false).run(base, false, -1);
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+            out.add(json.readTree(l));
+        }
+        return out;
+    }
+
+    /**
+     * mask_truncated_completions: completions cut at max_completion_length leave the loss. With 2-token completions
+     * that all hit the limit (checked: truncated_ratio 1, and every logged completion without an end token) and
+     * rewards that vary within the groups, the masked run's gradient is exactly 0 at every step; unmasked it is not.
+     */
+    @Test
+    void truncatedCompletionsLeaveTheLossWhenMasked(@TempDir Path dir) throws Exception {
+        List<JsonNode> masked = shortCompletionsRun(dir.resolve("masked"), true);
+        List<JsonNode> plain = shortCompletionsRun(dir.resolve("plain"), false);
+        assertEquals(3, masked.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1.0, masked.get(i).get("truncated_ratio").asDouble(), "every completion hit the limit");
+            assertEquals(1.0, plain.get(i).get("truncated_ratio").asDouble());
+            assertEquals(0.0, masked.get(i).get("grad_norm").asDouble(), "step " + (i + 1) + ": nothing in the loss");
+            assertEquals(0.0, masked.get(i).get("loss").asDouble());
+        }
+        assertTrue(plain.get(0).get("frac_reward_zero_std").asDouble() < 1, "some group has a learning signal");
+        assertTrue(plain.get(0).get("grad_norm").asDouble() > 0, plain.get(0).toString());
+        for (String l : Files.readAllLines(dir.resolve("masked/run/completions.jsonl"))) {
+            assertEquals(false, new ObjectMapper().readTree(l).get("ended_with_eos").asBoolean(), l);
+        }
+    }
+
+    /**
+     * log_completions: every completion of every step, once, with its rewards and advantage — the step's mean reward
+     * is metrics.jsonl's, and a resumed run's file reads as one run (steps after the checkpoint dropped, then redone).
+     */
+    @Test
+    void completionsLogHoldsEverySampleOnceAcrossAResume(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        GrpoConfig cfg = config(dir.resolve("run"), "log_completions: true\n");
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3); // killed after step 3
+        }
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1);
+        }
+        ObjectMapper json = new ObjectMapper();
+        Map<Integer, List<JsonNode>> byStep = new java.util.TreeMap<>();
+        for (String l : Files.readAllLines(dir.resolve("run/completions.jsonl"))) {
+            JsonNode n = json.readTree(l);
+            byStep.computeIfAbsent(n.get("step").asInt(), k -> new ArrayList<>()).add(n);
+        }
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), List.copyOf(byStep.keySet()));
+        for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+            JsonNode m = json.readTree(l);
+            List<JsonNode> lines = byStep.get(m.get("step").asInt());
+            assertEquals(2 * 2 * 4, lines.size(), "prompts × accumulation × G completions at step " + m.get("step"));
+            double reward = 0;
+            for (JsonNode n : lines) {
+                reward += n.get("reward").asDouble() / lines.size();
+                double total = n.get("rewards/accuracy").asDouble() + 0.5 * n.get("rewards/length_mod3").asDouble();
+                assertEquals(total, n.get("reward").asDouble(), 1e-12, n.toString());
+                assertEquals(n.get("completion").asText().length() % 3 / 2.0, n.get("rewards/length_mod3").asDouble());
+                assertTrue(n.get("example").asText().startsWith("ex") && n.has("advantage") && n.has("solution"));
+            }
+            assertEquals(m.get("reward").asDouble(), reward, 1e-9, "step " + m.get("step"));
+        }
+    }
+
     @Test
     void nanLossSkipsTheStepAndTheRunGoesOn(@TempDir Path dir) throws Exception {
         GrpoConfig cfg = config(dir.resolve("run"), "");
