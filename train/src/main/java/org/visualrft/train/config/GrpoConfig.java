@@ -177,11 +177,13 @@ public record GrpoConfig(
                     return AdvantageMode.STD;
                 case "mean_only", "none", "false":
                     return AdvantageMode.MEAN_ONLY;
+                case "batch":
+                    return AdvantageMode.BATCH;
                 default:
                     break;
             }
         }
-        throw y.fault("scale_rewards", "must be true/false, std/mean_only or group/none, got " + v);
+        throw y.fault("scale_rewards", "must be true/false, std/mean_only, group/none or batch, got " + v);
     }
 
     /** Whether the PPO-style clipped objective is on. */

@@ -4,7 +4,8 @@ import org.visualrft.train.config.AdvantageMode;
 
 /**
  * Advantages of the G completions of one prompt: {@code (r - mean) / (std_unbiased + 1e-4)} (Visual-RFT, TRL 0.14) or
- * {@code r - mean} (Dr. GRPO). All in double; equal rewards give exactly 0.
+ * {@code r - mean} (Dr. GRPO); with {@link AdvantageMode#BATCH} {@code r - mean} here, divided by the step's scale
+ * ({@link #batchScale}) once every group of the step is known. All in double; equal rewards give exactly 0.
  */
 public final class GroupAdvantage {
     private GroupAdvantage() {
@@ -17,11 +18,19 @@ public final class GroupAdvantage {
         }
         double mean = mean(rewards);
         double[] a = new double[g];
-        double scale = mode == AdvantageMode.STD ? std(rewards, mean) + stdEps : 1.0;
+        double scale = mode == AdvantageMode.STD ? std(rewards, mean) + stdEps : 1.0; // BATCH: scaled later
         for (int i = 0; i < g; i++) {
             a[i] = (rewards[i] - mean) / scale;
         }
         return a;
+    }
+
+    /** {@code scale_rewards: batch}'s divisor: the unbiased std of every reward of the step, plus {@code stdEps}. */
+    public static double batchScale(double[] allRewards, double stdEps) {
+        if (allRewards.length < 2) {
+            throw new IllegalArgumentException("a batch needs at least 2 rewards, got " + allRewards.length);
+        }
+        return std(allRewards, mean(allRewards)) + stdEps;
     }
 
     static double mean(double[] r) {

@@ -22,6 +22,7 @@ import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.InLoopEval;
 import org.visualrft.train.TrainingLoop;
 import org.visualrft.train.checkpoint.Provenance;
+import org.visualrft.train.config.AdvantageMode;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.config.LossAggregation;
 import org.visualrft.train.data.Seeds;
@@ -166,10 +167,11 @@ public final class GrpoTrainer extends TrainingLoop {
                             referenceScorer.submit(g, images); // scored on a second thread while sampling goes on
                         }
                     }, images);
-            List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
             long statsStart = System.nanoTime();
-            GroupStats stats = GroupStats.exchange(groups, cfg.numGenerations(), rewarder.names(), labels,
+            GroupStats stats = GroupStats.exchange(b.groups(), cfg.numGenerations(), rewarder.names(), labels,
                     cfg.maskTruncatedCompletions(), ctx.group());
+            List<ScoredGroup> groups = cfg.scaleRewards() == AdvantageMode.BATCH ? batchScaled(b.groups(), stats)
+                    : b.groups(); // global order; null where another rank holds the group
             double exchangeS = b.exchangeSeconds() + (System.nanoTime() - statsStart) / 1e9;
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
             if (completions != null) {
@@ -177,7 +179,9 @@ public final class GrpoTrainer extends TrainingLoop {
             }
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
-            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine, images) : List.of();
+            // the groups as submitted to the scorer (it finds them by identity; rescaling made new ones)
+            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(
+                    b.groups().stream().filter(java.util.Objects::nonNull).toList(), images) : List.of();
             double samplingS = (t1 - t0) / 1e9;
             double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
@@ -329,6 +333,30 @@ public final class GrpoTrainer extends TrainingLoop {
                     ? stats.lossTokens(from + j) / Math.max(1.0, tokens) : 1.0 / size;
         }
         return w;
+    }
+
+    /** scale_rewards: batch — every group's {@code r - mean} over the std of all the step's rewards (every rank's). */
+    private static List<ScoredGroup> batchScaled(List<ScoredGroup> groups, GroupStats stats) {
+        double[] all = new double[stats.groups() * stats.generations()];
+        for (int g = 0; g < stats.groups(); g++) {
+            for (int i = 0; i < stats.generations(); i++) {
+                all[g * stats.generations() + i] = stats.reward(g, i);
+            }
+        }
+        double scale = GroupAdvantage.batchScale(all, GrpoConfig.STD_EPS);
+        List<ScoredGroup> out = new ArrayList<>(groups.size());
+        for (ScoredGroup sg : groups) {
+            if (sg == null) {
+                out.add(null);
+                continue;
+            }
+            double[] a = sg.advantages().clone();
+            for (int i = 0; i < a.length; i++) {
+                a[i] /= scale;
+            }
+            out.add(sg.withAdvantages(a));
+        }
+        return out;
     }
 
     /** The tokens that count in the loss: the policy's mask, less truncated completions' when they are masked. */

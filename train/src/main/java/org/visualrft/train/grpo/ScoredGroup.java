@@ -14,6 +14,11 @@ import org.visualrft.train.data.TrainingExample;
 public record ScoredGroup(TrainingExample example, List<Rollout> rollouts, double[] rewards,
         List<Map<String, Double>> perFunction, double[] advantages) {
 
+    /** The same group with other advantages. */
+    public ScoredGroup withAdvantages(double[] a) {
+        return new ScoredGroup(example, rollouts, rewards, perFunction, a);
+    }
+
     public boolean flat() {
         return GroupAdvantage.isFlat(rewards);
     }

@@ -222,6 +222,8 @@ class GrpoConfigTest {
         assertEquals(1.5, c.asYaml().get("delta"));
         assertEquals(true, c.asYaml().get("mask_truncated_completions"));
         assertEquals(true, c.asYaml().get("log_completions"));
+        assertEquals(AdvantageMode.BATCH, GrpoConfig.parse("g.yaml", "scale_rewards: batch\n").scaleRewards());
+        assertEquals("batch", GrpoConfig.parse("g.yaml", "scale_rewards: batch\n").asYaml().get("scale_rewards"));
         assertFault("importance_sampling_level: sentence", "must be one of [token, sequence], got 'sentence'");
         assertFault("delta: 1.5", "'delta' caps the ratio of the clipped objective: it needs epsilon to be set");
         assertFault("epsilon: 0.2\ndelta: 1.0", "'delta' must be greater than 1");

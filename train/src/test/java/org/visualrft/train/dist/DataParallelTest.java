@@ -256,6 +256,53 @@ class DataParallelTest {
         assertTrue(prompts.stream().anyMatch(p -> p > 8), "a refill round ran: " + prompts);
     }
 
+    /**
+     * What needs every rank's groups: scale_rewards batch (the std of all the step's rewards), and token_mean weights
+     * that count only the tokens mask_truncated_completions leaves (with GSPO's sequence ratios and μ = 2 clipped
+     * updates): the same on two ranks as on one.
+     */
+    @Test
+    void twoRanksTrainWhatOneRankTrainsWithBatchScaleAndMaskedTruncation(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(12, 2);
+        String extra = "scale_rewards: batch\nmask_truncated_completions: true\nloss_type: token_mean\n"
+                + "importance_sampling_level: sequence\nepsilon: 0.2\nnum_iterations: 2\n";
+        GrpoConfig whole = grpo(dir.resolve("one"), 4, extra);
+        float[][] initial;
+        float[][] one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 3)) {
+            initial = weights(m);
+            new GrpoTrainer(whole, data, rewarder(whole), null, QUIET, false, ProcessGroup.single(),
+                    RolloutSeeding.PER_PROMPT).run(m, false, -1);
+            one = weights(m);
+        }
+        GrpoConfig half = grpo(dir.resolve("two"), 2, extra);
+        List<float[][]> ranks = twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 3)) {
+                new GrpoTrainer(half, data, rewarder(half), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
+                        .run(m, false, -1);
+                return weights(m);
+            }
+        });
+        assertClose(one, ranks.get(0), 1e-5);
+        assertClose(ranks.get(0), ranks.get(1), 0.0);
+        boolean moved = false;
+        for (int i = 0; i < one.length; i++) {
+            moved |= !java.util.Arrays.equals(initial[i], one[i]);
+        }
+        assertTrue(moved, "training moved the weights");
+        assertEquals(curve(dir.resolve("one"), "loss").size(), 10);
+        for (String key : new String[] {"reward", "tokens", "truncated_ratio"}) {
+            assertEquals(curve(dir.resolve("one"), key), curve(dir.resolve("two"), key), key);
+        }
+        List<Double> truncated = curve(dir.resolve("one"), "truncated_ratio");
+        assertTrue(truncated.stream().anyMatch(t -> t > 0 && t < 1), "some completions were masked: " + truncated);
+        List<Double> l1 = curve(dir.resolve("one"), "loss");
+        List<Double> l2 = curve(dir.resolve("two"), "loss");
+        for (int i = 0; i < l1.size(); i++) {
+            assertEquals(l1.get(i), l2.get(i), 1e-6 * Math.max(1, Math.abs(l1.get(i))), "loss at step " + (i + 1));
+        }
+    }
+
     @Test
     void twoRanksWithHalfTheBatchTrainWhatOneRankTrainsWithAllOfItSft(@TempDir Path dir) throws Exception {
         List<TrainingExample> data = TinyTask.examples(16, 3);

@@ -286,6 +286,51 @@ class GrpoTrainerTest {
         }
     }
 
+    /**
+     * scale_rewards: batch — each completion's advantage is its reward less its group's mean, over the unbiased std of
+     * all the step's rewards (+1e-4), TRL's definition; read back from the completions log.
+     */
+    @Test
+    void batchScaledAdvantagesUseTheWholeStepsSpread(@TempDir Path dir) throws Exception {
+        GrpoConfig cfg = config(dir.resolve("run"), "log_completions: true\nscale_rewards: batch\n");
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            new GrpoTrainer(cfg, TinyTask.examples(6, 1), rewarder(cfg), null, QUIET, false).run(base, false, -1);
+        }
+        ObjectMapper json = new ObjectMapper();
+        Map<Integer, List<JsonNode>> byStep = new java.util.TreeMap<>();
+        for (String l : Files.readAllLines(dir.resolve("run/completions.jsonl"))) {
+            JsonNode n = json.readTree(l);
+            byStep.computeIfAbsent(n.get("step").asInt(), k -> new ArrayList<>()).add(n);
+        }
+        assertEquals(6, byStep.size());
+        int differsFromGroupScale = 0;
+        for (List<JsonNode> lines : byStep.values()) {
+            double[] all = lines.stream().mapToDouble(n -> n.get("reward").asDouble()).toArray();
+            double mean = java.util.Arrays.stream(all).average().orElseThrow();
+            double ss = 0;
+            for (double r : all) {
+                ss += (r - mean) * (r - mean);
+            }
+            double scale = Math.sqrt(ss / (all.length - 1)) + 1e-4;
+            for (int g = 0; g < lines.size(); g += 4) { // a group: 4 consecutive lines of one prompt
+                List<JsonNode> group = lines.subList(g, g + 4);
+                double gm = group.stream().mapToDouble(n -> n.get("reward").asDouble()).average().orElseThrow();
+                double gss = 0;
+                for (JsonNode n : group) {
+                    assertEquals(group.get(0).get("example").asText(), n.get("example").asText());
+                    gss += Math.pow(n.get("reward").asDouble() - gm, 2);
+                }
+                for (JsonNode n : group) {
+                    double want = (n.get("reward").asDouble() - gm) / scale;
+                    assertEquals(want, n.get("advantage").asDouble(), 1e-12 * Math.max(1, Math.abs(want)), n.toString());
+                    double groupScaled = (n.get("reward").asDouble() - gm) / (Math.sqrt(gss / 3) + 1e-4);
+                    differsFromGroupScale += Math.abs(groupScaled - want) > 1e-6 ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(differsFromGroupScale > 0, "the batch scale is not the groups' own");
+    }
+
     @Test
     void nanLossSkipsTheStepAndTheRunGoesOn(@TempDir Path dir) throws Exception {
         GrpoConfig cfg = config(dir.resolve("run"), "");
