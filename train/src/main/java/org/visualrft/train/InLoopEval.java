@@ -10,4 +10,9 @@ import org.visualrft.model.policy.Policy;
 @FunctionalInterface
 public interface InLoopEval {
     Map<String, Double> evaluate(Policy policy);
+
+    /** The names {@link #evaluate} reports, known before it runs; null: not known in advance. */
+    default java.util.Set<String> metricNames() {
+        return null;
+    }
 }

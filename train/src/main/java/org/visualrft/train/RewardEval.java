@@ -62,6 +62,45 @@ public final class RewardEval implements InLoopEval {
         }
     }
 
+    /**
+     * What {@link #evaluate} reports for these examples and reward functions, without running the model (so a setting
+     * that names one, {@code metric_for_best_model}, is checked before the run starts).
+     */
+    @Override
+    public java.util.Set<String> metricNames() {
+        java.util.Set<String> n = new java.util.LinkedHashSet<>();
+        java.util.Set<Task> tasks = java.util.EnumSet.noneOf(Task.class);
+        for (TrainingExample ex : examples) {
+            tasks.add(ex.task());
+        }
+        n.add("reward");
+        for (Task t : tasks) {
+            for (String fn : rewarder.names(t)) {
+                n.add("rewards/" + fn);
+                n.add(t.id() + "/" + fn);
+            }
+        }
+        n.add("completion_length");
+        if (tasks.contains(Task.DETECTION)) {
+            n.add("hacking/duplicate_box_rate");
+            n.add("hacking/pred_minus_gt");
+        }
+        if (tasks.contains(Task.CLASSIFICATION)) {
+            n.add("hacking/cls_not_one_label");
+            n.add("classification_accuracy");
+        }
+        if (tasks.contains(Task.GROUNDING)) {
+            n.add("grounding_miou");
+            n.add("grounding_ciou");
+        }
+        if (tasks.contains(Task.DETECTION)) {
+            n.add("detection_map");
+            n.add("detection_ap50");
+        }
+        n.add("examples");
+        return n;
+    }
+
     /** Receives each example's greedy answer and its rewards, in the examples' order. */
     @FunctionalInterface
     public interface AnswerSink {

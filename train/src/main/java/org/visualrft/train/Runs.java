@@ -46,10 +46,12 @@ public final class Runs {
         GrpoConfig cfg = GrpoConfig.load(configFile);
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
-        Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src); // bad names fail before the model loads
+        // bad names fail before the model loads
+        Rewarder named = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
         ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src);
+        requireBestMetric(cfg.args(), evalData, named, configFile);
         Engine.setThreads(cfg.args().threads());
         // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model(), cfg.beta() != 0);
@@ -84,6 +86,7 @@ public final class Runs {
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src);
+        requireBestMetric(cfg.args(), evalData, Rewarder.of(List.of(), List.of(), "strict", src), configFile);
         Engine.setThreads(cfg.args().threads());
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
@@ -121,6 +124,21 @@ public final class Runs {
             OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
         }
         return out;
+    }
+
+    /**
+     * metric_for_best_model must be something the in-loop evaluation of {@code evalData} reports (checked before the
+     * model loads).
+     */
+    private static void requireBestMetric(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
+            Path configFile) {
+        String m = a.metricForBestModel();
+        java.util.Set<String> names = evalData == null ? null
+                : new RewardEval(evalData, rewarder, null, 1, a.evalLimit()).metricNames();
+        if (m != null && names != null && !names.contains(m)) {
+            throw new BadInputException(configFile, "'metric_for_best_model' the in-loop evaluation of "
+                    + a.evalDataset() + " reports no '" + m + "'; it reports " + String.join(", ", names));
+        }
     }
 
     private static List<TrainingExample> evalData(TrainingArguments a, String src) {

@@ -17,6 +17,7 @@ import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.ProcessGroup;
 import org.visualrft.model.tensor.Tensor;
 import org.visualrft.train.checkpoint.AdapterCheckpoint;
+import org.visualrft.train.checkpoint.BestCheckpoint;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.checkpoint.Provenance;
 import org.visualrft.train.checkpoint.TrainerState;
@@ -78,8 +79,9 @@ public abstract class TrainingLoop {
         }
     }
 
-    /** What a run ended with. */
-    public record Outcome(int step, int totalSteps, int nanSkipped, Path lastCheckpoint, Map<String, Object> lastLog) {
+    /** What a run ended with; {@code best}: the best checkpoint by {@code metric_for_best_model}, or null. */
+    public record Outcome(int step, int totalSteps, int nanSkipped, Path lastCheckpoint, Map<String, Object> lastLog,
+            BestCheckpoint best) {
     }
 
     protected TrainingLoop(String kind, TrainingArguments args, int dataSize, InLoopEval eval, PrintStream console,
@@ -145,6 +147,12 @@ public abstract class TrainingLoop {
         } catch (IllegalArgumentException e) { // a family without it: before anything is written
             throw new org.visualrft.core.BadInputException(args.model(), e.getMessage());
         }
+        String bestMetric = args.metricForBestModel();
+        if (bestMetric != null && (eval == null || (eval.metricNames() != null
+                && !eval.metricNames().contains(bestMetric)))) {
+            throw new IllegalArgumentException("metric_for_best_model: the evaluation reports no '" + bestMetric + "'"
+                    + (eval == null ? " (there is none)" : "; it reports " + eval.metricNames()));
+        }
         ConfigAgreement.check(group, kind, resolvedConfig(), dataSize);
         Optional<Path> ckpt = store.latest();
         if (!resume && ckpt.isPresent()) {
@@ -155,6 +163,7 @@ public abstract class TrainingLoop {
             console.println(kind + ": no checkpoint in " + out + " yet; starting from step 0");
         }
         int start = 0;
+        BestCheckpoint best = null;
         broadcastWeights(base); // every replica (and its frozen reference) starts from rank 0's weights
         prepare(base);
         Policy policy = base;
@@ -185,6 +194,7 @@ public abstract class TrainingLoop {
             }
             start = st.step();
             nanSkipped = st.nanSkipped();
+            best = st.best() != null && st.best().metric().equals(bestMetric) ? st.best() : null;
             order = new DataOrder(dataSize, args.seed(), st.epoch(), st.position());
             if (main) {
                 console.println(kind + ": resuming from " + ckpt.get() + " (step " + start + " of " + totalSteps + ")");
@@ -230,6 +240,7 @@ public abstract class TrainingLoop {
             }
             MetricWindow window = new MetricWindow();
             String evalTail = "";
+            Double judged = null; // this step's value of metric_for_best_model
             ProgressBar bar = new ProgressBar(main ? console
                     : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);
             try (RunLog metrics = main ? RunLog.open(out.resolve("metrics.jsonl"), args.tensorBoardDir(), start)
@@ -257,6 +268,7 @@ public abstract class TrainingLoop {
                         m = step(new StepContext(step, policy, order, group, schedule, mu, updater));
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
+                    judged = null;
                     m.put("step_time_s", seconds);
                     m.put("time/backward_s", phase[0]); // forward and backward of the loss
                     m.put("time/allreduce_s", phase[1]);
@@ -283,6 +295,13 @@ public abstract class TrainingLoop {
                         rec.put("step", done);
                         Map<String, Double> ev = eval.evaluate(policy);
                         ev.forEach((k, v) -> rec.put("eval/" + k, v));
+                        if (bestMetric != null) {
+                            judged = ev.get(bestMetric);
+                            if (judged == null) {
+                                throw new IllegalStateException("the evaluation reported no '" + bestMetric
+                                        + "' (metric_for_best_model); it reported " + ev.keySet());
+                            }
+                        }
                         if (main) {
                             metrics.write(rec);
                         }
@@ -290,8 +309,12 @@ public abstract class TrainingLoop {
                         lastLog = merged(lastLog, rec);
                     }
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
+                        if (judged != null) {
+                            best = BestCheckpoint.better(best, bestMetric, judged, args.greaterIsBetter(),
+                                    "checkpoint-" + done);
+                        }
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
-                                nanSkipped, totalSteps);
+                                nanSkipped, totalSteps, best);
                         if (main) {
                             last = store.save(policy, f -> optimizer.save(f, group), state, provenance(), lora,
                                     Path.of(args.model()));
@@ -313,7 +336,11 @@ public abstract class TrainingLoop {
                 policy.close();
             }
         }
-        return new Outcome(done, totalSteps, nanSkipped, last, lastLog);
+        if (best != null && main) {
+            console.println(String.format(Locale.ROOT, "%s: best checkpoint %s (eval/%s %.4f)", kind,
+                    out.resolve(best.checkpoint()), best.metric(), best.value()));
+        }
+        return new Outcome(done, totalSteps, nanSkipped, last, lastLog, best);
     }
 
     private static String gib(long bytes) {

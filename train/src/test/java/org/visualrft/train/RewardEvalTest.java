@@ -32,6 +32,31 @@ class RewardEvalTest {
                         Task.DETECTION, new ImageSize(20, 20), cols), null);
     }
 
+    private static TrainingExample grounding(int i) {
+        return new TrainingExample("g" + i, new Prompt(Image.gray(20, 20, new float[400]), "where is it"),
+                new RewardSample("<answer>(2,3),(12,15)</answer>", Task.GROUNDING, new ImageSize(20, 20), Map.of()),
+                null);
+    }
+
+    /** metricNames (known before a run, to check metric_for_best_model) is what evaluate reports, task by task. */
+    @Test
+    void metricNamesAreWhatEvaluateReports() {
+        Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", "test");
+        try (TinyVlm model = TinyTask.model(dir, 3)) {
+            List<TrainingExample> mixed = new ArrayList<>(TinyTask.examples(2, 1));
+            mixed.add(detection(0, "cat", true));
+            mixed.add(grounding(0));
+            for (List<TrainingExample> set : List.of(mixed, TinyTask.examples(2, 1), List.of(grounding(1)),
+                    List.of(detection(1, "dog", false)))) {
+                RewardEval eval = new RewardEval(set, rewarder, RewardMode.STRICT, 6, 0);
+                assertEquals(eval.metricNames(), eval.evaluate(model).keySet(), set.toString());
+            }
+            RewardEval limited = new RewardEval(mixed, rewarder, RewardMode.STRICT, 6, 2); // classification only
+            assertEquals(limited.metricNames(), limited.evaluate(model).keySet());
+            assertFalse(limited.metricNames().contains("detection_map"));
+        }
+    }
+
     @Test
     void detectionSetsGetMapAndOthersDoNot() {
         Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", "test");

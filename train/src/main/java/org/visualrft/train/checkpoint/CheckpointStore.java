@@ -22,8 +22,8 @@ import org.visualrft.train.optim.AdamW;
 /**
  * Checkpoints under a run's output folder, one folder per step: {@code checkpoint-<step>/} holding {@code model/}
  * (the policy's own folder: config.json, model.safetensors, tokenizer; a LoRA run's adapters merged in),
- * {@code optimizer.safetensors}, {@code trainer_state.json} (step, data order, counters, the schedule's horizon;
- * random streams derive from seed and step), {@code provenance.json} and, for a LoRA run, the exact adapters in PEFT's
+ * {@code optimizer.safetensors}, {@code trainer_state.json} (step, data order, counters, the schedule's horizon, the
+ * best checkpoint so far; random streams derive from seed and step), {@code provenance.json} and, for a LoRA run, the exact adapters in PEFT's
  * layout ({@code adapter_model.safetensors}, {@code adapter_config.json}: see {@link AdapterCheckpoint}).
  *
  * <p>Atomic: everything is written into {@code .checkpoint-<step>.tmp/} and the folder is renamed last, so a
@@ -89,7 +89,7 @@ public final class CheckpointStore {
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.valueToTree(state)) + "\n");
         AtomicFile.deleteTree(done); // a re-run of the same step after a resume replaces it
         AtomicFile.move(tmp, done);
-        prune();
+        prune(state.best());
         return done;
     }
 
@@ -138,13 +138,16 @@ public final class CheckpointStore {
         return checkpoint.resolve("optimizer.safetensors");
     }
 
-    private void prune() throws IOException {
+    /** Keeps the last {@code keepLast} checkpoints, and {@code best}'s whatever its age (Hugging Face keeps it too). */
+    private void prune(BestCheckpoint best) throws IOException {
         if (keepLast <= 0) {
             return;
         }
         List<Path> all = list();
         for (int i = 0; i < all.size() - keepLast; i++) {
-            AtomicFile.deleteTree(all.get(i));
+            if (best == null || !all.get(i).getFileName().toString().equals(best.checkpoint())) {
+                AtomicFile.deleteTree(all.get(i));
+            }
         }
     }
 

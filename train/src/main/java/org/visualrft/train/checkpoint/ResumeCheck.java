@@ -29,7 +29,7 @@ public final class ResumeCheck {
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
             "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads",
-            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions");
+            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions", "metric_for_best_model", "greater_is_better");
     /**
      * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
      * checkpoint whose record lacks one was made with that value.
@@ -115,6 +115,15 @@ public final class ResumeCheck {
             }
         }
         int step = n.get("step").asInt();
+        JsonNode best = n.get("best");
+        if (best != null && !best.isNull()) {
+            JsonNode c = best.get("checkpoint");
+            int bestStep = c != null && c.isTextual() ? CheckpointStore.stepOf(Path.of(c.asText())) : -1;
+            if (!best.path("metric").isTextual() || !best.path("value").isNumber() || bestStep < 0 || bestStep > step) {
+                throw new BadInputException(file, "\"best\" must name a metric, its value and a checkpoint-N folder"
+                        + " at or before step " + step + ", got " + best);
+            }
+        }
         int folderStep = CheckpointStore.stepOf(ckpt);
         if (step != folderStep) {
             throw new BadInputException(file, "says step " + step + " but its folder is " + ckpt.getFileName());

@@ -10,6 +10,13 @@ package org.visualrft.train.checkpoint;
  * @param seed the run's seed (checked against the config on resume)
  * @param nanSkipped steps skipped for a non-finite loss or gradient so far
  * @param totalSteps the planned length of the run (the schedule's horizon)
+ * @param best the best checkpoint so far by {@code metric_for_best_model}, or null (none asked, or none judged yet)
  */
-public record TrainerState(int step, int epoch, int position, long seed, int nanSkipped, int totalSteps) {
+public record TrainerState(int step, int epoch, int position, long seed, int nanSkipped, int totalSteps,
+        BestCheckpoint best) {
+
+    /** A state without a best checkpoint. */
+    public TrainerState(int step, int epoch, int position, long seed, int nanSkipped, int totalSteps) {
+        this(step, epoch, position, seed, nanSkipped, totalSteps, null);
+    }
 }

@@ -24,6 +24,9 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *     {@code report_to}: {@code none}, {@code tensorboard}, {@code all}, or a list; other integrations need a network
  *     and are refused)
  * @param loggingDir TensorBoard's event-file folder (null: {@code <output_dir>/tensorboard})
+ * @param metricForBestModel the in-loop evaluation's metric that picks the best checkpoint, without the
+ *     {@code eval/} prefix ({@code detection_map}); null: none
+ * @param greaterIsBetter whether a higher value of that metric is better
  * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
  */
 public record TrainingArguments(
@@ -34,7 +37,7 @@ public record TrainingArguments(
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
         boolean gradientCheckpointing, int zeroStage, List<String> reportTo, String loggingDir,
-        ModelArguments modelArgs) {
+        String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -42,7 +45,8 @@ public record TrainingArguments(
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
-            "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir"), ModelArguments.KEYS.stream()).toList();
+            "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "metric_for_best_model",
+            "greater_is_better", "load_best_model_at_end"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -86,6 +90,14 @@ public record TrainingArguments(
         }
         List<String> reportTo = ReportTo.read(y);
         String loggingDir = y.string("logging_dir", null);
+        String best = bestMetric(y.string("metric_for_best_model", null));
+        // Hugging Face's rule: higher is better unless the metric is a loss
+        boolean greaterIsBetter = y.bool("greater_is_better", best == null || !best.endsWith("loss"));
+        if (y.bool("load_best_model_at_end", false)) {
+            throw y.fault("load_best_model_at_end", "is not supported: a run here keeps checkpoints only; with"
+                    + " metric_for_best_model the best one is kept (save_total_limit never removes it) and named in"
+                    + " trainer_state.json and on the console: use its model/ folder");
+        }
         ModelArguments modelArgs = ModelArguments.read(y);
 
         positive(y, "learning_rate", lr, true);
@@ -131,6 +143,13 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
+        if (best != null && (evalDataset == null || evalSteps == 0)) {
+            throw y.fault("metric_for_best_model", "needs in-loop evaluation: set eval_dataset and eval_steps");
+        }
+        if (best != null && saveSteps % evalSteps != 0) {
+            throw y.fault("save_steps", "must be a multiple of eval_steps (" + evalSteps + ") with"
+                    + " metric_for_best_model: every checkpoint is judged by its step's evaluation, got " + saveSteps);
+        }
         if (zeroStage == 2 || zeroStage == 3) {
             throw y.fault("zero_stage", "ZeRO stage " + zeroStage + " (sharding the gradients"
                     + (zeroStage == 3 ? " and the parameters" : "") + ") is not implemented; 1 shards AdamW's state"
@@ -146,7 +165,20 @@ public record TrainingArguments(
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                modelArgs);
+                best, greaterIsBetter, modelArgs);
+    }
+
+    /** {@code detection_map}, {@code eval/detection_map} and Hugging Face's {@code eval_detection_map} name one metric. */
+    private static String bestMetric(String name) {
+        if (name == null) {
+            return null;
+        }
+        for (String prefix : new String[] {"eval/", "eval_"}) {
+            if (name.startsWith(prefix)) {
+                return name.substring(prefix.length());
+            }
+        }
+        return name;
     }
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
@@ -155,7 +187,7 @@ public record TrainingArguments(
                 warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                modelArgs);
+                metricForBestModel, greaterIsBetter, modelArgs);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -223,6 +255,8 @@ public record TrainingArguments(
         m.put("zero_stage", zeroStage);
         m.put("report_to", reportTo.isEmpty() ? "none" : reportTo);
         m.put("logging_dir", loggingDir);
+        m.put("metric_for_best_model", metricForBestModel == null ? null : "eval/" + metricForBestModel);
+        m.put("greater_is_better", metricForBestModel == null ? null : greaterIsBetter);
         m.putAll(modelArgs.asYaml());
         return m;
     }

@@ -99,6 +99,18 @@ public final class Rewarder {
         return names;
     }
 
+    /** The functions that score {@code task} (none when the task has no reward set). */
+    public List<String> names(Task task) {
+        RewardSet set = sets.get(task);
+        List<String> out = new ArrayList<>();
+        if (set != null) {
+            for (WeightedReward w : set.parts()) {
+                out.add(w.function().name());
+            }
+        }
+        return out;
+    }
+
     /** Per task, the functions with their weights ({@code name:weight}), for provenance. */
     public Map<String, List<String>> describe() {
         Map<String, List<String>> m = new java.util.LinkedHashMap<>();

@@ -231,6 +231,35 @@ class GrpoConfigTest {
     }
 
     @Test
+    void metricForBestModelNeedsAnEvaluationAtEveryCheckpoint() {
+        String eval = "eval_dataset: e.jsonl\neval_steps: 5\nsave_steps: 10\n";
+        assertNull(GrpoConfig.parse("b.yaml", eval).args().metricForBestModel());
+        assertNull(GrpoConfig.parse("b.yaml", eval).asYaml().get("greater_is_better"));
+        for (String name : new String[] {"detection_map", "eval/detection_map", "eval_detection_map"}) {
+            GrpoConfig c = GrpoConfig.parse("b.yaml", eval + "metric_for_best_model: " + name + "\n");
+            assertEquals("detection_map", c.args().metricForBestModel(), name);
+            assertTrue(c.args().greaterIsBetter(), name);
+            assertEquals("eval/detection_map", c.asYaml().get("metric_for_best_model"));
+            assertEquals(true, c.asYaml().get("greater_is_better"));
+        }
+        // Hugging Face's default: lower is better for a loss
+        assertEquals(false, GrpoConfig.parse("b.yaml", eval + "metric_for_best_model: eval_loss\n").args()
+                .greaterIsBetter());
+        assertEquals(false, GrpoConfig.parse("b.yaml", eval + "metric_for_best_model: reward\n"
+                + "greater_is_better: false\n").args().greaterIsBetter());
+        assertEquals(true, SftConfig.parse("s.yaml", eval + "metric_for_best_model: reward\n").args()
+                .greaterIsBetter());
+        assertFault("metric_for_best_model: reward", "'metric_for_best_model' needs in-loop evaluation");
+        assertFault("eval_dataset: e.jsonl\nmetric_for_best_model: reward", "needs in-loop evaluation");
+        assertFault("eval_dataset: e.jsonl\neval_steps: 4\nsave_steps: 10\nmetric_for_best_model: reward",
+                "'save_steps' must be a multiple of eval_steps (4) with metric_for_best_model");
+        assertFault(eval + "metric_for_best_model: reward\nload_best_model_at_end: true",
+                "'load_best_model_at_end' is not supported");
+        assertNull(GrpoConfig.parse("b.yaml", eval + "load_best_model_at_end: false\n").args()
+                .metricForBestModel());
+    }
+
+    @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
         assertEquals(List.of(), plain.args().reportTo());

@@ -30,6 +30,8 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.train.TinyTask;
 import org.visualrft.train.TrainingLoop;
+import org.visualrft.train.RewardEval;
+import org.visualrft.train.checkpoint.BestCheckpoint;
 import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.config.GrpoConfig;
 import org.visualrft.train.data.TrainingExample;
@@ -329,6 +331,66 @@ class GrpoTrainerTest {
             }
         }
         assertTrue(differsFromGroupScale > 0, "the batch scale is not the groups' own");
+    }
+
+    /**
+     * metric_for_best_model: the checkpoint whose step's evaluation scored best (the first of equals) is kept although
+     * save_total_limit 1 would remove it, named in trainer_state.json and the outcome, and still known after a resume.
+     */
+    @Test
+    void theBestCheckpointIsKeptAndNamedAcrossAResume(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        GrpoConfig cfg = GrpoConfig.parse("best.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: 2
+                max_completion_length: 12
+                learning_rate: 5.0e-2
+                lr_scheduler_type: constant
+                max_steps: 6
+                save_steps: 2
+                eval_steps: 2
+                save_total_limit: 1
+                eval_dataset: unused.jsonl
+                metric_for_best_model: eval/rewards/length_mod3
+                reward_funcs: [accuracy]
+                reward_mode: strict
+                seed: 7
+                """.formatted(dir.resolve("run"))); // checkpoints and evaluations every 2 steps
+        RewardEval eval = new RewardEval(data, rewarder(cfg), RewardMode.STRICT, 12, 0);
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3, org.visualrft.model.tensor.DType.F64)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), eval, QUIET, false).run(base, false, 3); // killed after step 3
+        }
+        TrainingLoop.Outcome o;
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3, org.visualrft.model.tensor.DType.F64)) {
+            o = new GrpoTrainer(cfg, data, rewarder(cfg), eval, QUIET, false).run(base, true, -1);
+        }
+        ObjectMapper json = new ObjectMapper();
+        int bestStep = -1;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        List<Double> values = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+            JsonNode n = json.readTree(l);
+            if (n.has("eval/rewards/length_mod3")) {
+                double v = n.get("eval/rewards/length_mod3").asDouble();
+                values.add(v);
+                if (v > bestValue) {
+                    bestValue = v;
+                    bestStep = n.get("step").asInt();
+                }
+            }
+        }
+        assertEquals(3, values.size());
+        assertTrue(values.stream().distinct().count() > 1, "the evaluations differ: " + values);
+        BestCheckpoint want = new BestCheckpoint("rewards/length_mod3", bestValue, "checkpoint-" + bestStep);
+        assertEquals(want, o.best());
+        assertEquals(want, CheckpointStore.readState(dir.resolve("run/checkpoint-6")).best());
+        List<String> kept = new ArrayList<>();
+        for (Path p : new CheckpointStore(dir.resolve("run"), 0).list()) {
+            kept.add(p.getFileName().toString());
+        }
+        assertTrue(bestStep < 6, "the best is not the last checkpoint here (float64: the same on every CPU): " + values);
+        assertEquals(List.of("checkpoint-" + bestStep, "checkpoint-6"), kept);
     }
 
     @Test
