@@ -122,6 +122,28 @@ class TrainCommandTest {
         assertEquals("x", Files.readString(dir.resolve("a-file")));
     }
 
+    /** metric_for_best_model names a metric the evaluation of eval_dataset reports, or the run does not start. */
+    @Test
+    void bestModelMetricIsCheckedBeforeTheRun(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        CliRun r = CliRun.of("train", "grpo", "--config", config(dir, "b.yaml", "output_dir: " + dir.resolve("b")
+                + "\nnum_generations: 2\nmax_completion_length: 4\nmax_steps: 2\nsave_steps: 2\neval_steps: 2\n"
+                + "metric_for_best_model: eval/detection_map\n").toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("b.yaml") && r.err().contains("reports no 'detection_map'")
+                && r.err().contains("classification_accuracy"), r.err());
+        assertTrue(!Files.exists(dir.resolve("b")), "nothing written");
+
+        CliRun ok = CliRun.of("train", "grpo", "--config", config(dir, "g.yaml", "output_dir: " + dir.resolve("g")
+                + "\nnum_generations: 2\nmax_completion_length: 4\nmax_steps: 2\nsave_steps: 1\neval_steps: 1\n"
+                + "save_total_limit: 1\nmetric_for_best_model: eval_classification_accuracy\nreward_mode: strict\n")
+                .toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("grpo: best checkpoint ") && ok.out().contains("(eval/classification_accuracy "),
+                ok.out());
+    }
+
     @Test
     void helpListsBothTrainers() {
         CliRun r = CliRun.of("train", "--help");
