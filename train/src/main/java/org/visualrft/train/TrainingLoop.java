@@ -229,7 +229,7 @@ public abstract class TrainingLoop {
             }
             int mu = updatesPerStep();
             LrSchedule schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(),
-                    args.warmup(totalSteps) * mu, totalSteps * mu);
+                    args.warmup(totalSteps) * mu, totalSteps * mu, args.minLrRate());
             UpdateStep update = new UpdateStep(params, optimizer, args.maxGradNorm(), group);
             if (main) {
                 Provenance.write(out, provenance(), Map.of("started_at_step", start, "world_size",

@@ -24,6 +24,8 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *     {@code report_to}: {@code none}, {@code tensorboard}, {@code all}, or a list; other integrations need a network
  *     and are refused)
  * @param loggingDir TensorBoard's event-file folder (null: {@code <output_dir>/tensorboard})
+ * @param minLrRate {@code cosine_with_min_lr}'s floor as a fraction of learning_rate ({@code lr_scheduler_kwargs}
+ *     {@code min_lr_rate}, or {@code min_lr} / learning_rate); 0 for the other schedules
  * @param metricForBestModel the in-loop evaluation's metric that picks the best checkpoint, without the
  *     {@code eval/} prefix ({@code detection_map}); null: none
  * @param greaterIsBetter whether a higher value of that metric is better
@@ -31,7 +33,7 @@ import org.visualrft.train.data.parquet.ColumnNames;
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
-        double learningRate, ScheduleType lrSchedulerType, int warmupSteps, double warmupRatio,
+        double learningRate, ScheduleType lrSchedulerType, double minLrRate, int warmupSteps, double warmupRatio,
         double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm,
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
         int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
@@ -41,7 +43,7 @@ public record TrainingArguments(
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
-            "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
+            "lr_scheduler_type", "lr_scheduler_kwargs", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
@@ -55,8 +57,9 @@ public record TrainingArguments(
         String evalDataset = y.string("eval_dataset", null);
         String outputDir = y.string("output_dir", "runs/run");
         double lr = y.number("learning_rate", defaultLr);
-        ScheduleType sched = ScheduleType.valueOf(y.choice("lr_scheduler_type", "linear",
-                List.of("constant", "linear", "cosine")).toUpperCase(java.util.Locale.ROOT));
+        ScheduleType sched = ScheduleType.valueOf(y.choice("lr_scheduler_type", "linear", ScheduleType.NAMES)
+                .toUpperCase(java.util.Locale.ROOT));
+        double minLrRate = minLrRate(y, sched, lr);
         int warmupSteps = y.integer("warmup_steps", 0);
         double warmupRatio = y.number("warmup_ratio", 0.0);
         double wd = y.number("weight_decay", 0.0);
@@ -106,6 +109,11 @@ public record TrainingArguments(
         }
         if (warmupRatio < 0 || warmupRatio >= 1) {
             throw y.fault("warmup_ratio", "must be in [0, 1), got " + warmupRatio);
+        }
+        if (sched == ScheduleType.CONSTANT && (warmupSteps > 0 || warmupRatio > 0)) {
+            // Hugging Face's constant schedule ignores the warm-up settings; here they would do something: refuse
+            throw y.fault("lr_scheduler_type", "constant has no warm-up (Hugging Face's ignores warmup_steps and"
+                    + " warmup_ratio); use constant_with_warmup, or set no warm-up");
         }
         if (wd < 0) {
             throw y.fault("weight_decay", "must be 0 or more, got " + wd);
@@ -162,10 +170,49 @@ public record TrainingArguments(
         if (org.visualrft.core.Limits.threadsFault(threads) != null) {
             throw y.fault("threads", org.visualrft.core.Limits.threadsFault(threads));
         }
-        return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, warmupSteps, warmupRatio,
+        return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, minLrRate, warmupSteps,
+                warmupRatio,
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
                 best, greaterIsBetter, modelArgs);
+    }
+
+    /**
+     * {@code lr_scheduler_kwargs} as Hugging Face reads them for {@code cosine_with_min_lr}: exactly one of
+     * {@code min_lr_rate} (a fraction of the peak) and {@code min_lr} (a rate); no other schedule takes any here.
+     */
+    private static double minLrRate(YamlFields y, ScheduleType sched, double lr) {
+        Object raw = y.any("lr_scheduler_kwargs");
+        java.util.Map<?, ?> kw = raw == null ? java.util.Map.of() : raw instanceof java.util.Map<?, ?> m ? m : null;
+        if (kw == null) {
+            throw y.fault("lr_scheduler_kwargs", "must be a mapping, got " + raw);
+        }
+        if (sched != ScheduleType.COSINE_WITH_MIN_LR) {
+            if (!kw.isEmpty()) {
+                throw y.fault("lr_scheduler_kwargs", "only cosine_with_min_lr takes arguments here (min_lr or"
+                        + " min_lr_rate), got " + kw.keySet() + " with " + sched.yamlName());
+            }
+            return 0.0;
+        }
+        for (Object k : kw.keySet()) {
+            if (!"min_lr".equals(k) && !"min_lr_rate".equals(k)) {
+                throw y.fault("lr_scheduler_kwargs", "cosine_with_min_lr takes min_lr or min_lr_rate, got '" + k + "'");
+            }
+        }
+        if (kw.size() != 1) {
+            throw y.fault("lr_scheduler_kwargs", "cosine_with_min_lr needs one of min_lr and min_lr_rate, got "
+                    + kw.keySet());
+        }
+        Object v = kw.values().iterator().next();
+        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw y.fault("lr_scheduler_kwargs", "min_lr / min_lr_rate must be a number, got " + v);
+        }
+        double rate = kw.containsKey("min_lr") ? (lr == 0 ? 0 : n.doubleValue() / lr) : n.doubleValue();
+        if (rate < 0 || rate > 1) {
+            throw y.fault("lr_scheduler_kwargs", "the floor must lie between 0 and learning_rate (min_lr_rate in"
+                    + " [0, 1]), got " + (kw.containsKey("min_lr") ? "min_lr " : "min_lr_rate ") + v);
+        }
+        return rate;
     }
 
     /** {@code detection_map}, {@code eval/detection_map} and Hugging Face's {@code eval_detection_map} name one metric. */
@@ -183,8 +230,8 @@ public record TrainingArguments(
 
     /** The same settings on another device (the CLI's {@code --device} overrides the YAML's). */
     public TrainingArguments onDevice(org.visualrft.model.tensor.Device d) {
-        return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, warmupSteps,
-                warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
+        return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, minLrRate,
+                warmupSteps, warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
                 metricForBestModel, greaterIsBetter, modelArgs);
@@ -228,6 +275,8 @@ public record TrainingArguments(
         m.put("output_dir", outputDir);
         m.put("learning_rate", learningRate);
         m.put("lr_scheduler_type", lrSchedulerType.yamlName());
+        m.put("lr_scheduler_kwargs", lrSchedulerType == ScheduleType.COSINE_WITH_MIN_LR
+                ? java.util.Map.of("min_lr_rate", minLrRate) : null);
         m.put("warmup_steps", warmupSteps);
         m.put("warmup_ratio", warmupRatio);
         m.put("weight_decay", weightDecay);

@@ -260,6 +260,33 @@ class GrpoConfigTest {
     }
 
     @Test
+    void schedulesAreHuggingFacesWithTheirWarmUpAndFloor() {
+        assertEquals(ScheduleType.CONSTANT_WITH_WARMUP, GrpoConfig.parse("s.yaml",
+                "lr_scheduler_type: constant_with_warmup\nwarmup_ratio: 0.1\n").args().lrSchedulerType());
+        GrpoConfig rate = GrpoConfig.parse("s.yaml", "learning_rate: 2.0e-5\nlr_scheduler_type: cosine_with_min_lr\n"
+                + "lr_scheduler_kwargs: {min_lr_rate: 0.1}\nwarmup_ratio: 0.1\n");
+        assertEquals(ScheduleType.COSINE_WITH_MIN_LR, rate.args().lrSchedulerType());
+        assertEquals(0.1, rate.args().minLrRate());
+        assertEquals(java.util.Map.of("min_lr_rate", 0.1), rate.asYaml().get("lr_scheduler_kwargs"));
+        assertEquals(0.25, GrpoConfig.parse("s.yaml", "learning_rate: 2.0e-5\nlr_scheduler_type: cosine_with_min_lr\n"
+                + "lr_scheduler_kwargs: {min_lr: 5.0e-6}\n").args().minLrRate(), 1e-15);
+        assertNull(GrpoConfig.parse("s.yaml", "seed: 1\n").asYaml().get("lr_scheduler_kwargs"));
+        assertFault("lr_scheduler_type: constant\nwarmup_steps: 10", "'lr_scheduler_type' constant has no warm-up");
+        assertFault("lr_scheduler_type: constant\nwarmup_ratio: 0.05", "use constant_with_warmup");
+        assertFault("lr_scheduler_type: cosine_with_min_lr", "needs one of min_lr and min_lr_rate");
+        assertFault("lr_scheduler_type: cosine_with_min_lr\nlr_scheduler_kwargs: {min_lr: 1.0e-7, min_lr_rate: 0.1}",
+                "needs one of min_lr and min_lr_rate");
+        assertFault("lr_scheduler_type: cosine_with_min_lr\nlr_scheduler_kwargs: {num_cycles: 2}",
+                "takes min_lr or min_lr_rate, got 'num_cycles'");
+        assertFault("lr_scheduler_type: cosine_with_min_lr\nlr_scheduler_kwargs: {min_lr_rate: 1.5}",
+                "min_lr_rate in [0, 1]");
+        assertFault("lr_scheduler_kwargs: {min_lr_rate: 0.1}", "only cosine_with_min_lr takes arguments here");
+        assertFault("lr_scheduler_kwargs: 3", "must be a mapping");
+        assertFault("lr_scheduler_type: polynomial", "must be one of [constant, constant_with_warmup, linear, cosine,"
+                + " cosine_with_min_lr]");
+    }
+
+    @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
         assertEquals(List.of(), plain.args().reportTo());

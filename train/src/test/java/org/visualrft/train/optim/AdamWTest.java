@@ -197,5 +197,17 @@ class AdamWTest {
         assertEquals(0.5, warm.at(60), 1e-15);
         assertEquals(0.0, warm.at(110), 1e-15);
         assertEquals(0.3, new LrSchedule(ScheduleType.CONSTANT, 0.3, 0, 5).at(4));
+        LrSchedule flat = new LrSchedule(ScheduleType.CONSTANT_WITH_WARMUP, 2.0, 4, 20);
+        assertEquals(1.0, flat.at(2), 1e-15);
+        assertEquals(2.0, flat.at(4));
+        assertEquals(2.0, flat.at(19));
+        // cosine_with_min_lr, min_lr_rate 0.1 (open-r1's recipes): factor = cos part · 0.9 + 0.1
+        LrSchedule floor = new LrSchedule(ScheduleType.COSINE_WITH_MIN_LR, 1.0, 10, 110, 0.1);
+        assertEquals(0.5, floor.at(5), 1e-15);
+        assertEquals(1.0, floor.at(10), 1e-15);
+        assertEquals(0.55, floor.at(60), 1e-15);
+        assertEquals(0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * 0.25)), floor.at(35), 1e-15);
+        assertEquals(0.1, floor.at(110), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(ScheduleType.CONSTANT, 1.0, 3, 10));
     }
 }
