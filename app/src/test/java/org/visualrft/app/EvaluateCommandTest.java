@@ -106,7 +106,8 @@ class EvaluateCommandTest {
                 """);
         Path json = dir.resolve("m.json");
         CliRun r = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("det.jsonl").toString(),
-                "--max-new-tokens", "4", "--answers", dir.resolve("a.jsonl").toString(), "--json", json.toString());
+                "--max-new-tokens", "4", "--answers", dir.resolve("a.jsonl").toString(), "--json", json.toString(),
+                "--max-pixels", "12544", "--min-pixels", "3136");
         assertEquals(0, r.code(), r.out() + r.err());
         JsonNode m = JSON.readTree(json.toFile());
         assertEquals("qwen2_5_vl", m.get("model_type").asText());
@@ -144,6 +145,14 @@ class EvaluateCommandTest {
         CliRun badBatch = CliRun.of("evaluate", "--model", model, "--dataset", data, "--batch", "0");
         assertEquals(2, badBatch.code(), badBatch.err());
         assertTrue(badBatch.err().contains("--batch"), badBatch.err());
+
+        CliRun badPixels = CliRun.of("evaluate", "--model", model, "--dataset", data, "--min-pixels", "5000",
+                "--max-pixels", "4000");
+        assertEquals(2, badPixels.code(), badPixels.err());
+        assertTrue(badPixels.err().contains("--min-pixels 5000 exceeds --max-pixels 4000"), badPixels.err());
+        CliRun zeroPixels = CliRun.of("evaluate", "--model", model, "--dataset", data, "--max-pixels", "0");
+        assertEquals(2, zeroPixels.code(), zeroPixels.err());
+        assertTrue(zeroPixels.err().contains("--max-pixels must be a positive pixel area"), zeroPixels.err());
 
         CliRun badMode = CliRun.of("evaluate", "--model", model, "--dataset", data, "--reward-mode", "lenient");
         assertEquals(2, badMode.code(), badMode.err());

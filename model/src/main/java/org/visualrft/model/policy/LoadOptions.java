@@ -9,19 +9,38 @@ import org.visualrft.model.tensor.Device;
 
 /**
  * How to open a model folder, as a training config asks for it ({@code device}, {@code torch_dtype},
- * {@code use_peft} and {@code lora_*}): where the weights go, the compute dtype (null: the folder's own
- * {@code config.json} {@code torch_dtype}), LoRA adapters to attach (null: none, the model is trained in full) and the
- * seed of the adapters' initial A matrices. Taken as given: the {@code vrft.dtype} and {@code vrft.lora.*} system
- * properties, which a folder opened without options follows, do not add to it.
+ * {@code use_peft} and {@code lora_*}, {@code min_pixels}, {@code max_pixels}): where the weights go, the compute
+ * dtype (null: the folder's own {@code config.json} {@code torch_dtype}), LoRA adapters to attach (null: none, the
+ * model is trained in full), the seed of the adapters' initial A matrices, and the pixel area an image is resized
+ * into (null: the folder's {@code preprocessor_config.json}; families that resize by area only — the Qwen ones — read
+ * them; the built-in model resizes every image to its fixed input and has none). Taken as given: the
+ * {@code vrft.dtype} and {@code vrft.lora.*} system properties, which a folder opened without options follows, do not
+ * add to it.
  */
-public record LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed) {
+public record LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed, Integer minPixels,
+        Integer maxPixels) {
     public LoadOptions {
         Objects.requireNonNull(device, "device");
+        if ((minPixels != null && minPixels < 1) || (maxPixels != null && maxPixels < 1)
+                || (minPixels != null && maxPixels != null && minPixels > maxPixels)) {
+            throw new IllegalArgumentException("pixel limits must be positive with min <= max, got min "
+                    + minPixels + ", max " + maxPixels);
+        }
+    }
+
+    /** The folder's own image processing. */
+    public LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed) {
+        this(device, dtype, lora, loraSeed, null, null);
     }
 
     /** The folder's own dtype, no adapters, on {@code device}. */
     public static LoadOptions on(Device device) {
         return new LoadOptions(device, null, null, 0);
+    }
+
+    /** The same options with images resized into {@code [minPixels, maxPixels]} (null: the folder's). */
+    public LoadOptions withPixels(Integer min, Integer max) {
+        return new LoadOptions(device, dtype, lora, loraSeed, min, max);
     }
 
     /**

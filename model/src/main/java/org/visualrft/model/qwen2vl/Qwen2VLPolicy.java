@@ -82,12 +82,14 @@ public final class Qwen2VLPolicy implements Policy {
         }
 
         /**
-         * What a training config asks for ({@code options}: device, torch_dtype, LoRA), the dtype defaulting to the
-         * config's {@code torchDtype}; no {@code vrft.dtype} or {@code vrft.lora.*} property adds to it.
+         * What a training config asks for ({@code options}: device, torch_dtype, LoRA, pixel limits), the dtype
+         * defaulting to the config's {@code torchDtype}; no {@code vrft.dtype} or {@code vrft.lora.*} property adds to
+         * it ({@code vrft.qwen2vl.max_pixels} still applies when the options set no max_pixels).
          */
         public static Options of(String torchDtype, LoadOptions options) {
             DType dtype = options.dtype() != null ? options.dtype() : dtypeOf(torchDtype);
-            return new Options(dtype, options.lora(), options.loraSeed(), null, maxPixelsProperty(), options.device());
+            return new Options(dtype, options.lora(), options.loraSeed(), options.minPixels(),
+                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty(), options.device());
         }
 
         private static Integer maxPixelsProperty() {

@@ -74,12 +74,15 @@ public final class QwenVlPolicy implements Policy {
             return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
         }
 
-        /** What a training config asks for (device, dtype, LoRA); pixel limits as above. */
+        /**
+         * What a training config asks for (device, dtype, LoRA, pixel limits); {@code vrft.max_pixels} applies when
+         * the options set no max_pixels.
+         */
         public static Options of(QwenVlConfig c, LoadOptions options) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
             String mp = System.getProperty("vrft.max_pixels");
-            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp),
-                    o.device());
+            Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : Integer.valueOf(mp);
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), max, o.device());
         }
     }
 

@@ -72,6 +72,30 @@ class LoadOptionsTest {
         }
     }
 
+    /**
+     * min_pixels / max_pixels from the options resize images into that area (as the training script's 401,408 cap
+     * does): fewer image tokens for a large image, more for a small one, and the reported length stays the encoded one.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void pixelLimitsFromTheOptionsResizeTheImage(String name) throws Exception {
+        Path dir = folder(name);
+        Prompt large = prompt(640, 480, "What is in the image ?");
+        Prompt small = prompt(32, 32, "What is in the image ?");
+        try (Policy plain = ModelLoader.load(dir, LoadOptions.on(Device.CPU));
+             Policy capped = ModelLoader.load(dir, LoadOptions.on(Device.CPU).withPixels(null, 2_000));
+             Policy raised = ModelLoader.load(dir, LoadOptions.on(Device.CPU).withPixels(40_000, 80_000))) {
+            assertTrue(capped.promptLength(large) < plain.promptLength(large),
+                    capped.promptLength(large) + " vs " + plain.promptLength(large));
+            assertTrue(raised.promptLength(small) > plain.promptLength(small),
+                    raised.promptLength(small) + " vs " + plain.promptLength(small));
+            assertEquals(encodedLength(capped, large), capped.promptLength(large));
+            assertEquals(encodedLength(raised, small), raised.promptLength(small));
+        }
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.on(Device.CPU).withPixels(5000, 4000));
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.on(Device.CPU).withPixels(null, 0));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
     void optionsGiveTheDtypeAndAdaptersAsked(String name) throws Exception {

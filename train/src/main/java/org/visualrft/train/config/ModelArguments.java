@@ -12,7 +12,8 @@ import org.visualrft.model.tensor.Device;
 
 /**
  * How the model is opened for training, with TRL {@code ModelConfig}'s names: {@code torch_dtype} and the LoRA
- * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout}.
+ * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout};
+ * and the image area, as Visual-RFT's and R1-V's scripts name it: {@code min_pixels}, {@code max_pixels}.
  *
  * @param torchDtype {@code bfloat16} or {@code float32}; null ({@code auto}, the default): the model folder's
  *                   {@code config.json} {@code torch_dtype}
@@ -20,12 +21,14 @@ import org.visualrft.model.tensor.Device;
  * @param loraR adapter rank (TRL's default 16)
  * @param loraAlpha adapter alpha, the scale being alpha / r (TRL's default 32)
  * @param loraTargetModules the projections that get adapters ({@code all-linear}: all seven)
+ * @param minPixels the least pixel area an image is resized to (null: the model folder's preprocessor_config.json)
+ * @param maxPixels the most pixel area an image is resized to (null: the folder's); Visual-RFT trained with 401,408
  */
 public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
-        List<String> loraTargetModules) {
+        List<String> loraTargetModules, Integer minPixels, Integer maxPixels) {
 
     static final List<String> KEYS = List.of("torch_dtype", "use_peft", "lora_r", "lora_alpha",
-            "lora_target_modules", "lora_dropout");
+            "lora_target_modules", "lora_dropout", "min_pixels", "max_pixels");
     private static final List<String> LORA_KEYS = List.of("lora_r", "lora_alpha", "lora_target_modules",
             "lora_dropout");
     static final String ALL_LINEAR = "all-linear";
@@ -46,6 +49,17 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
             default -> throw y.fault("torch_dtype", "must be auto, bfloat16 or float32, got '" + dtype + "'"
                     + (dtype.equalsIgnoreCase("float16") ? " (float16 is not supported)" : ""));
         };
+        Integer minPixels = y.nullableInteger("min_pixels", null);
+        Integer maxPixels = y.nullableInteger("max_pixels", null);
+        for (String k : new String[] {"min_pixels", "max_pixels"}) {
+            Integer v = k.equals("min_pixels") ? minPixels : maxPixels;
+            if (v != null && v < 1) {
+                throw y.fault(k, "must be a positive pixel area, got " + v);
+            }
+        }
+        if (minPixels != null && maxPixels != null && minPixels > maxPixels) {
+            throw y.fault("min_pixels", "must not exceed max_pixels (" + maxPixels + "), got " + minPixels);
+        }
         String propRank = System.getProperty("vrft.lora.rank");
         boolean usePeft = y.bool("use_peft", propRank != null);
         if (!usePeft) {
@@ -54,7 +68,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                     throw y.fault(k, "only applies with use_peft: true (without it the model is trained in full)");
                 }
             }
-            return new ModelArguments(dtype, false, 0, 0, List.of());
+            return new ModelArguments(dtype, false, 0, 0, List.of(), minPixels, maxPixels);
         }
         int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
         int r = y.integer("lora_r", defaultRank);
@@ -74,7 +88,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         String propTargets = System.getProperty("vrft.lora.targets");
         List<String> targets = targets(y, y.strings("lora_target_modules",
                 propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)));
-        return new ModelArguments(dtype, true, r, alpha, targets);
+        return new ModelArguments(dtype, true, r, alpha, targets, minPixels, maxPixels);
     }
 
     private static int parseProperty(YamlFields y, String name, String value) {
@@ -110,7 +124,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                 : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
                 : org.visualrft.model.tensor.DType.F32;
         LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules)) : null;
-        return new LoadOptions(device, d, lora, seed);
+        return new LoadOptions(device, d, lora, seed, minPixels, maxPixels);
     }
 
     /** The settings with YAML names; the LoRA ones null without use_peft. */
@@ -121,6 +135,8 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         m.put("lora_r", usePeft ? loraR : null);
         m.put("lora_alpha", usePeft ? loraAlpha : null);
         m.put("lora_target_modules", usePeft ? loraTargetModules : null);
+        m.put("min_pixels", minPixels);
+        m.put("max_pixels", maxPixels);
         return m;
     }
 }

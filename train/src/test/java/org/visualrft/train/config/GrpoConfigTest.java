@@ -287,6 +287,25 @@ class GrpoConfigTest {
     }
 
     @Test
+    void pixelLimitsAreModelSettingsAndThePresetPinsTheScriptsCap() {
+        GrpoConfig plain = GrpoConfig.parse("p.yaml", "seed: 1\n");
+        assertNull(plain.args().modelArgs().maxPixels());
+        assertNull(plain.args().loadOptions(org.visualrft.model.tensor.Device.CPU).maxPixels());
+        GrpoConfig preset = GrpoConfig.parse("p.yaml", "preset: visual-rft\n");
+        assertEquals(401408, preset.args().modelArgs().maxPixels());
+        assertEquals(3136, preset.args().modelArgs().minPixels());
+        assertEquals(401408, preset.asYaml().get("max_pixels"));
+        org.visualrft.model.policy.LoadOptions o = GrpoConfig.parse("p.yaml", "preset: visual-rft\nmax_pixels: 200704\n"
+                + "use_peft: true\n").args().loadOptions(org.visualrft.model.tensor.Device.CPU);
+        assertEquals(200704, o.maxPixels());
+        assertEquals(3136, o.minPixels());
+        assertEquals(50176, SftConfig.parse("s.yaml", "max_pixels: 50176\n").args().modelArgs().maxPixels());
+        assertFault("max_pixels: 0", "'max_pixels' must be a positive pixel area");
+        assertFault("min_pixels: 5000\nmax_pixels: 4000", "'min_pixels' must not exceed max_pixels (4000)");
+        assertFault("max_pixels: many", "max_pixels");
+    }
+
+    @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
         assertEquals(List.of(), plain.args().reportTo());
