@@ -48,7 +48,8 @@ public record TrainingArguments(
             "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
             "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "metric_for_best_model",
-            "greater_is_better", "load_best_model_at_end"), ModelArguments.KEYS.stream()).toList();
+            "greater_is_better", "load_best_model_at_end", "logging_strategy", "save_strategy", "eval_strategy",
+            "evaluation_strategy", "optim"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -96,6 +97,12 @@ public record TrainingArguments(
         String best = bestMetric(y.string("metric_for_best_model", null));
         // Hugging Face's rule: higher is better unless the metric is a loss
         boolean greaterIsBetter = y.bool("greater_is_better", best == null || !best.endsWith("loss"));
+        strategies(y, evalSteps);
+        String optim = y.string("optim", "adamw_torch");
+        if (!optim.equals("adamw_torch") && !optim.equals("adamw_torch_fused")) {
+            throw y.fault("optim", "the optimiser here is AdamW as torch.optim.AdamW computes it (adamw_torch), with"
+                    + " adam_beta1, adam_beta2, adam_epsilon and weight_decay; got '" + optim + "'");
+        }
         if (y.bool("load_best_model_at_end", false)) {
             throw y.fault("load_best_model_at_end", "is not supported: a run here keeps checkpoints only; with"
                     + " metric_for_best_model the best one is kept (save_total_limit never removes it) and named in"
@@ -175,6 +182,24 @@ public record TrainingArguments(
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
                 best, greaterIsBetter, modelArgs);
+    }
+
+    /**
+     * Hugging Face's {@code *_strategy} keys, which copied configs carry: a run here logs, saves and evaluates every N
+     * steps, so {@code steps} is taken (and {@code no} for evaluation when eval_steps is 0); anything else is refused.
+     */
+    private static void strategies(YamlFields y, int evalSteps) {
+        for (String k : new String[] {"logging_strategy", "save_strategy", "eval_strategy", "evaluation_strategy"}) {
+            String v = y.string(k, "steps");
+            boolean eval = k.startsWith("eval");
+            // YAML reads a bare no as false
+            if (v.equals("steps") || (eval && (v.equals("no") || v.equals("false")) && evalSteps == 0)) {
+                continue;
+            }
+            String steps = k.startsWith("logging") ? "logging_steps" : k.startsWith("save") ? "save_steps" : "eval_steps";
+            throw y.fault(k, "a run here counts in optimiser steps: set " + steps + " (every N steps)"
+                    + (eval ? "; eval_steps: 0 turns evaluation off" : "") + ", got '" + v + "'");
+        }
     }
 
     /**

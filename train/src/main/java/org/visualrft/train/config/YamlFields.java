@@ -115,6 +115,11 @@ final class YamlFields {
     void rejectUnread(java.util.Collection<String> known) {
         for (String k : values.keySet()) {
             if (!read.contains(k)) {
+                String foreign = ForeignSettings.reason(k);
+                if (foreign != null) {
+                    throw new BadInputException(source, "'" + k + "' is a Hugging Face/TRL setting a run here does"
+                            + " not take: " + foreign);
+                }
                 String hint = closest(k, known);
                 throw new BadInputException(source, "unknown setting '" + k + "'"
                         + (hint == null ? "" : " (did you mean '" + hint + "'?)"));

@@ -305,6 +305,28 @@ class GrpoConfigTest {
         assertFault("max_pixels: many", "max_pixels");
     }
 
+    /** A TRL recipe's keys that do not apply here are refused with why, not as bare unknown settings. */
+    @Test
+    void trlRecipeKeysAreRefusedWithTheirReasonOrTakenWhenTheyMeanWhatRunsHereDo() {
+        assertFault("use_vllm: true", "'use_vllm' is a Hugging Face/TRL setting a run here does not take: rollouts"
+                + " run in this trainer's own engine");
+        assertFault("model_name_or_path: Qwen/Qwen2-VL-2B-Instruct", "this trainer's key is 'model'");
+        assertFault("bf16: true", "the compute dtype is torch_dtype");
+        assertFault("push_to_hub: true", "reaches no network");
+        assertFault("deepspeed: zero3.json", "--nproc N");
+        assertFault("num_generation: 8", "unknown setting 'num_generation' (did you mean 'num_generations'?)");
+        // what runs here do anyway
+        GrpoConfig c = GrpoConfig.parse("t.yaml", "logging_strategy: steps\nsave_strategy: steps\n"
+                + "eval_strategy: \"no\"\noptim: adamw_torch\n");
+        assertEquals(0, c.args().evalSteps());
+        assertEquals(0, GrpoConfig.parse("t.yaml", "eval_strategy: no\n").args().evalSteps()); // YAML: false
+        assertFault("save_strategy: epoch", "'save_strategy' a run here counts in optimiser steps: set save_steps");
+        assertFault("eval_strategy: \"no\"\neval_steps: 5\neval_dataset: e.jsonl", "eval_steps: 0 turns evaluation off");
+        assertFault("optim: adafactor", "'optim' the optimiser here is AdamW");
+        BadInputException sft = assertThrows(BadInputException.class, () -> SftConfig.parse("s.yaml", "fp16: true\n"));
+        assertTrue(sft.fault().contains("float16 is not supported"), sft.fault());
+    }
+
     @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");

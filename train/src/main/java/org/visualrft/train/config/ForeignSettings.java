@@ -1,0 +1,95 @@
+package org.visualrft.train.config;
+
+import java.util.Map;
+
+/**
+ * Hugging Face {@code TrainingArguments} and TRL settings that a run here does not take, each with why and what to
+ * write instead: a config copied from a TRL recipe is refused on its first such key with that reason, not with a bare
+ * "unknown setting" (and never silently ignored).
+ */
+final class ForeignSettings {
+    private static final String NETWORK = "a run here reaches no network";
+    private static final String DISTRIBUTED = "data parallel here is PyTorch's c10d: --nproc N (or a torchrun-style"
+            + " launcher), --dist-timeout, and zero_stage: 1 to shard AdamW's state";
+    private static final String CONSOLE = "the console shows one progress line and metrics.jsonl every number"
+            + " (report_to: tensorboard adds event files)";
+    private static final String ROLLOUTS = "rollouts run in this trainer's own engine (on a GPU a static KV cache with"
+            + " the decode step replayed as a CUDA graph); rollout_batch_groups batches prompts";
+    private static final String DATA = "data are read and images decoded on demand by the trainer itself";
+    private static final String REFERENCE = "the KL reference is the frozen base model for the whole run (Visual-RFT's)";
+    private static final Map<String, String> REASONS = Map.ofEntries(
+            Map.entry("model_name_or_path", "this trainer's key is 'model': a local model folder"),
+            Map.entry("dataset_name", "'dataset' and 'eval_dataset' name local JSON Lines or parquet files, folders or"
+                    + " globs; nothing is downloaded"),
+            Map.entry("dataset_config", "'dataset' names local files; nothing is downloaded"),
+            Map.entry("dataset_train_split", "'dataset' names the training files"),
+            Map.entry("dataset_test_split", "'eval_dataset' names the evaluation files"),
+            Map.entry("bf16", "the compute dtype is torch_dtype: bfloat16 or float32"),
+            Map.entry("fp16", "the compute dtype is torch_dtype: bfloat16 or float32 (float16 is not supported)"),
+            Map.entry("tf32", "the compute dtype is torch_dtype: bfloat16 or float32"),
+            Map.entry("use_vllm", ROLLOUTS),
+            Map.entry("vllm_mode", ROLLOUTS),
+            Map.entry("vllm_gpu_memory_utilization", ROLLOUTS),
+            Map.entry("vllm_server_host", ROLLOUTS),
+            Map.entry("vllm_server_port", ROLLOUTS),
+            Map.entry("vllm_tensor_parallel_size", ROLLOUTS),
+            Map.entry("use_transformers_paged", ROLLOUTS),
+            Map.entry("cache_implementation", ROLLOUTS),
+            Map.entry("generation_batch_size", "each step samples its own prompts' groups (per_device_train_batch_size ×"
+                    + " gradient_accumulation_steps); num_iterations reuses them for more updates"),
+            Map.entry("steps_per_generation", "each step samples its own prompts' groups; num_iterations reuses them"
+                    + " for more updates"),
+            Map.entry("generation_kwargs", "sampling takes temperature, top_k, top_p and max_completion_length"),
+            Map.entry("repetition_penalty", "sampling takes temperature, top_k and top_p"),
+            Map.entry("min_p", "sampling takes temperature, top_k and top_p"),
+            Map.entry("push_to_hub", NETWORK),
+            Map.entry("hub_model_id", NETWORK),
+            Map.entry("hub_strategy", NETWORK),
+            Map.entry("hub_token", NETWORK),
+            Map.entry("hub_private_repo", NETWORK),
+            Map.entry("run_name", "it names a run for an online tracker; a run here is its output_dir"),
+            Map.entry("overwrite_output_dir", "a run never overwrites output_dir: --resume continues it, another"
+                    + " output_dir starts afresh"),
+            Map.entry("gradient_checkpointing_kwargs", "gradient_checkpointing: true is all it takes here"),
+            Map.entry("attn_implementation", "the attention kernel follows the device (libtorch's fused attention on"
+                    + " a GPU)"),
+            Map.entry("per_device_eval_batch_size", "in-loop evaluation answers one record at a time; visual-rft"
+                    + " evaluate --batch N batches"),
+            Map.entry("dataloader_num_workers", DATA),
+            Map.entry("dataloader_pin_memory", DATA),
+            Map.entry("dataloader_drop_last", DATA),
+            Map.entry("remove_unused_columns", "columns are read by name (image_column, problem_column,"
+                    + " solution_column); the others are never loaded"),
+            Map.entry("shuffle_dataset", "the data order is always a seeded shuffle per epoch"),
+            Map.entry("data_seed", "every random choice of a run derives from seed"),
+            Map.entry("ddp_find_unused_parameters", DISTRIBUTED),
+            Map.entry("ddp_timeout", DISTRIBUTED),
+            Map.entry("ddp_backend", DISTRIBUTED),
+            Map.entry("deepspeed", DISTRIBUTED),
+            Map.entry("fsdp", DISTRIBUTED),
+            Map.entry("fsdp_config", DISTRIBUTED),
+            Map.entry("ds3_gather_for_generation", DISTRIBUTED),
+            Map.entry("log_level", CONSOLE),
+            Map.entry("disable_tqdm", CONSOLE),
+            Map.entry("log_on_each_node", CONSOLE),
+            Map.entry("logging_first_step", CONSOLE + "; logging_steps: 1 logs every step"),
+            Map.entry("num_completions_to_print", "log_completions: true writes every completion to"
+                    + " completions.jsonl"),
+            Map.entry("wandb_log_unique_prompts", "log_completions: true writes every completion to completions.jsonl"),
+            Map.entry("freeze_vision_modules", "the vision tower is always frozen here (LoRA or full fine-tuning of the"
+                    + " language model)"),
+            Map.entry("sync_ref_model", REFERENCE),
+            Map.entry("ref_model_mixup_alpha", REFERENCE),
+            Map.entry("ref_model_sync_steps", REFERENCE),
+            Map.entry("top_entropy_quantile", "every completion token is in the loss (mask_truncated_completions can"
+                    + " leave truncated completions out)"),
+            Map.entry("use_liger_loss", "the loss is computed in float64 from the policy's log-probs"));
+
+    private ForeignSettings() {
+    }
+
+    /** Why {@code key} is not taken here, or null when it is not a known Hugging Face or TRL setting. */
+    static String reason(String key) {
+        return REASONS.get(key);
+    }
+}
