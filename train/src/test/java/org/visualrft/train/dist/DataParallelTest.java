@@ -224,48 +224,12 @@ class DataParallelTest {
     }
 
     /**
-     * Batched rollouts: chunks of 3 prompts (8 a step: 3, 3, 2; on two ranks, rank 0 samples the first and last chunk)
-     * and dynamic sampling's refill rounds chunked in turn: the chunks are the same on any number of ranks, so the
-     * samples are too.
+     * GRPO with {@code extra} settings on one rank (4 prompts a micro-batch, under {@code dir/one}) and on two (2 each,
+     * {@code dir/two}) from the same model: the two ranks end with the same weights, within float rounding of the one
+     * rank's, and training moved them.
      */
-    @Test
-    void twoRanksTrainWhatOneRankTrainsWithBatchedRollouts(@TempDir Path dir) throws Exception {
+    private static void oneRankAndTwoAgree(Path dir, String extra) throws Exception {
         List<TrainingExample> data = TinyTask.examples(12, 2);
-        String extra = "rollout_batch_groups: 3\ndynamic_sampling: true\n";
-        GrpoConfig whole = grpo(dir.resolve("one"), 4, extra);
-        float[][] one;
-        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 3)) {
-            new GrpoTrainer(whole, data, rewarder(whole), null, QUIET, false, ProcessGroup.single(),
-                    RolloutSeeding.PER_PROMPT).run(m, false, -1);
-            one = weights(m);
-        }
-        GrpoConfig half = grpo(dir.resolve("two"), 2, extra);
-        List<float[][]> ranks = twoRanks((rank, g) -> {
-            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 3)) {
-                new GrpoTrainer(half, data, rewarder(half), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
-                        .run(m, false, -1);
-                return weights(m);
-            }
-        });
-        assertClose(one, ranks.get(0), 1e-5);
-        assertClose(ranks.get(0), ranks.get(1), 0.0);
-        assertEquals(curve(dir.resolve("one"), "reward"), curve(dir.resolve("two"), "reward"));
-        assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
-        List<Double> prompts = curve(dir.resolve("one"), "prompts_sampled");
-        assertEquals(prompts, curve(dir.resolve("two"), "prompts_sampled"));
-        assertTrue(prompts.stream().anyMatch(p -> p > 8), "a refill round ran: " + prompts);
-    }
-
-    /**
-     * What needs every rank's groups: scale_rewards batch (the std of all the step's rewards), and token_mean weights
-     * that count only the tokens mask_truncated_completions leaves (with GSPO's sequence ratios and μ = 2 clipped
-     * updates): the same on two ranks as on one.
-     */
-    @Test
-    void twoRanksTrainWhatOneRankTrainsWithBatchScaleAndMaskedTruncation(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = TinyTask.examples(12, 2);
-        String extra = "scale_rewards: batch\nmask_truncated_completions: true\nloss_type: token_mean\n"
-                + "importance_sampling_level: sequence\nepsilon: 0.2\nnum_iterations: 2\n";
         GrpoConfig whole = grpo(dir.resolve("one"), 4, extra);
         float[][] initial;
         float[][] one;
@@ -290,6 +254,32 @@ class DataParallelTest {
             moved |= !java.util.Arrays.equals(initial[i], one[i]);
         }
         assertTrue(moved, "training moved the weights");
+    }
+
+    /**
+     * Batched rollouts: chunks of 3 prompts (8 a step: 3, 3, 2; on two ranks, rank 0 samples the first and last chunk)
+     * and dynamic sampling's refill rounds chunked in turn: the chunks are the same on any number of ranks, so the
+     * samples are too.
+     */
+    @Test
+    void twoRanksTrainWhatOneRankTrainsWithBatchedRollouts(@TempDir Path dir) throws Exception {
+        oneRankAndTwoAgree(dir, "rollout_batch_groups: 3\ndynamic_sampling: true\n");
+        assertEquals(curve(dir.resolve("one"), "reward"), curve(dir.resolve("two"), "reward"));
+        assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
+        List<Double> prompts = curve(dir.resolve("one"), "prompts_sampled");
+        assertEquals(prompts, curve(dir.resolve("two"), "prompts_sampled"));
+        assertTrue(prompts.stream().anyMatch(p -> p > 8), "a refill round ran: " + prompts);
+    }
+
+    /**
+     * What needs every rank's groups: scale_rewards batch (the std of all the step's rewards), and token_mean weights
+     * that count only the tokens mask_truncated_completions leaves (with GSPO's sequence ratios and μ = 2 clipped
+     * updates): the same on two ranks as on one.
+     */
+    @Test
+    void twoRanksTrainWhatOneRankTrainsWithBatchScaleAndMaskedTruncation(@TempDir Path dir) throws Exception {
+        oneRankAndTwoAgree(dir, "scale_rewards: batch\nmask_truncated_completions: true\nloss_type: token_mean\n"
+                + "importance_sampling_level: sequence\nepsilon: 0.2\nnum_iterations: 2\n");
         assertEquals(curve(dir.resolve("one"), "loss").size(), 10);
         for (String key : new String[] {"reward", "tokens", "truncated_ratio"}) {
             assertEquals(curve(dir.resolve("one"), key), curve(dir.resolve("two"), key), key);

@@ -251,6 +251,17 @@ class GrpoTrainerTest {
         }
     }
 
+    /** A run's completions.jsonl, its lines grouped by step in file order. */
+    static Map<Integer, List<JsonNode>> completionsByStep(Path run) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<Integer, List<JsonNode>> byStep = new java.util.TreeMap<>();
+        for (String l : Files.readAllLines(run.resolve("completions.jsonl"))) {
+            JsonNode n = json.readTree(l);
+            byStep.computeIfAbsent(n.get("step").asInt(), k -> new ArrayList<>()).add(n);
+        }
+        return byStep;
+    }
+
     /**
      * log_completions: every completion of every step, once, with its rewards and advantage — the step's mean reward
      * is metrics.jsonl's, and a resumed run's file reads as one run (steps after the checkpoint dropped, then redone).
@@ -266,11 +277,7 @@ class GrpoTrainerTest {
             new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1);
         }
         ObjectMapper json = new ObjectMapper();
-        Map<Integer, List<JsonNode>> byStep = new java.util.TreeMap<>();
-        for (String l : Files.readAllLines(dir.resolve("run/completions.jsonl"))) {
-            JsonNode n = json.readTree(l);
-            byStep.computeIfAbsent(n.get("step").asInt(), k -> new ArrayList<>()).add(n);
-        }
+        Map<Integer, List<JsonNode>> byStep = completionsByStep(dir.resolve("run"));
         assertEquals(List.of(1, 2, 3, 4, 5, 6), List.copyOf(byStep.keySet()));
         for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
             JsonNode m = json.readTree(l);
@@ -298,12 +305,7 @@ class GrpoTrainerTest {
         try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
             new GrpoTrainer(cfg, TinyTask.examples(6, 1), rewarder(cfg), null, QUIET, false).run(base, false, -1);
         }
-        ObjectMapper json = new ObjectMapper();
-        Map<Integer, List<JsonNode>> byStep = new java.util.TreeMap<>();
-        for (String l : Files.readAllLines(dir.resolve("run/completions.jsonl"))) {
-            JsonNode n = json.readTree(l);
-            byStep.computeIfAbsent(n.get("step").asInt(), k -> new ArrayList<>()).add(n);
-        }
+        Map<Integer, List<JsonNode>> byStep = completionsByStep(dir.resolve("run"));
         assertEquals(6, byStep.size());
         int differsFromGroupScale = 0;
         for (List<JsonNode> lines : byStep.values()) {
