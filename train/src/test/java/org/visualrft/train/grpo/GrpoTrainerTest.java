@@ -148,6 +148,18 @@ class GrpoTrainerTest {
         assertTrue(prov.get("versions").get("libtorch").asText().startsWith("2."));
     }
 
+    /** {@link #config} with {@code extra} under {@code dir/run}: killed after step 3 (checkpoint 2), then resumed. */
+    static void killedAfterStep3ThenResumed(Path dir, String extra) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        GrpoConfig cfg = config(dir.resolve("run"), extra);
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3);
+        }
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1);
+        }
+    }
+
     /**
      * {@code report_to: tensorboard}: every metrics.jsonl record is an event at its step with each number under its
      * tag; a resumed run adds a file that restarts at its first step, so that with TensorBoard's restart rule (points
@@ -155,14 +167,7 @@ class GrpoTrainerTest {
      */
     @Test
     void tensorBoardEventsCarryTheMetricsAcrossAResume(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = TinyTask.examples(6, 1);
-        GrpoConfig cfg = config(dir.resolve("run"), "report_to: tensorboard\n");
-        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
-            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3); // killed after step 3
-        }
-        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
-            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1); // resumes at step 2
-        }
+        killedAfterStep3ThenResumed(dir, "report_to: tensorboard\n");
         List<List<EventFileReader.Event>> files = new ArrayList<>();
         try (java.util.stream.Stream<Path> s = Files.list(dir.resolve("run/tensorboard"))) {
             for (Path f : s.sorted().toList()) {
@@ -268,14 +273,7 @@ class GrpoTrainerTest {
      */
     @Test
     void completionsLogHoldsEverySampleOnceAcrossAResume(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = TinyTask.examples(6, 1);
-        GrpoConfig cfg = config(dir.resolve("run"), "log_completions: true\n");
-        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
-            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3); // killed after step 3
-        }
-        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
-            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1);
-        }
+        killedAfterStep3ThenResumed(dir, "log_completions: true\n");
         ObjectMapper json = new ObjectMapper();
         Map<Integer, List<JsonNode>> byStep = completionsByStep(dir.resolve("run"));
         assertEquals(List.of(1, 2, 3, 4, 5, 6), List.copyOf(byStep.keySet()));
