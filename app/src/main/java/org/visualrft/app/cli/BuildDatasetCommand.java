@@ -117,13 +117,7 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new BadInputException(annotations, "no sample for the chosen categories");
         }
-        for (Sample s : chosen) {
-            Path img = ((ImageRef.File) s.image()).path();
-            if (!Files.isRegularFile(img)) {
-                throw new BadInputException(annotations, "image " + s.columns().get("image_id") + ": file not found: "
-                        + img);
-            }
-        }
+        SplitCommand.requireImageFiles(chosen, annotations);
         if (parquet) {
             writeParquet(chosen);
         } else {

@@ -17,6 +17,7 @@ import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.data.CocoDetectionSamples;
 import org.visualrft.core.data.ImageFolderDataset;
+import org.visualrft.core.data.ImageRef;
 import org.visualrft.core.data.JsonlDatasetReader;
 import org.visualrft.core.data.JsonlDatasetWriter;
 import org.visualrft.core.data.KShotSplit;
@@ -84,7 +85,12 @@ public final class SplitCommand implements Callable<Integer> {
                     + " as part of the dataset next time; choose a path outside it");
         }
         List<Sample> pool = load();
+        if (pool.isEmpty()) {
+            throw new BadInputException(input, "no samples" + (categories != null ? " of the chosen categories" : "")
+                    + ", so nothing to draw from");
+        }
         KShotSplit.Result r = KShotSplit.build(pool, Sample::classLabel, shots, seed, input.toString());
+        requireImageFiles(r.samples(), input);
         Path manifest = manifestPath(output);
         JsonlDatasetWriter.write(output, r.samples());
         r.manifest().write(manifest);
@@ -99,6 +105,19 @@ public final class SplitCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Every chosen image file exists (COCO/LVIS input names images by file_name under --images; a wrong root would
+     * write a dataset that the JSON Lines reader, and so training, refuses).
+     */
+    static void requireImageFiles(List<Sample> samples, Path source) {
+        for (Sample s : samples) {
+            if (s.image() instanceof ImageRef.File f && !Files.isRegularFile(f.path())) {
+                throw new BadInputException(source, "image " + s.columns().getOrDefault("image_id", s.id())
+                        + ": file not found: " + f.path());
+            }
+        }
     }
 
     static Path manifestPath(Path output) {
