@@ -92,7 +92,7 @@ public final class AtomicFile {
      * The target's folder or name is refused by the file system (read-only, no permission, a name too long, a
      * special file system): the user's path is at fault, so it is bad input naming that path, not the temporary file.
      */
-    private static BadInputException cannotBeWritten(Path target, IOException e) {
+    public static BadInputException cannotBeWritten(Path target, IOException e) {
         String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
                 : e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
                 : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
