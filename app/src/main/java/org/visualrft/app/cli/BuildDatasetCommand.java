@@ -39,11 +39,11 @@ import picocli.CommandLine.Spec;
  * box of it in 0–1000 coordinates; optionally k shots per category and negatives ({@code No Objects}), seeded, with a
  * manifest; written as ViRFT JSONL (image paths) or Hugging Face layout parquet (image bytes inside).
  */
-@Command(name = "build-dataset", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "Build a detection training set from COCO/LVIS instances JSON and an image folder: one sample per image and",
-    "category (the paper's detection prompt, boxes in 0-1000), optionally K shots per category and negatives",
-    "(\"No Objects\"), seeded, with a manifest (<output>.manifest.json). Output: .jsonl (ViRFT, image paths) or",
-    ".parquet (Hugging Face layout, image bytes inside)."})
+@Command(name = "build-dataset", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "Build a detection training set from COCO/LVIS instances JSON and an image folder: one sample per image and"
+                + " category (the paper's detection prompt, boxes in 0-1000), optionally K shots per category and negatives"
+                + " (\"No Objects\"), seeded, with a manifest (<output>.manifest.json). Output: .jsonl (ViRFT, image paths) or"
+                + " .parquet (Hugging Face layout, image bytes inside).")
 public final class BuildDatasetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

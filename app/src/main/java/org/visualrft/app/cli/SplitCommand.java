@@ -30,10 +30,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft split}: a seeded, reproducible k-shot subset per class, with a manifest of what it chose. */
-@Command(name = "split", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "Draw a k-shot training subset: K samples per class, seeded and reproducible, written as ViRFT JSONL with a",
-    "manifest (<output>.manifest.json) naming every chosen sample. Input: a ViRFT JSONL file, an image folder",
-    "(ROOT/<class>/<image>) or a COCO/LVIS ground-truth JSON (one sample per image and category)."})
+@Command(name = "split", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "Draw a k-shot training subset: K samples per class, seeded and reproducible, written as ViRFT JSONL with a"
+                + " manifest (<output>.manifest.json) naming every chosen sample. Input: a ViRFT JSONL file, an image folder"
+                + " (ROOT/<class>/<image>) or a COCO/LVIS ground-truth JSON (one sample per image and category).")
 public final class SplitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

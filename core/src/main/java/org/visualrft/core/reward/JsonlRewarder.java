@@ -38,11 +38,14 @@ public final class JsonlRewarder {
     /** Each set's output keys, encoded once. */
     private final Map<Task, byte[][]> outputKeys = new EnumMap<>(Task.class);
     private final int maxParts;
+    /** The set when one set scores every task (a --rewards list): then a line needs no task. Else null. */
+    private final RewardSet sameSetForEveryTask;
     private final JsonFactory json = new JsonFactory();
 
     /**
      * @param source      the input's name for error messages
-     * @param defaultTask the task for lines without a {@code task} field (null: such lines are errors)
+     * @param defaultTask the task for lines without a {@code task} field (null: such lines are errors, unless one
+     *                    set scores every task)
      * @param setForTask  the reward set of each task
      */
     public JsonlRewarder(String source, Task defaultTask, java.util.function.Function<Task, RewardSet> setForTask) {
@@ -56,6 +59,8 @@ public final class JsonlRewarder {
             most = Math.max(most, set.parts().size());
         }
         maxParts = most;
+        RewardSet first = sets.get(Task.values()[0]);
+        sameSetForEveryTask = sets.values().stream().allMatch(s -> s == first) ? first : null;
     }
 
     /**
@@ -272,10 +277,10 @@ public final class JsonlRewarder {
                 throw bad("unknown task \"" + taskName + "\" (detection, classification or grounding)");
             }
         }
-        if (task == null) {
+        if (task == null && sameSetForEveryTask == null) {
             throw bad("no task (give --task or a \"task\" field)");
         }
-        RewardSet set = sets.get(task);
+        RewardSet set = task != null ? sets.get(task) : sameSetForEveryTask;
         RewardSample sample = new RewardSample(solution, task, size, Map.of());
         double total;
         try {
@@ -287,7 +292,7 @@ public final class JsonlRewarder {
         }
         sink.write(buf, from, to - from - 1); // without the closing brace
         sink.write(fields == 0 ? REWARDS_FIRST : REWARDS_AFTER);
-        byte[][] keys = outputKeys.get(task);
+        byte[][] keys = outputKeys.get(task != null ? task : Task.values()[0]);
         for (int i = 0; i < keys.length; i++) {
             sink.write(keys[i]);
             number(sink, values[i]);
