@@ -127,6 +127,11 @@ public final class SplitCommand implements Callable<Integer> {
     }
 
     private List<Sample> load() {
+        boolean coco = !Files.isDirectory(input) && !input.getFileName().toString().endsWith(".jsonl");
+        if (categories != null && !coco) { // it would be ignored: the user would get an unfiltered split
+            throw new BadInputException("--categories", "filters COCO/LVIS input only; " + input
+                    + " is " + (Files.isDirectory(input) ? "an image folder" : "a JSON Lines file"));
+        }
         if (Files.isDirectory(input)) {
             return ImageFolderDataset.read(input, problem);
         }

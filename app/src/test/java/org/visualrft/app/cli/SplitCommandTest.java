@@ -110,6 +110,14 @@ class SplitCommandTest {
         }
     }
 
+    /** --categories filters COCO/LVIS input only; on a JSONL file it was ignored, so nothing was filtered, silently. */
+    @Test
+    void categoriesOnAJsonlInputIsExit2() throws Exception {
+        assertExit2WritesNothing(CliRun.of("split", "--input", pool().toString(), "--categories", "rose", "--shots",
+                "1", "--seed", "1", "--output", tmp.resolve("out.jsonl").toString()), "--categories",
+                "COCO/LVIS");
+    }
+
     /** The manifest names samples by id: two samples with one id made it ambiguous (both could be listed). */
     @Test
     void duplicateIdsAreExit2AndWriteNothing() throws Exception {
