@@ -59,6 +59,12 @@ public final class AtomicFile {
         try {
             try {
                 Files.createDirectories(dir);
+            } catch (IOException e) { // the folder on the way that is at fault is named (never the temporary file)
+                String on = e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                        ? fs.getFile() + ": " : "";
+                throw new BadInputException(target, "cannot be written: " + on + reason(e), e);
+            }
+            try {
                 tmp = createTemporary(dir, abs.getFileName().toString());
             } catch (IOException e) {
                 throw cannotBeWritten(target, e);
@@ -93,10 +99,14 @@ public final class AtomicFile {
      * special file system): the user's path is at fault, so it is bad input naming that path, not the temporary file.
      */
     public static BadInputException cannotBeWritten(Path target, IOException e) {
-        String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        return new BadInputException(target, "cannot be written: " + reason(e), e);
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of a folder"
                 : e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
                 : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
-        return new BadInputException(target, "cannot be written: " + reason, e);
     }
 
     /**

@@ -75,6 +75,10 @@ class AtomicFileTest {
         assertTrue(e.fault().startsWith("cannot be written: "), e.fault());
         assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
         assertEquals(0, filesIn(dir), "no temporary file left behind");
+        Path file = dir.resolve("file");
+        AtomicFile.writeString(file, "x");
+        e = assertThrows(BadInputException.class, () -> AtomicFile.writeString(file.resolve("sub/a.json"), "x"));
+        assertTrue(e.fault().startsWith("cannot be written: " + file), e.fault()); // the folder on the way
     }
 
     @Test
