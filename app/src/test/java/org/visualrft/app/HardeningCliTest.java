@@ -506,6 +506,30 @@ class HardeningCliTest {
                 "must name a file");
     }
 
+    /**
+     * An output the file system refuses (a read-only folder, /proc, a name too long) was exit 1, "failed:", naming
+     * the hidden temporary file; it is the user's path: one line naming it, exit 2, nothing left behind.
+     */
+    @Test
+    void outputsThatCannotBeCreatedAreOneLineExit2NamingThem(@TempDir Path dir) throws Exception {
+        Path gt = Files.writeString(dir.resolve("gt.json"), GT);
+        Path dt = Files.writeString(dir.resolve("dt.json"), DT);
+        Path in = Files.writeString(dir.resolve("r.jsonl"), REWARD_LINE + "\n");
+        Path tooLong = dir.resolve("x".repeat(300) + ".json");
+        assertOneLineExit2(CliRun.of("coco-eval", "--gt", gt.toString(), "--dt", dt.toString(), "--json",
+                tooLong.toString()), tooLong + ": cannot be written");
+        assertOneLineExit2(CliRun.of("reward", "--input", in.toString(), "--output", tooLong.toString()),
+                tooLong + ": cannot be written");
+        try (var files = Files.list(dir)) {
+            assertEquals(3, files.count(), "nothing written beside the inputs");
+        }
+        // a legal name close to the limit is written (the temporary name once pushed it over)
+        Path nearLimit = dir.resolve("y".repeat(240) + ".json");
+        assertEquals(0, CliRun.of("coco-eval", "--gt", gt.toString(), "--dt", dt.toString(), "--json",
+                nearLimit.toString()).code());
+        assertTrue(Files.readString(nearLimit).contains("\"stats\""));
+    }
+
     private static int indexOf(byte[] b, byte v) {
         for (int i = 0; i < b.length; i++) {
             if (b[i] == v) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
+import org.visualrft.core.io.AtomicFile;
 import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.data.CocoDetectionSamples;
@@ -38,11 +39,11 @@ import picocli.CommandLine.Spec;
  * box of it in 0–1000 coordinates; optionally k shots per category and negatives ({@code No Objects}), seeded, with a
  * manifest; written as ViRFT JSONL (image paths) or Hugging Face layout parquet (image bytes inside).
  */
-@Command(name = "build-dataset", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "Build a detection training set from COCO/LVIS instances JSON and an image folder: one sample per image and",
-    "category (the paper's detection prompt, boxes in 0-1000), optionally K shots per category and negatives",
-    "(\"No Objects\"), seeded, with a manifest (<output>.manifest.json). Output: .jsonl (ViRFT, image paths) or",
-    ".parquet (Hugging Face layout, image bytes inside)."})
+@Command(name = "build-dataset", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "Build a detection training set from COCO/LVIS instances JSON and an image folder: one sample per image and"
+                + " category (the paper's detection prompt, boxes in 0-1000), optionally K shots per category and negatives"
+                + " (\"No Objects\"), seeded, with a manifest (<output>.manifest.json). Output: .jsonl (ViRFT, image paths) or"
+                + " .parquet (Hugging Face layout, image bytes inside).")
 public final class BuildDatasetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -97,7 +98,7 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new BadInputException(root, "no such image folder");
         }
-        checkOutputs(parquet);
+        checkOutputs();
         CocoGroundTruth gt = CocoGroundTruth.read(annotations);
         Function<String, String> prompt = c -> VisualRftPrompts.detection(c, !noThinking);
         Set<Long> keep = selected(gt);
@@ -117,13 +118,7 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new BadInputException(annotations, "no sample for the chosen categories");
         }
-        for (Sample s : chosen) {
-            Path img = ((ImageRef.File) s.image()).path();
-            if (!Files.isRegularFile(img)) {
-                throw new BadInputException(annotations, "image " + s.columns().get("image_id") + ": file not found: "
-                        + img);
-            }
-        }
+        SplitCommand.requireImageFiles(chosen, annotations);
         if (parquet) {
             writeParquet(chosen);
         } else {
@@ -142,20 +137,15 @@ public final class BuildDatasetCommand implements Callable<Integer> {
 
     /**
      * The output and its manifest, checked before anything is read (the annotations of a large set take a while):
-     * neither may be a folder, lie below a file, or be the annotations file; parquet needs its folder to exist (a
-     * .jsonl output's folder is made).
+     * neither may be a folder, lie below a file, or be the annotations file (a missing folder is made when writing).
      */
-    private void checkOutputs(boolean parquet) {
+    private void checkOutputs() {
         Path manifest = SplitCommand.manifestPath(output);
         OutputPaths.requireFileTarget("--output", output);
         OutputPaths.requireFileTarget("the manifest (" + manifest.getFileName() + ")", manifest);
         Map<String, Path> inputs = Map.of("--annotations", annotations);
         OutputPaths.refuseOverwritingInput("--output", output, inputs);
         OutputPaths.refuseOverwritingInput("the manifest (" + manifest.getFileName() + ")", manifest, inputs);
-        Path dir = output.toAbsolutePath().getParent();
-        if (parquet && (dir == null || !Files.isDirectory(dir))) {
-            throw new BadInputException(output, "its folder does not exist");
-        }
     }
 
     /** k per class by {@link KShotSplit} (all when k is null), appended to {@code chosen} and the manifest. */
@@ -183,7 +173,14 @@ public final class BuildDatasetCommand implements Callable<Integer> {
 
     private void writeParquet(List<Sample> samples) throws IOException {
         List<String> extra = List.of("id", "task", "image_id", "category_id", "category", "label");
-        try (ParquetDatasetWriter w = new ParquetDatasetWriter(output, extra)) {
+        ParquetDatasetWriter opened;
+        try { // missing folders are made, as for every other output
+            Files.createDirectories(output.toAbsolutePath().getParent());
+            opened = new ParquetDatasetWriter(output, extra);
+        } catch (IOException e) {
+            throw AtomicFile.cannotBeWritten(output, e);
+        }
+        try (ParquetDatasetWriter w = opened) {
             try {
                 for (Sample s : samples) {
                     Path img = ((ImageRef.File) s.image()).path();

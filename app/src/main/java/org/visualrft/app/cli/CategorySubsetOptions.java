@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.eval.coco.CocoCategory;
@@ -58,7 +60,12 @@ final class CategorySubsetOptions {
             });
             return all;
         }
+        Set<Long> seen = new HashSet<>();
         for (Long id : categories) {
+            if (!seen.add(id)) { // averaged twice, it would weigh twice in the mean
+                throw new BadInputException(categoryNames != null ? "--category-names" : "--categories",
+                        "category " + id + " is listed twice");
+            }
             Double v = ap.get(id);
             if (v == null) {
                 throw new BadInputException("--categories", "category " + id + " is not in " + gt);

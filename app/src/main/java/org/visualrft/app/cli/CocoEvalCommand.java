@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft coco-eval}: pycocotools-exact bbox mAP, per-category AP and the Visual-RFT subset mean. */
-@Command(name = "coco-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "COCO bbox evaluation with pycocotools' exact numbers: the 12 summary stats, per-category AP (area all,",
-    "maxDets 100) and Visual-RFT's mAP over a category subset (mean of per-category AP)."})
+@Command(name = "coco-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "COCO bbox evaluation with pycocotools' exact numbers: the 12 summary stats, per-category AP (area all,"
+                + " maxDets 100) and Visual-RFT's mAP over a category subset (mean of per-category AP).")
 public final class CocoEvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,7 +39,8 @@ public final class CocoEvalCommand implements Callable<Integer> {
     CategorySubsetOptions subsetOptions;
 
     @Option(names = "--json", paramLabel = "OUT.json",
-            description = "Also write {stats, per_category_ap, subset, subset_mean_ap} here (atomically).")
+            description = "Also write {stats, per_category_ap, subset, subset_mean_ap,"
+                    + " detections_of_unknown_categories} here (atomically).")
     Path json;
 
     @Override

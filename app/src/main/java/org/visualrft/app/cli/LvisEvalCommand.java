@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft lvis-eval}: LVIS federated bbox AP (lvis-api semantics) and Visual-RFT's per-category AP. */
-@Command(name = "lvis-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "LVIS federated bbox evaluation (lvis-api semantics: at most 300 detections per image, positive / negative /",
-    "not-exhaustive categories per image, APr/APc/APf) and Visual-RFT's per-category AP and subset mean."})
+@Command(name = "lvis-eval", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "LVIS federated bbox evaluation (lvis-api semantics: at most 300 detections per image, positive / negative /"
+                + " not-exhaustive categories per image, APr/APc/APf) and Visual-RFT's per-category AP and subset mean.")
 public final class LvisEvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,7 +43,8 @@ public final class LvisEvalCommand implements Callable<Integer> {
     int maxDets;
 
     @Option(names = "--json", paramLabel = "OUT.json",
-            description = "Also write {results, per_category_ap, subset, subset_mean_ap} here (atomically).")
+            description = "Also write {results, per_category_ap, subset, subset_mean_ap, detections_over_limit} here"
+                    + " (atomically).")
     Path json;
 
     @Override

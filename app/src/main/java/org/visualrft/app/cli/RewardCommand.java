@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "reward", mixinStandardHelpOptions = true,
         description = {"Score completions with the Visual-RFT rewards.",
             "Input: JSON Lines with \"completion\", \"solution\", optional \"task\" (overrides --task) and optional"
-                    + " \"image_size\" ([w, h]). Output: each line with \"rewards\": {name: value} and \"reward\": sum."})
+                    + " \"image_size\" ([w, h] or {\"width\": w, \"height\": h}). Output: each line with \"rewards\":"
+                    + " {name: value} and \"reward\": sum."})
 public final class RewardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,6 +17,7 @@ import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.data.CategorySplits;
 import org.visualrft.core.data.CocoDetectionSamples;
 import org.visualrft.core.data.ImageFolderDataset;
+import org.visualrft.core.data.ImageRef;
 import org.visualrft.core.data.JsonlDatasetReader;
 import org.visualrft.core.data.JsonlDatasetWriter;
 import org.visualrft.core.data.KShotSplit;
@@ -29,10 +30,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code visual-rft split}: a seeded, reproducible k-shot subset per class, with a manifest of what it chose. */
-@Command(name = "split", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
-    "Draw a k-shot training subset: K samples per class, seeded and reproducible, written as ViRFT JSONL with a",
-    "manifest (<output>.manifest.json) naming every chosen sample. Input: a ViRFT JSONL file, an image folder",
-    "(ROOT/<class>/<image>) or a COCO/LVIS ground-truth JSON (one sample per image and category)."})
+@Command(name = "split", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
+        "Draw a k-shot training subset: K samples per class, seeded and reproducible, written as ViRFT JSONL with a"
+                + " manifest (<output>.manifest.json) naming every chosen sample. Input: a ViRFT JSONL file, an image folder"
+                + " (ROOT/<class>/<image>) or a COCO/LVIS ground-truth JSON (one sample per image and category).")
 public final class SplitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -84,7 +85,12 @@ public final class SplitCommand implements Callable<Integer> {
                     + " as part of the dataset next time; choose a path outside it");
         }
         List<Sample> pool = load();
+        if (pool.isEmpty()) {
+            throw new BadInputException(input, "no samples" + (categories != null ? " of the chosen categories" : "")
+                    + ", so nothing to draw from");
+        }
         KShotSplit.Result r = KShotSplit.build(pool, Sample::classLabel, shots, seed, input.toString());
+        requireImageFiles(r.samples(), input);
         Path manifest = manifestPath(output);
         JsonlDatasetWriter.write(output, r.samples());
         r.manifest().write(manifest);
@@ -101,6 +107,19 @@ public final class SplitCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /**
+     * Every chosen image file exists (COCO/LVIS input names images by file_name under --images; a wrong root would
+     * write a dataset that the JSON Lines reader, and so training, refuses).
+     */
+    static void requireImageFiles(List<Sample> samples, Path source) {
+        for (Sample s : samples) {
+            if (s.image() instanceof ImageRef.File f && !Files.isRegularFile(f.path())) {
+                throw new BadInputException(source, "image " + s.columns().getOrDefault("image_id", s.id())
+                        + ": file not found: " + f.path());
+            }
+        }
+    }
+
     static Path manifestPath(Path output) {
         String name = output.getFileName().toString();
         String stem = name.endsWith(".jsonl") ? name.substring(0, name.length() - ".jsonl".length()) : name;
@@ -108,6 +127,11 @@ public final class SplitCommand implements Callable<Integer> {
     }
 
     private List<Sample> load() {
+        boolean coco = !Files.isDirectory(input) && !input.getFileName().toString().endsWith(".jsonl");
+        if (categories != null && !coco) { // it would be ignored: the user would get an unfiltered split
+            throw new BadInputException("--categories", "filters COCO/LVIS input only; " + input
+                    + " is " + (Files.isDirectory(input) ? "an image folder" : "a JSON Lines file"));
+        }
         if (Files.isDirectory(input)) {
             return ImageFolderDataset.read(input, problem);
         }

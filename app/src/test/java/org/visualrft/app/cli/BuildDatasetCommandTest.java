@@ -121,6 +121,18 @@ class BuildDatasetCommandTest {
         }
     }
 
+    /** Missing folders of the output are made, for .parquet as for .jsonl (docs/limits.md: every command alike). */
+    @Test
+    void parquetOutputIntoAMissingFolderIsWritten() throws IOException {
+        Path gt = coco(false);
+        Path out = dir.resolve("new/folder/set.parquet");
+        CliRun r = CliRun.of("build-dataset", "--annotations", gt.toString(), "--images", dir.resolve("val2017")
+                .toString(), "--output", out.toString(), "--categories", "cat");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, ExampleLoader.load(out.toString(), ColumnNames.DEFAULT, false).examples().size());
+        assertTrue(Files.isRegularFile(dir.resolve("new/folder/set.parquet.manifest.json")));
+    }
+
     @Test
     void missingImageIsExit2AndWritesNothing() throws IOException {
         Path gt = coco(false);
@@ -155,7 +167,7 @@ class BuildDatasetCommandTest {
             {dir.resolve("folder.jsonl").toString(), "--output must name a file, but this is a folder"},
             {dir.resolve("m.jsonl").toString(), "the manifest (m.manifest.json) must name a file"},
             {dir.resolve("afile/x.jsonl").toString(), "is a file, not a folder"},
-            {dir.resolve("nofolder/x.parquet").toString(), "its folder does not exist"},
+            {dir.resolve("afile/x.parquet").toString(), "is a file, not a folder"},
         };
         for (String[] c : cases) {
             CliRun r = CliRun.of("build-dataset", "--annotations", broken.toString(), "--images", images,
@@ -164,6 +176,10 @@ class BuildDatasetCommandTest {
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().contains(c[1]) && !r.err().contains("broken.json"), r.err());
         }
+        // a missing folder is made only when there is something to write
+        CliRun bad = CliRun.of("build-dataset", "--annotations", broken.toString(), "--images", images, "--output",
+                dir.resolve("nofolder/x.parquet").toString());
+        assertEquals(2, bad.code(), bad.out() + bad.err());
         assertFalse(Files.exists(dir.resolve("nofolder")));
         // annotations whose name ends in .jsonl, given as the output too
         Path gt = Files.copy(dir.resolve("instances.json"), dir.resolve("gt.jsonl"));

@@ -159,4 +159,19 @@ class CocoEvalCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--categories: category 77 is not in"), r.err());
     }
+
+    /** A category listed twice was averaged twice ("mean AP over 3 categories [1, 1, 3]"): a silent bias. */
+    @Test
+    void subsetCategoryListedTwiceIsBadInput() {
+        Path dir = fixture("fixture_20img");
+        String gt = dir.resolve("gt.json").toString();
+        String dt = dir.resolve("dt.json").toString();
+        for (String[] c : new String[][] {{"--categories", "1,1,3", "--categories: category 1 is listed twice"},
+                {"--category-names", "circle,triangle, circle", "--category-names: category 1 is listed twice"}}) {
+            CliRun r = CliRun.of("coco-eval", "--gt", gt, "--dt", dt, c[0], c[1]);
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(c[2]), r.err());
+        }
+    }
 }

@@ -119,6 +119,23 @@ class RewardCommandTest {
         assertEquals(4.5, o.get("reward"));
     }
 
+    /**
+     * A --rewards set is the same for every task, so a line needs no task (the documented
+     * {@code reward --rewards iou_hungarian,ap:0.5,format --input in.jsonl} failed with "no task" on such lines).
+     */
+    @Test
+    void customSetNeedsNoTask() throws IOException {
+        Path in = dir.resolve("in.jsonl");
+        Files.writeString(in, "{\"completion\": \"<think>x</think><answer>[{'Position': [100, 100, 300, 300],"
+                + " 'Confidence': 0.9}]</answer>\", \"solution\": \"<answer>[{'Position': [100, 100, 300, 300],"
+                + " 'Confidence': 1}]</answer>\"}\n");
+        CliRun r = CliRun.of("reward", "--rewards", "iou_hungarian,ap:0.5,format", "--input", in.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> o = parse(r.out().trim());
+        assertEquals(Map.of("iou_hungarian", 1.0, "ap", 1.0, "format", 1.0), o.get("rewards"));
+        assertEquals(2.5, o.get("reward"));
+    }
+
     @Test
     void badLineIsExit2NamingFileAndLineAndWritesNothing() throws IOException {
         Path in = dir.resolve("bad.jsonl");

@@ -65,4 +65,70 @@ class SplitCommandTest {
         assertFalse(Files.exists(tmp.resolve("y.jsonl")));
         assertFalse(Files.exists(tmp.resolve("y.manifest.json")));
     }
+
+    private void assertExit2WritesNothing(CliRun r, String... contains) {
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        for (String c : contains) {
+            assertTrue(r.err().contains(c), "'" + c + "' not in: " + r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("out.jsonl")));
+        assertFalse(Files.exists(tmp.resolve("out.manifest.json")));
+    }
+
+    /**
+     * A COCO input whose images are not under {@code --images}: the split used to be written with paths to missing
+     * files, which the JSONL reader (and so training) then refused; build-dataset refuses it up front, so does split.
+     */
+    @Test
+    void cocoInputWithAMissingImageIsExit2AndWritesNothing() throws Exception {
+        Path imgs = Files.createDirectories(tmp.resolve("imgs"));
+        Files.write(imgs.resolve("1.png"), new byte[] {1});
+        Path gt = Files.writeString(tmp.resolve("instances.json"), "{\"images\": ["
+                + "{\"id\": 1, \"width\": 10, \"height\": 10, \"file_name\": \"1.png\"},"
+                + "{\"id\": 2, \"width\": 10, \"height\": 10, \"file_name\": \"2.png\"}], \"annotations\": ["
+                + "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 5, 5], \"area\": 25},"
+                + "{\"id\": 2, \"image_id\": 2, \"category_id\": 2, \"bbox\": [0, 0, 5, 5], \"area\": 25}],"
+                + " \"categories\": [{\"id\": 1, \"name\": \"a\"}, {\"id\": 2, \"name\": \"b\"}]}");
+        CliRun r = CliRun.of("split", "--input", gt.toString(), "--images", imgs.toString(), "--shots", "1",
+                "--seed", "1", "--output", tmp.resolve("out.jsonl").toString());
+        assertExit2WritesNothing(r, "instances.json", "image 2", imgs.resolve("2.png").toString());
+        // with every image present it is written
+        Files.write(imgs.resolve("2.png"), new byte[] {1});
+        r = CliRun.of("split", "--input", gt.toString(), "--images", imgs.toString(), "--shots", "1", "--seed", "1",
+                "--output", tmp.resolve("ok.jsonl").toString());
+        assertEquals(0, r.code(), r.err());
+    }
+
+    /** An empty pool (an empty file, or nothing of the chosen categories) wrote an empty subset with exit 0. */
+    @Test
+    void emptyInputIsExit2AndWritesNothing() throws Exception {
+        for (String content : List.of("", "\n\n")) {
+            Path in = Files.writeString(tmp.resolve("empty.jsonl"), content);
+            assertExit2WritesNothing(CliRun.of("split", "--input", in.toString(), "--shots", "1", "--seed", "1",
+                    "--output", tmp.resolve("out.jsonl").toString()), "empty.jsonl", "no samples");
+        }
+    }
+
+    /** --categories filters COCO/LVIS input only; on a JSONL file it was ignored, so nothing was filtered, silently. */
+    @Test
+    void categoriesOnAJsonlInputIsExit2() throws Exception {
+        assertExit2WritesNothing(CliRun.of("split", "--input", pool().toString(), "--categories", "rose", "--shots",
+                "1", "--seed", "1", "--output", tmp.resolve("out.jsonl").toString()), "--categories",
+                "COCO/LVIS");
+    }
+
+    /** The manifest names samples by id: two samples with one id made it ambiguous (both could be listed). */
+    @Test
+    void duplicateIdsAreExit2AndWriteNothing() throws Exception {
+        String line = "{\"id\": \"a\", \"image\": \"data:image/png;base64,AAAA\", \"solution\": \"<answer>%s</answer>\"}";
+        Path in = Files.write(tmp.resolve("dup.jsonl"), List.of(line.formatted("rose"), line.formatted("tulip")));
+        assertExit2WritesNothing(CliRun.of("split", "--input", in.toString(), "--shots", "1", "--seed", "1",
+                "--output", tmp.resolve("out.jsonl").toString()), "dup.jsonl", "duplicate id \"a\"");
+        // an explicit id that equals another line's default id (its line number) is a duplicate too
+        Path mixed = Files.write(tmp.resolve("mixed.jsonl"), List.of(line.formatted("rose").replace("\"a\"", "\"2\""),
+                line.formatted("tulip").replace("\"id\": \"a\", ", "")));
+        assertExit2WritesNothing(CliRun.of("split", "--input", mixed.toString(), "--shots", "1", "--seed", "1",
+                "--output", tmp.resolve("out.jsonl").toString()), "duplicate id \"2\"");
+    }
 }

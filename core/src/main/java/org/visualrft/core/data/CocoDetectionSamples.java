@@ -19,8 +19,9 @@ import org.visualrft.core.geometry.ImageSize;
  * non-crowd box, as the released detection sets are built (docs/original-code.md, "Released sets"): the solution lists every box of that category
  * in that image as {@code <answer>[{'Position': [x1, y1, x2, y2], 'Confidence': 1}, ...]</answer>} with corners in
  * 0–1000 of the image size, truncated to integers ({@code int(v / W * 1000)}, as the LISA data builder does; the
- * original detection builder is not released). Images are looked up under {@code imageRoot} by {@code file_name},
- * else by the last two components of {@code coco_url} (LVIS, docs/original-code.md, "LVIS mAP").
+ * original detection builder is not released), a side that truncates to nothing widened to one unit. Images are
+ * looked up under {@code imageRoot} by {@code file_name}, else by the last two components of {@code coco_url} (LVIS,
+ * docs/original-code.md, "LVIS mAP").
  */
 public final class CocoDetectionSamples {
     private CocoDetectionSamples() {
@@ -83,11 +84,23 @@ public final class CocoDetectionSamples {
             if (i > 0) {
                 b.append(", ");
             }
-            b.append("{'Position': [").append(norm(a.x(), w)).append(", ").append(norm(a.y(), h)).append(", ")
-                    .append(norm(a.x() + a.width(), w)).append(", ").append(norm(a.y() + a.height(), h))
-                    .append("], 'Confidence': 1}");
+            long[] xs = atLeastOneUnit(norm(a.x(), w), norm(a.x() + a.width(), w));
+            long[] ys = atLeastOneUnit(norm(a.y(), h), norm(a.y() + a.height(), h));
+            b.append("{'Position': [").append(xs[0]).append(", ").append(ys[0]).append(", ").append(xs[1])
+                    .append(", ").append(ys[1]).append("], 'Confidence': 1}");
         }
         return b.append("]</answer>").toString();
+    }
+
+    /**
+     * A side narrower than 1/1000 of the image truncates to an empty interval; the strict rewards refuse an empty
+     * ground-truth box (the sample would score 0 whatever the answer), so it is widened to one unit, inward at 1000.
+     */
+    private static long[] atLeastOneUnit(long lo, long hi) {
+        if (hi > lo) {
+            return new long[] {lo, hi};
+        }
+        return lo >= 1000 ? new long[] {lo - 1, lo} : new long[] {lo, lo + 1};
     }
 
     private static long norm(double v, int size) {

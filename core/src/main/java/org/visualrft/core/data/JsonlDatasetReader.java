@@ -74,8 +74,8 @@ public final class JsonlDatasetReader {
                     case "problem" -> problem = in.stringValue("problem");
                     case "solution" -> solution = in.stringValue("solution");
                     case "id" -> id = t == JsonToken.VALUE_STRING ? in.stringValue("id") : Long.toString(in.longValue("id"));
-                    case "width" -> width = (int) Math.min(Integer.MAX_VALUE, in.longValue("width"));
-                    case "height" -> height = (int) Math.min(Integer.MAX_VALUE, in.longValue("height"));
+                    case "width" -> width = size(in, "width");
+                    case "height" -> height = size(in, "height");
                     case "task" -> task = in.stringValue("task");
                     default -> {
                         if (t.isScalarValue() && t != JsonToken.VALUE_NULL) {
@@ -106,6 +106,15 @@ public final class JsonlDatasetReader {
             return new Sample(id != null ? id : Integer.toString(lineNumber), image, problem, solution, size, task,
                     columns);
         }
+    }
+
+    /** An image side: an int, never clamped or wrapped (a long cast to int turned -4294967291 into 5). */
+    private static int size(JsonSource in, String what) {
+        long v = in.longValue(what);
+        if (v != (int) v) { // zero and negative ints are refused with the pair, below
+            throw in.fault(what + " must be an integer from 1 to " + Integer.MAX_VALUE + ", found " + v);
+        }
+        return (int) v;
     }
 
     private static String text(JsonSource in) {

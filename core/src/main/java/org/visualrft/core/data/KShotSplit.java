@@ -1,11 +1,14 @@
 package org.visualrft.core.data;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.visualrft.core.BadInputException;
 
 /**
  * Builds a k-shot subset: for each class, {@code k} samples drawn without replacement by a {@link SeededShuffle}
@@ -30,6 +33,13 @@ public final class KShotSplit {
             String inputName) {
         if (k <= 0) {
             throw new IllegalArgumentException("shots must be positive, got " + k);
+        }
+        Set<String> seen = new HashSet<>();
+        for (Sample s : samples) {
+            if (!seen.add(s.id())) { // the manifest names samples by id: one id for two samples is ambiguous
+                throw new BadInputException(inputName, "duplicate id \"" + s.id() + "\" (ids must be unique; a"
+                        + " JSON Lines record without an id gets its line number)");
+            }
         }
         Map<String, List<Integer>> byClass = new TreeMap<>();
         for (int i = 0; i < samples.size(); i++) {

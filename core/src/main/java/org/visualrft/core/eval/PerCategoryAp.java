@@ -24,7 +24,8 @@ public final class PerCategoryAp {
 
     /**
      * The arithmetic mean (numpy's) of {@code ap} over {@code subset}, in the subset's order. A category with AP -1
-     * (no ground truth) is an error here, where Visual-RFT would silently produce a meaningless number.
+     * (no ground truth) is an error here, where Visual-RFT would silently produce a meaningless number; so is a
+     * category listed twice.
      */
     public static double subsetMean(Map<Long, Double> ap, Collection<Long> subset) {
         if (subset.isEmpty()) {
@@ -32,7 +33,11 @@ public final class PerCategoryAp {
         }
         double[] values = new double[subset.size()];
         int n = 0;
+        java.util.Set<Long> seen = new java.util.HashSet<>();
         for (Long id : subset) {
+            if (!seen.add(id)) { // it would weigh twice in the mean
+                throw new IllegalArgumentException("category " + id + " is listed twice");
+            }
             Double v = ap.get(id);
             if (v == null) {
                 throw new IllegalArgumentException("category " + id + " is not in the ground truth");

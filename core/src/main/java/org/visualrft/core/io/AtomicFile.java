@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.visualrft.core.BadInputException;
 
 /**
  * The project's one way of writing files so that no reader ever sees half of one: the content goes to a temporary
@@ -56,15 +57,29 @@ public final class AtomicFile {
         Path dir = abs.getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = createTemporary(dir, abs.getFileName().toString());
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) { // the folder on the way that is at fault is named (never the temporary file)
+                String on = e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                        ? fs.getFile() + ": " : "";
+                throw new BadInputException(target, "cannot be written: " + on + reason(e), e);
+            }
+            try {
+                tmp = createTemporary(dir, abs.getFileName().toString());
+            } catch (IOException e) {
+                throw cannotBeWritten(target, e);
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 content.writeTo(new KeepOpen(out)); // writers such as JSON generators close what they are given
                 out.flush();
                 ch.force(true); // a checkpoint that survives the rename must also survive a crash
             }
-            move(tmp, abs);
+            try {
+                move(tmp, abs);
+            } catch (IOException e) {
+                throw cannotBeWritten(target, e);
+            }
             tmp = null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
@@ -80,12 +95,31 @@ public final class AtomicFile {
     }
 
     /**
+     * The target's folder or name is refused by the file system (read-only, no permission, a name too long, a
+     * special file system): the user's path is at fault, so it is bad input naming that path, not the temporary file.
+     */
+    public static BadInputException cannotBeWritten(Path target, IOException e) {
+        return new BadInputException(target, "cannot be written: " + reason(e), e);
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of a folder"
+                : e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                : e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
+    }
+
+    /**
      * A new empty file beside the target. Not {@link Files#createTempFile}: that makes it 0600 whatever the umask, and
      * the rename would hand those permissions to the result; a plain create gets what every other file gets.
      */
     private static Path createTemporary(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            // the name is cut so that the temporary name is never longer than the target's (the dots, the random
+            // part and ".tmp" add up to 19 characters; a legal 240-character name once failed on the limit of 255)
+            int keep = Math.max(0, name.codePointCount(0, name.length()) - 19);
+            String stem = name.substring(0, name.offsetByCodePoints(0, keep));
+            Path tmp = dir.resolve("." + stem + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
             try {
                 Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
                 return tmp;

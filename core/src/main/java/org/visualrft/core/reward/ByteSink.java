@@ -62,6 +62,11 @@ final class ByteSink {
         return data;
     }
 
+    /** Drops what was written after the first {@code newSize} bytes. */
+    void truncate(int newSize) {
+        size = newSize;
+    }
+
     int size() {
         return size;
     }

@@ -26,7 +26,7 @@ import org.visualrft.core.io.Utf8LineReader;
  * Streams JSON Lines through reward sets: every input line is an object with {@code completion}, {@code solution},
  * optional {@code task} and optional {@code image_size} ({@code [w, h]} or {@code {"width": w, "height": h}}); the
  * output line is the input line, unchanged, with {@code "rewards": {name: value, ...}} and {@code "reward": sum}
- * appended. Streams: batches of lines are scored in parallel and written in input order, a bounded number in
+ * appended (a line scored before loses its old top-level ones first, so no key repeats). Streams: batches of lines are scored in parallel and written in input order, a bounded number in
  * memory at a time. A line that is not such an object is a {@link BadInputException} naming the source and line
  * number. Plain lines are read by {@link LineFieldScanner}; every other line, and so every error message, by
  * Jackson.
@@ -38,11 +38,14 @@ public final class JsonlRewarder {
     /** Each set's output keys, encoded once. */
     private final Map<Task, byte[][]> outputKeys = new EnumMap<>(Task.class);
     private final int maxParts;
+    /** The set when one set scores every task (a --rewards list): then a line needs no task. Else null. */
+    private final RewardSet sameSetForEveryTask;
     private final JsonFactory json = new JsonFactory();
 
     /**
      * @param source      the input's name for error messages
-     * @param defaultTask the task for lines without a {@code task} field (null: such lines are errors)
+     * @param defaultTask the task for lines without a {@code task} field (null: such lines are errors, unless one
+     *                    set scores every task)
      * @param setForTask  the reward set of each task
      */
     public JsonlRewarder(String source, Task defaultTask, java.util.function.Function<Task, RewardSet> setForTask) {
@@ -56,6 +59,8 @@ public final class JsonlRewarder {
             most = Math.max(most, set.parts().size());
         }
         maxParts = most;
+        RewardSet first = sets.get(Task.values()[0]);
+        sameSetForEveryTask = sets.values().stream().allMatch(s -> s == first) ? first : null;
     }
 
     /**
@@ -240,6 +245,7 @@ public final class JsonlRewarder {
         String taskName;
         ImageSize size;
         int fields;
+        JacksonFields general = null;
         if (scanner.scan(buf, from, to)) {
             completion = scanner.completion;
             solution = scanner.solution;
@@ -253,6 +259,7 @@ public final class JsonlRewarder {
                 throw bad(Utf8.fault(invalid - from, buf[invalid]));
             }
             JacksonFields f = jacksonFields(buf, from, to);
+            general = f;
             completion = f.completion;
             solution = f.solution;
             taskName = f.task;
@@ -272,10 +279,10 @@ public final class JsonlRewarder {
                 throw bad("unknown task \"" + taskName + "\" (detection, classification or grounding)");
             }
         }
-        if (task == null) {
+        if (task == null && sameSetForEveryTask == null) {
             throw bad("no task (give --task or a \"task\" field)");
         }
-        RewardSet set = sets.get(task);
+        RewardSet set = task != null ? sets.get(task) : sameSetForEveryTask;
         RewardSample sample = new RewardSample(solution, task, size, Map.of());
         double total;
         try {
@@ -285,9 +292,13 @@ public final class JsonlRewarder {
             // image_size to convert the boxes' frames, a size Qwen's resize refuses): this line's fault
             throw bad(e instanceof BadInputException b ? b.fault() : e.getMessage());
         }
-        sink.write(buf, from, to - from - 1); // without the closing brace
+        if (general != null && general.scored != null) {
+            fields = writeUnscored(buf, from, general, sink);
+        } else {
+            sink.write(buf, from, to - from - 1); // without the closing brace
+        }
         sink.write(fields == 0 ? REWARDS_FIRST : REWARDS_AFTER);
-        byte[][] keys = outputKeys.get(task);
+        byte[][] keys = outputKeys.get(task != null ? task : Task.values()[0]);
         for (int i = 0; i < keys.length; i++) {
             sink.write(keys[i]);
             number(sink, values[i]);
@@ -296,6 +307,29 @@ public final class JsonlRewarder {
         number(sink, total);
         sink.write('}');
         sink.write('\n');
+    }
+
+    /**
+     * A line scored before, without its old "rewards" and "reward" members (kept, they would repeat the keys the new
+     * ones use) and without the closing brace: the other members' bytes as they were. Returns the members kept.
+     */
+    private static int writeUnscored(byte[] buf, int from, JacksonFields f, ByteSink sink) {
+        sink.write(buf, from, (f.fields > 0 ? f.starts[0] : f.close) - from); // the brace and any space after it
+        int kept = 0;
+        for (int i = 0; i < f.fields; i++) {
+            if (!f.scored[i]) { // a member runs to the next one's name, its comma included
+                int end = i + 1 < f.fields ? f.starts[i + 1] : f.close;
+                sink.write(buf, f.starts[i], end - f.starts[i]);
+                kept++;
+            }
+        }
+        int n = sink.size(); // the comma (and spaces) a dropped last member leaves behind
+        byte[] a = sink.array();
+        while (kept > 0 && (isAsciiSpace(a[n - 1]) || a[n - 1] == '\n' || a[n - 1] == ',')) {
+            n--;
+        }
+        sink.truncate(n);
+        return kept;
     }
 
     private static final byte[] REWARDS_FIRST = ascii("\"rewards\": {");
@@ -337,6 +371,28 @@ public final class JsonlRewarder {
         String task;
         ImageSize size;
         int fields;
+        /** Where each top-level member starts (its name's quote) and the closing brace, as offsets in the buffer. */
+        int[] starts = new int[8];
+        /** Members that are the old "rewards" / "reward" of a line scored before; null when there are none. */
+        boolean[] scored;
+        int close;
+
+        void member(int start, boolean old) {
+            if (fields == starts.length) {
+                starts = java.util.Arrays.copyOf(starts, 2 * fields);
+            }
+            if (old && scored == null) {
+                scored = new boolean[starts.length];
+            }
+            if (scored != null && scored.length < starts.length) {
+                scored = java.util.Arrays.copyOf(scored, starts.length);
+            }
+            starts[fields] = start;
+            if (scored != null) {
+                scored[fields] = old;
+            }
+            fields++;
+        }
     }
 
     private JacksonFields jacksonFields(byte[] buf, int from, int to) {
@@ -347,8 +403,9 @@ public final class JsonlRewarder {
             }
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                f.fields++;
                 String name = p.currentName();
+                f.member(from + (int) p.currentTokenLocation().getByteOffset(),
+                        name.equals("rewards") || name.equals("reward"));
                 JsonToken v = p.nextToken();
                 switch (name) {
                     case "completion" -> f.completion = text(p, v, name);
@@ -358,7 +415,11 @@ public final class JsonlRewarder {
                     default -> p.skipChildren();
                 }
             }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+            if (t != JsonToken.END_OBJECT) {
+                throw bad("not a single JSON object");
+            }
+            f.close = from + (int) p.currentTokenLocation().getByteOffset();
+            if (p.nextToken() != null) {
                 throw bad("not a single JSON object");
             }
         } catch (JsonProcessingException e) {

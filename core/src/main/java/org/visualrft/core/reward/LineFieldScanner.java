@@ -78,6 +78,9 @@ final class LineFieldScanner {
             skipSpace();
             fields++;
             int field = field(nameStart, nameEnd);
+            if (field == SCORED) {
+                return false; // a line scored before: JsonlRewarder drops its old rewards on the general path
+            }
             if (field == IMAGE_SIZE) {
                 if (!imageSize()) {
                     return false;
@@ -115,6 +118,7 @@ final class LineFieldScanner {
     private static final int SOLUTION = 2;
     private static final int TASK = 3;
     private static final int IMAGE_SIZE = 4;
+    private static final int SCORED = 5;
 
     /** Which field a key (raw bytes, without escapes: {@link #skipString} refused those in keys) names. */
     private int field(int from, int to) {
@@ -130,6 +134,9 @@ final class LineFieldScanner {
         }
         if (n == 10 && equals(from, "image_size")) {
             return IMAGE_SIZE;
+        }
+        if ((n == 7 && equals(from, "rewards")) || (n == 6 && equals(from, "reward"))) {
+            return SCORED;
         }
         return OTHER;
     }

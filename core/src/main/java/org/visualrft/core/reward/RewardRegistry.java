@@ -146,7 +146,7 @@ public final class RewardRegistry {
      */
     public static RewardSet set(String spec, RewardMode mode, RewardOptions options) {
         List<WeightedReward> parts = new ArrayList<>();
-        for (String item : spec.split(",")) {
+        for (String item : spec.split(",", -1)) { // -1: "iou," and "," keep their empty names, refused below
             String t = item.trim();
             if (t.isEmpty()) {
                 throw new IllegalArgumentException("empty reward name in '" + spec + "'");

@@ -11,7 +11,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.eval.coco.CocoAnnotation;
+import org.visualrft.core.eval.coco.CocoCategory;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
+import org.visualrft.core.eval.coco.CocoImage;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.RewardOptions;
+import org.visualrft.core.reward.RewardRegistry;
+import org.visualrft.core.reward.RewardSample;
+import org.visualrft.core.reward.RewardSet;
+import org.visualrft.core.reward.Task;
 
 class DatasetSourcesTest {
     @Test
@@ -58,5 +67,25 @@ class DatasetSourcesTest {
         BadInputException e = assertThrows(BadInputException.class,
                 () -> CategorySplits.resolve(gt, List.of("zebra"), "gt.json"));
         assertTrue(e.getMessage().contains("zebra"));
+    }
+
+    /**
+     * A box narrower than 1/1000 of the image truncated to x1 == x2: an empty box, which the strict rewards refuse as
+     * ground truth, so every completion of that sample scored 0. It is widened to one unit.
+     */
+    @Test
+    void boxesBelowOneUnitBecomeOneUnitWide() {
+        CocoGroundTruth gt = new CocoGroundTruth(List.of(CocoImage.of(1, 640, 480)),
+                List.of(new CocoCategory(5, "cat", null)),
+                List.of(new CocoAnnotation(1, 1, 5, 100.1, 50, 0.2, 20, 4, false, false),
+                        new CocoAnnotation(2, 1, 5, 640, 0, 0, 10, 0, false, false)));
+        Sample s = CocoDetectionSamples.build(gt, Path.of("/data/coco"), c -> "Detect " + c, "gt.json").get(0);
+        // 100.1/640*1000 = 156.4 and 100.3/640*1000 = 156.7 both truncate to 156; x = 640 is 1000 on both sides
+        assertEquals("<answer>[{'Position': [156, 104, 157, 145], 'Confidence': 1}, {'Position': [999, 0, 1000, 20],"
+                + " 'Confidence': 1}]</answer>", s.solution());
+        RewardSet strict = RewardRegistry.defaults(Task.DETECTION, RewardMode.STRICT, RewardOptions.DEFAULT);
+        String answer = s.solution().substring("<answer>".length(), s.solution().length() - "</answer>".length());
+        assertEquals(1.0, strict.score("<think>x</think><answer>" + answer + "</answer>", RewardSample.of(s.solution()))
+                .values().get("iou"), 1e-12);
     }
 }

@@ -86,6 +86,11 @@ class JsonlDatasetTest {
             {"{\"image\": \"data:image/png;base64,@@@\", \"solution\": \"s\"}", "not valid base64"},
             {"{\"image\": \"data:image/png;base64,AAAA\", \"solution\": \"s\", \"width\": -3, \"height\": 4}",
                 "positive"},
+            // sizes beyond an int were clamped to 2147483647 or wrapped (-4294967291 became a width of 5)
+            {"{\"image\": \"data:image/png;base64,AAAA\", \"solution\": \"s\", \"width\": 99999999999, \"height\": 4}",
+                "width must be an integer from 1 to 2147483647, found 99999999999"},
+            {"{\"image\": \"data:image/png;base64,AAAA\", \"solution\": \"s\", \"width\": 4, \"height\": -4294967291}",
+                "height must be an integer from 1 to 2147483647, found -4294967291"},
         };
         for (String[] c : cases) {
             Path f = tmp.resolve("bad.jsonl");

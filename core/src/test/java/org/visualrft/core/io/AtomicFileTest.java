@@ -3,6 +3,7 @@ package org.visualrft.core.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.core.BadInputException;
 
 class AtomicFileTest {
     @TempDir
@@ -50,6 +52,33 @@ class AtomicFileTest {
             out.close(); // as JSON generators do
         });
         assertEquals("closed early", Files.readString(f));
+    }
+
+    /** The temporary name adds ~17 characters: a legal name of 240 failed with "File name too long" on it. */
+    @Test
+    void aNameNearTheFileSystemLimitIsWritten() throws IOException {
+        Path f = dir.resolve("a".repeat(240) + ".json");
+        AtomicFile.writeString(f, "long");
+        assertEquals("long", Files.readString(f));
+        assertEquals(1, filesIn(dir));
+    }
+
+    /**
+     * A target that cannot be created (here a name no file system takes; also a read-only folder, /proc) is the
+     * user's path at fault: bad input naming the target, not an I/O failure naming the hidden temporary file.
+     */
+    @Test
+    void aTargetThatCannotBeCreatedIsBadInputNamingIt() throws IOException {
+        Path f = dir.resolve("b".repeat(300) + ".json");
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicFile.writeString(f, "x"));
+        assertEquals(f.toString(), e.source());
+        assertTrue(e.fault().startsWith("cannot be written: "), e.fault());
+        assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+        assertEquals(0, filesIn(dir), "no temporary file left behind");
+        Path file = dir.resolve("file");
+        AtomicFile.writeString(file, "x");
+        e = assertThrows(BadInputException.class, () -> AtomicFile.writeString(file.resolve("sub/a.json"), "x"));
+        assertTrue(e.fault().startsWith("cannot be written: " + file), e.fault()); // the folder on the way
     }
 
     @Test

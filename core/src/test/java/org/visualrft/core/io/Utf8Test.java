@@ -64,4 +64,15 @@ class Utf8Test {
         assertTrue(f.startsWith("Unrecognized token"), f);
         assertTrue(!JsonErrors.fault("Unexpected character ('s' (code 115)): was expecting comma").contains("'s'"));
     }
+
+    /** Jackson's hints name its own settings, and cutting its source echo left "(start marker" dangling. */
+    @Test
+    void jsonErrorsNameNoParserSettingsAndLeaveNothingDangling() {
+        assertEquals("Non-standard token 'NaN' (NaN and Infinity are not JSON numbers)", JsonErrors.fault(
+                "Non-standard token 'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow\n at [Source:"
+                        + " (File); line: 1, column: 64]"));
+        assertEquals("Unexpected end-of-input: expected close marker for Array", JsonErrors.fault(
+                "Unexpected end-of-input: expected close marker for Array (start marker at [Source: (File); line: 1,"
+                        + " column: 1])\n at [Source: (File); line: 2, column: 1]"));
+    }
 }

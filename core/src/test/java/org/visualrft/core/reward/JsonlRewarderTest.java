@@ -36,6 +36,42 @@ class JsonlRewarderTest {
         }
     }
 
+    /**
+     * A line that was scored before (evaluate --answers, or this command's own output) kept its old "rewards" and
+     * "reward" and got the new ones appended: every line carried each key twice, and which one a reader saw depended
+     * on the reader. The old members are dropped; the rest of the line is copied as it was.
+     */
+    @Test
+    void aScoredLineIsRescoredWithoutRepeatingItsKeys() throws IOException {
+        String sol = "\"solution\": \"<answer>cat</answer>\"";
+        String done = "\"rewards\": {\"accuracy\": 0.0, \"format\": 0.0}, \"reward\": 0.0";
+        String scored = "\"rewards\": {\"accuracy\": 1.0, \"format\": 0.0}, \"reward\": 1.0}";
+        String[][] cases = {
+            {"{\"task\": \"classification\", \"completion\": \"<answer>cat</answer>\", " + sol + ", " + done + "}",
+                "{\"task\": \"classification\", \"completion\": \"<answer>cat</answer>\", " + sol + ", " + scored},
+            // first, in the middle, spaced oddly; a key written with an escape is the same key
+            {"{ \"reward\" : 7 ,\"task\": \"classification\", \"rew\\u0061rds\": [1, {\"a\": \"}\"}],"
+                + " \"completion\": \"<answer>cat</answer>\", " + sol + "}",
+                "{ \"task\": \"classification\", \"completion\": \"<answer>cat</answer>\", " + sol + ", " + scored},
+            {"{\"reward\": 1, \"rewards\": null, \"task\": \"classification\", \"completion\": \"<answer>cat</answer>\","
+                + " " + sol + "}",
+                "{\"task\": \"classification\", \"completion\": \"<answer>cat</answer>\", " + sol + ", " + scored},
+        };
+        for (String[] c : cases) {
+            for (int threads : new int[] {1, 2}) {
+                String out = new String(run((c[0] + "\n").getBytes(StandardCharsets.UTF_8), RewardMode.VISUAL_RFT,
+                        threads, 1 << 20), StandardCharsets.UTF_8);
+                assertEquals(c[1] + "\n", out, c[0]);
+            }
+        }
+        // re-scoring this command's own output gives the same bytes again
+        String once = new String(run((cases[0][0] + "\n").getBytes(StandardCharsets.UTF_8), RewardMode.STRICT, 1,
+                1 << 20), StandardCharsets.UTF_8);
+        String twice = new String(run(once.getBytes(StandardCharsets.UTF_8), RewardMode.STRICT, 1, 1 << 20),
+                StandardCharsets.UTF_8);
+        assertEquals(once, twice);
+    }
+
     @Test
     void everyLineCarriesItsOwnRewardsAndSum() throws IOException {
         List<String> in = Files.readAllLines(RewardFixtures.file());

@@ -144,5 +144,9 @@ class StrictRewardTest {
         assertEquals(List.of("iou", "format"), set.names());
         assertThrows(IllegalArgumentException.class, () -> RewardRegistry.set("iou,nope", RewardMode.STRICT, O));
         assertThrows(IllegalArgumentException.class, () -> RewardRegistry.set("iou,iou", RewardMode.STRICT, O));
+        // "," and "iou," split to no name or a trailing empty one: an empty set scored every completion 0
+        for (String spec : List.of(",", ",,", "iou,", " , ")) {
+            assertThrows(IllegalArgumentException.class, () -> RewardRegistry.set(spec, RewardMode.STRICT, O), spec);
+        }
     }
 }

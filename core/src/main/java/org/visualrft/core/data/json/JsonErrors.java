@@ -13,6 +13,8 @@ public final class JsonErrors {
     private static final Pattern QUOTED_TOKEN = Pattern.compile("Unrecognized token '[^']*'");
     private static final Pattern QUOTED_NAME = Pattern.compile("(name|value|String value) \\('[^']*'\\)");
     private static final Pattern CHAR = Pattern.compile("character \\('.{1,2}' \\(code (\\d+)[^)]*\\)\\)");
+    /** Jackson's hint names its own parser setting ("enable `JsonReadFeature...` to allow"), not the user's fault. */
+    private static final Pattern NON_STANDARD = Pattern.compile("(Non-standard token '[^']{0,12}'): enable `[^`]*` to allow");
     private static final int MAX = 160;
 
     private JsonErrors() {
@@ -48,6 +50,10 @@ public final class JsonErrors {
         if (src >= 0) {
             m = m.substring(0, src);
         }
+        if (m.endsWith(" (start marker")) { // Jackson's "(start marker at [Source: ...])", cut above
+            m = m.substring(0, m.length() - " (start marker".length());
+        }
+        m = NON_STANDARD.matcher(m).replaceAll("$1 (NaN and Infinity are not JSON numbers)");
         m = QUOTED_TOKEN.matcher(m).replaceAll("Unrecognized token");
         m = QUOTED_NAME.matcher(m).replaceAll("$1");
         m = CHAR.matcher(m).replaceAll("character (code $1)");

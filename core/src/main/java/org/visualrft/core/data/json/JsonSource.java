@@ -156,9 +156,11 @@ public final class JsonSource implements AutoCloseable {
             throw fault(what + " must be a string, found " + describe(current()));
         }
         try {
-            return parser.getText();
+            return parser.getText(); // strings are decoded lazily: invalid UTF-8 inside one surfaces here
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(name, "malformed JSON at " + JsonErrors.describe(e), e);
         } catch (IOException e) {
-            throw fault("cannot read " + what + ": " + e.getMessage());
+            throw fault("cannot read " + what + ": " + JsonErrors.fault(e.getMessage()));
         }
     }
 

@@ -13,7 +13,7 @@ import org.visualrft.core.geometry.ImageSize;
 /**
  * Turns model responses to detection prompts into COCO results, as {@code Qwen2_VL_coco_infere.py} does
  * (docs/original-code.md, "COCO mAP"): the evaluation reading of the answer (the rewards' parser after the script's text fixes), duplicates
- * removed, each box {@code [x1/1000*W, y1/1000*H, (x2-x1)/1000*W, (y2-y1)/1000*H]} with the confidence as score; no
+ * removed, each box {@code [x1/1000*W, y1/1000*H, x2/1000*W - x1/1000*W, y2/1000*H - y1/1000*H]} with the confidence as score; no
  * threshold, no clipping, no NMS.
  *
  * <p>One deviation, counted in {@link Conversion#dropped()}: a box with a swapped corner (negative width or height)
@@ -72,10 +72,12 @@ public final class DetectionResults {
                     double h = r.imageSize().height();
                     double[] units = modelFrame.unitsPerImage(r.imageSize(), resize);
                     for (Prediction p : a.predictions()) {
+                        // trans_bbox's arithmetic: each corner scaled, then subtracted (not (x2-x1)/1000*W,
+                        // which differs in the last bits for most boxes)
                         double x = p.x1() / units[0] * w;
                         double y = p.y1() / units[1] * h;
-                        double bw = (p.x2() - p.x1()) / units[0] * w;
-                        double bh = (p.y2() - p.y1()) / units[1] * h;
+                        double bw = p.x2() / units[0] * w - x;
+                        double bh = p.y2() / units[1] * h - y;
                         if (!(bw >= 0 && bh >= 0) || !Double.isFinite(x) || !Double.isFinite(y)
                                 || !Double.isFinite(bw) || !Double.isFinite(bh) || !Double.isFinite(p.confidence())) {
                             dropped++;

@@ -69,8 +69,8 @@ public final class DetectionSetMap {
             for (Prediction p : truth.predictions()) {
                 double x = p.x1() / 1000 * size.width();
                 double y = p.y1() / 1000 * size.height();
-                double w = (p.x2() - p.x1()) / 1000 * size.width();
-                double h = (p.y2() - p.y1()) / 1000 * size.height();
+                double w = p.x2() / 1000 * size.width() - x; // as DetectionResults converts the answers, so that
+                double h = p.y2() / 1000 * size.height() - y; // an answer equal to its solution is the same box
                 if (w > 0 && h > 0 && Double.isFinite(x) && Double.isFinite(y)) {
                     gt.add(new CocoAnnotation(gt.size() + 1, imageId, cat, x, y, w, h, w * h, false, false));
                 }

@@ -1,6 +1,7 @@
 package org.visualrft.core.eval.answers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -93,6 +94,22 @@ class AnswerMetricsTest {
                 List.of(new CocoAnnotation(1, 1, 5, 64, 96, 128, 96, 128 * 96, false, false)));
         double ap = new CocoEvaluator().evaluate(gt, c.detections(), "answers").perCategoryAp().get(5L);
         assertEquals(1.0, ap, 1e-12, "the first answer box is exactly the ground truth");
+    }
+
+    /**
+     * The script's {@code trans_bbox} scales each corner and then subtracts ({@code x2/1000*W - x1/1000*W}); the
+     * width was computed as {@code (x2-x1)/1000*W}, which differs in the last bits for about two boxes in three.
+     */
+    @Test
+    void boxSizesAreTheScriptsDifferencesOfScaledCorners() {
+        DetectionResults.Conversion c = DetectionResults.convert(List.of(new DetectionResults.Response(1, 5,
+                new ImageSize(640, 427), "<answer>[{'Position': [987, 10, 1000, 990], 'Confidence': 0.5}]</answer>")));
+        CocoDetection d = c.detections().get(0);
+        assertEquals(987 / 1000.0 * 640, d.x());
+        assertEquals(10 / 1000.0 * 427, d.y());
+        assertEquals(1000 / 1000.0 * 640 - 987 / 1000.0 * 640, d.width()); // 8.32000000000005
+        assertEquals(990 / 1000.0 * 427 - 10 / 1000.0 * 427, d.height());
+        assertNotEquals((1000 - 987) / 1000.0 * 640, d.width(), "the other order gives 8.32");
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.visualrft.core.eval.coco;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -24,6 +25,18 @@ class CocoEvaluatorFixtureTest {
     @Test
     void fixturesArePresent() throws IOException {
         assertTrue(CocoFixtures.cases().size() >= 7, "expected the 7 COCO oracle cases under " + CocoFixtures.root());
+    }
+
+    /** A subset naming a category twice weighed it twice in the mean, silently; now it is refused. */
+    @Test
+    void subsetMeanRefusesACategoryListedTwice() throws IOException {
+        Path dir = CocoFixtures.cases().get(0);
+        CocoEvalResult r = new CocoEvaluator().evaluate(CocoGroundTruth.read(dir.resolve("gt.json")),
+                CocoResultsReader.read(dir.resolve("dt.json")), "dt.json");
+        long id = CocoFixtures.expected(dir).subset().get(0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> r.subsetMeanAp(List.of(id, id)));
+        assertEquals("category " + id + " is listed twice", e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")

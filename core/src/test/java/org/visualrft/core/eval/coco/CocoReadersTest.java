@@ -66,4 +66,25 @@ class CocoReadersTest {
         e = assertThrows(BadInputException.class, () -> CocoResultsReader.read(dt2));
         assertTrue(e.fault().contains("detection [1] must be an object"), e.getMessage());
     }
+
+    /**
+     * Invalid UTF-8 inside a string the reader keeps (a category name) lost its position: Jackson's message ends in a
+     * source echo on a second line, which the one-line CLI message cut off with the line and column.
+     */
+    @Test
+    void invalidUtf8InAKeptStringIsMalformedJsonWithItsPosition() throws Exception {
+        Path f = tmp.resolve("bad.json");
+        byte[] json = "{\"images\": [], \"annotations\": [], \"categories\": [{\"id\": 1, \"name\": \"\u00e9\"}]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < json.length; i++) {
+            if (json[i] == (byte) 0xC3) {
+                json[i + 1] = '('; // a lead byte without its continuation
+            }
+        }
+        Files.write(f, json);
+        BadInputException e = assertThrows(BadInputException.class, () -> CocoGroundTruth.read(f));
+        String firstLine = e.getMessage().lines().findFirst().orElseThrow();
+        assertTrue(firstLine.contains("malformed JSON at line 1, column ") && firstLine.contains("Invalid UTF-8"),
+                e.getMessage());
+    }
 }
