@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,5 +49,28 @@ class QwenFamiliesCliTest {
         CliRun f = CliRun.of("train", "sft", "--config", sft.toString());
         assertEquals(0, f.code(), f.out() + f.err());
         assertTrue(f.out().contains("sft: 1 of 1 steps done"), f.out());
+    }
+
+    /**
+     * generate --min-pixels/--max-pixels open the folder with those limits (their effect on the image tokens:
+     * LoadOptionsTest); bad values are usage errors.
+     */
+    @Test
+    void generateTakesPixelLimits(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("qwen25vl-tiny");
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        String png = fixture.resolve("image_a.png").toString();
+        CliRun g = CliRun.of("generate", "--model", model.toString(), "--image", png, "--prompt", "What is it ?",
+                "--max-new-tokens", "2", "--min-pixels", "40000", "--max-pixels", "80000");
+        assertEquals(0, g.code(), g.out() + g.err());
+        assertTrue(g.out().contains("1 samples"), g.out());
+        CliRun bad = CliRun.of("generate", "--model", model.toString(), "--image", png, "--prompt", "x",
+                "--min-pixels", "9000", "--max-pixels", "8000");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--min-pixels 9000 exceeds --max-pixels 8000"), bad.err());
+        CliRun zero = CliRun.of("generate", "--model", model.toString(), "--image", png, "--prompt", "x",
+                "--max-pixels", "0");
+        assertEquals(2, zero.code(), zero.err());
+        assertTrue(zero.err().contains("--max-pixels must be a positive pixel area"), zero.err());
     }
 }

@@ -101,14 +101,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--max-pixels", paramLabel = "N", description = "Resize each image to at most N pixels, as a "
-            + "training config's max_pixels (Qwen-VL; default: the model folder's preprocessor_config.json; "
-            + "Visual-RFT trained with 401408).")
-    Integer maxPixels;
-
-    @Option(names = "--min-pixels", paramLabel = "N",
-            description = "Resize each image to at least N pixels (default: the model folder's).")
-    Integer minPixels;
+    @Mixin
+    PixelOptions pixels;
 
     @Option(names = "--answers", paramLabel = "OUT.jsonl", description = "Write every answer here (atomically), one "
             + "JSON object per record: id, task, problem, completion, solution, image_size, rewards, reward; the "
@@ -205,18 +199,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--torch-dtype must be auto, bfloat16 or float32, got '"
                         + torchDtype + "'");
             };
-            if (minPixels != null && minPixels < 1) {
-                throw new IllegalArgumentException("--min-pixels must be a positive pixel area, got " + minPixels);
-            }
-            if (maxPixels != null && maxPixels < 1) {
-                throw new IllegalArgumentException("--max-pixels must be a positive pixel area, got " + maxPixels);
-            }
-            if (minPixels != null && maxPixels != null && minPixels > maxPixels) {
-                throw new IllegalArgumentException("--min-pixels " + minPixels + " exceeds --max-pixels " + maxPixels);
-            }
             Device dev = device.parse();
             return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
-                    solutionColumn), skipBadRows, new LoadOptions(dev, dtype, null, 0, minPixels, maxPixels), threads,
+                    solutionColumn), skipBadRows, pixels.applyTo(new LoadOptions(dev, dtype, null, 0)), threads,
                     maxNewTokens, limit, batch, rewards, rewardMode);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

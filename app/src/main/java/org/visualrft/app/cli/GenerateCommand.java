@@ -10,6 +10,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
 import org.visualrft.core.Limits;
 import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
@@ -70,10 +71,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PixelOptions pixels;
+
     @Override
     public Integer call() {
         SamplingParams params;
         Device dev;
+        LoadOptions options;
         try {
             String fault = Limits.generationsFault(samples, 1);
             if (fault != null) {
@@ -89,13 +94,15 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
             dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
+            options = pixels.given() ? pixels.applyTo(LoadOptions.on(dev)) : null;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Image img = Image.read(image);
         Engine.setThreads(threads);
         PrintWriter out = spec.commandLine().getOut();
-        try (Policy policy = ModelLoader.load(model, dev)) {
+        // pixel limits: the folder opened with exactly these options (its dtype, no adapters); else its defaults
+        try (Policy policy = options != null ? ModelLoader.load(model, options) : ModelLoader.load(model, dev)) {
             long t0 = System.nanoTime();
             List<Rollout> rollouts;
             Prompt p = new Prompt(img, prompt);
