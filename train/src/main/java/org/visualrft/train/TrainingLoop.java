@@ -172,6 +172,10 @@ public abstract class TrainingLoop {
         DataOrder order;
         if (ckpt.isPresent()) {
             TrainerState st = CheckpointStore.readState(ckpt.get());
+            if (st.modelOnly()) {
+                throw new org.visualrft.core.BadInputException(ckpt.get().toString(), "holds the model only"
+                        + " (save_only_model: true), no optimiser state: a run cannot continue from it exactly");
+            }
             if (st.seed() != args.seed()) {
                 throw new org.visualrft.core.BadInputException(ckpt.get().resolve("trainer_state.json"),
                         "was written with seed " + st.seed() + ", the config says " + args.seed());
@@ -313,13 +317,16 @@ public abstract class TrainingLoop {
                             best = BestCheckpoint.better(best, bestMetric, judged, args.greaterIsBetter(),
                                     "checkpoint-" + done);
                         }
+                        boolean modelOnly = args.saveOnlyModel();
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
-                                nanSkipped, totalSteps, best);
+                                nanSkipped, totalSteps, best, modelOnly);
                         if (main) {
-                            last = store.save(policy, f -> optimizer.save(f, group), state, provenance(), lora,
-                                    Path.of(args.model()));
+                            last = store.save(policy, modelOnly ? null : f -> optimizer.save(f, group), state,
+                                    provenance(), lora, Path.of(args.model()));
                         } else {
-                            optimizer.save(null, group); // a sharded optimiser's state travels to rank 0
+                            if (!modelOnly) {
+                                optimizer.save(null, group); // a sharded optimiser's state travels to rank 0
+                            }
                             last = out.resolve("checkpoint-" + done);
                         }
                     }

@@ -70,7 +70,8 @@ public final class CheckpointStore {
     /**
      * As {@link #save(Policy, AdamW, TrainerState, Map, LoraConfig, Path)}, the optimiser state written by
      * {@code optimizerState} first: under ZeRO stage 1 the other ranks take part in that, and go on with training as
-     * soon as it is done rather than wait for the model's files.
+     * soon as it is done rather than wait for the model's files. {@code optimizerState} null: a model-only checkpoint
+     * ({@code save_only_model}; {@code state.modelOnly()} says so).
      */
     public Path save(Policy policy, StateWriter optimizerState, TrainerState state, Map<String, Object> provenance,
             LoraConfig lora, Path baseModel) throws IOException {
@@ -79,7 +80,9 @@ public final class CheckpointStore {
         Path tmp = runDir.resolve(".checkpoint-" + state.step() + ".tmp");
         AtomicFile.deleteTree(tmp);
         Files.createDirectories(tmp);
-        optimizerState.write(tmp.resolve("optimizer.safetensors"));
+        if (optimizerState != null) {
+            optimizerState.write(tmp.resolve("optimizer.safetensors"));
+        }
         policy.save(tmp.resolve("model"));
         if (lora != null) {
             AdapterCheckpoint.save(tmp, policy, lora, baseModel);

@@ -29,7 +29,8 @@ public final class ResumeCheck {
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
             "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads",
-            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions", "metric_for_best_model", "greater_is_better");
+            "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions", "metric_for_best_model", "greater_is_better",
+            "save_only_model");
     /**
      * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
      * checkpoint whose record lacks one was made with that value.
@@ -61,6 +62,11 @@ public final class ResumeCheck {
         if (!resume) {
             throw new BadInputException(outputDir.toString(), "output_dir already holds checkpoints ("
                     + ckpt.getFileName() + "); pass --resume to continue that run, or choose another output_dir");
+        }
+        if (read(ckpt.resolve("trainer_state.json")).path("modelOnly").asBoolean(false)) {
+            throw new BadInputException(ckpt.toString(), "holds the model only (save_only_model: true), no optimiser"
+                    + " state: a run cannot continue from it exactly; start a new run with model: "
+                    + CheckpointStore.modelDir(ckpt) + ", or keep save_only_model: false to be able to resume");
         }
         for (Path part : new Path[] {CheckpointStore.modelDir(ckpt).resolve("config.json"),
             CheckpointStore.optimizerFile(ckpt)}) {

@@ -11,12 +11,13 @@ package org.visualrft.train.checkpoint;
  * @param nanSkipped steps skipped for a non-finite loss or gradient so far
  * @param totalSteps the planned length of the run (the schedule's horizon)
  * @param best the best checkpoint so far by {@code metric_for_best_model}, or null (none asked, or none judged yet)
+ * @param modelOnly the checkpoint holds no optimiser state ({@code save_only_model: true}): it cannot be resumed
  */
 public record TrainerState(int step, int epoch, int position, long seed, int nanSkipped, int totalSteps,
-        BestCheckpoint best) {
+        BestCheckpoint best, boolean modelOnly) {
 
-    /** A state without a best checkpoint. */
+    /** A full checkpoint's state without a best checkpoint. */
     public TrainerState(int step, int epoch, int position, long seed, int nanSkipped, int totalSteps) {
-        this(step, epoch, position, seed, nanSkipped, totalSteps, null);
+        this(step, epoch, position, seed, nanSkipped, totalSteps, null, false);
     }
 }

@@ -24,6 +24,8 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *     {@code report_to}: {@code none}, {@code tensorboard}, {@code all}, or a list; other integrations need a network
  *     and are refused)
  * @param loggingDir TensorBoard's event-file folder (null: {@code <output_dir>/tensorboard})
+ * @param saveOnlyModel checkpoints without optimiser state (Hugging Face's {@code save_only_model}): a fraction of the
+ *     disk, but they cannot be resumed
  * @param minLrRate {@code cosine_with_min_lr}'s floor as a fraction of learning_rate ({@code lr_scheduler_kwargs}
  *     {@code min_lr_rate}, or {@code min_lr} / learning_rate); 0 for the other schedules
  * @param metricForBestModel the in-loop evaluation's metric that picks the best checkpoint, without the
@@ -36,7 +38,7 @@ public record TrainingArguments(
         double learningRate, ScheduleType lrSchedulerType, double minLrRate, int warmupSteps, double warmupRatio,
         double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm,
         int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs, int maxSteps,
-        int saveSteps, int saveTotalLimit, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
+        int saveSteps, int saveTotalLimit, boolean saveOnlyModel, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
         boolean gradientCheckpointing, int zeroStage, List<String> reportTo, String loggingDir,
         String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs) {
@@ -45,7 +47,8 @@ public record TrainingArguments(
             "learning_rate",
             "lr_scheduler_type", "lr_scheduler_kwargs", "warmup_steps", "warmup_ratio", "weight_decay", "adam_beta1", "adam_beta2",
             "adam_epsilon", "max_grad_norm", "per_device_train_batch_size", "gradient_accumulation_steps",
-            "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "logging_steps", "eval_steps",
+            "num_train_epochs", "max_steps", "save_steps", "save_total_limit", "save_only_model", "logging_steps",
+            "eval_steps",
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
             "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "metric_for_best_model",
             "greater_is_better", "load_best_model_at_end", "logging_strategy", "save_strategy", "eval_strategy",
@@ -74,6 +77,7 @@ public record TrainingArguments(
         int maxSteps = y.integer("max_steps", -1);
         int saveSteps = y.integer("save_steps", 500);
         int saveLimit = y.integer("save_total_limit", 0);
+        boolean saveOnlyModel = y.bool("save_only_model", false);
         int logSteps = y.integer("logging_steps", 1);
         int evalSteps = y.integer("eval_steps", 0);
         int evalLimit = y.integer("eval_limit", 0);
@@ -179,7 +183,8 @@ public record TrainingArguments(
         }
         return new TrainingArguments(model, dataset, evalDataset, outputDir, lr, sched, minLrRate, warmupSteps,
                 warmupRatio,
-                wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, logSteps, evalSteps,
+                wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, saveOnlyModel, logSteps,
+                evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
                 best, greaterIsBetter, modelArgs);
     }
@@ -257,7 +262,8 @@ public record TrainingArguments(
     public TrainingArguments onDevice(org.visualrft.model.tensor.Device d) {
         return new TrainingArguments(model, dataset, evalDataset, outputDir, learningRate, lrSchedulerType, minLrRate,
                 warmupSteps, warmupRatio, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, perDeviceTrainBatchSize,
-                gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, loggingSteps, evalSteps,
+                gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, saveOnlyModel,
+                loggingSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
                 metricForBestModel, greaterIsBetter, modelArgs);
     }
@@ -315,6 +321,7 @@ public record TrainingArguments(
         m.put("max_steps", maxSteps);
         m.put("save_steps", saveSteps);
         m.put("save_total_limit", saveTotalLimit);
+        m.put("save_only_model", saveOnlyModel);
         m.put("logging_steps", loggingSteps);
         m.put("eval_steps", evalSteps);
         m.put("eval_limit", evalLimit);

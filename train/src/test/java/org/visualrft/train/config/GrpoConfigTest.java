@@ -328,6 +328,15 @@ class GrpoConfigTest {
     }
 
     @Test
+    void saveOnlyModelIsRecordedAndFreeOnResume() {
+        assertEquals(false, GrpoConfig.parse("s.yaml", "seed: 1\n").args().saveOnlyModel());
+        GrpoConfig c = GrpoConfig.parse("s.yaml", "save_only_model: true\n");
+        assertTrue(c.args().saveOnlyModel());
+        assertEquals(true, c.asYaml().get("save_only_model"));
+        assertTrue(SftConfig.parse("s.yaml", "save_only_model: true\n").args().saveOnlyModel());
+    }
+
+    @Test
     void reportToIsNoneOrTensorBoardWithItsFolder() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "output_dir: out/a\n");
         assertEquals(List.of(), plain.args().reportTo());

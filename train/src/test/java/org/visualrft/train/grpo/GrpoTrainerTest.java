@@ -393,6 +393,34 @@ class GrpoTrainerTest {
         assertEquals(List.of("checkpoint-" + bestStep, "checkpoint-6"), kept);
     }
 
+    /**
+     * save_only_model: checkpoints hold the model (loadable) and the trainer state but no optimiser state, and a resume
+     * from one is refused in one line instead of continuing inexactly.
+     */
+    @Test
+    void modelOnlyCheckpointsCannotBeResumed(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        GrpoConfig cfg = config(dir.resolve("run"), "save_only_model: true\n");
+        try (TinyVlm base = TinyTask.model(dir.resolve("a"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, false, 3);
+        }
+        Path ckpt = dir.resolve("run/checkpoint-2");
+        assertFalse(Files.exists(CheckpointStore.optimizerFile(ckpt)));
+        assertTrue(CheckpointStore.readState(ckpt).modelOnly());
+        assertTrue(weightsOf(CheckpointStore.modelDir(ckpt)).length > 0, "the model folder loads");
+        try (TinyVlm base = TinyTask.model(dir.resolve("b"), 3)) {
+            org.visualrft.core.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.visualrft.core.BadInputException.class,
+                    () -> new GrpoTrainer(cfg, data, rewarder(cfg), null, QUIET, false).run(base, true, -1));
+            assertTrue(e.getMessage().contains("save_only_model: true"), e.getMessage());
+        }
+        org.visualrft.core.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.visualrft.core.BadInputException.class, () -> org.visualrft.train.checkpoint.ResumeCheck.check(
+                        dir.resolve("run"), true, false, new org.visualrft.train.checkpoint.ResumeCheck.Run("grpo",
+                                cfg.asYaml(), 7, 6, 6, dir.resolve("x.yaml")), QUIET));
+        assertTrue(e.getMessage().contains("start a new run with model: "), e.getMessage());
+    }
+
     @Test
     void nanLossSkipsTheStepAndTheRunGoesOn(@TempDir Path dir) throws Exception {
         GrpoConfig cfg = config(dir.resolve("run"), "");
