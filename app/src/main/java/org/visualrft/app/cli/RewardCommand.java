@@ -62,7 +62,7 @@ public final class RewardCommand implements Callable<Integer> {
     Path input;
 
     @Option(names = "--output", paramLabel = "FILE",
-            description = "Output JSONL, written atomically (default: standard output).")
+            description = "Output JSONL, written atomically (default, or -: standard output).")
     Path output;
 
     @Option(names = "--threads", paramLabel = "N",
@@ -72,6 +72,9 @@ public final class RewardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (output != null && output.toString().equals("-")) {
+            output = null; // as --input -: the standard stream
+        }
         RewardMode rewardMode = RewardMode.parseOrNull(mode);
         if (rewardMode == null) {
             throw new BadInputException("--mode", "unknown mode '" + mode + "' (visual-rft or strict)");

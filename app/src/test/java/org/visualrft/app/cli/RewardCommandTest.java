@@ -209,4 +209,17 @@ class RewardCommandTest {
                 + ", \"rewards\": {\"accuracy\": 1.0, \"format\": 0.0}, \"reward\": 1.0}\n";
         assertEquals(expected + expected, new String(out, java.nio.charset.StandardCharsets.UTF_8));
     }
+
+    /** --output - is standard output, as --input - is standard input: no file named '-'. */
+    @Test
+    void dashOutputIsStandardOutput() throws IOException {
+        Path in = dir.resolve("in.jsonl");
+        Files.writeString(in, "{\"completion\": \"<answer>cat</answer>\", \"solution\": \"<answer>cat</answer>\","
+                + " \"task\": \"classification\"}\n");
+        CliRun r = CliRun.of("reward", "--input", in.toString(), "--output", "-");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().strip().lines().count(), r.out());
+        assertTrue(r.out().contains("\"reward\""), r.out());
+        assertFalse(Files.exists(Path.of("-")), "no file named -");
+    }
 }
