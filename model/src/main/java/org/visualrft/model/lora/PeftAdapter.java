@@ -36,6 +36,7 @@ public final class PeftAdapter {
             cfg.put("r", lora.rank());
             cfg.put("lora_alpha", lora.alpha());
             cfg.put("lora_dropout", 0.0);
+            cfg.put("use_rslora", lora.rslora());
             cfg.put("bias", "none");
             cfg.put("base_model_name_or_path", baseModel.toAbsolutePath().toString());
             var targets = cfg.putArray("target_modules");

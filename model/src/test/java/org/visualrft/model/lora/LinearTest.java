@@ -75,5 +75,8 @@ class LinearTest {
         assertThrows(IllegalArgumentException.class, () -> new LoraConfig(8, 16, Set.of("qkv")));
         assertThrows(IllegalArgumentException.class, () -> new LoraConfig(0, 16, Set.of("q_proj")));
         assertTrue(LoraConfig.allLinear(16, 32).scale() == 2.0);
+        // rank-stabilised LoRA (PEFT's use_rslora): alpha / sqrt(r)
+        assertTrue(new LoraConfig(16, 32, Set.of("q_proj"), true).scale() == 8.0);
+        assertTrue(new LoraConfig(4, 8, Set.of("q_proj"), false).scale() == 2.0);
     }
 }

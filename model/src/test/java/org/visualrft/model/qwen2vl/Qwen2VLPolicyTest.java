@@ -152,7 +152,44 @@ class Qwen2VLPolicyTest {
             }
             p.saveAdapter(tmp.resolve("adapter"));
             assertTrue(Files.readString(tmp.resolve("adapter/adapter_config.json")).contains("\"r\" : 4"));
+            assertTrue(Files.readString(tmp.resolve("adapter/adapter_config.json")).contains("\"use_rslora\" : false"));
         }
+    }
+
+    /**
+     * use_rslora: the same adapters move the weights by alpha / sqrt(r) instead of alpha / r (r = 4: twice as far), and
+     * PEFT's config says so (PEFT then scales them the same).
+     */
+    @Test
+    void rankStabilisedAdaptersScaleByTheRootOfTheRank() throws Exception {
+        Path dir = TinyQwenFolder.create(tmp);
+        float[][] deltas = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            LoraConfig lora = new LoraConfig(4, 8, java.util.Set.copyOf(LoraConfig.ALL_LINEAR), i == 1);
+            try (Qwen2VLPolicy p = Qwen2VLPolicy.load(dir, new Qwen2VLPolicy.Options(DType.F32, lora, 3, null, null))) {
+                for (Parameter t : p.trainableParameters()) {
+                    if (t.name().contains("lora_B")) {
+                        t.value().detach().fill_(0.01); // the same nonzero B in both (A: the same seed)
+                    }
+                }
+                p.save(tmp.resolve("merged" + i));
+                if (i == 1) {
+                    p.saveAdapter(tmp.resolve("rs"));
+                }
+            }
+            String w = "model.layers.0.self_attn.q_proj.weight";
+            try (var base = org.visualrft.model.safetensors.SafeTensorsFile.open(dir.resolve("model.safetensors"));
+                 var merged = org.visualrft.model.safetensors.SafeTensorsFile.open(
+                         tmp.resolve("merged" + i + "/model.safetensors"));
+                 NativeScope s = NativeScope.open()) {
+                deltas[i] = merged.read(w).sub(base.read(w)).toFloats();
+            }
+        }
+        assertTrue(Fixture.maxAbs(deltas[0], new float[deltas[0].length]) > 1e-4, "the adapter moved the weight");
+        for (int j = 0; j < deltas[0].length; j++) {
+            assertEquals(2 * deltas[0][j], deltas[1][j], 1e-6, "element " + j);
+        }
+        assertTrue(Files.readString(tmp.resolve("rs/adapter_config.json")).contains("\"use_rslora\" : true"));
     }
 
     @Test

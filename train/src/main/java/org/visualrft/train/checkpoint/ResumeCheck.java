@@ -36,7 +36,7 @@ public final class ResumeCheck {
      * checkpoint whose record lacks one was made with that value.
      */
     static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
-            "importance_sampling_level", "token");
+            "importance_sampling_level", "token", "use_rslora", false);
     private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
     private static final ObjectMapper JSON = new ObjectMapper();
 

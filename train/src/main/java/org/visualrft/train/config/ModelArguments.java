@@ -21,16 +21,17 @@ import org.visualrft.model.tensor.Device;
  * @param loraR adapter rank (TRL's default 16)
  * @param loraAlpha adapter alpha, the scale being alpha / r (TRL's default 32)
  * @param loraTargetModules the projections that get adapters ({@code all-linear}: all seven)
+ * @param useRslora PEFT's rank-stabilised scale alpha / sqrt(r) instead of alpha / r
  * @param minPixels the least pixel area an image is resized to (null: the model folder's preprocessor_config.json)
  * @param maxPixels the most pixel area an image is resized to (null: the folder's); Visual-RFT trained with 401,408
  */
 public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
-        List<String> loraTargetModules, Integer minPixels, Integer maxPixels) {
+        List<String> loraTargetModules, boolean useRslora, Integer minPixels, Integer maxPixels) {
 
     static final List<String> KEYS = List.of("torch_dtype", "use_peft", "lora_r", "lora_alpha",
-            "lora_target_modules", "lora_dropout", "min_pixels", "max_pixels");
+            "lora_target_modules", "lora_dropout", "use_rslora", "min_pixels", "max_pixels");
     private static final List<String> LORA_KEYS = List.of("lora_r", "lora_alpha", "lora_target_modules",
-            "lora_dropout");
+            "lora_dropout", "use_rslora");
     static final String ALL_LINEAR = "all-linear";
     private static final int MAX_RANK = 65_536;
 
@@ -68,7 +69,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                     throw y.fault(k, "only applies with use_peft: true (without it the model is trained in full)");
                 }
             }
-            return new ModelArguments(dtype, false, 0, 0, List.of(), minPixels, maxPixels);
+            return new ModelArguments(dtype, false, 0, 0, List.of(), false, minPixels, maxPixels);
         }
         int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
         int r = y.integer("lora_r", defaultRank);
@@ -88,7 +89,8 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         String propTargets = System.getProperty("vrft.lora.targets");
         List<String> targets = targets(y, y.strings("lora_target_modules",
                 propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)));
-        return new ModelArguments(dtype, true, r, alpha, targets, minPixels, maxPixels);
+        boolean rslora = y.bool("use_rslora", false);
+        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels);
     }
 
     private static int parseProperty(YamlFields y, String name, String value) {
@@ -123,7 +125,8 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         org.visualrft.model.tensor.DType d = torchDtype == null ? null
                 : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
                 : org.visualrft.model.tensor.DType.F32;
-        LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules)) : null;
+        LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules),
+                useRslora) : null;
         return new LoadOptions(device, d, lora, seed, minPixels, maxPixels);
     }
 
@@ -135,6 +138,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         m.put("lora_r", usePeft ? loraR : null);
         m.put("lora_alpha", usePeft ? loraAlpha : null);
         m.put("lora_target_modules", usePeft ? loraTargetModules : null);
+        m.put("use_rslora", usePeft && useRslora); // false for runs recorded before it existed
         m.put("min_pixels", minPixels);
         m.put("max_pixels", maxPixels);
         return m;

@@ -328,6 +328,17 @@ class GrpoConfigTest {
     }
 
     @Test
+    void useRsloraScalesByTheRootOfTheRank() {
+        GrpoConfig c = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_r: 16\nlora_alpha: 32\nuse_rslora: true\n");
+        assertEquals(8.0, c.args().loadOptions(org.visualrft.model.tensor.Device.CPU).lora().scale());
+        assertEquals(true, c.asYaml().get("use_rslora"));
+        assertEquals(2.0, GrpoConfig.parse("r.yaml", "use_peft: true\nlora_r: 16\nlora_alpha: 32\n").args()
+                .loadOptions(org.visualrft.model.tensor.Device.CPU).lora().scale());
+        assertEquals(false, GrpoConfig.parse("r.yaml", "seed: 1\n").asYaml().get("use_rslora"));
+        assertFault("use_rslora: true", "'use_rslora' only applies with use_peft: true");
+    }
+
+    @Test
     void saveOnlyModelIsRecordedAndFreeOnResume() {
         assertEquals(false, GrpoConfig.parse("s.yaml", "seed: 1\n").args().saveOnlyModel());
         GrpoConfig c = GrpoConfig.parse("s.yaml", "save_only_model: true\n");
