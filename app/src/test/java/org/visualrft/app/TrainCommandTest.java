@@ -110,6 +110,21 @@ class TrainCommandTest {
         assertEquals(2, missing.code(), missing.err());
     }
 
+    /** --nproc 0 and --dist-timeout 0 each name their own option (they were one "--nproc/--dist-timeout" line). */
+    @Test
+    void distributedOptionsOutOfRangeNameTheOption(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        Path f = config(dir, "d.yaml", "output_dir: " + dir.resolve("d") + "\nmax_steps: 1\n");
+        CliRun n = CliRun.of("train", "grpo", "--config", f.toString(), "--nproc", "0");
+        assertEquals(2, n.code(), n.out() + n.err());
+        assertTrue(n.err().strip().equals("visual-rft grpo: --nproc: must be at least 1, got 0"), n.err());
+        CliRun t = CliRun.of("train", "sft", "--config", f.toString(), "--dist-timeout", "-5");
+        assertEquals(2, t.code(), t.out() + t.err());
+        assertTrue(t.err().strip().equals("visual-rft sft: --dist-timeout: must be at least 1 (seconds), got -5"),
+                t.err());
+        assertTrue(Files.notExists(dir.resolve("d")));
+    }
+
     /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */
     @Test
     void gradientCheckpointingOnTheBuiltInModelIsRefused(@TempDir Path dir) throws Exception {

@@ -66,7 +66,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Parquet column of the solutions (default ${DEFAULT-VALUE}).")
     String solutionColumn;
 
-    @Option(names = "--skip-bad-rows", description = "Skip (and count) records that cannot be read instead of failing.")
+    @Option(names = "--skip-bad-rows", description = "Skip (and count) parquet rows with a fault (null "
+            + "solution, corrupt or missing image) instead of failing, as a config's skip_bad_rows; a faulty JSON Lines "
+            + "record is always an error.")
     boolean skipBadRows;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N",

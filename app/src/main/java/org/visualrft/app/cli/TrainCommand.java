@@ -102,8 +102,11 @@ public final class TrainCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (nproc < 1 || distTimeout < 1) {
-                throw new BadInputException("--nproc/--dist-timeout", "must be at least 1");
+            if (nproc < 1) {
+                throw new BadInputException("--nproc", "must be at least 1, got " + nproc);
+            }
+            if (distTimeout < 1) {
+                throw new BadInputException("--dist-timeout", "must be at least 1 (seconds), got " + distTimeout);
             }
             if (allowChangedSettings && !resume) {
                 throw new BadInputException("--allow-changed-settings", "only applies with --resume");
