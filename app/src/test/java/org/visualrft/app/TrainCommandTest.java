@@ -125,6 +125,44 @@ class TrainCommandTest {
         assertTrue(Files.notExists(dir.resolve("d")));
     }
 
+    /**
+     * eval_steps or eval_limit without an eval_dataset is refused (they used to do nothing, silently); an eval_dataset
+     * is read and checked even with eval_steps 0 (it used to be skipped unread, a missing file included), and the run
+     * says it will not evaluate it.
+     */
+    @Test
+    void evalSettingsWithoutAnEvalSetAreRefusedAndAnEvalSetIsAlwaysChecked(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        String common = "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("train.jsonl") + "\noutput_dir: "
+                + dir.resolve("e") + "\nmax_steps: 1\n";
+        Path steps = dir.resolve("steps.yaml");
+        Files.writeString(steps, common + "eval_steps: 1\n");
+        CliRun r = CliRun.of("train", "grpo", "--config", steps.toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals("visual-rft grpo: " + steps + ": 'eval_steps' is 1 but no eval_dataset is set (nothing to "
+                + "evaluate); set eval_dataset, or remove eval_steps", r.err().strip());
+        Path limit = dir.resolve("limit.yaml");
+        Files.writeString(limit, common + "eval_limit: 5\n");
+        CliRun l = CliRun.of("train", "sft", "--config", limit.toString());
+        assertEquals(2, l.code(), l.out() + l.err());
+        assertTrue(l.err().strip().lines().count() == 1 && l.err().contains("'eval_limit' is 5 but no eval_dataset"),
+                l.err());
+
+        Path missing = dir.resolve("missing.yaml");
+        Files.writeString(missing, common + "eval_dataset: " + dir.resolve("nope.jsonl") + "\n");
+        CliRun m = CliRun.of("train", "grpo", "--config", missing.toString());
+        assertEquals(2, m.code(), m.out() + m.err());
+        assertTrue(m.err().strip().lines().count() == 1 && m.err().contains(dir.resolve("nope.jsonl").toString())
+                && m.err().contains("no such dataset file"), m.err());
+        assertTrue(Files.notExists(dir.resolve("e")), "nothing is written");
+
+        CliRun ok = CliRun.of("train", "sft", "--config", config(dir, "ok.yaml", "output_dir: " + dir.resolve("e")
+                + "\nmax_steps: 1\n").toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("sft: note: eval_dataset is set but eval_steps is 0 (off)"), ok.out());
+        assertTrue(!Files.readString(dir.resolve("e/metrics.jsonl")).contains("\"eval/"), "no evaluation ran");
+    }
+
     /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */
     @Test
     void gradientCheckpointingOnTheBuiltInModelIsRefused(@TempDir Path dir) throws Exception {

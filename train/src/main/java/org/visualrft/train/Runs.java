@@ -49,7 +49,7 @@ public final class Runs {
         Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src); // bad names fail before the model loads
         ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> data = loaded.examples();
-        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        List<TrainingExample> evalData = evalData(cfg.args(), src, "grpo", console);
         Engine.setThreads(cfg.args().threads());
         // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model(), cfg.beta() != 0);
@@ -83,7 +83,7 @@ public final class Runs {
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
-        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        List<TrainingExample> evalData = evalData(cfg.args(), src, "sft", console);
         Engine.setThreads(cfg.args().threads());
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
@@ -117,16 +117,26 @@ public final class Runs {
         return out;
     }
 
-    private static List<TrainingExample> evalData(TrainingArguments a, String src) {
-        if (a.evalDataset() == null || a.evalSteps() == 0) {
+    /**
+     * eval_dataset, read and checked whenever it is set, as dataset is (a typo in it fails now, not at the first
+     * evaluation of a later run); with eval_steps 0 the run says that it will not evaluate it.
+     */
+    private static List<TrainingExample> evalData(TrainingArguments a, String src, String trainer,
+            PrintStream console) {
+        if (a.evalDataset() == null) {
             return null;
         }
-        return data(a, a.evalDataset(), src, "eval_dataset").examples();
+        List<TrainingExample> examples = data(a, a.evalDataset(), src, "eval_dataset").examples();
+        if (a.evalSteps() == 0) {
+            console.println(trainer + ": note: eval_dataset is set but eval_steps is 0 (off), so the run evaluates "
+                    + "nothing; set eval_steps to evaluate every N steps and at the end");
+        }
+        return examples;
     }
 
     private static InLoopEval evaluation(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
             RewardMode mode, int maxNewTokens) {
-        if (evalData == null) {
+        if (evalData == null || a.evalSteps() == 0) {
             return null;
         }
         return new RewardEval(evalData, rewarder, mode, maxNewTokens, a.evalLimit());

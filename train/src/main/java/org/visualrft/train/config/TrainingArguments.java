@@ -124,6 +124,14 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
+        if (evalDataset == null && evalSteps > 0) {
+            throw y.fault("eval_steps", "is " + evalSteps + " but no eval_dataset is set (nothing to evaluate); set "
+                    + "eval_dataset, or remove eval_steps");
+        }
+        if (evalDataset == null && evalLimit > 0) {
+            throw y.fault("eval_limit", "is " + evalLimit + " but no eval_dataset is set (nothing to evaluate); set "
+                    + "eval_dataset, or remove eval_limit");
+        }
         if (zeroStage == 2 || zeroStage == 3) {
             throw y.fault("zero_stage", "ZeRO stage " + zeroStage + " (sharding the gradients"
                     + (zeroStage == 3 ? " and the parameters" : "") + ") is not implemented; 1 shards AdamW's state"
