@@ -123,6 +123,14 @@ class TrainCommandTest {
         assertTrue(t.err().strip().equals("visual-rft sft: --dist-timeout: must be at least 1 (seconds), got -5"),
                 t.err());
         assertTrue(Files.notExists(dir.resolve("d")));
+        // NCCL on a CPU run: one line before any rank starts (it was a rank's "process group did not form ..." per
+        // rank, exit 1)
+        CliRun nccl = CliRun.of("train", "grpo", "--config", f.toString(), "--nproc", "2", "--dist-backend", "nccl");
+        assertEquals(2, nccl.code(), nccl.out() + nccl.err());
+        assertEquals("", nccl.out());
+        assertTrue(nccl.err().strip().startsWith("visual-rft grpo: --dist-backend: nccl moves CUDA tensors only")
+                && nccl.err().strip().lines().count() == 1, nccl.err());
+        assertTrue(Files.notExists(dir.resolve("d")));
     }
 
     /**

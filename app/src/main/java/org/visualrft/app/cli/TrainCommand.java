@@ -114,6 +114,10 @@ public final class TrainCommand implements Runnable {
             Duration timeout = Duration.ofSeconds(distTimeout);
             Device dev = runDevice();
             DistBackend backend = DistBackend.parse(distBackend, dev);
+            if (backend == DistBackend.NCCL && dev.isCpu()) { // before any rank starts: NCCL moves CUDA tensors only
+                throw new BadInputException("--dist-backend", "nccl moves CUDA tensors only, but this run's device is "
+                        + "cpu; use gloo (or auto), or --device cuda with the CUDA build of libtorch (docs/gpu.md)");
+            }
             if (nproc > 1) {
                 List<String> args = new ArrayList<>(List.of("train", spec.name(), "--config", config.toString(),
                         "--dist-backend", backend.toString(), "--dist-timeout", String.valueOf(distTimeout)));
