@@ -45,6 +45,23 @@ class DistributedTrainCommandTest {
         }
     }
 
+    /**
+     * Bad input under --nproc is what it is without: one line on standard error naming the file and record, exit 2,
+     * nothing written (every rank printed it, on standard output, with Gloo's connection notes and a summary line).
+     */
+    @Test
+    void badInputUnderNprocIsOneLineOnStandardError(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, Files.readString(data) + "{\"image\": \"img0.png\", \"problem\": \"q\"}\n");
+        CliRun r = CliRun.of("train", "grpo", "--nproc", "2", "--config", grpoConfig(dir, "bad").toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(data + ":5: no \"solution\""), r.err());
+        assertFalse(r.out().contains("visual-rft") || r.out().contains("[Gloo]"), r.out());
+        assertFalse(Files.exists(dir.resolve("bad")), "nothing written");
+    }
+
     @Test
     void aKilledRankFailsTheJobAndResumeEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws Exception {
         TrainCommandTest.setUp(dir);
@@ -70,8 +87,8 @@ class DistributedTrainCommandTest {
         // and leaves: a non-zero exit, the failed rank named, and no worker left running.
         CliRun killed = job.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
         assertNotEquals(0, killed.code(), killed.out());
-        assertTrue(killed.out().contains("failed (exit") && killed.out().contains("stopped the other ranks"),
-                killed.out());
+        assertTrue(killed.err().contains("failed (exit") && killed.err().contains("stopped the other ranks"),
+                killed.out() + killed.err());
         for (ProcessHandle w : workers) {
             assertFalse(w.isAlive(), "worker " + w.pid() + " still running after the job ended");
         }

@@ -130,7 +130,8 @@ public final class TrainCommand implements Runnable {
                 if (device != null) {
                     args.addAll(List.of("--device", device));
                 }
-                return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut());
+                return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut(),
+                        spec.commandLine().getErr());
             }
             Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, dev, timeout);
             if (rv != null) { // this rank's own GPU for a bare cuda: LOCAL_RANK picks it (torchrun's contract)
