@@ -160,8 +160,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (answers != null) {
             AtomicFile.writeBytes(answers, answerLines.toByteArray());
-            out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame()
-                    + "; visual-rft reward --model-frame " + result.boxFrame() + " re-scores them)");
+            // the reward command's own defaults are strict and each task's list: name what differs
+            String rescore = "visual-rft reward --model-frame " + result.boxFrame()
+                    + (RewardMode.parseOrNull(rewardMode) == RewardMode.STRICT ? "" : " --mode " + rewardMode)
+                    + (rewards == null ? "" : " --rewards " + rewards);
+            out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame() + "; " + rescore
+                    + " re-scores them)");
         }
         if (json != null) {
             AtomicFile.write(json, os -> writeMetrics(jsonFactory, os, result, seconds));
