@@ -45,6 +45,12 @@ public record TrainingArguments(
         String dataset = y.string("dataset", null);
         String evalDataset = y.string("eval_dataset", null);
         String outputDir = y.string("output_dir", "runs/run");
+        for (String[] path : new String[][] {{"model", model}, {"dataset", dataset}, {"eval_dataset", evalDataset},
+                {"output_dir", outputDir}}) {
+            if (path[1] != null && path[1].isBlank()) { // "" is the current folder: a run would write all over it
+                throw y.fault(path[0], "is empty; give a path (or leave the key out for its default)");
+            }
+        }
         double lr = y.number("learning_rate", defaultLr);
         ScheduleType sched = ScheduleType.valueOf(y.choice("lr_scheduler_type", "linear",
                 List.of("constant", "linear", "cosine")).toUpperCase(java.util.Locale.ROOT));
