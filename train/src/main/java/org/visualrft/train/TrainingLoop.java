@@ -282,7 +282,10 @@ public abstract class TrainingLoop {
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
                                 nanSkipped, totalSteps);
                         if (main) {
-                            last = store.save(policy, f -> optimizer.save(f, group), state, provenance(), lora,
+                            // the world size with the settings: --resume compares the global micro-batch
+                            Map<String, Object> prov = new java.util.LinkedHashMap<>(provenance());
+                            prov.put("world_size", group.worldSize());
+                            last = store.save(policy, f -> optimizer.save(f, group), state, prov, lora,
                                     Path.of(args.model()));
                         } else {
                             optimizer.save(null, group); // a sharded optimiser's state travels to rank 0
