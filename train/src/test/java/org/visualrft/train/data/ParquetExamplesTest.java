@@ -2,6 +2,7 @@ package org.visualrft.train.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -183,6 +184,8 @@ class ParquetExamplesTest {
                     () -> ExampleLoader.load(cut.toString(), ColumnNames.DEFAULT, false));
             assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("truncated"),
                     e.getMessage());
+            // parquet-java names the file by an object's identity ("...LocalInputFile@7ff95560"): not for a user
+            assertFalse(e.getMessage().contains("InputFile@"), e.getMessage());
         }
     }
 
