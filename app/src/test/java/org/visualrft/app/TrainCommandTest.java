@@ -169,6 +169,14 @@ class TrainCommandTest {
         assertEquals(0, ok.code(), ok.out() + ok.err());
         assertTrue(ok.out().contains("sft: note: eval_dataset is set but eval_steps is 0 (off)"), ok.out());
         assertTrue(!Files.readString(dir.resolve("e/metrics.jsonl")).contains("\"eval/"), "no evaluation ran");
+        assertTrue(!ok.out().contains("completions end after"), "no note about an evaluation that does not run: "
+                + ok.out());
+        // with evaluation on, SFT's note names its own budget key (it named GRPO's max_completion_length)
+        CliRun on = CliRun.of("train", "sft", "--config", config(dir, "on.yaml", "output_dir: " + dir.resolve("on")
+                + "\nmax_steps: 1\neval_steps: 1\neval_limit: 1\n").toString());
+        assertEquals(0, on.code(), on.out() + on.err());
+        assertTrue(on.out().contains("(max_length, the evaluation's answer budget 256)")
+                && !on.out().contains("max_completion_length"), on.out());
     }
 
     /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */

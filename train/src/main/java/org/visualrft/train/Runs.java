@@ -120,7 +120,8 @@ public final class Runs {
 
     /**
      * eval_dataset, read and checked whenever it is set, as dataset is (a typo in it fails now, not at the first
-     * evaluation of a later run); with eval_steps 0 the run says that it will not evaluate it.
+     * evaluation of a later run); with eval_steps 0 the run says that it will not evaluate it, and it is not used
+     * (null).
      */
     private static List<TrainingExample> evalData(TrainingArguments a, String src, String trainer,
             PrintStream console) {
@@ -131,13 +132,14 @@ public final class Runs {
         if (a.evalSteps() == 0) {
             console.println(trainer + ": note: eval_dataset is set but eval_steps is 0 (off), so the run evaluates "
                     + "nothing; set eval_steps to evaluate every N steps and at the end");
+            return null;
         }
         return examples;
     }
 
     private static InLoopEval evaluation(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
             RewardMode mode, int maxNewTokens) {
-        if (evalData == null || a.evalSteps() == 0) {
+        if (evalData == null) {
             return null;
         }
         return new RewardEval(evalData, rewarder, mode, maxNewTokens, a.evalLimit());
