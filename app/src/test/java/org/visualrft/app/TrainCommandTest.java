@@ -179,6 +179,33 @@ class TrainCommandTest {
                 && !on.out().contains("max_completion_length"), on.out());
     }
 
+    /**
+     * output_dir naming the model folder (also through a link): refused before anything is written. It used to train
+     * and write its checkpoints and metrics into the base model's folder, which --resume then found changed.
+     */
+    @Test
+    void anOutputDirThatIsTheModelFolderIsRefused(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        List<Path> before;
+        try (var files = Files.list(dir.resolve("model"))) {
+            before = files.sorted().toList();
+        }
+        Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("model"));
+        for (Path out : new Path[] {dir.resolve("model"), link}) {
+            for (String kind : new String[] {"grpo", "sft"}) {
+                CliRun r = CliRun.of("train", kind, "--config", config(dir, "m.yaml", "output_dir: " + out
+                        + "\nmax_steps: 1\n").toString());
+                assertEquals(2, r.code(), r.out() + r.err());
+                assertEquals("visual-rft " + kind + ": " + out + ": output_dir is the model folder (model): the run's "
+                        + "files would change the base model it starts from (and that --resume checks by hash); choose "
+                        + "another output_dir", r.err().strip());
+            }
+        }
+        try (var files = Files.list(dir.resolve("model"))) {
+            assertEquals(before, files.sorted().toList());
+        }
+    }
+
     /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */
     @Test
     void gradientCheckpointingOnTheBuiltInModelIsRefused(@TempDir Path dir) throws Exception {

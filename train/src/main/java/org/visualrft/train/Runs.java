@@ -115,6 +115,16 @@ public final class Runs {
         for (String written : new String[] {"metrics.jsonl", "provenance.json"}) {
             OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
         }
+        Path model = Path.of(a.model());
+        try {
+            if (Files.isDirectory(out) && Files.isDirectory(model) && Files.isSameFile(out, model)) {
+                throw new BadInputException(out, "output_dir is the model folder (model): the run's files would "
+                        + "change the base model it starts from (and that --resume checks by hash); choose another "
+                        + "output_dir");
+            }
+        } catch (IOException e) {
+            // unreadable: the model check that follows names it
+        }
         return out;
     }
 
