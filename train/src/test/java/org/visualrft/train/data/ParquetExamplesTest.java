@@ -130,6 +130,15 @@ class ParquetExamplesTest {
         BadInputException mistyped = assertThrows(BadInputException.class,
                 () -> ExampleLoader.load(f.toString(), new ColumnNames("picture", "question", "solution"), false));
         assertTrue(mistyped.getMessage().contains("'solution' is INT64"), mistyped.getMessage());
+
+        // column names for a JSON Lines dataset did nothing, silently: they are refused naming the file
+        Path jsonl = dir.resolve("qa.jsonl");
+        Files.writeString(jsonl, "{\"image\": \"data:image/png;base64,AAAA\", \"problem\": \"q\", "
+                + "\"solution\": \"<answer>a</answer>\"}\n");
+        BadInputException notParquet = assertThrows(BadInputException.class,
+                () -> ExampleLoader.load(jsonl.toString(), new ColumnNames("picture", "problem", "solution"), false));
+        assertEquals(jsonl.toString(), notParquet.source());
+        assertTrue(notParquet.fault().contains("image_column"), notParquet.fault());
     }
 
     @Test
