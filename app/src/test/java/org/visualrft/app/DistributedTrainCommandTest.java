@@ -45,6 +45,47 @@ class DistributedTrainCommandTest {
         }
     }
 
+    /**
+     * Bad input under --nproc is what it is without: one line on standard error naming the file and record, exit 2,
+     * nothing written (every rank printed it, on standard output, with Gloo's connection notes and a summary line).
+     */
+    @Test
+    void badInputUnderNprocIsOneLineOnStandardError(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, Files.readString(data) + "{\"image\": \"img0.png\", \"problem\": \"q\"}\n");
+        CliRun r = CliRun.of("train", "grpo", "--nproc", "2", "--config", grpoConfig(dir, "bad").toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(data + ":5: no \"solution\""), r.err());
+        assertFalse(r.out().contains("visual-rft") || r.out().contains("[Gloo]"), r.out());
+        assertFalse(Files.exists(dir.resolve("bad")), "nothing written");
+    }
+
+    /**
+     * A 2-rank checkpoint resumed on 1 rank: with the same per-device batch the global micro-batch would halve (it
+     * did, silently), so that is refused as a changed setting; with the per-device batch doubled it is the same run.
+     */
+    @Test
+    void resumingOnAnotherNumberOfRanksKeepsTheGlobalMicroBatch(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        String common = "output_dir: " + dir.resolve("w") + "\nnum_generations: 2\nmax_completion_length: 4\n"
+                + "reward_funcs: [format]\nsave_steps: 1\n";
+        CliRun two = CliRun.of("train", "grpo", "--nproc", "2", "--config", TrainCommandTest.config(dir, "a.yaml",
+                common + "max_steps: 1\n").toString());
+        assertEquals(0, two.code(), two.out() + two.err());
+        CliRun same = CliRun.of("train", "grpo", "--resume", "--config", TrainCommandTest.config(dir, "b.yaml",
+                common + "max_steps: 2\n").toString());
+        assertEquals(2, same.code(), same.out() + same.err());
+        assertTrue(same.err().contains("per_device_train_batch_size × world size (the global micro-batch) 1 × 2 -> "
+                + "1 × 1"), same.err());
+        assertFalse(Files.exists(dir.resolve("w/checkpoint-2")));
+        CliRun doubled = CliRun.of("train", "grpo", "--resume", "--config", TrainCommandTest.config(dir, "c.yaml",
+                common + "max_steps: 2\nper_device_train_batch_size: 2\n").toString());
+        assertEquals(0, doubled.code(), doubled.out() + doubled.err());
+        assertTrue(Files.isDirectory(dir.resolve("w/checkpoint-2")));
+    }
+
     @Test
     void aKilledRankFailsTheJobAndResumeEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) throws Exception {
         TrainCommandTest.setUp(dir);
@@ -70,8 +111,8 @@ class DistributedTrainCommandTest {
         // and leaves: a non-zero exit, the failed rank named, and no worker left running.
         CliRun killed = job.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
         assertNotEquals(0, killed.code(), killed.out());
-        assertTrue(killed.out().contains("failed (exit") && killed.out().contains("stopped the other ranks"),
-                killed.out());
+        assertTrue(killed.err().contains("failed (exit") && killed.err().contains("stopped the other ranks"),
+                killed.out() + killed.err());
         for (ProcessHandle w : workers) {
             assertFalse(w.isAlive(), "worker " + w.pid() + " still running after the job ended");
         }

@@ -94,6 +94,32 @@ class EvaluateCommandTest {
         assertTrue(metrics.has("rewards/format"), metrics.toString());
         assertFalse(metrics.has("rewards/accuracy"), metrics.toString());
         assertEquals(0.5 * metrics.get("rewards/format").asDouble(), metrics.get("reward").asDouble(), 1e-12);
+
+        // the reward command that the output names re-scores the answers to the same values also with a reward spec
+        // and mode that are not the reward command's defaults (it named only --model-frame, so the reward command
+        // scored accuracy + format in strict mode instead)
+        Path answers = dir.resolve("a.jsonl");
+        CliRun v = CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                dir.resolve("train.jsonl").toString(), "--max-new-tokens", "4", "--rewards", "format:0.5,accuracy",
+                "--reward-mode", "visual-rft", "--answers", answers.toString());
+        assertEquals(0, v.code(), v.out() + v.err());
+        java.util.regex.Matcher hint = java.util.regex.Pattern.compile("; visual-rft (reward [^)]*) re-scores them")
+                .matcher(v.out());
+        assertTrue(hint.find(), v.out());
+        assertTrue(hint.group(1).contains("--mode visual-rft") && hint.group(1).contains("--rewards format:0.5,accuracy"),
+                hint.group(1));
+        List<String> args = new ArrayList<>(List.of(hint.group(1).split(" ")));
+        Path rescored = dir.resolve("rescored.jsonl");
+        args.addAll(List.of("--input", answers.toString(), "--output", rescored.toString()));
+        CliRun s = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, s.code(), s.out() + s.err());
+        List<String> written = Files.readAllLines(answers);
+        List<String> again = Files.readAllLines(rescored);
+        for (int i = 0; i < written.size(); i++) {
+            JsonNode a = JSON.readTree(again.get(i));
+            assertEquals(JSON.readTree(written.get(i)).get("rewards"), a.get("rewards"), again.get(i));
+            assertEquals(JSON.readTree(written.get(i)).get("reward").asDouble(), a.get("reward").asDouble(), 1e-12);
+        }
     }
 
     @Test

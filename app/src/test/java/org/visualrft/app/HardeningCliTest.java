@@ -530,6 +530,50 @@ class HardeningCliTest {
         assertTrue(Files.readString(nearLimit).contains("\"stats\""));
     }
 
+    // ------------------------------------------------------------------ 12. outputs that cannot be written
+
+    /** An output_dir no file system can create (a 300-byte name): one line naming it, exit 2 (was exit 1, "failed"). */
+    @Test
+    void anOutputDirThatCannotBeCreatedIsOneLineExit2(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path run = dir.resolve("runs").resolve("x".repeat(300));
+        Path cfg = TrainCommandTest.config(dir, "long.yaml", "output_dir: " + run + "\nmax_steps: 1\n"
+                + "num_generations: 2\nmax_completion_length: 4\n");
+        assertOneLineExit2(CliRun.of("train", "grpo", "--config", cfg.toString()), run.toString(),
+                "output_dir cannot be written");
+        Path sft = TrainCommandTest.config(dir, "long-sft.yaml", "output_dir: " + run + "\nmax_steps: 1\n");
+        assertOneLineExit2(CliRun.of("train", "sft", "--config", sft.toString()), "output_dir cannot be written");
+    }
+
+    /**
+     * A folder that cannot be written (here: no write permission; a read-only file system alike) is refused before
+     * anything is trained or answered, naming the option. Root ignores permissions, so there the test is skipped.
+     */
+    @Test
+    void unwritableOutputFoldersAreRefusedBeforeAnyWork(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path ro = Files.createDirectories(dir.resolve("ro"));
+        Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "permissions do not bind this user");
+            Path cfg = TrainCommandTest.config(dir, "ro.yaml", "output_dir: " + ro.resolve("run") + "\nmax_steps: 1"
+                    + "\nnum_generations: 2\nmax_completion_length: 4\n");
+            assertOneLineExit2(CliRun.of("train", "grpo", "--config", cfg.toString()), "output_dir", ro + " is not "
+                    + "writable");
+            Path cfgIn = TrainCommandTest.config(dir, "ro2.yaml", "output_dir: " + ro + "\nmax_steps: 1\n");
+            assertOneLineExit2(CliRun.of("train", "sft", "--config", cfgIn.toString()), "output_dir",
+                    "is not writable");
+            CliRun ev = CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                    dir.resolve("train.jsonl").toString(), "--max-new-tokens", "4", "--answers",
+                    ro.resolve("a/answers.jsonl").toString());
+            assertOneLineExit2(ev, "--answers", ro + " is not writable");
+            assertFalse(ev.out().contains("examples"), "the model answered before the output was checked: " + ev.out());
+            assertEquals(0, Files.list(ro).count());
+        } finally {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
     private static int indexOf(byte[] b, byte v) {
         for (int i = 0; i < b.length; i++) {
             if (b[i] == v) {

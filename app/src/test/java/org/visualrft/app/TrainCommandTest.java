@@ -165,6 +165,102 @@ class TrainCommandTest {
         assertEquals(2, missing.code(), missing.err());
     }
 
+    /** --nproc 0 and --dist-timeout 0 each name their own option (they were one "--nproc/--dist-timeout" line). */
+    @Test
+    void distributedOptionsOutOfRangeNameTheOption(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        Path f = config(dir, "d.yaml", "output_dir: " + dir.resolve("d") + "\nmax_steps: 1\n");
+        CliRun n = CliRun.of("train", "grpo", "--config", f.toString(), "--nproc", "0");
+        assertEquals(2, n.code(), n.out() + n.err());
+        assertTrue(n.err().strip().equals("visual-rft grpo: --nproc: must be at least 1, got 0"), n.err());
+        CliRun t = CliRun.of("train", "sft", "--config", f.toString(), "--dist-timeout", "-5");
+        assertEquals(2, t.code(), t.out() + t.err());
+        assertTrue(t.err().strip().equals("visual-rft sft: --dist-timeout: must be at least 1 (seconds), got -5"),
+                t.err());
+        assertTrue(Files.notExists(dir.resolve("d")));
+        // NCCL on a CPU run: one line before any rank starts (it was a rank's "process group did not form ..." per
+        // rank, exit 1)
+        CliRun nccl = CliRun.of("train", "grpo", "--config", f.toString(), "--nproc", "2", "--dist-backend", "nccl");
+        assertEquals(2, nccl.code(), nccl.out() + nccl.err());
+        assertEquals("", nccl.out());
+        assertTrue(nccl.err().strip().startsWith("visual-rft grpo: --dist-backend: nccl moves CUDA tensors only")
+                && nccl.err().strip().lines().count() == 1, nccl.err());
+        assertTrue(Files.notExists(dir.resolve("d")));
+    }
+
+    /**
+     * eval_steps or eval_limit without an eval_dataset is refused (they used to do nothing, silently); an eval_dataset
+     * is read and checked even with eval_steps 0 (it used to be skipped unread, a missing file included), and the run
+     * says it will not evaluate it.
+     */
+    @Test
+    void evalSettingsWithoutAnEvalSetAreRefusedAndAnEvalSetIsAlwaysChecked(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        String common = "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("train.jsonl") + "\noutput_dir: "
+                + dir.resolve("e") + "\nmax_steps: 1\n";
+        Path steps = dir.resolve("steps.yaml");
+        Files.writeString(steps, common + "eval_steps: 1\n");
+        CliRun r = CliRun.of("train", "grpo", "--config", steps.toString());
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals("visual-rft grpo: " + steps + ": 'eval_steps' is 1 but no eval_dataset is set (nothing to "
+                + "evaluate); set eval_dataset, or remove eval_steps", r.err().strip());
+        Path limit = dir.resolve("limit.yaml");
+        Files.writeString(limit, common + "eval_limit: 5\n");
+        CliRun l = CliRun.of("train", "sft", "--config", limit.toString());
+        assertEquals(2, l.code(), l.out() + l.err());
+        assertTrue(l.err().strip().lines().count() == 1 && l.err().contains("'eval_limit' is 5 but no eval_dataset"),
+                l.err());
+
+        Path missing = dir.resolve("missing.yaml");
+        Files.writeString(missing, common + "eval_dataset: " + dir.resolve("nope.jsonl") + "\n");
+        CliRun m = CliRun.of("train", "grpo", "--config", missing.toString());
+        assertEquals(2, m.code(), m.out() + m.err());
+        assertTrue(m.err().strip().lines().count() == 1 && m.err().contains(dir.resolve("nope.jsonl").toString())
+                && m.err().contains("no such dataset file"), m.err());
+        assertTrue(Files.notExists(dir.resolve("e")), "nothing is written");
+
+        CliRun ok = CliRun.of("train", "sft", "--config", config(dir, "ok.yaml", "output_dir: " + dir.resolve("e")
+                + "\nmax_steps: 1\n").toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("sft: note: eval_dataset is set but eval_steps is 0 (off)"), ok.out());
+        assertTrue(!Files.readString(dir.resolve("e/metrics.jsonl")).contains("\"eval/"), "no evaluation ran");
+        assertTrue(!ok.out().contains("completions end after"), "no note about an evaluation that does not run: "
+                + ok.out());
+        // with evaluation on, SFT's note names its own budget key (it named GRPO's max_completion_length)
+        CliRun on = CliRun.of("train", "sft", "--config", config(dir, "on.yaml", "output_dir: " + dir.resolve("on")
+                + "\nmax_steps: 1\neval_steps: 1\neval_limit: 1\n").toString());
+        assertEquals(0, on.code(), on.out() + on.err());
+        assertTrue(on.out().contains("(max_length, the evaluation's answer budget 256)")
+                && !on.out().contains("max_completion_length"), on.out());
+    }
+
+    /**
+     * output_dir naming the model folder (also through a link): refused before anything is written. It used to train
+     * and write its checkpoints and metrics into the base model's folder, which --resume then found changed.
+     */
+    @Test
+    void anOutputDirThatIsTheModelFolderIsRefused(@TempDir Path dir) throws Exception {
+        setUp(dir);
+        List<Path> before;
+        try (var files = Files.list(dir.resolve("model"))) {
+            before = files.sorted().toList();
+        }
+        Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("model"));
+        for (Path out : new Path[] {dir.resolve("model"), link}) {
+            for (String kind : new String[] {"grpo", "sft"}) {
+                CliRun r = CliRun.of("train", kind, "--config", config(dir, "m.yaml", "output_dir: " + out
+                        + "\nmax_steps: 1\n").toString());
+                assertEquals(2, r.code(), r.out() + r.err());
+                assertEquals("visual-rft " + kind + ": " + out + ": output_dir is the model folder (model): the run's "
+                        + "files would change the base model it starts from (and that --resume checks by hash); choose "
+                        + "another output_dir", r.err().strip());
+            }
+        }
+        try (var files = Files.list(dir.resolve("model"))) {
+            assertEquals(before, files.sorted().toList());
+        }
+    }
+
     /** gradient_checkpointing on the built-in model: one line naming the model and the setting, exit 2, nothing written. */
     @Test
     void gradientCheckpointingOnTheBuiltInModelIsRefused(@TempDir Path dir) throws Exception {

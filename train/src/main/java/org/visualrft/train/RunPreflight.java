@@ -65,7 +65,9 @@ final class RunPreflight {
             console.println(kind + ": note: the model holds " + ctx + " positions (max_position_embeddings) and the"
                     + " longest prompt in " + dataName + " takes " + longest + ", so completions end after at most "
                     + (ctx - longest) + " tokens ("
-                    + (kind.equals("evaluate") ? "--max-new-tokens " : "max_completion_length ") + maxCompletion + ")");
+                    + (kind.equals("evaluate") ? "--max-new-tokens " : kind.equals("sft")
+                            ? "max_length, the evaluation's answer budget " : "max_completion_length ")
+                    + maxCompletion + ")");
         }
         return new Checked(skipped == 0 ? data : List.copyOf(kept), skipped);
     }

@@ -50,7 +50,7 @@ public final class Runs {
         Rewarder named = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src);
         ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> data = loaded.examples();
-        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        List<TrainingExample> evalData = evalData(cfg.args(), src, "grpo", console);
         requireBestMetric(cfg.args(), evalData, named, configFile);
         Engine.setThreads(cfg.args().threads());
         // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
@@ -71,7 +71,8 @@ public final class Runs {
                     cfg.maxCompletionLength());
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile), console);
+                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile,
+                        group.worldSize()), console);
                 return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
                         .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
@@ -85,7 +86,7 @@ public final class Runs {
         Path out = outputDir(cfg.args(), configFile); // before any input is read
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
-        List<TrainingExample> evalData = evalData(cfg.args(), src);
+        List<TrainingExample> evalData = evalData(cfg.args(), src, "sft", console);
         requireBestMetric(cfg.args(), evalData, Rewarder.of(List.of(), List.of(), "strict", src), configFile);
         Engine.setThreads(cfg.args().threads());
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
@@ -99,7 +100,7 @@ public final class Runs {
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
                         cfg.args().seed(), cfg.args().totalSteps(data.examples().size()), data.examples().size(),
-                        configFile), console);
+                        configFile, group.worldSize()), console);
                 return new SftTrainer(cfg, data.examples(), eval, console, terminal, group)
                         .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
             }
@@ -123,6 +124,16 @@ public final class Runs {
         for (String written : new String[] {"metrics.jsonl", "provenance.json", "completions.jsonl"}) {
             OutputPaths.refuseOverwritingInput("output_dir's " + written, out.resolve(written), inputs);
         }
+        Path model = Path.of(a.model());
+        try {
+            if (Files.isDirectory(out) && Files.isDirectory(model) && Files.isSameFile(out, model)) {
+                throw new BadInputException(out, "output_dir is the model folder (model): the run's files would "
+                        + "change the base model it starts from (and that --resume checks by hash); choose another "
+                        + "output_dir");
+            }
+        } catch (IOException e) {
+            // unreadable: the model check that follows names it
+        }
         return out;
     }
 
@@ -141,11 +152,23 @@ public final class Runs {
         }
     }
 
-    private static List<TrainingExample> evalData(TrainingArguments a, String src) {
-        if (a.evalDataset() == null || a.evalSteps() == 0) {
+    /**
+     * eval_dataset, read and checked whenever it is set, as dataset is (a typo in it fails now, not at the first
+     * evaluation of a later run); with eval_steps 0 the run says that it will not evaluate it, and it is not used
+     * (null).
+     */
+    private static List<TrainingExample> evalData(TrainingArguments a, String src, String trainer,
+            PrintStream console) {
+        if (a.evalDataset() == null) {
             return null;
         }
-        return data(a, a.evalDataset(), src, "eval_dataset").examples();
+        List<TrainingExample> examples = data(a, a.evalDataset(), src, "eval_dataset").examples();
+        if (a.evalSteps() == 0) {
+            console.println(trainer + ": note: eval_dataset is set but eval_steps is 0 (off), so the run evaluates "
+                    + "nothing; set eval_steps to evaluate every N steps and at the end");
+            return null;
+        }
+        return examples;
     }
 
     private static InLoopEval evaluation(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,

@@ -321,8 +321,11 @@ public abstract class TrainingLoop {
                         TrainerState state = new TrainerState(done, order.epoch(), order.position(), args.seed(),
                                 nanSkipped, totalSteps, best, modelOnly);
                         if (main) {
-                            last = store.save(policy, modelOnly ? null : f -> optimizer.save(f, group), state,
-                                    provenance(), lora, Path.of(args.model()));
+                            // the world size with the settings: --resume compares the global micro-batch
+                            Map<String, Object> prov = new java.util.LinkedHashMap<>(provenance());
+                            prov.put("world_size", group.worldSize());
+                            last = store.save(policy, modelOnly ? null : f -> optimizer.save(f, group), state, prov,
+                                    lora, Path.of(args.model()));
                         } else {
                             if (!modelOnly) {
                                 optimizer.save(null, group); // a sharded optimiser's state travels to rank 0

@@ -66,7 +66,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Parquet column of the solutions (default ${DEFAULT-VALUE}).")
     String solutionColumn;
 
-    @Option(names = "--skip-bad-rows", description = "Skip (and count) records that cannot be read instead of failing.")
+    @Option(names = "--skip-bad-rows", description = "Skip (and count) parquet rows with a fault (null "
+            + "solution, corrupt or missing image) instead of failing, as a config's skip_bad_rows; a faulty JSON Lines "
+            + "record is always an error.")
     boolean skipBadRows;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
@@ -161,8 +163,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (answers != null) {
             AtomicFile.writeBytes(answers, answerLines.toByteArray());
-            out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame()
-                    + "; visual-rft reward --model-frame " + result.boxFrame() + " re-scores them)");
+            // the reward command's own defaults are strict and each task's list: name what differs
+            String rescore = "visual-rft reward --model-frame " + result.boxFrame()
+                    + (RewardMode.parseOrNull(rewardMode) == RewardMode.STRICT ? "" : " --mode " + rewardMode)
+                    + (rewards == null ? "" : " --rewards " + rewards);
+            out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame() + "; " + rescore
+                    + " re-scores them)");
         }
         if (json != null) {
             AtomicFile.write(json, os -> writeMetrics(jsonFactory, os, result, seconds));

@@ -102,8 +102,11 @@ public final class TrainCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (nproc < 1 || distTimeout < 1) {
-                throw new BadInputException("--nproc/--dist-timeout", "must be at least 1");
+            if (nproc < 1) {
+                throw new BadInputException("--nproc", "must be at least 1, got " + nproc);
+            }
+            if (distTimeout < 1) {
+                throw new BadInputException("--dist-timeout", "must be at least 1 (seconds), got " + distTimeout);
             }
             if (allowChangedSettings && !resume) {
                 throw new BadInputException("--allow-changed-settings", "only applies with --resume");
@@ -111,6 +114,10 @@ public final class TrainCommand implements Runnable {
             Duration timeout = Duration.ofSeconds(distTimeout);
             Device dev = runDevice();
             DistBackend backend = DistBackend.parse(distBackend, dev);
+            if (backend == DistBackend.NCCL && dev.isCpu()) { // before any rank starts: NCCL moves CUDA tensors only
+                throw new BadInputException("--dist-backend", "nccl moves CUDA tensors only, but this run's device is "
+                        + "cpu; use gloo (or auto), or --device cuda with the CUDA build of libtorch (docs/gpu.md)");
+            }
             if (nproc > 1) {
                 List<String> args = new ArrayList<>(List.of("train", spec.name(), "--config", config.toString(),
                         "--dist-backend", backend.toString(), "--dist-timeout", String.valueOf(distTimeout)));
@@ -123,7 +130,8 @@ public final class TrainCommand implements Runnable {
                 if (device != null) {
                     args.addAll(List.of("--device", device));
                 }
-                return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut());
+                return WorkerLauncher.launch(nproc, args, timeout, spec.commandLine().getOut(),
+                        spec.commandLine().getErr());
             }
             Rendezvous rv = Rendezvous.fromEnvironment(System.getenv(), backend, dev, timeout);
             if (rv != null) { // this rank's own GPU for a bare cuda: LOCAL_RANK picks it (torchrun's contract)

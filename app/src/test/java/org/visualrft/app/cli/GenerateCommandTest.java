@@ -90,5 +90,9 @@ class GenerateCommandTest {
                 "--max-new-tokens", "500");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("max_position_embeddings"), r.err());
+        // a folder given as the image is named as one (it was "no such image file")
+        r = CliRun.of("generate", "--model", model.toString(), "--image", dir.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertEquals("visual-rft generate: " + dir + ": is a folder, not an image file", r.err().strip());
     }
 }

@@ -40,12 +40,17 @@ public final class OutputPaths {
         if (Files.exists(folder) && !Files.isDirectory(folder)) {
             throw new BadInputException(folder, option + " must be a folder, but this is a file");
         }
+        if (Files.isDirectory(folder)) {
+            requireWritable(option, folder, folder);
+            return;
+        }
         Path parent = folder.toAbsolutePath().getParent();
         for (Path p = parent; p != null; p = p.getParent()) {
             if (Files.exists(p)) {
                 if (!Files.isDirectory(p)) {
                     throw new BadInputException(folder, option + ": " + p + " is a file, not a folder");
                 }
+                requireWritable(option, folder, p);
                 break;
             }
         }
@@ -62,8 +67,20 @@ public final class OutputPaths {
                 if (!Files.isDirectory(p)) {
                     throw new BadInputException(file, option + ": " + p + " is a file, not a folder");
                 }
+                requireWritable(option, file, p);
                 break;
             }
+        }
+    }
+
+    /**
+     * Refuses an output whose folder (the nearest one that exists: the rest would be created in it) cannot be
+     * written, e.g. a read-only file system or a folder of another user, before any work is done for it.
+     */
+    private static void requireWritable(String option, Path output, Path folder) {
+        if (!Files.isWritable(folder)) {
+            throw new BadInputException(output, option + ": " + (folder.equals(output) ? "the folder"
+                    : folder.toString()) + " is not writable (read-only file system or no permission)");
         }
     }
 

@@ -60,7 +60,8 @@ public final class ImageDecoder {
     /** Decodes an image file; {@link BadInputException} naming the file when it is missing, undecodable or too big. */
     public static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file, "no such image file");
+            throw new BadInputException(file, Files.isDirectory(file) ? "is a folder, not an image file"
+                    : "no such image file");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             return decode(in, file.toString());

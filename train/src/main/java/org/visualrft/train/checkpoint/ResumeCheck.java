@@ -37,14 +37,16 @@ public final class ResumeCheck {
      */
     static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
             "importance_sampling_level", "token", "use_rslora", false);
+    private static final String PER_DEVICE = "per_device_train_batch_size";
     private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResumeCheck() {
     }
 
-    /** What the run is; compared with what the checkpoint records. */
-    public record Run(String kind, Map<String, Object> config, long seed, int totalSteps, int dataSize, Path configFile) {
+    /** What the run is; compared with what the checkpoint records. {@code worldSize}: its number of ranks. */
+    public record Run(String kind, Map<String, Object> config, long seed, int totalSteps, int dataSize, Path configFile,
+            int worldSize) {
     }
 
     /**
@@ -82,7 +84,9 @@ public final class ResumeCheck {
             throw new BadInputException(ckpt.resolve("provenance.json"), "was written by '" + kind + "' training;"
                     + " 'train " + run.kind() + "' cannot resume it");
         }
-        List<String> changes = changes(prov.path("config"), JSON.valueToTree(run.config()));
+        JsonNode world = prov.get("world_size");
+        List<String> changes = changes(prov.path("config"), world != null && world.canConvertToInt() ? world.asInt()
+                : null, JSON.valueToTree(run.config()), run.worldSize());
         if (!changes.isEmpty()) {
             String list = String.join("; ", changes);
             if (!allowChanged) {
@@ -156,8 +160,35 @@ public final class ResumeCheck {
         }
     }
 
+    /**
+     * As {@link #changes(JsonNode, JsonNode)}, for a run on {@code worldNow} ranks resuming a checkpoint written on
+     * {@code worldBefore} (null: a checkpoint from before the world size was recorded). What a step computes depends
+     * on the global micro-batch, per_device_train_batch_size × world size, not on either alone: a run resumed on
+     * other ranks with the same global micro-batch is the same run, and one with the same per-device batch is not.
+     */
+    static List<String> changes(JsonNode before, Integer worldBefore, JsonNode now, int worldNow) {
+        if (worldBefore == null || worldBefore == worldNow) {
+            return changes(before, now);
+        }
+        List<String> out = changes(before, now, Set.of(PER_DEVICE));
+        JsonNode a = before.path(PER_DEVICE);
+        JsonNode b = now.path(PER_DEVICE);
+        if (a.canConvertToInt() && b.canConvertToInt()
+                && (long) a.asInt() * worldBefore != (long) b.asInt() * worldNow) {
+            out.add(PER_DEVICE + " × world size (the global micro-batch) " + a.asInt() + " × " + worldBefore + " -> "
+                    + b.asInt() + " × " + worldNow);
+        } else if (!a.canConvertToInt() || !b.canConvertToInt()) {
+            out.addAll(changes(before, now).stream().filter(c -> c.startsWith(PER_DEVICE + " ")).toList());
+        }
+        return out;
+    }
+
     /** {@code key old -> new} for every setting outside {@link #FREE} that differs. */
     static List<String> changes(JsonNode before, JsonNode now) {
+        return changes(before, now, Set.of());
+    }
+
+    private static List<String> changes(JsonNode before, JsonNode now, Set<String> alsoFree) {
         List<String> out = new ArrayList<>();
         if (!before.isObject()) {
             out.add("the checkpoint records no settings");
@@ -169,7 +200,7 @@ public final class ResumeCheck {
             keys.add(it.next());
         }
         for (String k : keys) {
-            if (FREE.contains(k)) {
+            if (FREE.contains(k) || alsoFree.contains(k)) {
                 continue;
             }
             JsonNode a = before.has(k) || !now.has(k) || !ADDED_LATER.containsKey(k) ? before.get(k)

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,9 +29,16 @@ public final class RunLock implements AutoCloseable {
 
     /** Creates {@code outputDir} if needed and locks it; a folder in use is a {@link BadInputException}. */
     public static RunLock acquire(Path outputDir) throws IOException {
-        Files.createDirectories(outputDir);
         Path file = outputDir.resolve(FILE);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch;
+        try {
+            Files.createDirectories(outputDir);
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (FileSystemException e) { // read-only, no permission, a name too long, ...: the user's path
+            String reason = e instanceof AccessDeniedException ? "permission denied"
+                    : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            throw new BadInputException(outputDir, "output_dir cannot be written (" + reason + ")", e);
+        }
         FileLock l;
         try {
             l = ch.tryLock();

@@ -148,6 +148,10 @@ public record GrpoConfig(
         if (batchGroups < 1 || batchGroups > 1024) {
             throw y.fault("rollout_batch_groups", "must be between 1 and 1024, got " + batchGroups);
         }
+        if (weights != null && funcs.isEmpty()) {
+            throw y.fault("reward_weights", "needs reward_funcs: without it each example's task picks its own list of "
+                    + "rewards, so there is no one list to weight; name the rewards in reward_funcs");
+        }
         if (weights != null && weights.size() != funcs.size()) {
             throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()
                     + " reward_funcs");

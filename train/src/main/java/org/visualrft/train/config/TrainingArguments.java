@@ -60,6 +60,12 @@ public record TrainingArguments(
         String dataset = y.string("dataset", null);
         String evalDataset = y.string("eval_dataset", null);
         String outputDir = y.string("output_dir", "runs/run");
+        for (String[] path : new String[][] {{"model", model}, {"dataset", dataset}, {"eval_dataset", evalDataset},
+                {"output_dir", outputDir}}) {
+            if (path[1] != null && path[1].isBlank()) { // "" is the current folder: a run would write all over it
+                throw y.fault(path[0], "is empty; give a path (or leave the key out for its default)");
+            }
+        }
         double lr = y.number("learning_rate", defaultLr);
         ScheduleType sched = ScheduleType.valueOf(y.choice("lr_scheduler_type", "linear", ScheduleType.NAMES)
                 .toUpperCase(java.util.Locale.ROOT));
@@ -161,6 +167,14 @@ public record TrainingArguments(
         }
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
+        }
+        if (evalDataset == null && evalSteps > 0) {
+            throw y.fault("eval_steps", "is " + evalSteps + " but no eval_dataset is set (nothing to evaluate); set "
+                    + "eval_dataset, or remove eval_steps");
+        }
+        if (evalDataset == null && evalLimit > 0) {
+            throw y.fault("eval_limit", "is " + evalLimit + " but no eval_dataset is set (nothing to evaluate); set "
+                    + "eval_dataset, or remove eval_limit");
         }
         if (best != null && (evalDataset == null || evalSteps == 0)) {
             throw y.fault("metric_for_best_model", "needs in-loop evaluation: set eval_dataset and eval_steps");

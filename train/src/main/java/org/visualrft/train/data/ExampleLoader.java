@@ -43,6 +43,11 @@ public final class ExampleLoader {
         if (DatasetFiles.isParquet(spec)) {
             return ParquetExamples.load(spec, columns, skipBadRows);
         }
+        if (!columns.equals(ColumnNames.DEFAULT)) { // they would do nothing here: say so rather than ignore them
+            throw new BadInputException(spec, "is JSON Lines, whose records name their fields image, problem and "
+                    + "solution: the column names (image_column, problem_column, solution_column) apply to parquet "
+                    + "datasets only");
+        }
         return new Loaded(load(Path.of(spec)), 0);
     }
 

@@ -59,7 +59,11 @@ public final class Rewarder {
                     }
                     parts.add(new WeightedReward(f, weights.get(i)));
                 }
-                sets.put(t, new RewardSet(parts));
+                try {
+                    sets.put(t, new RewardSet(parts));
+                } catch (IllegalArgumentException e) { // a reward named twice
+                    throw new BadInputException(source, "reward_funcs: " + e.getMessage());
+                }
             }
         }
         return new Rewarder(sets);

@@ -33,4 +33,24 @@ class ResumeCheckTest {
         JsonNode sft = JSON.valueToTree(SftConfig.parse("s.yaml", "").asYaml());
         assertEquals(List.of(), ResumeCheck.changes(sft, sft), "SFT has no such setting");
     }
+
+    /**
+     * A checkpoint of 2 ranks × 2 prompts resumed on 1 rank: with 4 prompts per rank it is the same run; with 2 the
+     * global micro-batch halves, which was not noticed (the world size was not compared) and is now a changed setting.
+     */
+    @Test
+    void theGlobalMicroBatchIsComparedAcrossWorldSizes() {
+        JsonNode two = JSON.valueToTree(GrpoConfig.parse("r.yaml", "per_device_train_batch_size: 2\n").asYaml());
+        JsonNode four = JSON.valueToTree(GrpoConfig.parse("r.yaml", "per_device_train_batch_size: 4\n").asYaml());
+        assertEquals(List.of(), ResumeCheck.changes(two, 2, four, 1), "2 × 2 = 4 × 1");
+        assertEquals(List.of(), ResumeCheck.changes(two, 2, two, 2));
+        assertEquals(List.of("per_device_train_batch_size × world size (the global micro-batch) 2 × 2 -> 2 × 1"),
+                ResumeCheck.changes(two, 2, two, 1));
+        assertEquals(List.of("per_device_train_batch_size 2 -> 4"), ResumeCheck.changes(two, 1, four, 1));
+        // a checkpoint that records no world size: the per-device batch alone, as before
+        assertEquals(List.of("per_device_train_batch_size 2 -> 4"), ResumeCheck.changes(two, null, four, 1));
+        assertEquals(List.of(), ResumeCheck.changes(two, null, two, 2));
+        JsonNode sft = JSON.valueToTree(SftConfig.parse("s.yaml", "per_device_train_batch_size: 2\n").asYaml());
+        assertEquals(1, ResumeCheck.changes(sft, 1, sft, 2).size(), "SFT alike");
+    }
 }

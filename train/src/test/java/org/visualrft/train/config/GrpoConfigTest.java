@@ -84,6 +84,16 @@ class GrpoConfigTest {
         assertFault("scale_rewards: maybe", "scale_rewards");
         assertFault("epsilon_high: 0.28", "epsilon_high");
         assertFault("reward_funcs: [a, b]\nreward_weights: [1.0]", "reward_weights");
+        // without reward_funcs the weights have nothing to weight (the message said "2 weights for 0 reward_funcs")
+        assertFault("reward_weights: [1.0, 2.0]", "'reward_weights' needs reward_funcs");
+        // an empty path: output_dir "" wrote the run into the current folder, the others failed naming no file
+        for (String key : new String[] {"model", "dataset", "eval_dataset", "output_dir"}) {
+            assertFault(key + ": \"\"", "'" + key + "' is empty");
+            assertFault(key + ": \"  \"", "'" + key + "' is empty");
+        }
+        // eval_steps / eval_limit without an eval_dataset did nothing, silently
+        assertFault("eval_steps: 5", "'eval_steps' is 5 but no eval_dataset is set");
+        assertFault("eval_limit: 3", "'eval_limit' is 3 but no eval_dataset is set");
         assertFault("preset: trl-latest", "preset");
         assertFault("- a\n- b", "top level");
         assertFault("beta: 0.1\nbeta: 0.2", "YAML");

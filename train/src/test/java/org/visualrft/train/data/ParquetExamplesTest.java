@@ -2,6 +2,7 @@ package org.visualrft.train.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +130,15 @@ class ParquetExamplesTest {
         BadInputException mistyped = assertThrows(BadInputException.class,
                 () -> ExampleLoader.load(f.toString(), new ColumnNames("picture", "question", "solution"), false));
         assertTrue(mistyped.getMessage().contains("'solution' is INT64"), mistyped.getMessage());
+
+        // column names for a JSON Lines dataset did nothing, silently: they are refused naming the file
+        Path jsonl = dir.resolve("qa.jsonl");
+        Files.writeString(jsonl, "{\"image\": \"data:image/png;base64,AAAA\", \"problem\": \"q\", "
+                + "\"solution\": \"<answer>a</answer>\"}\n");
+        BadInputException notParquet = assertThrows(BadInputException.class,
+                () -> ExampleLoader.load(jsonl.toString(), new ColumnNames("picture", "problem", "solution"), false));
+        assertEquals(jsonl.toString(), notParquet.source());
+        assertTrue(notParquet.fault().contains("image_column"), notParquet.fault());
     }
 
     @Test
@@ -183,6 +193,8 @@ class ParquetExamplesTest {
                     () -> ExampleLoader.load(cut.toString(), ColumnNames.DEFAULT, false));
             assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("truncated"),
                     e.getMessage());
+            // parquet-java names the file by an object's identity ("...LocalInputFile@7ff95560"): not for a user
+            assertFalse(e.getMessage().contains("InputFile@"), e.getMessage());
         }
     }
 

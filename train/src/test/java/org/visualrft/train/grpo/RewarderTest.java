@@ -28,6 +28,18 @@ class RewarderTest {
         }
     }
 
+    /** A reward named twice in reward_funcs is a fault of the config (it was an IllegalArgumentException: exit 1). */
+    @Test
+    void aRewardNamedTwiceIsAFaultOfTheSource() {
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> Rewarder.of(List.of("format", "accuracy", "format"), List.of(1.0, 1.0, 1.0), "strict", "g.yaml"));
+        assertEquals("g.yaml", e.source());
+        assertEquals("reward_funcs: reward listed twice: format", e.fault());
+        BadInputException spec = assertThrows(BadInputException.class,
+                () -> Rewarder.ofSpec("format,format:0.5", "strict", "--rewards", RewardOptions.DEFAULT));
+        assertEquals("--rewards", spec.source());
+    }
+
     @Test
     void bothModesNameTheirFunctions() {
         for (String mode : new String[] {"strict", "visual-rft"}) {

@@ -172,7 +172,10 @@ public final class ParquetRows {
 
     private static String message(Throwable e) {
         String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        // parquet-java names the file by the input object's identity (org.apache.parquet.io.LocalInputFile@7ff95560);
+        // the message already starts with the file's path
+        return m == null ? e.getClass().getSimpleName()
+                : m.lines().findFirst().orElse(m).replaceAll("[\\w.$]+InputFile@[0-9a-f]+", "the file");
     }
 
     /** Where the mapped columns are in a file's schema, checked once per file. */
