@@ -417,7 +417,7 @@ class GrpoTrainerTest {
         org.visualrft.core.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
                 org.visualrft.core.BadInputException.class, () -> org.visualrft.train.checkpoint.ResumeCheck.check(
                         dir.resolve("run"), true, false, new org.visualrft.train.checkpoint.ResumeCheck.Run("grpo",
-                                cfg.asYaml(), 7, 6, 6, dir.resolve("x.yaml")), QUIET));
+                                cfg.asYaml(), 7, 6, 6, dir.resolve("x.yaml"), 1), QUIET));
         assertTrue(e.getMessage().contains("start a new run with model: "), e.getMessage());
     }
 
