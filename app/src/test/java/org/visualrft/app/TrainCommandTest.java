@@ -144,6 +144,14 @@ class TrainCommandTest {
                 ok.out());
     }
 
+    /** `train` alone names no trainer: a usage error naming both, exit 2 (it printed the usage and exited 0). */
+    @Test
+    void trainWithoutATrainerIsAUsageError() {
+        CliRun r = CliRun.of("train");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("train grpo") && r.err().contains("train sft"), r.err());
+    }
+
     @Test
     void helpListsBothTrainers() {
         CliRun r = CliRun.of("train", "--help");

@@ -15,7 +15,8 @@ public class BadInputException extends RuntimeException {
     }
 
     public BadInputException(String source, String fault, Throwable cause) {
-        super(source == null ? fault : source + ": " + fault, cause);
+        // an empty path (--model "") would read ": fault", naming nothing
+        super(source == null ? fault : (source.isEmpty() ? "(an empty path)" : source) + ": " + fault, cause);
         this.source = source;
         this.fault = fault;
     }

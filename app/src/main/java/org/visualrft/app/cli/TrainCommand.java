@@ -33,9 +33,11 @@ public final class TrainCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** Without a trainer there is nothing to run: a usage error (exit 2), as a missing option is. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "name the trainer: visual-rft train grpo --config RUN.yaml, or train sft");
     }
 
     abstract static class Base implements Callable<Integer> {

@@ -90,6 +90,10 @@ class GenerateCommandTest {
                 "--max-new-tokens", "500");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("max_position_embeddings"), r.err());
+        // an empty --model is named as one (the line read ": not a model folder")
+        r = CliRun.of("generate", "--model", "", "--image", png.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("(an empty path): "), r.err());
         // a folder given as the image is named as one (it was "no such image file")
         r = CliRun.of("generate", "--model", model.toString(), "--image", dir.toString(), "--prompt", "x");
         assertEquals(2, r.code());
