@@ -52,6 +52,7 @@ public abstract class TrainingLoop {
     private final ProcessGroup group;
     private int nanSkipped;
     private int skippedBadRows;
+    private RunLog runLog; // rank 0's logs while a run is on (null otherwise)
 
     /** One parameter update of the current step: {@code k} is the update's index within the step (GRPO's μ). */
     @FunctionalInterface
@@ -122,6 +123,16 @@ public abstract class TrainingLoop {
      * log of the trainer's own here ({@code output_dir} is {@code outputDir}); {@link #release} runs after it.
      */
     protected void logsOpen(Path outputDir, int resumedStep) throws IOException {
+    }
+
+    /**
+     * A markdown text at {@code step} for TensorBoard's text plugin ({@code report_to: tensorboard}); nothing on other
+     * ranks or when the run does not report to TensorBoard.
+     */
+    protected void text(int step, String tag, String markdown) throws IOException {
+        if (runLog != null) {
+            runLog.text(step, tag, markdown);
+        }
     }
 
     protected abstract Map<String, Object> provenance();
@@ -249,6 +260,7 @@ public abstract class TrainingLoop {
                     : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);
             try (RunLog metrics = main ? RunLog.open(out.resolve("metrics.jsonl"), args.tensorBoardDir(), start)
                     : null) {
+                runLog = metrics;
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
                     Map<String, Double> m;
@@ -340,6 +352,7 @@ public abstract class TrainingLoop {
                 group.barrier(); // no rank returns before rank 0's last checkpoint is complete
             }
         } finally {
+            runLog = null;
             optimizer.close();
             release();
             if (policy != base) {

@@ -316,9 +316,42 @@ public final class GrpoTrainer extends TrainingLoop {
                     completions.write(rec);
                 }
             }
+            text(step, "completions", completionsTable(groups));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Rows shown in TensorBoard's text tab a step (TRL's num_completions_to_print); completions.jsonl holds all. */
+    static final int TABLE_ROWS = 8;
+    private static final int TABLE_CHARS = 400;
+
+    /**
+     * The step's first {@value #TABLE_ROWS} completions as a markdown table (example, task, reward, advantage,
+     * completion), each completion on one line and cut at {@value #TABLE_CHARS} characters.
+     */
+    static String completionsTable(List<ScoredGroup> groups) {
+        StringBuilder md = new StringBuilder("| example | task | reward | advantage | completion |\n"
+                + "| --- | --- | ---: | ---: | --- |\n");
+        int rows = 0;
+        for (ScoredGroup g : groups) {
+            for (int i = 0; i < g.rollouts().size() && rows < TABLE_ROWS; i++, rows++) {
+                String text = g.rollouts().get(i).text().replaceAll("\\s+", " ");
+                if (text.length() > TABLE_CHARS) {
+                    text = text.substring(0, TABLE_CHARS) + "…";
+                }
+                md.append("| ").append(cell(g.example().id())).append(" | ")
+                        .append(g.example().task().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.3f | %.3f", g.rewards()[i], g.advantages()[i]))
+                        .append(" | ").append(cell(text)).append(" |\n");
+            }
+        }
+        return md.toString();
+    }
+
+    /** A markdown table cell: a pipe would end it early. */
+    private static String cell(String s) {
+        return s.replace("|", "\\|");
     }
 
     /** Each group's share of its global micro-batch loss: token counts for token_mean, else equal. */

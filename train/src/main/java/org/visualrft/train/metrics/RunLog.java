@@ -38,6 +38,13 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
+    /** A markdown text for TensorBoard's text plugin at {@code step}; nothing when the run does not report there. */
+    public void text(long step, String tag, String markdown) throws IOException {
+        if (tensorBoard != null) {
+            tensorBoard.text(step, tag, markdown);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try (MetricsLog m = metrics) {

@@ -68,6 +68,12 @@ public final class TensorBoardLog implements AutoCloseable {
         file.flush();
     }
 
+    /** A markdown text (the text plugin's) at {@code step} under {@code tag}, flushed. */
+    public void text(long step, String tag, String markdown) throws IOException {
+        file.text(now(), step, tag, markdown);
+        file.flush();
+    }
+
     /** {@code eval/…} as it is, every other key under {@code train/}. */
     static String tag(String key) {
         return key.startsWith("eval/") ? key : "train/" + key;

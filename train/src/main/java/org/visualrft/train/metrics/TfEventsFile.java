@@ -14,7 +14,9 @@ import java.util.zip.CRC32C;
  * payload, the payload's masked CRC-32C), each payload one {@code tensorboard.Event} proto (event.proto:
  * {@code wall_time = 1} double, {@code step = 2} int64, and one of {@code file_version = 3}, {@code summary = 5},
  * {@code session_log = 7}; summary.proto: {@code Summary.value = 1}, {@code Value.tag = 1},
- * {@code Value.simple_value = 2} float). As proto3 encoders do, {@code wall_time} and {@code step} are left out when
+ * {@code Value.simple_value = 2} float, {@code Value.tensor = 8}, {@code Value.metadata = 9}; tensor.proto:
+ * {@code dtype = 1}, {@code tensor_shape = 2}, {@code string_val = 8}). Fields go out in field-number order, and as
+ * proto3 encoders do, {@code wall_time} and {@code step} are left out when
  * 0; the members of a oneof ({@code file_version}, {@code summary}, {@code session_log}, {@code simple_value}) are
  * written whenever set, 0.0 included. Checked byte for byte against protobufjs ({@code fixtures/tensorboard}).
  */
@@ -22,6 +24,7 @@ public final class TfEventsFile implements AutoCloseable {
     /** What TensorFlow's and PyTorch's writers put first; the loader reads the format version from it. */
     public static final String FILE_VERSION = "brain.Event:2";
     private static final int SESSION_START = 1;
+    private static final int DT_STRING = 7;
 
     /** One named value of a step ({@code Summary.Value} with a {@code simple_value}: a float32). */
     public record Scalar(String tag, double value) {
@@ -59,6 +62,19 @@ public final class TfEventsFile implements AutoCloseable {
             summary.message(1, new ProtoWriter().string(1, s.tag()).fixed32(2, (float) s.value()));
         }
         write(event(wallTime, step).message(5, summary));
+    }
+
+    /**
+     * A markdown text at {@code step} under {@code tag}, as TensorBoard's text plugin reads it: a rank-1 string tensor
+     * (DT_STRING, one element) with plugin data naming {@code text}; a markdown table shows as a table.
+     */
+    public void text(double wallTime, long step, String tag, String markdown) throws IOException {
+        ProtoWriter shape = new ProtoWriter().message(2, new ProtoWriter().varint(1, 1)); // dim { size: 1 }
+        ProtoWriter tensor = new ProtoWriter().varint(1, DT_STRING).message(2, shape)
+                .bytes(8, markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ProtoWriter metadata = new ProtoWriter().message(1, new ProtoWriter().string(1, "text"));
+        ProtoWriter value = new ProtoWriter().string(1, tag).message(8, tensor).message(9, metadata);
+        write(event(wallTime, step).message(5, new ProtoWriter().message(1, value)));
     }
 
     /** Pushes what was written to the file, so that a TensorBoard reading it now sees every event so far. */

@@ -268,6 +268,60 @@ class GrpoTrainerTest {
     }
 
     /**
+     * report_to: tensorboard with log_completions: each step also shows its first completions as a markdown table in
+     * TensorBoard's text tab, the rows being completions.jsonl's first lines of that step; across a resume, with
+     * TensorBoard's restart rule, one table per step.
+     */
+    @Test
+    void completionsShowAsATextTablePerStepInTensorBoard(@TempDir Path dir) throws Exception {
+        killedAfterStep3ThenResumed(dir, "report_to: tensorboard\nlog_completions: true\n");
+        Map<Long, String> tables = new java.util.TreeMap<>();
+        List<List<EventFileReader.Event>> files = new ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(dir.resolve("run/tensorboard"))) {
+            for (Path f : s.toList()) {
+                files.add(EventFileReader.read(f));
+            }
+        }
+        files.sort(java.util.Comparator.comparing(f -> f.size() > 1 && f.get(1).kind().equals("session_start")));
+        for (List<EventFileReader.Event> f : files) {
+            for (EventFileReader.Event e : f) {
+                if (e.kind().equals("session_start")) {
+                    tables.keySet().removeIf(step -> step >= e.step());
+                } else if (e.texts().containsKey("completions")) {
+                    assertEquals(null, tables.put(e.step(), e.texts().get("completions")), "step " + e.step());
+                }
+            }
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), List.copyOf(tables.keySet()));
+        Map<Integer, List<JsonNode>> byStep = completionsByStep(dir.resolve("run"));
+        for (Map.Entry<Long, String> t : tables.entrySet()) {
+            List<String> lines = t.getValue().lines().toList();
+            assertEquals(2 + GrpoTrainer.TABLE_ROWS, lines.size(), t.getValue());
+            assertEquals("| example | task | reward | advantage | completion |", lines.get(0));
+            for (int r = 0; r < GrpoTrainer.TABLE_ROWS; r++) {
+                JsonNode c = byStep.get(t.getKey().intValue()).get(r);
+                assertTrue(lines.get(2 + r).startsWith("| " + c.get("example").asText() + " | classification | "
+                        + String.format(java.util.Locale.ROOT, "%.3f", c.get("reward").asDouble())), lines.get(2 + r));
+            }
+        }
+    }
+
+    /** The table keeps each completion on its row: pipes escaped, whitespace runs one space, long text cut. */
+    @Test
+    void completionsTableCellsStayInTheirRows() {
+        TrainingExample ex = TinyTask.examples(1, 1).get(0);
+        List<org.visualrft.model.policy.Rollout> rollouts = List.of(
+                new org.visualrft.model.policy.Rollout(new int[] {1}, "a | b\n\nc", new float[] {0f}, true),
+                new org.visualrft.model.policy.Rollout(new int[] {1}, "x".repeat(500), new float[] {0f}, false));
+        ScoredGroup g = new ScoredGroup(ex, rollouts, new double[] {1.0, 0.0}, List.of(Map.of(), Map.of()),
+                new double[] {0.7071, -0.7071});
+        List<String> lines = GrpoTrainer.completionsTable(List.of(g)).lines().toList();
+        assertEquals(4, lines.size());
+        assertEquals("| ex0 | classification | 1.000 | 0.707 | a \\| b c |", lines.get(2));
+        assertEquals("| ex0 | classification | 0.000 | -0.707 | " + "x".repeat(400) + "… |", lines.get(3));
+    }
+
+    /**
      * log_completions: every completion of every step, once, with its rewards and advantage — the step's mean reward
      * is metrics.jsonl's, and a resumed run's file reads as one run (steps after the checkpoint dropped, then redone).
      */

@@ -17,8 +17,12 @@ import java.util.Map;
  * the writer would.
  */
 public final class EventFileReader {
-    /** One event: which kind ({@code file_version}, {@code session_start}, {@code scalars}), step and values. */
-    public record Event(String kind, double wallTime, long step, String fileVersion, Map<String, Float> scalars) {
+    /**
+     * One event: which kind ({@code file_version}, {@code session_start}, {@code scalars}: a summary), step, its
+     * scalar values and its texts (the text plugin's string tensors) by tag.
+     */
+    public record Event(String kind, double wallTime, long step, String fileVersion, Map<String, Float> scalars,
+            Map<String, String> texts) {
     }
 
     private EventFileReader() {
@@ -53,6 +57,7 @@ public final class EventFileReader {
         String kind = null;
         String version = null;
         Map<String, Float> scalars = new LinkedHashMap<>();
+        Map<String, String> texts = new LinkedHashMap<>();
         while (b.hasRemaining()) {
             long key = varint(b);
             int field = (int) (key >>> 3);
@@ -66,7 +71,7 @@ public final class EventFileReader {
                 }
                 case 5 -> {
                     kind = "scalars";
-                    summary(ByteBuffer.wrap(bytes(type, b)).order(ByteOrder.LITTLE_ENDIAN), scalars);
+                    summary(ByteBuffer.wrap(bytes(type, b)).order(ByteOrder.LITTLE_ENDIAN), scalars, texts);
                 }
                 case 7 -> {
                     ByteBuffer log = ByteBuffer.wrap(bytes(type, b));
@@ -78,10 +83,10 @@ public final class EventFileReader {
                 default -> throw new AssertionError("unexpected Event field " + field);
             }
         }
-        return new Event(kind, wall, step, version, scalars);
+        return new Event(kind, wall, step, version, scalars, texts);
     }
 
-    private static void summary(ByteBuffer b, Map<String, Float> into) {
+    private static void summary(ByteBuffer b, Map<String, Float> into, Map<String, String> texts) {
         while (b.hasRemaining()) {
             if (varint(b) != ((1 << 3) | 2)) {
                 throw new AssertionError("a Summary field other than value");
@@ -89,20 +94,68 @@ public final class EventFileReader {
             ByteBuffer v = ByteBuffer.wrap(bytes(2, b)).order(ByteOrder.LITTLE_ENDIAN);
             String tag = null;
             Float value = null;
+            String text = null;
+            boolean textPlugin = false;
             while (v.hasRemaining()) {
                 long key = varint(v);
                 if (key == ((1 << 3) | 2)) {
                     tag = new String(bytes(2, v), StandardCharsets.UTF_8);
                 } else if (key == ((2 << 3) | 5)) {
                     value = v.getFloat();
+                } else if (key == ((8 << 3) | 2)) {
+                    text = stringTensor(ByteBuffer.wrap(bytes(2, v)));
+                } else if (key == ((9 << 3) | 2)) {
+                    textPlugin = pluginName(ByteBuffer.wrap(bytes(2, v))).equals("text");
                 } else {
                     throw new AssertionError("unexpected Summary.Value key " + key);
                 }
+            }
+            if (text != null) {
+                if (tag == null || !textPlugin || texts.put(tag, text) != null) {
+                    throw new AssertionError("a text without a tag or the text plugin, or a tag twice: " + tag);
+                }
+                continue;
             }
             if (tag == null || value == null || into.put(tag, value) != null) {
                 throw new AssertionError("a value without a tag or a number, or a tag twice: " + tag);
             }
         }
+    }
+
+    /** A TensorProto of dtype DT_STRING (7), shape [1], one string. */
+    private static String stringTensor(ByteBuffer t) {
+        long dtype = -1;
+        String value = null;
+        boolean shapeOfOne = false;
+        while (t.hasRemaining()) {
+            long key = varint(t);
+            if (key == ((1 << 3) | 0)) {
+                dtype = varint(t);
+            } else if (key == ((2 << 3) | 2)) {
+                byte[] shape = bytes(2, t);
+                shapeOfOne = java.util.Arrays.equals(shape, new byte[] {0x12, 0x02, 0x08, 0x01}); // dim { size: 1 }
+            } else if (key == ((8 << 3) | 2)) {
+                value = new String(bytes(2, t), StandardCharsets.UTF_8);
+            } else {
+                throw new AssertionError("unexpected TensorProto key " + key);
+            }
+        }
+        if (dtype != 7 || !shapeOfOne || value == null) {
+            throw new AssertionError("not a one-element string tensor");
+        }
+        return value;
+    }
+
+    /** SummaryMetadata.plugin_data.plugin_name. */
+    private static String pluginName(ByteBuffer m) {
+        if (varint(m) != ((1 << 3) | 2)) {
+            throw new AssertionError("metadata without plugin_data");
+        }
+        ByteBuffer pd = ByteBuffer.wrap(bytes(2, m));
+        if (varint(pd) != ((1 << 3) | 2)) {
+            throw new AssertionError("plugin_data without plugin_name");
+        }
+        return new String(bytes(2, pd), StandardCharsets.UTF_8);
     }
 
     private static ByteBuffer expect(int type, int wanted, ByteBuffer b) {

@@ -53,6 +53,7 @@ class TfEventsFileTest {
                             f.fileVersion(wall);
                         }
                         case "session_start" -> f.sessionStart(wall, step);
+                        case "text" -> f.text(wall, step, e.get("tag").asText(), e.get("text").asText());
                         case "scalars" -> {
                             List<TfEventsFile.Scalar> values = new ArrayList<>();
                             for (JsonNode s : e.get("scalars")) {
