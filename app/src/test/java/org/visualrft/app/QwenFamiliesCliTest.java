@@ -64,6 +64,11 @@ class QwenFamiliesCliTest {
                 "--max-new-tokens", "2", "--min-pixels", "40000", "--max-pixels", "80000");
         assertEquals(0, g.code(), g.out() + g.err());
         assertTrue(g.out().contains("1 samples"), g.out());
+        // 5,000 new tokens do not fit the tiny model's 4,096 positions (max_position_embeddings)
+        CliRun tooLong = CliRun.of("generate", "--model", model.toString(), "--image", png, "--prompt", "x",
+                "--max-new-tokens", "5000");
+        assertEquals(2, tooLong.code(), tooLong.out() + tooLong.err());
+        assertTrue(tooLong.err().contains("holds 4096 positions (max_position_embeddings)"), tooLong.err());
         CliRun bad = CliRun.of("generate", "--model", model.toString(), "--image", png, "--prompt", "x",
                 "--min-pixels", "9000", "--max-pixels", "8000");
         assertEquals(2, bad.code(), bad.err());

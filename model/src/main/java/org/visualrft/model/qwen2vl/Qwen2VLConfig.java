@@ -26,6 +26,7 @@ public record Qwen2VLConfig(
         int[] eosTokenIds,
         int padTokenId,
         String torchDtype,
+        int maxPositionEmbeddings,
         Vision vision) {
 
     /** The vision tower's shape ({@code vision_config}). */
@@ -128,6 +129,7 @@ public record Qwen2VLConfig(
                 eos,
                 j.has("pad_token_id") ? j.integer("pad_token_id", null) : -1,
                 j.string("torch_dtype", "float32"),
+                j.has("max_position_embeddings") ? j.integer("max_position_embeddings", null) : Integer.MAX_VALUE,
                 vision);
         c.check(configJson);
         return c;

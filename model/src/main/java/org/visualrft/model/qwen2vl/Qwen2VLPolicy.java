@@ -205,6 +205,12 @@ public final class Qwen2VLPolicy implements Policy {
         return ChatTemplate.expandImagePads(ChatTemplate.encodeUserTurnWithImage(tokenizer, text), imagePadId, imageTokens);
     }
 
+    /** The config's max_position_embeddings: prompt and completion together stay within the trained positions. */
+    @Override
+    public int contextLength() {
+        return model.config().maxPositionEmbeddings();
+    }
+
     /**
      * The prompt's ids with the image's tokens counted, from the image's size alone (no pixels processed); 0 without a
      * tokenizer.

@@ -50,11 +50,12 @@ public record QwenVlConfig(
 
     /**
      * The language model. {@code qkvBias}: biases on q/k/v (Qwen2.5); {@code qkNorm}: RMSNorm of each head of q and k
-     * before the rotation (Qwen3); {@code mropeInterleaved}: Qwen3's t,h,w,t,h,w… frequency layout instead of chunks.
+     * before the rotation (Qwen3); {@code mropeInterleaved}: Qwen3's t,h,w,t,h,w… frequency layout instead of chunks;
+     * {@code maxPositionEmbeddings}: the positions it was trained for (Integer.MAX_VALUE when the config names none).
      */
     public record Text(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
                        int headDim, double rmsNormEps, double ropeTheta, int[] mropeSection, boolean mropeInterleaved,
-                       boolean qkvBias, boolean qkNorm, boolean tieWordEmbeddings) {
+                       boolean qkvBias, boolean qkNorm, boolean tieWordEmbeddings, int maxPositionEmbeddings) {
     }
 
     /**
@@ -187,7 +188,10 @@ public record QwenVlConfig(
                 q3,
                 bias,
                 q3,
-                tie);
+                tie,
+                t.has("max_position_embeddings") ? t.integer("max_position_embeddings", 0)
+                        : top.has("max_position_embeddings") ? top.integer("max_position_embeddings", 0)
+                        : Integer.MAX_VALUE);
         int[] eos = t.integers("eos_token_id", top.integers("eos_token_id", new int[0]));
         int pad = t.has("pad_token_id") ? t.integer("pad_token_id", -1) : top.integer("pad_token_id", -1);
         String dtype = top.string("torch_dtype", top.string("dtype", tc == null ? "float32" : tc.string("dtype", tc.string("torch_dtype", "float32"))));

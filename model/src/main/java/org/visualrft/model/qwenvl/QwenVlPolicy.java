@@ -269,6 +269,12 @@ public final class QwenVlPolicy implements Policy {
                 new QwenVl.Images(t.get(0), t.subList(1, t.size())));
     }
 
+    /** The config's max_position_embeddings: prompt and completion together stay within the trained positions. */
+    @Override
+    public int contextLength() {
+        return model.config().text().maxPositionEmbeddings();
+    }
+
     /**
      * The prompt's ids with the image's tokens counted, from the image's size alone (no pixels processed); 0 without a
      * tokenizer.

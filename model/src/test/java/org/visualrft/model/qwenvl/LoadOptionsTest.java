@@ -72,6 +72,21 @@ class LoadOptionsTest {
         }
     }
 
+    /** The positions a Qwen model holds are its config's max_position_embeddings (text_config's when nested). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void contextLengthIsTheConfigsMaxPositionEmbeddings(String name) throws Exception {
+        Path dir = folder(name);
+        com.fasterxml.jackson.databind.JsonNode c = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("config.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode text = c.has("text_config") ? c.get("text_config") : c;
+        int want = (text.has("max_position_embeddings") ? text : c).get("max_position_embeddings").asInt();
+        try (Policy p = ModelLoader.load(dir)) {
+            assertEquals(want, p.contextLength());
+            assertTrue(want < Integer.MAX_VALUE && want > 0);
+        }
+    }
+
     /**
      * min_pixels / max_pixels from the options resize images into that area (as the training script's 401,408 cap
      * does): fewer image tokens for a large image, more for a small one, and the reported length stays the encoded one.
