@@ -110,6 +110,16 @@ public final class AtomicFile {
     }
 
     /**
+     * A new empty file beside {@code target}, for a writer that renames it onto the target when done (as
+     * {@link #write} does): named so that it is never longer than the target's name, with the permissions any new
+     * file gets.
+     */
+    public static Path temporaryBeside(Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        return createTemporary(abs.getParent(), abs.getFileName().toString());
+    }
+
+    /**
      * A new empty file beside the target. Not {@link Files#createTempFile}: that makes it 0600 whatever the umask, and
      * the rename would hand those permissions to the result; a plain create gets what every other file gets.
      */

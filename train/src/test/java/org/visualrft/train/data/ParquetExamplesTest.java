@@ -141,6 +141,24 @@ class ParquetExamplesTest {
         assertTrue(notParquet.fault().contains("image_column"), notParquet.fault());
     }
 
+    /**
+     * A parquet output gets the permissions any new file gets (its temporary file was made 0600 whatever the umask)
+     * and a legal name near the file system's limit is written (the temporary name was 19 characters longer).
+     */
+    @Test
+    void aParquetOutputHasTheUsualPermissionsAndMayHaveALongName() throws IOException {
+        Path f = dir.resolve("y".repeat(240) + ".parquet");
+        try (ParquetDatasetWriter w = new ParquetDatasetWriter(f, List.of())) {
+            w.write(png(5, 5, 0), null, "p0", DET, Map.of());
+        }
+        assertEquals(1, ExampleLoader.load(f.toString(), ColumnNames.DEFAULT, false).examples().size());
+        Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        }
+    }
+
     @Test
     void badRowsNameFileAndRowOrAreSkippedAndCounted() throws IOException {
         Files.write(dir.resolve("present.png"), png(6, 6, 3));

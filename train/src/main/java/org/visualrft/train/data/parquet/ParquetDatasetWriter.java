@@ -50,7 +50,8 @@ public final class ParquetDatasetWriter implements AutoCloseable {
         }
         MessageType schema = b.named("schema");
         this.groups = new SimpleGroupFactory(schema);
-        this.tmp = Files.createTempFile(this.target.getParent(), "." + this.target.getFileName(), ".tmp");
+        // not Files.createTempFile: 0600 whatever the umask, and a name 19 characters longer than the target's
+        this.tmp = org.visualrft.core.io.AtomicFile.temporaryBeside(this.target);
         this.writer = ExampleParquetWriter.builder(new LocalOutputFile(tmp))
                 .withConf(new PlainParquetConfiguration())
                 .withCodecFactory(new PureJavaCodecs())
