@@ -66,6 +66,12 @@ public record TrainingArguments(
                 throw y.fault(path[0], "is empty; give a path (or leave the key out for its default)");
             }
         }
+        for (String key : new String[] {"model", "output_dir"}) {
+            // `model:` with nothing after it is null in YAML: it must not quietly mean the default
+            if (y.has(key) && y.any(key) == null) {
+                throw y.fault(key, "is empty; give a path (or leave the key out for its default)");
+            }
+        }
         double lr = y.number("learning_rate", defaultLr);
         ScheduleType sched = ScheduleType.valueOf(y.choice("lr_scheduler_type", "linear", ScheduleType.NAMES)
                 .toUpperCase(java.util.Locale.ROOT));

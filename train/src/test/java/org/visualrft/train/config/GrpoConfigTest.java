@@ -348,6 +348,14 @@ class GrpoConfigTest {
         assertFault("use_rslora: true", "'use_rslora' only applies with use_peft: true");
     }
 
+    /** `output_dir:` or `model:` with nothing after it (YAML null) is refused, not read as the default. */
+    @Test
+    void aNullPathIsRefusedNotTakenAsTheDefault() {
+        assertFault("output_dir:", "'output_dir' is empty");
+        assertFault("model: null", "'model' is empty");
+        assertEquals("runs/run", GrpoConfig.parse("n.yaml", "seed: 1\n").args().outputDir());
+    }
+
     @Test
     void saveOnlyModelIsRecordedAndFreeOnResume() {
         assertEquals(false, GrpoConfig.parse("s.yaml", "seed: 1\n").args().saveOnlyModel());
