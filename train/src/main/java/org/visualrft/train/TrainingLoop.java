@@ -127,9 +127,9 @@ public abstract class TrainingLoop {
 
     /**
      * A markdown text at {@code step} for TensorBoard's text plugin ({@code report_to: tensorboard}); nothing on other
-     * ranks or when the run does not report to TensorBoard.
+     * ranks or when the run does not report to TensorBoard (then {@code markdown} is not made).
      */
-    protected void text(int step, String tag, String markdown) throws IOException {
+    protected void text(int step, String tag, java.util.function.Supplier<String> markdown) throws IOException {
         if (runLog != null) {
             runLog.text(step, tag, markdown);
         }
@@ -255,7 +255,6 @@ public abstract class TrainingLoop {
             }
             MetricWindow window = new MetricWindow();
             String evalTail = "";
-            Double judged = null; // this step's value of metric_for_best_model
             ProgressBar bar = new ProgressBar(main ? console
                     : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);
             try (RunLog metrics = main ? RunLog.open(out.resolve("metrics.jsonl"), args.tensorBoardDir(), start)
@@ -284,7 +283,7 @@ public abstract class TrainingLoop {
                         m = step(new StepContext(step, policy, order, group, schedule, mu, updater));
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    judged = null;
+                    Double judged = null; // this step's value of metric_for_best_model, when it evaluates
                     m.put("step_time_s", seconds);
                     m.put("time/backward_s", phase[0]); // forward and backward of the loss
                     m.put("time/allreduce_s", phase[1]);

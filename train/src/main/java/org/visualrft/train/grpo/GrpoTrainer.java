@@ -170,8 +170,10 @@ public final class GrpoTrainer extends TrainingLoop {
             long statsStart = System.nanoTime();
             GroupStats stats = GroupStats.exchange(b.groups(), cfg.numGenerations(), rewarder.names(), labels,
                     cfg.maskTruncatedCompletions(), ctx.group());
-            List<ScoredGroup> groups = cfg.scaleRewards() == AdvantageMode.BATCH ? batchScaled(b.groups(), stats)
-                    : b.groups(); // global order; null where another rank holds the group
+            if (cfg.scaleRewards() == AdvantageMode.BATCH) {
+                scaleByBatch(b.groups(), stats);
+            }
+            List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
             double exchangeS = b.exchangeSeconds() + (System.nanoTime() - statsStart) / 1e9;
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
             if (completions != null) {
@@ -179,9 +181,7 @@ public final class GrpoTrainer extends TrainingLoop {
             }
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
-            // the groups as submitted to the scorer (it finds them by identity; rescaling made new ones)
-            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(
-                    b.groups().stream().filter(java.util.Objects::nonNull).toList(), images) : List.of();
+            List<Tensor> refLogp = referenceScorer != null ? referenceScorer.logProbs(mine, images) : List.of();
             double samplingS = (t1 - t0) / 1e9;
             double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
@@ -316,7 +316,7 @@ public final class GrpoTrainer extends TrainingLoop {
                     completions.write(rec);
                 }
             }
-            text(step, "completions", completionsTable(groups));
+            text(step, "completions", () -> completionsTable(groups));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -368,8 +368,11 @@ public final class GrpoTrainer extends TrainingLoop {
         return w;
     }
 
-    /** scale_rewards: batch — every group's {@code r - mean} over the std of all the step's rewards (every rank's). */
-    private static List<ScoredGroup> batchScaled(List<ScoredGroup> groups, GroupStats stats) {
+    /**
+     * scale_rewards: batch — this rank's groups' advantages, {@code r - mean} so far, divided in place by the std of
+     * all the step's rewards (every rank's).
+     */
+    private static void scaleByBatch(List<ScoredGroup> groups, GroupStats stats) {
         double[] all = new double[stats.groups() * stats.generations()];
         for (int g = 0; g < stats.groups(); g++) {
             for (int i = 0; i < stats.generations(); i++) {
@@ -377,19 +380,14 @@ public final class GrpoTrainer extends TrainingLoop {
             }
         }
         double scale = GroupAdvantage.batchScale(all, GrpoConfig.STD_EPS);
-        List<ScoredGroup> out = new ArrayList<>(groups.size());
         for (ScoredGroup sg : groups) {
-            if (sg == null) {
-                out.add(null);
-                continue;
+            if (sg != null) {
+                double[] a = sg.advantages();
+                for (int i = 0; i < a.length; i++) {
+                    a[i] /= scale;
+                }
             }
-            double[] a = sg.advantages().clone();
-            for (int i = 0; i < a.length; i++) {
-                a[i] /= scale;
-            }
-            out.add(sg.withAdvantages(a));
         }
-        return out;
     }
 
     /** The tokens that count in the loss: the policy's mask, less truncated completions' when they are masked. */

@@ -10,14 +10,11 @@ import org.visualrft.train.data.TrainingExample;
  *
  * @param rewards weighted total per rollout
  * @param perFunction per rollout, each function's unweighted value by name
+ * @param advantages one per rollout; with {@code scale_rewards: batch} {@code r - mean} until the step divides them by
+ *     its scale (GrpoTrainer, once every rank's rewards are known)
  */
 public record ScoredGroup(TrainingExample example, List<Rollout> rollouts, double[] rewards,
         List<Map<String, Double>> perFunction, double[] advantages) {
-
-    /** The same group with other advantages. */
-    public ScoredGroup withAdvantages(double[] a) {
-        return new ScoredGroup(example, rollouts, rewards, perFunction, a);
-    }
 
     public boolean flat() {
         return GroupAdvantage.isFlat(rewards);

@@ -39,9 +39,9 @@ public final class RunLog implements AutoCloseable {
     }
 
     /** A markdown text for TensorBoard's text plugin at {@code step}; nothing when the run does not report there. */
-    public void text(long step, String tag, String markdown) throws IOException {
+    public void text(long step, String tag, java.util.function.Supplier<String> markdown) throws IOException {
         if (tensorBoard != null) {
-            tensorBoard.text(step, tag, markdown);
+            tensorBoard.text(step, tag, markdown.get());
         }
     }
 

@@ -71,7 +71,7 @@ public final class TfEventsFile implements AutoCloseable {
     public void text(double wallTime, long step, String tag, String markdown) throws IOException {
         ProtoWriter shape = new ProtoWriter().message(2, new ProtoWriter().varint(1, 1)); // dim { size: 1 }
         ProtoWriter tensor = new ProtoWriter().varint(1, DT_STRING).message(2, shape)
-                .bytes(8, markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .string(8, markdown);
         ProtoWriter metadata = new ProtoWriter().message(1, new ProtoWriter().string(1, "text"));
         ProtoWriter value = new ProtoWriter().string(1, tag).message(8, tensor).message(9, metadata);
         write(event(wallTime, step).message(5, new ProtoWriter().message(1, value)));
