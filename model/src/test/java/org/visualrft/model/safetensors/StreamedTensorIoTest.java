@@ -1,6 +1,7 @@
 package org.visualrft.model.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.visualrft.model.safetensors.ExpectedSafeTensors.randomBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,9 +16,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
@@ -28,31 +28,18 @@ import org.visualrft.model.tensor.Tensor;
  * straddle chunk boundaries; the files must be byte for byte what a writer that copies whole tensors produces.
  */
 class StreamedTensorIoTest {
-    private int chunk;
-
-    @BeforeEach
-    void smallChunks() {
-        chunk = Tensor.ioChunkBytes(3);
-    }
-
-    @AfterEach
-    void restoreChunks() {
-        Tensor.ioChunkBytes(chunk);
-    }
-
-    static Tensor random(DType dtype, long seed, long... shape) {
-        return ExpectedSafeTensors.randomBits(dtype, seed, shape);
-    }
+    @RegisterExtension
+    final SmallIoChunks chunks = new SmallIoChunks(3);
 
     static Map<String, Tensor> everyDtype() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         long seed = 1;
         for (DType d : DType.values()) {
-            m.put("t." + d, random(d, seed++, 5, 7));
+            m.put("t." + d, randomBits(d, seed++, 5, 7));
         }
         m.put("empty", Tensor.zeros(DType.BF16, 0, 3));
-        m.put("scalar", random(DType.F64, 99));
-        m.put("one", random(DType.I32, 100, 1));
+        m.put("scalar", randomBits(DType.F64, 99));
+        m.put("one", randomBits(DType.I32, 100, 1));
         return m;
     }
 
@@ -72,7 +59,7 @@ class StreamedTensorIoTest {
     @Test
     void writeBytesOfAViewIsItsRowMajorBytes() throws Exception {
         try (NativeScope s = NativeScope.open()) {
-            Tensor t = random(DType.F32, 7, 4, 6).transpose(0, 1);
+            Tensor t = randomBits(DType.F32, 7, 4, 6).transpose(0, 1);
             assertFalse(t.isContiguous());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             t.writeBytes(out);

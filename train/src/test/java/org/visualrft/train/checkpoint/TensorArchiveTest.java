@@ -1,6 +1,7 @@
 package org.visualrft.train.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.visualrft.model.safetensors.ExpectedSafeTensors.randomBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,15 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.safetensors.SafeTensorsFile;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.safetensors.ExpectedSafeTensors;
+import org.visualrft.model.safetensors.SmallIoChunks;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -34,32 +35,19 @@ import org.visualrft.model.tensor.Tensor;
  * (with {@code -Dvrft.test.large=true}) one tensor over 2 GiB.
  */
 class TensorArchiveTest {
-    private int chunk;
-
-    @BeforeEach
-    void smallChunks() {
-        chunk = Tensor.ioChunkBytes(5);
-    }
-
-    @AfterEach
-    void restoreChunks() {
-        Tensor.ioChunkBytes(chunk);
-    }
-
-    static Tensor random(DType dtype, long seed, long... shape) {
-        return ExpectedSafeTensors.randomBits(dtype, seed, shape);
-    }
+    @RegisterExtension
+    final SmallIoChunks chunks = new SmallIoChunks(5);
 
     /** Every dtype the archive holds, an empty tensor and a scalar, in a fixed order. */
     private static Map<String, Tensor> state() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         long seed = 10;
         for (DType d : DType.values()) {
-            m.put("exp_avg." + d, random(d, seed++, 3, 11));
+            m.put("exp_avg." + d, randomBits(d, seed++, 3, 11));
         }
         m.put("empty", Tensor.zeros(DType.F32, 4, 0));
         m.put("step", Tensor.fromLongs(new long[] {42}, 1));
-        m.put("scalar", random(DType.F64, 3));
+        m.put("scalar", randomBits(DType.F64, 3));
         return m;
     }
 
@@ -104,7 +92,7 @@ class TensorArchiveTest {
     @Test
     void aValueThatIsNotItsDeclarationIsRefusedAndNoFileIsLeft(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.safetensors");
-        Tensor a = random(DType.F32, 1, 2, 3);
+        Tensor a = randomBits(DType.F32, 1, 2, 3);
         for (SafeTensorsWriter.Entry wrong : List.of(
                 new SafeTensorsWriter.Entry("a", DType.BF16, new long[] {2, 3}, () -> a, false),
                 new SafeTensorsWriter.Entry("a", DType.F32, new long[] {3, 2}, () -> a, false))) {
@@ -219,7 +207,7 @@ class TensorArchiveTest {
                     + " run with -Dvrft.test.large=true");
         }
         Assumptions.assumeTrue(large, "needs -Dvrft.test.large=true (about 5 GB of memory and 2 GB of disk)");
-        Tensor.ioChunkBytes(chunk); // the real chunk size
+        Tensor.ioChunkBytes(chunks.realBytes()); // the real chunk size
         // a period of 251 (prime) bytes: a chunk written to or read from the wrong place shows in the values
         int period = 251;
         long reps = ((1L << 31) + 1024) / period + 1;
