@@ -13,19 +13,35 @@ import org.visualrft.model.tensor.Device;
  * dtype (null: the folder's own {@code config.json} {@code torch_dtype}), LoRA adapters to attach (null: none, the
  * model is trained in full), the seed of the adapters' initial A matrices, and the pixel area an image is resized
  * into (null: the folder's {@code preprocessor_config.json}; families that resize by area only — the Qwen ones — read
- * them; the built-in model resizes every image to its fixed input and has none). Taken as given: the
- * {@code vrft.dtype} and {@code vrft.lora.*} system properties, which a folder opened without options follows, do not
- * add to it.
+ * them; the built-in model resizes every image to its fixed input and has none), and whether full fine-tuning
+ * leaves the vision tower out ({@code freeze_vision_modules}; null: the family's own choice, which is frozen for the Qwen
+ * families and trained for the built-in model). Taken as given: the {@code vrft.dtype} and {@code vrft.lora.*} system
+ * properties, which a folder opened without options follows, do not add to it.
+ *
+ * @param freezeVision true: the vision tower (with its projection into the language model) is not trained; false: full
+ *                     fine-tuning trains it with the language model, as Hugging Face's Trainer and the original
+ *                     Visual-RFT do (LoRA adapters sit on the language model only, so false takes no adapters); null:
+ *                     the family's default
  */
 public record LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed, Integer minPixels,
-        Integer maxPixels) {
+        Integer maxPixels, Boolean freezeVision) {
     public LoadOptions {
         Objects.requireNonNull(device, "device");
+        if (lora != null && Boolean.FALSE.equals(freezeVision)) {
+            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
+                    + " train with them (freezeVision false)");
+        }
         if ((minPixels != null && minPixels < 1) || (maxPixels != null && maxPixels < 1)
                 || (minPixels != null && maxPixels != null && minPixels > maxPixels)) {
             throw new IllegalArgumentException("pixel limits must be positive with min <= max, got min "
                     + minPixels + ", max " + maxPixels);
         }
+    }
+
+    /** The family's own choice of a frozen or trained vision tower. */
+    public LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed, Integer minPixels,
+            Integer maxPixels) {
+        this(device, dtype, lora, loraSeed, minPixels, maxPixels, null);
     }
 
     /** The folder's own image processing. */
@@ -40,7 +56,17 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
 
     /** The same options with images resized into {@code [minPixels, maxPixels]} (null: the folder's). */
     public LoadOptions withPixels(Integer min, Integer max) {
-        return new LoadOptions(device, dtype, lora, loraSeed, min, max);
+        return new LoadOptions(device, dtype, lora, loraSeed, min, max, freezeVision);
+    }
+
+    /** The same options with the vision tower frozen (true), trained (false) or as the family chooses (null). */
+    public LoadOptions withFreezeVision(Boolean freeze) {
+        return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels, freeze);
+    }
+
+    /** Full fine-tuning trains the vision tower: asked for explicitly (no family trains a Qwen tower by default). */
+    public boolean trainsVision() {
+        return Boolean.FALSE.equals(freezeVision);
     }
 
     /**
@@ -56,6 +82,17 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
             throw new BadInputException(dir, "model_type " + modelType + (onlyDtype == null
                     ? " takes no torch_dtype setting" : " runs in " + torchName(onlyDtype) + " only")
                     + ", not torch_dtype: " + torchName(dtype));
+        }
+    }
+
+    /**
+     * For a family that cannot leave part of itself out of training: a one-line fault when {@code freezeVision} asks
+     * for that, with {@code dir} as the source.
+     */
+    public void requireNoFrozenVision(Path dir, String modelType) {
+        if (Boolean.TRUE.equals(freezeVision)) {
+            throw new BadInputException(dir, "model_type " + modelType + " cannot freeze a vision tower"
+                    + " (freeze_vision_modules: true); it trains all its weights: set freeze_vision_modules: false");
         }
     }
 

@@ -35,6 +35,7 @@ public interface ModelFamily {
      */
     default Policy load(Path dir, JsonNode config, LoadOptions options) {
         options.requireNoAdapters(dir, String.join("/", new java.util.TreeSet<>(modelTypes())), null);
+        options.requireNoFrozenVision(dir, String.join("/", new java.util.TreeSet<>(modelTypes())));
         return load(dir, config, options.device());
     }
 }

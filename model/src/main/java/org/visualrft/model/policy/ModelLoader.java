@@ -33,6 +33,7 @@ public final class ModelLoader {
         /** As {@code options} ask; a factory that does not say otherwise takes no LoRA or dtype setting. */
         default Policy load(Path dir, JsonNode config, LoadOptions options) {
             options.requireNoAdapters(dir, config.path("model_type").asText(), null);
+            options.requireNoFrozenVision(dir, config.path("model_type").asText());
             return load(dir, config, options.device());
         }
     }

@@ -158,9 +158,17 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
 
     /** Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order. Frozen: no autograd. */
     public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        return encodeImages(images, trace, false);
+    }
+
+    /**
+     * As {@link #encodeImages(List, List)}; with {@code trains} under the caller's grad mode, so that a loss's
+     * gradients reach the vision tower's weights (full fine-tuning with the tower trained).
+     */
+    public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
-        try (Tensor.GradMode g = Tensor.noGrad()) {
+        try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
             return VisionTower.forward(weights.vision(), config.vision(), packed.pixels().on(device), packed.grids(), trace);
         }
     }

@@ -37,8 +37,9 @@ import org.visualrft.model.tokenizer.Tokenizer;
 /**
  * Qwen2-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the built-in model.
  *
- * <p>Training is LoRA on the language model with the vision tower frozen. The GRPO reference ({@link #frozenCopy()})
- * is then this same model with the adapters switched off: the base weights never change, so no second copy is held.
+ * <p>Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language model,
+ * with the vision tower too when {@link Options#trainVision()}. With LoRA the GRPO reference ({@link #frozenCopy()}) is
+ * this same model with the adapters switched off: the base weights never change, so no second copy is held.
  */
 public final class Qwen2VLPolicy implements Policy {
     /** Files of a Hugging Face folder that travel with a saved model. */
@@ -46,15 +47,30 @@ public final class Qwen2VLPolicy implements Policy {
             "preprocessor_config.json", "generation_config.json", "vocab.json", "merges.txt", "special_tokens_map.json",
             "added_tokens.json");
 
-    /** How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits. */
-    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+    /**
+     * How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits, the device,
+     * and whether full fine-tuning trains the vision tower too ({@code trainVision}; false: it stays frozen).
+     */
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device,
+            boolean trainVision) {
+        public Options {
+            if (trainVision && lora != null) {
+                throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower"
+                        + " cannot train with them");
+            }
+        }
+
         public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
             this(dtype, lora, seed, minPixels, maxPixels, Device.CPU);
         }
 
+        public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+            this(dtype, lora, seed, minPixels, maxPixels, device, false);
+        }
+
         /** The same options on {@code device}. */
         public Options on(Device device) {
-            return new Options(dtype, lora, seed, minPixels, maxPixels, device);
+            return new Options(dtype, lora, seed, minPixels, maxPixels, device, trainVision);
         }
 
         /**
@@ -89,7 +105,8 @@ public final class Qwen2VLPolicy implements Policy {
         public static Options of(String torchDtype, LoadOptions options) {
             DType dtype = options.dtype() != null ? options.dtype() : dtypeOf(torchDtype);
             return new Options(dtype, options.lora(), options.loraSeed(), options.minPixels(),
-                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty(), options.device());
+                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty(), options.device(),
+                    options.trainsVision());
         }
 
         private static Integer maxPixelsProperty() {
@@ -111,12 +128,15 @@ public final class Qwen2VLPolicy implements Policy {
     private final boolean frozen; // adapters off, no gradients: the reference view
     private boolean checkpointing; // activation checkpointing of the training forward
     private final boolean ownsModel;
+    /** Full fine-tuning trains the vision tower: its encodings carry gradients and are never shared. */
+    private final boolean trainVision;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
 
     private Qwen2VLPolicy(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
-            Object visionTower) {
+            Object visionTower, boolean trainVision) {
         this.model = model;
+        this.trainVision = trainVision && !frozen;
         this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
@@ -145,7 +165,8 @@ public final class Qwen2VLPolicy implements Policy {
             }
         }
         Tokenizer tokenizer = Tokenizer.load(tok);
-        return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true, new Object());
+        return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true, new Object(),
+                opts.trainVision());
     }
 
     /**
@@ -154,7 +175,16 @@ public final class Qwen2VLPolicy implements Policy {
      * where {@link #save} copies config and tokenizer files from.
      */
     public static Qwen2VLPolicy of(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object());
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false);
+    }
+
+    /** As {@link #of(Qwen2VL, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
+    public static Qwen2VLPolicy withVisionTrained(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
+        if (model.lora() != null) {
+            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
+                    + " train with them");
+        }
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
     }
 
     /** The stop tokens: generation_config.json's eos_token_id (a list in the hub files), else config.json's. */
@@ -238,13 +268,15 @@ public final class Qwen2VLPolicy implements Policy {
 
     /**
      * The prompt's ids and image embeddings; with {@code images}, the embeddings come from there (encoded on first
-     * use). The vision tower is always frozen here ({@link Qwen2VL#encodeImages} runs without autograd), so reuse gives
-     * the very same tensor values as encoding again.
+     * use). A frozen vision tower runs without autograd ({@link Qwen2VL#encodeImages}), so reuse gives the very same
+     * tensor values as encoding again. A vision tower that trains encodes each time, under the caller's grad mode, so
+     * that the loss's gradients reach it: {@code images} is not used.
      */
     private Input input(Prompt prompt, VisionCache images) {
-        if (images == null) {
+        if (images == null || trainVision) {
             Encoded e = encodePrompt(prompt);
-            return new Input(e.ids(), List.of(grid(e.patches())), model.encodeImages(List.of(e.patches()), null));
+            return new Input(e.ids(), List.of(grid(e.patches())),
+                    model.encodeImages(List.of(e.patches()), null, trainVision));
         }
         VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
             ImageProcessor.Patches p = model.processor().process(toRgb(prompt.image()));
@@ -398,8 +430,9 @@ public final class Qwen2VLPolicy implements Policy {
     }
 
     /**
-     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning; the vision tower stays frozen),
-     * switched to requiring gradients on this first call. A frozen policy has none.
+     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning), and the vision tower's when it
+     * trains ({@link Options#trainVision()}), switched to requiring gradients on this first call. A frozen policy has
+     * none.
      */
     @Override
     public List<Parameter> trainableParameters() {
@@ -409,7 +442,8 @@ public final class Qwen2VLPolicy implements Policy {
         if (model.lora() != null) {
             return adapters();
         }
-        return TrainableWeights.fullFineTuning(model.weights().named(model.config()), n -> n.startsWith("visual."));
+        return TrainableWeights.fullFineTuning(model.weights().named(model.config()),
+                n -> !trainVision && n.startsWith("visual."));
     }
 
     private List<Parameter> adapters() {
@@ -427,20 +461,22 @@ public final class Qwen2VLPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false, visionTower);
+            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false, visionTower, false);
         }
         Map<String, Tensor> src = model.weights().named(model.config());
         Qwen2VLWeights copy;
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            // the vision tower is frozen in both and never updated: its storage is shared, not copied (GRPO's reference
-            // of a full fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
+            // a frozen vision tower is never updated: its storage is shared, not copied (GRPO's reference of a full
+            // fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
             copy = Qwen2VLWeights.from(model.config(), n -> !src.containsKey(n) ? null
-                            : n.startsWith("visual.") ? src.get(n).detach().persist() : src.get(n).detach().copy().persist(),
+                            : n.startsWith("visual.") && !trainVision ? src.get(n).detach().persist()
+                            : src.get(n).detach().copy().persist(),
                     n -> new IllegalStateException("missing " + n));
         }
+        // the same frozen vision weights give interchangeable encodings; a training tower's copy encodes on its own
         return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()),
-                source, eos, true, true, visionTower); // the same vision weights: interchangeable encodings
+                source, eos, true, true, trainVision ? new Object() : visionTower, false);
     }
 
     /**

@@ -23,8 +23,15 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
                               Tensor norm2W, Tensor norm2B, Linear fc1, Linear fc2) {
     }
 
-    /** Conv3d patch weight flattened to {@code [embed, C·T·P·P]} (a stride-equal-kernel conv is a matmul). */
+    /** The vision tower: the Conv3d patch weight as the checkpoint holds it {@code [embed, C, T, P, P]}, blocks, merger. */
     public record Vision(Tensor patchEmbed, List<VisionBlock> blocks, Tensor lnQW, Tensor lnQB, Linear mlp0, Linear mlp2) {
+        /**
+         * The patch weight flattened to {@code [embed, C·T·P·P]} (a stride-equal-kernel conv is a matmul): a view made
+         * per forward, so that a trained patch weight takes its gradient.
+         */
+        public Tensor patchMatrix() {
+            return patchEmbed.reshape(patchEmbed.size(0), patchEmbed.numel() / patchEmbed.size(0));
+        }
     }
 
     /**
@@ -68,7 +75,11 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
                     new Linear(need.apply(p + "mlp.fc2.weight"), need.apply(p + "mlp.fc2.bias"))));
         }
         Tensor patch = need.apply("visual.patch_embed.proj.weight");
-        Vision vision = new Vision(patch.reshape(vc.embedDim(), vc.patchDim()).persist(), blocks,
+        if (patch.numel() != (long) vc.embedDim() * vc.patchDim()) {
+            throw new IllegalArgumentException("visual.patch_embed.proj.weight has " + patch.numel() + " values, the"
+                    + " config's vision tower needs " + (long) vc.embedDim() * vc.patchDim());
+        }
+        Vision vision = new Vision(patch, blocks,
                 need.apply("visual.merger.ln_q.weight"), need.apply("visual.merger.ln_q.bias"),
                 new Linear(need.apply("visual.merger.mlp.0.weight"), need.apply("visual.merger.mlp.0.bias")),
                 new Linear(need.apply("visual.merger.mlp.2.weight"), need.apply("visual.merger.mlp.2.bias")));
@@ -109,8 +120,7 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
             out.put("lm_head.weight", lmHead);
         }
         Qwen2VLConfig.Vision vc = c.vision();
-        out.put("visual.patch_embed.proj.weight", vision.patchEmbed().reshape(vc.embedDim(), vc.inChannels(),
-                vc.temporalPatchSize(), vc.patchSize(), vc.patchSize()));
+        out.put("visual.patch_embed.proj.weight", vision.patchEmbed());
         for (int i = 0; i < vision.blocks().size(); i++) {
             VisionBlock b = vision.blocks().get(i);
             String p = "visual.blocks." + i + ".";

@@ -24,7 +24,7 @@ public final class VisionTower {
     public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
-        Tensor x = Tensor.linear(pixels.to(dtype), w.patchEmbed(), null); // [P, embed]
+        Tensor x = Tensor.linear(pixels.to(dtype), w.patchMatrix(), null); // [P, embed]
         if (trace != null) {
             trace.add(x);
         }

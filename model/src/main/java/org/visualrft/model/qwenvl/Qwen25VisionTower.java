@@ -75,7 +75,7 @@ final class Qwen25VisionTower {
             }
         }
         Tensor like = w.patchEmbed();
-        Tensor x = Tensor.linear(pixels.to(like.device(), dtype), w.patchEmbed(), null)
+        Tensor x = Tensor.linear(pixels.to(like.device(), dtype), w.patchMatrix(), null)
                 .indexSelect(0, Tensor.fromLongs(patchOrder, patches).to(like.device()));
         int hd = c.headDim();
         float[] raster = RotaryTables.visionAngles(grids, hd, c.spatialMergeSize());

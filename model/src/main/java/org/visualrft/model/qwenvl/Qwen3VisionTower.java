@@ -27,7 +27,7 @@ final class Qwen3VisionTower {
         DType dtype = like.dtype();
         long patches = pixels.size(0);
         int unit = c.spatialMergeSize() * c.spatialMergeSize();
-        Tensor x = Tensor.linear(pixels.to(like.device(), dtype), w.patchEmbed(), w.patchBias());
+        Tensor x = Tensor.linear(pixels.to(like.device(), dtype), w.patchMatrix(), w.patchBias());
         x = x.add(positions(w.posEmbed(), grids, c.spatialMergeSize()));
         int hd = c.headDim();
         Tensor[] rope = VisionAttention.rotary(RotaryTables.visionAngles(grids, hd, c.spatialMergeSize()), patches, hd, like);

@@ -181,10 +181,18 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
 
     /** Encodes the images' patches, concatenated in order. Frozen: no autograd. {@code trace} receives the last block's output. */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
+        return encodeImages(images, trace, false);
+    }
+
+    /**
+     * As {@link #encodeImages(List, List)}; with {@code trains} under the caller's grad mode, so that a loss's
+     * gradients reach the vision tower's weights (full fine-tuning with the tower trained).
+     */
+    public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         List<int[]> grids = packed.grids();
-        try (Tensor.GradMode g = Tensor.noGrad()) {
+        try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
             Tensor pixels = packed.pixels().on(device());
             if (config.family() == QwenVlConfig.Family.QWEN2_5_VL) {
                 return new Images(Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace), List.of());

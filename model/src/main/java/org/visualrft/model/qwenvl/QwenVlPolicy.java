@@ -44,8 +44,9 @@ import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
  * Qwen2.5-VL or Qwen3-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the other
- * families. Training is LoRA on the language model (or full fine-tuning of it) with the vision tower frozen; the GRPO
- * reference with LoRA is this model with the adapters off.
+ * families. Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language
+ * model, with the vision tower too when {@link Options#trainVision()}; the GRPO reference with LoRA is this model with
+ * the adapters off.
  */
 public final class QwenVlPolicy implements Policy {
     /** Files of a Hugging Face folder that travel with a saved model. */
@@ -54,17 +55,29 @@ public final class QwenVlPolicy implements Policy {
             "vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json");
 
     /**
-     * How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits, and the
-     * device the weights go to.
+     * How to open a folder: compute dtype, optional LoRA, the seed of fresh adapters, optional pixel limits, the
+     * device the weights go to, and whether full fine-tuning trains the vision tower too ({@code trainVision}).
      */
-    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+    public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device,
+            boolean trainVision) {
+        public Options {
+            if (trainVision && lora != null) {
+                throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower"
+                        + " cannot train with them");
+            }
+        }
+
         public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
             this(dtype, lora, seed, minPixels, maxPixels, Device.CPU);
         }
 
+        public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device) {
+            this(dtype, lora, seed, minPixels, maxPixels, device, false);
+        }
+
         /** The same options on {@code device}. */
         public Options on(Device device) {
-            return new Options(dtype, lora, seed, minPixels, maxPixels, device);
+            return new Options(dtype, lora, seed, minPixels, maxPixels, device, trainVision);
         }
 
         /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
@@ -82,7 +95,7 @@ public final class QwenVlPolicy implements Policy {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
             String mp = System.getProperty("vrft.max_pixels");
             Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : Integer.valueOf(mp);
-            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), max, o.device());
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), max, o.device(), o.trainVision());
         }
     }
 
@@ -93,12 +106,15 @@ public final class QwenVlPolicy implements Policy {
     private final boolean frozen;
     private boolean checkpointing; // activation checkpointing of the training forward
     private final boolean ownsModel;
+    /** Full fine-tuning trains the vision tower: its encodings carry gradients and are never shared. */
+    private final boolean trainVision;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
 
     private QwenVlPolicy(QwenVl model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
-            Object visionTower) {
+            Object visionTower, boolean trainVision) {
         this.model = model;
+        this.trainVision = trainVision && !frozen;
         this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
@@ -129,7 +145,7 @@ public final class QwenVlPolicy implements Policy {
                     model.attachLora(opts.lora(), g);
                 }
             }
-            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true, new Object());
+            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true, new Object(), opts.trainVision());
         } catch (RuntimeException e) {
             tokenizer.close();
             if (model != null) {
@@ -141,7 +157,16 @@ public final class QwenVlPolicy implements Policy {
 
     /** A policy around a model in memory; {@code tokenizer} may be null for token-level calls only. */
     public static QwenVlPolicy of(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object());
+        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false);
+    }
+
+    /** As {@link #of(QwenVl, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
+    public static QwenVlPolicy withVisionTrained(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
+        if (model.lora() != null) {
+            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
+                    + " train with them");
+        }
+        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
     }
 
     /** The stop tokens: config.json's eos ids and generation_config.json's (a list in the hub files). */
@@ -249,13 +274,14 @@ public final class QwenVlPolicy implements Policy {
 
     /**
      * The prompt's ids and encoded image (embeddings and DeepStack features); with {@code images}, the encoding comes
-     * from there (made on first use). The vision tower is always frozen here ({@link QwenVl#encodeImages} runs without
-     * autograd), so reuse gives the very same tensor values as encoding again.
+     * from there (made on first use). A frozen vision tower runs without autograd ({@link QwenVl#encodeImages}), so
+     * reuse gives the very same tensor values as encoding again. A vision tower that trains encodes each time, under
+     * the caller's grad mode, so that the loss's gradients reach it: {@code images} is not used.
      */
     private Input input(Prompt prompt, VisionCache images) {
-        if (images == null) {
+        if (images == null || trainVision) {
             Encoded e = encodePrompt(prompt);
-            return new Input(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null));
+            return new Input(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null, trainVision));
         }
         VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
             ImageProcessor.Patches p = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
@@ -419,8 +445,9 @@ public final class QwenVlPolicy implements Policy {
     }
 
     /**
-     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning; the vision tower stays frozen),
-     * switched to requiring gradients on this first call. A frozen policy has none.
+     * With LoRA: the adapters. Without: every language-model weight (full fine-tuning), and the vision tower's when it
+     * trains ({@link Options#trainVision()}), switched to requiring gradients on this first call. A frozen policy has
+     * none.
      */
     @Override
     public List<Parameter> trainableParameters() {
@@ -430,10 +457,10 @@ public final class QwenVlPolicy implements Policy {
         if (model.lora() != null) {
             return adapters();
         }
-        return TrainableWeights.fullFineTuning(model.weights().named(), QwenVlPolicy::isVision);
+        return TrainableWeights.fullFineTuning(model.weights().named(), n -> !trainVision && isVision(n));
     }
 
-    /** A weight of the vision tower (frozen: never trained, under either family's names). */
+    /** A weight of the vision tower (with its merger), under either family's names. */
     private static boolean isVision(String name) {
         return name.startsWith("visual.") || name.startsWith("model.visual.");
     }
@@ -448,20 +475,22 @@ public final class QwenVlPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new QwenVlPolicy(model, tokenizer, source, eos, true, false, visionTower);
+            return new QwenVlPolicy(model, tokenizer, source, eos, true, false, visionTower, false);
         }
         Map<String, Tensor> src = model.weights().named();
         QwenVlWeights copy;
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            // the vision tower is frozen in both and never updated: its storage is shared, not copied (GRPO's reference
-            // of a full fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
+            // a frozen vision tower is never updated: its storage is shared, not copied (GRPO's reference of a full
+            // fine-tuning run needs no memory of its own for it; with the step's image cache it never runs it)
             copy = QwenVlWeights.from(model.config(), n -> !src.containsKey(n) ? null
-                            : isVision(n) ? src.get(n).detach().persist() : src.get(n).detach().copy().persist(),
+                            : isVision(n) && !trainVision ? src.get(n).detach().persist()
+                            : src.get(n).detach().copy().persist(),
                     n -> new IllegalStateException("missing " + n));
         }
         return new QwenVlPolicy(new QwenVl(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true,
-                visionTower); // the same vision weights: its encodings are interchangeable with this policy's
+                // the same frozen vision weights give interchangeable encodings; a training tower's copy has its own
+                trainVision ? new Object() : visionTower, false);
     }
 
     /**

@@ -44,12 +44,19 @@ public final class QwenVlWeights {
     }
 
     /**
-     * The vision tower: the Conv3d patch weight flattened to {@code [hidden, C·T·P·P]} (a stride-equal-kernel conv is
-     * a matmul), its bias (Qwen3-VL), learned positions {@code [n, hidden]} (Qwen3-VL), blocks, merger, DeepStack
-     * mergers (Qwen3-VL; empty otherwise).
+     * The vision tower: the Conv3d patch weight as the checkpoint holds it {@code [hidden, C, T, P, P]}, its bias
+     * (Qwen3-VL), learned positions {@code [n, hidden]} (Qwen3-VL), blocks, merger, DeepStack mergers (Qwen3-VL; empty
+     * otherwise).
      */
     public record Vision(Tensor patchEmbed, Tensor patchBias, Tensor posEmbed, List<VisionBlock> blocks, Merger merger,
                          List<Merger> deepstackMergers) {
+        /**
+         * The patch weight flattened to {@code [hidden, C·T·P·P]} (a stride-equal-kernel conv is a matmul): a view made
+         * per forward, so that a trained patch weight takes its gradient.
+         */
+        public Tensor patchMatrix() {
+            return patchEmbed.reshape(patchEmbed.size(0), patchEmbed.numel() / patchEmbed.size(0));
+        }
     }
 
     private final Map<String, Tensor> byName;
@@ -171,7 +178,10 @@ public final class QwenVlWeights {
             }
         }
         Tensor patch = need.apply(vp + "patch_embed.proj.weight");
-        Tensor patchFlat = patch.reshape(vc.hiddenSize(), vc.patchDim()).persist();
+        if (patch.numel() != (long) vc.hiddenSize() * vc.patchDim()) {
+            throw new IllegalArgumentException(vp + "patch_embed.proj.weight has " + patch.numel() + " values, the"
+                    + " config's vision tower needs " + (long) vc.hiddenSize() * vc.patchDim());
+        }
         Tensor patchBias = q3 ? need.apply(vp + "patch_embed.proj.bias") : null;
         Tensor pos = q3 ? need.apply(vp + "pos_embed.weight") : null;
         Merger merger;
@@ -188,7 +198,7 @@ public final class QwenVlWeights {
             merger = new Merger(need.apply(vp + "merger.ln_q.weight"), null,
                     linear.apply(vp + "merger.mlp.0.", true), linear.apply(vp + "merger.mlp.2.", true));
         }
-        Vision vision = new Vision(patchFlat, patchBias, pos, blocks, merger, deep);
+        Vision vision = new Vision(patch, patchBias, pos, blocks, merger, deep);
         return new QwenVlWeights(byName, linears, embed, layers, norm, head, vision, tp);
     }
 

@@ -23,10 +23,14 @@ public final class TinyFamily implements ModelFamily {
         return TinyVlm.load(dir, device);
     }
 
-    /** float32 only, and no adapters: the built-in model is small enough to train in full. */
+    /**
+     * float32 only, and no adapters: the built-in model is small enough to train in full (its vision encoder too,
+     * unless {@code freeze_vision_modules: true}).
+     */
     @Override
     public Policy load(Path dir, JsonNode config, org.visualrft.model.policy.LoadOptions options) {
         options.requireNoAdapters(dir, "vrft-tiny", org.visualrft.model.tensor.DType.F32);
-        return load(dir, config, options.device());
+        TinyVlm model = TinyVlm.load(dir, options.device());
+        return Boolean.TRUE.equals(options.freezeVision()) ? model.freezeVision() : model;
     }
 }

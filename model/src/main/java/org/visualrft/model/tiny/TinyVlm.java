@@ -51,6 +51,7 @@ public final class TinyVlm implements Policy {
     private final DType dtype;
     private final Device device;
     private final boolean trainable;
+    private boolean visionFrozen; // freeze_vision_modules: the encoder and its projector stay as loaded
     private final Rope rope;
 
     private TinyVlm(TinyConfig config, TinyWeights weights, Tokenizer tokenizer, DType dtype, boolean trainable) {
@@ -735,7 +736,29 @@ public final class TinyVlm implements Policy {
 
     @Override
     public List<Parameter> trainableParameters() {
-        return trainable ? parameters() : List.of();
+        if (!trainable) {
+            return List.of();
+        }
+        return visionFrozen ? parameters().stream().filter(p -> !isVision(p.name())).toList() : parameters();
+    }
+
+    /**
+     * Leaves the vision encoder and its projector into the language model out of training (what
+     * {@code freeze_vision_modules} asks, as freezing a Qwen model's {@code visual} module leaves out its merger too):
+     * they no longer take gradients and are not among {@link #trainableParameters()}. Returns this model.
+     */
+    public TinyVlm freezeVision() {
+        visionFrozen = true;
+        weights.named().forEach((n, t) -> {
+            if (isVision(n) && t.requiresGrad()) {
+                t.requiresGrad(false);
+            }
+        });
+        return this;
+    }
+
+    private static boolean isVision(String name) {
+        return name.startsWith("vision.") || name.startsWith("projector.");
     }
 
     @Override

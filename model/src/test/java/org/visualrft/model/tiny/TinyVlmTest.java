@@ -267,6 +267,49 @@ class TinyVlmTest {
         }
     }
 
+    /**
+     * freeze_vision_modules: true on the built-in model leaves its encoder and projector out of training: they take no
+     * gradient and are not trained parameters, while the language model's gradients are those of the model with every
+     * weight trained (the encoder's output does not depend on whether its weights need gradients).
+     */
+    @Test
+    void freezingTheVisionEncoderLeavesItAndItsProjectorOutOfTraining(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("saved");
+        try (TinyVlm m = TinyFixtures.model(dir, 9, DType.F32)) {
+            m.save(out);
+        }
+        Prompt p = TinyFixtures.prompt(5);
+        List<int[]> comps = List.of(new int[] {10, 11, 12});
+        org.visualrft.model.policy.LoadOptions options = org.visualrft.model.policy.LoadOptions.on(
+                org.visualrft.model.tensor.Device.CPU);
+        try (Policy all = ModelLoader.load(out, options.withFreezeVision(false));
+                Policy frozen = ModelLoader.load(out, options.withFreezeVision(true))) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            frozen.trainableParameters().forEach(q -> names.add(q.name()));
+            assertTrue(names.stream().noneMatch(n -> n.startsWith("vision.") || n.startsWith("projector.")), names
+                    .toString());
+            assertTrue(names.contains("model.embed_tokens.weight"));
+            assertEquals(all.trainableParameters().size(), names.size() + all.trainableParameters().stream()
+                    .filter(q -> q.name().startsWith("vision.") || q.name().startsWith("projector.")).count());
+            for (Policy q : List.of(all, frozen)) {
+                try (NativeScope s = NativeScope.open()) {
+                    org.visualrft.model.policy.GroupLogProbs lp = q.logProbs(p, comps);
+                    lp.logProbs().mul(lp.mask()).sum().backward();
+                }
+            }
+            for (int i = 0; i < all.parameters().size(); i++) {
+                String n = all.parameters().get(i).name();
+                Tensor g = frozen.parameters().get(i).value().grad();
+                if (n.startsWith("vision.") || n.startsWith("projector.")) {
+                    assertTrue(g == null, n + " takes no gradient");
+                    assertTrue(all.parameters().get(i).value().grad() != null, n + " trains by default");
+                } else {
+                    assertArrayEquals(all.parameters().get(i).value().grad().toFloats(), g.toFloats(), n);
+                }
+            }
+        }
+    }
+
     @Test
     void frozenCopyIsIndependentAndUntrainable(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 13, DType.F32); NativeScope s = NativeScope.open()) {

@@ -37,6 +37,13 @@ public final class ResumeCheck {
      */
     static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
             "importance_sampling_level", "token", "use_rslora", false);
+    /**
+     * Settings added later whose value before depended on what the record does not hold: before
+     * {@code freeze_vision_modules} existed the Qwen families kept their vision tower frozen and the built-in model
+     * trained its encoder. A record without one is not compared on it; the optimiser state, whose layout is checked
+     * against the parameters the run trains, refuses a run that trains other weights.
+     */
+    static final Set<String> UNRECORDED_BEFORE = Set.of("freeze_vision_modules");
     private static final String PER_DEVICE = "per_device_train_batch_size";
     private static final String[] STATE_FIELDS = {"step", "epoch", "position", "seed", "nanSkipped", "totalSteps"};
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -200,7 +207,7 @@ public final class ResumeCheck {
             keys.add(it.next());
         }
         for (String k : keys) {
-            if (FREE.contains(k) || alsoFree.contains(k)) {
+            if (FREE.contains(k) || alsoFree.contains(k) || (UNRECORDED_BEFORE.contains(k) && !before.has(k))) {
                 continue;
             }
             JsonNode a = before.has(k) || !now.has(k) || !ADDED_LATER.containsKey(k) ? before.get(k)

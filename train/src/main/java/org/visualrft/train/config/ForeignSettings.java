@@ -76,8 +76,6 @@ final class ForeignSettings {
             Map.entry("num_completions_to_print", "log_completions: true writes every completion to"
                     + " completions.jsonl"),
             Map.entry("wandb_log_unique_prompts", "log_completions: true writes every completion to completions.jsonl"),
-            Map.entry("freeze_vision_modules", "the vision tower is always frozen here (LoRA or full fine-tuning of the"
-                    + " language model)"),
             Map.entry("sync_ref_model", REFERENCE),
             Map.entry("ref_model_mixup_alpha", REFERENCE),
             Map.entry("ref_model_sync_steps", REFERENCE),

@@ -13,7 +13,8 @@ import org.visualrft.model.tensor.Device;
 /**
  * How the model is opened for training, with TRL {@code ModelConfig}'s names: {@code torch_dtype} and the LoRA
  * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout};
- * and the image area, as Visual-RFT's and R1-V's scripts name it: {@code min_pixels}, {@code max_pixels}.
+ * the image area, as Visual-RFT's and R1-V's scripts name it: {@code min_pixels}, {@code max_pixels}; and
+ * {@code freeze_vision_modules}, as VLM-R1 names it.
  *
  * @param torchDtype {@code bfloat16} or {@code float32}; null ({@code auto}, the default): the model folder's
  *                   {@code config.json} {@code torch_dtype}
@@ -24,12 +25,17 @@ import org.visualrft.model.tensor.Device;
  * @param useRslora PEFT's rank-stabilised scale alpha / sqrt(r) instead of alpha / r
  * @param minPixels the least pixel area an image is resized to (null: the model folder's preprocessor_config.json)
  * @param maxPixels the most pixel area an image is resized to (null: the folder's); Visual-RFT trained with 401,408
+ * @param freezeVisionModules leave the vision tower (with its projection into the language model) out of training;
+ *                            false (the default without use_peft): full fine-tuning trains every weight, as Hugging
+ *                            Face's Trainer and the original Visual-RFT do; true with use_peft (adapters sit on the
+ *                            language model only)
  */
 public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
-        List<String> loraTargetModules, boolean useRslora, Integer minPixels, Integer maxPixels) {
+        List<String> loraTargetModules, boolean useRslora, Integer minPixels, Integer maxPixels,
+        boolean freezeVisionModules) {
 
     static final List<String> KEYS = List.of("torch_dtype", "use_peft", "lora_r", "lora_alpha",
-            "lora_target_modules", "lora_dropout", "use_rslora", "min_pixels", "max_pixels");
+            "lora_target_modules", "lora_dropout", "use_rslora", "min_pixels", "max_pixels", "freeze_vision_modules");
     private static final List<String> LORA_KEYS = List.of("lora_r", "lora_alpha", "lora_target_modules",
             "lora_dropout", "use_rslora");
     static final String ALL_LINEAR = "all-linear";
@@ -63,13 +69,18 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         }
         String propRank = System.getProperty("vrft.lora.rank");
         boolean usePeft = y.bool("use_peft", propRank != null);
+        boolean freezeVision = y.bool("freeze_vision_modules", usePeft);
         if (!usePeft) {
             for (String k : LORA_KEYS) {
                 if (y.has(k)) {
                     throw y.fault(k, "only applies with use_peft: true (without it the model is trained in full)");
                 }
             }
-            return new ModelArguments(dtype, false, 0, 0, List.of(), false, minPixels, maxPixels);
+            return new ModelArguments(dtype, false, 0, 0, List.of(), false, minPixels, maxPixels, freezeVision);
+        }
+        if (!freezeVision) {
+            throw y.fault("freeze_vision_modules", "must be true with use_peft: true: the LoRA adapters sit on the"
+                    + " language model only, so the vision tower stays frozen (train it with use_peft: false)");
         }
         int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
         int r = y.integer("lora_r", defaultRank);
@@ -90,7 +101,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         List<String> targets = targets(y, y.strings("lora_target_modules",
                 propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)));
         boolean rslora = y.bool("use_rslora", false);
-        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels);
+        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels, true);
     }
 
     private static int parseProperty(YamlFields y, String name, String value) {
@@ -120,14 +131,17 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         return List.copyOf(new ArrayList<>(out));
     }
 
-    /** What the model loader is given: this dtype and these adapters on {@code device}, their A drawn from {@code seed}. */
+    /**
+     * What the model loader is given: this dtype and these adapters on {@code device}, their A drawn from {@code seed},
+     * the pixel limits, and the vision tower frozen or trained as {@code freeze_vision_modules} says.
+     */
     public LoadOptions loadOptions(Device device, long seed) {
         org.visualrft.model.tensor.DType d = torchDtype == null ? null
                 : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
                 : org.visualrft.model.tensor.DType.F32;
         LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules),
                 useRslora) : null;
-        return new LoadOptions(device, d, lora, seed, minPixels, maxPixels);
+        return new LoadOptions(device, d, lora, seed, minPixels, maxPixels, freezeVisionModules);
     }
 
     /** The settings with YAML names; the LoRA ones null without use_peft. */
@@ -141,6 +155,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         m.put("use_rslora", usePeft && useRslora); // false for runs recorded before it existed
         m.put("min_pixels", minPixels);
         m.put("max_pixels", maxPixels);
+        m.put("freeze_vision_modules", freezeVisionModules);
         return m;
     }
 }

@@ -259,8 +259,9 @@ public final class AdamW implements AutoCloseable {
         Map<String, long[]> shapes = TensorArchive.shapes(file);
         long masters = params.stream().filter(AdamW::lowPrecision).count();
         if (shapes.size() != 1 + 2 * params.size() + masters || !shapes.containsKey("step")) {
-            throw new BadInputException(file, "optimiser state for " + (shapes.size() - 1) / 2
-                    + " parameters, the model has " + params.size());
+            throw new BadInputException(file, "optimiser state for " + shapes.keySet().stream().filter(k -> k.startsWith("exp_avg.")).count()
+                    + " parameters, the run trains " + params.size() + " (were other weights trained: use_peft,"
+                    + " freeze_vision_modules?)");
         }
         for (int i = 0; i < params.size(); i++) {
             long[] want = params.get(i).shape();

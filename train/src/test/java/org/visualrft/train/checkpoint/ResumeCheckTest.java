@@ -35,6 +35,24 @@ class ResumeCheckTest {
     }
 
     /**
+     * Before freeze_vision_modules existed a Qwen run froze its vision tower and the built-in model trained its
+     * encoder; the record cannot tell which, so its absence is no change (the optimiser state's layout decides), while
+     * a recorded value is compared.
+     */
+    @Test
+    void freezeVisionModulesMissingFromAnOlderRecordIsNotAChange() {
+        GrpoConfig trained = GrpoConfig.parse("r.yaml", "");
+        GrpoConfig frozen = GrpoConfig.parse("r.yaml", "freeze_vision_modules: true\n");
+        for (GrpoConfig now : List.of(trained, frozen)) {
+            Map<String, Object> older = new java.util.LinkedHashMap<>(now.asYaml());
+            older.remove("freeze_vision_modules");
+            assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(now.asYaml())));
+        }
+        assertEquals(List.of("freeze_vision_modules true -> false"), ResumeCheck.changes(
+                JSON.valueToTree(frozen.asYaml()), JSON.valueToTree(trained.asYaml())));
+    }
+
+    /**
      * A checkpoint of 2 ranks × 2 prompts resumed on 1 rank: with 4 prompts per rank it is the same run; with 2 the
      * global micro-batch halves, which was not noticed (the world size was not compared) and is now a changed setting.
      */

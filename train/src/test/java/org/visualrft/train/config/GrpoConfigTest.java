@@ -157,6 +157,32 @@ class GrpoConfigTest {
         assertEquals(4, sft.args().loadOptions(org.visualrft.model.tensor.Device.CPU).lora().rank());
     }
 
+    /**
+     * freeze_vision_modules (VLM-R1's name): full fine-tuning trains the vision tower by default, as Hugging Face's
+     * Trainer and the original Visual-RFT do; LoRA keeps it frozen (the adapters sit on the language model), and
+     * asking LoRA to train it is refused.
+     */
+    @Test
+    void freezeVisionModulesDefaultsToTrainingTheTowerInFullAndFreezingItWithLora() {
+        org.visualrft.model.tensor.Device cpu = org.visualrft.model.tensor.Device.CPU;
+        GrpoConfig full = GrpoConfig.parse("r.yaml", "");
+        assertEquals(false, full.args().modelArgs().freezeVisionModules());
+        assertEquals(Boolean.FALSE, full.args().loadOptions(cpu).freezeVision());
+        assertEquals(false, full.asYaml().get("freeze_vision_modules"));
+        GrpoConfig frozen = GrpoConfig.parse("r.yaml", "freeze_vision_modules: true\n");
+        assertEquals(Boolean.TRUE, frozen.args().loadOptions(cpu).freezeVision());
+        GrpoConfig lora = GrpoConfig.parse("r.yaml", "use_peft: true\n");
+        assertEquals(true, lora.asYaml().get("freeze_vision_modules"));
+        assertEquals(Boolean.TRUE, lora.args().loadOptions(cpu).freezeVision());
+        assertEquals(Boolean.TRUE, GrpoConfig.parse("r.yaml", "use_peft: true\nfreeze_vision_modules: true\n")
+                .args().loadOptions(cpu).freezeVision());
+        assertEquals(Boolean.TRUE, SftConfig.parse("s.yaml", "freeze_vision_modules: true\n").args().loadOptions(cpu)
+                .freezeVision());
+        assertFault("use_peft: true\nfreeze_vision_modules: false", "'freeze_vision_modules' must be true with"
+                + " use_peft: true");
+        assertFault("freeze_vision_modules: sometimes", "'freeze_vision_modules' must be true or false");
+    }
+
     @Test
     void badLoraSettingsAreErrorsNamingTheKey() {
         assertFault("lora_r: 8", "'lora_r' only applies with use_peft: true");
