@@ -284,10 +284,21 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
         Tensor x = e.x();
         Tensor[] rope = RotaryTables.mropeByAxis(positions, ropeAxes, config.text().ropeTheta(), config.headDim(), x.dtype(),
                 x.device());
-        TextModel.Deepstack ds = deepstack(e);
+        TextModel.Deepstack features = deepstack(e);
+        List<Tensor> sides = List.of();
+        List<Tensor> leaves = List.of();
+        if (features != null && Tensor.gradEnabled() && features.features().stream().anyMatch(Tensor::requiresGrad)) {
+            // a vision tower that trains: its DeepStack features reach the checkpointed layers as leaves, whose
+            // gradients go back into the tower together with the input's (one walk of the tower's graph)
+            sides = features.features();
+            leaves = LayerCheckpoints.leaves(sides);
+            features = new TextModel.Deepstack(features.positions(), leaves);
+        }
+        TextModel.Deepstack ds = features;
         QwenVlConfig.Text c = config.text();
         return LayerCheckpoints.run(x, weights.layers().size(),
-                        (i, h) -> TextModel.addDeepstack(c, i, TextModel.layer(weights, c, i, h, rope, null, null, adapters), ds))
+                        (i, h) -> TextModel.addDeepstack(c, i, TextModel.layer(weights, c, i, h, rope, null, null, adapters), ds),
+                        sides, leaves)
                 .then(h -> LanguageModel.norm(h, weights.norm(), c.rmsNormEps()));
     }
 

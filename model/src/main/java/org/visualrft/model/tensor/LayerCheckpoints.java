@@ -27,16 +27,46 @@ public final class LayerCheckpoints {
     private final Tensor input;
     private final List<Tensor> inputs;
     private final Tensor output;
+    private final List<Tensor> sides;
+    private final List<Tensor> leaves;
 
-    private LayerCheckpoints(Layer layer, Tensor input, List<Tensor> inputs, Tensor output) {
+    private LayerCheckpoints(Layer layer, Tensor input, List<Tensor> inputs, Tensor output, List<Tensor> sides,
+            List<Tensor> leaves) {
         this.layer = layer;
         this.input = input;
         this.inputs = inputs;
         this.output = output;
+        this.sides = sides;
+        this.leaves = leaves;
     }
 
     /** Runs layers {@code 0 … count-1} on {@code x} without a graph, keeping each layer's input. */
     public static LayerCheckpoints run(Tensor x, int count, Layer layer) {
+        return run(x, count, layer, List.of(), List.of());
+    }
+
+    /**
+     * Detached copies of {@code sides} that need gradients: what the layers read in place of tensors with a graph of
+     * their own (Qwen3-VL's DeepStack features from a vision tower that trains).
+     */
+    public static List<Tensor> leaves(List<Tensor> sides) {
+        List<Tensor> out = new ArrayList<>(sides.size());
+        for (Tensor t : sides) {
+            out.add(t.detach().requiresGrad(true));
+        }
+        return out;
+    }
+
+    /**
+     * As {@link #run(Tensor, int, Layer)}, the layers also reading {@code leaves} ({@link #leaves} of {@code sides}):
+     * {@link #backward()} then sends the gradients the leaves gathered on into {@code sides}' graphs in the same
+     * backward pass as the input's, so that a graph they share with the input (the vision tower under both) is walked
+     * once.
+     */
+    public static LayerCheckpoints run(Tensor x, int count, Layer layer, List<Tensor> sides, List<Tensor> leaves) {
+        if (sides.size() != leaves.size()) {
+            throw new IllegalArgumentException(sides.size() + " side inputs but " + leaves.size() + " leaves");
+        }
         List<Tensor> inputs = new ArrayList<>(count);
         Tensor h = x.detach();
         try (Tensor.GradMode ng = Tensor.noGrad()) {
@@ -45,7 +75,8 @@ public final class LayerCheckpoints {
                 h = layer.apply(i, h);
             }
         }
-        return new LayerCheckpoints(layer, x, inputs, h.detach().requiresGrad(true));
+        return new LayerCheckpoints(layer, x, inputs, h.detach().requiresGrad(true), List.copyOf(sides),
+                List.copyOf(leaves));
     }
 
     /** A checkpointed forward finished: its result (with a graph back to {@link #output()}) and the rest of the backward. */
@@ -81,8 +112,23 @@ public final class LayerCheckpoints {
                     g = s.keep(x.grad().detach());
                 }
             }
-            if (input.requiresGrad()) {
-                input.backward(g);
+            if (sides.isEmpty()) {
+                if (input.requiresGrad()) {
+                    input.backward(g);
+                }
+                return;
+            }
+            // one backward for the input and the side inputs: Σ sum(t · dL/dt) has gradient dL/dt in each t, exactly
+            Tensor total = input.requiresGrad() ? input.mul(g).sum() : null;
+            for (int i = 0; i < sides.size(); i++) {
+                Tensor lg = leaves.get(i).grad();
+                if (lg != null && sides.get(i).requiresGrad()) {
+                    Tensor part = sides.get(i).mul(lg.detach()).sum();
+                    total = total == null ? part : total.add(part);
+                }
+            }
+            if (total != null) {
+                total.backward();
             }
         }
     }

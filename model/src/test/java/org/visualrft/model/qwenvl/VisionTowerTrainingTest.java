@@ -98,6 +98,55 @@ class VisionTowerTrainingTest {
         }
     }
 
+    /**
+     * Activation checkpointing of the language model sends the gradient on into the vision tower (through the image
+     * embeddings, and Qwen3-VL's DeepStack features added inside the checkpointed layers) as the plain forward does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void checkpointedLayersPassTheGradientOnToTheTower(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name)), QwenVlPolicyTest.fixture(name));
+        Prompt prompt = QwenVlPolicyTest.prompt(name);
+        try (Policy p = ModelLoader.load(dir, trained())) {
+            List<Parameter> params = p.trainableParameters();
+            List<float[]> plain = gradients(p, prompt, params);
+            p.gradientCheckpointing(true);
+            List<float[]> checkpointed = gradients(p, prompt, params);
+            for (int i = 0; i < params.size(); i++) {
+                float[] a = plain.get(i);
+                float[] b = checkpointed.get(i);
+                double scale = 1e-6;
+                for (float v : a) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                for (int j = 0; j < a.length; j++) {
+                    assertEquals(a[j], b[j], 1e-4 * scale, params.get(i).name() + "[" + j + "]");
+                }
+            }
+            assertTrue(vision(params).stream().allMatch(v -> v.value().grad() != null));
+        }
+    }
+
+    private static List<float[]> gradients(Policy p, Prompt prompt, List<Parameter> params) {
+        for (Parameter q : params) {
+            if (q.value().grad() != null) {
+                q.value().zeroGrad();
+            }
+        }
+        try (NativeScope s = NativeScope.open()) {
+            GroupLogProbs lp = p.logProbs(prompt, COMPLETIONS);
+            objective(lp).backward();
+            if (lp.checkpointed() != null) {
+                lp.checkpointed().run();
+            }
+        }
+        List<float[]> out = new ArrayList<>();
+        for (Parameter q : params) {
+            out.add(q.value().grad() == null ? new float[0] : q.value().grad().toFloats());
+        }
+        return out;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
     void theReferenceOfATrainedTowerIsACopyThatStaysTheBase(String name) throws Exception {
