@@ -202,6 +202,33 @@ final class C10dProcessGroup implements ProcessGroup {
         }
     }
 
+    /** The lengths first (a sum of one slot per rank), then each rank's bytes broadcast from it in turn. */
+    @Override
+    public List<byte[]> gatherBytes(byte[] mine, int root) {
+        double[] slots = new double[rv.worldSize()];
+        slots[rv.rank()] = mine.length;
+        double[] lengths = allreduceSum(slots);
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (int r = 0; r < lengths.length; r++) {
+            int n = (int) lengths[r];
+            if (n == 0) {
+                if (rv.rank() == root) {
+                    out.add(new byte[0]);
+                }
+                continue;
+            }
+            try (NativeScope s = NativeScope.open(); var g = Tensor.noGrad()) {
+                Tensor t = (r == rv.rank() ? Tensor.fromBytes(java.nio.ByteBuffer.wrap(mine), DType.U8, n)
+                        : Tensor.zeros(DType.U8, n)).to(rv.device());
+                broadcast(List.of(t), r);
+                if (rv.rank() == root) {
+                    out.add(t.toBytes());
+                }
+            }
+        }
+        return rv.rank() == root ? out : List.of();
+    }
+
     @Override
     public void barrier() {
         run("barrier", backend::barrier);

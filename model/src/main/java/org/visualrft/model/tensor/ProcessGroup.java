@@ -36,6 +36,17 @@ public interface ProcessGroup extends AutoCloseable {
     /** Copies {@code root}'s values of {@code tensors} into every rank's (in place, without autograd). */
     void broadcast(List<Tensor> tensors, int root);
 
+    /**
+     * Every rank's {@code mine}, in rank order, on {@code root}; the other ranks get an empty list (text that only one
+     * rank writes, such as logged completions). Every rank must call it. One process: its own bytes.
+     */
+    default List<byte[]> gatherBytes(byte[] mine, int root) {
+        if (worldSize() == 1) {
+            return List.of(mine.clone());
+        }
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot gather bytes");
+    }
+
     /** Waits for every rank. */
     void barrier();
 

@@ -176,8 +176,8 @@ public final class GrpoTrainer extends TrainingLoop {
             List<ScoredGroup> groups = b.groups(); // global order; null where another rank holds the group
             double exchangeS = b.exchangeSeconds() + (System.nanoTime() - statsStart) / 1e9;
             List<ScoredGroup> mine = groups.stream().filter(java.util.Objects::nonNull).toList();
-            if (completions != null) {
-                logCompletions(ctx.step() + 1, mine);
+            if (cfg.logCompletions()) {
+                logCompletions(ctx.step() + 1, groups, ctx.group());
             }
             long t1 = System.nanoTime();
             // the reference scores on its own thread while sampling goes on: this is what remains to wait for
@@ -293,33 +293,51 @@ public final class GrpoTrainer extends TrainingLoop {
     }
 
     /**
-     * {@code completions.jsonl}: one line per completion this rank sampled in step {@code step} — what it wrote, how it
-     * ended, each reward function's value, the total and its advantage.
+     * {@code completions.jsonl}: one line per completion sampled in step {@code step} — what it wrote, how it ended,
+     * each reward function's value, the total and its advantage — in the step's global order of prompts. {@code groups}
+     * holds this rank's groups (null where another rank holds one); with several ranks every rank sends its records to
+     * rank 0, which writes them all.
      */
-    private void logCompletions(int step, List<ScoredGroup> groups) {
+    private void logCompletions(int step, List<ScoredGroup> groups, ProcessGroup group) {
+        List<Map<String, Object>> records = new ArrayList<>();
+        if (group.worldSize() == 1) {
+            groups.forEach(g -> records.addAll(records(step, g)));
+        } else {
+            records.addAll(CompletionRecords.gather(step, groups, group, GrpoTrainer::records));
+        }
+        if (completions == null) {
+            return; // another rank: rank 0 writes
+        }
         try {
-            for (ScoredGroup g : groups) {
-                for (int i = 0; i < g.rollouts().size(); i++) {
-                    Rollout r = g.rollouts().get(i);
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("step", step);
-                    rec.put("example", g.example().id());
-                    rec.put("task", g.example().task().name().toLowerCase(java.util.Locale.ROOT));
-                    rec.put("generation", i);
-                    rec.put("completion", r.text());
-                    rec.put("ended_with_eos", r.endedWithEos());
-                    rec.put("tokens", r.length());
-                    g.perFunction().get(i).forEach((fn, v) -> rec.put("rewards/" + fn, v));
-                    rec.put("reward", g.rewards()[i]);
-                    rec.put("advantage", g.advantages()[i]);
-                    rec.put("solution", g.example().solution());
-                    completions.write(rec);
-                }
+            for (Map<String, Object> rec : records) {
+                completions.write(rec);
             }
-            text(step, "completions", () -> completionsTable(groups));
+            text(step, "completions", () -> completionsTable(records));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** One group's completions.jsonl records. */
+    static List<Map<String, Object>> records(int step, ScoredGroup g) {
+        List<Map<String, Object>> out = new ArrayList<>(g.rollouts().size());
+        for (int i = 0; i < g.rollouts().size(); i++) {
+            Rollout r = g.rollouts().get(i);
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("step", step);
+            rec.put("example", g.example().id());
+            rec.put("task", g.example().task().name().toLowerCase(java.util.Locale.ROOT));
+            rec.put("generation", i);
+            rec.put("completion", r.text());
+            rec.put("ended_with_eos", r.endedWithEos());
+            rec.put("tokens", r.length());
+            g.perFunction().get(i).forEach((fn, v) -> rec.put("rewards/" + fn, v));
+            rec.put("reward", g.rewards()[i]);
+            rec.put("advantage", g.advantages()[i]);
+            rec.put("solution", g.example().solution());
+            out.add(rec);
+        }
+        return out;
     }
 
     /** Rows shown in TensorBoard's text tab a step (TRL's num_completions_to_print); completions.jsonl holds all. */
@@ -330,21 +348,18 @@ public final class GrpoTrainer extends TrainingLoop {
      * The step's first {@value #TABLE_ROWS} completions as a markdown table (example, task, reward, advantage,
      * completion), each completion on one line and cut at {@value #TABLE_CHARS} characters.
      */
-    static String completionsTable(List<ScoredGroup> groups) {
+    static String completionsTable(List<Map<String, Object>> records) {
         StringBuilder md = new StringBuilder("| example | task | reward | advantage | completion |\n"
                 + "| --- | --- | ---: | ---: | --- |\n");
-        int rows = 0;
-        for (ScoredGroup g : groups) {
-            for (int i = 0; i < g.rollouts().size() && rows < TABLE_ROWS; i++, rows++) {
-                String text = g.rollouts().get(i).text().replaceAll("\\s+", " ");
-                if (text.length() > TABLE_CHARS) {
-                    text = text.substring(0, TABLE_CHARS) + "…";
-                }
-                md.append("| ").append(cell(g.example().id())).append(" | ")
-                        .append(g.example().task().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
-                        .append(String.format(java.util.Locale.ROOT, "%.3f | %.3f", g.rewards()[i], g.advantages()[i]))
-                        .append(" | ").append(cell(text)).append(" |\n");
+        for (Map<String, Object> rec : records.subList(0, Math.min(TABLE_ROWS, records.size()))) {
+            String text = String.valueOf(rec.get("completion")).replaceAll("\\s+", " ");
+            if (text.length() > TABLE_CHARS) {
+                text = text.substring(0, TABLE_CHARS) + "…";
             }
+            md.append("| ").append(cell(String.valueOf(rec.get("example")))).append(" | ").append(rec.get("task"))
+                    .append(" | ").append(String.format(java.util.Locale.ROOT, "%.3f | %.3f",
+                            ((Number) rec.get("reward")).doubleValue(), ((Number) rec.get("advantage")).doubleValue()))
+                    .append(" | ").append(cell(text)).append(" |\n");
         }
         return md.toString();
     }

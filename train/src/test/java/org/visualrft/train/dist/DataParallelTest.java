@@ -259,11 +259,15 @@ class DataParallelTest {
     /**
      * Batched rollouts: chunks of 3 prompts (8 a step: 3, 3, 2; on two ranks, rank 0 samples the first and last chunk)
      * and dynamic sampling's refill rounds chunked in turn: the chunks are the same on any number of ranks, so the
-     * samples are too.
+     * samples are too, and log_completions writes the same completions.jsonl (rank 0 gathers the other rank's records
+     * and writes them in the step's order of prompts).
      */
     @Test
     void twoRanksTrainWhatOneRankTrainsWithBatchedRollouts(@TempDir Path dir) throws Exception {
-        oneRankAndTwoAgree(dir, "rollout_batch_groups: 3\ndynamic_sampling: true\n");
+        oneRankAndTwoAgree(dir, "rollout_batch_groups: 3\ndynamic_sampling: true\nlog_completions: true\n");
+        List<String> one = Files.readAllLines(dir.resolve("one/completions.jsonl"));
+        assertEquals(one, Files.readAllLines(dir.resolve("two/completions.jsonl")));
+        assertTrue(one.size() >= 10 * 8 * 3, one.size() + " completions logged");
         assertEquals(curve(dir.resolve("one"), "reward"), curve(dir.resolve("two"), "reward"));
         assertEquals(curve(dir.resolve("one"), "tokens"), curve(dir.resolve("two"), "tokens"));
         List<Double> prompts = curve(dir.resolve("one"), "prompts_sampled");

@@ -315,7 +315,7 @@ class GrpoTrainerTest {
                 new org.visualrft.model.policy.Rollout(new int[] {1}, "x".repeat(500), new float[] {0f}, false));
         ScoredGroup g = new ScoredGroup(ex, rollouts, new double[] {1.0, 0.0}, List.of(Map.of(), Map.of()),
                 new double[] {0.7071, -0.7071});
-        List<String> lines = GrpoTrainer.completionsTable(List.of(g)).lines().toList();
+        List<String> lines = GrpoTrainer.completionsTable(GrpoTrainer.records(1, g)).lines().toList();
         assertEquals(4, lines.size());
         assertEquals("| ex0 | classification | 1.000 | 0.707 | a \\| b c |", lines.get(2));
         assertEquals("| ex0 | classification | 0.000 | -0.707 | " + "x".repeat(400) + "… |", lines.get(3));
