@@ -122,8 +122,17 @@ public class Qwen2VLGpuBench {
             }
         }
         if (!only.equals("rollout")) {
+            // every weight, the vision tower included: what transformers' full-parameter row trains, and the trainer's
+            // default (freeze_vision_modules: false)
+            Qwen2VLPolicy whole = Qwen2VLPolicy.withVisionTrained(model, null, null, c.eosTokenIds());
+            rows.add(fwdBwd("forward+backward, every weight trainable (vision tower too)", model, whole, prompt, grids,
+                    patches, g, newTokens, device, true));
+            for (Parameter p : whole.trainableParameters()) {
+                p.value().requiresGrad(false);
+                p.value().zeroGrad();
+            }
             Qwen2VLPolicy full = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
-            rows.add(fwdBwd("forward+backward, all LM weights trainable", model, full, prompt, grids, patches, g, newTokens, device));
+            rows.add(fwdBwd("forward+backward, all LM weights trainable", model, full, prompt, grids, patches, g, newTokens, device, false));
             for (Parameter p : full.trainableParameters()) {
                 p.value().requiresGrad(false);
                 p.value().zeroGrad();
@@ -132,7 +141,7 @@ public class Qwen2VLGpuBench {
                 model.attachLora(LoraConfig.allLinear(16, 32), gen);
             }
             Qwen2VLPolicy lora = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
-            rows.add(fwdBwd("forward+backward, LoRA r16 (7 projections)", model, lora, prompt, grids, patches, g, newTokens, device));
+            rows.add(fwdBwd("forward+backward, LoRA r16 (7 projections)", model, lora, prompt, grids, patches, g, newTokens, device, false));
             try (NativeScope s = NativeScope.open()) {
                 Tensor img = model.encodeImages(List.of(patches), null);
                 for (StaticDecoder.DecodeStep step : steps) {
@@ -210,7 +219,7 @@ public class Qwen2VLGpuBench {
     }
 
     static String[] fwdBwd(String what, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
-                           ImageProcessor.Patches patches, int g, int newTokens, Device device) {
+                           ImageProcessor.Patches patches, int g, int newTokens, Device device, boolean visionTrains) {
         List<int[]> completions = randomCompletions(g, newTokens, model.config().vocabSize());
         List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
@@ -223,7 +232,7 @@ public class Qwen2VLGpuBench {
             Cuda.resetPeakMemory(device);
             long a = System.nanoTime();
             try (NativeScope s = NativeScope.open()) {
-                Tensor img = model.encodeImages(List.of(patches), null);
+                Tensor img = model.encodeImages(List.of(patches), null, visionTrains);
                 GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
                 lp.logProbs().mul(lp.mask()).sum().neg().backward();
             }

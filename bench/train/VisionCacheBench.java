@@ -5,8 +5,10 @@
 // 16 new tokens, beta 0.04, a 448x448 image (1024 patches, 256 image tokens). The two modes alternate run by run in
 // one JVM, so drifting load falls on both; each run trains WARM steps, then MEASURED steps that are timed.
 // Prints one table: per mode the vision forwards per step and the min / median of the measured steps' phases.
+// With TOWER = trained: full fine-tuning (no LoRA) with the vision tower frozen (freeze_vision_modules: true, the image
+// reused) against trained (the default: encoded with autograd in every policy forward, its reference a copy).
 // Run by bench/train/vision-cache.sh.
-// usage: VisionCacheBench OUT FIXTURES RUNS [CONFIG] [NUM_ITERATIONS]
+// usage: VisionCacheBench OUT FIXTURES RUNS [CONFIG] [NUM_ITERATIONS] [TOWER: lora | trained]
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,6 +51,7 @@ public class VisionCacheBench {
         int runs = Integer.parseInt(args[2]);
         Path configFile = Path.of(args.length > 3 ? args[3] : "bench/qwen2vl/qwen2vl-small-config.json");
         int mu = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        boolean towerModes = args.length > 5 && args[5].equals("trained");
 
         // a model folder: the bench config with the word-level test tokenizer's special ids (image pad 300, ...)
         Path dir = Files.createDirectories(out.resolve("model"));
@@ -64,10 +67,15 @@ public class VisionCacheBench {
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), cfgJson);
         Qwen2VLConfig c = Qwen2VLConfig.load(dir.resolve("config.json"));
         Qwen2VL model = RandomWeights.model(c, DType.F32, 1234);
-        try (Generator gen = Generator.seeded(99)) {
-            model.attachLora(LoraConfig.allLinear(16, 32), gen);
+        if (!towerModes) {
+            try (Generator gen = Generator.seeded(99)) {
+                model.attachLora(LoraConfig.allLinear(16, 32), gen);
+            }
         }
-        Qwen2VLPolicy policy = Qwen2VLPolicy.of(model, Tokenizer.load(dir.resolve("tokenizer.json")), dir, new int[] {303});
+        Tokenizer tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
+        Qwen2VLPolicy policy = Qwen2VLPolicy.of(model, tokenizer, dir, new int[] {303});
+        Qwen2VLPolicy towerTrained = Qwen2VLPolicy.withVisionTrained(model, tokenizer, dir, new int[] {303});
+        Map<String, Integer> trained = new LinkedHashMap<>();
 
         List<TrainingExample> data = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -85,7 +93,10 @@ public class VisionCacheBench {
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
         for (int r = 0; r < runs; r++) {
             for (boolean reuse : new boolean[] {false, true}) {
-                String mode = reuse ? "reused (default)" : "encoded each time (visionCache=false)";
+                String mode = towerModes ? (reuse ? "tower frozen (freeze_vision_modules: true)"
+                        : "tower trained (default)") : reuse ? "reused (default)" : "encoded each time (visionCache=false)";
+                Qwen2VLPolicy runPolicy = towerModes && !reuse ? towerTrained : policy;
+                trained.put(mode, runPolicy.trainableParameters().stream().mapToInt(q -> (int) q.value().numel()).sum());
                 Path run = out.resolve("run-" + r + (reuse ? "-reuse" : "-each"));
                 org.visualrft.core.io.AtomicFile.deleteTree(run);
                 GrpoConfig cfg = GrpoConfig.parse("bench", """
@@ -107,12 +118,12 @@ public class VisionCacheBench {
                         seed: 3
                         """.formatted(run, mu));
                 Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), "bench");
-                System.setProperty("vrft.train.visionCache", String.valueOf(reuse));
+                System.setProperty("vrft.train.visionCache", String.valueOf(reuse || towerModes));
                 GrpoTrainer trainer = new GrpoTrainer(cfg, data, rewarder, null,
                         new PrintStream(new ByteArrayOutputStream()), false);
                 System.clearProperty("vrft.train.visionCache");
                 long v0 = model.visionForwards();
-                trainer.run(policy, false, WARM + MEASURED); // stops there, before any checkpoint
+                trainer.run(runPolicy, false, WARM + MEASURED); // stops there, before any checkpoint
                 forwardsPerStep.put(mode, (model.visionForwards() - v0) / (double) (WARM + MEASURED));
                 List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
                 for (int i = WARM; i < WARM + MEASURED; i++) {
@@ -126,19 +137,20 @@ public class VisionCacheBench {
             }
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
-        System.out.printf(Locale.ROOT, "config %s: %d layers, hidden %d; vision depth %d, embed %d; LoRA r=16; F32;"
+        System.out.printf(Locale.ROOT, "config %s: %d layers, hidden %d; vision depth %d, embed %d; %s; F32;"
                 + " 1 intra-op thread; mu=%d; %d runs x %d measured steps per mode%n", configFile, c.numLayers(),
-                c.hiddenSize(), c.vision().depth(), c.vision().embedDim(), mu, runs, MEASURED);
+                c.hiddenSize(), c.vision().depth(), c.vision().embedDim(), towerModes ? "full fine-tuning" : "LoRA r=16",
+                mu, runs, MEASURED);
         System.out.printf("load average before: %s; after: %s%n", load0, load1);
-        System.out.println("| mode | vision forwards / step | step ms min / median | sampling ms | reference wait ms"
-                + " | backward ms |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| mode | trained parameters | vision forwards / step | step ms min / median | sampling ms"
+                + " | reference wait ms | backward ms |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         double[] medianStep = new double[2];
         int m = 0;
         for (var e : phases.entrySet()) {
             List<double[]> steps = e.getValue();
             StringBuilder row = new StringBuilder("| " + e.getKey() + " | "
-                    + String.format(Locale.ROOT, "%.0f", forwardsPerStep.get(e.getKey())));
+                    + String.format(Locale.ROOT, "%,d | %.0f", trained.get(e.getKey()), forwardsPerStep.get(e.getKey())));
             for (int k = 0; k < PHASES.length; k++) {
                 double[] v = new double[steps.size()];
                 for (int i = 0; i < v.length; i++) {
@@ -156,7 +168,8 @@ public class VisionCacheBench {
             System.out.println(row + " |");
             m++;
         }
-        System.out.printf(Locale.ROOT, "median step, reused / encoded each time: %.2fx%n", medianStep[1] / medianStep[0]);
+        System.out.printf(Locale.ROOT, towerModes ? "median step, tower frozen / trained: %.2fx%n"
+                : "median step, reused / encoded each time: %.2fx%n", medianStep[1] / medianStep[0]);
         policy.close();
     }
 }

@@ -3,13 +3,15 @@
 # reused (the default) against encoded in sampling, the reference and every policy forward
 # (-Dvrft.train.visionCache=false, the behaviour before). See VisionCacheBench.java and docs/training.md
 # ("One vision forward per prompt").
-# Usage: bench/train/vision-cache.sh [RUNS] [CONFIG] [NUM_ITERATIONS]
-#        (defaults 3, bench/qwen2vl/qwen2vl-small-config.json, 1)
+# With TOWER=trained: full fine-tuning with the vision tower frozen against trained (freeze_vision_modules).
+# Usage: bench/train/vision-cache.sh [RUNS] [CONFIG] [NUM_ITERATIONS] [TOWER: lora | trained]
+#        (defaults 3, bench/qwen2vl/qwen2vl-small-config.json, 1, lora)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-3}"
 CONFIG="${2:-bench/qwen2vl/qwen2vl-small-config.json}"
 MU="${3:-1}"
+TOWER="${4:-lora}"
 OUT=bench/out/vision-cache
 T=target-vcbench
 export OMP_WAIT_POLICY=PASSIVE
@@ -20,4 +22,4 @@ mvn -q -o -Dvrft.target=$T -pl train -am -DskipTests package \
 CP="train/$T/classes:model/$T/classes:model/$T/test-classes:core/$T/classes:$(cat "$OUT/cp.txt")"
 exec java -Xmx2g -Dai.djl.offline=true -Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider \
   -Dslf4j.internal.verbosity=WARN -Dorg.bytedeco.javacpp.cachedir="$HOME/.cache/visual-rft/javacpp" -cp "$CP" \
-  bench/train/VisionCacheBench.java "$OUT" "${VRFT_FIXTURES:-fixtures}" "$RUNS" "$CONFIG" "$MU"
+  bench/train/VisionCacheBench.java "$OUT" "${VRFT_FIXTURES:-fixtures}" "$RUNS" "$CONFIG" "$MU" "$TOWER"
