@@ -122,6 +122,17 @@ public abstract class TrainingLoop {
      * Called on rank 0 when the steps are about to begin, after {@code resumedStep} (0: a fresh run) is known: open a
      * log of the trainer's own here ({@code output_dir} is {@code outputDir}); {@link #release} runs after it.
      */
+    /**
+     * Writes what a checkpoint holds beyond the model and the optimiser (rank 0, into the checkpoint's folder while it
+     * is written; a model-only checkpoint has none). Nothing by default.
+     */
+    protected void saveState(Path checkpointDir) throws IOException {
+    }
+
+    /** Restores what {@link #saveState} wrote, from the checkpoint a run resumes (every rank). Nothing by default. */
+    protected void restoreState(Path checkpoint) throws IOException {
+    }
+
     protected void logsOpen(Path outputDir, int resumedStep) throws IOException {
     }
 
@@ -242,6 +253,9 @@ public abstract class TrainingLoop {
             if (ckpt.isPresent() && !freshAdapters) { // saved moments belong to the saved adapters, not fresh ones
                 optimizer.load(CheckpointStore.optimizerFile(ckpt.get()));
             }
+            if (ckpt.isPresent()) {
+                restoreState(ckpt.get());
+            }
             int mu = updatesPerStep();
             LrSchedule schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(),
                     args.warmup(totalSteps) * mu, totalSteps * mu, args.minLrRate());
@@ -335,8 +349,10 @@ public abstract class TrainingLoop {
                             // the world size with the settings: --resume compares the global micro-batch
                             Map<String, Object> prov = new java.util.LinkedHashMap<>(provenance());
                             prov.put("world_size", group.worldSize());
-                            last = store.save(policy, modelOnly ? null : f -> optimizer.save(f, group), state, prov,
-                                    lora, Path.of(args.model()));
+                            last = store.save(policy, modelOnly ? null : f -> {
+                                optimizer.save(f, group);
+                                saveState(f.getParent());
+                            }, state, prov, lora, Path.of(args.model()));
                         } else {
                             if (!modelOnly) {
                                 optimizer.save(null, group); // a sharded optimiser's state travels to rank 0

@@ -16,7 +16,6 @@ final class ForeignSettings {
     private static final String ROLLOUTS = "rollouts run in this trainer's own engine (on a GPU a static KV cache with"
             + " the decode step replayed as a CUDA graph); rollout_batch_groups batches prompts";
     private static final String DATA = "data are read and images decoded on demand by the trainer itself";
-    private static final String REFERENCE = "the KL reference is the frozen base model for the whole run (Visual-RFT's)";
     private static final Map<String, String> REASONS = Map.ofEntries(
             Map.entry("model_name_or_path", "this trainer's key is 'model': a local model folder"),
             Map.entry("dataset_name", "'dataset' and 'eval_dataset' name local JSON Lines or parquet files, folders or"
@@ -76,9 +75,6 @@ final class ForeignSettings {
             Map.entry("num_completions_to_print", "log_completions: true writes every completion to"
                     + " completions.jsonl"),
             Map.entry("wandb_log_unique_prompts", "log_completions: true writes every completion to completions.jsonl"),
-            Map.entry("sync_ref_model", REFERENCE),
-            Map.entry("ref_model_mixup_alpha", REFERENCE),
-            Map.entry("ref_model_sync_steps", REFERENCE),
             Map.entry("top_entropy_quantile", "every completion token is in the loss (mask_truncated_completions can"
                     + " leave truncated completions out)"),
             Map.entry("use_liger_loss", "the loss is computed in float64 from the policy's log-probs"));

@@ -30,6 +30,8 @@ import org.visualrft.core.Limits;
  * @param importanceSampling the policy ratio per token (GRPO) or per completion (GSPO)
  * @param delta with clipping, the cap on the unclipped ratio (two-sided clipping, INTELLECT-2); null: none
  * @param logCompletions write every completion of a step with its rewards and advantage to completions.jsonl
+ * @param referenceSync {@code sync_ref_model}: how the KL reference follows the policy; null (the default): it stays
+ *                      the starting model
  */
 public record GrpoConfig(
         TrainingArguments args,
@@ -40,7 +42,7 @@ public record GrpoConfig(
         boolean dynamicSampling, int maxDynamicSamplingRounds,
         List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset,
         int rolloutBatchGroups, boolean maskTruncatedCompletions, ImportanceSampling importanceSampling, Double delta,
-        boolean logCompletions) {
+        boolean logCompletions, ReferenceSync referenceSync) {
 
     /** The std_eps of the advantage: {@code (r - mean) / (std + 1e-4)}. */
     public static final double STD_EPS = 1e-4;
@@ -49,7 +51,8 @@ public record GrpoConfig(
             "max_prompt_length", "temperature", "top_k", "top_p", "epsilon", "epsilon_high", "num_iterations",
             "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
             "reward_weights", "reward_mode", "rollout_batch_groups", "mask_truncated_completions",
-            "importance_sampling_level", "delta", "log_completions");
+            "importance_sampling_level", "delta", "log_completions", "sync_ref_model", "ref_model_mixup_alpha",
+            "ref_model_sync_steps");
 
     public static final List<String> PRESETS = List.of("visual-rft");
 
@@ -98,6 +101,9 @@ public record GrpoConfig(
                 ImportanceSampling.NAMES));
         Double delta = y.nullableNumber("delta", null);
         boolean logCompletions = y.bool("log_completions", false);
+        boolean sync = y.bool("sync_ref_model", false);
+        double alpha = y.number("ref_model_mixup_alpha", ReferenceSync.DEFAULT_ALPHA);
+        int syncSteps = y.integer("ref_model_sync_steps", ReferenceSync.DEFAULT_STEPS);
 
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
@@ -156,6 +162,27 @@ public record GrpoConfig(
             throw y.fault("reward_weights", "has " + weights.size() + " weights for " + funcs.size()
                     + " reward_funcs");
         }
+        if (!sync) {
+            for (String k : new String[] {"ref_model_mixup_alpha", "ref_model_sync_steps"}) {
+                if (y.has(k)) {
+                    throw y.fault(k, "only applies with sync_ref_model: true");
+                }
+            }
+        } else {
+            if (beta == 0) {
+                throw y.fault("sync_ref_model", "needs a KL reference: with beta: 0 there is none");
+            }
+            if (args.modelArgs().usePeft()) {
+                throw y.fault("sync_ref_model", "is not possible with use_peft: true (the reference is the base model"
+                        + " with the adapters off, not a copy that can move); TRL refuses it too");
+            }
+            if (!(alpha > 0 && alpha <= 1)) {
+                throw y.fault("ref_model_mixup_alpha", "must be in (0, 1], got " + alpha);
+            }
+            if (syncSteps < 1) {
+                throw y.fault("ref_model_sync_steps", "must be at least 1, got " + syncSteps);
+            }
+        }
         if (weights == null) {
             List<Double> ones = new ArrayList<>();
             for (int i = 0; i < funcs.size(); i++) {
@@ -165,7 +192,7 @@ public record GrpoConfig(
         }
         return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
                 loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups, maskTruncated, sampling, delta,
-                logCompletions);
+                logCompletions, sync ? new ReferenceSync(alpha, syncSteps) : null);
     }
 
     private static AdvantageMode scaleRewards(YamlFields y, Object v) {
@@ -227,6 +254,9 @@ public record GrpoConfig(
         m.put("importance_sampling_level", importanceSampling.yamlName());
         m.put("delta", delta);
         m.put("log_completions", logCompletions);
+        m.put("sync_ref_model", referenceSync != null);
+        m.put("ref_model_mixup_alpha", referenceSync != null ? referenceSync.mixupAlpha() : null);
+        m.put("ref_model_sync_steps", referenceSync != null ? referenceSync.syncSteps() : null);
         return m;
     }
 }

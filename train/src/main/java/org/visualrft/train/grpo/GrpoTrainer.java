@@ -45,6 +45,8 @@ public final class GrpoTrainer extends TrainingLoop {
     private final RolloutSeeding seeding;
     private Policy reference;
     private ReferenceScorer referenceScorer;
+    /** {@code sync_ref_model}: the reference moving toward the policy (null: it stays the base). */
+    private MovingReference moving;
     /** {@code log_completions}: the sampled completions, written by rank 0 (null: not asked, or another rank). */
     private MetricsLog completions;
     static final String COMPLETIONS = "completions.jsonl";
@@ -98,8 +100,24 @@ public final class GrpoTrainer extends TrainingLoop {
 
     @Override
     protected void prepare(Policy base) {
-        reference = cfg.beta() != 0.0 ? base.frozenCopy() : null; // the frozen reference is always the base model
+        reference = cfg.beta() != 0.0 ? base.frozenCopy() : null; // the base model, moved only by sync_ref_model
         referenceScorer = reference != null ? new ReferenceScorer(reference) : null;
+        moving = reference != null && cfg.referenceSync() != null
+                ? new MovingReference(cfg.referenceSync(), base, reference) : null;
+    }
+
+    @Override
+    protected void saveState(Path checkpointDir) throws IOException {
+        if (moving != null) {
+            moving.save(checkpointDir);
+        }
+    }
+
+    @Override
+    protected void restoreState(Path checkpoint) throws IOException {
+        if (moving != null) {
+            moving.restore(checkpoint);
+        }
     }
 
     @Override
@@ -128,6 +146,7 @@ public final class GrpoTrainer extends TrainingLoop {
             reference.close();
             reference = null;
         }
+        moving = null;
     }
 
     @Override
@@ -192,6 +211,9 @@ public final class GrpoTrainer extends TrainingLoop {
                 norm = u.gradNorm();
                 if (u.applied()) {
                     lossSum += u.sums()[0];
+                }
+                if (moving != null) { // after the reference scored this step's groups: it moves for the next
+                    moving.afterUpdate((long) ctx.step() * cfg.numIterations() + k + 1, policy);
                 }
             }
             double[] kc = ctx.group().allreduceSum(klClip);

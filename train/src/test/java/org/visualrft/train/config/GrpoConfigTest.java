@@ -183,6 +183,24 @@ class GrpoConfigTest {
         assertFault("freeze_vision_modules: sometimes", "'freeze_vision_modules' must be true or false");
     }
 
+    /** sync_ref_model with TRL's names and defaults (α 0.6, every 512 updates); what cannot work is refused. */
+    @Test
+    void syncRefModelTakesTrlsSettingsAndRefusesWhatCannotMove() {
+        GrpoConfig on = GrpoConfig.parse("r.yaml", "sync_ref_model: true\n");
+        assertEquals(0.6, on.referenceSync().mixupAlpha());
+        assertEquals(512, on.referenceSync().syncSteps());
+        assertEquals(true, on.asYaml().get("sync_ref_model"));
+        assertEquals(512, on.asYaml().get("ref_model_sync_steps"));
+        assertNull(GrpoConfig.parse("r.yaml", "").referenceSync());
+        assertEquals(false, GrpoConfig.parse("r.yaml", "").asYaml().get("sync_ref_model"));
+        assertTrue(on.referenceSync().after(1024) && !on.referenceSync().after(1000));
+        assertFault("ref_model_sync_steps: 8", "'ref_model_sync_steps' only applies with sync_ref_model: true");
+        assertFault("sync_ref_model: true\nuse_peft: true", "'sync_ref_model' is not possible with use_peft");
+        assertFault("sync_ref_model: true\nbeta: 0", "'sync_ref_model' needs a KL reference");
+        assertFault("sync_ref_model: true\nref_model_mixup_alpha: 0", "'ref_model_mixup_alpha' must be in (0, 1]");
+        assertFault("sync_ref_model: true\nref_model_sync_steps: 0", "'ref_model_sync_steps' must be at least 1");
+    }
+
     @Test
     void badLoraSettingsAreErrorsNamingTheKey() {
         assertFault("lora_r: 8", "'lora_r' only applies with use_peft: true");
