@@ -27,10 +27,7 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
         Integer maxPixels, Boolean freezeVision) {
     public LoadOptions {
         Objects.requireNonNull(device, "device");
-        if (lora != null && Boolean.FALSE.equals(freezeVision)) {
-            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
-                    + " train with them (freezeVision false)");
-        }
+        TrainableWeights.visionWithoutAdapters(Boolean.FALSE.equals(freezeVision), lora);
         if ((minPixels != null && minPixels < 1) || (maxPixels != null && maxPixels < 1)
                 || (minPixels != null && maxPixels != null && minPixels > maxPixels)) {
             throw new IllegalArgumentException("pixel limits must be positive with min <= max, got min "

@@ -22,6 +22,14 @@ public final class TrainableWeights {
         return out;
     }
 
+    /** Refuses a vision tower that trains beside LoRA adapters, which sit on the language model only. */
+    public static void visionWithoutAdapters(boolean trainVision, Object lora) {
+        if (trainVision && lora != null) {
+            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
+                    + " train with them");
+        }
+    }
+
     /**
      * Full fine-tuning: the base weights {@code frozen} does not hold back (e.g. the vision tower), switched to
      * requiring gradients (the first call does it).

@@ -54,10 +54,7 @@ public final class Qwen2VLPolicy implements Policy {
     public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device,
             boolean trainVision) {
         public Options {
-            if (trainVision && lora != null) {
-                throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower"
-                        + " cannot train with them");
-            }
+            TrainableWeights.visionWithoutAdapters(trainVision, lora);
         }
 
         public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
@@ -180,10 +177,7 @@ public final class Qwen2VLPolicy implements Policy {
 
     /** As {@link #of(Qwen2VL, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
     public static Qwen2VLPolicy withVisionTrained(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
-        if (model.lora() != null) {
-            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
-                    + " train with them");
-        }
+        TrainableWeights.visionWithoutAdapters(true, model.lora());
         return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
     }
 

@@ -61,10 +61,7 @@ public final class QwenVlPolicy implements Policy {
     public record Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels, Device device,
             boolean trainVision) {
         public Options {
-            if (trainVision && lora != null) {
-                throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower"
-                        + " cannot train with them");
-            }
+            TrainableWeights.visionWithoutAdapters(trainVision, lora);
         }
 
         public Options(DType dtype, LoraConfig lora, long seed, Integer minPixels, Integer maxPixels) {
@@ -162,10 +159,7 @@ public final class QwenVlPolicy implements Policy {
 
     /** As {@link #of(QwenVl, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
     public static QwenVlPolicy withVisionTrained(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
-        if (model.lora() != null) {
-            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
-                    + " train with them");
-        }
+        TrainableWeights.visionWithoutAdapters(true, model.lora());
         return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
     }
 

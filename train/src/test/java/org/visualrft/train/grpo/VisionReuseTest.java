@@ -103,14 +103,7 @@ class VisionReuseTest {
     /** {@code steps} GRPO steps of μ = {@code mu} updates on {@code device}, the image reused or not. */
     static Run run(Path fixture, Path model, Path out, boolean lora, boolean reuse, Device device, int steps, int mu)
             throws Exception {
-        List<TrainingExample> data = new ArrayList<>();
-        String[] images = {"image_a.png", "image_b.png"};
-        String[] labels = {"cat", "dog"};
-        for (int i = 0; i < 2; i++) {
-            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(fixture.resolve(images[i])),
-                    "What is in the image ?"),
-                    new RewardSample("<answer>" + labels[i] + "</answer>", Task.CLASSIFICATION, null, Map.of()), null));
-        }
+        List<TrainingExample> data = examples(fixture);
         GrpoConfig cfg = GrpoConfig.parse("test.yaml", """
                 output_dir: %s
                 num_generations: 3
@@ -150,6 +143,19 @@ class VisionReuseTest {
                     : ((QwenVlPolicy) base).model().visionForwards();
             return new Run(policy.sampled, metrics(out.resolve("metrics.jsonl")), after, trained, forwards);
         }
+    }
+
+    /** The fixture's two images as classification examples (cat, dog). */
+    static List<TrainingExample> examples(Path fixture) {
+        List<TrainingExample> data = new ArrayList<>();
+        String[] images = {"image_a.png", "image_b.png"};
+        String[] labels = {"cat", "dog"};
+        for (int i = 0; i < 2; i++) {
+            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(fixture.resolve(images[i])),
+                    "What is in the image ?"),
+                    new RewardSample("<answer>" + labels[i] + "</answer>", Task.CLASSIFICATION, null, Map.of()), null));
+        }
+        return data;
     }
 
     private static List<float[]> weights(Policy p) {

@@ -8,19 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.visualrft.core.reward.RewardSample;
-import org.visualrft.core.reward.Task;
-import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
-import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.safetensors.SafeTensorsFile;
 import org.visualrft.model.tensor.Device;
@@ -93,14 +88,7 @@ class VisionTowerRunTest {
     /** A GRPO run of full fine-tuning with {@code extra} settings; stopped after {@code stopAfter} (-1: to the end). */
     private static Path run(Path fixture, Path model, Path out, String extra, int stopAfter, boolean resume)
             throws Exception {
-        List<TrainingExample> data = new ArrayList<>();
-        String[] images = {"image_a.png", "image_b.png"};
-        String[] labels = {"cat", "dog"};
-        for (int i = 0; i < 2; i++) {
-            data.add(new TrainingExample("ex" + i, new Prompt(Image.read(fixture.resolve(images[i])),
-                    "What is in the image ?"),
-                    new RewardSample("<answer>" + labels[i] + "</answer>", Task.CLASSIFICATION, null, Map.of()), null));
-        }
+        List<TrainingExample> data = VisionReuseTest.examples(fixture);
         GrpoConfig cfg = GrpoConfig.parse("test.yaml", """
                 output_dir: %s
                 torch_dtype: float32
