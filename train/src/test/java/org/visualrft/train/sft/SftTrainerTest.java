@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.reward.RewardSample;
 import org.visualrft.core.reward.Task;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.train.TinyTask;
 import org.visualrft.train.config.SftConfig;
@@ -65,6 +69,80 @@ class SftTrainerTest {
             BadInputException e = assertThrows(BadInputException.class,
                     () -> new SftTrainer(tight, TinyTask.examples(2, 3), null, QUIET, false).run(m, false, -1));
             assertTrue(e.fault().contains("max_length is 3"), e.fault());
+        }
+    }
+
+    /**
+     * Targets of 3 to 9 thinking words: micro-batches of different token counts, where a mean of micro-batch means
+     * and the step's token mean differ.
+     */
+    static List<TrainingExample> unevenTargets(int n) {
+        List<TrainingExample> out = new ArrayList<>();
+        for (TrainingExample ex : TinyTask.examples(n, 3)) {
+            int i = out.size();
+            String word = ex.thinking();
+            String thinking = String.join(" ", java.util.Collections.nCopies(1 + (i * 5) % 9, word));
+            out.add(new TrainingExample(ex.id(), ex.prompt(), ex.reward(), thinking));
+        }
+        return out;
+    }
+
+    /**
+     * The loss of a step is the mean of -log p over every target token of the step, whatever its split into
+     * micro-batches (Hugging Face's Trainer since its 2024 gradient-accumulation fix): the first step's loss is the
+     * whole dataset's token mean, computed here example by example, and the trained weights do not depend on the split.
+     */
+    @Test
+    void theStepLossIsTheTokenMeanOfTheWholeStepWhateverTheAccumulation(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = unevenTargets(8);
+        double nll = 0;
+        int tokens = 0;
+        SftConfig probe = SftConfig.parse("sft.yaml", "sft_target: with_thinking\n");
+        try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2, DType.F64); NativeScope s = NativeScope.open()) {
+            SftTrainer t = new SftTrainer(probe, data, null, QUIET, false);
+            java.util.Set<Integer> lengths = new java.util.HashSet<>();
+            for (TrainingExample ex : data) {
+                int[] target = t.targetTokens(m, ex);
+                lengths.add(target.length);
+                GroupLogProbs lp = m.logProbs(List.of(ex.prompt()), List.of(target));
+                nll -= lp.logProbs().sum().item();
+                tokens += target.length;
+            }
+            assertTrue(lengths.size() > 2, "targets of several lengths: " + lengths);
+        }
+        double expected = nll / tokens;
+        double[][] reference = null;
+        for (int[] split : new int[][] {{8, 1}, {4, 2}, {2, 4}, {1, 8}}) {
+            Path run = dir.resolve("run-" + split[0] + "x" + split[1]);
+            SftConfig cfg = SftConfig.parse("sft.yaml", """
+                    output_dir: %s
+                    sft_target: with_thinking
+                    per_device_train_batch_size: %d
+                    gradient_accumulation_steps: %d
+                    learning_rate: 1.0e-2
+                    max_steps: 3
+                    save_steps: 3
+                    seed: 1
+                    """.formatted(run, split[0], split[1]));
+            double[][] w;
+            try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2, DType.F64)) {
+                new SftTrainer(cfg, data, null, QUIET, false).run(m, false, -1);
+                w = m.parameters().stream().map(p -> p.value().toDoubles()).toArray(double[][]::new);
+            }
+            String label = split[0] + " x " + split[1];
+            double first = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).get(0))
+                    .get("loss").asDouble();
+            assertEquals(expected, first, 1e-12 * expected, label + ": step 1's loss");
+            if (reference == null) {
+                reference = w;
+                continue;
+            }
+            for (int i = 0; i < w.length; i++) {
+                for (int j = 0; j < w[i].length; j++) {
+                    assertEquals(reference[i][j], w[i][j], 1e-9 * Math.max(1, Math.abs(reference[i][j])),
+                            label + ": parameter " + i + "[" + j + "]");
+                }
+            }
         }
     }
 }
