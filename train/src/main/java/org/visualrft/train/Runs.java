@@ -71,8 +71,8 @@ public final class Runs {
                     cfg.maxCompletionLength());
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile,
-                        group.worldSize()), console);
+                        cfg.args().seed(), cfg.args().totalSteps(data.size(), group.worldSize()), data.size(),
+                        configFile, group.worldSize()), console);
                 return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
                         .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
@@ -99,8 +99,8 @@ public final class Runs {
             }
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.examples().size()), data.examples().size(),
-                        configFile, group.worldSize()), console);
+                        cfg.args().seed(), cfg.args().totalSteps(data.examples().size(), group.worldSize()),
+                        data.examples().size(), configFile, group.worldSize()), console);
                 return new SftTrainer(cfg, data.examples(), eval, console, terminal, group)
                         .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
             }

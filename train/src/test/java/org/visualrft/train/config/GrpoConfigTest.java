@@ -114,7 +114,8 @@ class GrpoConfigTest {
     void totalStepsFromEpochs() {
         TrainingArguments a = GrpoConfig.parse("r", "num_train_epochs: 2\nper_device_train_batch_size: 2\n"
                 + "gradient_accumulation_steps: 3\n").args();
-        assertEquals(2 * 4, a.totalSteps(20)); // ceil(20 / 6) = 4 steps per epoch
+        assertEquals(2 * 4, a.totalSteps(20, 1)); // ceil(20 / 6) = 4 steps per epoch
+        assertEquals(2 * 2, a.totalSteps(20, 2)); // 2 ranks: ceil(20 / 12) = 2
     }
 
     @Test

@@ -320,6 +320,44 @@ class DataParallelTest {
     }
 
     /**
+     * num_train_epochs counts epochs of the data whatever the number of ranks: a step draws per-device batch ×
+     * accumulation × world size examples, so 2 ranks take half the steps 1 rank with the same per-device batch takes,
+     * and as many as 1 rank with the whole global batch (Hugging Face's steps per epoch: data / global batch).
+     */
+    @Test
+    void oneEpochOnTwoRanksIsOneEpochOfTheData(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        String yaml = """
+                output_dir: %s
+                sft_target: with_thinking
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                learning_rate: 1.0e-2
+                num_train_epochs: 1
+                seed: 5
+                """;
+        TrainingLoop.Outcome one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 2)) {
+            one = new SftTrainer(SftConfig.parse("dp.yaml", yaml.formatted(dir.resolve("one"), 4)), data, null, QUIET,
+                    false).run(m, false, -1);
+        }
+        assertEquals(2, one.totalSteps()); // 16 examples, 8 a step
+        SftConfig half = SftConfig.parse("dp.yaml", yaml.formatted(dir.resolve("two"), 2));
+        List<Integer> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 2)) {
+                TrainingLoop.Outcome o = new SftTrainer(half, data, null, QUIET, false, g).run(m, false, -1);
+                steps.add(o.totalSteps());
+                steps.add(o.step());
+                return weights(m);
+            }
+        });
+        assertEquals(List.of(2, 2, 2, 2), steps);
+        List<Double> epochs = curve(dir.resolve("two"), "epoch");
+        assertEquals(1.0, epochs.get(epochs.size() - 1), "epochs of data drawn: " + epochs);
+    }
+
+    /**
      * Both ranks stop after step 7, as a kill leaves the run, and resume to where an uninterrupted run ends: without
      * ZeRO, with ZeRO stage 1 throughout, and a ZeRO stage 1 run resumed unsharded.
      */
