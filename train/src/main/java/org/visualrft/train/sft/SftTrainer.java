@@ -52,6 +52,9 @@ public final class SftTrainer extends TrainingLoop {
 
     /** The target text: the solution, or {@code <think> thinking </think>} then the solution. */
     public static String target(TrainingExample ex, SftTarget kind) {
+        if (ex.solution().isBlank()) { // the target would be the end-of-sequence token alone: teach empty answers
+            throw new BadInputException(ex.id(), "solution is empty: an SFT target needs the answer to teach");
+        }
         if (kind == SftTarget.ANSWER_ONLY) {
             return ex.solution();
         }

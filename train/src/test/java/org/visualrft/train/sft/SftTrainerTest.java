@@ -39,6 +39,16 @@ class SftTrainerTest {
         BadInputException e = assertThrows(BadInputException.class,
                 () -> SftTrainer.target(bare, SftTarget.WITH_THINKING));
         assertEquals("x", e.source());
+        // a blank solution would train the model to answer with the end-of-sequence token alone
+        for (String blank : List.of("", " \n ")) {
+            TrainingExample empty = new TrainingExample("y", ex.prompt(),
+                    new RewardSample(blank, Task.CLASSIFICATION, null, Map.of()), "top");
+            for (SftTarget kind : SftTarget.values()) {
+                BadInputException b = assertThrows(BadInputException.class, () -> SftTrainer.target(empty, kind));
+                assertEquals("y", b.source());
+                assertTrue(b.fault().contains("solution is empty"), b.fault());
+            }
+        }
     }
 
     @Test
