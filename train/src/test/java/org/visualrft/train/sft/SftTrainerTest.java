@@ -22,6 +22,7 @@ import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.train.TinyTask;
+import org.visualrft.train.checkpoint.CheckpointStore;
 import org.visualrft.train.config.SftConfig;
 import org.visualrft.train.config.SftTarget;
 import org.visualrft.train.data.TrainingExample;
@@ -153,6 +154,65 @@ class SftTrainerTest {
                             label + ": parameter " + i + "[" + j + "]");
                 }
             }
+        }
+    }
+
+    /**
+     * A run stopped after step 5 (its last checkpoint at 4) and resumed ends where an uninterrupted run ends, to the
+     * bit: warm-up and cosine schedule, accumulation, clipping, epoch boundaries inside steps (6 examples, 4 a step),
+     * save_total_limit; metrics.jsonl reads as the uninterrupted run's. (Float32: checkpoints hold the built-in
+     * model's weights as float32.)
+     */
+    @Test
+    void aStoppedRunResumesBitIdentically(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = unevenTargets(6);
+        String yaml = """
+                output_dir: %s
+                sft_target: with_thinking
+                per_device_train_batch_size: 2
+                gradient_accumulation_steps: 2
+                learning_rate: 2.0e-2
+                lr_scheduler_type: cosine
+                warmup_ratio: 0.2
+                max_grad_norm: 0.5
+                max_steps: 9
+                save_steps: 2
+                save_total_limit: 2
+                seed: 4
+                """;
+        SftConfig straight = SftConfig.parse("sft.yaml", yaml.formatted(dir.resolve("straight")));
+        try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2)) {
+            new SftTrainer(straight, data, null, QUIET, false).run(m, false, -1);
+        }
+        SftConfig cfg = SftConfig.parse("sft.yaml", yaml.formatted(dir.resolve("run")));
+        try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2)) {
+            new SftTrainer(cfg, data, null, QUIET, false).run(m, false, 5);
+        }
+        try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2)) { // the checkpoint's model is what trains on
+            assertEquals(9, new SftTrainer(cfg, data, null, QUIET, false).run(m, true, -1).step());
+        }
+        Path a9 = dir.resolve("straight/checkpoint-9");
+        Path b9 = dir.resolve("run/checkpoint-9");
+        assertEquals(-1, Files.mismatch(CheckpointStore.modelDir(a9).resolve("model.safetensors"),
+                CheckpointStore.modelDir(b9).resolve("model.safetensors")), "the weights differ");
+        assertEquals(-1, Files.mismatch(CheckpointStore.optimizerFile(a9), CheckpointStore.optimizerFile(b9)),
+                "the optimiser state differs");
+        ObjectMapper json = new ObjectMapper();
+        List<String> a = Files.readAllLines(dir.resolve("straight/metrics.jsonl"));
+        List<String> b = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            var x = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(a.get(i));
+            var y = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(b.get(i));
+            for (var n : List.of(x, y)) {
+                n.remove(List.of("step_time_s", "tokens_per_s", "time/backward_s", "time/allreduce_s",
+                        "time/optimizer_s"));
+            }
+            assertEquals(x, y, "metrics line " + (i + 1));
+        }
+        try (var files = Files.list(dir.resolve("run"))) {
+            assertEquals(List.of("checkpoint-8", "checkpoint-9"), files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("checkpoint")).sorted().toList());
         }
     }
 }
