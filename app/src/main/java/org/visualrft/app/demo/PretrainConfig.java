@@ -50,7 +50,7 @@ public record PretrainConfig(Path out, long seed, int steps, int decaySteps, dou
 
     private static void check(boolean ok, String option, String fault) {
         if (!ok) {
-            throw new BadInputException("pretrain", option + " " + fault);
+            throw new BadInputException(option, fault); // as --threads: "visual-rft pretrain: --lr: must be ..."
         }
     }
 
