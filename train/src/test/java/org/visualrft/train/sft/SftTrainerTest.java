@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -84,28 +83,13 @@ class SftTrainerTest {
     }
 
     /**
-     * Targets of 3 to 9 thinking words: micro-batches of different token counts, where a mean of micro-batch means
-     * and the step's token mean differ.
-     */
-    static List<TrainingExample> unevenTargets(int n) {
-        List<TrainingExample> out = new ArrayList<>();
-        for (TrainingExample ex : TinyTask.examples(n, 3)) {
-            int i = out.size();
-            String word = ex.thinking();
-            String thinking = String.join(" ", java.util.Collections.nCopies(1 + (i * 5) % 9, word));
-            out.add(new TrainingExample(ex.id(), ex.prompt(), ex.reward(), thinking));
-        }
-        return out;
-    }
-
-    /**
      * The loss of a step is the mean of -log p over every target token of the step, whatever its split into
      * micro-batches (Hugging Face's Trainer since its 2024 gradient-accumulation fix): the first step's loss is the
      * whole dataset's token mean, computed here example by example, and the trained weights do not depend on the split.
      */
     @Test
     void theStepLossIsTheTokenMeanOfTheWholeStepWhateverTheAccumulation(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = unevenTargets(8);
+        List<TrainingExample> data = TinyTask.unevenTargets(8);
         double nll = 0;
         int tokens = 0;
         SftConfig probe = SftConfig.parse("sft.yaml", "sft_target: with_thinking\n");
@@ -165,7 +149,7 @@ class SftTrainerTest {
      */
     @Test
     void aStoppedRunResumesBitIdentically(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = unevenTargets(6);
+        List<TrainingExample> data = TinyTask.unevenTargets(6);
         String yaml = """
                 output_dir: %s
                 sft_target: with_thinking
