@@ -291,6 +291,18 @@ class HardeningCliTest {
         assertOneLineExit2(CliRun.of("train", "sft", "--config", noThinking.toString()), "nothink.jsonl record n1",
                 "thinking");
         assertFalse(Files.exists(run), "nothing written");
+
+        // skip_bad_rows: true leaves such records out, counts them and trains on the rest (as GRPO's long prompts)
+        Files.writeString(dir.resolve("mixed.jsonl"), Files.readString(dir.resolve("train.jsonl"))
+                + Files.readString(dir.resolve("nothink.jsonl")));
+        Path skip = dir.resolve("s3.yaml");
+        Files.writeString(skip, "model: " + dir.resolve("model") + "\ndataset: " + dir.resolve("mixed.jsonl")
+                + "\noutput_dir: " + run + "\nmax_steps: 1\nsft_target: with_thinking\nskip_bad_rows: true\n");
+        CliRun ok = CliRun.of("train", "sft", "--config", skip.toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("skipped 1 of 5 records"), ok.out());
+        assertTrue(Files.readString(run.resolve("metrics.jsonl")).contains("\"skipped_bad_rows\":1"),
+                Files.readString(run.resolve("metrics.jsonl")));
     }
 
     // ------------------------------------------------------------------ 6. --resume validation

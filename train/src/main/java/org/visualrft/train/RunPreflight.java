@@ -72,28 +72,53 @@ final class RunPreflight {
         return new Checked(skipped == 0 ? data : List.copyOf(kept), skipped);
     }
 
-    /** SFT: prompt plus target (with EOS) fits the context, and the target fits max_length. */
-    static void sft(Policy policy, List<TrainingExample> data, String dataName, SftConfig cfg) {
+    /**
+     * SFT: every record has a target (a solution; with with_thinking a thinking text), it fits max_length, and prompt
+     * plus target (with EOS) fit the context. A record that fails is an error naming it, or with {@code skipBadRows}
+     * left out, counted and noted on the console, as GRPO's over-long prompts are.
+     */
+    static Checked sft(Policy policy, List<TrainingExample> data, String dataName, SftConfig cfg, boolean skipBadRows,
+            PrintStream console) {
         int ctx = policy.contextLength();
+        List<TrainingExample> kept = new ArrayList<>(data.size());
         for (TrainingExample ex : data) {
-            String text;
-            try {
-                text = SftTrainer.target(ex, cfg.sftTarget());
-            } catch (BadInputException e) {
-                throw new BadInputException(dataName + " record " + ex.id(), e.fault(), e);
-            }
-            int target = policy.encode(text).length + 1;
-            if (target > cfg.maxLength()) {
-                throw new BadInputException(dataName + " record " + ex.id(), "target is " + target
-                        + " tokens, max_length is " + cfg.maxLength() + " (targets are never cut)");
-            }
-            int prompt = promptLength(policy, ex, dataName, ctx);
-            if (ctx != Integer.MAX_VALUE && (long) prompt + target > ctx) {
-                throw new BadInputException(dataName + " record " + ex.id(), "prompt (" + prompt + " positions) and"
-                        + " target (" + target + " tokens) exceed the model's " + ctx + " positions"
-                        + " (max_position_embeddings)");
+            String fault = targetFault(policy, ex, dataName, cfg, ctx);
+            if (fault == null) {
+                kept.add(ex);
+            } else if (!skipBadRows) {
+                throw new BadInputException(dataName + " record " + ex.id(), fault);
             }
         }
+        int skipped = data.size() - kept.size();
+        if (kept.isEmpty()) {
+            throw new BadInputException(dataName, "no record has a target the run can train on (" + skipped
+                    + " skipped: over max_length or the model's positions, or no solution or thinking)");
+        }
+        if (skipped > 0) {
+            console.println("sft: skipped " + skipped + " of " + data.size() + " records of " + dataName
+                    + " without a target that fits (skip_bad_rows)");
+        }
+        return new Checked(skipped == 0 ? data : List.copyOf(kept), skipped);
+    }
+
+    /** Why {@code ex} has no SFT target that fits, or null when it has one. */
+    private static String targetFault(Policy policy, TrainingExample ex, String dataName, SftConfig cfg, int ctx) {
+        String text;
+        try {
+            text = SftTrainer.target(ex, cfg.sftTarget());
+        } catch (BadInputException e) {
+            return e.fault();
+        }
+        int target = policy.encode(text).length + 1;
+        if (target > cfg.maxLength()) {
+            return "target is " + target + " tokens, max_length is " + cfg.maxLength() + " (targets are never cut)";
+        }
+        int prompt = promptLength(policy, ex, dataName, ctx);
+        if (ctx != Integer.MAX_VALUE && (long) prompt + target > ctx) {
+            return "prompt (" + prompt + " positions) and target (" + target + " tokens) exceed the model's " + ctx
+                    + " positions (max_position_embeddings)";
+        }
+        return null;
     }
 
     /** The longest prompt in positions; a prompt that leaves no room to generate is an error naming its record. */

@@ -71,8 +71,8 @@ public final class Runs {
                     cfg.maxCompletionLength());
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("grpo", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.size()), data.size(), configFile,
-                        group.worldSize()), console);
+                        cfg.args().seed(), cfg.args().totalSteps(data.size(), group.worldSize()), data.size(),
+                        configFile, group.worldSize()), console);
                 return new GrpoTrainer(cfg, data, rewarder, eval, console, terminal, group, RolloutSeeding.PER_PROMPT)
                         .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
@@ -93,16 +93,19 @@ public final class Runs {
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
             InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
-            RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg);
+            RunPreflight.Checked checked = RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg,
+                    cfg.args().skipBadRows(), console);
+            List<TrainingExample> examples = checked.examples();
+            int skippedBadRows = data.skippedBadRows() + checked.skipped();
             if (evalData != null) {
                 RunPreflight.grpo("sft", base, evalData, cfg.args().evalDataset(), cfg.maxLength(), console);
             }
             try (RunLock lock = group.rank() == 0 ? RunLock.acquire(out) : null) {
                 ResumeCheck.check(out, resume, allowChangedSettings, new ResumeCheck.Run("sft", cfg.asYaml(),
-                        cfg.args().seed(), cfg.args().totalSteps(data.examples().size()), data.examples().size(),
-                        configFile, group.worldSize()), console);
-                return new SftTrainer(cfg, data.examples(), eval, console, terminal, group)
-                        .skippedBadRows(data.skippedBadRows()).run(base, resume, -1);
+                        cfg.args().seed(), cfg.args().totalSteps(examples.size(), group.worldSize()),
+                        examples.size(), configFile, group.worldSize()), console);
+                return new SftTrainer(cfg, examples, eval, console, terminal, group)
+                        .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
         }
     }

@@ -163,7 +163,7 @@ public abstract class TrainingLoop {
         boolean main = group.isMain();
         Path out = Path.of(args.outputDir());
         CheckpointStore store = new CheckpointStore(out, args.saveTotalLimit());
-        int totalSteps = args.totalSteps(dataSize);
+        int totalSteps = args.totalSteps(dataSize, group.worldSize());
         try {
             base.gradientCheckpointing(args.gradientCheckpointing());
         } catch (IllegalArgumentException e) { // a family without it: before anything is written

@@ -63,4 +63,18 @@ public final class TinyTask {
         }
         return out;
     }
+
+    /**
+     * {@link #examples} with thinking texts of 1 to 9 words: SFT targets of different lengths, whose micro-batches hold
+     * different token counts (a mean of micro-batch or per-rank means would differ from the step's token mean).
+     */
+    public static List<TrainingExample> unevenTargets(int n) {
+        List<TrainingExample> out = new ArrayList<>();
+        for (TrainingExample ex : examples(n, 3)) {
+            int words = 1 + (out.size() * 5) % 9;
+            out.add(new TrainingExample(ex.id(), ex.prompt(), ex.reward(),
+                    String.join(" ", java.util.Collections.nCopies(words, ex.thinking()))));
+        }
+        return out;
+    }
 }

@@ -30,14 +30,27 @@ public record PretrainConfig(Path out, long seed, int steps, int decaySteps, dou
     public static final double MIN_LR_FRACTION = 0.1;
 
     public PretrainConfig {
-        if (steps < 1 || decaySteps < 0 || decaySteps > steps || clsPerStep < 0 || detPerStep < 0 || groundPerStep < 0
-                || clsPerStep + detPerStep + groundPerStep == 0) {
-            throw new BadInputException("pretrain", "need at least one step and one example per step");
-        }
-        if (!(lr > 0) || warmup < 0 || cotShare < 0 || cotShare > 1 || evalEvery < 1 || evalSize < 1 || threads < 1
-                || maxMinutes < 0) {
-            throw new BadInputException("pretrain", "learning rate, warm-up, CoT share, eval interval, eval size, "
-                    + "threads or time limit out of range");
+        // each range as "in range" tests, so NaN (false for every comparison) is refused too
+        check(steps >= 1, "--steps", "must be at least 1, got " + steps);
+        check(decaySteps >= 0 && decaySteps <= steps, "--decay-steps", "must be between 0 and --steps (" + steps
+                + "), got " + decaySteps);
+        check(maxMinutes >= 0 && maxMinutes < Double.POSITIVE_INFINITY, "--minutes",
+                "must be 0 (no budget) or a positive number, got " + maxMinutes);
+        check(clsPerStep >= 0 && detPerStep >= 0 && groundPerStep >= 0
+                && clsPerStep + detPerStep + groundPerStep > 0, "--cls/--det/--ground",
+                "must be 0 or more, with at least one example per step, got " + clsPerStep + "/" + detPerStep + "/"
+                        + groundPerStep);
+        check(lr > 0 && lr < Double.POSITIVE_INFINITY, "--lr", "must be a positive number, got " + lr);
+        check(warmup >= 0, "--warmup", "must be 0 or more, got " + warmup);
+        check(cotShare >= 0 && cotShare <= 1, "--cot-share", "must be between 0 and 1, got " + cotShare);
+        check(evalEvery >= 1, "--eval-every", "must be at least 1, got " + evalEvery);
+        check(evalSize >= 1, "--eval-size", "must be at least 1, got " + evalSize);
+        check(threads >= 1, "--threads", "must be at least 1, got " + threads);
+    }
+
+    private static void check(boolean ok, String option, String fault) {
+        if (!ok) {
+            throw new BadInputException(option, fault); // as --threads: "visual-rft pretrain: --lr: must be ..."
         }
     }
 
@@ -45,6 +58,18 @@ public record PretrainConfig(Path out, long seed, int steps, int decaySteps, dou
     public PretrainConfig withLength(int newSteps, int newDecay) {
         return new PretrainConfig(out, seed, newSteps, newDecay, 0, clsPerStep, detPerStep, groundPerStep, lr, warmup,
                 cotShare, evalEvery, evalSize, threads);
+    }
+
+    /**
+     * The run once {@code done} steps are done and 85% of the time budget has passed, with the budget spent: the
+     * current step plus a decay of 15/85 of the steps so far (at least 20), when that ends the run sooner and its
+     * decay phase has not begun; else the run as it is (a budget never lengthens a run, and a decay under way is not
+     * restarted from the peak rate).
+     */
+    public PretrainConfig budgetReached(int done) {
+        int decay = Math.max(20, (int) Math.round(done * 0.15 / 0.85));
+        boolean decaying = decaySteps > 0 && done >= steps - decaySteps;
+        return decaying || done + decay >= steps ? withLength(steps, decaySteps) : withLength(done + decay, decay);
     }
 
     /** Learning rate of (0-based) step {@code s}: linear warm-up, constant, linear decay to the minimum. */

@@ -98,11 +98,18 @@ public final class Pretrainer {
                     rec.put("grad_norm", gradNorm);
                     rec.put("minutes", minutes);
                     if (config.maxMinutes() > 0 && minutes >= 0.85 * config.maxMinutes()) {
-                        int decay = Math.max(20, (int) Math.round(step * 0.15 / 0.85));
-                        config = config.withLength(step + decay, decay);
-                        bar = new ProgressBar(console, "pretrain", step, config.steps(), System.console() != null);
-                        console.printf(Locale.ROOT, "%npretrain: time budget: decaying over the last %d steps; "
-                                + "--steps %d --decay-steps %d reproduces this run%n", decay, config.steps(), decay);
+                        PretrainConfig fixed = config.budgetReached(step);
+                        if (fixed.steps() != config.steps()) {
+                            bar = new ProgressBar(console, "pretrain", step, fixed.steps(), System.console() != null);
+                            console.printf(Locale.ROOT, "%npretrain: time budget: decaying over the last %d steps; "
+                                    + "--steps %d --decay-steps %d reproduces this run%n", fixed.decaySteps(),
+                                    fixed.steps(), fixed.decaySteps());
+                        } else {
+                            console.printf(Locale.ROOT, "%npretrain: time budget: the run ends within its own decay"
+                                    + " (--steps %d --decay-steps %d) and keeps that length%n", fixed.steps(),
+                                    fixed.decaySteps());
+                        }
+                        config = fixed;
                     }
                     boolean stop = step == config.steps();
                     if (step % config.evalEvery() == 0 || stop) {

@@ -28,6 +28,37 @@ class PretrainerTest {
         assertEquals(1e-4, c.lrAt(99), 1e-12);
     }
 
+    /**
+     * --minutes fixes the run's length when 85% of the budget has passed: before the decay phase it ends the run early
+     * with a decay of its own; later it changes nothing (no step past --steps, no rate raised back towards the peak).
+     */
+    @Test
+    void aTimeBudgetOnlyShortensTheRunAndNeverRaisesTheRate() {
+        PretrainConfig c = new PretrainConfig(Path.of("x"), 1, 1000, 300, 10, 1, 1, 1, 1e-3, 10, 0.8, 100, 4, 1);
+        PretrainConfig early = c.budgetReached(340); // 15/85 of 340 = 60 decay steps
+        assertEquals(400, early.steps());
+        assertEquals(60, early.decaySteps());
+        assertEquals(0, early.maxMinutes());
+        assertEquals(c.lrAt(339), early.lrAt(339), 0.0);
+        assertEquals(1e-4, early.lrAt(399), 1e-12);
+        PretrainConfig shortDecay = new PretrainConfig(Path.of("x"), 1, 1000, 50, 10, 1, 1, 1, 1e-3, 10, 0.8, 100, 4,
+                1);
+        // in the decay phase (c: steps 700 to 999), or just before it with a decay that would end past --steps
+        // (shortDecay at 940: 166 more steps)
+        int[][] cases = {{700, 0}, {800, 0}, {990, 0}, {940, 1}};
+        for (int[] k : cases) {
+            PretrainConfig run = k[1] == 0 ? c : shortDecay;
+            int done = k[0];
+            PretrainConfig late = run.budgetReached(done);
+            assertEquals(1000, late.steps(), "after step " + done);
+            assertEquals(run.decaySteps(), late.decaySteps(), "after step " + done);
+            assertEquals(0, late.maxMinutes());
+            for (int s = done; s < 1000; s++) {
+                assertEquals(run.lrAt(s), late.lrAt(s), 0.0, "rate of step " + s + " after the budget at " + done);
+            }
+        }
+    }
+
     @Test
     void aShortRunWritesALoadableModelFolderAndItsMetrics(@TempDir Path out) throws Exception {
         new Pretrainer(config(out, 3), new PrintStream(OutputStream.nullOutputStream())).run();
@@ -57,6 +88,22 @@ class PretrainerTest {
                 () -> new PretrainConfig(Path.of("x"), 1, 10, 20, 0, 1, 1, 1, 1e-3, 1, 0.5, 1, 1, 1));
         assertThrows(BadInputException.class,
                 () -> new PretrainConfig(Path.of("x"), 1, 10, 0, 0, 0, 0, 0, 1e-3, 1, 0.5, 1, 1, 1));
+        // NaN passes every comparison: a NaN share would silently mean no thinking, an infinite rate a run that
+        // skips every step as non-finite
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> new PretrainConfig(Path.of("x"), 1, 10, 0, 0, 1, 1, 1, 1e-3, 1, Double.NaN, 1, 1, 1));
+        assertTrue(e.getMessage().contains("--cot-share"), e.getMessage());
+        for (double lr : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0}) {
+            e = assertThrows(BadInputException.class,
+                    () -> new PretrainConfig(Path.of("x"), 1, 10, 0, 0, 1, 1, 1, lr, 1, 0.5, 1, 1, 1));
+            assertTrue(e.getMessage().contains("--lr"), e.getMessage());
+        }
+        e = assertThrows(BadInputException.class,
+                () -> new PretrainConfig(Path.of("x"), 1, 10, 0, Double.NaN, 1, 1, 1, 1e-3, 1, 0.5, 1, 1, 1));
+        assertTrue(e.getMessage().contains("--minutes"), e.getMessage());
+        e = assertThrows(BadInputException.class,
+                () -> new PretrainConfig(Path.of("x"), 1, 10, 20, 0, 1, 1, 1, 1e-3, 1, 0.5, 1, 1, 1));
+        assertTrue(e.getMessage().contains("--decay-steps"), e.getMessage());
     }
 
     @Test

@@ -16,6 +16,8 @@ final class ForeignSettings {
     private static final String ROLLOUTS = "rollouts run in this trainer's own engine (on a GPU a static KV cache with"
             + " the decode step replayed as a CUDA graph); rollout_batch_groups batches prompts";
     private static final String DATA = "data are read and images decoded on demand by the trainer itself";
+    private static final String SFT_EXAMPLES = "SFT runs each example as its own sequence (a micro-batch is one"
+            + " padded forward, padding masked out of the loss)";
     private static final Map<String, String> REASONS = Map.ofEntries(
             Map.entry("model_name_or_path", "this trainer's key is 'model': a local model folder"),
             Map.entry("dataset_name", "'dataset' and 'eval_dataset' name local JSON Lines or parquet files, folders or"
@@ -77,7 +79,19 @@ final class ForeignSettings {
             Map.entry("wandb_log_unique_prompts", "log_completions: true writes every completion to completions.jsonl"),
             Map.entry("top_entropy_quantile", "every completion token is in the loss (mask_truncated_completions can"
                     + " leave truncated completions out)"),
-            Map.entry("use_liger_loss", "the loss is computed in float64 from the policy's log-probs"));
+            Map.entry("use_liger_loss", "the loss is computed in float64 from the policy's log-probs"),
+            Map.entry("max_seq_length", "SFT's max_length here is the longest target in tokens (a longer one is a data"
+                    + " error, never cut); prompt and target together are checked against the model's"
+                    + " max_position_embeddings"),
+            Map.entry("packing", SFT_EXAMPLES),
+            Map.entry("padding_free", SFT_EXAMPLES),
+            Map.entry("dataset_text_field", "SFT trains on each record's solution (sft_target: with_thinking puts its"
+                    + " thinking column first), after its image and problem as the prompt"),
+            Map.entry("assistant_only_loss", "the SFT loss is on the target (the assistant's answer) only:"
+                    + " completion_only_loss: true"),
+            Map.entry("neftune_noise_alpha", "NEFTune's embedding noise is not implemented"),
+            Map.entry("loss_type", "SFT's loss is the token cross-entropy of the target (TRL's nll), averaged over the"
+                    + " step's target tokens; loss_type is a GRPO setting here"));
 
     private ForeignSettings() {
     }

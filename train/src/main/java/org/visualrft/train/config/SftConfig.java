@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public record SftConfig(TrainingArguments args, int maxLength, SftTarget sftTarget) {
 
-    static final List<String> KEYS = List.of("max_length", "sft_target");
+    static final List<String> KEYS = List.of("max_length", "sft_target", "completion_only_loss");
 
     public static SftConfig load(Path file) {
         return read(YamlFields.parse(file));
@@ -29,6 +29,10 @@ public record SftConfig(TrainingArguments args, int maxLength, SftTarget sftTarg
         TrainingArguments args = TrainingArguments.read(y, 2e-5);
         int maxLength = y.integer("max_length", 256);
         String target = y.choice("sft_target", "answer_only", List.of("answer_only", "with_thinking"));
+        if (!y.bool("completion_only_loss", true)) { // TRL's key: true is what runs here
+            throw y.fault("completion_only_loss", "must be true: the loss here is on the target tokens only (the"
+                    + " prompt and image are context); a loss over the prompt too is not implemented");
+        }
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
         y.rejectUnread(known);

@@ -293,13 +293,17 @@ public record TrainingArguments(
         return modelArgs.loadOptions(d, seed);
     }
 
-    /** Optimiser steps of the run: max_steps, or epochs × ceil(dataset / (batch × accumulation)). */
-    public int totalSteps(int datasetSize) {
+    /**
+     * Optimiser steps of the run: max_steps, or epochs × ceil(dataset / global batch), where a step draws the global
+     * batch, per-device batch × accumulation × {@code worldSize} examples (so an epoch is one pass over the data on any
+     * number of ranks, as in Hugging Face's Trainer).
+     */
+    public int totalSteps(int datasetSize, int worldSize) {
         if (maxSteps > 0) {
             return maxSteps;
         }
-        int perStep = perDeviceTrainBatchSize * gradientAccumulationSteps;
-        int stepsPerEpoch = Math.max(1, (datasetSize + perStep - 1) / perStep);
+        long perStep = (long) perDeviceTrainBatchSize * gradientAccumulationSteps * worldSize;
+        int stepsPerEpoch = (int) Math.max(1, (datasetSize + perStep - 1) / perStep);
         return Math.max(1, (int) Math.ceil(numTrainEpochs * stepsPerEpoch));
     }
 

@@ -24,7 +24,8 @@ import org.visualrft.train.optim.UpdateStep;
 
 /**
  * Supervised fine-tuning on the same data as GRPO: teacher-forced cross-entropy on the target tokens only (the
- * prompt and image are context), token mean over each micro-batch, gradient accumulation, AdamW, the same schedules,
+ * prompt and image are context), the token mean over the whole optimiser step (every micro-batch of the gradient
+ * accumulation, every rank: Hugging Face's {@code num_items_in_batch} normalisation), AdamW, the same schedules,
  * clipping, checkpoints and metrics as GRPO.
  */
 public final class SftTrainer extends TrainingLoop {
@@ -39,8 +40,8 @@ public final class SftTrainer extends TrainingLoop {
 
     /**
      * Data parallel over {@code group}: each micro-batch of per_device_train_batch_size × world size examples is
-     * drawn in one order by every rank; rank r trains on its slice, with the loss divided by the whole micro-batch's
-     * target tokens, so the summed gradients are what one process computes on the whole micro-batch.
+     * drawn in one order by every rank; rank r trains on its slice, with the loss divided by the whole step's target
+     * tokens (all micro-batches, all ranks), so the summed gradients are what one process computes on the whole step.
      */
     public SftTrainer(SftConfig cfg, List<TrainingExample> data, InLoopEval eval, PrintStream console,
             boolean terminal, ProcessGroup group) {
@@ -51,6 +52,9 @@ public final class SftTrainer extends TrainingLoop {
 
     /** The target text: the solution, or {@code <think> thinking </think>} then the solution. */
     public static String target(TrainingExample ex, SftTarget kind) {
+        if (ex.solution().isBlank()) { // the target would be the end-of-sequence token alone: teach empty answers
+            throw new BadInputException(ex.id(), "solution is empty: an SFT target needs the answer to teach");
+        }
         if (kind == SftTarget.ANSWER_ONLY) {
             return ex.solution();
         }
@@ -79,46 +83,47 @@ public final class SftTrainer extends TrainingLoop {
         int accum = cfg.args().gradientAccumulationSteps();
         int world = ctx.group().worldSize();
         int first = ctx.group().rank() * batch;
-        double[] tokens = new double[1];
+        // the whole step is drawn first: its loss is divided by all its target tokens (every micro-batch, every rank)
+        List<List<TrainingExample>> micro = new ArrayList<>(accum);
+        List<List<int[]>> targets = new ArrayList<>(accum);
+        int count = 0;
+        for (int mb = 0; mb < accum; mb++) {
+            micro.add(new ArrayList<>(batch));
+            targets.add(new ArrayList<>(batch));
+            for (int i = 0; i < batch * world; i++) {
+                TrainingExample ex = data.get(ctx.order().next());
+                int[] t = targetTokens(ctx.policy(), ex);
+                if (i >= first && i < first + batch) {
+                    micro.get(mb).add(ex);
+                    targets.get(mb).add(t);
+                }
+                count += t.length;
+            }
+        }
+        int tokens = count;
         UpdateStep.Result r = ctx.update(0, () -> {
             double loss = 0;
-            boolean finite = true;
             for (int mb = 0; mb < accum; mb++) {
-                List<TrainingExample> micro = new ArrayList<>(batch);
-                List<int[]> targets = new ArrayList<>(batch);
-                int count = 0; // target tokens of the whole micro-batch, over all ranks
-                for (int i = 0; i < batch * world; i++) {
-                    TrainingExample ex = data.get(ctx.order().next());
-                    int[] t = targetTokens(ctx.policy(), ex);
-                    if (i >= first && i < first + batch) {
-                        micro.add(ex);
-                        targets.add(t);
-                    }
-                    count += t.length;
-                }
                 // the micro-batch is one padded forward, as per_device_train_batch_size means in HF's trainers
-                if (finite) {
-                    try (NativeScope s = NativeScope.open()) {
-                        List<Prompt> prompts = micro.stream().map(TrainingExample::prompt).toList();
-                        GroupLogProbs lp = ctx.policy().logProbs(prompts, targets);
-                        Tensor nll = lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().neg().div(count);
-                        double v = nll.item();
-                        finite = Double.isFinite(v);
-                        if (finite) {
-                            lp.backward(nll.div(accum)); // and any checkpointed layers
-                            loss += v / accum;
-                        }
+                try (NativeScope s = NativeScope.open()) {
+                    List<Prompt> prompts = micro.get(mb).stream().map(TrainingExample::prompt).toList();
+                    GroupLogProbs lp = ctx.policy().logProbs(prompts, targets.get(mb));
+                    Tensor nll = lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().neg().div(tokens);
+                    double v = nll.item();
+                    if (!Double.isFinite(v)) {
+                        return new UpdateStep.Contribution(false, loss);
                     }
+                    lp.backward(nll); // and any checkpointed layers
+                    loss += v;
                 }
-                tokens[0] += count;
             }
-            return new UpdateStep.Contribution(finite, loss);
+            return new UpdateStep.Contribution(true, loss);
         });
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", r.sums()[0]);
         m.put("learning_rate", ctx.learningRate(0));
         m.put("grad_norm", r.gradNorm());
-        m.put("tokens", tokens[0]);
+        m.put("tokens", (double) tokens);
         return m;
     }
 

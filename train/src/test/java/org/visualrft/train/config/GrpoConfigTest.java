@@ -110,11 +110,37 @@ class GrpoConfigTest {
         assertTrue(e.fault().contains("unknown setting 'beta'"), e.fault());
     }
 
+    /**
+     * TRL SFTConfig keys from copied recipes: completion_only_loss: true is what runs here and is taken; the others are
+     * refused with what a run here does instead (they were "unknown", max_seq_length with a hint to max_length, which
+     * here means the target alone).
+     */
+    @Test
+    void trlSftKeysAreTakenOrRefusedWithTheReason() {
+        assertEquals(SftConfig.parse("s.yaml", "").asYaml(),
+                SftConfig.parse("s.yaml", "completion_only_loss: true\n").asYaml());
+        BadInputException off = assertThrows(BadInputException.class,
+                () -> SftConfig.parse("s.yaml", "completion_only_loss: false\n"));
+        assertTrue(off.fault().contains("'completion_only_loss'") && off.fault().contains("target tokens only"),
+                off.fault());
+        for (String key : List.of("packing", "padding_free", "max_seq_length", "dataset_text_field",
+                "assistant_only_loss", "neftune_noise_alpha", "loss_type")) {
+            BadInputException e = assertThrows(BadInputException.class,
+                    () -> SftConfig.parse("s.yaml", key + ": 1\n"));
+            assertTrue(e.fault().contains("'" + key + "' is a Hugging Face/TRL setting a run here does not take"),
+                    e.fault());
+        }
+        BadInputException len = assertThrows(BadInputException.class,
+                () -> SftConfig.parse("s.yaml", "max_seq_length: 1024\n"));
+        assertTrue(len.fault().contains("max_length") && len.fault().contains("target"), len.fault());
+    }
+
     @Test
     void totalStepsFromEpochs() {
         TrainingArguments a = GrpoConfig.parse("r", "num_train_epochs: 2\nper_device_train_batch_size: 2\n"
                 + "gradient_accumulation_steps: 3\n").args();
-        assertEquals(2 * 4, a.totalSteps(20)); // ceil(20 / 6) = 4 steps per epoch
+        assertEquals(2 * 4, a.totalSteps(20, 1)); // ceil(20 / 6) = 4 steps per epoch
+        assertEquals(2 * 2, a.totalSteps(20, 2)); // 2 ranks: ceil(20 / 12) = 2
     }
 
     @Test

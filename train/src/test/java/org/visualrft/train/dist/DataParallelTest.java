@@ -299,7 +299,7 @@ class DataParallelTest {
 
     @Test
     void twoRanksWithHalfTheBatchTrainWhatOneRankTrainsWithAllOfItSft(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = TinyTask.examples(16, 3);
+        List<TrainingExample> data = TinyTask.unevenTargets(16); // ranks' slices hold different token counts
         SftConfig whole = sft(dir.resolve("one"), 4);
         float[][] one;
         try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 2)) {
@@ -321,6 +321,44 @@ class DataParallelTest {
             assertEquals(l1.get(i), l2.get(i), 1e-5 * Math.abs(l1.get(i)), "loss at step " + (i + 1));
         }
         assertTrue(l1.get(l1.size() - 1) < l1.get(0), "SFT loss falls");
+    }
+
+    /**
+     * num_train_epochs counts epochs of the data whatever the number of ranks: a step draws per-device batch ×
+     * accumulation × world size examples, so 2 ranks take half the steps 1 rank with the same per-device batch takes,
+     * and as many as 1 rank with the whole global batch (Hugging Face's steps per epoch: data / global batch).
+     */
+    @Test
+    void oneEpochOnTwoRanksIsOneEpochOfTheData(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(16, 3);
+        String yaml = """
+                output_dir: %s
+                sft_target: with_thinking
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                learning_rate: 1.0e-2
+                num_train_epochs: 1
+                seed: 5
+                """;
+        TrainingLoop.Outcome one;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m1"), 2)) {
+            one = new SftTrainer(SftConfig.parse("dp.yaml", yaml.formatted(dir.resolve("one"), 4)), data, null, QUIET,
+                    false).run(m, false, -1);
+        }
+        assertEquals(2, one.totalSteps()); // 16 examples, 8 a step
+        SftConfig half = SftConfig.parse("dp.yaml", yaml.formatted(dir.resolve("two"), 2));
+        List<Integer> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        twoRanks((rank, g) -> {
+            try (TinyVlm m = TinyTask.model(dir.resolve("r" + rank), 2)) {
+                TrainingLoop.Outcome o = new SftTrainer(half, data, null, QUIET, false, g).run(m, false, -1);
+                steps.add(o.totalSteps());
+                steps.add(o.step());
+                return weights(m);
+            }
+        });
+        assertEquals(List.of(2, 2, 2, 2), steps);
+        List<Double> epochs = curve(dir.resolve("two"), "epoch");
+        assertEquals(1.0, epochs.get(epochs.size() - 1), "epochs of data drawn: " + epochs);
     }
 
     /**
