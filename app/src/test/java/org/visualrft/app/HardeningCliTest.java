@@ -467,6 +467,12 @@ class HardeningCliTest {
         assertOneLineExit2(CliRun.of("demo", "--quick", "--out", file.resolve("sub").toString()),
                 "is a file, not a folder");
         assertOneLineExit2(CliRun.of("pretrain", "--out", file.toString()), "must be a folder");
+        Path qwen = Files.createDirectories(dir.resolve("qwen"));
+        Files.writeString(qwen.resolve("config.json"), "{\"model_type\": \"qwen2_vl\"}");
+        Files.writeString(qwen.resolve("model.safetensors"), "weights");
+        assertOneLineExit2(CliRun.of("pretrain", "--out", qwen.toString(), "--steps", "1"), "holds another model",
+                "qwen2_vl");
+        assertEquals("weights", Files.readString(qwen.resolve("model.safetensors")), "nothing overwritten");
         Path cfg = TrainCommandTest.config(dir, "o.yaml", "output_dir: " + file + "\nmax_steps: 1\n");
         assertOneLineExit2(CliRun.of("train", "grpo", "--config", cfg.toString()), "output_dir must be a folder");
     }

@@ -64,11 +64,35 @@ public final class PretrainCommand implements Callable<Integer> {
             throw new BadInputException("--threads", Limits.threadsFault(threads));
         }
         OutputPaths.requireFolderOrAbsent("--out", out);
+        requireNoOtherModel(out);
         PretrainConfig config = new PretrainConfig(out, seed, steps, decaySteps, minutes, cls, det, ground, lr, warmup, cotShare,
                 evalEvery, evalSize, threads);
         PrintStream console = System.out;
         new Pretrainer(config, console).run();
         console.println("pretrain: model written to " + out);
         return ExitCodes.OK;
+    }
+
+    /**
+     * A folder holding another kind of model (a Qwen-VL checkpoint, say) is not overwritten: pretrain replaces a
+     * folder's config.json, weights and tokenizer, which is what remaking {@code models/vrft-tiny-base} means, and
+     * only that.
+     */
+    static void requireNoOtherModel(Path out) {
+        Path config = out.resolve("config.json");
+        if (!java.nio.file.Files.isRegularFile(config)) {
+            return;
+        }
+        String type;
+        try {
+            type = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).path("model_type")
+                    .asText("");
+        } catch (java.io.IOException e) {
+            type = "";
+        }
+        if (!type.equals("vrft-tiny")) {
+            throw new BadInputException("--out", out + " holds another model (config.json model_type '" + type
+                    + "'); pretrain writes a vrft-tiny model and would replace its files: choose another --out");
+        }
     }
 }
