@@ -51,7 +51,8 @@ public final class Runs {
         ExampleLoader.Loaded loaded = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> data = loaded.examples();
         List<TrainingExample> evalData = evalData(cfg.args(), src, "grpo", console);
-        requireBestMetric(cfg.args(), evalData, named, configFile);
+        requireBestMetric(cfg.args(), evalData == null ? null
+                : new RewardEval(evalData, named, null, 1, cfg.args().evalLimit()).metricNames(), configFile);
         Engine.setThreads(cfg.args().threads());
         // before minutes of loading; beta > 0 reads the frozen reference from the base folder again
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model(), cfg.beta() != 0);
@@ -87,12 +88,15 @@ public final class Runs {
         String src = configFile.toString();
         ExampleLoader.Loaded data = data(cfg.args(), cfg.args().dataset(), src, "dataset");
         List<TrainingExample> evalData = evalData(cfg.args(), src, "sft", console);
-        requireBestMetric(cfg.args(), evalData, Rewarder.of(List.of(), List.of(), "strict", src), configFile);
+        requireBestMetric(cfg.args(), evalData == null ? null
+                : new org.visualrft.train.sft.SftEval(new RewardEval(evalData, Rewarder.of(List.of(), List.of(),
+                        "strict", src), null, 1, cfg.args().evalLimit()), evalData, cfg).metricNames(), configFile);
         Engine.setThreads(cfg.args().threads());
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
-            InLoopEval eval = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
+            InLoopEval answers = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
+            InLoopEval eval = answers == null ? null : new org.visualrft.train.sft.SftEval(answers, evalData, cfg);
             RunPreflight.Checked checked = RunPreflight.sft(base, data.examples(), cfg.args().dataset(), cfg,
                     cfg.args().skipBadRows(), console);
             List<TrainingExample> examples = checked.examples();
@@ -144,11 +148,8 @@ public final class Runs {
      * metric_for_best_model must be something the in-loop evaluation of {@code evalData} reports (checked before the
      * model loads).
      */
-    private static void requireBestMetric(TrainingArguments a, List<TrainingExample> evalData, Rewarder rewarder,
-            Path configFile) {
+    private static void requireBestMetric(TrainingArguments a, java.util.Set<String> names, Path configFile) {
         String m = a.metricForBestModel();
-        java.util.Set<String> names = evalData == null ? null
-                : new RewardEval(evalData, rewarder, null, 1, a.evalLimit()).metricNames();
         if (m != null && names != null && !names.contains(m)) {
             throw new BadInputException(configFile, "'metric_for_best_model' the in-loop evaluation of "
                     + a.evalDataset() + " reports no '" + m + "'; it reports " + String.join(", ", names));

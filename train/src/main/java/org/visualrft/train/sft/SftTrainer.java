@@ -67,6 +67,11 @@ public final class SftTrainer extends TrainingLoop {
 
     /** Target token ids with the end-of-sequence token appended (the model must learn to stop). */
     int[] targetTokens(Policy policy, TrainingExample ex) {
+        return targetTokens(policy, ex, cfg);
+    }
+
+    /** {@code ex}'s target token ids under {@code cfg}; a record without a valid target is a {@link BadInputException}. */
+    static int[] targetTokens(Policy policy, TrainingExample ex, SftConfig cfg) {
         int[] t = policy.encode(target(ex, cfg.sftTarget()));
         int[] out = Arrays.copyOf(t, t.length + 1);
         out[t.length] = policy.eosTokenId();

@@ -142,6 +142,55 @@ class SftTrainerTest {
     }
 
     /**
+     * eval/loss (Hugging Face's eval_loss): the training loss's definition on the evaluation records with the trained
+     * weights — −log p of every target token over all of them, computed here record by record — with a record without
+     * a target left out and counted; metric_for_best_model: eval_loss then keeps the checkpoint with the lowest.
+     */
+    @Test
+    void evalLossIsTheTokenMeanOverTheEvaluationTargets(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.unevenTargets(8);
+        List<TrainingExample> evalSet = new java.util.ArrayList<>(TinyTask.unevenTargets(5));
+        TrainingExample blank = evalSet.get(2);
+        evalSet.set(2, new TrainingExample(blank.id(), blank.prompt(), new org.visualrft.core.reward.RewardSample(" ",
+                blank.task(), null, java.util.Map.of()), blank.thinking()));
+        Path run = dir.resolve("run");
+        SftConfig cfg = SftConfig.parse("sft.yaml", "output_dir: " + run + "\nsft_target: with_thinking\n"
+                + "per_device_train_batch_size: 2\nlearning_rate: 1.0e-2\nmax_steps: 4\nsave_steps: 2\neval_steps: 2\n"
+                + "eval_dataset: eval.jsonl\nmetric_for_best_model: eval_loss\nseed: 1\n");
+        double nll = 0;
+        int tokens = 0;
+        try (TinyVlm m = TinyTask.model(dir.resolve("m"), 2, DType.F64)) {
+            org.visualrft.train.InLoopEval answers = p -> java.util.Map.of("reward", 0.0);
+            SftTrainer t = new SftTrainer(cfg, data, new SftEval(answers, evalSet, cfg), QUIET, false);
+            t.run(m, false, -1);
+            try (NativeScope s = NativeScope.open(); var g = org.visualrft.model.tensor.Tensor.noGrad()) {
+                for (int i = 0; i < evalSet.size(); i++) {
+                    if (i == 2) {
+                        continue;
+                    }
+                    TrainingExample ex = evalSet.get(i);
+                    int[] target = t.targetTokens(m, ex);
+                    nll -= m.logProbs(List.of(ex.prompt()), List.of(target)).logProbs().sum().item();
+                    tokens += target.length;
+                }
+            }
+        }
+        List<com.fasterxml.jackson.databind.JsonNode> evals = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = new ObjectMapper().readTree(line);
+            if (n.has("eval/loss")) {
+                evals.add(n);
+            }
+        }
+        assertEquals(2, evals.size(), "at steps 2 and 4");
+        assertEquals(nll / tokens, evals.get(1).get("eval/loss").asDouble(), 1e-12 * nll / tokens, "eval/loss");
+        assertEquals(1.0, evals.get(1).get("eval/loss_skipped").asDouble());
+        int best = evals.get(0).get("eval/loss").asDouble() < evals.get(1).get("eval/loss").asDouble() ? 2 : 4;
+        assertEquals("checkpoint-" + best, org.visualrft.train.checkpoint.CheckpointStore.readState(
+                run.resolve("checkpoint-4")).best().checkpoint());
+    }
+
+    /**
      * A run stopped after step 5 (its last checkpoint at 4) and resumed ends where an uninterrupted run ends, to the
      * bit: warm-up and cosine schedule, accumulation, clipping, epoch boundaries inside steps (6 examples, 4 a step),
      * save_total_limit; metrics.jsonl reads as the uninterrupted run's. (Float32: checkpoints hold the built-in
