@@ -142,6 +142,17 @@ class TrainCommandTest {
         assertEquals(0, ok.code(), ok.out() + ok.err());
         assertTrue(ok.out().contains("grpo: best checkpoint ") && ok.out().contains("(eval/classification_accuracy "),
                 ok.out());
+
+        // SFT's evaluation reports the loss on the evaluation targets; GRPO's does not
+        CliRun sft = CliRun.of("train", "sft", "--config", config(dir, "s.yaml", "output_dir: " + dir.resolve("s")
+                + "\nmax_steps: 2\nsave_steps: 1\neval_steps: 1\nmetric_for_best_model: eval_loss\n").toString());
+        assertEquals(0, sft.code(), sft.out() + sft.err());
+        assertTrue(sft.out().contains("sft: best checkpoint ") && sft.out().contains("(eval/loss "), sft.out());
+        CliRun grpo = CliRun.of("train", "grpo", "--config", config(dir, "l.yaml", "output_dir: " + dir.resolve("l")
+                + "\nnum_generations: 2\nmax_steps: 2\nsave_steps: 2\neval_steps: 2\nmetric_for_best_model: eval_loss\n")
+                .toString());
+        assertEquals(2, grpo.code(), grpo.out() + grpo.err());
+        assertTrue(grpo.err().contains("reports no 'loss'"), grpo.err());
     }
 
     /** `train` alone names no trainer: a usage error naming both, exit 2 (it printed the usage and exited 0). */
