@@ -148,6 +148,7 @@ class TrainCommandTest {
                 + "\nmax_steps: 2\nsave_steps: 1\neval_steps: 1\nmetric_for_best_model: eval_loss\n").toString());
         assertEquals(0, sft.code(), sft.out() + sft.err());
         assertTrue(sft.out().contains("sft: best checkpoint ") && sft.out().contains("(eval/loss "), sft.out());
+        assertTrue(sft.out().matches("(?s).*sft: training ([0-9,]+) of \\1 parameters \\(100\\.00%\\).*"), sft.out());
         CliRun grpo = CliRun.of("train", "grpo", "--config", config(dir, "l.yaml", "output_dir: " + dir.resolve("l")
                 + "\nnum_generations: 2\nmax_steps: 2\nsave_steps: 2\neval_steps: 2\nmetric_for_best_model: eval_loss\n")
                 .toString());

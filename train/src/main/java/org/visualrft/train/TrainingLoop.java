@@ -232,6 +232,12 @@ public abstract class TrainingLoop {
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
         }
+        if (main) { // PEFT's print_trainable_parameters, for every run: what the settings chose to train
+            long trained = params.stream().mapToLong(Tensor::numel).sum();
+            long all = policy.parameters().stream().mapToLong(p -> p.value().numel()).sum();
+            console.println(String.format(Locale.ROOT, "%s: training %,d of %,d parameters (%.2f%%)", kind, trained,
+                    all, 100.0 * trained / Math.max(1, all)));
+        }
         if (policy != base) {
             broadcastWeights(policy);
         } else if (ckpt.isPresent() && group.worldSize() > 1) {
