@@ -280,6 +280,17 @@ public abstract class TrainingLoop {
             try (RunLog metrics = main ? RunLog.open(out.resolve("metrics.jsonl"), args.tensorBoardDir(), start)
                     : null) {
                 runLog = metrics;
+                if (eval != null && args.evalOnStart() && start == 0) { // the starting model's numbers, at step 0
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("step", 0);
+                    Map<String, Double> ev = eval.evaluate(policy);
+                    ev.forEach((k, v) -> rec.put("eval/" + k, v));
+                    if (main) {
+                        metrics.write(rec);
+                    }
+                    evalTail = evalTail(ev);
+                    lastLog = rec;
+                }
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
                     Map<String, Double> m;

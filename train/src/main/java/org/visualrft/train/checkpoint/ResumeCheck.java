@@ -28,7 +28,7 @@ public final class ResumeCheck {
      * stage 1 (where the optimiser state lives; the updates and the saved state are the same to the bit).
      */
     static final Set<String> FREE = Set.of("preset", "output_dir", "max_steps", "num_train_epochs", "save_steps",
-            "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "threads",
+            "save_total_limit", "logging_steps", "eval_steps", "eval_limit", "eval_dataset", "eval_on_start", "threads",
             "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "log_completions", "metric_for_best_model", "greater_is_better",
             "save_only_model");
     /**

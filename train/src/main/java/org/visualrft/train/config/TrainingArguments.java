@@ -32,6 +32,8 @@ import org.visualrft.train.data.parquet.ColumnNames;
  *     {@code eval/} prefix ({@code detection_map}); null: none
  * @param greaterIsBetter whether a higher value of that metric is better
  * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
+ * @param evalOnStart evaluate once before the first step (Hugging Face's {@code eval_on_start}): the starting model's
+ *     numbers at step 0
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
@@ -41,7 +43,7 @@ public record TrainingArguments(
         int saveSteps, int saveTotalLimit, boolean saveOnlyModel, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
         boolean gradientCheckpointing, int zeroStage, List<String> reportTo, String loggingDir,
-        String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs) {
+        String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs, boolean evalOnStart) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -52,7 +54,7 @@ public record TrainingArguments(
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
             "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "metric_for_best_model",
             "greater_is_better", "load_best_model_at_end", "logging_strategy", "save_strategy", "eval_strategy",
-            "evaluation_strategy", "optim"), ModelArguments.KEYS.stream()).toList();
+            "evaluation_strategy", "optim", "eval_on_start"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -93,6 +95,7 @@ public record TrainingArguments(
         int logSteps = y.integer("logging_steps", 1);
         int evalSteps = y.integer("eval_steps", 0);
         int evalLimit = y.integer("eval_limit", 0);
+        boolean evalOnStart = y.bool("eval_on_start", false);
         long seed = y.longInt("seed", 42);
         int threads = y.integer("threads", 1);
         ColumnNames columns = new ColumnNames(y.string("image_column", ColumnNames.DEFAULT.image()),
@@ -174,6 +177,10 @@ public record TrainingArguments(
         if (evalLimit < 0) {
             throw y.fault("eval_limit", "must be 0 (all) or more, got " + evalLimit);
         }
+        if (evalDataset == null && evalOnStart) {
+            throw y.fault("eval_on_start", "needs an eval_dataset (nothing to evaluate); set eval_dataset, or remove"
+                    + " eval_on_start");
+        }
         if (evalDataset == null && evalSteps > 0) {
             throw y.fault("eval_steps", "is " + evalSteps + " but no eval_dataset is set (nothing to evaluate); set "
                     + "eval_dataset, or remove eval_steps");
@@ -206,7 +213,7 @@ public record TrainingArguments(
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, saveOnlyModel, logSteps,
                 evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                best, greaterIsBetter, modelArgs);
+                best, greaterIsBetter, modelArgs, evalOnStart);
     }
 
     /**
@@ -285,7 +292,7 @@ public record TrainingArguments(
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, saveOnlyModel,
                 loggingSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                metricForBestModel, greaterIsBetter, modelArgs);
+                metricForBestModel, greaterIsBetter, modelArgs, evalOnStart);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -349,6 +356,7 @@ public record TrainingArguments(
         m.put("logging_steps", loggingSteps);
         m.put("eval_steps", evalSteps);
         m.put("eval_limit", evalLimit);
+        m.put("eval_on_start", evalOnStart);
         m.put("seed", seed);
         m.put("threads", threads);
         m.put("image_column", columns.image());

@@ -225,6 +225,8 @@ class GrpoConfigTest {
         assertFault("sync_ref_model: true\nbeta: 0", "'sync_ref_model' needs a KL reference");
         assertFault("sync_ref_model: true\nref_model_mixup_alpha: 0", "'ref_model_mixup_alpha' must be in (0, 1]");
         assertFault("sync_ref_model: true\nref_model_sync_steps: 0", "'ref_model_sync_steps' must be at least 1");
+        assertFault("eval_on_start: true", "'eval_on_start' needs an eval_dataset");
+        assertEquals(true, GrpoConfig.parse("r.yaml", "eval_dataset: e.jsonl\neval_on_start: true\n").args().evalOnStart());
     }
 
     @Test

@@ -306,6 +306,57 @@ class GrpoTrainerTest {
         }
     }
 
+    /**
+     * eval_on_start (Hugging Face's): the starting model is evaluated before the first step and logged at step 0; the
+     * run trains the same weights as without it (greedy evaluation draws nothing from the run's random streams), and a
+     * resumed run does not evaluate its start again.
+     */
+    @Test
+    void evalOnStartLogsTheStartingModelAtStepZeroAndChangesNothingElse(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(6, 1);
+        float[][] trained = new float[2][];
+        for (int on = 0; on < 2; on++) {
+            GrpoConfig cfg = config(dir.resolve("run" + on), "eval_dataset: eval.jsonl\neval_steps: 3\n"
+                    + (on == 1 ? "eval_on_start: true\n" : ""));
+            org.visualrft.train.RewardEval eval = new org.visualrft.train.RewardEval(TinyTask.examples(4, 9),
+                    rewarder(cfg), org.visualrft.core.reward.RewardMode.STRICT, 8, 0);
+            try (TinyVlm m = TinyTask.model(dir.resolve("m" + on), 3)) {
+                Map<String, Double> start = on == 1 ? eval.evaluate(m) : null;
+                new GrpoTrainer(cfg, data, rewarder(cfg), eval, QUIET, false).run(m, false, -1);
+                trained[on] = m.parameters().get(0).value().toFloats();
+                List<String> lines = Files.readAllLines(dir.resolve("run" + on + "/metrics.jsonl"));
+                JsonNode first = new ObjectMapper().readTree(lines.get(0));
+                if (on == 1) {
+                    assertEquals(0, first.get("step").asInt(), lines.get(0));
+                    assertEquals(start.get("reward"), first.get("eval/reward").asDouble(), 0.0, "the starting model");
+                    assertEquals(1 + 6 + 2, lines.size(), "step 0, six steps, evaluations at 3 and 6");
+                } else {
+                    assertEquals(1, first.get("step").asInt(), lines.get(0));
+                }
+            }
+        }
+        assertArrayEquals(trained[0], trained[1], "the same training with and without it");
+        Path run = dir.resolve("resumed");
+        GrpoConfig cfg = config(run, "eval_dataset: eval.jsonl\neval_steps: 3\neval_on_start: true\n");
+        org.visualrft.train.InLoopEval count = new org.visualrft.train.InLoopEval() {
+            int calls;
+
+            @Override
+            public Map<String, Double> evaluate(org.visualrft.model.policy.Policy p) {
+                return Map.of("calls", (double) ++calls);
+            }
+        };
+        try (TinyVlm m = TinyTask.model(dir.resolve("ma"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), count, QUIET, false).run(m, false, 3);
+        }
+        try (TinyVlm m = TinyTask.model(dir.resolve("mb"), 3)) {
+            new GrpoTrainer(cfg, data, rewarder(cfg), count, QUIET, false).run(m, true, -1);
+        }
+        long zeros = Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.startsWith("{\"step\":0,"))
+                .count();
+        assertEquals(1, zeros, "step 0 evaluated once, by the first run");
+    }
+
     /** The table keeps each completion on its row: pipes escaped, whitespace runs one space, long text cut. */
     @Test
     void completionsTableCellsStayInTheirRows() {
