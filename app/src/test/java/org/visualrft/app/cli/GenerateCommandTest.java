@@ -90,6 +90,31 @@ class GenerateCommandTest {
                 "--max-new-tokens", "500");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("max_position_embeddings"), r.err());
+        // a training run's folders given as the model say where the model is
+        Path run = dir.resolve("run");
+        Path ckpt = Files.createDirectories(run.resolve("checkpoint-12"));
+        Files.createDirectories(ckpt.resolve("model"));
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, ckpt.resolve("model").resolve(f.getFileName()));
+            }
+        }
+        Files.createDirectories(run.resolve("checkpoint-3").resolve("model"));
+        Files.copy(model.resolve("config.json"), run.resolve("checkpoint-3").resolve("model").resolve("config.json"));
+        r = CliRun.of("generate", "--model", run.toString(), "--image", png.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().strip().endsWith("its latest model is " + ckpt.resolve("model")), r.err());
+        r = CliRun.of("generate", "--model", ckpt.toString(), "--image", png.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().strip().endsWith("it is a training checkpoint: its model is " + ckpt.resolve("model")),
+                r.err());
+        Files.writeString(ckpt.resolve("adapter_config.json"), "{}");
+        Path adapters = Files.createDirectories(dir.resolve("adapters"));
+        Files.writeString(adapters.resolve("adapter_config.json"), "{}");
+        r = CliRun.of("generate", "--model", adapters.toString(), "--image", png.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("it holds LoRA adapters"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
         // an empty --model is named as one (the line read ": not a model folder")
         r = CliRun.of("generate", "--model", "", "--image", png.toString(), "--prompt", "x");
         assertEquals(2, r.code());

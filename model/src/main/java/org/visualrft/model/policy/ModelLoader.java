@@ -98,11 +98,34 @@ public final class ModelLoader {
         return load(dir, options.device(), options);
     }
 
+    /** For a folder without config.json that users often give instead of a model folder: where the model is. */
+    private static String whatItIs(Path dir) {
+        if (Files.isRegularFile(dir.resolve("model").resolve("config.json"))) {
+            return "; it is a training checkpoint: its model is " + dir.resolve("model");
+        }
+        if (Files.isRegularFile(dir.resolve("adapter_config.json"))) {
+            return "; it holds LoRA adapters (adapter_config.json), not a model: give the model folder they were"
+                    + " trained on (a checkpoint's model/ folder has them merged in)";
+        }
+        try (var list = Files.list(dir)) {
+            java.util.Optional<Path> last = list.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+")
+                    && Files.isRegularFile(p.resolve("model").resolve("config.json")))
+                    .max(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString()
+                            .substring("checkpoint-".length()))));
+            if (last.isPresent()) {
+                return "; it is a training run's output_dir: its latest model is " + last.get().resolve("model");
+            }
+        } catch (IOException | RuntimeException e) {
+            // not listable (or not a folder): the plain message says enough
+        }
+        return "";
+    }
+
     private static Policy load(Path dir, org.visualrft.model.tensor.Device device, LoadOptions options) {
         org.visualrft.model.tensor.Cuda.require(device);
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
-            throw new BadInputException(dir, "not a model folder (no config.json)");
+            throw new BadInputException(dir, "not a model folder (no config.json)" + whatItIs(dir));
         }
         JsonNode config;
         try {
