@@ -141,6 +141,42 @@ class EvaluateCommandTest {
         assertTrue(r.out().contains("--model-frame resized-pixels"), r.out()); // Qwen2.5-VL writes resized pixels
     }
 
+    /**
+     * --adapter puts a PEFT LoRA folder over --model: with B = 0 (fresh adapters) the answers are the model's own, to
+     * the byte; a folder that is not one is one line, exit 2.
+     */
+    @Test
+    void anAdapterFolderGoesOverTheModel(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve("qwen25vl-tiny");
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Files.copy(fixture.resolve("image_a.png"), dir.resolve("a.png"));
+        Files.writeString(dir.resolve("c.jsonl"), "{\"image\": \"a.png\", \"problem\": \"What is in the image ?\","
+                + " \"solution\": \"<answer>cat</answer>\", \"task\": \"classification\"}\n");
+        org.visualrft.model.lora.LoraConfig lora = org.visualrft.model.lora.LoraConfig.allLinear(4, 8);
+        try (org.visualrft.model.policy.Policy p = org.visualrft.model.policy.ModelLoader.load(model,
+                new org.visualrft.model.policy.LoadOptions(org.visualrft.model.tensor.Device.CPU, null, lora, 1))) {
+            java.util.Map<String, org.visualrft.model.tensor.Tensor> named = new java.util.LinkedHashMap<>();
+            p.trainableParameters().forEach(q -> named.put(q.name(), q.value().detach()));
+            org.visualrft.model.lora.PeftAdapter.write(dir.resolve("adapter"), named, lora, model);
+        }
+        for (String run : new String[] {"plain", "adapter"}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("evaluate", "--model",
+                    model.toString(), "--dataset", dir.resolve("c.jsonl").toString(), "--max-new-tokens", "6",
+                    "--answers", dir.resolve(run + ".jsonl").toString()));
+            if (run.equals("adapter")) {
+                args.addAll(java.util.List.of("--adapter", dir.resolve("adapter").toString()));
+            }
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.out() + r.err());
+        }
+        assertEquals(Files.readString(dir.resolve("plain.jsonl")), Files.readString(dir.resolve("adapter.jsonl")));
+        CliRun bad = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("c.jsonl").toString(),
+                "--adapter", dir.toString());
+        assertEquals(2, bad.code(), bad.out() + bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("adapter_config.json: missing: not a PEFT adapter folder"), bad.err());
+    }
+
     @Test
     void badInputIsOneLineExit2AndWritesNothing(@TempDir Path dir) throws Exception {
         TrainCommandTest.setUp(dir);

@@ -33,9 +33,10 @@ public final class ModelEvaluation {
      * @param rewardMode {@code strict} or {@code visual-rft}
      * @param limit evaluate the first {@code limit} records only (0: all)
      * @param batch records answered in one batched decode ({@link RewardEval}'s batch)
+     * @param adapter a PEFT LoRA folder to put over the model (null: none)
      */
     public record Request(Path model, String dataset, ColumnNames columns, boolean skipBadRows, LoadOptions load,
-            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode) {
+            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode, Path adapter) {
     }
 
     /**
@@ -55,7 +56,7 @@ public final class ModelEvaluation {
             data = data.subList(0, q.limit());
         }
         Engine.setThreads(q.threads());
-        try (Policy policy = Runs.model(q.model().toString(), "--model", q.load())) {
+        try (Policy policy = Runs.model(q.model().toString(), "--model", q.load(), q.adapter())) {
             // answers are read in the frame the model writes them in (Qwen2.5-VL: pixels of the resized image)
             Rewarder rewarder = Rewarder.ofSpec(q.rewards(), q.rewardMode(), src,
                     policy.rewardOptions(RewardOptions.DEFAULT));

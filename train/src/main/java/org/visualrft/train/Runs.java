@@ -230,11 +230,16 @@ public final class Runs {
      * A model folder (config.json with a known model_type), opened as {@code options} ask: device, torch_dtype, LoRA.
      */
     static Policy model(String model, String src, org.visualrft.model.policy.LoadOptions options) {
+        return model(model, src, options, null);
+    }
+
+    /** As {@link #model(String, String, org.visualrft.model.policy.LoadOptions)}, PEFT adapters on top (null: none). */
+    static Policy model(String model, String src, org.visualrft.model.policy.LoadOptions options, Path adapter) {
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
             throw new BadInputException(src, "'model' must be a model folder (config.json, model.safetensors, "
                     + "tokenizer.json); '" + model + "' is not a folder");
         }
-        return ModelLoader.load(dir, options);
+        return adapter == null ? ModelLoader.load(dir, options) : ModelLoader.load(dir, options, adapter);
     }
 }

@@ -50,6 +50,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Model folder: a base model or a checkpoint (config.json, model.safetensors, tokenizer.json).")
     Path model;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA folder (adapter_config.json,"
+            + " adapter_model.safetensors) to put over --model, e.g. one trained with TRL/PEFT.")
+    Path adapter;
+
     @Option(names = "--dataset", required = true, paramLabel = "DATA",
             description = "ViRFT JSON Lines, a parquet file, a folder of parquet shards or a glob (as a config's dataset:).")
     String dataset;
@@ -208,7 +212,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             Device dev = device.parse();
             return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
                     solutionColumn), skipBadRows, pixels.applyTo(new LoadOptions(dev, dtype, null, 0)), threads,
-                    maxNewTokens, limit, batch, rewards, rewardMode);
+                    maxNewTokens, limit, batch, rewards, rewardMode, adapter);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

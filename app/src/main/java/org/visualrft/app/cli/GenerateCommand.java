@@ -34,6 +34,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Model folder: config.json, model.safetensors, tokenizer.json.")
     Path model;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A PEFT LoRA folder (adapter_config.json,"
+            + " adapter_model.safetensors) to put over --model, e.g. one trained with TRL/PEFT.")
+    Path adapter;
+
     @Option(names = "--image", required = true, paramLabel = "PNG", description = "Image file (PNG or JPEG).")
     Path image;
 
@@ -94,7 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             params = new SamplingParams(temperature, topK, topP, maxNewTokens);
             dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
-            options = pixels.given() ? pixels.applyTo(LoadOptions.on(dev)) : null;
+            options = pixels.given() || adapter != null ? pixels.applyTo(LoadOptions.on(dev)) : null;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -102,7 +106,8 @@ public final class GenerateCommand implements Callable<Integer> {
         Engine.setThreads(threads);
         PrintWriter out = spec.commandLine().getOut();
         // pixel limits: the folder opened with exactly these options (its dtype, no adapters); else its defaults
-        try (Policy policy = options != null ? ModelLoader.load(model, options) : ModelLoader.load(model, dev)) {
+        try (Policy policy = adapter != null ? ModelLoader.load(model, options, adapter)
+                : options != null ? ModelLoader.load(model, options) : ModelLoader.load(model, dev)) {
             long t0 = System.nanoTime();
             List<Rollout> rollouts;
             Prompt p = new Prompt(img, prompt);

@@ -56,6 +56,11 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
         return new LoadOptions(device, dtype, lora, loraSeed, min, max, freezeVision);
     }
 
+    /** The same options with {@code lora} adapters attached (null: none). */
+    public LoadOptions withLora(LoraConfig lora) {
+        return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels, freezeVision);
+    }
+
     /** The same options with the vision tower frozen (true), trained (false) or as the family chooses (null). */
     public LoadOptions withFreezeVision(Boolean freeze) {
         return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels, freeze);

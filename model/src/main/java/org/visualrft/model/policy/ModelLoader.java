@@ -98,6 +98,24 @@ public final class ModelLoader {
         return load(dir, options.device(), options);
     }
 
+    /**
+     * Opens {@code dir} as {@code options} ask with the LoRA adapters of PEFT folder {@code adapter} on top
+     * ({@link org.visualrft.model.lora.PeftFolder}: its config decides rank, alpha and targets; its A and B matrices
+     * replace fresh ones). A family without adapters refuses in one line.
+     */
+    public static Policy load(Path dir, LoadOptions options, Path adapter) {
+        Policy p = load(dir, options.withLora(org.visualrft.model.lora.PeftFolder.config(adapter)));
+        try {
+            java.util.Map<String, org.visualrft.model.tensor.Tensor> adapters = new java.util.LinkedHashMap<>();
+            p.trainableParameters().forEach(q -> adapters.put(q.name(), q.value()));
+            org.visualrft.model.lora.PeftFolder.load(adapter, adapters);
+            return p;
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
     /** For a folder without config.json that users often give instead of a model folder: where the model is. */
     private static String whatItIs(Path dir) {
         if (Files.isRegularFile(dir.resolve("model").resolve("config.json"))) {
