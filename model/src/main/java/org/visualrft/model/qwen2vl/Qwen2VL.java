@@ -56,6 +56,7 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
         Path pre = dir.resolve("preprocessor_config.json");
         ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
         try (Weights w = Weights.open(dir)) {
+            w.checkShapes(name -> Qwen2VLWeights.expectedShape(config, name));
             Qwen2VLWeights weights = Qwen2VLWeights.from(config,
                     name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));

@@ -67,6 +67,7 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
             throw new BadInputException(pre, "patch_size/merge_size/temporal_patch_size differ from config.json's vision_config");
         }
         try (Weights w = Weights.open(dir)) {
+            w.checkShapes(name -> QwenVlWeights.expectedShape(config, name));
             QwenVlWeights weights = QwenVlWeights.from(config,
                     name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));

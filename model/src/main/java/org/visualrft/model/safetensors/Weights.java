@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.tensor.Tensor;
 
@@ -92,6 +94,29 @@ public final class Weights implements AutoCloseable {
 
     public TensorEntry entry(String name) {
         return file(name).entries().get(name);
+    }
+
+    /**
+     * Checks, from the headers alone (before any tensor data is read), every tensor that {@code expected} gives a shape
+     * for (null: a name the model does not read): it must have that shape and a floating-point dtype. A mismatch is a
+     * {@link BadInputException} naming the file, the tensor and both shapes.
+     */
+    public void checkShapes(Function<String, long[]> expected) {
+        for (Map.Entry<String, SafeTensorsFile> e : byName.entrySet()) {
+            long[] want = expected.apply(e.getKey());
+            if (want == null) {
+                continue;
+            }
+            TensorEntry t = e.getValue().entries().get(e.getKey());
+            if (!Arrays.equals(want, t.shape())) {
+                throw new BadInputException(e.getValue().file(), "tensor '" + e.getKey() + "' has shape "
+                        + Arrays.toString(t.shape()) + " but config.json gives " + Arrays.toString(want));
+            }
+            if (!t.dtype().isFloating()) {
+                throw new BadInputException(e.getValue().file(), "tensor '" + e.getKey() + "' is "
+                        + SafeTensorsDTypes.name(t.dtype()) + "; a model weight is a floating-point tensor");
+            }
+        }
     }
 
     /** One tensor copied into libtorch in its stored dtype. */

@@ -1,0 +1,121 @@
+package org.visualrft.model.policy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.visualrft.core.BadInputException;
+import org.visualrft.model.qwen2vl.Qwen2VLConfig;
+import org.visualrft.model.qwen2vl.Qwen2VLWeights;
+import org.visualrft.model.qwen2vl.TinyQwenFolder;
+import org.visualrft.model.qwenvl.QwenVlConfig;
+import org.visualrft.model.qwenvl.QwenVlWeights;
+import org.visualrft.model.safetensors.SafeTensorsFile;
+import org.visualrft.model.safetensors.SafeTensorsWriter;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * Model folders whose weights contradict their config.json, for every Qwen family: refused while opening, with one
+ * error naming the file, the tensor and the fault, as transformers' from_pretrained refuses a size mismatch.
+ */
+class ModelFolderFaultsTest {
+    @TempDir
+    Path tmp;
+
+    static Path fixture(String name) {
+        return Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
+    }
+
+    /** The oracle's tensors, with {@code edit} applied to each (name, tensor); null drops the tensor. */
+    static void rewrite(Path file, BiFunction<String, Tensor, Tensor> edit) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (NativeScope s = NativeScope.open(); SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            for (String n : f.entries().keySet()) {
+                Tensor t = edit.apply(n, f.read(n));
+                if (t != null) {
+                    out.put(n, t);
+                }
+            }
+            SafeTensorsWriter.write(file, out, Map.of("format", "pt"));
+        }
+    }
+
+    static BiFunction<String, long[], long[]> expected(Path dir, String name) {
+        Path cfg = dir.resolve("config.json");
+        if (name.equals("qwen2vl-tiny")) {
+            Qwen2VLConfig c = Qwen2VLConfig.load(cfg);
+            return (n, ignored) -> Qwen2VLWeights.expectedShape(c, n);
+        }
+        QwenVlConfig c = QwenVlConfig.load(cfg);
+        return (n, ignored) -> QwenVlWeights.expectedShape(c, n);
+    }
+
+    /** Every tensor the oracles (made by transformers) hold gets exactly its stored shape from the config. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void theConfigGivesEveryOracleTensorItsStoredShape(String name) {
+        Path dir = fixture(name);
+        BiFunction<String, long[], long[]> shape = expected(dir, name);
+        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("model.safetensors"))) {
+            assertTrue(f.entries().size() > 20);
+            f.entries().forEach((n, e) -> {
+                long[] want = shape.apply(n, null);
+                assertNotNull(want, n);
+                assertArrayEquals(e.shape(), want, n);
+            });
+        }
+    }
+
+    /**
+     * A one-element bias or norm weight (which would broadcast and run silently wrong), a transposed projection and an
+     * embedding with fewer rows than vocab_size are each one BadInputException naming the file and the tensor.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void weightsOfTheWrongShapeAreRefusedNamingTheTensor(String name) throws Exception {
+        boolean q3 = name.startsWith("qwen3");
+        String tp = q3 ? "model.language_model." : "model.";
+        String[] victims = {
+            name.equals("qwen3vl-tiny") ? tp + "layers.1.self_attn.q_norm.weight" : tp + "layers.1.self_attn.q_proj.bias",
+            tp + "layers.0.input_layernorm.weight",
+            tp + "layers.0.mlp.gate_proj.weight",
+            tp + "embed_tokens.weight",
+        };
+        for (int i = 0; i < victims.length; i++) {
+            String victim = victims[i];
+            int kind = i;
+            Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name + i)), fixture(name));
+            rewrite(dir.resolve("model.safetensors"), (n, t) -> !n.equals(victim) ? t
+                    : kind <= 1 ? t.reshape(-1).slice(0, 0, 1, 1).contiguous()
+                    : kind == 2 ? t.transpose(0, 1).contiguous()
+                    : t.slice(0, 0, t.size(0) - 8, 1).contiguous());
+            BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close(), victim);
+            assertEquals(dir.resolve("model.safetensors").toString(), e.source(), e.getMessage());
+            assertTrue(e.fault().contains("'" + victim + "' has shape"), e.getMessage());
+            assertTrue(e.fault().contains("config.json gives"), e.getMessage());
+        }
+    }
+
+    /** An integer tensor where a weight belongs is refused (it would be converted silently). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen3vl-tiny"})
+    void integerWeightsAreRefused(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(tmp, fixture(name));
+        String victim = (name.startsWith("qwen3") ? "model.language_model." : "model.") + "norm.weight";
+        rewrite(dir.resolve("model.safetensors"), (n, t) -> n.equals(victim) ? t.to(DType.I64) : t);
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
+        assertTrue(e.fault().contains("'" + victim + "' is I64"), e.getMessage());
+    }
+}
