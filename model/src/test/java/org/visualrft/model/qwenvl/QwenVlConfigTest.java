@@ -131,4 +131,17 @@ class QwenVlConfigTest {
         assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("hidden_size", "big"), "text_config.hidden_size");
         assertFault("qwen3vl-tiny", c -> c.put("model_type", "qwen4_vl"), "model_type");
     }
+
+    /** Sizes of zero (which divided by zero, or failed deep in libtorch) and ids beyond the vocabulary. */
+    @Test
+    void sizesAndIdsOutOfRangeNameTheField() throws Exception {
+        assertFault("qwen25vl-tiny", c -> ((ObjectNode) c.get("vision_config")).put("num_heads", 0), "vision_config.num_heads");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("num_attention_heads", 0),
+                "text_config.num_attention_heads");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("vocab_size", 0), "text_config.vocab_size");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("vision_config")).put("depth", -1), "vision_config.depth");
+        assertFault("qwen25vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("rms_norm_eps", 0), "text_config.rms_norm_eps");
+        assertFault("qwen25vl-tiny", c -> c.put("image_token_id", 320), "image_token_id");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("eos_token_id", 999), "text_config.eos_token_id");
+    }
 }
