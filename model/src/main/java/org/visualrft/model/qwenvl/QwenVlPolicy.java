@@ -29,6 +29,7 @@ import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.QwenTokenizerCheck;
 import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.qwenvl.QwenVlGroups.Input;
@@ -114,10 +115,13 @@ public final class QwenVlPolicy implements Policy {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
         // the small files first: a fault in them must not leave gigabytes of loaded weights behind
-        int[] stops = stopTokens(dir, QwenVlConfig.load(dir.resolve("config.json")).eosTokenIds());
+        QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
+        int[] stops = stopTokens(dir, config.eosTokenIds());
         Tokenizer tokenizer = Tokenizer.load(tok);
         QwenVl model = null;
         try {
+            QwenTokenizerCheck.check(tokenizer, tok, config.text().vocabSize(), config.imageTokenId(),
+                    config.visionStartTokenId(), config.visionEndTokenId());
             model = QwenVl.load(dir, opts.dtype(), opts.device());
             if (opts.minPixels() != null || opts.maxPixels() != null) {
                 ImageProcessor p = model.processor();

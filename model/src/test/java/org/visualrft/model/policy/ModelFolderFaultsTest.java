@@ -118,4 +118,22 @@ class ModelFolderFaultsTest {
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
         assertTrue(e.fault().contains("'" + victim + "' is I64"), e.getMessage());
     }
+
+    /**
+     * A tokenizer.json whose control tokens sit at other ids than config.json names (another model's tokenizer) is
+     * refused before the weights load, for Qwen2.5-VL and Qwen3-VL as for Qwen2-VL (it failed at the first prompt
+     * with "prompt has 0 image pads", naming no file).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void aTokenizerOfAnotherModelIsRefused(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(tmp, fixture(name));
+        Path tok = dir.resolve("tokenizer.json");
+        String json = Files.readString(tok);
+        Files.writeString(tok, json.replace("\"<|image_pad|>\": 300", "\"<|image_pad|>\": 299").replace("\"id\": 300", "\"id\": 299")
+                .replace("\"w299\": 299, ", ""));
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
+        assertEquals(tok.toString(), e.source(), e.getMessage());
+        assertTrue(e.fault().contains("<|image_pad|> is id 299 here but config.json image_token_id is 300"), e.getMessage());
+    }
 }
