@@ -445,13 +445,13 @@ public final class Qwen2VLPolicy implements Policy {
 
     /**
      * Writes a Hugging Face folder transformers loads with {@code Qwen2VLForConditionalGeneration.from_pretrained}:
-     * adapters merged into the base weights, in the model's dtype; config.json (torch_dtype set), tokenizer and
+     * adapters merged into the base weights, in the model's dtype; config.json (its torch_dtype, or transformers 5's dtype, set), tokenizer and
      * processor files copied from the source folder. Each file is written under a temporary name and renamed.
      */
     @Override
     public void save(Path dir) {
         HfModelFolder.save(source, dir, () -> model.weights().merged(model.config()),
-                cfg -> cfg.put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32"), SIDE_FILES);
+                cfg -> cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", LoadOptions.torchName(model.dtype())), SIDE_FILES);
     }
 
     /** Writes the adapters alone in PEFT's layout (adapter_model.safetensors + adapter_config.json). */

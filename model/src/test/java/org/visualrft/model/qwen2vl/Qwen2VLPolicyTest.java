@@ -75,6 +75,34 @@ class Qwen2VLPolicyTest {
         }
     }
 
+    /**
+     * A folder whose config.json transformers 5 wrote (text_config, rope_parameters, dtype) runs as the hub layout
+     * does, in the dtype it names, and a save keeps its dtype key.
+     */
+    @Test
+    void aTransformers5FolderGivesTheSameGreedyAnswerAndKeepsItsDtypeKey() throws Exception {
+        Path flat = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("flat")));
+        Path nested = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("nested")));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Files.write(nested.resolve("config.json"), json.writeValueAsBytes(
+                Qwen2VLConfigTest.transformers5Layout(Fixture.DIR.resolve("config.json"), "float32")));
+        try (Policy a = ModelLoader.load(flat); Policy b = ModelLoader.load(nested)) {
+            Rollout ra = a.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            Rollout rb = b.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            assertArrayEquals(ra.tokens(), rb.tokens());
+            assertArrayEquals(ra.logProbs(), rb.logProbs(), 1e-6f);
+            b.save(tmp.resolve("saved"));
+        }
+        var saved = json.readTree(tmp.resolve("saved/config.json").toFile());
+        assertEquals("float32", saved.get("dtype").asText());
+        assertFalse(saved.has("torch_dtype"), "one dtype key, as the source had");
+        Files.write(nested.resolve("config.json"), json.writeValueAsBytes(
+                Qwen2VLConfigTest.transformers5Layout(Fixture.DIR.resolve("config.json"), "bfloat16")));
+        try (Policy b = ModelLoader.load(nested)) {
+            assertEquals(DType.BF16, ((Qwen2VLPolicy) b).model().dtype(), "the dtype the config names");
+        }
+    }
+
     @Test
     void samplingIsReproducibleFromTheRngAndStopsAtEos() throws Exception {
         Path dir = TinyQwenFolder.create(tmp);
