@@ -28,11 +28,15 @@ public final class Weights implements AutoCloseable {
         this.files = files;
     }
 
-    /** Opens the weights of model folder {@code dir}. */
+    /**
+     * Opens the weights of model folder {@code dir}: {@code model.safetensors} when it is there (transformers'
+     * {@code from_pretrained} takes it before an index too, so a model saved over an older sharded one reads back as
+     * saved), else the shards {@code model.safetensors.index.json} lists.
+     */
     public static Weights open(Path dir) {
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(index)) {
+        if (!Files.isRegularFile(single) && Files.isRegularFile(index)) {
             return openIndex(dir, index);
         }
         if (!Files.isRegularFile(single)) {
@@ -61,12 +65,20 @@ public final class Weights implements AutoCloseable {
             var it = map.fields();
             while (it.hasNext()) {
                 var e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw new BadInputException(index, "weight_map entry of '" + e.getKey() + "' is " + e.getValue()
+                            + ", not a shard file name");
+                }
                 String shard = e.getValue().asText();
-                if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
                     throw new BadInputException(index, "shard name '" + shard + "' is not a plain file name");
                 }
                 SafeTensorsFile f = shards.get(shard);
                 if (f == null) {
+                    if (!Files.isRegularFile(dir.resolve(shard))) {
+                        throw new BadInputException(dir.resolve(shard), "missing: " + index.getFileName()
+                                + " lists this shard (for tensor '" + e.getKey() + "')");
+                    }
                     f = SafeTensorsFile.open(dir.resolve(shard));
                     shards.put(shard, f);
                     opened.add(f);
