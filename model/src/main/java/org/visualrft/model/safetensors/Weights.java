@@ -131,9 +131,19 @@ public final class Weights implements AutoCloseable {
         }
     }
 
-    /** One tensor copied into libtorch in its stored dtype. */
+    /**
+     * One tensor copied into libtorch in its stored dtype. A weight holding NaN or infinite values is refused naming
+     * the file and the tensor: it would load and then turn every answer into the same token with a NaN log-prob, and
+     * every training step into a skipped one.
+     */
     public Tensor read(String name) {
-        return file(name).read(name);
+        SafeTensorsFile f = file(name);
+        Tensor t = f.read(name);
+        if (!t.allFinite()) {
+            t.close();
+            throw new BadInputException(f.file(), "tensor '" + name + "' holds NaN or infinite values");
+        }
+        return t;
     }
 
     private SafeTensorsFile file(String name) {

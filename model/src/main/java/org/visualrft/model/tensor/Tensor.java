@@ -390,6 +390,16 @@ public final class Tensor implements AutoCloseable {
         return t.item_double();
     }
 
+    /** Whether no element is NaN or infinite (an integer tensor always is finite); temporaries are freed at once. */
+    public boolean allFinite() {
+        if (!dtype().isFloating()) {
+            return true;
+        }
+        try (NativeScope s = NativeScope.open()) {
+            return t.isfinite().all().item_bool();
+        }
+    }
+
     public long itemLong() {
         return t.item_long();
     }

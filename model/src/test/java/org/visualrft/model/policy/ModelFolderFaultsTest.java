@@ -136,4 +136,27 @@ class ModelFolderFaultsTest {
         assertEquals(tok.toString(), e.source(), e.getMessage());
         assertTrue(e.fault().contains("<|image_pad|> is id 299 here but config.json image_token_id is 300"), e.getMessage());
     }
+
+    /** A NaN or an infinity in any weight is refused naming the file and tensor (it loaded, and answers were NaN). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void nonFiniteWeightsAreRefused(String name) throws Exception {
+        String[] victims = {name.startsWith("qwen3") ? "model.visual.blocks.0.attn.qkv.weight" : "visual.blocks.0.attn.qkv.weight",
+            "lm_head.weight"};
+        double[] values = {Double.NaN, Double.NEGATIVE_INFINITY};
+        for (int i = 0; i < victims.length; i++) {
+            String victim = victims[i];
+            double v = values[i];
+            Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name + i)), fixture(name));
+            rewrite(dir.resolve("model.safetensors"), (n, t) -> {
+                if (n.equals(victim)) {
+                    t.reshape(-1).slice(0, 7, 8, 1).fill_(v);
+                }
+                return t;
+            });
+            BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close(), victim);
+            assertEquals(dir.resolve("model.safetensors").toString(), e.source());
+            assertEquals("tensor '" + victim + "' holds NaN or infinite values", e.fault());
+        }
+    }
 }
