@@ -158,10 +158,11 @@ public final class QwenVlPolicy implements Policy {
         if (Files.isRegularFile(gen)) {
             try {
                 JsonNode e = new ObjectMapper().readTree(gen.toFile()).get("eos_token_id");
-                if (e != null && e.isArray()) {
-                    e.forEach(n -> ids.add(n.intValue()));
-                } else if (e != null && e.isIntegralNumber()) {
-                    ids.add(e.intValue());
+                for (JsonNode n : e == null || e.isNull() ? List.<JsonNode>of() : e.isArray() ? e : List.of(e)) {
+                    if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0) {
+                        throw new BadInputException(gen, "eos_token_id must be a token id or a list of them, got " + e);
+                    }
+                    ids.add(n.intValue());
                 }
             } catch (IOException ex) {
                 throw new BadInputException(gen, "not valid JSON: " + ex.getMessage(), ex);

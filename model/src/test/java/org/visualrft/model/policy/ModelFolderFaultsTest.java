@@ -159,4 +159,16 @@ class ModelFolderFaultsTest {
             assertEquals("tensor '" + victim + "' holds NaN or infinite values", e.fault());
         }
     }
+
+    /** A stop token that is not an id was read as token 0 (Qwen2.5-VL, Qwen3-VL); it is an error naming the file. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void aGenerationConfigWhoseStopTokenIsNotAnIdIsRefused(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(tmp, fixture(name));
+        Path gen = dir.resolve("generation_config.json");
+        Files.writeString(gen, "{\"eos_token_id\": [303, \"<|im_end|>\"]}");
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
+        assertEquals(gen.toString(), e.source(), e.getMessage());
+        assertTrue(e.fault().contains("eos_token_id"), e.getMessage());
+    }
 }
