@@ -262,6 +262,7 @@ public final class Qwen2VLPolicy implements Policy {
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Input in = input(prompt, images);
+            params = params.within(contextLength(), in.ids().length);
             // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
             // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
             // (-Dvrft.sampling.on_device=true takes the GPU's path on the CPU, to check a GPU run's sampling there)
@@ -299,6 +300,8 @@ public final class Qwen2VLPolicy implements Policy {
                 grids.add(in.grids());
                 embeds.add(in.image());
             }
+            // the longest prompt bounds every row's completion: they decode as one batch
+            params = params.within(contextLength(), ids.stream().mapToInt(x -> x.length).max().orElse(0));
             List<List<Rollout>> out = new ArrayList<>(prompts.size());
             for (List<DecodeLoop.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
                     rngs, !frozen, StaticDecoder.useGraph())) {

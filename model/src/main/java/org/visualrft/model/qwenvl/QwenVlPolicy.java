@@ -301,6 +301,7 @@ public final class QwenVlPolicy implements Policy {
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Input in = input(prompt, images);
+            params = params.within(contextLength(), in.ids().length);
             // on a GPU the group decodes on the device (no host round trip per token), by default in the static-cache
             // engine (a CUDA graph per step); on the CPU the Java sampler keeps earlier runs' exact samples
             List<DecodeLoop.Sample> samples;
@@ -339,6 +340,8 @@ public final class QwenVlPolicy implements Policy {
             for (Prompt p : prompts) {
                 in.add(input(p, images));
             }
+            // the longest prompt bounds every row's completion: they decode as one batch
+            params = params.within(contextLength(), in.stream().mapToInt(x -> x.ids().length).max().orElse(0));
             List<List<DecodeLoop.Sample>> groups = !DeviceDecodeLoop.wanted(model.device())
                     ? QwenVlGroups.sample(model, in, g, params, eos, rngs, !frozen)
                     : StaticDecoder.wanted()
