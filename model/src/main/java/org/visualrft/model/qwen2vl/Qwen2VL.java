@@ -55,6 +55,8 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
         Qwen2VLConfig config = Qwen2VLConfig.load(dir.resolve("config.json"));
         Path pre = dir.resolve("preprocessor_config.json");
         ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
+        processor.requireGeometry(pre, config.vision().patchSize(), config.vision().spatialMergeSize(),
+                config.vision().temporalPatchSize());
         try (Weights w = Weights.open(dir)) {
             // transformers 4.52+ saves under its internal names (model.language_model.…, model.visual.…), the hub
             // files under the original ones (model.…, visual.…), which Qwen2VLWeights and a merged save use

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -170,5 +172,32 @@ class ModelFolderFaultsTest {
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
         assertEquals(gen.toString(), e.source(), e.getMessage());
         assertTrue(e.fault().contains("eos_token_id"), e.getMessage());
+    }
+
+    /**
+     * preprocessor_config.json faults are one error naming it, for every family: a patch size other than the vision
+     * tower's (Qwen2-VL failed at the first image with a libtorch matmul message), min_pixels above max_pixels (every
+     * image was scaled up past max_pixels: the JVM was killed for memory), a zero image_std (pixels of infinity).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void aPreprocessorConfigThatCannotWorkIsRefused(String name) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String[][] edits = {{"patch_size", "7", "differ from config.json's vision_config"},
+            {"min_pixels", "100000000", "at most max_pixels"}, {"image_std", "[0.5, 0, 0.5]", "image_std entries must be positive"}};
+        for (int i = 0; i < edits.length; i++) {
+            Path dir = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name + i)), fixture(name));
+            Path pre = dir.resolve("preprocessor_config.json");
+            ObjectNode p = (ObjectNode) json.readTree(pre.toFile());
+            p.set(edits[i][0], json.readTree(edits[i][1]));
+            if (p.has("size") && edits[i][0].equals("min_pixels")) {
+                p.remove("size"); // transformers 5's layout says it in size{}; keep one spelling
+                p.put("max_pixels", 50000);
+            }
+            json.writeValue(pre.toFile(), p);
+            BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close(), edits[i][0]);
+            assertEquals(pre.toString(), e.source(), e.getMessage());
+            assertTrue(e.fault().contains(edits[i][2]), e.getMessage());
+        }
     }
 }
