@@ -34,4 +34,23 @@ class RgbImageTest {
             }
         }
     }
+
+    /** A CMYK JPEG (which the JDK decodes) was read as RGB from its C, M, Y channels; it is refused naming the file. */
+    @Test
+    void aCmykJpegIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        Path f = dir.resolve("cmyk.jpg");
+        try (javax.imageio.stream.ImageOutputStream o = ImageIO.createImageOutputStream(f.toFile())) {
+            w.setOutput(o);
+            w.write(null, new javax.imageio.IIOImage(r, null, null), null);
+        } finally {
+            w.dispose();
+        }
+        org.visualrft.core.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.visualrft.core.BadInputException.class, () -> RgbImage.read(f));
+        assertEquals(f.toString(), e.source());
+        assertEquals("a CMYK image: convert it to RGB first", e.fault());
+    }
 }
