@@ -69,16 +69,50 @@ public final class Qwen2VLPolicy implements Policy {
 
         /** The same, for any family: {@code torchDtype} is the config's dtype, the default compute dtype. */
         public static Options fromSystemProperties(String torchDtype) {
-            DType dtype = dtypeOf(System.getProperty("vrft.dtype", torchDtype));
+            String named = System.getProperty("vrft.dtype");
+            if (named != null && !named.strip().matches("(?i)bf16|bfloat16|f32|fp32|float32")) {
+                throw new BadInputException("-Dvrft.dtype", "must be bf16 or f32 (bfloat16, float32), got '" + named + "'");
+            }
+            DType dtype = dtypeOf(named != null ? named.strip() : torchDtype);
             LoraConfig lora = null;
-            String rank = System.getProperty("vrft.lora.rank");
+            Long rank = wholeProperty("vrft.lora.rank", 1, 1 << 16);
             if (rank != null) {
-                int r = Integer.parseInt(rank);
-                double alpha = Double.parseDouble(System.getProperty("vrft.lora.alpha", String.valueOf(2 * r)));
+                int r = rank.intValue();
+                String a = System.getProperty("vrft.lora.alpha");
+                double alpha = 2 * r;
+                if (a != null) {
+                    try {
+                        alpha = Double.parseDouble(a.strip());
+                    } catch (NumberFormatException e) {
+                        alpha = Double.NaN;
+                    }
+                    if (!(alpha > 0 && Double.isFinite(alpha))) {
+                        throw new BadInputException("-Dvrft.lora.alpha", "must be a positive number, got '" + a + "'");
+                    }
+                }
                 String t = System.getProperty("vrft.lora.targets", String.join(",", LoraConfig.ALL_LINEAR));
                 lora = new LoraConfig(r, alpha, Set.of(t.split(",")));
             }
-            return new Options(dtype, lora, Long.getLong("vrft.lora.seed", 0), null, maxPixelsProperty());
+            Long seed = wholeProperty("vrft.lora.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            return new Options(dtype, lora, seed == null ? 0 : seed, null, maxPixelsProperty("vrft.qwen2vl.max_pixels"));
+        }
+
+        /** A whole-number system property within [min, max], null when unset; anything else is one error naming it. */
+        private static Long wholeProperty(String name, long min, long max) {
+            String v = System.getProperty(name);
+            if (v == null) {
+                return null;
+            }
+            try {
+                long x = Long.parseLong(v.strip());
+                if (x >= min && x <= max) {
+                    return x;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new BadInputException("-D" + name, "must be a whole number" + (min == Long.MIN_VALUE ? ""
+                    : " from " + min + " to " + max) + ", got '" + v + "'");
         }
 
         /**
@@ -89,12 +123,13 @@ public final class Qwen2VLPolicy implements Policy {
         public static Options of(String torchDtype, LoadOptions options) {
             DType dtype = options.dtype() != null ? options.dtype() : dtypeOf(torchDtype);
             return new Options(dtype, options.lora(), options.loraSeed(), options.minPixels(),
-                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty(), options.device());
+                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty("vrft.qwen2vl.max_pixels"), options.device());
         }
 
-        private static Integer maxPixelsProperty() {
-            String mp = System.getProperty("vrft.qwen2vl.max_pixels");
-            return mp == null ? null : Integer.valueOf(mp);
+        /** The pixel limit system property {@code name} ({@code vrft.qwen2vl.max_pixels}, {@code vrft.max_pixels}). */
+        public static Integer maxPixelsProperty(String name) {
+            Long v = wholeProperty(name, 1, Integer.MAX_VALUE);
+            return v == null ? null : v.intValue();
         }
 
         /** bfloat16 (or bf16) computes in BF16; anything else in F32. */

@@ -71,8 +71,8 @@ public final class QwenVlPolicy implements Policy {
         /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
         public static Options fromSystemProperties(QwenVlConfig c) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.fromSystemProperties(c.torchDtype());
-            String mp = System.getProperty("vrft.max_pixels");
-            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
+            Integer mp = Qwen2VLPolicy.Options.maxPixelsProperty("vrft.max_pixels");
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : mp);
         }
 
         /**
@@ -81,8 +81,8 @@ public final class QwenVlPolicy implements Policy {
          */
         public static Options of(QwenVlConfig c, LoadOptions options) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
-            String mp = System.getProperty("vrft.max_pixels");
-            Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : Integer.valueOf(mp);
+            Integer mp = Qwen2VLPolicy.Options.maxPixelsProperty("vrft.max_pixels");
+            Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : mp;
             return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), max, o.device());
         }
     }

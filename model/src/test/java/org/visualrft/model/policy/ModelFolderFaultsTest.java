@@ -200,4 +200,27 @@ class ModelFolderFaultsTest {
             assertTrue(e.fault().contains(edits[i][2]), e.getMessage());
         }
     }
+
+    /**
+     * The options system properties (VRFT_JAVA_OPTS) are checked, naming the property: a rank that is not a number
+     * was "failed: For input string" (exit 1), an unknown dtype name silently meant float32.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vrft.lora.rank=abc", "vrft.lora.rank=0", "vrft.lora.alpha=-1", "vrft.dtype=fp16",
+        "vrft.max_pixels=lots", "vrft.qwen2vl.max_pixels=0", "vrft.lora.seed=1.5"})
+    void badOptionPropertiesAreRefusedNamingThem(String setting) throws Exception {
+        String key = setting.substring(0, setting.indexOf('='));
+        Path dir = TinyQwenFolder.create(tmp, fixture(key.equals("vrft.max_pixels") ? "qwen3vl-tiny" : "qwen2vl-tiny"));
+        System.setProperty(key, setting.substring(key.length() + 1));
+        if (key.startsWith("vrft.lora") && !key.equals("vrft.lora.rank")) {
+            System.setProperty("vrft.lora.rank", "2");
+        }
+        try {
+            BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
+            assertEquals("-D" + key, e.source(), e.getMessage());
+        } finally {
+            System.clearProperty(key);
+            System.clearProperty("vrft.lora.rank");
+        }
+    }
 }
