@@ -71,6 +71,11 @@ public record Qwen2VLConfig(
         if (!type.equals("qwen2_vl")) {
             throw new BadInputException(configJson, "model_type is \"" + type + "\", expected \"qwen2_vl\"");
         }
+        if (j.has("quantization_config")) {
+            // AWQ/GPTQ/FP8 folders store other tensors (qweight, scales, ...) under the projections' names
+            throw new BadInputException(configJson, "quantization_config: quantized checkpoints are not supported;"
+                    + " use the model's bfloat16 or float32 weights");
+        }
         Json tc = j.object("text_config");
         Json t = tc == null ? j : tc;
         String tp = tc == null ? "" : "text_config.";

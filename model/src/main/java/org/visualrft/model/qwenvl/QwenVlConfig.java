@@ -108,6 +108,11 @@ public record QwenVlConfig(
             throw new BadInputException(file, "not a JSON object");
         }
         ConfigSection top = new ConfigSection(file, "", root, TOP_IGNORABLE);
+        if (top.has("quantization_config")) {
+            // AWQ/GPTQ/FP8 folders store other tensors (qweight, scales, ...) under the projections' names
+            throw top.fault("quantization_config", "is set: quantized checkpoints are not supported; use the model's"
+                    + " bfloat16 or float32 weights");
+        }
         String type = top.string("model_type", "");
         Family family = Family.of(type);
         if (family == null) {

@@ -223,4 +223,18 @@ class ModelFolderFaultsTest {
             System.clearProperty("vrft.lora.rank");
         }
     }
+
+    /** A quantized folder (quantization_config) is refused as such (Qwen2-VL reported a missing q_proj.weight). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void aQuantizedFolderIsRefusedAsSuch(String name) throws Exception {
+        Path dir = TinyQwenFolder.create(tmp, fixture(name));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode c = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        c.putObject("quantization_config").put("quant_method", "awq").put("bits", 4);
+        json.writeValue(dir.resolve("config.json").toFile(), c);
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(dir).close());
+        assertEquals(dir.resolve("config.json").toString(), e.source());
+        assertTrue(e.fault().contains("quantized checkpoints are not supported"), e.getMessage());
+    }
 }
