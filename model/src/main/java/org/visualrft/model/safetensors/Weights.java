@@ -89,6 +89,18 @@ public final class Weights implements AutoCloseable {
                 }
                 byName.put(e.getKey(), f);
             }
+            // a shard's tensor the index does not send there (not listed, or listed in another shard): the folder
+            // contradicts itself, and which copy a reader takes would be a guess
+            for (SafeTensorsFile f : opened) {
+                for (String name : f.entries().keySet()) {
+                    SafeTensorsFile listed = byName.get(name);
+                    if (listed != f) {
+                        throw new BadInputException(f.file(), "holds tensor '" + name + "', which "
+                                + index.getFileName() + (listed == null ? " does not list"
+                                : " lists in " + listed.file().getFileName()));
+                    }
+                }
+            }
         } catch (RuntimeException e) {
             opened.forEach(SafeTensorsFile::close);
             throw e;

@@ -107,6 +107,19 @@ class SafeTensorsTest {
             BadInputException e = assertThrows(BadInputException.class, () -> Weights.open(dir));
             assertEquals(index.toString(), e.source());
             assertTrue(e.fault().contains("weight_map entry of 'y' is 5"), e.fault());
+            // a tensor in two shards, or in a shard but not in the index
+            SafeTensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"),
+                    Map.of("x", Tensor.fromFloats(new float[] {7, 8}), "y", Tensor.fromFloats(new float[] {9})), Map.of());
+            Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00001-of-00001.safetensors\","
+                    + " \"y\": \"model-00002-of-00002.safetensors\"}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(dir.resolve("model-00002-of-00002.safetensors").toString(), e.source());
+            assertEquals("holds tensor 'x', which model.safetensors.index.json lists in model-00001-of-00001.safetensors",
+                    e.fault());
+            Files.writeString(index, "{\"weight_map\": {\"y\": \"model-00002-of-00002.safetensors\"}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals("holds tensor 'x', which model.safetensors.index.json does not list", e.fault());
+            Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
             Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00002-of-00002.safetensors\"}}");
             e = assertThrows(BadInputException.class, () -> Weights.open(dir));
             assertEquals(dir.resolve("model-00002-of-00002.safetensors").toString(), e.source());
