@@ -55,8 +55,9 @@ public final class Weights implements AutoCloseable {
         } catch (IOException e) {
             throw new BadInputException(index, "not valid JSON: " + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
-        if (map == null || !map.isObject()) {
-            throw new BadInputException(index, "no \"weight_map\" object");
+        if (map == null || !map.isObject() || map.isEmpty()) {
+            throw new BadInputException(index, map == null || !map.isObject() ? "no \"weight_map\" object"
+                    : "\"weight_map\" lists no tensor");
         }
         Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
         Map<String, SafeTensorsFile> byName = new LinkedHashMap<>();

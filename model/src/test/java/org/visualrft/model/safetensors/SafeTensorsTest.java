@@ -119,6 +119,10 @@ class SafeTensorsTest {
             Files.writeString(index, "{\"weight_map\": {\"y\": \"model-00002-of-00002.safetensors\"}}");
             e = assertThrows(BadInputException.class, () -> Weights.open(dir));
             assertEquals("holds tensor 'x', which model.safetensors.index.json does not list", e.fault());
+            Files.writeString(index, "{\"weight_map\": {}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(index.toString(), e.source());
+            assertEquals("\"weight_map\" lists no tensor", e.fault());
             Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
             Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00002-of-00002.safetensors\"}}");
             e = assertThrows(BadInputException.class, () -> Weights.open(dir));
