@@ -77,7 +77,8 @@ public record Qwen2VLConfig(
                     + " use the model's bfloat16 or float32 weights");
         }
         Json tc = j.object("text_config");
-        Json t = tc == null ? j : tc;
+        // the language model's fields: text_config's, else the top level's (files between the layouts mix them)
+        Json t = tc == null ? j : j.overlaidWith(tc);
         String tp = tc == null ? "" : "text_config.";
         Json rope = t.object("rope_scaling") != null ? t.object("rope_scaling") : t.object("rope_parameters");
         String rp = tp + (t.object("rope_scaling") != null ? "rope_scaling" : "rope_parameters");

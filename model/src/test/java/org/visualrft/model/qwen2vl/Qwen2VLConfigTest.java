@@ -120,6 +120,15 @@ class Qwen2VLConfigTest {
                 nested.mropeSection(), nested.tieWordEmbeddings(), nested.imageTokenId(), nested.videoTokenId(),
                 nested.visionStartTokenId(), nested.visionEndTokenId(), nested.eosTokenIds(), nested.padTokenId(),
                 "float32", nested.maxPositionEmbeddings(), nested.vision()));
+        // a file between the layouts: text_config without the rope settings, which stay at the top level
+        ObjectNode mixed = transformers5Layout(Fixture.DIR.resolve("config.json"), "float32");
+        ((ObjectNode) mixed.get("text_config")).remove("rope_parameters");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode flatJson = (ObjectNode) json.readTree(Fixture.DIR.resolve("config.json").toFile());
+        mixed.set("rope_scaling", flatJson.get("rope_scaling"));
+        mixed.set("rope_theta", flatJson.get("rope_theta"));
+        Files.write(f, json.writeValueAsBytes(mixed));
+        assertSameConfig(flat, Qwen2VLConfig.load(f));
         ObjectNode yarn = transformers5Layout(Fixture.DIR.resolve("config.json"), "float32");
         ((ObjectNode) yarn.get("text_config").get("rope_parameters")).put("rope_type", "yarn");
         Files.write(f, new ObjectMapper().writeValueAsBytes(yarn));
