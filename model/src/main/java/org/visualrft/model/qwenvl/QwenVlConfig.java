@@ -87,6 +87,7 @@ public record QwenVlConfig(
             "attention_dropout", "max_position_embeddings", "max_window_layers", "sliding_window", "use_sliding_window",
             "layer_types", "dtype", "torch_dtype", "eos_token_id", "pad_token_id", "_name_or_path", "architectures",
             "transformers_version", "image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id",
+            "vision_token_id",
             "output_attentions", "output_hidden_states", "return_dict");
     private static final Set<String> VISION_IGNORABLE = Set.of("model_type", "initializer_range", "tokens_per_second",
             "dtype", "torch_dtype", "_name_or_path", "architectures", "transformers_version", "embed_dim",
@@ -251,6 +252,9 @@ public record QwenVlConfig(
                 eos, pad, dtype);
         if (tc != null) {
             tc.checkNoUnknown();
+            // transformers 4.52-4.56 saved text_config and kept copies of its fields (and rope_scaling) at the top
+            // level; the model is built from text_config, as transformers builds it
+            top.ignoreFieldsOf(tc, "rope_scaling", "rope_parameters", "rope_theta");
         }
         top.checkNoUnknown();
         c.check(top, t, v);
