@@ -181,6 +181,7 @@ public record Qwen2VLConfig(
         positive(file, "num_hidden_layers", numLayers, 1024);
         positive(file, "num_attention_heads", numHeads, 1024);
         positive(file, "num_key_value_heads", numKvHeads, 1024);
+        positive(file, "max_position_embeddings", maxPositionEmbeddings, Integer.MAX_VALUE);
         if (!(Double.isFinite(rmsNormEps) && rmsNormEps > 0 && rmsNormEps < 1)) {
             throw new BadInputException(file, "rms_norm_eps must be in (0, 1) (e.g. 1e-6), got " + rmsNormEps);
         }
