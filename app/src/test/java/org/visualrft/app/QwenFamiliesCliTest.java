@@ -78,4 +78,42 @@ class QwenFamiliesCliTest {
         assertEquals(2, zero.code(), zero.err());
         assertTrue(zero.err().contains("--max-pixels must be a positive pixel area"), zero.err());
     }
+
+    /**
+     * evaluate with --max-new-tokens beyond the model's positions: the note's number holds (completions ended past it:
+     * "completions end after at most 4062 tokens", then a completion_length of 5000).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen3vl-tiny"})
+    void evaluateEndsCompletionsWhereTheNoteSays(String name, @TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../shared/fixtures")).resolve(name);
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Path cfg = model.resolve("config.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var c = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(cfg.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) (c.has("text_config") ? c.get("text_config") : c))
+                .put("max_position_embeddings", 60);
+        json.writeValue(cfg.toFile(), c);
+        Files.copy(fixture.resolve("image_a.png"), dir.resolve("a.png"));
+        Files.writeString(dir.resolve("eval.jsonl"), "{\"image\": \"a.png\", \"problem\": \"What is in the image ?\","
+                + " \"solution\": \"<answer>cat</answer>\", \"task\": \"classification\"}\n");
+        // the note goes to the process's standard error
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.err;
+        CliRun e;
+        System.setErr(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            e = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("eval.jsonl").toString(),
+                    "--max-new-tokens", "200", "--json", dir.resolve("m.json").toString());
+        } finally {
+            System.setErr(was);
+        }
+        String all = e.out() + e.err() + console.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, e.code(), all);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("completions end after at most (\\d+) tokens").matcher(all);
+        assertTrue(m.find(), all);
+        int atMost = Integer.parseInt(m.group(1));
+        double length = json.readTree(dir.resolve("m.json").toFile()).get("metrics").get("completion_length").asDouble();
+        assertTrue(length <= atMost, "completion_length " + length + " > " + atMost);
+    }
 }

@@ -136,8 +136,10 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "    %d tokens%s, log-prob %.3f%n", r.length(),
                         r.endedWithEos() ? "" : " (length limit)", sum);
             }
-            out.printf(Locale.ROOT, "%d samples, %d tokens in %.2f s (%.0f tokens/s)%n", rollouts.size(), tokens,
-                    seconds, tokens / Math.max(seconds, 1e-9));
+            // below 10 tokens/s two decimals: a slow run (a large image's vision tower) is not "0 tokens/s"
+            double rate = tokens / Math.max(seconds, 1e-9);
+            out.printf(Locale.ROOT, "%d samples, %d tokens in %.2f s (" + (rate < 10 ? "%.2f" : "%.0f") + " tokens/s)%n",
+                    rollouts.size(), tokens, seconds, rate);
             out.flush();
         }
         return ExitCodes.OK;

@@ -99,6 +99,10 @@ public final class ImageDecoder {
             if (img == null) {
                 throw new BadInputException(where, "the image decoded to nothing");
             }
+            if (img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_CMYK) {
+                // its four channels would otherwise be read as R, G, B (and alpha): wrong colours, silently
+                throw new BadInputException(where, "a CMYK image: convert it to RGB first");
+            }
             return img;
         } catch (IOException e) {
             throw new BadInputException(where, "cannot decode image: " + firstLine(e.getMessage()), e);

@@ -36,16 +36,19 @@ public record RgbImage(int width, int height, byte[] rgb) {
         byte[] out = new byte[w * h * 3];
         Raster raster = img.getRaster();
         int bands = raster.getNumBands();
-        boolean plainBytes = img.getColorModel() instanceof java.awt.image.ComponentColorModel
-                && raster.getSampleModel().getSampleSize(0) == 8;
-        if (plainBytes && (bands == 1 || bands == 2)) {
-            // grey (+alpha): read the raster, because getRGB would apply a linear-to-sRGB curve to grey
+        boolean components = img.getColorModel() instanceof java.awt.image.ComponentColorModel;
+        int bits = raster.getSampleModel().getSampleSize(0);
+        boolean plainBytes = components && bits == 8;
+        if (components && (bits == 8 || bits == 16) && (bands == 1 || bands == 2)) {
+            // grey (+alpha): read the raster, because getRGB would apply a linear-to-sRGB curve to grey (16-bit grey
+            // keeps its high byte, as 16-bit colour does; Pillow's convert("RGB") would clip it to 255 instead)
             int[] px = new int[bands];
+            int shift = bits - 8;
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     raster.getPixel(x, y, px);
                     int o = (y * w + x) * 3;
-                    out[o] = out[o + 1] = out[o + 2] = (byte) px[0];
+                    out[o] = out[o + 1] = out[o + 2] = (byte) (px[0] >> shift);
                 }
             }
         } else if (plainBytes && (bands == 3 || bands == 4)) {

@@ -34,6 +34,20 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
         return new SamplingParams(0.0, 0, 1.0, maxNewTokens);
     }
 
+    /**
+     * These settings with {@code maxNewTokens} cut so that a prompt of {@code promptLength} positions and its
+     * completion fit a model of {@code contextLength} positions ({@link Policy#contextLength}: generation stops at the
+     * end); a prompt that leaves no room at all is an IllegalArgumentException.
+     */
+    public SamplingParams within(int contextLength, int promptLength) {
+        long room = (long) contextLength - promptLength;
+        if (room < 1) {
+            throw new IllegalArgumentException("a prompt of " + promptLength + " positions leaves no room to generate"
+                    + " within the model's " + contextLength + " positions (max_position_embeddings)");
+        }
+        return room >= maxNewTokens ? this : new SamplingParams(temperature, topK, topP, (int) room);
+    }
+
     public boolean isGreedy() {
         return temperature == 0 || topK == 1;
     }

@@ -10,7 +10,8 @@ import org.visualrft.model.tensor.Tensor;
  * attention: scores in the activations' dtype divided by √headDim, softmax in float32, cast back, times V. On this
  * CPU that is about 10× faster than libtorch 2.10's fused bf16 kernel (measured: a 16-head 1024-token vision block
  * 0.16 s against 1.7 s of CPU time). With autograd the fused kernel is kept: it does not store the seq × seq
- * probabilities for backward, and those would cost about 7 bytes × heads × seq² per layer.
+ * probabilities for backward, and those would cost about 7 bytes × heads × seq² per layer. Without autograd, more
+ * than {@link #maxScores} scores are computed in blocks of query rows, each freed before the next.
  */
 public final class Attention {
     private Attention() {
@@ -24,11 +25,46 @@ public final class Attention {
         if (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()) {
             return Tensor.scaledDotProductAttention(q, k, v, allowed, allowed == null && causal, false);
         }
+        long sq = q.size(2);
+        long sk = k.size(2);
+        long rows = Math.max(1, maxScores / Math.max(1, q.size(0) * q.size(1) * sk));
+        if (sq <= rows) {
+            return eager(q, k, v, allowed, causal, 0);
+        }
+        // the scores of all queries would exceed the budget (a large image's vision tower: heads × P² values, hundreds
+        // of GB at the hub processors' max_pixels): blocks of query rows, each freed before the next (up to float
+        // rounding of the smaller matmuls, the same numbers)
+        java.util.List<Tensor> parts = new java.util.ArrayList<>();
+        try {
+            for (long r = 0; r < sq; r += rows) {
+                long e = Math.min(sq, r + rows);
+                try (org.visualrft.model.tensor.NativeScope s = org.visualrft.model.tensor.NativeScope.open()) {
+                    Tensor mask = allowed;
+                    if (mask != null && mask.dim() >= 2 && mask.size(mask.dim() - 2) == sq) {
+                        mask = mask.slice(mask.dim() - 2, r, e, 1);
+                    }
+                    parts.add(eager(q.slice(2, r, e, 1), k, v, mask, causal, sq - e).persist());
+                }
+            }
+            return Tensor.cat(parts, 2);
+        } finally {
+            parts.forEach(Tensor::close);
+        }
+    }
+
+    /** Query rows at most {@code heads × rows × keys} scores at a time (package-private for the tests). */
+    static long maxScores = 1L << 26;
+
+    /**
+     * transformers' eager attention; {@code before}: how many of the full query block's rows come after this block's
+     * last row (the causal pattern aligns the full block's last query with the last key).
+     */
+    private static Tensor eager(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal, long before) {
         Tensor scores = q.matmul(k.transpose(2, 3)).div(Math.sqrt(q.size(3)));
         if (allowed == null && causal) {
             long sq = q.size(2);
             long sk = k.size(2);
-            Tensor row = Tensor.arange(sk - sq, sk, DType.I64, q.device()).unsqueeze(1);
+            Tensor row = Tensor.arange(sk - sq - before, sk - before, DType.I64, q.device()).unsqueeze(1);
             Tensor col = Tensor.arange(0, sk, DType.I64, q.device()).unsqueeze(0);
             allowed = col.gt(row).logicalNot();
         }

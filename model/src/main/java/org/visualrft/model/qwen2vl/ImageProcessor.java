@@ -82,9 +82,38 @@ public record ImageProcessor(
         if (m.length != 3 || s.length != 3) {
             throw new BadInputException(preprocessorJson, "image_mean and image_std must have 3 entries");
         }
-        return new ImageProcessor(min, max, j.integer("patch_size", 14), j.integer("temporal_patch_size", 2),
-                j.integer("merge_size", 2), j.number("rescale_factor", 1.0 / 255), toFloats(m), toFloats(s),
-                backendOf(j, size));
+        for (int i = 0; i < 3; i++) {
+            if (!Double.isFinite(m[i]) || !Double.isFinite(s[i]) || s[i] <= 0) {
+                throw new BadInputException(preprocessorJson, "image_std entries must be positive and image_mean finite,"
+                        + " got image_mean " + java.util.Arrays.toString(m) + ", image_std " + java.util.Arrays.toString(s));
+            }
+        }
+        if (min < 1 || max < min) {
+            // smart_resize would scale every image up to min_pixels, past max_pixels (and out of memory)
+            throw new BadInputException(preprocessorJson, "min_pixels " + min + " must be at least 1 and at most max_pixels "
+                    + max);
+        }
+        int patch = j.integer("patch_size", 14);
+        int temporal = j.integer("temporal_patch_size", 2);
+        int merge = j.integer("merge_size", 2);
+        double rescale = j.number("rescale_factor", 1.0 / 255);
+        if (patch < 1 || temporal < 1 || merge < 1 || !(rescale > 0 && Double.isFinite(rescale))) {
+            throw new BadInputException(preprocessorJson, "patch_size, temporal_patch_size, merge_size and rescale_factor"
+                    + " must be positive, got " + patch + ", " + temporal + ", " + merge + ", " + rescale);
+        }
+        return new ImageProcessor(min, max, patch, temporal, merge, rescale, toFloats(m), toFloats(s), backendOf(j, size));
+    }
+
+    /**
+     * Fails unless the patch geometry agrees with the model's {@code vision_config} (patch, merge and temporal patch
+     * sizes): otherwise the patch rows would not fit the patch embedding.
+     */
+    public void requireGeometry(Path preprocessorJson, int patch, int merge, int temporal) {
+        if (patchSize != patch || mergeSize != merge || temporalPatchSize != temporal) {
+            throw new BadInputException(preprocessorJson, "patch_size/merge_size/temporal_patch_size " + patchSize + "/"
+                    + mergeSize + "/" + temporalPatchSize + " differ from config.json's vision_config (" + patch + "/"
+                    + merge + "/" + temporal + ")");
+        }
     }
 
     /**

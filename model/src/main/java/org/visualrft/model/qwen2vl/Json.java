@@ -57,6 +57,13 @@ final class Json {
         return new Json(file, (Map<String, Object>) v);
     }
 
+    /** This object's entries with {@code over}'s added on top (over wins where both have a key). */
+    Json overlaidWith(Json over) {
+        Map<String, Object> m = new LinkedHashMap<>(root);
+        m.putAll(over.root);
+        return new Json(file, m);
+    }
+
     boolean has(String key) {
         return root.containsKey(key) && root.get(key) != null;
     }

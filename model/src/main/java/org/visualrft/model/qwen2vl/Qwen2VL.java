@@ -55,12 +55,31 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
         Qwen2VLConfig config = Qwen2VLConfig.load(dir.resolve("config.json"));
         Path pre = dir.resolve("preprocessor_config.json");
         ImageProcessor processor = java.nio.file.Files.isRegularFile(pre) ? ImageProcessor.load(pre) : ImageProcessor.defaults();
+        processor.requireGeometry(pre, config.vision().patchSize(), config.vision().spatialMergeSize(),
+                config.vision().temporalPatchSize());
         try (Weights w = Weights.open(dir)) {
-            Qwen2VLWeights weights = Qwen2VLWeights.from(config,
-                    name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
-                    name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));
+            // transformers 4.52+ saves under its internal names (model.language_model.…, model.visual.…), the hub
+            // files under the original ones (model.…, visual.…), which Qwen2VLWeights and a merged save use
+            boolean internal = w.contains("model.language_model.embed_tokens.weight");
+            w.checkShapes(name -> Qwen2VLWeights.expectedShape(config, originalName(name)));
+            Qwen2VLWeights weights = Qwen2VLWeights.from(config, name -> {
+                String stored = internal ? internalName(name) : name;
+                return w.contains(stored) ? place(() -> w.read(stored), dtype, device) : null;
+            }, name -> new BadInputException(dir, "weights have no tensor '" + (internal ? internalName(name) : name) + "'"));
             return new Qwen2VL(config, weights, processor);
         }
+    }
+
+    /** {@code model.layers.0.…} → {@code model.language_model.layers.0.…}, {@code visual.…} → {@code model.visual.…}. */
+    static String internalName(String original) {
+        return original.startsWith("visual.") ? "model." + original
+                : original.startsWith("model.") ? "model.language_model." + original.substring("model.".length()) : original;
+    }
+
+    /** The inverse of {@link #internalName}; an original name is returned as it is. */
+    static String originalName(String name) {
+        return name.startsWith("model.visual.") ? name.substring("model.".length())
+                : name.startsWith("model.language_model.") ? "model." + name.substring("model.language_model.".length()) : name;
     }
 
     private static Tensor place(Supplier<Tensor> read, DType dtype, Device device) {

@@ -60,26 +60,44 @@ public record Qwen2VLConfig(
         return hiddenSize / numHeads;
     }
 
+    /**
+     * Reads either layout: the hub files' (language-model fields at the top level, {@code rope_scaling},
+     * {@code torch_dtype}) or the one transformers 5 writes ({@code text_config} holding them, {@code rope_parameters},
+     * {@code dtype}).
+     */
     public static Qwen2VLConfig load(Path configJson) {
         Json j = Json.read(configJson);
         String type = j.string("model_type", "");
         if (!type.equals("qwen2_vl")) {
             throw new BadInputException(configJson, "model_type is \"" + type + "\", expected \"qwen2_vl\"");
         }
-        Json rope = j.object("rope_scaling");
+        if (j.has("quantization_config")) {
+            // AWQ/GPTQ/FP8 folders store other tensors (qweight, scales, ...) under the projections' names
+            throw new BadInputException(configJson, "quantization_config: quantized checkpoints are not supported;"
+                    + " use the model's bfloat16 or float32 weights");
+        }
+        Json tc = j.object("text_config");
+        // the language model's fields: text_config's, else the top level's (files between the layouts mix them)
+        Json t = tc == null ? j : j.overlaidWith(tc);
+        String tp = tc == null ? "" : "text_config.";
+        Json rope = t.object("rope_scaling") != null ? t.object("rope_scaling") : t.object("rope_parameters");
+        String rp = tp + (t.object("rope_scaling") != null ? "rope_scaling" : "rope_parameters");
         int[] section;
         if (rope == null) {
-            throw new BadInputException(configJson, "missing \"rope_scaling\" (Qwen2-VL needs mrope_section)");
+            throw new BadInputException(configJson, "missing \"" + tp + "rope_scaling\" (Qwen2-VL needs mrope_section)");
         } else {
             // hub configs say "mrope"; transformers rewrites it to "default" when it saves
             String rt = rope.string("type", rope.string("rope_type", "default"));
             if (!rt.equals("mrope") && !rt.equals("default")) {
-                throw new BadInputException(configJson, "rope_scaling.type \"" + rt + "\" is not supported (mrope or default)");
+                throw new BadInputException(configJson, rp + ".type \"" + rt + "\" is not supported (mrope or default)");
             }
             section = rope.integers("mrope_section", null);
             if (section.length != 3) {
-                throw new BadInputException(configJson, "rope_scaling.mrope_section must have 3 entries (t, h, w)");
+                throw new BadInputException(configJson, rp + ".mrope_section must have 3 entries (t, h, w)");
             }
+        }
+        if (t.bool("use_sliding_window", false)) {
+            throw new BadInputException(configJson, tp + "use_sliding_window is true; sliding-window attention is not supported");
         }
         Json v = j.object("vision_config");
         if (v == null) {
@@ -100,39 +118,46 @@ public record Qwen2VLConfig(
                 v.integer("patch_size", v.integer("spatial_patch_size", 14)),
                 v.integer("spatial_merge_size", 2),
                 v.integer("temporal_patch_size", 2));
-        int[] eos;
-        Object e = j.raw().get("eos_token_id");
-        if (e instanceof List<?>) {
-            eos = j.integers("eos_token_id", null);
-        } else {
-            eos = e == null ? new int[0] : new int[] {j.integer("eos_token_id", null)};
-        }
-        String act2 = j.string("hidden_act", "silu");
+        int[] eos = ids(t.has("eos_token_id") ? t : j, "eos_token_id");
+        String act2 = t.string("hidden_act", "silu");
         if (!act2.equals("silu")) {
-            throw new BadInputException(configJson, "hidden_act \"" + act2 + "\" is not supported (silu)");
+            throw new BadInputException(configJson, tp + "hidden_act \"" + act2 + "\" is not supported (silu)");
         }
+        // the token ids and the dtype live at the top in both layouts (text_config may repeat them)
+        Json ids = j.has("image_token_id") || tc == null ? j : tc;
+        String dtype = j.has("torch_dtype") ? j.string("torch_dtype", null) : j.has("dtype") ? j.string("dtype", null)
+                : t.has("torch_dtype") ? t.string("torch_dtype", null) : t.string("dtype", "float32");
         Qwen2VLConfig c = new Qwen2VLConfig(
-                j.integer("vocab_size", 152064),
-                j.integer("hidden_size", 8192),
-                j.integer("intermediate_size", 29568),
-                j.integer("num_hidden_layers", 80),
-                j.integer("num_attention_heads", 64),
-                j.integer("num_key_value_heads", 8),
-                j.number("rms_norm_eps", 1e-5),
-                j.number("rope_theta", 1000000.0),
+                t.integer("vocab_size", 152064),
+                t.integer("hidden_size", 8192),
+                t.integer("intermediate_size", 29568),
+                t.integer("num_hidden_layers", 80),
+                t.integer("num_attention_heads", 64),
+                t.integer("num_key_value_heads", 8),
+                t.number("rms_norm_eps", 1e-5),
+                rope.has("rope_theta") ? rope.number("rope_theta", null) : t.number("rope_theta", 1000000.0),
                 section,
-                j.bool("tie_word_embeddings", false),
-                j.integer("image_token_id", 151655),
-                j.integer("video_token_id", 151656),
-                j.integer("vision_start_token_id", 151652),
-                j.integer("vision_end_token_id", 151653),
+                t.bool("tie_word_embeddings", j.bool("tie_word_embeddings", false)),
+                ids.integer("image_token_id", 151655),
+                ids.integer("video_token_id", 151656),
+                ids.integer("vision_start_token_id", 151652),
+                ids.integer("vision_end_token_id", 151653),
                 eos,
-                j.has("pad_token_id") ? j.integer("pad_token_id", null) : -1,
-                j.string("torch_dtype", "float32"),
-                j.has("max_position_embeddings") ? j.integer("max_position_embeddings", null) : Integer.MAX_VALUE,
+                t.has("pad_token_id") ? t.integer("pad_token_id", null) : j.has("pad_token_id") ? j.integer("pad_token_id", null) : -1,
+                dtype,
+                t.has("max_position_embeddings") ? t.integer("max_position_embeddings", null) : Integer.MAX_VALUE,
                 vision);
         c.check(configJson);
         return c;
+    }
+
+    /** An id or a list of ids ({@code eos_token_id} is a list in some files); none when absent. */
+    private static int[] ids(Json j, String key) {
+        Object e = j.raw().get(key);
+        if (e instanceof List<?>) {
+            return j.integers(key, null);
+        }
+        return e == null ? new int[0] : new int[] {j.integer(key, null)};
     }
 
     private static void positive(Path file, String key, int v, int max) {
@@ -156,6 +181,7 @@ public record Qwen2VLConfig(
         positive(file, "num_hidden_layers", numLayers, 1024);
         positive(file, "num_attention_heads", numHeads, 1024);
         positive(file, "num_key_value_heads", numKvHeads, 1024);
+        positive(file, "max_position_embeddings", maxPositionEmbeddings, Integer.MAX_VALUE);
         if (!(Double.isFinite(rmsNormEps) && rmsNormEps > 0 && rmsNormEps < 1)) {
             throw new BadInputException(file, "rms_norm_eps must be in (0, 1) (e.g. 1e-6), got " + rmsNormEps);
         }

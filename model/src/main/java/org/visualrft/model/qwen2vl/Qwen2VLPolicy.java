@@ -82,16 +82,50 @@ public final class Qwen2VLPolicy implements Policy {
 
         /** The same, for any family: {@code torchDtype} is the config's dtype, the default compute dtype. */
         public static Options fromSystemProperties(String torchDtype) {
-            DType dtype = dtypeOf(System.getProperty("vrft.dtype", torchDtype));
+            String named = System.getProperty("vrft.dtype");
+            if (named != null && !named.strip().matches("(?i)bf16|bfloat16|f32|fp32|float32")) {
+                throw new BadInputException("-Dvrft.dtype", "must be bf16 or f32 (bfloat16, float32), got '" + named + "'");
+            }
+            DType dtype = dtypeOf(named != null ? named.strip() : torchDtype);
             LoraConfig lora = null;
-            String rank = System.getProperty("vrft.lora.rank");
+            Long rank = wholeProperty("vrft.lora.rank", 1, 1 << 16);
             if (rank != null) {
-                int r = Integer.parseInt(rank);
-                double alpha = Double.parseDouble(System.getProperty("vrft.lora.alpha", String.valueOf(2 * r)));
+                int r = rank.intValue();
+                String a = System.getProperty("vrft.lora.alpha");
+                double alpha = 2 * r;
+                if (a != null) {
+                    try {
+                        alpha = Double.parseDouble(a.strip());
+                    } catch (NumberFormatException e) {
+                        alpha = Double.NaN;
+                    }
+                    if (!(alpha > 0 && Double.isFinite(alpha))) {
+                        throw new BadInputException("-Dvrft.lora.alpha", "must be a positive number, got '" + a + "'");
+                    }
+                }
                 String t = System.getProperty("vrft.lora.targets", String.join(",", LoraConfig.ALL_LINEAR));
                 lora = new LoraConfig(r, alpha, Set.of(t.split(",")));
             }
-            return new Options(dtype, lora, Long.getLong("vrft.lora.seed", 0), null, maxPixelsProperty());
+            Long seed = wholeProperty("vrft.lora.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            return new Options(dtype, lora, seed == null ? 0 : seed, null, maxPixelsProperty("vrft.qwen2vl.max_pixels"));
+        }
+
+        /** A whole-number system property within [min, max], null when unset; anything else is one error naming it. */
+        private static Long wholeProperty(String name, long min, long max) {
+            String v = System.getProperty(name);
+            if (v == null) {
+                return null;
+            }
+            try {
+                long x = Long.parseLong(v.strip());
+                if (x >= min && x <= max) {
+                    return x;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new BadInputException("-D" + name, "must be a whole number" + (min == Long.MIN_VALUE ? ""
+                    : " from " + min + " to " + max) + ", got '" + v + "'");
         }
 
         /**
@@ -102,13 +136,14 @@ public final class Qwen2VLPolicy implements Policy {
         public static Options of(String torchDtype, LoadOptions options) {
             DType dtype = options.dtype() != null ? options.dtype() : dtypeOf(torchDtype);
             return new Options(dtype, options.lora(), options.loraSeed(), options.minPixels(),
-                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty(), options.device(),
-                    options.trainsVision());
+                    options.maxPixels() != null ? options.maxPixels() : maxPixelsProperty("vrft.qwen2vl.max_pixels"),
+                    options.device(), options.trainsVision());
         }
 
-        private static Integer maxPixelsProperty() {
-            String mp = System.getProperty("vrft.qwen2vl.max_pixels");
-            return mp == null ? null : Integer.valueOf(mp);
+        /** The pixel limit system property {@code name} ({@code vrft.qwen2vl.max_pixels}, {@code vrft.max_pixels}). */
+        public static Integer maxPixelsProperty(String name) {
+            Long v = wholeProperty(name, 1, Integer.MAX_VALUE);
+            return v == null ? null : v.intValue();
         }
 
         /** bfloat16 (or bf16) computes in BF16; anything else in F32. */
@@ -288,6 +323,7 @@ public final class Qwen2VLPolicy implements Policy {
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Input in = input(prompt, images);
+            params = params.within(contextLength(), in.ids().length);
             // on a GPU the static-cache engine keeps the whole group on the device (and replays a CUDA graph);
             // on the CPU the dynamic cache with Java-side sampling is as fast and keeps earlier runs' exact samples
             // (-Dvrft.sampling.on_device=true takes the GPU's path on the CPU, to check a GPU run's sampling there)
@@ -325,6 +361,8 @@ public final class Qwen2VLPolicy implements Policy {
                 grids.add(in.grids());
                 embeds.add(in.image());
             }
+            // the longest prompt bounds every row's completion: they decode as one batch
+            params = params.within(contextLength(), ids.stream().mapToInt(x -> x.length).max().orElse(0));
             List<List<Rollout>> out = new ArrayList<>(prompts.size());
             for (List<DecodeLoop.Sample> group : StaticDecoder.sampleGroups(model, ids, grids, embeds, g, params, eos,
                     rngs, !frozen, StaticDecoder.useGraph())) {
@@ -475,13 +513,13 @@ public final class Qwen2VLPolicy implements Policy {
 
     /**
      * Writes a Hugging Face folder transformers loads with {@code Qwen2VLForConditionalGeneration.from_pretrained}:
-     * adapters merged into the base weights, in the model's dtype; config.json (torch_dtype set), tokenizer and
+     * adapters merged into the base weights, in the model's dtype; config.json (its torch_dtype, or transformers 5's dtype, set), tokenizer and
      * processor files copied from the source folder. Each file is written under a temporary name and renamed.
      */
     @Override
     public void save(Path dir) {
         HfModelFolder.save(source, dir, () -> model.weights().merged(model.config()),
-                cfg -> cfg.put("torch_dtype", model.dtype() == DType.BF16 ? "bfloat16" : "float32"), SIDE_FILES);
+                cfg -> cfg.put(cfg.has("dtype") ? "dtype" : "torch_dtype", LoadOptions.torchName(model.dtype())), SIDE_FILES);
     }
 
     /** Writes the adapters alone in PEFT's layout (adapter_model.safetensors + adapter_config.json). */

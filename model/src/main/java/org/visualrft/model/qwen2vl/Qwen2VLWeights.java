@@ -86,6 +86,44 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
         return new Qwen2VLWeights(embed, layers, need.apply("model.norm.weight"), head, vision);
     }
 
+    /** The shape config.json implies for the weight {@code name}, or null for a name this model does not read. */
+    public static long[] expectedShape(Qwen2VLConfig c, String name) {
+        long h = c.hiddenSize();
+        String layer = WeightShapes.afterIndex(name, "model.layers.");
+        if (layer != null) {
+            return WeightShapes.decoderLayer(layer, h, c.numHeads(), c.numKvHeads(), c.headDim(), c.intermediateSize());
+        }
+        Qwen2VLConfig.Vision v = c.vision();
+        long e = v.embedDim();
+        String block = WeightShapes.afterIndex(name, "visual.blocks.");
+        if (block != null) {
+            return switch (block) {
+                case "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "attn.proj.bias", "mlp.fc2.bias" ->
+                        new long[] {e};
+                case "attn.qkv.weight" -> new long[] {3 * e, e};
+                case "attn.qkv.bias" -> new long[] {3 * e};
+                case "attn.proj.weight" -> new long[] {e, e};
+                case "mlp.fc1.weight" -> new long[] {v.mlpDim(), e};
+                case "mlp.fc1.bias" -> new long[] {v.mlpDim()};
+                case "mlp.fc2.weight" -> new long[] {e, v.mlpDim()};
+                default -> null;
+            };
+        }
+        long merged = e * v.spatialMergeSize() * v.spatialMergeSize();
+        return switch (name) {
+            case "model.embed_tokens.weight", "lm_head.weight" -> new long[] {c.vocabSize(), h};
+            case "model.norm.weight" -> new long[] {h};
+            case "visual.patch_embed.proj.weight" ->
+                    WeightShapes.patchEmbed(e, v.inChannels(), v.temporalPatchSize(), v.patchSize());
+            case "visual.merger.ln_q.weight", "visual.merger.ln_q.bias" -> new long[] {e};
+            case "visual.merger.mlp.0.weight" -> new long[] {merged, merged};
+            case "visual.merger.mlp.0.bias" -> new long[] {merged};
+            case "visual.merger.mlp.2.weight" -> new long[] {v.hiddenSize(), merged};
+            case "visual.merger.mlp.2.bias" -> new long[] {v.hiddenSize()};
+            default -> null;
+        };
+    }
+
     /**
      * Every tensor under its transformers name, with LoRA adapters merged into their projections: what a merged
      * checkpoint holds. A tied lm_head is left out, as transformers leaves it out.

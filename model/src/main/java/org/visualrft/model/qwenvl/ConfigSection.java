@@ -127,6 +127,12 @@ final class ConfigSection {
         return out;
     }
 
+    /** Counts the fields {@code other} holds, and {@code more}, as read here (copies this object may repeat). */
+    void ignoreFieldsOf(ConfigSection other, String... more) {
+        other.node.fieldNames().forEachRemaining(read::add);
+        read.addAll(java.util.Arrays.asList(more));
+    }
+
     /** Fails on the first field neither read nor ignorable. */
     void checkNoUnknown() {
         List<String> unknown = new ArrayList<>();

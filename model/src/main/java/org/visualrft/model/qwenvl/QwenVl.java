@@ -62,11 +62,10 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
         QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
         Path pre = dir.resolve("preprocessor_config.json");
         ImageProcessor processor = Files.isRegularFile(pre) ? ImageProcessor.load(pre) : defaultProcessor(config);
-        if (processor.patchSize() != config.vision().patchSize() || processor.mergeSize() != config.vision().spatialMergeSize()
-                || processor.temporalPatchSize() != config.vision().temporalPatchSize()) {
-            throw new BadInputException(pre, "patch_size/merge_size/temporal_patch_size differ from config.json's vision_config");
-        }
+        processor.requireGeometry(pre, config.vision().patchSize(), config.vision().spatialMergeSize(),
+                config.vision().temporalPatchSize());
         try (Weights w = Weights.open(dir)) {
+            w.checkShapes(name -> QwenVlWeights.expectedShape(config, name));
             QwenVlWeights weights = QwenVlWeights.from(config,
                     name -> w.contains(name) ? place(() -> w.read(name), dtype, device) : null,
                     name -> new BadInputException(dir, "weights have no tensor '" + name + "'"));

@@ -87,6 +87,7 @@ public record QwenVlConfig(
             "attention_dropout", "max_position_embeddings", "max_window_layers", "sliding_window", "use_sliding_window",
             "layer_types", "dtype", "torch_dtype", "eos_token_id", "pad_token_id", "_name_or_path", "architectures",
             "transformers_version", "image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id",
+            "vision_token_id",
             "output_attentions", "output_hidden_states", "return_dict");
     private static final Set<String> VISION_IGNORABLE = Set.of("model_type", "initializer_range", "tokens_per_second",
             "dtype", "torch_dtype", "_name_or_path", "architectures", "transformers_version", "embed_dim",
@@ -108,6 +109,11 @@ public record QwenVlConfig(
             throw new BadInputException(file, "not a JSON object");
         }
         ConfigSection top = new ConfigSection(file, "", root, TOP_IGNORABLE);
+        if (top.has("quantization_config")) {
+            // AWQ/GPTQ/FP8 folders store other tensors (qweight, scales, ...) under the projections' names
+            throw top.fault("quantization_config", "is set: quantized checkpoints are not supported; use the model's"
+                    + " bfloat16 or float32 weights");
+        }
         String type = top.string("model_type", "");
         Family family = Family.of(type);
         if (family == null) {
@@ -246,14 +252,69 @@ public record QwenVlConfig(
                 eos, pad, dtype);
         if (tc != null) {
             tc.checkNoUnknown();
+            // transformers 4.52-4.56 saved text_config and kept copies of its fields (and rope_scaling) at the top
+            // level; the model is built from text_config, as transformers builds it
+            top.ignoreFieldsOf(tc, "rope_scaling", "rope_parameters", "rope_theta");
         }
         top.checkNoUnknown();
-        c.check(t, v);
+        c.check(top, t, v);
         return c;
     }
 
-    private void check(ConfigSection t, ConfigSection v) {
+    /** Fails unless {@code value} is in 1..max: sizes of zero would divide by zero or build empty tensors. */
+    private static void positive(ConfigSection s, String key, long value, long max) {
+        if (value < 1 || value > max) {
+            throw s.fault(key, "must be between 1 and " + max + ", got " + value);
+        }
+    }
+
+    private void check(ConfigSection top, ConfigSection t, ConfigSection v) {
         Text x = text;
+        // ranges first, so that no size product below can overflow or divide by zero
+        positive(t, "vocab_size", x.vocabSize(), 1 << 24);
+        positive(t, "hidden_size", x.hiddenSize(), 1 << 16);
+        positive(t, "intermediate_size", x.intermediateSize(), 1 << 18);
+        positive(t, "num_hidden_layers", x.numLayers(), 1024);
+        positive(t, "num_attention_heads", x.numHeads(), 1024);
+        positive(t, "num_key_value_heads", x.numKvHeads(), 1024);
+        positive(t, "head_dim", x.headDim(), 1 << 12);
+        positive(t, "max_position_embeddings", x.maxPositionEmbeddings(), Integer.MAX_VALUE);
+        if (!(Double.isFinite(x.rmsNormEps()) && x.rmsNormEps() > 0 && x.rmsNormEps() < 1)) {
+            throw t.fault("rms_norm_eps", "must be in (0, 1) (e.g. 1e-6), got " + x.rmsNormEps());
+        }
+        if (!(Double.isFinite(x.ropeTheta()) && x.ropeTheta() > 0)) {
+            throw t.fault("rope_theta", "must be a positive number, got " + x.ropeTheta());
+        }
+        for (int m : x.mropeSection()) {
+            if (m < 0) {
+                throw t.fault(t.has("rope_parameters") ? "rope_parameters.mrope_section" : "rope_scaling.mrope_section",
+                        "entries must be 0 or more, got " + Arrays.toString(x.mropeSection()));
+            }
+        }
+        positive(v, "depth", vision.depth(), 1024);
+        positive(v, "hidden_size", vision.hiddenSize(), 1 << 16);
+        positive(v, "intermediate_size", vision.intermediateSize(), 1 << 18);
+        positive(v, "num_heads", vision.numHeads(), 1024);
+        positive(v, "in_channels", vision.inChannels(), 4);
+        positive(v, "patch_size", vision.patchSize(), 1024);
+        positive(v, "spatial_merge_size", vision.spatialMergeSize(), 64);
+        positive(v, "temporal_patch_size", vision.temporalPatchSize(), 64);
+        positive(v, "out_hidden_size", vision.outHiddenSize(), 1 << 16);
+        if (family == Family.QWEN3_VL) {
+            positive(v, "num_position_embeddings", vision.numPositionEmbeddings(), 1 << 24);
+        }
+        String[] idNames = {"image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id"};
+        int[] ids = {imageTokenId, videoTokenId, visionStartTokenId, visionEndTokenId};
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= x.vocabSize()) {
+                throw top.fault(idNames[i], "(" + ids[i] + ") is outside the vocabulary (vocab_size " + x.vocabSize() + ")");
+            }
+        }
+        for (int e : eosTokenIds) {
+            if (e < 0 || e >= x.vocabSize()) {
+                throw (t.has("eos_token_id") ? t : top).fault("eos_token_id", "(" + e + ") is outside the vocabulary (vocab_size " + x.vocabSize() + ")");
+            }
+        }
         if (x.numKvHeads() <= 0 || x.numHeads() % x.numKvHeads() != 0) {
             throw t.fault("num_key_value_heads", "(" + x.numKvHeads() + ") does not divide num_attention_heads " + x.numHeads());
         }

@@ -29,6 +29,7 @@ import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.qwen2vl.ChatTemplate;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
+import org.visualrft.model.qwen2vl.QwenTokenizerCheck;
 import org.visualrft.model.qwen2vl.StaticDecoder;
 import org.visualrft.model.qwen2vl.TeacherForcedBatch;
 import org.visualrft.model.qwenvl.QwenVlGroups.Input;
@@ -80,8 +81,8 @@ public final class QwenVlPolicy implements Policy {
         /** The same system properties as Qwen2-VL's ({@code vrft.dtype}, {@code vrft.lora.*}, {@code vrft.max_pixels}). */
         public static Options fromSystemProperties(QwenVlConfig c) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.fromSystemProperties(c.torchDtype());
-            String mp = System.getProperty("vrft.max_pixels");
-            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : Integer.valueOf(mp));
+            Integer mp = Qwen2VLPolicy.Options.maxPixelsProperty("vrft.max_pixels");
+            return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), mp == null ? o.maxPixels() : mp);
         }
 
         /**
@@ -90,8 +91,8 @@ public final class QwenVlPolicy implements Policy {
          */
         public static Options of(QwenVlConfig c, LoadOptions options) {
             Qwen2VLPolicy.Options o = Qwen2VLPolicy.Options.of(c.torchDtype(), options);
-            String mp = System.getProperty("vrft.max_pixels");
-            Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : Integer.valueOf(mp);
+            Integer mp = Qwen2VLPolicy.Options.maxPixelsProperty("vrft.max_pixels");
+            Integer max = options.maxPixels() != null || mp == null ? o.maxPixels() : mp;
             return new Options(o.dtype(), o.lora(), o.seed(), o.minPixels(), max, o.device(), o.trainVision());
         }
     }
@@ -127,10 +128,13 @@ public final class QwenVlPolicy implements Policy {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
         // the small files first: a fault in them must not leave gigabytes of loaded weights behind
-        int[] stops = stopTokens(dir, QwenVlConfig.load(dir.resolve("config.json")).eosTokenIds());
+        QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
+        int[] stops = stopTokens(dir, config.eosTokenIds());
         Tokenizer tokenizer = Tokenizer.load(tok);
         QwenVl model = null;
         try {
+            QwenTokenizerCheck.check(tokenizer, tok, config.text().vocabSize(), config.imageTokenId(),
+                    config.visionStartTokenId(), config.visionEndTokenId());
             model = QwenVl.load(dir, opts.dtype(), opts.device());
             if (opts.minPixels() != null || opts.maxPixels() != null) {
                 ImageProcessor p = model.processor();
@@ -173,10 +177,11 @@ public final class QwenVlPolicy implements Policy {
         if (Files.isRegularFile(gen)) {
             try {
                 JsonNode e = new ObjectMapper().readTree(gen.toFile()).get("eos_token_id");
-                if (e != null && e.isArray()) {
-                    e.forEach(n -> ids.add(n.intValue()));
-                } else if (e != null && e.isIntegralNumber()) {
-                    ids.add(e.intValue());
+                for (JsonNode n : e == null || e.isNull() ? List.<JsonNode>of() : e.isArray() ? e : List.of(e)) {
+                    if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0) {
+                        throw new BadInputException(gen, "eos_token_id must be a token id or a list of them, got " + e);
+                    }
+                    ids.add(n.intValue());
                 }
             } catch (IOException ex) {
                 throw new BadInputException(gen, "not valid JSON: " + ex.getMessage(), ex);
@@ -316,6 +321,7 @@ public final class QwenVlPolicy implements Policy {
     public List<Rollout> generate(Prompt prompt, int g, SamplingParams params, RandomGenerator rng, VisionCache images) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode ng = Tensor.noGrad()) {
             Input in = input(prompt, images);
+            params = params.within(contextLength(), in.ids().length);
             // on a GPU the group decodes on the device (no host round trip per token), by default in the static-cache
             // engine (a CUDA graph per step); on the CPU the Java sampler keeps earlier runs' exact samples
             List<DecodeLoop.Sample> samples;
@@ -354,6 +360,8 @@ public final class QwenVlPolicy implements Policy {
             for (Prompt p : prompts) {
                 in.add(input(p, images));
             }
+            // the longest prompt bounds every row's completion: they decode as one batch
+            params = params.within(contextLength(), in.stream().mapToInt(x -> x.ids().length).max().orElse(0));
             List<List<DecodeLoop.Sample>> groups = !DeviceDecodeLoop.wanted(model.device())
                     ? QwenVlGroups.sample(model, in, g, params, eos, rngs, !frozen)
                     : StaticDecoder.wanted()

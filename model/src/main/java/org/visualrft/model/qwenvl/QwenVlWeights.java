@@ -13,6 +13,7 @@ import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.qwen2vl.DecoderLayerWeights;
 import org.visualrft.model.qwen2vl.DecoderProjections;
+import org.visualrft.model.qwen2vl.WeightShapes;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.Tensor;
 
@@ -200,6 +201,69 @@ public final class QwenVlWeights {
         }
         Vision vision = new Vision(patch, patchBias, pos, blocks, merger, deep);
         return new QwenVlWeights(byName, linears, embed, layers, norm, head, vision, tp);
+    }
+
+    /**
+     * The shape config.json implies for the weight {@code name} (in either naming layout), or null for a name this
+     * model does not read.
+     */
+    public static long[] expectedShape(QwenVlConfig c, String name) {
+        QwenVlConfig.Text t = c.text();
+        QwenVlConfig.Vision v = c.vision();
+        boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
+        String vp = name.startsWith("model.visual.") ? "model.visual." : name.startsWith("visual.") ? "visual." : null;
+        if (vp == null) {
+            String tp = name.startsWith("model.language_model.") ? "model.language_model." : "model.";
+            String layer = WeightShapes.afterIndex(name, tp + "layers.");
+            if (layer != null) {
+                return WeightShapes.decoderLayer(layer, t.hiddenSize(), t.numHeads(), t.numKvHeads(), t.headDim(),
+                        t.intermediateSize());
+            }
+            String local = name.equals("lm_head.weight") ? name : name.startsWith(tp) ? name.substring(tp.length()) : "";
+            return switch (local) {
+                case "embed_tokens.weight", "lm_head.weight" -> new long[] {t.vocabSize(), t.hiddenSize()};
+                case "norm.weight" -> new long[] {t.hiddenSize()};
+                default -> null;
+            };
+        }
+        long e = v.hiddenSize();
+        long ff = v.intermediateSize();
+        long merged = e * v.spatialMergeSize() * v.spatialMergeSize();
+        String block = WeightShapes.afterIndex(name, vp + "blocks.");
+        if (block != null) {
+            return switch (block) {
+                case "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "attn.proj.bias", "mlp.down_proj.bias",
+                        "mlp.linear_fc2.bias" -> new long[] {e};
+                case "attn.qkv.weight" -> new long[] {3 * e, e};
+                case "attn.qkv.bias" -> new long[] {3 * e};
+                case "attn.proj.weight" -> new long[] {e, e};
+                case "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.linear_fc1.weight" -> new long[] {ff, e};
+                case "mlp.gate_proj.bias", "mlp.up_proj.bias", "mlp.linear_fc1.bias" -> new long[] {ff};
+                case "mlp.down_proj.weight", "mlp.linear_fc2.weight" -> new long[] {e, ff};
+                default -> null;
+            };
+        }
+        // a DeepStack merger normalises after the 2×2 merge, the main merger before it
+        String deep = WeightShapes.afterIndex(name, vp + "deepstack_merger_list.");
+        String merger = deep != null ? deep : name.startsWith(vp + "merger.") ? name.substring((vp + "merger.").length()) : null;
+        if (merger != null) {
+            long out = v.outHiddenSize();
+            return switch (merger) {
+                case "norm.weight", "norm.bias" -> new long[] {deep != null ? merged : e};
+                case "ln_q.weight" -> new long[] {e};
+                case "mlp.0.weight", "linear_fc1.weight" -> new long[] {merged, merged};
+                case "mlp.0.bias", "linear_fc1.bias" -> new long[] {merged};
+                case "mlp.2.weight", "linear_fc2.weight" -> new long[] {out, merged};
+                case "mlp.2.bias", "linear_fc2.bias" -> new long[] {out};
+                default -> null;
+            };
+        }
+        return switch (name.substring(vp.length())) {
+            case "patch_embed.proj.weight" -> WeightShapes.patchEmbed(e, v.inChannels(), v.temporalPatchSize(), v.patchSize());
+            case "patch_embed.proj.bias" -> new long[] {e};
+            case "pos_embed.weight" -> q3 ? new long[] {v.numPositionEmbeddings(), e} : null;
+            default -> null;
+        };
     }
 
     /** Every base tensor under its checkpoint name, adapters not merged (the live tensors, not copies). */

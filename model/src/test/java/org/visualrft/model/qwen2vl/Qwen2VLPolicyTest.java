@@ -75,6 +75,74 @@ class Qwen2VLPolicyTest {
         }
     }
 
+    /**
+     * A folder whose config.json transformers 5 wrote (text_config, rope_parameters, dtype) runs as the hub layout
+     * does, in the dtype it names, and a save keeps its dtype key.
+     */
+    @Test
+    void aTransformers5FolderGivesTheSameGreedyAnswerAndKeepsItsDtypeKey() throws Exception {
+        Path flat = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("flat")));
+        Path nested = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("nested")));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Files.write(nested.resolve("config.json"), json.writeValueAsBytes(
+                Qwen2VLConfigTest.transformers5Layout(Fixture.DIR.resolve("config.json"), "float32")));
+        try (Policy a = ModelLoader.load(flat); Policy b = ModelLoader.load(nested)) {
+            Rollout ra = a.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            Rollout rb = b.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            assertArrayEquals(ra.tokens(), rb.tokens());
+            assertArrayEquals(ra.logProbs(), rb.logProbs(), 1e-6f);
+            b.save(tmp.resolve("saved"));
+        }
+        var saved = json.readTree(tmp.resolve("saved/config.json").toFile());
+        assertEquals("float32", saved.get("dtype").asText());
+        assertFalse(saved.has("torch_dtype"), "one dtype key, as the source had");
+        Files.write(nested.resolve("config.json"), json.writeValueAsBytes(
+                Qwen2VLConfigTest.transformers5Layout(Fixture.DIR.resolve("config.json"), "bfloat16")));
+        try (Policy b = ModelLoader.load(nested)) {
+            assertEquals(DType.BF16, ((Qwen2VLPolicy) b).model().dtype(), "the dtype the config names");
+        }
+    }
+
+    /**
+     * Weights under transformers 4.52+'s internal names (model.language_model.…, model.visual.…, as it saves a
+     * fine-tuned Qwen2-VL) load as the hub's names do (they were refused: "weights have no tensor
+     * 'model.layers.0.input_layernorm.weight'"), with their shapes checked, and a merged save writes the hub's names.
+     */
+    @Test
+    void weightsUnderTransformersInternalNamesLoad() throws Exception {
+        Path hub = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("hub")));
+        Path internal = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("internal")));
+        Path bad = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("bad")));
+        java.util.Map<String, Tensor> renamed = new java.util.LinkedHashMap<>();
+        try (NativeScope s = NativeScope.open();
+             org.visualrft.model.safetensors.SafeTensorsFile f = org.visualrft.model.safetensors.SafeTensorsFile.open(
+                     internal.resolve("model.safetensors"))) {
+            for (String n : f.entries().keySet()) {
+                renamed.put(Qwen2VL.internalName(n), f.read(n));
+            }
+            assertTrue(renamed.containsKey("model.visual.blocks.0.attn.qkv.weight"));
+            assertTrue(renamed.containsKey("model.language_model.layers.1.mlp.up_proj.weight"));
+            assertTrue(renamed.containsKey("lm_head.weight"));
+            org.visualrft.model.safetensors.SafeTensorsWriter.write(internal.resolve("model.safetensors"), renamed, null);
+            // the shape check reads the internal names too
+            renamed.put("model.language_model.norm.weight", Tensor.ones(DType.F32, 1));
+            org.visualrft.model.safetensors.SafeTensorsWriter.write(bad.resolve("model.safetensors"), renamed, null);
+        }
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(bad).close());
+        assertTrue(e.fault().contains("'model.language_model.norm.weight' has shape [1]"), e.getMessage());
+        try (Policy a = ModelLoader.load(hub); Policy b = ModelLoader.load(internal)) {
+            Rollout ra = a.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            Rollout rb = b.generate(prompt(), 1, SamplingParams.greedy(6), new Random(1)).get(0);
+            assertArrayEquals(ra.tokens(), rb.tokens());
+            assertArrayEquals(ra.logProbs(), rb.logProbs(), 0f);
+            b.save(tmp.resolve("saved"));
+        }
+        try (org.visualrft.model.safetensors.SafeTensorsFile f = org.visualrft.model.safetensors.SafeTensorsFile.open(
+                tmp.resolve("saved/model.safetensors"))) {
+            assertTrue(f.contains("model.layers.0.self_attn.q_proj.weight") && f.contains("visual.patch_embed.proj.weight"));
+        }
+    }
+
     @Test
     void samplingIsReproducibleFromTheRngAndStopsAtEos() throws Exception {
         Path dir = TinyQwenFolder.create(tmp);

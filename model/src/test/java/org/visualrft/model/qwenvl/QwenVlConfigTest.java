@@ -99,6 +99,42 @@ class QwenVlConfigTest {
         assertEquals(500000.0, q3.text().ropeTheta());
     }
 
+    /**
+     * The layout transformers 4.52-4.56 saved (e.g. the Qwen2.5-VL-3B-Instruct hub config, "transformers_version":
+     * "4.52.4"): text_config with rope_scaling, vision_token_id and null image/video ids, and copies of the text fields
+     * and rope_scaling at the top level. It was refused ("field hidden_act is unknown to this port"); it reads as the
+     * other layouts, text_config deciding.
+     */
+    @Test
+    void transformers452LayoutWithTopLevelCopiesReadsAsTheOthers() throws Exception {
+        for (String name : new String[] {"qwen25vl-tiny", "qwen3vl-tiny"}) {
+            ObjectNode flat = flat(name, "default");
+            ObjectNode text = flat.deepCopy();
+            for (String top : new String[] {"architectures", "image_token_id", "video_token_id", "vision_config",
+                "vision_start_token_id", "vision_end_token_id", "transformers_version", "dtype"}) {
+                text.remove(top);
+            }
+            text.put("model_type", name.startsWith("qwen25") ? "qwen2_5_vl_text" : "qwen3_vl_text");
+            text.putNull("image_token_id");
+            text.putNull("video_token_id");
+            text.put("vision_token_id", 299);
+            text.put("vision_start_token_id", 301);
+            text.put("torch_dtype", "float32");
+            text.putArray("architectures").add("Qwen2_5_VLForConditionalGeneration");
+            ((ObjectNode) text.get("rope_scaling")).put("rope_type", "default");
+            ObjectNode both = flat.deepCopy();
+            both.set("text_config", text);
+            both.put("vision_token_id", 299);
+            both.put("transformers_version", "4.52.4");
+            QwenVlConfig nested = QwenVlConfig.load(fixture(name));
+            QwenVlConfig mixed = QwenVlConfig.load(write(both));
+            assertEquals(nested.text().toString().replaceAll("\\[I@\\w+", ""), mixed.text().toString().replaceAll("\\[I@\\w+", ""));
+            assertArrayEquals(nested.text().mropeSection(), mixed.text().mropeSection());
+            assertEquals(nested.vision().toString().replaceAll("\\[I@\\w+", ""), mixed.vision().toString().replaceAll("\\[I@\\w+", ""));
+            assertEquals(300, mixed.imageTokenId());
+        }
+    }
+
     void assertFault(String name, Consumer<ObjectNode> edit, String field) throws Exception {
         ObjectNode c = read(name);
         edit.accept(c);
@@ -130,5 +166,18 @@ class QwenVlConfigTest {
                 "text_config.num_key_value_heads");
         assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("hidden_size", "big"), "text_config.hidden_size");
         assertFault("qwen3vl-tiny", c -> c.put("model_type", "qwen4_vl"), "model_type");
+    }
+
+    /** Sizes of zero (which divided by zero, or failed deep in libtorch) and ids beyond the vocabulary. */
+    @Test
+    void sizesAndIdsOutOfRangeNameTheField() throws Exception {
+        assertFault("qwen25vl-tiny", c -> ((ObjectNode) c.get("vision_config")).put("num_heads", 0), "vision_config.num_heads");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("num_attention_heads", 0),
+                "text_config.num_attention_heads");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("vocab_size", 0), "text_config.vocab_size");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("vision_config")).put("depth", -1), "vision_config.depth");
+        assertFault("qwen25vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("rms_norm_eps", 0), "text_config.rms_norm_eps");
+        assertFault("qwen25vl-tiny", c -> c.put("image_token_id", 320), "image_token_id");
+        assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("eos_token_id", 999), "text_config.eos_token_id");
     }
 }

@@ -87,6 +87,50 @@ class SafeTensorsTest {
         }
     }
 
+    /**
+     * A folder with both a model.safetensors and an index reads model.safetensors, as transformers does (a model saved
+     * over an older sharded one read the stale shards); index faults name the index or the missing shard.
+     */
+    @Test
+    void aSingleFileWinsOverAnIndexAndIndexFaultsNameTheirFile(@TempDir Path dir) throws Exception {
+        try (NativeScope s = NativeScope.open()) {
+            SafeTensorsWriter.write(dir.resolve("model-00001-of-00001.safetensors"),
+                    Map.of("x", Tensor.fromFloats(new float[] {1, 2})), Map.of());
+            Path index = dir.resolve("model.safetensors.index.json");
+            Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00001-of-00001.safetensors\"}}");
+            SafeTensorsWriter.write(dir.resolve("model.safetensors"), Map.of("x", Tensor.fromFloats(new float[] {5, 6})), Map.of());
+            try (Weights w = Weights.open(dir)) {
+                assertArrayEquals(new float[] {5, 6}, w.read("x").toFloats());
+            }
+            Files.delete(dir.resolve("model.safetensors"));
+            Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00001-of-00001.safetensors\", \"y\": 5}}");
+            BadInputException e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(index.toString(), e.source());
+            assertTrue(e.fault().contains("weight_map entry of 'y' is 5"), e.fault());
+            // a tensor in two shards, or in a shard but not in the index
+            SafeTensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"),
+                    Map.of("x", Tensor.fromFloats(new float[] {7, 8}), "y", Tensor.fromFloats(new float[] {9})), Map.of());
+            Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00001-of-00001.safetensors\","
+                    + " \"y\": \"model-00002-of-00002.safetensors\"}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(dir.resolve("model-00002-of-00002.safetensors").toString(), e.source());
+            assertEquals("holds tensor 'x', which model.safetensors.index.json lists in model-00001-of-00001.safetensors",
+                    e.fault());
+            Files.writeString(index, "{\"weight_map\": {\"y\": \"model-00002-of-00002.safetensors\"}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals("holds tensor 'x', which model.safetensors.index.json does not list", e.fault());
+            Files.writeString(index, "{\"weight_map\": {}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(index.toString(), e.source());
+            assertEquals("\"weight_map\" lists no tensor", e.fault());
+            Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
+            Files.writeString(index, "{\"weight_map\": {\"x\": \"model-00002-of-00002.safetensors\"}}");
+            e = assertThrows(BadInputException.class, () -> Weights.open(dir));
+            assertEquals(dir.resolve("model-00002-of-00002.safetensors").toString(), e.source());
+            assertTrue(e.fault().startsWith("missing: model.safetensors.index.json lists this shard"), e.fault());
+        }
+    }
+
     /** A file with the given header JSON and {@code dataBytes} zero bytes of data. */
     static Path file(Path dir, String header, int dataBytes) throws Exception {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);

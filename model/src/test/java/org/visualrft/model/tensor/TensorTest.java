@@ -102,4 +102,25 @@ class TensorTest {
             assertArrayEquals(new double[] {3 / Math.sqrt(12.5), 4 / Math.sqrt(12.5)}, rms.toDoubles(), 1e-12);
         }
     }
+
+    /** allFinite: NaN and infinities anywhere, in each float dtype; a finite tensor whose sum overflows is finite. */
+    @Test
+    void allFiniteFindsNanAndInfinitiesButNotAnOverflowingSum() {
+        try (NativeScope s = NativeScope.open(); Generator g = Generator.seeded(4)) {
+            for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16, DType.F64}) {
+                Tensor x = Tensor.randn(g, DType.F32, 1000, 37).to(d);
+                assertTrue(x.allFinite(), d.toString());
+                for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                    for (long at : new long[] {0, 12345, 36999}) {
+                        Tensor y = x.reshape(-1).copy();
+                        y.slice(0, at, at + 1, 1).fill_(bad);
+                        org.junit.jupiter.api.Assertions.assertFalse(y.allFinite(), d + " " + bad + " at " + at);
+                    }
+                }
+            }
+            Tensor big = Tensor.full(3.0e38, DType.F32, 4); // finite values whose float32 sum is +inf
+            assertTrue(big.allFinite());
+            assertTrue(Tensor.fromLongs(new long[] {1, 2}, 2).allFinite(), "integers are finite");
+        }
+    }
 }
