@@ -88,7 +88,11 @@ public class Qwen2VLGpuBench {
         List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
         System.out.printf("prompt %d tokens (%d image), G=%d x %d new tokens%n", prompt.length, imageTokens, g, newTokens);
         SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
-        List<String[]> rows = new ArrayList<>();
+        // each row is printed as soon as it is measured: a run stopped by its time limit keeps the rows it finished
+        System.out.println();
+        System.out.println("| java (visual-rft) | seconds | rate / peak |");
+        System.out.println("| --- | ---: | ---: |");
+        Rows rows = new Rows();
 
         StaticDecoder.DecodeStep main = steps.get(0); // the eager row and the GRPO step use the first one asked for
         if (!only.equals("train")) {
@@ -96,7 +100,7 @@ public class Qwen2VLGpuBench {
                 Tensor img = model.encodeImages(List.of(patches), null);
                 for (StaticDecoder.DecodeStep step : steps) {
                     rows.add(launches(step, model, prompt, grids, img, g));
-                    rows.addAll(graphRollouts("", step, model, prompt, grids, img, g, sampling, device, 3));
+                    graphRollouts(rows, "", step, model, prompt, grids, img, g, sampling, device, 3);
                 }
                 if (groups > 1) {
                     List<int[]> prompts = new ArrayList<>();
@@ -104,7 +108,7 @@ public class Qwen2VLGpuBench {
                         prompts.add(Qwen2VLBench.promptIds(c, imageTokens, text + 7 * i, new Random(5 + i)));
                     }
                     for (StaticDecoder.DecodeStep step : steps) {
-                        rows.addAll(batchedRollouts(step, model, prompts, grids, img, g, sampling, device, 2));
+                        batchedRollouts(rows, step, model, prompts, grids, img, g, sampling, device, 2);
                     }
                 }
                 Cuda.synchronize(device);
@@ -146,15 +150,19 @@ public class Qwen2VLGpuBench {
                 Tensor img = model.encodeImages(List.of(patches), null);
                 for (StaticDecoder.DecodeStep step : steps) {
                     rows.add(launches(step, model, prompt, grids, img, g));
-                    rows.addAll(graphRollouts("LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2));
+                    graphRollouts(rows, "LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2);
                 }
             }
-            rows.addAll(grpoStep(model, lora, prompt, grids, patches, g, sampling, device, main));
+            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main);
         }
-        System.out.println();
-        System.out.println("| java (visual-rft) | seconds | rate / peak |");
-        System.out.println("| --- | ---: | ---: |");
-        for (String[] r : rows) {
+    }
+
+    /** The prompts of the GRPO step (a group of G rollouts each): the whole step of 8 groups. */
+    static final int GRPO_GROUPS = 8;
+
+    /** The table's rows, each printed when it is added. */
+    static final class Rows {
+        void add(String[] r) {
             System.out.printf("| %s | %s | %s |%n", r[0], r[1], r[2]);
         }
     }
@@ -164,10 +172,8 @@ public class Qwen2VLGpuBench {
     }
 
     /** Rollouts replaying a CUDA graph (the first pays the cuBLAS/allocator warm-up and the capture). */
-    static List<String[]> graphRollouts(String what, StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt,
-                                        List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
-                                        int runs) {
-        List<String[]> rows = new ArrayList<>();
+    static void graphRollouts(Rows rows, String what, StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt,
+                              List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device, int runs) {
         for (int i = 0; i < runs; i++) {
             Cuda.synchronize(device);
             long a = System.nanoTime();
@@ -177,15 +183,12 @@ public class Qwen2VLGpuBench {
             rows.add(rate("rollout, " + what + "static cache + CUDA graph, " + name(step) + (i == 0 ? " (first call)" : ""),
                     t, count(out)));
         }
-        return rows;
     }
 
     /** Several prompts' groups in one decode replaying a CUDA graph (the first call pays the capture). */
-    static List<String[]> batchedRollouts(StaticDecoder.DecodeStep step, Qwen2VL model, List<int[]> prompts,
-                                          List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
-                                          int runs) {
+    static void batchedRollouts(Rows rows, StaticDecoder.DecodeStep step, Qwen2VL model, List<int[]> prompts,
+                                List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device, int runs) {
         int n = prompts.size();
-        List<String[]> rows = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
             for (int k = 0; k < n; k++) {
@@ -205,7 +208,6 @@ public class Qwen2VLGpuBench {
                     + "-" + prompts.get(n - 1).length + " tokens), static cache + CUDA graph, " + name(step)
                     + (i == 0 ? " (first call)" : ""), t, tokens));
         }
-        return rows;
     }
 
     /** What one decode step launches: libtorch calls (per layer) and the nodes of its CUDA graph. */
@@ -250,16 +252,15 @@ public class Qwen2VLGpuBench {
                 String.format("peak %.1f GiB", peak / 1073741824.0));
     }
 
-    static List<String[]> grpoStep(Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
-                                   ImageProcessor.Patches patches, int groups, SamplingParams sampling, Device device,
-                                   StaticDecoder.DecodeStep decode) {
+    static void grpoStep(Rows rows, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
+                         ImageProcessor.Patches patches, int groups, int g, SamplingParams sampling, Device device,
+                         StaticDecoder.DecodeStep decode) {
         List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
         }
         Qwen2VLPolicy reference = (Qwen2VLPolicy) policy.frozenCopy();
         GrpoLoss loss = new GrpoLoss(0.04, LossAggregation.SEQ_MEAN_TOKEN_MEAN, null, 0.2, 1.0);
-        List<String[]> rows = new ArrayList<>();
         try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0)) {
             for (int step = 0; step < 2; step++) {
                 double tRoll = 0, tRef = 0, tFwdBwd = 0;
@@ -270,7 +271,7 @@ public class Qwen2VLGpuBench {
                     try (NativeScope s = NativeScope.open()) {
                         long a = System.nanoTime();
                         Tensor img = model.encodeImages(List.of(patches), null);
-                        List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
+                        List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling,
                                 new int[0], new SplittableRandom(step * 100 + k), true, true, decode);
                         List<int[]> completions = new ArrayList<>();
                         double[] rewards = new double[out.size()];
@@ -299,11 +300,10 @@ public class Qwen2VLGpuBench {
                 Cuda.synchronize(device);
                 double tOpt = secs(a);
                 double total = secs(s0);
-                rows.add(row(String.format("GRPO step %d, %d groups x 8 (LoRA, " + name(decode) + "): rollout %.2f + reference %.2f + policy fwd+bwd "
-                        + "%.2f + AdamW %.3f s", step + 1, groups, tRoll, tRef, tFwdBwd, tOpt), total, ""));
+                rows.add(row(String.format("GRPO step %d, %d groups x %d (LoRA, " + name(decode) + "): rollout %.2f + reference %.2f + policy fwd+bwd "
+                        + "%.2f + AdamW %.3f s", step + 1, groups, g, tRoll, tRef, tFwdBwd, tOpt), total, ""));
             }
         }
-        return rows;
     }
 
     static List<int[]> randomCompletions(int g, int n, int vocab) {
