@@ -5,8 +5,9 @@
 #        only when named)
 # Environment: OUT (the logs' folder), VRFT_BUDGET_S (seconds the whole script may take, default 480: each step gets
 # at most what is left of it, so the script ends and prints its summary before the run's timeout_s kills it; give
-# the run a timeout_s at least 30 s above it), BENCH_ARGS, PEER_ARGS, VRFT_JVM_OPTS (more JVM options; the CPU dry
-# run of docs/gpu.md passes -Dvrft.cuda.test.device=cpu here).
+# the run a timeout_s at least 30 s above it), BENCH_ARGS, PEER_ARGS, OPT_ARGS (OptimizerStepMemory's, default
+# "1000 40 cuda"), VRFT_JVM_OPTS (more JVM options), and for the
+# dry run on a CPU of docs/gpu.md VRFT_DEVICE_STEP=bench/gpu/cpu-step.sh (instead of the bundle's .gpu/device-step.sh).
 # At most 7 files land in $OUT (the run tool brings back 8): device-run.log (GPU, bundle, the summary), doctor.log,
 # tests.log, java-bench.log, hf-peer.log, optimizer-memory.log, qwenvl.log; a JVM's crash report (hs_err) is appended
 # to its step's log. Exit status: 0 when every step asked for passed, 1 when one failed, timed out or had no time
@@ -26,6 +27,7 @@ out=${OUT:-/tmp/vrft-gpu-out}; mkdir -p "$out"
 log=$out/device-run.log
 hs=$(mktemp -d /tmp/vrft-hs.XXXX)
 export VRFT_CP=".gpu/lib/*:.gpu/lib/bench" PYTHONUNBUFFERED=1
+stepper=${VRFT_DEVICE_STEP:-.gpu/device-step.sh} # the bundle's; bench/gpu/cpu-step.sh for a dry run on a CPU
 # the oracle folders: the repository's fixtures/ (tracked, so they travel with the working tree), else prepare.sh's copy
 fx=fixtures; [[ -d $fx/qwen3vl-tiny && -d $fx/qwen2vl-tiny && -d $fx/grpo ]] || fx=.gpu/fixtures
 # shellcheck disable=SC2206 # VRFT_JVM_OPTS is a list of options
@@ -57,7 +59,7 @@ step() {
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "nvidia-smi failed"; } 2>&1 | tee -a "$log"
 if has tests || has bench || has qwenvl; then
   # the bundle's parts must have been stored by earlier calls on this same machine (it forgets them when it goes back)
-  bash .gpu/device-step.sh >> "$log" 2>&1; tail -n 2 "$log"
+  bash "$stepper" >> "$log" 2>&1; tail -n 2 "$log"
   if ! tail -n 1 "$log" | grep -q '^bundle ready'; then
     say "device-run.sh: the CUDA bundle is not ready on this machine (see the line above): send every part first" \
         "(docs/gpu.md), on the same machine; nothing was run"
@@ -68,13 +70,13 @@ if has tests || has bench || has qwenvl; then
     exit 3
   fi
 fi
-has tests && step doctor doctor 90 bash .gpu/device-step.sh java "${jvm[@]}" org.visualrft.app.Main doctor
+has tests && step doctor doctor 90 bash "$stepper" java "${jvm[@]}" org.visualrft.app.Main doctor
 # the CUDA tests: Qwen2-VL, Qwen2.5-VL/Qwen3-VL and vrft-tiny against their oracles or the CPU, the GRPO loss oracle in
 # float64, a short SFT+GRPO run of vrft-tiny whose reward must rise (each prints "skipped" without a GPU), one NCCL
 # rank training what a single process trains, the image reused across a GRPO step, and the CLI's generate/train
 # --device cuda for every family. Each test is reported as it ends (testfeed) and fails after 120 s (a hang costs
 # one test, not the rest of the step).
-has tests && step tests tests 240 bash .gpu/device-step.sh java "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
+has tests && step tests tests 240 bash "$stepper" java "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
   execute --disable-banner --disable-ansi-colors --details=testfeed \
   --config=junit.jupiter.execution.timeout.default=120s \
   --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
@@ -85,24 +87,25 @@ has tests && step tests tests 240 bash .gpu/device-step.sh java "${jvm[@]}" org.
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.train.dist.CudaNcclRunTest \
   --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest
 # shellcheck disable=SC2086 # BENCH_ARGS and PEER_ARGS are lists of arguments
-has bench && step java-bench java-bench 240 bash .gpu/device-step.sh java "${jvm[@]}" Qwen2VLGpuBench \
+has bench && step java-bench java-bench 240 bash "$stepper" java "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
 # shellcheck disable=SC2086
 has peer && step hf-peer hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}
 # the optimiser update's peak GPU memory above the state (clipping + AdamW, 1 B bf16 parameters in 40 tensors):
 # a few bytes per element of the largest tensor expected, where it once held 32 bytes per parameter
-has bench && step optimizer-memory optimizer-memory 90 bash .gpu/device-step.sh java "${jvm[@]}" OptimizerStepMemory 1000 40 cuda
+# shellcheck disable=SC2086 # OPT_ARGS: millions of parameters, tensors, device
+has bench && step optimizer-memory optimizer-memory 90 bash "$stepper" java "${jvm[@]}" OptimizerStepMemory ${OPT_ARGS:-1000 40 cuda}
 # Qwen2.5-VL / Qwen3-VL (one log): one LoRA GRPO step of the 2B configuration on the GPU (device decode loop), the
 # same with activation checkpointing (gradient_checkpointing: peak GPU memory and time against the first), the rollout
 # engines (growing-cache device loop vs static cache, eager and CUDA graph) for 1 and 8 prompts
 if has qwenvl; then
-  step qwenvl-bench qwenvl 150 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  step qwenvl-bench qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
-  step qwenvl-bench-checkpointing qwenvl 150 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  step qwenvl-bench-checkpointing qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448 --checkpointing 1
-  step qwenvl-engines-1 qwenvl 150 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  step qwenvl-engines-1 qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 1 --group 8 --new 256 --image 448 --repeat 2
-  step qwenvl-engines-8 qwenvl 200 bash .gpu/device-step.sh java "${jvm[@]}" QwenVlBench \
+  step qwenvl-engines-8 qwenvl 200 bash "$stepper" java "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 8 --group 8 --new 256 --image 448 --repeat 2
 fi
 rm -rf "$hs"
