@@ -59,9 +59,10 @@ step() {
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "nvidia-smi failed"; } 2>&1 | tee -a "$log"
 if has tests || has bench || has qwenvl; then
   # the bundle's parts must have been stored by earlier calls on this same machine (it forgets them when it goes back)
-  bash "$stepper" >> "$log" 2>&1; tail -n 2 "$log"
-  if ! tail -n 1 "$log" | grep -q '^bundle ready'; then
-    say "device-run.sh: the CUDA bundle is not ready on this machine (see the line above): send every part first" \
+  # (timed: the bundle's script searches the disk for the CUDA libraries at every start of a JVM, 13 finds over /)
+  a=$(date +%s); bash "$stepper" >> "$log" 2>&1; tail -n 2 "$log"; say "bundle check: $(( $(date +%s) - a )) s"
+  if ! tail -n 2 "$log" | grep -q '^bundle ready'; then
+    say "device-run.sh: the CUDA bundle is not ready on this machine (see above): send every part first" \
         "(docs/gpu.md), on the same machine; nothing was run"
     exit 3
   fi
