@@ -96,7 +96,7 @@ has peer && step hf-peer hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/
 # a few bytes per element of the largest tensor expected, where it once held 32 bytes per parameter
 # shellcheck disable=SC2086 # OPT_ARGS: millions of parameters, tensors, device
 has bench && step optimizer-memory optimizer-memory 90 bash "$stepper" java "${jvm[@]}" OptimizerStepMemory ${OPT_ARGS:-1000 40 cuda}
-# Qwen2.5-VL / Qwen3-VL (one log): one LoRA GRPO step of the 2B configuration on the GPU (device decode loop), the
+# Qwen2.5-VL / Qwen3-VL (one log): one LoRA GRPO step of the 2B configuration on the GPU (static-cache engine), the
 # same with activation checkpointing (gradient_checkpointing: peak GPU memory and time against the first), the rollout
 # engines (growing-cache device loop vs static cache, eager and CUDA graph) for 1 and 8 prompts
 if has qwenvl; then
