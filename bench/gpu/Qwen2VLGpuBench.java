@@ -133,13 +133,13 @@ public class Qwen2VLGpuBench {
                     patches, g, newTokens, device, true));
             for (Parameter p : whole.trainableParameters()) {
                 p.value().requiresGrad(false);
-                p.value().zeroGrad();
+                p.value().clearGrad(); // freed: the next rows' peak memory must not hold this row's gradients
             }
             Qwen2VLPolicy full = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
             rows.add(fwdBwd("forward+backward, all LM weights trainable", model, full, prompt, grids, patches, g, newTokens, device, false));
             for (Parameter p : full.trainableParameters()) {
                 p.value().requiresGrad(false);
-                p.value().zeroGrad();
+                p.value().clearGrad(); // freed: the next rows' peak memory must not hold this row's gradients
             }
             try (Generator gen = Generator.seeded(99)) {
                 model.attachLora(LoraConfig.allLinear(16, 32), gen);
@@ -245,7 +245,7 @@ public class Qwen2VLGpuBench {
             }
             peak = Math.max(peak, Cuda.peakAllocatedBytes(device));
             for (Tensor p : params) {
-                p.zeroGrad();
+                p.clearGrad(); // as the peer's zero_grad(set_to_none=True)
             }
         }
         return row(what + " (" + g + " x " + (prompt.length + newTokens) + " tokens)", best,
