@@ -34,6 +34,7 @@ fx=fixtures; [[ -d $fx/qwen3vl-tiny && -d $fx/qwen2vl-tiny && -d $fx/grpo ]] || 
 jvm=(-Xmx16g -XX:ErrorFile=$hs/hs_err_%p.log -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0
      -Dvrft.fixtures=$fx -Dai.djl.offline=true ${VRFT_JVM_OPTS:-})
 failed=0
+java=(bash "$stepper" java) # the bundle's script runs the bundled java with its environment; once ready, see below
 say() { echo "$*" | tee -a "$log"; }
 # step NAME LOG LIMIT COMMAND...: runs COMMAND for at most LIMIT seconds (less if the budget has less left), its
 # output appended to $out/LOG.log; prints the step's last 40 lines and one verdict line
@@ -58,10 +59,15 @@ step() {
 }
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "nvidia-smi failed"; } 2>&1 | tee -a "$log"
 if has tests || has bench || has qwenvl; then
-  # the bundle's parts must have been stored by earlier calls on this same machine (it forgets them when it goes back)
-  # (timed: the bundle's script searches the disk for the CUDA libraries at every start of a JVM, 13 finds over /)
-  a=$(date +%s); bash "$stepper" >> "$log" 2>&1; tail -n 2 "$log"; say "bundle check: $(( $(date +%s) - a )) s"
-  if ! tail -n 2 "$log" | grep -q '^bundle ready'; then
+  # The bundle's parts must have been stored by earlier calls on this same machine (it forgets them when it goes
+  # back). Its script searches the disk for the CUDA libraries at every start (13 finds over /): asked once here for
+  # the environment it sets, the Java steps then run the bundled java with it (its script's java line), not the script.
+  a=$(date +%s)
+  probe=$(bash "$stepper" bash -c 'printf "bundle environment\n%s\n%s\n" "$LD_LIBRARY_PATH" "${GPU_CP:-}"' 2>&1)
+  head -n 1 <<< "$probe" | tee -a "$log"
+  say "bundle check: $(( $(date +%s) - a )) s"
+  if ! grep -qx 'bundle environment' <<< "$probe"; then
+    echo "$probe" >> "$log"
     say "device-run.sh: the CUDA bundle is not ready on this machine (see above): send every part first" \
         "(docs/gpu.md), on the same machine; nothing was run"
     exit 3
@@ -70,14 +76,23 @@ if has tests || has bench || has qwenvl; then
     say "device-run.sh: .gpu/lib is missing or incomplete: run bench/gpu/prepare.sh here and carry .gpu/lib; nothing was run"
     exit 3
   fi
+  lib_path=$(sed -n '/^bundle environment$/{n;p;q}' <<< "$probe")
+  gpu_cp=$(sed -n '/^bundle environment$/{n;n;p;q}' <<< "$probe") # the bundle's nat folder first, then its jars
+  b=${gpu_cp%%:*}; b=${b%/nat}
+  if [[ -n $gpu_cp && -x $b/jre/bin/java ]]; then
+    java=(env OMP_WAIT_POLICY=PASSIVE "LD_LIBRARY_PATH=$lib_path" "$b/jre/bin/java"
+          -Dorg.bytedeco.javacpp.platform.extension=-gpu "-Djava.library.path=$lib_path" -Dai.djl.offline=true
+          -cp "$VRFT_CP:$gpu_cp")
+    say "java: $b/jre/bin/java, LD_LIBRARY_PATH=$lib_path"
+  fi
 fi
-has tests && step doctor doctor 90 bash "$stepper" java "${jvm[@]}" org.visualrft.app.Main doctor
+has tests && step doctor doctor 90 "${java[@]}" "${jvm[@]}" org.visualrft.app.Main doctor
 # the CUDA tests: Qwen2-VL, Qwen2.5-VL/Qwen3-VL and vrft-tiny against their oracles or the CPU, the GRPO loss oracle in
 # float64, a short SFT+GRPO run of vrft-tiny whose reward must rise (each prints "skipped" without a GPU), one NCCL
 # rank training what a single process trains, the image reused across a GRPO step, and the CLI's generate/train
 # --device cuda for every family. Each test is reported as it ends (testfeed) and fails after 120 s (a hang costs
 # one test, not the rest of the step).
-has tests && step tests tests 240 bash "$stepper" java "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
+has tests && step tests tests 240 "${java[@]}" "${jvm[@]}" org.junit.platform.console.ConsoleLauncher \
   execute --disable-banner --disable-ansi-colors --details=testfeed \
   --config=junit.jupiter.execution.timeout.default=120s \
   --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
@@ -88,25 +103,25 @@ has tests && step tests tests 240 bash "$stepper" java "${jvm[@]}" org.junit.pla
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.train.dist.CudaNcclRunTest \
   --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest
 # shellcheck disable=SC2086 # BENCH_ARGS and PEER_ARGS are lists of arguments
-has bench && step java-bench java-bench 240 bash "$stepper" java "${jvm[@]}" Qwen2VLGpuBench \
+has bench && step java-bench java-bench 240 "${java[@]}" "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}
 # shellcheck disable=SC2086
 has peer && step hf-peer hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/qwen2vl/qwen2vl-2b-config.json ${PEER_ARGS:-}
 # the optimiser update's peak GPU memory above the state (clipping + AdamW, 1 B bf16 parameters in 40 tensors):
 # a few bytes per element of the largest tensor expected, where it once held 32 bytes per parameter
 # shellcheck disable=SC2086 # OPT_ARGS: millions of parameters, tensors, device
-has bench && step optimizer-memory optimizer-memory 90 bash "$stepper" java "${jvm[@]}" OptimizerStepMemory ${OPT_ARGS:-1000 40 cuda}
+has bench && step optimizer-memory optimizer-memory 90 "${java[@]}" "${jvm[@]}" OptimizerStepMemory ${OPT_ARGS:-1000 40 cuda}
 # Qwen2.5-VL / Qwen3-VL (one log): one LoRA GRPO step of the 2B configuration on the GPU (static-cache engine), the
 # same with activation checkpointing (gradient_checkpointing: peak GPU memory and time against the first), the rollout
 # engines (growing-cache device loop vs static cache, eager and CUDA graph) for 1 and 8 prompts
 if has qwenvl; then
-  step qwenvl-bench qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
+  step qwenvl-bench qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
-  step qwenvl-bench-checkpointing qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
+  step qwenvl-bench-checkpointing qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448 --checkpointing 1
-  step qwenvl-engines-1 qwenvl 150 bash "$stepper" java "${jvm[@]}" QwenVlBench \
+  step qwenvl-engines-1 qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 1 --group 8 --new 256 --image 448 --repeat 2
-  step qwenvl-engines-8 qwenvl 200 bash "$stepper" java "${jvm[@]}" QwenVlBench \
+  step qwenvl-engines-8 qwenvl 200 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 8 --group 8 --new 256 --image 448 --repeat 2
 fi
 rm -rf "$hs"
