@@ -37,8 +37,9 @@ import org.visualrft.train.optim.AdamW;
  * step (libtorch calls per layer and the nodes of its CUDA graph); the fused engine eagerly (no graph); the dynamic
  * cache with host-side sampling (a few tokens, per-step cost); forward+backward of the 8 × 574 tokens with all
  * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); rollouts
- * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step
- * (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown. With {@code --groups N}
+ * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step of 8
+ * groups (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown, its groups'
+ * rollouts one after another and batched in one decode ({@code rollout_batch_groups: 8}). With {@code --groups N}
  * (default 8; below 2 none) also N prompts' groups batched in one decode ({@code rollout_batch_groups}: prompts of
  * 318, 325, ... tokens, N × G rows a step, {@link StaticDecoder#sampleGroups}) replaying a CUDA graph, per decode step
  * asked for: compare its tokens/s with the one-prompt rows.
@@ -153,7 +154,9 @@ public class Qwen2VLGpuBench {
                     graphRollouts(rows, "LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2);
                 }
             }
-            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main);
+            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main, false);
+            // the trainer with rollout_batch_groups: 8, its groups' rollouts in one decode
+            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main, true);
         }
     }
 
@@ -252,9 +255,14 @@ public class Qwen2VLGpuBench {
                 String.format("peak %.1f GiB", peak / 1073741824.0));
     }
 
+    /**
+     * Two GRPO steps of {@code groups} prompts × G rollouts with LoRA, timed by phase: rollout (image, sampling, the
+     * stand-in reward), reference log-probs, policy forward+backward, AdamW. {@code batched}: the groups' rollouts in
+     * one decode ({@code rollout_batch_groups}), else one group after another.
+     */
     static void grpoStep(Rows rows, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
                          ImageProcessor.Patches patches, int groups, int g, SamplingParams sampling, Device device,
-                         StaticDecoder.DecodeStep decode) {
+                         StaticDecoder.DecodeStep decode, boolean batched) {
         List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
@@ -267,32 +275,49 @@ public class Qwen2VLGpuBench {
                 Cuda.synchronize(device);
                 long s0 = System.nanoTime();
                 opt.zeroGrad();
-                for (int k = 0; k < groups; k++) {
-                    try (NativeScope s = NativeScope.open()) {
+                try (NativeScope whole = NativeScope.open()) {
+                    List<Tensor> images = new ArrayList<>();
+                    List<List<DecodeLoop.Sample>> samples = new ArrayList<>();
+                    if (batched) {
                         long a = System.nanoTime();
-                        Tensor img = model.encodeImages(List.of(patches), null);
-                        List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, g, sampling,
-                                new int[0], new SplittableRandom(step * 100 + k), true, true, decode);
-                        List<int[]> completions = new ArrayList<>();
-                        double[] rewards = new double[out.size()];
-                        for (int i = 0; i < out.size(); i++) {
-                            completions.add(out.get(i).tokens());
-                            rewards[i] = (out.get(i).tokens()[0] % 7) / 7.0; // a stand-in verifiable reward
+                        List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
+                        for (int k = 0; k < groups; k++) {
+                            images.add(model.encodeImages(List.of(patches), null));
+                            rngs.add(new SplittableRandom(step * 100 + k));
                         }
+                        samples = StaticDecoder.sampleGroups(model, java.util.Collections.nCopies(groups, prompt),
+                                java.util.Collections.nCopies(groups, grids), images, g, sampling, new int[0], rngs, true,
+                                true, decode);
                         tRoll += secs(a);
-                        a = System.nanoTime();
-                        Tensor ref;
-                        try (Tensor.GradMode ng = Tensor.noGrad()) {
-                            ref = reference.groupLogProbs(prompt, grids, img, completions).logProbs();
+                    }
+                    for (int k = 0; k < groups; k++) {
+                        try (NativeScope s = NativeScope.open()) {
+                            long a = System.nanoTime();
+                            Tensor img = batched ? images.get(k) : model.encodeImages(List.of(patches), null);
+                            List<DecodeLoop.Sample> out = batched ? samples.get(k) : StaticDecoder.sample(model, prompt,
+                                    grids, img, g, sampling, new int[0], new SplittableRandom(step * 100 + k), true, true,
+                                    decode);
+                            List<int[]> completions = new ArrayList<>();
+                            double[] rewards = new double[out.size()];
+                            for (int i = 0; i < out.size(); i++) {
+                                completions.add(out.get(i).tokens());
+                                rewards[i] = (out.get(i).tokens()[0] % 7) / 7.0; // a stand-in verifiable reward
+                            }
+                            tRoll += secs(a);
+                            a = System.nanoTime();
+                            Tensor ref;
+                            try (Tensor.GradMode ng = Tensor.noGrad()) {
+                                ref = reference.groupLogProbs(prompt, grids, img, completions).logProbs();
+                            }
+                            Cuda.synchronize(device);
+                            tRef += secs(a);
+                            a = System.nanoTime();
+                            GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
+                            GrpoLoss.Result r = loss.compute(lp.logProbs(), null, ref, lp.mask(), Qwen2VLBench.advantages(rewards));
+                            r.loss().mul(1.0 / groups).backward();
+                            Cuda.synchronize(device);
+                            tFwdBwd += secs(a);
                         }
-                        Cuda.synchronize(device);
-                        tRef += secs(a);
-                        a = System.nanoTime();
-                        GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
-                        GrpoLoss.Result r = loss.compute(lp.logProbs(), null, ref, lp.mask(), Qwen2VLBench.advantages(rewards));
-                        r.loss().mul(1.0 / groups).backward();
-                        Cuda.synchronize(device);
-                        tFwdBwd += secs(a);
                     }
                 }
                 long a = System.nanoTime();
@@ -300,8 +325,9 @@ public class Qwen2VLGpuBench {
                 Cuda.synchronize(device);
                 double tOpt = secs(a);
                 double total = secs(s0);
-                rows.add(row(String.format("GRPO step %d, %d groups x %d (LoRA, " + name(decode) + "): rollout %.2f + reference %.2f + policy fwd+bwd "
-                        + "%.2f + AdamW %.3f s", step + 1, groups, g, tRoll, tRef, tFwdBwd, tOpt), total, ""));
+                rows.add(row(String.format("GRPO step %d, %d groups x %d%s (LoRA, " + name(decode) + "): rollout %.2f"
+                        + " + reference %.2f + policy fwd+bwd %.2f + AdamW %.3f s", step + 1, groups, g,
+                        batched ? " batched in one decode" : "", tRoll, tRef, tFwdBwd, tOpt), total, ""));
             }
         }
     }
