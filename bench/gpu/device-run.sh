@@ -26,7 +26,7 @@ deadline=$(( start + ${VRFT_BUDGET_S:-480} ))
 out=${OUT:-/tmp/vrft-gpu-out}; mkdir -p "$out"
 log=$out/device-run.log
 hs=$(mktemp -d /tmp/vrft-hs.XXXX)
-export VRFT_CP=".gpu/lib/*:.gpu/lib/bench" PYTHONUNBUFFERED=1
+export VRFT_CP=".gpu/lib/*:.gpu/lib/bench" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 # no network there
 stepper=${VRFT_DEVICE_STEP:-.gpu/device-step.sh} # the bundle's; bench/gpu/cpu-step.sh for a dry run on a CPU
 # the oracle folders: the repository's fixtures/ (tracked, so they travel with the working tree), else prepare.sh's copy
 fx=fixtures; [[ -d $fx/qwen3vl-tiny && -d $fx/qwen2vl-tiny && -d $fx/grpo ]] || fx=.gpu/fixtures
