@@ -37,8 +37,9 @@ import org.visualrft.train.optim.AdamW;
  * step (libtorch calls per layer and the nodes of its CUDA graph); the fused engine eagerly (no graph); the dynamic
  * cache with host-side sampling (a few tokens, per-step cost); forward+backward of the 8 × 574 tokens with all
  * language-model weights trainable and with LoRA r16 on the seven projections (peak allocated GPU memory); rollouts
- * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step
- * (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown. With {@code --groups N}
+ * with those adapters (merged by the fused step, run as extra matmuls by the unfused one); one whole GRPO step of 8
+ * groups (sample, reward, reference, policy forward+backward, AdamW) with LoRA, with its breakdown, its groups'
+ * rollouts one after another and batched in one decode ({@code rollout_batch_groups: 8}). With {@code --groups N}
  * (default 8; below 2 none) also N prompts' groups batched in one decode ({@code rollout_batch_groups}: prompts of
  * 318, 325, ... tokens, N × G rows a step, {@link StaticDecoder#sampleGroups}) replaying a CUDA graph, per decode step
  * asked for: compare its tokens/s with the one-prompt rows.
@@ -88,7 +89,11 @@ public class Qwen2VLGpuBench {
         List<int[]> grids = List.of(new int[] {patches.gridT(), patches.gridH(), patches.gridW()});
         System.out.printf("prompt %d tokens (%d image), G=%d x %d new tokens%n", prompt.length, imageTokens, g, newTokens);
         SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, newTokens);
-        List<String[]> rows = new ArrayList<>();
+        // each row is printed as soon as it is measured: a run stopped by its time limit keeps the rows it finished
+        System.out.println();
+        System.out.println("| java (visual-rft) | seconds | rate / peak |");
+        System.out.println("| --- | ---: | ---: |");
+        Rows rows = new Rows();
 
         StaticDecoder.DecodeStep main = steps.get(0); // the eager row and the GRPO step use the first one asked for
         if (!only.equals("train")) {
@@ -96,7 +101,7 @@ public class Qwen2VLGpuBench {
                 Tensor img = model.encodeImages(List.of(patches), null);
                 for (StaticDecoder.DecodeStep step : steps) {
                     rows.add(launches(step, model, prompt, grids, img, g));
-                    rows.addAll(graphRollouts("", step, model, prompt, grids, img, g, sampling, device, 3));
+                    graphRollouts(rows, "", step, model, prompt, grids, img, g, sampling, device, 3);
                 }
                 if (groups > 1) {
                     List<int[]> prompts = new ArrayList<>();
@@ -104,7 +109,7 @@ public class Qwen2VLGpuBench {
                         prompts.add(Qwen2VLBench.promptIds(c, imageTokens, text + 7 * i, new Random(5 + i)));
                     }
                     for (StaticDecoder.DecodeStep step : steps) {
-                        rows.addAll(batchedRollouts(step, model, prompts, grids, img, g, sampling, device, 2));
+                        batchedRollouts(rows, step, model, prompts, grids, img, g, sampling, device, 2);
                     }
                 }
                 Cuda.synchronize(device);
@@ -129,13 +134,13 @@ public class Qwen2VLGpuBench {
                     patches, g, newTokens, device, true));
             for (Parameter p : whole.trainableParameters()) {
                 p.value().requiresGrad(false);
-                p.value().zeroGrad();
+                p.value().clearGrad(); // freed: the next rows' peak memory must not hold this row's gradients
             }
             Qwen2VLPolicy full = Qwen2VLPolicy.of(model, null, null, c.eosTokenIds());
             rows.add(fwdBwd("forward+backward, all LM weights trainable", model, full, prompt, grids, patches, g, newTokens, device, false));
             for (Parameter p : full.trainableParameters()) {
                 p.value().requiresGrad(false);
-                p.value().zeroGrad();
+                p.value().clearGrad(); // freed: the next rows' peak memory must not hold this row's gradients
             }
             try (Generator gen = Generator.seeded(99)) {
                 model.attachLora(LoraConfig.allLinear(16, 32), gen);
@@ -146,15 +151,21 @@ public class Qwen2VLGpuBench {
                 Tensor img = model.encodeImages(List.of(patches), null);
                 for (StaticDecoder.DecodeStep step : steps) {
                     rows.add(launches(step, model, prompt, grids, img, g));
-                    rows.addAll(graphRollouts("LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2));
+                    graphRollouts(rows, "LoRA r16, ", step, model, prompt, grids, img, g, sampling, device, 2);
                 }
             }
-            rows.addAll(grpoStep(model, lora, prompt, grids, patches, g, sampling, device, main));
+            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main, false);
+            // the trainer with rollout_batch_groups: 8, its groups' rollouts in one decode
+            grpoStep(rows, model, lora, prompt, grids, patches, GRPO_GROUPS, g, sampling, device, main, true);
         }
-        System.out.println();
-        System.out.println("| java (visual-rft) | seconds | rate / peak |");
-        System.out.println("| --- | ---: | ---: |");
-        for (String[] r : rows) {
+    }
+
+    /** The prompts of the GRPO step (a group of G rollouts each): the whole step of 8 groups. */
+    static final int GRPO_GROUPS = 8;
+
+    /** The table's rows, each printed when it is added. */
+    static final class Rows {
+        void add(String[] r) {
             System.out.printf("| %s | %s | %s |%n", r[0], r[1], r[2]);
         }
     }
@@ -164,10 +175,8 @@ public class Qwen2VLGpuBench {
     }
 
     /** Rollouts replaying a CUDA graph (the first pays the cuBLAS/allocator warm-up and the capture). */
-    static List<String[]> graphRollouts(String what, StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt,
-                                        List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
-                                        int runs) {
-        List<String[]> rows = new ArrayList<>();
+    static void graphRollouts(Rows rows, String what, StaticDecoder.DecodeStep step, Qwen2VL model, int[] prompt,
+                              List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device, int runs) {
         for (int i = 0; i < runs; i++) {
             Cuda.synchronize(device);
             long a = System.nanoTime();
@@ -177,15 +186,12 @@ public class Qwen2VLGpuBench {
             rows.add(rate("rollout, " + what + "static cache + CUDA graph, " + name(step) + (i == 0 ? " (first call)" : ""),
                     t, count(out)));
         }
-        return rows;
     }
 
     /** Several prompts' groups in one decode replaying a CUDA graph (the first call pays the capture). */
-    static List<String[]> batchedRollouts(StaticDecoder.DecodeStep step, Qwen2VL model, List<int[]> prompts,
-                                          List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device,
-                                          int runs) {
+    static void batchedRollouts(Rows rows, StaticDecoder.DecodeStep step, Qwen2VL model, List<int[]> prompts,
+                                List<int[]> grids, Tensor img, int g, SamplingParams sampling, Device device, int runs) {
         int n = prompts.size();
-        List<String[]> rows = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
             for (int k = 0; k < n; k++) {
@@ -205,7 +211,6 @@ public class Qwen2VLGpuBench {
                     + "-" + prompts.get(n - 1).length + " tokens), static cache + CUDA graph, " + name(step)
                     + (i == 0 ? " (first call)" : ""), t, tokens));
         }
-        return rows;
     }
 
     /** What one decode step launches: libtorch calls (per layer) and the nodes of its CUDA graph. */
@@ -243,55 +248,76 @@ public class Qwen2VLGpuBench {
             }
             peak = Math.max(peak, Cuda.peakAllocatedBytes(device));
             for (Tensor p : params) {
-                p.zeroGrad();
+                p.clearGrad(); // as the peer's zero_grad(set_to_none=True)
             }
         }
         return row(what + " (" + g + " x " + (prompt.length + newTokens) + " tokens)", best,
                 String.format("peak %.1f GiB", peak / 1073741824.0));
     }
 
-    static List<String[]> grpoStep(Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
-                                   ImageProcessor.Patches patches, int groups, SamplingParams sampling, Device device,
-                                   StaticDecoder.DecodeStep decode) {
+    /**
+     * Two GRPO steps of {@code groups} prompts × G rollouts with LoRA, timed by phase: rollout (image, sampling, the
+     * stand-in reward), reference log-probs, policy forward+backward, AdamW. {@code batched}: the groups' rollouts in
+     * one decode ({@code rollout_batch_groups}), else one group after another.
+     */
+    static void grpoStep(Rows rows, Qwen2VL model, Qwen2VLPolicy policy, int[] prompt, List<int[]> grids,
+                         ImageProcessor.Patches patches, int groups, int g, SamplingParams sampling, Device device,
+                         StaticDecoder.DecodeStep decode, boolean batched) {
         List<Tensor> params = new ArrayList<>();
         for (Parameter p : policy.trainableParameters()) {
             params.add(p.value());
         }
         Qwen2VLPolicy reference = (Qwen2VLPolicy) policy.frozenCopy();
         GrpoLoss loss = new GrpoLoss(0.04, LossAggregation.SEQ_MEAN_TOKEN_MEAN, null, 0.2, 1.0);
-        List<String[]> rows = new ArrayList<>();
         try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0)) {
             for (int step = 0; step < 2; step++) {
                 double tRoll = 0, tRef = 0, tFwdBwd = 0;
                 Cuda.synchronize(device);
                 long s0 = System.nanoTime();
                 opt.zeroGrad();
-                for (int k = 0; k < groups; k++) {
-                    try (NativeScope s = NativeScope.open()) {
+                try (NativeScope whole = NativeScope.open()) {
+                    List<Tensor> images = new ArrayList<>();
+                    List<List<DecodeLoop.Sample>> samples = new ArrayList<>();
+                    if (batched) {
                         long a = System.nanoTime();
-                        Tensor img = model.encodeImages(List.of(patches), null);
-                        List<DecodeLoop.Sample> out = StaticDecoder.sample(model, prompt, grids, img, 8, sampling,
-                                new int[0], new SplittableRandom(step * 100 + k), true, true, decode);
-                        List<int[]> completions = new ArrayList<>();
-                        double[] rewards = new double[out.size()];
-                        for (int i = 0; i < out.size(); i++) {
-                            completions.add(out.get(i).tokens());
-                            rewards[i] = (out.get(i).tokens()[0] % 7) / 7.0; // a stand-in verifiable reward
+                        List<java.util.random.RandomGenerator> rngs = new ArrayList<>();
+                        for (int k = 0; k < groups; k++) {
+                            images.add(model.encodeImages(List.of(patches), null));
+                            rngs.add(new SplittableRandom(step * 100 + k));
                         }
+                        samples = StaticDecoder.sampleGroups(model, java.util.Collections.nCopies(groups, prompt),
+                                java.util.Collections.nCopies(groups, grids), images, g, sampling, new int[0], rngs, true,
+                                true, decode);
                         tRoll += secs(a);
-                        a = System.nanoTime();
-                        Tensor ref;
-                        try (Tensor.GradMode ng = Tensor.noGrad()) {
-                            ref = reference.groupLogProbs(prompt, grids, img, completions).logProbs();
+                    }
+                    for (int k = 0; k < groups; k++) {
+                        try (NativeScope s = NativeScope.open()) {
+                            long a = System.nanoTime();
+                            Tensor img = batched ? images.get(k) : model.encodeImages(List.of(patches), null);
+                            List<DecodeLoop.Sample> out = batched ? samples.get(k) : StaticDecoder.sample(model, prompt,
+                                    grids, img, g, sampling, new int[0], new SplittableRandom(step * 100 + k), true, true,
+                                    decode);
+                            List<int[]> completions = new ArrayList<>();
+                            double[] rewards = new double[out.size()];
+                            for (int i = 0; i < out.size(); i++) {
+                                completions.add(out.get(i).tokens());
+                                rewards[i] = (out.get(i).tokens()[0] % 7) / 7.0; // a stand-in verifiable reward
+                            }
+                            tRoll += secs(a);
+                            a = System.nanoTime();
+                            Tensor ref;
+                            try (Tensor.GradMode ng = Tensor.noGrad()) {
+                                ref = reference.groupLogProbs(prompt, grids, img, completions).logProbs();
+                            }
+                            Cuda.synchronize(device);
+                            tRef += secs(a);
+                            a = System.nanoTime();
+                            GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
+                            GrpoLoss.Result r = loss.compute(lp.logProbs(), null, ref, lp.mask(), Qwen2VLBench.advantages(rewards));
+                            r.loss().mul(1.0 / groups).backward();
+                            Cuda.synchronize(device);
+                            tFwdBwd += secs(a);
                         }
-                        Cuda.synchronize(device);
-                        tRef += secs(a);
-                        a = System.nanoTime();
-                        GroupLogProbs lp = policy.groupLogProbs(prompt, grids, img, completions);
-                        GrpoLoss.Result r = loss.compute(lp.logProbs(), null, ref, lp.mask(), Qwen2VLBench.advantages(rewards));
-                        r.loss().mul(1.0 / groups).backward();
-                        Cuda.synchronize(device);
-                        tFwdBwd += secs(a);
                     }
                 }
                 long a = System.nanoTime();
@@ -299,11 +325,11 @@ public class Qwen2VLGpuBench {
                 Cuda.synchronize(device);
                 double tOpt = secs(a);
                 double total = secs(s0);
-                rows.add(row(String.format("GRPO step %d, %d groups x 8 (LoRA, " + name(decode) + "): rollout %.2f + reference %.2f + policy fwd+bwd "
-                        + "%.2f + AdamW %.3f s", step + 1, groups, tRoll, tRef, tFwdBwd, tOpt), total, ""));
+                rows.add(row(String.format("GRPO step %d, %d groups x %d%s (LoRA, " + name(decode) + "): rollout %.2f"
+                        + " + reference %.2f + policy fwd+bwd %.2f + AdamW %.3f s", step + 1, groups, g,
+                        batched ? " batched in one decode" : "", tRoll, tRef, tFwdBwd, tOpt), total, ""));
             }
         }
-        return rows;
     }
 
     static List<int[]> randomCompletions(int g, int n, int vocab) {

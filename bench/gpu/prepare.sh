@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prepares what a GPU-machine run needs besides the CUDA bundle (docs/gpu.md): the project's jars and their small
-# dependencies, the compiled benchmark and GPU tests, the JUnit console launcher and the qwen2vl-tiny fixture, in
-# .gpu/lib and .gpu/fixtures (ignored by git). Bytedeco's jars come from the bundle; the 30 MB of parquet/Hadoop jars
-# are left out (not used there), and DJL's tokenizers jar (the built-in model's tests load a tokenizer.json) keeps only
-# its linux-x86_64 library (5 MB instead of 19), so a run's carry stays under 64 MiB. The Qwen2.5-VL/Qwen3-VL oracle
-# folders are read from the repository's fixtures/ (tracked files travel with the working tree).
+# dependencies, the compiled benchmark and GPU tests and the JUnit console launcher, in .gpu/lib (ignored by git).
+# Bytedeco's jars come from the bundle; the 30 MB of parquet/Hadoop jars are left out (not used there), and DJL's
+# tokenizers jar (the built-in model's tests load a tokenizer.json) keeps only its linux-x86_64 library (5 MB instead
+# of 19), so a run's carry stays under 64 MiB. The oracle folders are read
+# from the repository's fixtures/ (tracked files travel with the working tree; .gpu/fixtures only without them).
+# Run it after the bundle is made: make-bundle.sh replaces the whole .gpu/ folder, .gpu/lib included.
 # Every jar comes through Maven, so any local repository works (-Dmaven.repo.local, settings.xml); Maven runs offline
 # unless VRFT_MAVEN_ONLINE=1 (then it may download what the local repository lacks, e.g. from an empty one).
 set -euo pipefail
@@ -31,12 +32,15 @@ jupiter=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
 [[ "$jupiter" == 5.* ]] || { echo "prepare.sh: no 5.x junit.version in pom.xml (found '$jupiter')" >&2; exit 1; }
 "${mvn[@]}" -N dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:1.${jupiter#5.}" \
   -DoutputDirectory="$PWD/.gpu/lib"
-fixtures=${VRFT_FIXTURES:-fixtures}
-[[ -d "$fixtures/qwen2vl-tiny" ]] || fixtures=../shared/fixtures
-cp -r "$fixtures/qwen2vl-tiny" "$fixtures/grpo" .gpu/fixtures/
-# without a fixtures/ in the repository, the Qwen2.5-VL/Qwen3-VL oracles are carried too (16 MB)
-[[ -d fixtures/qwen3vl-tiny ]] || cp -r "$fixtures/qwen25vl-tiny" "$fixtures/qwen3vl-tiny" .gpu/fixtures/
+# the oracle folders travel with the working tree when the repository has them (device-run.sh reads fixtures/ then);
+# only a checkout without them needs the copy in .gpu/fixtures, carried (16 MB)
+if [[ ! ( -d fixtures/qwen3vl-tiny && -d fixtures/qwen2vl-tiny && -d fixtures/grpo ) ]]; then
+  fixtures=${VRFT_FIXTURES:-fixtures}
+  [[ -d "$fixtures/qwen2vl-tiny" ]] || fixtures=../shared/fixtures
+  cp -r "$fixtures/qwen2vl-tiny" "$fixtures/grpo" "$fixtures/qwen25vl-tiny" "$fixtures/qwen3vl-tiny" .gpu/fixtures/
+fi
 cp=$(ls .gpu/lib/*.jar | paste -sd:):$(tr ':' '\n' < app/target/gpu-cp.txt | grep /org/bytedeco/ | paste -sd:)
 javac -d .gpu/lib/bench -cp "$cp" bench/qwen2vl/Qwen2VLBench.java bench/gpu/Qwen2VLGpuBench.java bench/qwenvl/QwenVlBench.java \
   bench/train/OptimizerStepMemory.java
 du -sh .gpu/lib .gpu/fixtures
+echo "next: bash bench/gpu/calls.sh (checks the bundle and each device call's size)"

@@ -12,8 +12,15 @@ import json
 import sys
 import time
 
-import torch
-from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+    sys.exit("usage: python3 bench/peer/qwen2vl_hf_gpu.py CONFIG_JSON [--skip-static]")
+try:
+    import torch
+    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+except ImportError as e:  # one line, not a traceback: this peer runs only where torch + transformers are installed
+    sys.exit(f"qwen2vl_hf_gpu.py: needs torch >= 2 and transformers >= 5 (the GPU machine's python3): {e}")
+if not torch.cuda.is_available():
+    sys.exit(f"qwen2vl_hf_gpu.py: no CUDA GPU visible to torch {torch.__version__}")
 
 cfg_path = sys.argv[1]
 skip_static = "--skip-static" in sys.argv
@@ -40,7 +47,14 @@ input_ids = torch.tensor([ids], device=dev)
 mm = (input_ids == cfg.image_token_id).long()
 inputs = dict(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), pixel_values=pixel_values,
               image_grid_thw=grid, mm_token_type_ids=mm)
-rows = []
+print()
+print("| python (transformers) | seconds | rate / peak |")
+print("| --- | ---: | ---: |")
+
+
+def row(what, seconds, note):
+    """Prints one row of the table as soon as it is measured (a run stopped by its time limit keeps it)."""
+    print(f"| {what} | {seconds:.3f} | {note} |", flush=True)
 
 
 def gen(**kw):
@@ -57,12 +71,12 @@ def gen(**kw):
 
 gen()  # warm-up
 t, n, out = gen()
-rows.append(("generate, default dynamic cache", t, f"{n / t:,.0f} tok/s"))
+row("generate, default dynamic cache", t, f"{n / t:,.0f} tok/s")
 if not skip_static:
     t, n, _ = gen(cache_implementation="static")
-    rows.append(("generate, static cache, first call (torch.compile)", t, f"{n / t:,.0f} tok/s"))
+    row("generate, static cache, first call (torch.compile)", t, f"{n / t:,.0f} tok/s")
     t, n, _ = gen(cache_implementation="static")
-    rows.append(("generate, static cache, compiled", t, f"{n / t:,.0f} tok/s"))
+    row("generate, static cache, compiled", t, f"{n / t:,.0f} tok/s")
 
 completion = out[:, input_ids.shape[1]:]
 full_ids = torch.cat([input_ids.expand(G, -1), completion], 1)
@@ -87,7 +101,7 @@ def fwd_bwd(m, label):
             best = min(best, t)
         peak = max(peak, torch.cuda.max_memory_allocated())
         m.zero_grad(set_to_none=True)
-    rows.append((f"{label} ({G} x {full_ids.shape[1]} tokens)", best, f"peak {peak / 2**30:.1f} GiB"))
+    row(f"{label} ({G} x {full_ids.shape[1]} tokens)", best, f"peak {peak / 2**30:.1f} GiB")
 
 
 fwd_bwd(model, "forward+backward, full parameters")
@@ -97,10 +111,4 @@ try:
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]))
     fwd_bwd(lm, "forward+backward, peft LoRA r16 (7 projections)")
 except Exception as e:  # peft missing or incompatible: say so, keep the other rows
-    print("peft LoRA row skipped:", e)
-
-print()
-print("| python (transformers) | seconds | rate / peak |")
-print("| --- | ---: | ---: |")
-for r in rows:
-    print(f"| {r[0]} | {r[1]:.3f} | {r[2]} |")
+    print("peft LoRA row skipped:", e, flush=True)

@@ -29,7 +29,8 @@ import org.visualrft.model.tensor.Tensor;
  * One LoRA GRPO step of a Qwen2.5-VL or Qwen3-VL configuration with random weights (bf16): rollout of G samples,
  * reference log-probs (adapters off), policy log-probs with autograd, loss, backward. Prints time per phase and the
  * resident memory after each, and the peak (VmHWM): the measured row of docs/models.md's memory plan. With
- * {@code --device cuda} the weights are drawn on the CPU and moved to the GPU, the rollout runs the device decode loop,
+ * {@code --device cuda} the weights are drawn on the CPU and moved to the GPU, the rollout runs the engine a GPU run
+ * samples with (the static cache and its CUDA graph; the device decode loop with {@code -Dvrft.decode.static=false}),
  * each phase is timed up to a device synchronisation, and the GPU's peak allocated memory is printed too.
  *
  * <p>With {@code --prompts P} (P > 1) it measures {@code rollout_batch_groups} instead: the rollouts of P prompts (text

@@ -887,6 +887,14 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the gradient, freeing its storage (PyTorch's {@code zero_grad(set_to_none=True)}); the next backward
+     * allocates a new one. For measuring memory: {@link #zeroGrad()} keeps every gradient allocated.
+     */
+    public void clearGrad() {
+        t.mutable_grad().put(new org.bytedeco.pytorch.Tensor());
+    }
+
     /** Whether this tensor's data and {@code o}'s start at the same address (one storage, viewed alike). */
     public boolean sameData(Tensor o) {
         return t.data_ptr().address() == o.t.data_ptr().address();

@@ -67,6 +67,24 @@ class TensorTest {
     }
 
     @Test
+    void clearedGradientIsDroppedNotZeroed() {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor w = Tensor.fromDoubles(new double[] {1, 2, 3}).requiresGrad(true);
+            w.mul(w).sum().backward();
+            w.clearGrad();
+            assertNull(w.grad()); // no gradient left, where zeroGrad keeps a tensor of zeros
+            w.mul(3).sum().backward(); // a new gradient, nothing added to the dropped one
+            assertArrayEquals(new double[] {3, 3, 3}, w.grad().toDoubles(), 0);
+            w.clearGrad();
+            w.clearGrad();
+            assertNull(w.grad());
+            Tensor never = Tensor.fromDoubles(new double[] {1});
+            never.clearGrad();
+            assertNull(never.grad());
+        }
+    }
+
+    @Test
     void keptTensorOutlivesItsScope() {
         Tensor kept;
         try (NativeScope outer = NativeScope.open()) {
