@@ -23,7 +23,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A small run (1 draw, small sets, few steps) for a first look and CI.")
     boolean quick;
 
-    @Option(names = "--out", defaultValue = "demo-out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "demo-out", description = "Output folder: new, empty or a previous demo's, "
+            + "whose files are replaced when the run has finished (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sets, draws and runs (default: ${DEFAULT-VALUE}).")
@@ -36,7 +37,8 @@ public final class DemoCommand implements Callable<Integer> {
             + "one-core machine). The numbers do not depend on it.")
     Integer workers;
 
-    @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills (reported).")
+    @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills "
+            + "(experiment option).")
     boolean dynamicSampling;
 
     @Option(names = "--settings", split = ",", paramLabel = "ID", description = "Run only these settings "
