@@ -73,11 +73,19 @@ class DemoRunTest {
         return root.toString();
     }
 
+    /** What a previous demo (with classification settings) left in {@code out}. */
+    static void previousRun(Path out) throws Exception {
+        Files.createDirectories(out.resolve("metrics"));
+        Files.createDirectories(out.resolve("plots"));
+        Files.writeString(out.resolve("results.json"), "{\n  \"schema\" : \"" + ResultsJson.SCHEMA + "\",\n}\n");
+        Files.writeString(out.resolve("metrics/cls-1shot-sft-d0.jsonl"), "{}\n");
+        Files.writeString(out.resolve("plots/score-per-shot.png"), "png");
+        Files.writeString(out.resolve("report.html"), "<html>");
+    }
+
     @Test
     void aRerunReplacesThePreviousRunsFilesAndLeavesNoStaging(@TempDir Path out) throws Exception {
-        new DemoPipeline(micro(1, List.of("cls-1shot")), SHIPPED, out, QUIET, false).run("test");
-        assertTrue(Files.exists(out.resolve("metrics/cls-1shot-sft-d0.jsonl")));
-        assertTrue(Files.exists(out.resolve("plots/score-per-shot.png")));
+        previousRun(out);
         // what a killed run leaves behind
         Path killed = Files.createDirectories(out.resolve(DemoOutput.STAGING).resolve("runs/ground-rft-d0"));
         Files.writeString(killed.resolve("model.safetensors"), "half");
@@ -92,18 +100,21 @@ class DemoRunTest {
         assertTrue(Files.notExists(out.resolve(DemoOutput.STAGING)), "staging removed");
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertEquals(List.of("ground"), root.path("runs").findValuesAsText("setting").stream().distinct().toList());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Table 6"), "the report replaced");
     }
 
     @Test
     void aFailedRunLeavesThePreviousResultsWhole(@TempDir Path out, @TempDir Path broken) throws Exception {
-        new DemoPipeline(micro(1, List.of("ground")), SHIPPED, out, QUIET, false).run("test");
+        previousRun(out);
         String before = Files.readString(out.resolve("results.json"));
         Files.copy(SHIPPED.resolve("config.json"), broken.resolve("config.json"));
         Files.writeString(broken.resolve("model.safetensors"), "not weights");
+        Files.createDirectories(out.resolve(DemoOutput.STAGING).resolve("runs")); // a killed run's, emptied by this one
         assertThrows(Exception.class,
                 () -> new DemoPipeline(micro(1, List.of("ground")), broken, out, QUIET, false).run("test"));
         assertEquals(before, Files.readString(out.resolve("results.json")));
-        assertTrue(Files.exists(out.resolve("metrics/ground-rft-d0.jsonl")));
+        assertTrue(Files.exists(out.resolve("metrics/cls-1shot-sft-d0.jsonl")));
+        assertTrue(Files.exists(out.resolve("report.html")));
         assertTrue(Files.notExists(out.resolve(DemoOutput.STAGING)), "staging removed after a failure");
     }
 
