@@ -83,8 +83,9 @@ public final class DemoOutput implements AutoCloseable {
         try {
             lock = RunLock.acquire(staging);
         } catch (BadInputException e) {
-            throw new BadInputException(out, "--out is in use by another demo run, or cannot be written: " + e.fault(),
-                    e);
+            throw new BadInputException(out, e.fault().contains("in use")
+                    ? "--out is in use by another demo run; wait for it to end, or choose another folder"
+                    : "--out cannot be written: " + e.fault(), e);
         }
         try {
             emptyBesideLock(staging);

@@ -119,6 +119,18 @@ class DemoRunTest {
     }
 
     @Test
+    void aSecondDemoIntoTheSameFolderIsRefusedWhileTheFirstRuns(@TempDir Path out) throws Exception {
+        try (DemoOutput first = DemoOutput.open(out)) {
+            Files.writeString(first.staging().resolve("tables.txt"), "the first run's");
+            org.visualrft.core.BadInputException e = assertThrows(org.visualrft.core.BadInputException.class,
+                    () -> DemoOutput.open(out));
+            assertTrue(e.getMessage().contains("in use by another demo run"), e.getMessage());
+            assertEquals("the first run's", Files.readString(first.staging().resolve("tables.txt")));
+        }
+        assertTrue(Files.notExists(out.resolve(DemoOutput.STAGING)));
+    }
+
+    @Test
     void anOutFolderHoldingOtherFilesIsRefusedAndLeftAlone(@TempDir Path dir) throws Exception {
         // the demo used to write into any folder and delete its runs/ subfolder (a training run's usual name)
         Path runs = Files.createDirectories(dir.resolve("runs").resolve("grpo-1"));
