@@ -46,7 +46,9 @@ public final class DemoOutput implements AutoCloseable {
         try (Stream<Path> entries = Files.list(out)) {
             for (Path p : entries.sorted().toList()) {
                 String name = p.getFileName().toString();
-                boolean own = name.equals(STAGING) || FOLDERS.contains(name) && Files.isDirectory(p)
+                // .DS_Store: macOS's Finder leaves one in every folder it shows
+                boolean own = name.equals(STAGING) || name.equals(".DS_Store")
+                        || FOLDERS.contains(name) && Files.isDirectory(p)
                         || FILES.contains(name) && Files.isRegularFile(p);
                 if (!own) {
                     throw refused(out, name);

@@ -81,6 +81,7 @@ class DemoRunTest {
         Files.writeString(out.resolve("metrics/cls-1shot-sft-d0.jsonl"), "{}\n");
         Files.writeString(out.resolve("plots/score-per-shot.png"), "png");
         Files.writeString(out.resolve("report.html"), "<html>");
+        Files.writeString(out.resolve(".DS_Store"), "Finder"); // a Mac user looked at the folder
     }
 
     @Test
