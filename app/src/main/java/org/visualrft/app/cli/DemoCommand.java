@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.visualrft.app.demo.DemoOutput;
 import org.visualrft.app.demo.DemoPipeline;
 import org.visualrft.app.demo.DemoPlan;
+import org.visualrft.app.demo.Setting;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.Limits;
 import org.visualrft.core.io.OutputPaths;
@@ -21,7 +23,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A small run (1 draw, small sets, few steps) for a first look and CI.")
     boolean quick;
 
-    @Option(names = "--out", defaultValue = "demo-out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "demo-out", description = "Output folder: new, empty or a previous demo's, "
+            + "whose files are replaced when the run has finished (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sets, draws and runs (default: ${DEFAULT-VALUE}).")
@@ -34,7 +37,8 @@ public final class DemoCommand implements Callable<Integer> {
             + "one-core machine). The numbers do not depend on it.")
     Integer workers;
 
-    @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills (reported).")
+    @Option(names = "--dynamic-sampling", description = "GRPO drops groups with equal rewards and refills "
+            + "(experiment option).")
     boolean dynamicSampling;
 
     @Option(names = "--settings", split = ",", paramLabel = "ID", description = "Run only these settings "
@@ -75,6 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new BadInputException("--generations", Limits.generationsFault(generations, 2));
         }
         OutputPaths.requireFolderOrAbsent("--out", out);
+        DemoOutput.check(out);
         Path base = model != null ? model : shippedBase();
         if (!Files.isRegularFile(base.resolve("config.json"))) {
             throw new BadInputException(base, "no base model here; make one with 'visual-rft pretrain --out " + base
@@ -90,12 +95,19 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void check(DemoPlan plan) {
-        if (plan.draws() < 1 || plan.sftSteps() < 1 || plan.generations() < 2) {
-            throw new BadInputException("demo", "--draws and --steps must be at least 1 and --generations at least 2");
+        if (plan.draws() < 1) {
+            throw new BadInputException("--draws", "must be at least 1, got " + plan.draws());
         }
-        if (!(plan.sftLr() > 0) || !(plan.grpoLr() > 0) || !(plan.beta() >= 0)) {
-            throw new BadInputException("demo", "learning rates must be positive and --beta not negative");
+        if (plan.sftSteps() < 1) {
+            throw new BadInputException("--steps", "must be at least 1, got " + plan.sftSteps());
         }
+        if (!(plan.sftLr() > 0) || !(plan.grpoLr() > 0)) {
+            throw new BadInputException(plan.sftLr() > 0 ? "--grpo-lr" : "--sft-lr", "must be positive");
+        }
+        if (!(plan.beta() >= 0)) {
+            throw new BadInputException("--beta", "must not be negative");
+        }
+        Setting.all(plan); // an unknown --settings id, before the base model is loaded
     }
 
     /** The shipped base: under the installation ({@code vrft.home}, set by the launcher) or the working folder. */

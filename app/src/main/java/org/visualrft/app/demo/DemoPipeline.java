@@ -1,8 +1,6 @@
 package org.visualrft.app.demo;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -52,11 +50,21 @@ public final class DemoPipeline {
 
     public DemoResults run(String version) throws Exception {
         long t0 = System.nanoTime();
+        List<Setting> settings = Setting.all(plan); // an unknown --settings id fails before anything is written
+        try (DemoOutput output = DemoOutput.open(out)) {
+            DemoResults r = run(version, t0, settings, output.staging());
+            output.publish();
+            console.printf(Locale.ROOT, "%ndemo: %.0f s; report %s%n", r.timings().get("total"),
+                    out.resolve("report.html"));
+            return r;
+        }
+    }
+
+    /** The run itself, writing into {@code dir} (the output's staging folder). */
+    private DemoResults run(String version, long t0, List<Setting> settings, Path dir) throws Exception {
         Engine.setThreads(1);
-        Files.createDirectories(out);
         Map<String, Double> timings = new LinkedHashMap<>();
         HeldOutSets sets = HeldOutSets.build(plan.evalSizes(), plan.seed());
-        List<Setting> settings = Setting.all(plan);
         console.printf(Locale.ROOT, "demo (%s): base model %s, %d settings × %d draw(s) × SFT/Visual-RFT, %d worker(s)%n",
                 plan.mode(), baseModel, settings.size(), plan.draws(), plan.workers());
 
@@ -102,9 +110,9 @@ public final class DemoPipeline {
             }
         }
         long tr = System.nanoTime();
-        FineTuner tuner = new FineTuner(baseModel, plan, sets, KShotDraws.shipped(), out.resolve("runs"));
+        FineTuner tuner = new FineTuner(baseModel, plan, sets, KShotDraws.shipped(), dir.resolve("runs"));
         List<FineTuner.Result> results = runAll(tuner, specs);
-        AtomicFile.deleteTree(out.resolve("runs"));
+        AtomicFile.deleteTree(dir.resolve("runs"));
         timings.put("fine_tuning", (System.nanoTime() - tr) / 1e9);
 
         List<RunRecord> runs = results.stream().map(FineTuner.Result::record).toList();
@@ -118,13 +126,12 @@ public final class DemoPipeline {
         }
         DemoResults r = new DemoResults(plan.mode(), plan.seed(), version, config(), sizes, base, passAtK, runs,
                 tables, curves, findings, missing(), timings);
-        Path report = ReportWriter.write(out, r);
+        ReportWriter.write(dir, r);
         console.println();
         for (ReportTable t : tables) {
             console.println(TextTable.render(t));
         }
         findings.forEach(f -> console.println("- " + f));
-        console.printf(Locale.ROOT, "%ndemo: %.0f s; report %s%n", timings.get("total"), report);
         return r;
     }
 

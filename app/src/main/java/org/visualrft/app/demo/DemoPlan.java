@@ -49,8 +49,9 @@ public record DemoPlan(String mode, long seed, EvalSizes evalSizes, int draws, L
                 6, 6, 5e-5, 5e-5, 4, 2, 4, 0.04, false, true, 4, 12, workers, List.of());
     }
 
+    /** The plan with dynamic sampling on or off; turning it on is an experiment (the mode becomes custom). */
     public DemoPlan withDynamicSampling(boolean on) {
-        return new DemoPlan(mode, seed, evalSizes, draws, clsShots, detShots, ovShots, groundShots, sftSteps,
+        return new DemoPlan(on != dynamicSampling ? custom(mode) : mode, seed, evalSizes, draws, clsShots, detShots, ovShots, groundShots, sftSteps,
                 grpoSteps, sftLr, grpoLr, sftBatch, grpoPrompts, generations, beta, on, cotAblation, passK, passSize,
                 workers, only);
     }
@@ -63,12 +64,16 @@ public record DemoPlan(String mode, long seed, EvalSizes evalSizes, int draws, L
             Integer generations, Boolean cotAblation, List<String> only) {
         boolean changed = draws != null || steps != null || sftLr != null || grpoLr != null || beta != null
                 || generations != null || cotAblation != null || (only != null && !only.isEmpty());
-        return new DemoPlan(changed ? mode + "+custom" : mode, seed, evalSizes, draws != null ? draws : this.draws,
+        return new DemoPlan(changed ? custom(mode) : mode, seed, evalSizes, draws != null ? draws : this.draws,
                 clsShots, detShots, ovShots, groundShots, steps != null ? steps : sftSteps,
                 steps != null ? steps : grpoSteps, sftLr != null ? sftLr : this.sftLr,
                 grpoLr != null ? grpoLr : this.grpoLr, sftBatch, grpoPrompts,
                 generations != null ? generations : this.generations, beta != null ? beta : this.beta,
                 dynamicSampling, cotAblation != null ? cotAblation : this.cotAblation, passK, passSize, workers,
                 only != null ? only : this.only);
+    }
+
+    private static String custom(String mode) {
+        return mode.endsWith("+custom") ? mode : mode + "+custom";
     }
 }

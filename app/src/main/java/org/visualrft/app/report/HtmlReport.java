@@ -26,7 +26,8 @@ public final class HtmlReport {
         b.append("<p class=\"note\">visual-rft ").append(esc(r.version())).append(", mode <code>")
                 .append(esc(r.mode())).append("</code>, seed ").append(r.seed())
                 .append(". Scores are fractions (accuracy, COCO mAP@[.5:.95] from our evaluator, mean IoU); ")
-                .append("cells are mean ± population standard deviation over k-shot draws.</p>\n");
+                .append("cells are mean ± population standard deviation over k-shot draws (their spread, not a ")
+                .append("confidence interval).</p>\n");
         if (!r.missing().isEmpty()) {
             b.append("<div class=\"missing\"><h2>Not run</h2><ul>");
             r.missing().forEach(m -> b.append("<li>").append(esc(m)).append("</li>"));
@@ -68,7 +69,8 @@ public final class HtmlReport {
             b.append("</table>\n");
         }
         if (!r.curves().isEmpty()) {
-            b.append("<h2>Plots</h2>\n");
+            b.append("<h2>Plots</h2>\n<p class=\"note\">Lines and bars: the mean over k-shot draws; bands and error ")
+                    .append("bars: ± the population standard deviation over the draws (none with one draw).</p>\n");
             for (Curve c : r.curves()) {
                 byte[] png = pngs.get(c.id());
                 if (png != null) {

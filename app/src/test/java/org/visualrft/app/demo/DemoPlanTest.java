@@ -31,6 +31,17 @@ class DemoPlanTest {
     }
 
     @Test
+    void dynamicSamplingIsAnExperimentAndMarksThePlanCustomOnce() {
+        // `demo --dynamic-sampling` changes GRPO, so its numbers are not the preset's (it used to say mode "full")
+        assertEquals("full", DemoPlan.full(1, 2).withDynamicSampling(false).mode());
+        DemoPlan dynamic = DemoPlan.full(1, 2).withDynamicSampling(true);
+        assertEquals("full+custom", dynamic.mode());
+        assertTrue(dynamic.dynamicSampling());
+        assertEquals("quick+custom", DemoPlan.quick(1, 1).withDynamicSampling(true)
+                .withOverrides(2, null, null, null, null, null, null, null).mode());
+    }
+
+    @Test
     void settingsFilterKeepsTableOrderAndRefusesUnknownIds() {
         DemoPlan only = DemoPlan.full(1, 1).withOverrides(null, null, null, null, null, null, null,
                 List.of("ground", "cls-2shot"));

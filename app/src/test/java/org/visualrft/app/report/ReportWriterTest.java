@@ -51,6 +51,9 @@ class ReportWriterTest {
         assertTrue(page.contains("data:image/png;base64,"));
         assertTrue(page.contains("RFT &lt;did&gt; not beat SFT"), "text is escaped");
         assertTrue(page.contains("0.500 ± 0.100"));
+        // the reader is told what ± and the plots' bands are: a spread over draws, not a confidence interval
+        assertTrue(page.contains("population standard deviation over k-shot draws (their spread, not a confidence"));
+        assertTrue(page.contains("bands and error bars: ± the population standard deviation over the draws"));
         assertTrue(Files.readString(dir.resolve("tables.txt")).contains("1-shot +SFT"));
     }
 
