@@ -281,15 +281,9 @@ public abstract class TrainingLoop {
                     : null) {
                 runLog = metrics;
                 if (eval != null && args.evalOnStart() && start == 0) { // the starting model's numbers, at step 0
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("step", 0);
                     Map<String, Double> ev = eval.evaluate(policy);
-                    ev.forEach((k, v) -> rec.put("eval/" + k, v));
-                    if (main) {
-                        metrics.write(rec);
-                    }
+                    lastLog = logEvaluation(0, ev, metrics);
                     evalTail = evalTail(ev);
-                    lastLog = rec;
                 }
                 for (int step = start; step < totalSteps && done != stopAfterStep; step++) {
                     long t0 = System.nanoTime();
@@ -337,10 +331,7 @@ public abstract class TrainingLoop {
                     if (eval != null && args.evalSteps() > 0 && (done % args.evalSteps() == 0 || done == totalSteps)) {
                         // every rank evaluates (the same numbers): a rank waiting idle for rank 0 could pass the
                         // collective timeout on a long evaluation
-                        Map<String, Object> rec = new LinkedHashMap<>();
-                        rec.put("step", done);
                         Map<String, Double> ev = eval.evaluate(policy);
-                        ev.forEach((k, v) -> rec.put("eval/" + k, v));
                         if (bestMetric != null) {
                             judged = ev.get(bestMetric);
                             if (judged == null) {
@@ -348,11 +339,8 @@ public abstract class TrainingLoop {
                                         + "' (metric_for_best_model); it reported " + ev.keySet());
                             }
                         }
-                        if (main) {
-                            metrics.write(rec);
-                        }
+                        lastLog = merged(lastLog, logEvaluation(done, ev, metrics));
                         evalTail = evalTail(ev);
-                        lastLog = merged(lastLog, rec);
                     }
                     if (done % args.saveSteps() == 0 || done == totalSteps) {
                         if (judged != null) {
@@ -406,6 +394,18 @@ public abstract class TrainingLoop {
         if (group.worldSize() > 1) {
             group.broadcast(p.parameters().stream().map(Parameter::value).toList(), 0);
         }
+    }
+
+    /** The evaluation's record at {@code step} ({@code eval/} keys), written by rank 0 (the one with a log). */
+    private static Map<String, Object> logEvaluation(int step, Map<String, Double> ev, RunLog metrics)
+            throws IOException {
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("step", step);
+        ev.forEach((k, v) -> rec.put("eval/" + k, v));
+        if (metrics != null) {
+            metrics.write(rec);
+        }
+        return rec;
     }
 
     /** The last evaluation on the progress line: detection mAP when the set has detection, else the mean reward. */

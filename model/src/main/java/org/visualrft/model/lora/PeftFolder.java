@@ -106,12 +106,13 @@ public final class PeftFolder {
                 Tensor into = byName.get(n);
                 if (into == null) {
                     throw new BadInputException(file, name + " is not an adapter of this model (another base model,"
-                            + " or other target modules than adapter_config.json names?)");
+                            + " or other lora_r / target modules?)");
                 }
                 long[] shape = f.entries().get(name).shape();
                 if (!Arrays.equals(shape, into.shape())) {
-                    throw new BadInputException(file, name + " has shape " + Arrays.toString(shape) + ", the model's"
-                            + " is " + Arrays.toString(into.shape()) + " (another rank or base model?)");
+                    throw new BadInputException(file, name + " is " + f.entries().get(name).dtype() + " "
+                            + Arrays.toString(shape) + ", the model's is " + into.dtype() + " "
+                            + Arrays.toString(into.shape()) + " (another lora_r or base model?)");
                 }
                 seen.add(n);
             }

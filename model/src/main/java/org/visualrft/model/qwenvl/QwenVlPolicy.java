@@ -161,12 +161,6 @@ public final class QwenVlPolicy implements Policy {
         return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false);
     }
 
-    /** As {@link #of(QwenVl, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
-    public static QwenVlPolicy withVisionTrained(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
-        TrainableWeights.visionWithoutAdapters(true, model.lora());
-        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
-    }
-
     /** The stop tokens: config.json's eos ids and generation_config.json's (a list in the hub files). */
     static int[] stopTokens(Path dir, int[] configEos) {
         Set<Integer> ids = new LinkedHashSet<>();

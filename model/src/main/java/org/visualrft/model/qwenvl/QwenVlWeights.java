@@ -179,10 +179,6 @@ public final class QwenVlWeights {
             }
         }
         Tensor patch = need.apply(vp + "patch_embed.proj.weight");
-        if (patch.numel() != (long) vc.hiddenSize() * vc.patchDim()) {
-            throw new IllegalArgumentException(vp + "patch_embed.proj.weight has " + patch.numel() + " values, the"
-                    + " config's vision tower needs " + (long) vc.hiddenSize() * vc.patchDim());
-        }
         Tensor patchBias = q3 ? need.apply(vp + "patch_embed.proj.bias") : null;
         Tensor pos = q3 ? need.apply(vp + "pos_embed.weight") : null;
         Merger merger;

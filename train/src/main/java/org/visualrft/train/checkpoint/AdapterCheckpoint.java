@@ -6,16 +6,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.data.json.JsonErrors;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.lora.PeftAdapter;
+import org.visualrft.model.lora.PeftFolder;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.tensor.NativeScope;
@@ -59,34 +58,9 @@ public final class AdapterCheckpoint {
      * see the same tensors). A file whose adapters are not the model's by name, shape and dtype is refused.
      */
     public static void restore(Path checkpoint, Policy policy) throws IOException {
-        Path file = checkpoint.resolve(PeftAdapter.WEIGHTS);
-        try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-            Map<String, Tensor> saved = TensorArchive.read(file);
-            List<Parameter> params = policy.trainableParameters();
-            TreeSet<String> want = new TreeSet<>();
-            params.forEach(p -> want.add(p.name()));
-            if (!want.equals(new TreeSet<>(saved.keySet()))) {
-                TreeSet<String> missing = new TreeSet<>(want);
-                missing.removeAll(saved.keySet());
-                TreeSet<String> extra = new TreeSet<>(saved.keySet());
-                extra.removeAll(want);
-                throw new BadInputException(file, "its adapters are not the model's (lora_r or lora_target_modules"
-                        + " changed?): " + (missing.isEmpty() ? "" : "missing " + first(missing) + " ")
-                        + (extra.isEmpty() ? "" : "not in the model " + first(extra)));
-            }
-            for (Parameter p : params) {
-                Tensor t = saved.get(p.name());
-                if (t.dtype() != p.value().dtype() || !Arrays.equals(t.shape(), p.value().shape())) {
-                    throw new BadInputException(file, p.name() + " is " + t.dtype() + " " + Arrays.toString(t.shape())
-                            + ", the model's is " + p.value().dtype() + " " + Arrays.toString(p.value().shape()));
-                }
-                p.value().copy_(t);
-            }
-        }
-    }
-
-    private static String first(TreeSet<String> names) {
-        return names.first() + (names.size() > 1 ? " (and " + (names.size() - 1) + " more)" : "");
+        Map<String, Tensor> adapters = new LinkedHashMap<>();
+        policy.trainableParameters().forEach(p -> adapters.put(p.name(), p.value()));
+        PeftFolder.load(checkpoint, adapters); // the same file an adapter folder holds: checked and copied alike
     }
 
     /** The same for a run that does not take its frozen reference model from the base folder. */

@@ -317,16 +317,11 @@ public final class GrpoTrainer extends TrainingLoop {
     /**
      * {@code completions.jsonl}: one line per completion sampled in step {@code step} — what it wrote, how it ended,
      * each reward function's value, the total and its advantage — in the step's global order of prompts. {@code groups}
-     * holds this rank's groups (null where another rank holds one); with several ranks every rank sends its records to
-     * rank 0, which writes them all.
+     * holds this rank's groups (null where another rank holds one); every rank sends its records to rank 0, which
+     * writes them all.
      */
     private void logCompletions(int step, List<ScoredGroup> groups, ProcessGroup group) {
-        List<Map<String, Object>> records = new ArrayList<>();
-        if (group.worldSize() == 1) {
-            groups.forEach(g -> records.addAll(records(step, g)));
-        } else {
-            records.addAll(CompletionRecords.gather(step, groups, group, GrpoTrainer::records));
-        }
+        List<Map<String, Object>> records = CompletionRecords.gather(step, groups, group, GrpoTrainer::records);
         if (completions == null) {
             return; // another rank: rank 0 writes
         }

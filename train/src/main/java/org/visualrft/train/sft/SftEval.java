@@ -48,24 +48,20 @@ public final class SftEval implements InLoopEval {
         int skipped = 0;
         List<Prompt> prompts = new ArrayList<>();
         List<int[]> targets = new ArrayList<>();
-        for (int i = 0; i <= records.size(); i++) {
-            if (i < records.size()) {
-                try {
-                    int[] t = SftTrainer.targetTokens(policy, records.get(i), cfg);
-                    prompts.add(records.get(i).prompt());
-                    targets.add(t);
-                    tokens += t.length;
-                } catch (BadInputException noTarget) {
-                    skipped++;
-                }
+        for (TrainingExample ex : records) {
+            try {
+                targets.add(SftTrainer.targetTokens(policy, ex, cfg));
+                prompts.add(ex.prompt());
+                tokens += targets.get(targets.size() - 1).length;
+            } catch (BadInputException noTarget) {
+                skipped++;
             }
-            if (prompts.size() == BATCH || (i == records.size() && !prompts.isEmpty())) {
-                try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
-                    GroupLogProbs lp = policy.logProbs(prompts, targets);
-                    nll -= lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().item();
-                }
-                prompts.clear();
-                targets.clear();
+        }
+        for (int from = 0; from < prompts.size(); from += BATCH) {
+            int to = Math.min(prompts.size(), from + BATCH);
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                GroupLogProbs lp = policy.logProbs(prompts.subList(from, to), targets.subList(from, to));
+                nll -= lp.logProbs().to(DType.F64).mul(lp.mask().to(DType.F64)).sum().item();
             }
         }
         m.put("loss", tokens == 0 ? Double.NaN : nll / tokens);
