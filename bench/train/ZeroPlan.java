@@ -1,5 +1,5 @@
 // Optimiser-state memory per rank under ZeRO stage 1 (zero_stage: 1) for full fine-tuning of real Qwen2-VL shapes:
-// the plan the trainer uses (train.optim.OptimizerShards) over the trained weights (every weight, the default; or the
+// the plan the trainer uses (train.optim.OptimizerShards, through TrainingMemory) over the trained weights (every weight, the default; or the
 // language model alone with freeze_vision_modules: true), and AdamW's 12 bytes per bf16 parameter (two float32 moments and a float32 master). Computed from
 // the shapes, no weights allocated; that each rank allocates exactly its share is checked by OptimizerShardsTest and
 // DataParallelTest. Usage: bench/train/zero-plan.sh [config.json ...]
@@ -11,7 +11,7 @@ import org.visualrft.model.qwen2vl.Qwen2VLConfig;
 import org.visualrft.model.qwen2vl.RandomWeights;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.train.optim.AdamW;
-import org.visualrft.train.optim.OptimizerShards;
+import org.visualrft.train.optim.TrainingMemory;
 
 public class ZeroPlan {
     public static void main(String[] args) {
@@ -45,17 +45,11 @@ public class ZeroPlan {
             StringBuilder row = new StringBuilder(String.format("| %s%s | %.3f B | %.1f M | %s GiB |", file.getFileName(),
                     visionFrozen ? ", vision frozen" : "", total / 1e9, largest / 1e6, gib(AdamW.stateBytes(DType.BF16, total))));
             double one = AdamW.stateBytes(DType.BF16, total);
+            DType[] dtypes = new DType[s.length];
+            java.util.Arrays.fill(dtypes, DType.BF16);
             double eight = 0;
             for (int world : new int[] {2, 4, 8}) {
-                OptimizerShards plan = OptimizerShards.plan(s, world);
-                long max = 0;
-                for (int r = 0; r < world; r++) {
-                    long mine = 0;
-                    for (int i : plan.ownedBy(r)) {
-                        mine += AdamW.stateBytes(DType.BF16, s[i]);
-                    }
-                    max = Math.max(max, mine);
-                }
+                long max = TrainingMemory.largestStateShare(s, dtypes, world);
                 row.append(' ').append(gib(max)).append(" GiB |");
                 eight = max;
             }

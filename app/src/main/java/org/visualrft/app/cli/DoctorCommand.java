@@ -8,17 +8,48 @@ import org.visualrft.model.tensor.Cuda;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.Engine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** Checks the installation: Java, libtorch, threads, bf16, cache. Exit 0 only when the engine computes correctly. */
-@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = "Check Java, the native engine (libtorch), threads, bf16 support and the cache.")
+/**
+ * Checks the installation: Java, libtorch, threads, bf16, cache; with {@code --model}, that a model folder opens and
+ * answers, and what memory a GRPO run of it holds per rank ({@link ModelCheck}). Exit 0 only when the engine computes
+ * correctly (and the model answers).
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = "Check Java, the native engine (libtorch), threads, bf16 support and the cache; with --model, a model folder and the memory training it takes.")
 public final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--model", paramLabel = "DIR", description = "Also open this model folder: its parameters, one"
+            + " greedy answer, and the memory a GRPO run of it holds per rank for weights, reference, gradients and"
+            + " AdamW's state.")
+    Path model;
+
+    @Option(names = "--config", paramLabel = "YAML", description = "With --model: plan for this GRPO config's"
+            + " settings (torch_dtype, use_peft, lora_*, freeze_vision_modules, beta, zero_stage, device) instead of"
+            + " the defaults.")
+    Path config;
+
+    @Option(names = "--nproc", defaultValue = "1", paramLabel = "N", description = "With --model: the data-parallel"
+            + " ranks to plan for (zero_stage: 1 shards AdamW's state over them); default ${DEFAULT-VALUE}.")
+    int nproc;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "With --model: cpu, cuda or cuda:N, where the"
+            + " model opens (default: the config's device, else cpu).")
+    String device;
+
     @Override
     public Integer call() {
+        if (model == null && (config != null || device != null || spec.commandLine().getParseResult()
+                .hasMatchedOption("--nproc"))) {
+            throw new ParameterException(spec.commandLine(), "--config, --nproc and --device go with --model DIR");
+        }
+        if (nproc < 1 || nproc > 1024) {
+            throw new ParameterException(spec.commandLine(), "--nproc must be between 1 and 1024, got " + nproc);
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("visual-rft  %s%n", VersionInfo.projectVersion());
         out.printf("java        %s (%s) at %s%n", System.getProperty("java.version"), System.getProperty("java.vendor"),
@@ -52,9 +83,18 @@ public final class DoctorCommand implements Callable<Integer> {
             out.printf("detail      %s%n", check.detail());
         }
         boolean ok = check.ok() && gpuOk;
-        out.println(ok ? "doctor: all checks passed" : "doctor: the engine does not compute correctly");
+        if (!ok) {
+            out.println("doctor: the engine does not compute correctly");
+            out.flush();
+            return ExitCodes.RUN_FAILED;
+        }
+        if (model != null) {
+            out.flush();
+            new ModelCheck(model, config, nproc, device).report(out); // bad input: one line on stderr, exit 2
+        }
+        out.println("doctor: all checks passed");
         out.flush();
-        return ok ? ExitCodes.OK : ExitCodes.RUN_FAILED;
+        return ExitCodes.OK;
     }
 
     /** The CUDA build and its GPUs: names, memory, compute capability, bf16, driver and runtime; a matmul on each. */
