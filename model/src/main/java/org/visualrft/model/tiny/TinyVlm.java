@@ -766,7 +766,10 @@ public final class TinyVlm implements Policy {
         Map<String, Tensor> src = weights.named();
         TinyWeights copy;
         try (Tensor.GradMode g = Tensor.noGrad()) {
-            copy = TinyWeights.build(config, (name, shape) -> src.get(name).detach().copy().persist());
+            // a frozen encoder is never updated: the reference shares its storage (as the Qwen policies share a
+            // frozen vision tower), so a GRPO reference holds only the weights that train
+            copy = TinyWeights.build(config, (name, shape) -> visionFrozen && isVision(name)
+                    ? src.get(name).detach().persist() : src.get(name).detach().copy().persist());
         }
         return new TinyVlm(config, copy, tokenizer.copy(), dtype, false);
     }

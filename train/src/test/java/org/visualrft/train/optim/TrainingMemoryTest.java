@@ -20,13 +20,16 @@ import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.tiny.TinyVlm;
+import org.visualrft.train.TinyTask;
 import org.visualrft.train.config.GrpoConfig;
 
 /**
  * The memory plan ({@code doctor --model}) against what a run allocates, measured on the objects the trainer makes:
  * the reference's own bytes from an actual {@code frozenCopy()} (storage shared with the policy not counted), the
  * gradients from an actual backward, AdamW's state from an optimiser built for each rank with ZeRO stage 1's plan.
- * Full fine-tuning with the tower trained and frozen, and LoRA, on the tiny Qwen2-VL and Qwen3-VL folders.
+ * Full fine-tuning with the tower trained and frozen, and LoRA, on the tiny Qwen2-VL and Qwen3-VL folders; the built-in
+ * model with its encoder trained and frozen.
  */
 class TrainingMemoryTest {
     static final Path FIXTURES = Path.of(System.getProperty("vrft.fixtures", "../fixtures"));
@@ -34,10 +37,18 @@ class TrainingMemoryTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "qwen2vl-tiny | ''", "qwen2vl-tiny | freeze_vision_modules: true", "qwen2vl-tiny | use_peft: true",
-        "qwen3vl-tiny | ''", "qwen3vl-tiny | freeze_vision_modules: true", "qwen3vl-tiny | use_peft: true"})
+        "qwen3vl-tiny | ''", "qwen3vl-tiny | freeze_vision_modules: true", "qwen3vl-tiny | use_peft: true",
+        "vrft-tiny | ''", "vrft-tiny | freeze_vision_modules: true"})
     void thePlanIsWhatARunAllocates(String fixture, String settings, @TempDir Path dir) throws Exception {
-        Path oracle = FIXTURES.resolve(fixture);
-        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), oracle);
+        Path oracle = FIXTURES.resolve(fixture.equals("vrft-tiny") ? "qwen2vl-tiny" : fixture); // its image_a.png
+        Path model = Files.createDirectories(dir.resolve("model"));
+        if (fixture.equals("vrft-tiny")) {
+            try (TinyVlm m = TinyTask.model(dir, 3)) {
+                m.save(model);
+            }
+        } else {
+            TinyQwenFolder.create(model, oracle);
+        }
         GrpoConfig cfg = GrpoConfig.parse("test", "model: '" + model + "'\ndataset: d.jsonl\noutput_dir: out\n"
                 + settings + "\n");
         LoadOptions options = cfg.args().loadOptions(Device.CPU);
