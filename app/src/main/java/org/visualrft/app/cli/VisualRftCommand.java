@@ -25,6 +25,7 @@ public final class VisualRftCommand implements Runnable {
             CocoEvalCommand.class,
             LvisEvalCommand.class,
             EvaluateCommand.class,
+            MergeCommand.class,
             SplitCommand.class,
             BuildDatasetCommand.class,
             RewardCommand.class,

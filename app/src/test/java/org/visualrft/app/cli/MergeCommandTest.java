@@ -1,0 +1,103 @@
+package org.visualrft.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.visualrft.app.CliRun;
+import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.PeftAdapter;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.LoadOptions;
+import org.visualrft.model.policy.ModelLoader;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.qwen2vl.TinyQwenFolder;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Device;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * {@code merge}: the merged folder scores completions as the adapters over the base do (and not as the base does:
+ * the adapters are trained-like, B drawn non-zero); an occupied --out or a folder that is not an adapter is one line,
+ * exit 2, with nothing written.
+ */
+class MergeCommandTest {
+    private static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 30}, new int[] {17, 40, 303});
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen3vl-tiny"})
+    void theMergedFolderScoresAsTheAdaptersOverTheBase(String name, @TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Path adapter = dir.resolve("adapter");
+        LoraConfig lora = new LoraConfig(4, 16, java.util.Set.of("q_proj", "v_proj", "down_proj"), true);
+        try (Policy p = ModelLoader.load(model, new LoadOptions(Device.CPU, null, lora, 1));
+                Generator g = Generator.seeded(11); Tensor.GradMode off = Tensor.noGrad()) {
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            for (Parameter q : p.trainableParameters()) {
+                Tensor t = q.value().detach();
+                if (q.name().contains("lora_B")) { // as after training: B away from its zero start
+                    t.copy_(Tensor.randn(g, DType.F32, t.shape()).mul_(0.05));
+                }
+                named.put(q.name(), t);
+            }
+            PeftAdapter.write(adapter, named, lora, model);
+        }
+        Path out = dir.resolve("merged");
+        CliRun r = CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("merge: LoRA r4 (alpha 16, rsLoRA) on down_proj, q_proj, v_proj"), r.out());
+
+        Prompt prompt = new Prompt(Image.read(fixture.resolve("image_a.png")), "What is in the image ?");
+        float[] viaAdapter = logProbs(ModelLoader.load(model, LoadOptions.on(Device.CPU), adapter), prompt);
+        float[] merged = logProbs(ModelLoader.load(out), prompt);
+        float[] base = logProbs(ModelLoader.load(model), prompt);
+        double moved = 0;
+        for (int i = 0; i < merged.length; i++) {
+            assertEquals(viaAdapter[i], merged[i], 2e-5, "log-prob " + i);
+            moved = Math.max(moved, Math.abs(merged[i] - base[i]));
+        }
+        assertTrue(moved > 1e-3, "the adapters change the model: " + moved);
+        try (Stream<Path> files = Files.list(out)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("adapter")), "a plain model folder");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".merging-")), "no staging left");
+        }
+
+        byte[] before = Files.readAllBytes(out.resolve("model.safetensors"));
+        CliRun again = CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                out.toString());
+        assertEquals(2, again.code(), again.out() + again.err());
+        assertTrue(again.err().contains("never overwrites"), again.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve("model.safetensors"))));
+
+        Path other = dir.resolve("other");
+        CliRun notAdapter = CliRun.of("merge", "--model", model.toString(), "--adapter", model.toString(), "--out",
+                other.toString());
+        assertEquals(2, notAdapter.code(), notAdapter.out() + notAdapter.err());
+        assertEquals(1, notAdapter.err().strip().lines().count(), notAdapter.err());
+        assertTrue(notAdapter.err().contains("adapter_config.json"), notAdapter.err());
+        assertFalse(Files.exists(other), "nothing written");
+    }
+
+    private static float[] logProbs(Policy policy, Prompt prompt) {
+        try (policy; NativeScope s = NativeScope.open(); Tensor.GradMode off = Tensor.noGrad()) {
+            return policy.logProbs(prompt, COMPLETIONS).logProbs().toFloats();
+        }
+    }
+}
