@@ -63,13 +63,17 @@ class DeviceCliTest {
         CliRun g = CliRun.of("generate", "--model", model.toString(), "--image", a.toString(), "--prompt",
                 "What is in the image ?", "--samples", "2", "--max-new-tokens", "4", "--seed", "3", "--device", device);
         CliRun t = CliRun.of("train", "grpo", "--config", cfg.toString(), "--device", device);
+        CliRun d = CliRun.of("doctor", "--model", model.toString(), "--config", cfg.toString(), "--device", device);
         if (CudaTestDevice.usable(Device.parse(device))) {
             assertEquals(0, g.code(), g.out() + g.err());
             assertTrue(g.out().contains("2 samples"), g.out());
             assertEquals(0, t.code(), t.out() + t.err());
             assertTrue(t.out().contains("grpo: 1 of 1 steps done"), t.out());
+            assertEquals(0, d.code(), d.out() + d.err());
+            assertTrue(d.out().contains("capacity    " + (device.startsWith("cuda") ? "cuda:" : "this machine")),
+                    d.out()); // the plan against the GPU's memory
         } else {
-            for (CliRun r : List.of(g, t)) {
+            for (CliRun r : List.of(g, t, d)) {
                 assertEquals(2, r.code(), r.out() + r.err());
                 assertEquals(1, r.err().strip().lines().count(), r.err());
                 assertTrue(r.err().contains("device cuda:0"), r.err());
