@@ -53,6 +53,11 @@ public record GroupLogProbs(Tensor logProbs, Tensor mask, Runnable checkpointed,
      * @throws IllegalStateException when these log-probs were not read from a full log-softmax
      */
     public Tensor entropies() {
+        return entropies(CHUNK_ELEMENTS);
+    }
+
+    /** {@link #entropies()} forming temporaries of about {@code chunkElements} elements at a time. */
+    Tensor entropies(long chunkElements) {
         if (logSoftmax == null) {
             throw new IllegalStateException("these log-probs carry no log-softmax over the vocabulary: no entropies");
         }
@@ -64,7 +69,7 @@ public record GroupLogProbs(Tensor logProbs, Tensor mask, Runnable checkpointed,
             long vocab = l.size(l.dim() - 1);
             long rows = l.numel() / vocab;
             Tensor flat = l.reshape(rows, vocab);
-            long chunk = Math.max(1, CHUNK_ELEMENTS / vocab);
+            long chunk = Math.max(1, chunkElements / vocab);
             List<Tensor> parts = new ArrayList<>();
             for (long r = 0; r < rows; r += chunk) {
                 Tensor c = flat.narrow(0, r, Math.min(chunk, rows - r));
