@@ -361,9 +361,9 @@ public final class GrpoTrainer extends TrainingLoop {
         perFn.forEach((k, v) -> m.put(k, v / count));
         m.put("kl", sums[0] / mu);
         double entropy = 0;
-        int micro = (sums.length - 2) / 2;
-        for (int mb = 0; mb < micro; mb++) { // TRL: each micro-batch's token mean over every rank, averaged
-            entropy += sums[2 + 2 * mb] / Math.max(1.0, sums[3 + 2 * mb]) / micro;
+        int batches = (sums.length - 2) / 2;
+        for (int mb = 0; mb < batches; mb++) { // TRL: each micro-batch's token mean over every rank, averaged
+            entropy += sums[2 + 2 * mb] / Math.max(1.0, sums[3 + 2 * mb]) / batches;
         }
         m.put("entropy", entropy);
         m.put("completion_length", len / n);
