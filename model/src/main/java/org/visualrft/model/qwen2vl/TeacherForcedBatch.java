@@ -56,12 +56,14 @@ public record TeacherForcedBatch(int[][] ids, long[][][] positions, long[] targe
         return hidden.narrow(1, promptLength - 1, width);
     }
 
-    /** The completion tokens' log-probs under {@code logits} {@code [g, t, vocab]} (any float dtype), masked. */
+    /**
+     * The completion tokens' log-probs under {@code logits} {@code [g, t, vocab]} (any float dtype), masked, computed
+     * in float32 (their entropies too, {@link GroupLogProbs#entropies()}).
+     */
     public GroupLogProbs logProbs(Tensor logits) {
         Tensor f = logits.to(DType.F32);
         int g = ids.length;
-        Tensor lp = Tensor.tokenLogProbs(f, Tensor.fromLongs(targets, g, width).on(f.device()));
         Tensor m = Tensor.fromFloats(mask, g, width).on(f.device());
-        return new GroupLogProbs(lp.mul(m), m);
+        return GroupLogProbs.of(f, Tensor.fromLongs(targets, g, width).on(f.device()), m);
     }
 }

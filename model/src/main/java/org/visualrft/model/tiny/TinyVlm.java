@@ -650,9 +650,8 @@ public final class TinyVlm implements Policy {
                 Tensor completion = Tensor.embedding(weights.embedTokens(), targets.narrow(1, 0, tmax - 1));
                 predicting = Tensor.cat(List.of(first, decode(completion, null, past, null)), 1);
             }
-            Tensor logp = Tensor.tokenLogProbs(logits(predicting), targets);
             Tensor m = Tensor.fromFloats(mask, g, tmax).to(device, dtype);
-            return new GroupLogProbs(logp.mul(m), m);
+            return GroupLogProbs.of(logits(predicting), targets, m);
         }
     }
 
@@ -705,10 +704,8 @@ public final class TinyVlm implements Policy {
             Tensor tokens = Tensor.embedding(weights.embedTokens(), Tensor.fromLongs(text, b, lmax).on(device));
             Tensor hidden = decode(Tensor.cat(List.of(image, tokens), 1), null);
             Tensor index = Tensor.fromLongs(where, b, tmax, 1).on(device).expand(b, tmax, config.hidden());
-            Tensor logp = Tensor.tokenLogProbs(logits(hidden.gather(1, index)),
-                    Tensor.fromLongs(targets, b, tmax).on(device));
             Tensor m = Tensor.fromFloats(mask, b, tmax).to(device, dtype);
-            return new GroupLogProbs(logp.mul(m), m);
+            return GroupLogProbs.of(logits(hidden.gather(1, index)), Tensor.fromLongs(targets, b, tmax).on(device), m);
         }
     }
 

@@ -28,6 +28,37 @@ class TeacherForcedBatchTest {
         }
     }
 
+    /** The Qwen families' log-probs and entropies: in float32 from bfloat16 logits, padding 0. */
+    @Test
+    void logProbsAndEntropiesComeFromTheLogitsInFloat32() {
+        RopeIndex.Positions pos = new RopeIndex.Positions(new long[][] {{0, 1}, {0, 1}, {0, 1}}, 0);
+        TeacherForcedBatch b = TeacherForcedBatch.of(new int[] {1, 2}, pos, List.of(new int[] {3}, new int[] {4, 0}), 0);
+        float[] x = {2f, -1f, 0.5f, 0f, 1f, 3f, -2f, 0.25f, 4f, 4f, 4f, 4f, 0f, 0f, 0f, 9f, 1f, 1f, 1f, 1f, 0f, 2f, 0f,
+            2f};
+        int v = 6;
+        try (org.visualrft.model.tensor.NativeScope s = org.visualrft.model.tensor.NativeScope.open()) {
+            var lp = b.logProbs(org.visualrft.model.tensor.Tensor.fromFloats(x, 2, 2, v)
+                    .to(org.visualrft.model.tensor.DType.BF16));
+            float[] logp = lp.logProbs().toFloats();
+            float[] h = lp.entropies().toFloats();
+            for (int row = 0; row < 4; row++) {
+                double z = 0;
+                for (int k = 0; k < v; k++) {
+                    z += Math.exp(x[row * v + k]);
+                }
+                double ent = 0;
+                for (int k = 0; k < v; k++) {
+                    double l = x[row * v + k] - Math.log(z);
+                    ent -= Math.exp(l) * l;
+                }
+                boolean real = b.mask()[row] > 0;
+                double want = real ? x[row * v + (int) b.targets()[row]] - Math.log(z) : 0;
+                assertEquals(want, logp[row], 1e-6, "log-prob " + row);
+                assertEquals(real ? ent : 0, h[row], 1e-6, "entropy " + row);
+            }
+        }
+    }
+
     @Test
     void anEmptyCompletionIsAllPadding() {
         RopeIndex.Positions pos = new RopeIndex.Positions(new long[][] {{0, 1}, {0, 1}, {0, 1}}, 0);

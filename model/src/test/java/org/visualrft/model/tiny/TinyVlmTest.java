@@ -56,6 +56,47 @@ class TinyVlmTest {
         return best;
     }
 
+    /**
+     * The entropies of a group's teacher-forced forward (prefix shared, completions batched, with autograd as the
+     * trainer runs it) equal -Σ p log p computed in float64 from each completion's own full-sequence logits.
+     */
+    @Test
+    void groupEntropiesEqualFloat64EntropiesOfTheFullSequenceLogits(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 5, DType.F32)) {
+            Prompt p = TinyFixtures.prompt(3);
+            int prefix = m.config().imageTokens() + m.promptTokens(p.text()).length;
+            int v = m.config().vocabSize();
+            List<int[]> group = new ArrayList<>();
+            for (Rollout r : m.generate(p, 4, new SamplingParams(1.0, 0, 1.0, 9), new SplittableRandom(8))) {
+                group.add(r.tokens());
+            }
+            group.add(new int[] {7}); // lengths differ: padding in every shorter row
+            try (NativeScope s = NativeScope.open()) {
+                GroupLogProbs lp = m.logProbs(p, group);
+                assertTrue(lp.logProbs().requiresGrad(), "the training forward");
+                float[] h = lp.entropies().toFloats();
+                int width = (int) lp.mask().size(1);
+                double spread = 0;
+                for (int i = 0; i < group.size(); i++) {
+                    int[] c = group.get(i);
+                    float[] full = m.fullLogits(p, c);
+                    for (int t = 0; t < width; t++) {
+                        double want = 0;
+                        if (t < c.length) {
+                            double[] lsm = logSoftmaxRow(full, prefix - 1 + t, v);
+                            for (double l : lsm) {
+                                want -= Math.exp(l) * l;
+                            }
+                        }
+                        assertEquals(want, h[i * width + t], 1e-5 * Math.max(1, want), "row " + i + " token " + t);
+                        spread = Math.max(spread, Math.abs(want - h[0]));
+                    }
+                }
+                assertTrue(spread > 1e-3, "the positions' entropies differ: " + spread);
+            }
+        }
+    }
+
     @Test
     void cachedDecodingEqualsFullRecomputationTokenByToken(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 11, DType.F64)) {

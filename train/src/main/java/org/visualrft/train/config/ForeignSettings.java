@@ -77,8 +77,6 @@ final class ForeignSettings {
             Map.entry("num_completions_to_print", "log_completions: true writes every completion to"
                     + " completions.jsonl"),
             Map.entry("wandb_log_unique_prompts", "log_completions: true writes every completion to completions.jsonl"),
-            Map.entry("top_entropy_quantile", "every completion token is in the loss (mask_truncated_completions can"
-                    + " leave truncated completions out)"),
             Map.entry("use_liger_loss", "the loss is computed in float64 from the policy's log-probs"),
             Map.entry("max_seq_length", "SFT's max_length here is the longest target in tokens (a longer one is a data"
                     + " error, never cut); prompt and target together are checked against the model's"

@@ -32,6 +32,9 @@ import org.visualrft.core.Limits;
  * @param logCompletions write every completion of a step with its rewards and advantage to completions.jsonl
  * @param referenceSync {@code sync_ref_model}: how the KL reference follows the policy; null (the default): it stays
  *                      the starting model
+ * @param topEntropyQuantile ρ of {@code top_entropy_quantile} ("Beyond the 80/20 Rule", TRL's definition): only the
+ *                           loss tokens whose entropy is in the top ρ of their micro-batch's keep their policy term;
+ *                           1 (the default): every token, 0: only the highest
  */
 public record GrpoConfig(
         TrainingArguments args,
@@ -42,7 +45,7 @@ public record GrpoConfig(
         boolean dynamicSampling, int maxDynamicSamplingRounds,
         List<String> rewardFuncs, List<Double> rewardWeights, String rewardMode, String preset,
         int rolloutBatchGroups, boolean maskTruncatedCompletions, ImportanceSampling importanceSampling, Double delta,
-        boolean logCompletions, ReferenceSync referenceSync) {
+        boolean logCompletions, ReferenceSync referenceSync, double topEntropyQuantile) {
 
     /** The std_eps of the advantage: {@code (r - mean) / (std + 1e-4)}. */
     public static final double STD_EPS = 1e-4;
@@ -52,7 +55,7 @@ public record GrpoConfig(
             "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
             "reward_weights", "reward_mode", "rollout_batch_groups", "mask_truncated_completions",
             "importance_sampling_level", "delta", "log_completions", "sync_ref_model", "ref_model_mixup_alpha",
-            "ref_model_sync_steps");
+            "ref_model_sync_steps", "top_entropy_quantile");
 
     public static final List<String> PRESETS = List.of("visual-rft");
 
@@ -104,6 +107,7 @@ public record GrpoConfig(
         boolean sync = y.bool("sync_ref_model", false);
         double alpha = y.number("ref_model_mixup_alpha", ReferenceSync.DEFAULT_ALPHA);
         int syncSteps = y.integer("ref_model_sync_steps", ReferenceSync.DEFAULT_STEPS);
+        double topEntropy = y.number("top_entropy_quantile", 1.0);
 
         List<String> known = new ArrayList<>(TrainingArguments.KEYS);
         known.addAll(KEYS);
@@ -154,6 +158,10 @@ public record GrpoConfig(
         if (batchGroups < 1 || batchGroups > 1024) {
             throw y.fault("rollout_batch_groups", "must be between 1 and 1024, got " + batchGroups);
         }
+        if (!(topEntropy >= 0 && topEntropy <= 1)) {
+            throw y.fault("top_entropy_quantile", "must be in [0, 1] (the share of completion tokens, by entropy, whose"
+                    + " policy term counts; 1 keeps all), got " + topEntropy);
+        }
         if (weights != null && funcs.isEmpty()) {
             throw y.fault("reward_weights", "needs reward_funcs: without it each example's task picks its own list of "
                     + "rewards, so there is no one list to weight; name the rewards in reward_funcs");
@@ -192,7 +200,7 @@ public record GrpoConfig(
         }
         return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
                 loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups, maskTruncated, sampling, delta,
-                logCompletions, sync ? new ReferenceSync(alpha, syncSteps) : null);
+                logCompletions, sync ? new ReferenceSync(alpha, syncSteps) : null, topEntropy);
     }
 
     private static AdvantageMode scaleRewards(YamlFields y, Object v) {
@@ -215,6 +223,11 @@ public record GrpoConfig(
             }
         }
         throw y.fault("scale_rewards", "must be true/false, std/mean_only, group/none or batch, got " + v);
+    }
+
+    /** Whether top_entropy_quantile leaves some tokens' policy term out of the loss (ρ below 1). */
+    public boolean entropyMasking() {
+        return topEntropyQuantile < 1.0;
     }
 
     /** Whether the PPO-style clipped objective is on. */
@@ -257,6 +270,7 @@ public record GrpoConfig(
         m.put("sync_ref_model", referenceSync != null);
         m.put("ref_model_mixup_alpha", referenceSync != null ? referenceSync.mixupAlpha() : null);
         m.put("ref_model_sync_steps", referenceSync != null ? referenceSync.syncSteps() : null);
+        m.put("top_entropy_quantile", topEntropyQuantile);
         return m;
     }
 }

@@ -15,7 +15,7 @@ import org.visualrft.train.config.LossAggregation;
  *   policy_t = -ratio_t · A_i                                        (no clipping: value -A, gradient -A · d r_t)
  *            = -min(min(ratio_t, δ) · A_i, clip(ratio_t, 1-ε_low, 1+ε_high) · A_i)   (clipping; δ: none unless set)
  *   k3_t     = exp(ref - logp) - (ref - logp) - 1
- *   l_t      = policy_t + β · k3_t
+ *   l_t      = keep_t · policy_t + β · k3_t        keep: top_entropy_quantile's high-entropy tokens (else all 1)
  * </pre>
  * aggregated over the mask as Visual-RFT's per-sequence token mean, DAPO's token mean, or Dr. GRPO's token sum over a
  * constant length; TRL's definitions (importance_sampling_level, delta).
@@ -50,6 +50,16 @@ public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, 
      * @param advantages one per completion [N]
      */
     public Result compute(Tensor logp, Tensor logpOld, Tensor logpRef, Tensor mask, double[] advantages) {
+        return compute(logp, logpOld, logpRef, mask, advantages, null);
+    }
+
+    /**
+     * As {@link #compute(Tensor, Tensor, Tensor, Tensor, double[])}, the policy term kept only where
+     * {@code policyTokens} [N, T] is 1 (TRL's {@code top_entropy_quantile}: the KL term and the aggregation's
+     * denominators stay those of {@code mask}); null keeps it everywhere, with the very same operations as before.
+     */
+    public Result compute(Tensor logp, Tensor logpOld, Tensor logpRef, Tensor mask, double[] advantages,
+            Tensor policyTokens) {
         long n = logp.size(0);
         if (advantages.length != n) {
             throw new IllegalArgumentException(n + " completions, " + advantages.length + " advantages");
@@ -75,6 +85,9 @@ public record GrpoLoss(double beta, LossAggregation aggregation, Double epsLow, 
             clipped = clippedTerm.lt(unclippedTerm); // the clipped side won: no gradient from this token (sequence)
         }
 
+        if (policyTokens != null) {
+            policy = policy.mul(policyTokens.to(logp.device(), DType.F64));
+        }
         Tensor perToken = policy;
         Tensor k3 = null;
         if (beta != 0.0 || logpRef != null) {

@@ -204,10 +204,12 @@ public final class GrpoTrainer extends TrainingLoop {
             double samplingS = (t1 - t0) / 1e9;
             double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
-            double[] klClip = new double[2]; // this rank's sums over all μ updates, reduced once below
+            // this rank's sums over all μ updates, reduced once below: KL, clip ratio, then per micro-batch the
+            // entropy sum and token count of its loss tokens
+            double[] sums = new double[2 + 2 * accum];
             for (int k = 0; k < cfg.numIterations(); k++) {
                 UpdateStep.Result u = ctx.update(k,
-                        () -> backward(policy, groups, refLogp, stats, micro, accum, klClip, images));
+                        () -> backward(policy, groups, refLogp, stats, micro, accum, sums, images, ctx.group()));
                 norm = u.gradNorm();
                 if (u.applied()) {
                     lossSum += u.sums()[0];
@@ -216,8 +218,8 @@ public final class GrpoTrainer extends TrainingLoop {
                     moving.afterUpdate((long) ctx.step() * cfg.numIterations() + k + 1, policy);
                 }
             }
-            double[] kc = ctx.group().allreduceSum(klClip);
-            fillMetrics(m, b, stats, lossSum, kc[0], kc[1], norm, ctx);
+            double[] kc = ctx.group().allreduceSum(sums);
+            fillMetrics(m, b, stats, lossSum, kc, norm, ctx);
             m.put("time/sampling_s", samplingS);
             m.put("time/sampling_exchange_s", exchangeS); // part of sampling_s: the ranks' two small exchanges
             m.put("time/reference_s", referenceS);
@@ -237,17 +239,36 @@ public final class GrpoTrainer extends TrainingLoop {
 
     /**
      * Forward and backward of this rank's groups for one update: each group's loss weighted by its share of its
-     * global micro-batch and by 1/accumulation; adds this rank's KL and clip-ratio shares to {@code klClip}.
+     * global micro-batch and by 1/accumulation; adds this rank's KL and clip-ratio shares and its loss tokens'
+     * entropies to {@code sums}. With top_entropy_quantile below 1 each global micro-batch first agrees on its
+     * entropy threshold ({@link HighEntropyTokens}): a rank holding one group of it reads the entropies off that
+     * group's own forward; one holding several scores them in a forward without autograd first, so that no more
+     * than one group's graph is ever held. Every rank takes part in every micro-batch's exchange, even after a
+     * non-finite loss (whose update no rank applies).
      */
     private UpdateStep.Contribution backward(Policy policy, List<ScoredGroup> groups, List<Tensor> refLogp,
-            GroupStats stats, int micro, int accum, double[] klClip, VisionCache images) {
+            GroupStats stats, int micro, int accum, double[] sums, VisionCache images, ProcessGroup ranks) {
+        boolean masking = cfg.entropyMasking();
         double stepLoss = 0;
         boolean finite = true;
         int local = 0; // index among this rank's groups
-        for (int mb = 0; mb < accum && finite; mb++) {
-            double[] w = weights(stats, mb * micro, micro);
+        for (int mb = 0; mb < accum; mb++) {
+            int from = mb * micro;
+            List<ScoredGroup> batch = groups.subList(from, from + micro);
+            long held = batch.stream().filter(java.util.Objects::nonNull).count();
+            float[][] scored = null; // entropies of a forward without autograd, when this rank holds several groups
+            float threshold = Float.NaN;
+            if (masking && (held != 1 || !finite)) {
+                scored = new float[micro][];
+                float[][] lossTokens = new float[micro][];
+                if (finite) {
+                    entropiesWithoutGrad(policy, batch, images, scored, lossTokens);
+                }
+                threshold = HighEntropyTokens.threshold(lossTokens, stats, from, cfg.topEntropyQuantile(), ranks);
+            }
+            double[] w = weights(stats, from, micro);
             for (int j = 0; j < micro && finite; j++) {
-                ScoredGroup sg = groups.get(mb * micro + j);
+                ScoredGroup sg = batch.get(j);
                 if (sg == null) {
                     continue;
                 }
@@ -255,15 +276,32 @@ public final class GrpoTrainer extends TrainingLoop {
                 local++;
                 try (NativeScope s = NativeScope.open()) {
                     GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg), images);
+                    Tensor mask = lossMask(sg, lp);
+                    float[] m = mask.toFloats();
+                    float[] entropies = scored != null ? scored[j] : lp.entropies().toFloats();
+                    Tensor keep = null;
+                    if (masking) {
+                        if (scored == null) { // this rank's only group of the micro-batch
+                            float[][] mine = new float[micro][];
+                            mine[j] = HighEntropyTokens.lossTokens(entropies, m);
+                            threshold = HighEntropyTokens.threshold(mine, stats, from, cfg.topEntropyQuantile(),
+                                    ranks);
+                        }
+                        keep = HighEntropyTokens.keep(entropies, m, threshold, mask.size(0), mask.size(1));
+                    }
                     GrpoLoss.Result r = loss.compute(lp.logProbs(), cfg.clipping() ? old(sg, lp) : null,
-                            ref, lossMask(sg, lp), sg.advantages());
+                            ref, mask, sg.advantages(), keep);
                     double v = r.value();
                     finite = Double.isFinite(v);
                     if (finite) {
                         lp.backward(r.loss().mul(w[j] / accum)); // and any checkpointed layers
                         stepLoss += v * w[j] / accum;
-                        klClip[0] += r.meanKl() / groups.size();
-                        klClip[1] += r.clipRatio() / groups.size();
+                        sums[0] += r.meanKl() / groups.size();
+                        sums[1] += r.clipRatio() / groups.size();
+                        for (int i = 0; i < m.length; i++) {
+                            sums[2 + 2 * mb] += m[i] > 0 ? entropies[i] : 0;
+                            sums[3 + 2 * mb] += m[i];
+                        }
                     }
                 }
             }
@@ -271,8 +309,28 @@ public final class GrpoTrainer extends TrainingLoop {
         return new UpdateStep.Contribution(finite, stepLoss);
     }
 
+    /**
+     * For each of {@code batch}'s groups held here (the others stay null), from a forward without autograd: its
+     * entropy at every position into {@code entropies}, and those of its loss tokens into {@code lossTokens}.
+     */
+    private void entropiesWithoutGrad(Policy policy, List<ScoredGroup> batch, VisionCache images,
+            float[][] entropies, float[][] lossTokens) {
+        for (int j = 0; j < batch.size(); j++) {
+            ScoredGroup sg = batch.get(j);
+            if (sg == null) {
+                continue;
+            }
+            try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
+                GroupLogProbs lp = policy.logProbs(sg.example().prompt(), tokens(sg), images);
+                entropies[j] = lp.entropies().toFloats();
+                lossTokens[j] = HighEntropyTokens.lossTokens(entropies[j], lossMask(sg, lp).toFloats());
+            }
+        }
+    }
+
+    /** {@code sums}: KL and clip-ratio sums over the μ updates, then each micro-batch's entropy sum and tokens. */
     private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, GroupStats stats, double lossSum,
-            double klSum, double clipSum, double norm, StepContext ctx) {
+            double[] sums, double norm, StepContext ctx) {
         int mu = cfg.numIterations();
         double reward = 0, std = 0, len = 0, tokens = 0, truncated = 0;
         int n = 0;
@@ -301,10 +359,16 @@ public final class GrpoTrainer extends TrainingLoop {
         m.put("reward_std", std);
         final int count = n;
         perFn.forEach((k, v) -> m.put(k, v / count));
-        m.put("kl", klSum / mu);
+        m.put("kl", sums[0] / mu);
+        double entropy = 0;
+        int batches = (sums.length - 2) / 2;
+        for (int mb = 0; mb < batches; mb++) { // TRL: each micro-batch's token mean over every rank, averaged
+            entropy += sums[2 + 2 * mb] / Math.max(1.0, sums[3 + 2 * mb]) / batches;
+        }
+        m.put("entropy", entropy);
         m.put("completion_length", len / n);
         m.put("truncated_ratio", truncated / n);
-        m.put("clip_ratio", clipSum / mu);
+        m.put("clip_ratio", sums[1] / mu);
         m.put("learning_rate", ctx.learningRate(0));
         m.put("grad_norm", norm);
         m.put("frac_reward_zero_std", (double) b.flatSampled() / b.promptsSampled());

@@ -34,6 +34,18 @@ class ResumeCheckTest {
         assertEquals(List.of(), ResumeCheck.changes(sft, sft), "SFT has no such setting");
     }
 
+    /** A checkpoint from before top_entropy_quantile kept every token: 1 resumes it, another value is a change. */
+    @Test
+    void topEntropyQuantileMissingFromAnOlderRecordIsOne() {
+        GrpoConfig all = GrpoConfig.parse("r.yaml", "");
+        GrpoConfig top = GrpoConfig.parse("r.yaml", "top_entropy_quantile: 0.2\n");
+        Map<String, Object> older = new java.util.LinkedHashMap<>(all.asYaml());
+        older.remove("top_entropy_quantile");
+        assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(all.asYaml())));
+        assertEquals(List.of("top_entropy_quantile 1.0 -> 0.2"),
+                ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(top.asYaml())));
+    }
+
     /**
      * Before freeze_vision_modules existed a Qwen run froze its vision tower and the built-in model trained its
      * encoder; the record cannot tell which, so its absence is no change (the optimiser state's layout decides), while

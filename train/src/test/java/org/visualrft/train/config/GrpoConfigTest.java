@@ -1,6 +1,7 @@
 package org.visualrft.train.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -310,6 +311,29 @@ class GrpoConfigTest {
         assertFault("delta: 1.5", "'delta' caps the ratio of the clipped objective: it needs epsilon to be set");
         assertFault("epsilon: 0.2\ndelta: 1.0", "'delta' must be greater than 1");
         assertFault("mask_truncated_completions: maybe", "mask_truncated_completions");
+    }
+
+    @Test
+    void topEntropyQuantileIsTrlsRhoKeepingEveryTokenByDefault() {
+        GrpoConfig plain = GrpoConfig.parse("e.yaml", "seed: 1\n");
+        assertEquals(1.0, plain.topEntropyQuantile());
+        assertFalse(plain.entropyMasking());
+        assertEquals(1.0, GrpoConfig.parse("e.yaml", "preset: visual-rft\n").topEntropyQuantile());
+        GrpoConfig c = GrpoConfig.parse("e.yaml", "top_entropy_quantile: 0.2\n");
+        assertEquals(0.2, c.topEntropyQuantile());
+        assertTrue(c.entropyMasking());
+        assertEquals(0.2, c.asYaml().get("top_entropy_quantile"), "recorded, so a resume with another value is seen");
+        assertEquals(1.0, GrpoConfig.parse("e.yaml", "top_entropy_quantile: 1\n").topEntropyQuantile());
+        assertTrue(GrpoConfig.parse("e.yaml", "top_entropy_quantile: 0\n").entropyMasking(), "TRL: only the highest");
+        assertFault("top_entropy_quantile: 1.5", "'top_entropy_quantile' must be in [0, 1]");
+        assertFault("top_entropy_quantile: -0.1", "'top_entropy_quantile' must be in [0, 1]");
+        assertFault("top_entropy_quantile: .nan", "'top_entropy_quantile' must be a finite number");
+        assertFault("top_entropy_quantile: high", "'top_entropy_quantile' must be a number");
+        assertFault("top_entropy_quantile: null", "'top_entropy_quantile' must be a number, got null");
+        assertFault("top_entropy_quantil: 0.2", "did you mean 'top_entropy_quantile'?");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> SftConfig.parse("s.yaml", "top_entropy_quantile: 0.2"));
+        assertTrue(e.fault().contains("top_entropy_quantile"), e.fault());
     }
 
     @Test

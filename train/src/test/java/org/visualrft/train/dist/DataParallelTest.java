@@ -257,6 +257,91 @@ class DataParallelTest {
     }
 
     /**
+     * top_entropy_quantile takes the quantile over every loss token of a global micro-batch, whichever rank holds
+     * it. One step from the same weights (so the same entropies: a step function of them is compared): one rank with
+     * a micro-batch's two groups, scored without autograd first, trains what two ranks with one each (each reading
+     * its group's own forward) train, with the same loss and entropy; and so with batched rollouts of two prompts,
+     * where one rank holds both groups of a micro-batch and the other none. Over later steps the weights differ by
+     * float rounding, and a token whose entropy ties the threshold (the G completions' first tokens always do, their
+     * prefix being the same) may fall on either side, so longer runs agree only as long as none does.
+     */
+    @Test
+    void twoRanksKeepTheHighEntropyTokensOneRankKeeps(@TempDir Path dir) throws Exception {
+        List<TrainingExample> data = TinyTask.examples(12, 2);
+        // thresholds in the bulk of the entropies, away from the ties of the completions' first tokens, so that
+        // each group's own quantile would differ from the micro-batch's
+        for (String extra : new String[] {"top_entropy_quantile: 0.5\n",
+            "top_entropy_quantile: 0.4\nrollout_batch_groups: 2\nepsilon: 0.2\n"}) {
+            Path run = dir.resolve(Integer.toString(extra.length()));
+            GrpoConfig whole = oneStep(run.resolve("one"), 2, extra);
+            float[][] initial;
+            float[][] one;
+            try (TinyVlm m = TinyTask.model(run.resolve("m1"), 3)) {
+                sharpened(m);
+                initial = weights(m);
+                new GrpoTrainer(whole, data, rewarder(whole), null, QUIET, false, ProcessGroup.single(),
+                        RolloutSeeding.PER_PROMPT).run(m, false, -1);
+                one = weights(m);
+            }
+            GrpoConfig half = oneStep(run.resolve("two"), 1, extra);
+            List<float[][]> ranks = twoRanks((rank, g) -> {
+                try (TinyVlm m = TinyTask.model(run.resolve("r" + rank), 3)) {
+                    sharpened(m);
+                    new GrpoTrainer(half, data, rewarder(half), null, QUIET, false, g, RolloutSeeding.PER_PROMPT)
+                            .run(m, false, -1);
+                    return weights(m);
+                }
+            });
+            assertClose(one, ranks.get(0), 1e-5);
+            assertClose(ranks.get(0), ranks.get(1), 0.0);
+            boolean moved = false;
+            for (int i = 0; i < one.length; i++) {
+                moved |= !java.util.Arrays.equals(initial[i], one[i]);
+            }
+            assertTrue(moved, "training moved the weights");
+            for (String key : new String[] {"loss", "entropy", "kl", "reward"}) {
+                double a = curve(run.resolve("one"), key).get(0);
+                double b = curve(run.resolve("two"), key).get(0);
+                assertEquals(a, b, 1e-9 * Math.max(1, Math.abs(a)), key + " with " + extra);
+            }
+            assertTrue(curve(run.resolve("one"), "entropy").get(0) > 1, "entropies spread over nats");
+        }
+    }
+
+    /** One GRPO step of 2 micro-batches of {@code batch} prompts a rank. */
+    static GrpoConfig oneStep(Path out, int batch, String extra) {
+        return GrpoConfig.parse("dp.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                max_completion_length: 10
+                learning_rate: 3.0e-3
+                max_steps: 1
+                logging_steps: 1
+                beta: 0.04
+                reward_funcs: [accuracy, format]
+                reward_mode: strict
+                seed: 11
+                %s
+                """.formatted(out, batch, extra));
+    }
+
+    /**
+     * The model with its logits scaled by 12 (the final norm's weight): a random model's next-token distributions
+     * are all near uniform, their entropies within float rounding of one another; scaled, they spread over nats.
+     */
+    static void sharpened(TinyVlm m) {
+        try (var g = org.visualrft.model.tensor.Tensor.noGrad()) {
+            for (Parameter p : m.parameters()) {
+                if (p.name().equals("model.norm.weight")) {
+                    p.value().mul_(12.0);
+                }
+            }
+        }
+    }
+
+    /**
      * Batched rollouts: chunks of 3 prompts (8 a step: 3, 3, 2; on two ranks, rank 0 samples the first and last chunk)
      * and dynamic sampling's refill rounds chunked in turn: the chunks are the same on any number of ranks, so the
      * samples are too, and log_completions writes the same completions.jsonl (rank 0 gathers the other rank's records

@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -21,10 +23,16 @@ import org.visualrft.train.config.AdvantageMode;
 import org.visualrft.train.config.ImportanceSampling;
 import org.visualrft.train.config.LossAggregation;
 
-/** Every case in {@code ${vrft.fixtures}/grpo/*.json}: loss, advantages, mean KL and d loss / d logp. */
+/**
+ * Every case in {@code ${vrft.fixtures}/grpo/*.json}: loss, advantages, mean KL and d loss / d logp; with
+ * {@code top_entropy_quantile} also the entropies (from the case's logits, by the policies' own
+ * {@link GroupLogProbs#entropies()}), the threshold and the token mask.
+ */
 class GrpoLossOracleTest {
     static final double REL = 1e-9;
     static final double ABS = 1e-12;
+    /** Entropies computed here in float32 from the case's float32 logits against PyTorch's (kernels may round apart). */
+    static final double ENTROPY_REL = 1e-5;
 
     static Path fixtures() {
         return Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("grpo");
@@ -99,7 +107,8 @@ class GrpoLossOracleTest {
             Tensor old = Tensor.fromDoubles(matrix(c.get("logp_old"), g, t), g, t).on(device);
             Tensor ref = Tensor.fromDoubles(matrix(c.get("logp_ref"), g, t), g, t).on(device);
             Tensor mask = Tensor.fromDoubles(matrix(c.get("mask"), g, t), g, t).on(device);
-            GrpoLoss.Result r = loss.compute(logp, old, ref, mask, adv);
+            Tensor keep = entropyMask(c, g, t, device);
+            GrpoLoss.Result r = loss.compute(logp, old, ref, mask, adv, keep);
             // the loss and its gradient are computed where the inputs are, not on a silent host copy
             assertTrue(r.loss().isOn(device), "loss on " + device);
             r.loss().backward();
@@ -109,6 +118,64 @@ class GrpoLossOracleTest {
             assertClose(matrix(want.get("grad_logp"), g, t), logp.grad().toDoubles(), "grad_logp");
             return epsLow == null ? Double.NaN : r.clipRatio();
         }
+    }
+
+    /**
+     * top_entropy_quantile's token mask for the case (null without the key, or at 1: no mask, as in TRL): the
+     * entropies given, or computed from the logits; the threshold over the case's loss tokens (the case is one
+     * micro-batch) and the mask, each checked against the oracle's.
+     */
+    static Tensor entropyMask(JsonNode c, int g, int t, Device device) {
+        double rho = c.get("config").path("top_entropy_quantile").asDouble(1.0);
+        if (rho >= 1.0) {
+            return null;
+        }
+        JsonNode want = c.get("expected");
+        float[] mask = toFloats(matrix(c.get("mask"), g, t));
+        float[] entropies;
+        if (c.has("logits")) {
+            int vocab = c.get("logits").get(0).get(0).size();
+            double[] logits = new double[g * t * vocab];
+            long[] tokens = new long[g * t];
+            for (int i = 0; i < g; i++) {
+                for (int j = 0; j < t; j++) {
+                    tokens[i * t + j] = c.get("tokens").get(i).get(j).asLong();
+                    for (int v = 0; v < vocab; v++) {
+                        logits[(i * t + j) * vocab + v] = c.get("logits").get(i).get(j).get(v).asDouble();
+                    }
+                }
+            }
+            GroupLogProbs lp = GroupLogProbs.of(Tensor.fromDoubles(logits, g, t, vocab).to(device, DType.F32),
+                    Tensor.fromLongs(tokens, g, t).on(device), Tensor.fromFloats(mask, g, t).on(device));
+            entropies = lp.entropies().toFloats();
+            assertClose(matrix(want.get("entropies"), g, t), toDoubles(entropies), ENTROPY_REL, "entropies");
+        } else {
+            entropies = toFloats(matrix(c.get("entropies"), g, t));
+        }
+        float threshold = HighEntropyTokens.threshold(HighEntropyTokens.lossTokens(entropies, mask), rho);
+        JsonNode cut = want.get("entropy_threshold");
+        assertClose(new double[] {cut.isNull() ? Double.NaN : cut.asDouble()}, new double[] {threshold},
+                c.has("logits") ? ENTROPY_REL : 0, "entropy_threshold");
+        Tensor keep = HighEntropyTokens.keep(entropies, mask, threshold, g, t);
+        assertEquals(java.util.Arrays.toString(matrix(want.get("entropy_mask"), g, t)),
+                java.util.Arrays.toString(keep.toDoubles()), "entropy_mask");
+        return keep.on(device);
+    }
+
+    static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    static double[] toDoubles(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
     }
 
     static double[] vector(JsonNode a) {
@@ -132,9 +199,17 @@ class GrpoLossOracleTest {
     }
 
     static void assertClose(double[] want, double[] got, String what) {
+        assertClose(want, got, REL, what);
+    }
+
+    /** Within {@code rel} relative plus {@link #ABS}; NaN matches NaN only. */
+    static void assertClose(double[] want, double[] got, double rel, String what) {
         assertEquals(want.length, got.length, what + " length");
         for (int i = 0; i < want.length; i++) {
-            double tol = REL * Math.abs(want[i]) + ABS;
+            double tol = rel * Math.abs(want[i]) + ABS;
+            if (Double.isNaN(want[i]) && Double.isNaN(got[i])) {
+                continue;
+            }
             if (!(Math.abs(got[i] - want[i]) <= tol)) {
                 throw new AssertionError(what + "[" + i + "]: expected " + want[i] + ", got " + got[i]
                         + " (|diff| " + Math.abs(got[i] - want[i]) + " > " + tol + ")");

@@ -530,9 +530,106 @@ class GrpoTrainerTest {
         assertTrue(e.getMessage().contains("start a new run with model: "), e.getMessage());
     }
 
+    /** 3 steps of GRPO from the same model, {@code perDevice} prompts a micro-batch, under {@code dir/name}. */
+    static float[][] entropyRun(Path dir, String name, int perDevice, String extra) throws Exception {
+        GrpoConfig c = GrpoConfig.parse("e.yaml", """
+                output_dir: %s
+                num_generations: 4
+                per_device_train_batch_size: %d
+                gradient_accumulation_steps: 2
+                max_completion_length: 12
+                learning_rate: 3.0e-3
+                max_steps: 3
+                save_steps: 3
+                logging_steps: 1
+                reward_funcs: [accuracy]
+                reward_mode: strict
+                seed: 7
+                %s
+                """.formatted(dir.resolve(name), perDevice, extra));
+        try (TinyVlm m = TinyTask.model(dir.resolve("model-" + name), 3)) {
+            new GrpoTrainer(c, TinyTask.examples(12, 2), rewarder(c), null, QUIET, false).run(m, false, -1);
+            return weights(m);
+        }
+    }
+
+    static List<JsonNode> metrics(Path run) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            out.add(new ObjectMapper().readTree(l));
+        }
+        return out;
+    }
+
+    /**
+     * top_entropy_quantile 1 (TRL's default) is the run without the key, and the mask's whole machinery with a mask
+     * that keeps every token — ρ just below 1, whose threshold rounds to the lowest entropy — trains the same weights
+     * to the bit, whether a micro-batch's entropies come from each group's own forward (one group a micro-batch) or
+     * from a forward without autograd first (two). The entropy is logged either way.
+     */
+    @Test
+    void topEntropyQuantileOneAndAMaskKeepingEveryTokenTrainWhatTheRunWithoutItTrains(@TempDir Path dir)
+            throws Exception {
+        for (int perDevice : new int[] {1, 2}) {
+            float[][] plain = entropyRun(dir, "plain" + perDevice, perDevice, "");
+            float[][] one = entropyRun(dir, "one" + perDevice, perDevice, "top_entropy_quantile: 1.0");
+            float[][] all = entropyRun(dir, "all" + perDevice, perDevice, "top_entropy_quantile: 0.9999999999999999");
+            for (int i = 0; i < plain.length; i++) {
+                assertArrayEquals(plain[i], one[i], 0.0f, "rho 1, parameter " + i);
+                assertArrayEquals(plain[i], all[i], 0.0f, "every token kept, parameter " + i);
+            }
+            List<JsonNode> a = metrics(dir.resolve("plain" + perDevice));
+            List<JsonNode> b = metrics(dir.resolve("all" + perDevice));
+            for (int s = 0; s < a.size(); s++) {
+                for (String k : List.of("loss", "entropy", "kl", "grad_norm")) {
+                    assertEquals(a.get(s).get(k).asDouble(), b.get(s).get(k).asDouble(), 0.0, k + " at step " + s);
+                }
+                double h = a.get(s).get("entropy").asDouble();
+                assertTrue(h > 0.1 && h < 10, "a random model's entropy in nats: " + h);
+            }
+        }
+    }
+
+    /**
+     * top_entropy_quantile 0.2: the same samples, rewards, entropies and KL at step 1 (the same model), but only a
+     * fifth of the tokens keep their policy term, so the loss and the update differ from the run with every token.
+     */
+    @Test
+    void aTopEntropyQuantileLeavesLowEntropyTokensOutOfThePolicyTerm(@TempDir Path dir) throws Exception {
+        for (int perDevice : new int[] {1, 2}) {
+            float[][] plain = entropyRun(dir, "plain" + perDevice, perDevice, "beta: 0.04");
+            float[][] top = entropyRun(dir, "top" + perDevice, perDevice, "beta: 0.04\ntop_entropy_quantile: 0.2");
+            JsonNode a = metrics(dir.resolve("plain" + perDevice)).get(0);
+            JsonNode b = metrics(dir.resolve("top" + perDevice)).get(0);
+            for (String k : List.of("reward", "tokens", "entropy", "kl")) {
+                assertEquals(a.get(k).asDouble(), b.get(k).asDouble(), 0.0, k + " at step 1");
+            }
+            assertTrue(a.get("reward_std").asDouble() > 0, "a learning signal: " + a);
+            assertTrue(Math.abs(a.get("loss").asDouble() - b.get("loss").asDouble()) > 1e-6,
+                    "the loss changes: " + a.get("loss") + " vs " + b.get("loss"));
+            double moved = 0;
+            for (int i = 0; i < plain.length; i++) {
+                for (int j = 0; j < plain[i].length; j++) {
+                    moved = Math.max(moved, Math.abs(plain[i][j] - top[i][j]));
+                }
+            }
+            assertTrue(moved > 1e-4, "the update differs: " + moved);
+        }
+    }
+
     @Test
     void nanLossSkipsTheStepAndTheRunGoesOn(@TempDir Path dir) throws Exception {
-        GrpoConfig cfg = config(dir.resolve("run"), "");
+        nanLossSkipsTheStep(dir, "");
+    }
+
+    /** A non-finite loss with top_entropy_quantile: the micro-batches after it still exchange their entropies. */
+    @Test
+    void nanLossSkipsTheStepWithTheEntropyMaskToo(@TempDir Path dir) throws Exception {
+        nanLossSkipsTheStep(dir, "top_entropy_quantile: 0.5\n");
+    }
+
+    static void nanLossSkipsTheStep(Path dir, String extra) throws Exception {
+        GrpoConfig cfg = config(dir.resolve("run"), extra);
         AtomicInteger calls = new AtomicInteger();
         RewardFunction flaky = new RewardFunction() {
             @Override
@@ -563,7 +660,7 @@ class GrpoTrainerTest {
         JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
         assertEquals(1, last.get("nan_skipped").asInt());
         JsonNode first = new ObjectMapper().readTree(lines.get(0));
-        for (String k : List.of("loss", "reward", "reward_std", "rewards/flaky", "kl", "completion_length",
+        for (String k : List.of("loss", "reward", "reward_std", "rewards/flaky", "kl", "entropy", "completion_length",
                 "clip_ratio", "learning_rate", "grad_norm", "step_time_s", "tokens_per_s",
                 "hacking/cls_not_one_label")) {
             assertTrue(first.has(k), k + " in " + first);
