@@ -37,8 +37,9 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * Full fine-tuning with the vision tower trained ({@code freeze_vision_modules: false}, what the original Visual-RFT and
  * Hugging Face's Trainer do) on the three Qwen families: the tower's weights are trained parameters, the loss's
- * gradient reaches them (checked against a central finite difference), an image cache does not cut it off, and the
- * GRPO reference holds its own copy of the tower that stays the base.
+ * gradient reaches them (checked against a central finite difference), an image cache does not cut it off, activation
+ * checkpointing runs the tower's blocks again in the backward for the plain gradients, and the GRPO reference holds its
+ * own copy of the tower that stays the base.
  */
 class VisionTowerTrainingTest {
     private static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 303}, new int[] {17, 40});
