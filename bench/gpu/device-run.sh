@@ -112,13 +112,22 @@ has peer && step hf-peer hf-peer 180 python3 bench/peer/qwen2vl_hf_gpu.py bench/
 # shellcheck disable=SC2086 # OPT_ARGS: millions of parameters, tensors, device
 has bench && step optimizer-memory optimizer-memory 90 "${java[@]}" "${jvm[@]}" OptimizerStepMemory ${OPT_ARGS:-1000 40 cuda}
 # Qwen2.5-VL / Qwen3-VL (one log): one LoRA GRPO step of the 2B configuration on the GPU (static-cache engine), the
-# same with activation checkpointing (gradient_checkpointing: peak GPU memory and time against the first), the rollout
+# same with activation checkpointing (gradient_checkpointing: peak GPU memory and time against the first), with the
+# vision tower trained at a large image with and without its blocks checkpointed, the rollout
 # engines (growing-cache device loop vs static cache, eager and CUDA graph) for 1 and 8 prompts
 if has qwenvl; then
   step qwenvl-bench qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448
   step qwenvl-bench-checkpointing qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 8 --new 64 --image 448 --checkpointing 1
+  # the vision tower trained too, at a large image (1344 px: 7056 patches through 24 blocks): the layers checkpointed
+  # and the tower's blocks not, against both checkpointed (peak GPU memory and the tower's forward and backward time)
+  step qwenvl-bench-tower qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
+    --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 2 --new 16 --image 1344 --tower 1 \
+    --checkpointing 1 --tower-checkpointing 0
+  step qwenvl-bench-tower-checkpointing qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
+    --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --group 2 --new 16 --image 1344 --tower 1 \
+    --checkpointing 1
   step qwenvl-engines-1 qwenvl 150 "${java[@]}" "${jvm[@]}" QwenVlBench \
     --config bench/qwenvl/qwen3vl-2b-config.json --device cuda --engines 1 --group 8 --new 256 --image 448 --repeat 2
   step qwenvl-engines-8 qwenvl 200 "${java[@]}" "${jvm[@]}" QwenVlBench \

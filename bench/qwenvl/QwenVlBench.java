@@ -26,7 +26,8 @@ import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 /**
- * One LoRA GRPO step of a Qwen2.5-VL or Qwen3-VL configuration with random weights (bf16): rollout of G samples,
+ * One LoRA GRPO step of a Qwen2.5-VL or Qwen3-VL configuration with random weights (bf16, or f32 with {@code --dtype
+ * f32}: the CPU's float32 kernels are much faster than its bfloat16 ones): rollout of G samples,
  * reference log-probs (adapters off), policy log-probs with autograd, loss, backward. Prints time per phase and the
  * resident memory after each, and the peak (VmHWM): the measured row of docs/models.md's memory plan. With
  * {@code --device cuda} the weights are drawn on the CPU and moved to the GPU, the rollout runs the engine a GPU run
@@ -44,15 +45,24 @@ import org.visualrft.model.tensor.Tensor;
  *
  * usage: bench/qwenvl/run.sh --config CONFIG.json [--image PX] [--group G] [--new N] [--text T] [--rank R] [--threads N]
  *        [--device cpu|cuda[:N]] [--prompts P [--repeat R]] [--engines P [--repeat R]] [--checkpointing 0|1]
+ *        [--tower 0|1 [--tower-checkpointing 0|1]] [--dtype bf16|f32]
  *
  * <p>{@code --checkpointing 1} turns on activation checkpointing ({@code gradient_checkpointing}) for the policy's
  * forward with autograd: compare the peak memory and the forward and backward times with {@code 0}.
+ *
+ * <p>{@code --tower 1} trains the vision tower too (its weights need gradients; LoRA stays on the language model, so
+ * that the tower's share stands out): the policy's forward encodes the image again with autograd, its blocks
+ * checkpointed when {@code --tower-checkpointing} (default: {@code --checkpointing}) is 1. {@code --checkpointing 1
+ * --tower-checkpointing 0} is the language model's layers alone checkpointed (what a trained tower had before its
+ * blocks were checkpointed too).
  */
 public class QwenVlBench {
     public static void main(String[] args) throws Exception {
         Path configFile = null;
         int px = 256, g = 2, newTokens = 16, text = 32, rank = 16, threads = 2, prompts = 1, repeat = 3, engines = 0;
         boolean checkpointing = false;
+        boolean tower = false;
+        Boolean towerCheckpointing = null;
         Device device = Device.CPU;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -68,6 +78,9 @@ public class QwenVlBench {
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 case "--engines" -> engines = Integer.parseInt(args[i + 1]);
                 case "--checkpointing" -> checkpointing = Integer.parseInt(args[i + 1]) != 0;
+                case "--dtype" -> weightType = args[i + 1].equals("f32") ? DType.F32 : DType.BF16;
+                case "--tower" -> tower = Integer.parseInt(args[i + 1]) != 0;
+                case "--tower-checkpointing" -> towerCheckpointing = Integer.parseInt(args[i + 1]) != 0;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -88,9 +101,18 @@ public class QwenVlBench {
         try (Generator gen = Generator.seeded(2)) {
             model.attachLora(LoraConfig.allLinear(rank, 2.0 * rank), gen);
         }
-        System.out.printf("%s: %d layers, hidden %d, vocab %d; vision depth %d, hidden %d; bf16, LoRA r=%d on all seven projections; threads %d; %s%n",
+        System.out.printf("%s: %d layers, hidden %d, vocab %d; vision depth %d, hidden %d; %s, LoRA r=%d on all seven projections; threads %d; %s%n",
                 configFile, c.text().numLayers(), c.text().hiddenSize(), c.text().vocabSize(), c.vision().depth(),
-                c.vision().hiddenSize(), rank, threads, device);
+                c.vision().hiddenSize(), weightType == DType.F32 ? "f32" : "bf16", rank, threads, device);
+        if (tower) {
+            // the tower trains beside the adapters: its weights need gradients (what freeze_vision_modules: false does)
+            model.weights().named().forEach((n, t) -> {
+                if (n.contains("visual.")) {
+                    t.requiresGrad(true);
+                }
+            });
+        }
+        boolean towerCheckpointed = tower && (towerCheckpointing == null ? checkpointing : towerCheckpointing);
         System.out.printf("random init + LoRA: %.1f s; rss %s%n", secs(t0), rss());
         byte[] rgb = new byte[px * px * 3];
         new Random(3).nextBytes(rgb);
@@ -111,7 +133,8 @@ public class QwenVlBench {
                 px, px, patches.rows(), patches.tokenCount(c.vision().spatialMergeSize()), prompt.length, g, newTokens);
         try (QwenVlPolicy policy = QwenVlPolicy.of(model, null, null, new int[] {-1}); NativeScope s = NativeScope.open()) {
             policy.gradientCheckpointing(checkpointing);
-            System.out.printf("activation checkpointing: %s%n", checkpointing ? "on" : "off");
+            System.out.printf("activation checkpointing: %s; vision tower %s%n", checkpointing ? "on" : "off",
+                    !tower ? "frozen" : towerCheckpointed ? "trained, blocks checkpointed" : "trained, blocks keep their activations");
             long t = System.nanoTime();
             QwenVl.Images images;
             List<DecodeLoop.Sample> samples;
@@ -142,6 +165,14 @@ public class QwenVlBench {
                 Cuda.synchronize(device);
             }
             System.out.printf("reference log-probs %.1f s | rss %s%n", secs(t), rss());
+            if (tower) {
+                // a trained tower encodes the image again with autograd for the policy's forward
+                t = System.nanoTime();
+                images = towerCheckpointed ? model.encodeImagesCheckpointed(List.of(patches))
+                        : model.encodeImages(List.of(patches), null, true);
+                Cuda.synchronize(device);
+                System.out.printf("vision tower with autograd (%d patches) %.1f s | rss %s%n", patches.rows(), secs(t), rss());
+            }
             t = System.nanoTime();
             GroupLogProbs lp = policy.groupLogProbs(prompt, grids, images, comps);
             Cuda.synchronize(device);
@@ -154,7 +185,12 @@ public class QwenVlBench {
             for (Parameter p : policy.trainableParameters()) {
                 withGrad += p.value().grad() != null ? 1 : 0;
             }
-            System.out.printf("loss + backward %.1f s (%d adapter tensors with gradients) | loss %.4e%n", secs(t), withGrad, loss.item());
+            int visionWithGrad = 0;
+            for (var e : model.weights().named().entrySet()) {
+                visionWithGrad += e.getKey().contains("visual.") && e.getValue().grad() != null ? 1 : 0;
+            }
+            System.out.printf("loss + backward %.1f s (%d adapter tensors, %d vision weights with gradients) | loss %.4e%n",
+                    secs(t), withGrad, visionWithGrad, loss.item());
         }
         System.out.printf("peak resident memory (VmHWM): %s%n", status("VmHWM"));
         if (device.isCuda()) {
@@ -303,7 +339,10 @@ public class QwenVlBench {
         }
     }
 
-    /** A random tensor of the shape {@code name} has in configuration {@code c} (bf16): weights N(0, 0.02), norms 1, biases 0. */
+    /** The random weights' dtype ({@code --dtype}). */
+    static DType weightType = DType.BF16;
+
+    /** A random tensor of the shape {@code name} has in configuration {@code c} ({@link #weightType}): weights N(0, 0.02), norms 1, biases 0. */
     static Tensor random(QwenVlConfig c, String name, Generator gen, Device device) {
         boolean q3 = c.family() == QwenVlConfig.Family.QWEN3_VL;
         boolean nested = name.startsWith("model.language_model.") || name.startsWith("model.visual.");
@@ -315,11 +354,11 @@ public class QwenVlBench {
         try (NativeScope s = NativeScope.open()) {
             Tensor t;
             if (name.endsWith(".bias")) {
-                t = Tensor.zeros(DType.BF16, shape);
+                t = Tensor.zeros(weightType, shape);
             } else if (name.contains("norm") || name.contains("ln_q")) {
-                t = Tensor.ones(DType.BF16, shape);
+                t = Tensor.ones(weightType, shape);
             } else {
-                t = Tensor.randn(gen, DType.F32, shape).mul(0.02).to(DType.BF16);
+                t = Tensor.randn(gen, DType.F32, shape).mul(0.02).to(weightType);
             }
             return t.on(device).persist(); // drawn on the CPU: the same weights on every device
         }

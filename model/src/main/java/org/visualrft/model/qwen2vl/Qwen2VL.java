@@ -193,6 +193,18 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
     }
 
     /**
+     * {@link #encodeImages(List, List, boolean)} of a tower that trains, with activation checkpointing of its blocks
+     * (under the caller's grad mode, which is on): the embeddings, and the rest of the backward, which runs the
+     * blocks again once the gradient reached the embeddings.
+     */
+    public LayerCheckpoints.Forward encodeImagesCheckpointed(List<ImageProcessor.Patches> images) {
+        visionForwards.incrementAndGet();
+        PackedPatches packed = PackedPatches.of(images);
+        return VisionTower.forwardCheckpointed(weights.vision(), config.vision(), packed.pixels().on(device),
+                packed.grids());
+    }
+
+    /**
      * Token embeddings {@code [batch, seq, hidden]}. In each sequence the first {@code imageEmbeds.size(0)} image
      * tokens (the prompt's) take the image embeddings in order (HF's masked_scatter); image tokens beyond those, e.g.
      * ones a sample generated, keep their plain embedding as they do in HF's decoding steps.

@@ -291,19 +291,30 @@ public final class Qwen2VLPolicy implements Policy {
         return (size.height() / factor) * (size.width() / factor);
     }
 
-    /** A prompt ready for the decoder: its ids (image pads expanded), the image's grid and its embeddings. */
-    private record Input(int[] ids, List<int[]> grids, Tensor image) {
+    /**
+     * A prompt ready for the decoder: its ids (image pads expanded), the image's grid and its embeddings, and with
+     * a checkpointed vision tower the rest of its backward (else null).
+     */
+    private record Input(int[] ids, List<int[]> grids, Tensor image, Runnable visionBackward) {
+        Input(int[] ids, List<int[]> grids, Tensor image) {
+            this(ids, grids, image, null);
+        }
     }
 
     /**
      * The prompt's ids and image embeddings; with {@code images}, the embeddings come from there (encoded on first
      * use). A frozen vision tower runs without autograd ({@link Qwen2VL#encodeImages}), so reuse gives the very same
      * tensor values as encoding again. A vision tower that trains encodes each time, under the caller's grad mode, so
-     * that the loss's gradients reach it: {@code images} is not used.
+     * that the loss's gradients reach it: {@code images} is not used; with activation checkpointing its blocks run
+     * again in the backward.
      */
     private Input input(Prompt prompt, VisionCache images) {
         if (images == null || trainVision) {
             Encoded e = encodePrompt(prompt);
+            if (trainVision && checkpointing && Tensor.gradEnabled()) {
+                LayerCheckpoints.Forward f = model.encodeImagesCheckpointed(List.of(e.patches()));
+                return new Input(e.ids(), List.of(grid(e.patches())), f.hidden(), f.backward());
+            }
             return new Input(e.ids(), List.of(grid(e.patches())),
                     model.encodeImages(List.of(e.patches()), null, trainVision));
         }
@@ -388,7 +399,9 @@ public final class Qwen2VLPolicy implements Policy {
     @Override
     public GroupLogProbs logProbs(Prompt prompt, List<int[]> completions, VisionCache images) {
         Input in = input(prompt, images);
-        return groupLogProbs(in.ids(), in.grids(), in.image(), completions);
+        GroupLogProbs lp = groupLogProbs(in.ids(), in.grids(), in.image(), completions);
+        return in.visionBackward() == null ? lp
+                : lp.withCheckpointed(LayerCheckpoints.inOrder(lp.checkpointed(), in.visionBackward()));
     }
 
     /**

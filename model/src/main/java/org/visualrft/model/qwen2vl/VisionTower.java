@@ -3,6 +3,7 @@ package org.visualrft.model.qwen2vl;
 import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -22,6 +23,34 @@ public final class VisionTower {
      * @return {@code [patches / merge², hidden]} image embeddings in the weights' dtype
      */
     public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+        Blocks s = blocks(w, c, pixels, grids, trace);
+        Tensor x = s.input();
+        for (int i = 0; i < w.blocks().size(); i++) {
+            x = s.block().apply(i, x);
+            if (trace != null) {
+                trace.add(x);
+            }
+        }
+        return merge(w, c, x);
+    }
+
+    /**
+     * {@link #forward} for a training forward with activation checkpointing (Hugging Face's gradient checkpointing of
+     * the vision blocks): the blocks keep only their inputs and run again in the returned backward, which the caller
+     * runs after the gradient reached the image embeddings (after the language model's backward).
+     */
+    public static LayerCheckpoints.Forward forwardCheckpointed(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c,
+            Tensor pixels, List<int[]> grids) {
+        Blocks s = blocks(w, c, pixels, grids, null);
+        return LayerCheckpoints.run(s.input(), w.blocks().size(), s.block()).then(x -> merge(w, c, x));
+    }
+
+    /** The patch embeddings and the blocks as one function of (block index, hidden state). */
+    private record Blocks(Tensor input, LayerCheckpoints.Layer block) {
+    }
+
+    private static Blocks blocks(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids,
+            List<Tensor> trace) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         Tensor x = Tensor.linear(pixels.to(dtype), w.patchMatrix(), null); // [P, embed]
@@ -37,25 +66,28 @@ public final class VisionTower {
         Tensor full = Tensor.cat(List.of(freqs, freqs), -1); // [P, hd]: rotate_half pairs dim j with j + hd/2
         Tensor cos = full.cos().unsqueeze(1); // [P, 1, hd], float32 as in HF
         Tensor sin = full.sin().unsqueeze(1);
-        Tensor mask = frameMask(grids, patches);
-        if (mask != null) {
-            mask = mask.on(pixels.device());
+        Tensor frames = frameMask(grids, patches);
+        Tensor mask = frames == null ? null : frames.on(pixels.device());
+        return new Blocks(x, (i, h) -> block(w.blocks().get(i), c, h, cos, sin, mask));
+    }
+
+    /** One pre-norm block, in a native scope of its own that frees its temporaries at once. */
+    private static Tensor block(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor x, Tensor cos, Tensor sin,
+            Tensor mask) {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
+            Tensor y = x.add(attention(b, c, h, cos, sin, mask));
+            h = y.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
+            h = b.fc1().forward(h, false);
+            h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
+            return s.keep(y.add(b.fc2().forward(h, false)));
         }
-        for (Qwen2VLWeights.VisionBlock b : w.blocks()) {
-            try (NativeScope s = NativeScope.open()) { // frees the block's temporaries at once
-                Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
-                Tensor y = x.add(attention(b, c, h, cos, sin, mask));
-                h = y.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
-                h = b.fc1().forward(h, false);
-                h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
-                x = s.keep(y.add(b.fc2().forward(h, false)));
-            }
-            if (trace != null) {
-                trace.add(x);
-            }
-        }
+    }
+
+    /** The patch merger: each 2×2 block of patches into one language-model token. */
+    private static Tensor merge(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor x) {
         int m2 = c.spatialMergeSize() * c.spatialMergeSize();
-        Tensor y = x.layerNorm(w.lnQW(), w.lnQB(), 1e-6).reshape(patches / m2, (long) c.embedDim() * m2);
+        Tensor y = x.layerNorm(w.lnQW(), w.lnQB(), 1e-6).reshape(x.size(0) / m2, (long) c.embedDim() * m2);
         y = w.mlp0().forward(y, false).gelu();
         return w.mlp2().forward(y, false);
     }

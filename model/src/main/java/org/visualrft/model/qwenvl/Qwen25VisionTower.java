@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.model.qwen2vl.RotaryTables;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -61,9 +62,12 @@ final class Qwen25VisionTower {
      * @param pixels {@code [patches, C·T·P·P]} rows in processor order, all images concatenated
      * @param trace  when not null, receives the last block's output (patches in window order, as transformers returns
      *               its last_hidden_state)
+     * @param checkpointed whether the blocks keep only their inputs and run again in the backward (activation
+     *               checkpointing of a tower that trains; the result's {@link QwenVl.Images#backward} runs them)
      * @return {@code [patches / merge², out_hidden]} image embeddings in raster order, in the weights' dtype
      */
-    static Tensor forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+    static QwenVl.Images forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids,
+            List<Tensor> trace, boolean checkpointed) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         int unit = c.spatialMergeSize() * c.spatialMergeSize();
@@ -91,15 +95,16 @@ final class Qwen25VisionTower {
         for (int b : c.fullAttentionBlocks()) {
             fullBlocks.add(b);
         }
-        for (int i = 0; i < w.blocks().size(); i++) {
-            QwenVlWeights.VisionBlock b = w.blocks().get(i);
-            try (NativeScope s = NativeScope.open()) {
-                Tensor h = VisionAttention.norm(x, b.norm1W(), null);
-                Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope,
-                        fullBlocks.contains(i) ? full : windowed));
-                h = VisionAttention.norm(y, b.norm2W(), null);
-                Tensor m = b.down().forward(b.gate().forward(h, false).silu().mul(b.up().forward(h, false)), false);
-                x = s.keep(y.add(m));
+        // full attention over the frame (cu_seqlens) in the listed blocks, within the window (cu_window_seqlens) elsewhere
+        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, fullBlocks.contains(i) ? full : windowed);
+        Runnable backward = null;
+        if (checkpointed) {
+            LayerCheckpoints stack = LayerCheckpoints.run(x, w.blocks().size(), block);
+            x = stack.output();
+            backward = stack::backward;
+        } else {
+            for (int i = 0; i < w.blocks().size(); i++) {
+                x = block.apply(i, x);
             }
         }
         if (trace != null) {
@@ -110,6 +115,19 @@ final class Qwen25VisionTower {
         for (int j = 0; j < inverse.length; j++) {
             inverse[(int) win.unitOrder()[j]] = j;
         }
-        return merged.indexSelect(0, Tensor.fromLongs(inverse, inverse.length).to(like.device()));
+        return new QwenVl.Images(merged.indexSelect(0, Tensor.fromLongs(inverse, inverse.length).to(like.device())),
+                List.of(), backward);
+    }
+
+    /** One block (RMSNorm, attention within {@code allowed}, SwiGLU MLP) in a native scope of its own. */
+    private static Tensor block(QwenVlWeights.VisionBlock b, QwenVlConfig.Vision c, Tensor x, Tensor[] rope,
+            Tensor allowed) {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor h = VisionAttention.norm(x, b.norm1W(), null);
+            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, allowed));
+            h = VisionAttention.norm(y, b.norm2W(), null);
+            Tensor m = b.down().forward(b.gate().forward(h, false).silu().mul(b.up().forward(h, false)), false);
+            return s.keep(y.add(m));
+        }
     }
 }

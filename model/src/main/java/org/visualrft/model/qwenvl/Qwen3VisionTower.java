@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.visualrft.model.qwen2vl.RotaryTables;
 import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
@@ -19,10 +20,13 @@ final class Qwen3VisionTower {
 
     /**
      * @param trace when not null, receives the last block's output {@code [patches, hidden]}
-     * @return the merged image embeddings {@code [patches / merge², out_hidden]} first, then one DeepStack feature of
-     *         the same shape per listed block, in the weights' dtype
+     * @param checkpointed whether the blocks keep only their inputs and run again in the backward (activation
+     *              checkpointing of a tower that trains; the result's {@link QwenVl.Images#backward} runs them)
+     * @return the merged image embeddings {@code [patches / merge², out_hidden]} and one DeepStack feature of the same
+     *         shape per listed block, in the weights' dtype
      */
-    static List<Tensor> forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+    static QwenVl.Images forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids,
+            List<Tensor> trace, boolean checkpointed) {
         Tensor like = w.patchEmbed();
         DType dtype = like.dtype();
         long patches = pixels.size(0);
@@ -32,29 +36,47 @@ final class Qwen3VisionTower {
         int hd = c.headDim();
         Tensor[] rope = VisionAttention.rotary(RotaryTables.visionAngles(grids, hd, c.spatialMergeSize()), patches, hd, like);
         Tensor frames = VisionAttention.segmentMask(VisionAttention.frameLengths(grids), like);
-        List<Tensor> deepstack = new ArrayList<>();
         int[] deepBlocks = c.deepstackBlocks();
-        for (int i = 0; i < w.blocks().size(); i++) {
-            QwenVlWeights.VisionBlock b = w.blocks().get(i);
-            try (NativeScope s = NativeScope.open()) {
-                Tensor h = VisionAttention.norm(x, b.norm1W(), b.norm1B());
-                Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames));
-                h = VisionAttention.norm(y, b.norm2W(), b.norm2B());
-                x = s.keep(y.add(b.down().forward(b.up().forward(h, false).geluTanh(), false)));
+        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, frames);
+        List<Tensor> deepstack = new ArrayList<>();
+        Runnable backward = null;
+        if (checkpointed) {
+            // the DeepStack blocks' outputs are read by their mergers: the checkpointed segments end there
+            LayerCheckpoints.Tapped stack = LayerCheckpoints.runTapped(x, w.blocks().size(), block, deepBlocks);
+            x = stack.output();
+            for (int i = 0; i < w.blocks().size(); i++) { // in block order, as the plain forward lists them
+                for (int k = 0; k < deepBlocks.length; k++) {
+                    if (deepBlocks[k] == i) {
+                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), stack.tapped().get(k), unit, true));
+                    }
+                }
             }
-            for (int k = 0; k < deepBlocks.length; k++) {
-                if (deepBlocks[k] == i) {
-                    deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true));
+            backward = stack.backward();
+        } else {
+            for (int i = 0; i < w.blocks().size(); i++) {
+                x = block.apply(i, x);
+                for (int k = 0; k < deepBlocks.length; k++) {
+                    if (deepBlocks[k] == i) {
+                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true));
+                    }
                 }
             }
         }
         if (trace != null) {
             trace.add(x);
         }
-        List<Tensor> out = new ArrayList<>();
-        out.add(VisionAttention.merge(w.merger(), x, unit, false));
-        out.addAll(deepstack);
-        return out;
+        return new QwenVl.Images(VisionAttention.merge(w.merger(), x, unit, false), deepstack, backward);
+    }
+
+    /** One block (LayerNorm, attention within each frame, gelu-tanh MLP) in a native scope of its own. */
+    private static Tensor block(QwenVlWeights.VisionBlock b, QwenVlConfig.Vision c, Tensor x, Tensor[] rope,
+            Tensor frames) {
+        try (NativeScope s = NativeScope.open()) {
+            Tensor h = VisionAttention.norm(x, b.norm1W(), b.norm1B());
+            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames));
+            h = VisionAttention.norm(y, b.norm2W(), b.norm2B());
+            return s.keep(y.add(b.down().forward(b.up().forward(h, false).geluTanh(), false)));
+        }
     }
 
     /**

@@ -171,8 +171,16 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
         return out;
     }
 
-    /** Encoded images: the merged embeddings {@code [tokens, hidden]} and the DeepStack features (Qwen3-VL; else empty). */
-    public record Images(Tensor embeds, List<Tensor> deepstack) {
+    /**
+     * Encoded images: the merged embeddings {@code [tokens, hidden]} and the DeepStack features (Qwen3-VL; else empty),
+     * and with activation checkpointing of a tower that trains the rest of its backward, which runs its blocks again
+     * once the gradient reached the embeddings and features (else null).
+     */
+    public record Images(Tensor embeds, List<Tensor> deepstack, Runnable backward) {
+        public Images(Tensor embeds, List<Tensor> deepstack) {
+            this(embeds, deepstack, null);
+        }
+
         public long tokens() {
             return embeds.size(0);
         }
@@ -188,17 +196,27 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
      * gradients reach the vision tower's weights (full fine-tuning with the tower trained).
      */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains) {
+        try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
+            return encode(images, trace, false);
+        }
+    }
+
+    /**
+     * {@link #encodeImages(List, List, boolean)} of a tower that trains, with activation checkpointing of its blocks
+     * (under the caller's grad mode, which is on): {@link Images#backward} runs them again after the gradient reached
+     * the embeddings and DeepStack features.
+     */
+    public Images encodeImagesCheckpointed(List<ImageProcessor.Patches> images) {
+        return encode(images, null, true);
+    }
+
+    private Images encode(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean checkpointed) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
-        List<int[]> grids = packed.grids();
-        try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
-            Tensor pixels = packed.pixels().on(device());
-            if (config.family() == QwenVlConfig.Family.QWEN2_5_VL) {
-                return new Images(Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace), List.of());
-            }
-            List<Tensor> out = Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, grids, trace);
-            return new Images(out.get(0), out.subList(1, out.size()));
-        }
+        Tensor pixels = packed.pixels().on(device());
+        return config.family() == QwenVlConfig.Family.QWEN2_5_VL
+                ? Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed)
+                : Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed);
     }
 
     /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */

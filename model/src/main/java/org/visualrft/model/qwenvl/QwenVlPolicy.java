@@ -269,12 +269,15 @@ public final class QwenVlPolicy implements Policy {
      * The prompt's ids and encoded image (embeddings and DeepStack features); with {@code images}, the encoding comes
      * from there (made on first use). A frozen vision tower runs without autograd ({@link QwenVl#encodeImages}), so
      * reuse gives the very same tensor values as encoding again. A vision tower that trains encodes each time, under
-     * the caller's grad mode, so that the loss's gradients reach it: {@code images} is not used.
+     * the caller's grad mode, so that the loss's gradients reach it: {@code images} is not used; with activation
+     * checkpointing its blocks run again in the backward ({@link QwenVl.Images#backward}).
      */
     private Input input(Prompt prompt, VisionCache images) {
         if (images == null || trainVision) {
             Encoded e = encodePrompt(prompt);
-            return new Input(e.ids(), e.grids(), model.encodeImages(List.of(e.patches()), null, trainVision));
+            return new Input(e.ids(), e.grids(), trainVision && checkpointing && Tensor.gradEnabled()
+                    ? model.encodeImagesCheckpointed(List.of(e.patches()))
+                    : model.encodeImages(List.of(e.patches()), null, trainVision));
         }
         VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
             ImageProcessor.Patches p = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
@@ -396,12 +399,15 @@ public final class QwenVlPolicy implements Policy {
     public GroupLogProbs groupLogProbs(int[] prompt, List<int[]> grids, QwenVl.Images images, List<int[]> completions) {
         TeacherForcedBatch b = TeacherForcedBatch.of(prompt, model.positions(prompt, grids), completions, eos[0]);
         QwenVl.Embedded e = model.embed(b.ids(), images);
+        // a vision tower encoded with checkpointing runs its blocks again after the layers' backward reached it
+        Runnable tower = images == null ? null : images.backward();
         if (checkpointing && !frozen && Tensor.gradEnabled()) {
             LayerCheckpoints.Forward f = model.hiddenCheckpointed(e, b.positions(), true);
-            return b.logProbs(model.logits(b.completionHidden(f.hidden()))).withCheckpointed(f.backward());
+            return b.logProbs(model.logits(b.completionHidden(f.hidden())))
+                    .withCheckpointed(LayerCheckpoints.inOrder(f.backward(), tower));
         }
         Tensor h = model.hidden(e, b.positions(), null, !frozen, null);
-        return b.logProbs(model.logits(b.completionHidden(h)));
+        return b.logProbs(model.logits(b.completionHidden(h))).withCheckpointed(tower);
     }
 
     @Override

@@ -1,7 +1,10 @@
 package org.visualrft.model.tensor;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Activation checkpointing of a stack of layers (what Hugging Face's {@code gradient_checkpointing} does with
@@ -79,8 +82,75 @@ public final class LayerCheckpoints {
                 List.copyOf(leaves));
     }
 
+    /**
+     * A checkpointed stack whose intermediate outputs are read outside it too (Qwen3-VL's DeepStack mergers read the
+     * outputs of a few vision blocks): the output, the outputs of the tapped layers, and the rest of the backward.
+     *
+     * @param output   the last layer's output, a leaf that needs a gradient
+     * @param tapped   the outputs of the tapped layers, in the order asked for: leaves that need gradients
+     * @param backward runs the layers again, last to first, and backpropagates into the stack's input
+     */
+    public record Tapped(Tensor output, List<Tensor> tapped, Runnable backward) {
+    }
+
+    /**
+     * As {@link #run(Tensor, int, Layer)}, with the outputs of layers {@code taps} also handed out for the caller to
+     * build on. The stack is checkpointed in segments that end at the tapped layers: a segment's output is the next
+     * one's input, so the gradient that reached a tapped output from outside and the one that came back through the
+     * later layers add up in that leaf before its segment runs again. The backward of the result runs the segments
+     * last to first; it keeps one more hidden state per tap.
+     */
+    public static Tapped runTapped(Tensor x, int count, Layer layer, int[] taps) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a stack of " + count + " layers");
+        }
+        TreeSet<Integer> ends = new TreeSet<>();
+        for (int t : taps) {
+            if (t < 0 || t >= count) {
+                throw new IllegalArgumentException("tapped layer " + t + " of " + count);
+            }
+            ends.add(t);
+        }
+        ends.add(count - 1);
+        Map<Integer, Tensor> outputs = new HashMap<>();
+        List<LayerCheckpoints> segments = new ArrayList<>();
+        Tensor h = x;
+        int start = 0;
+        for (int end : ends) {
+            int first = start;
+            LayerCheckpoints seg = run(h, end - first + 1, (i, y) -> layer.apply(first + i, y));
+            segments.add(seg);
+            h = seg.output();
+            outputs.put(end, h);
+            start = end + 1;
+        }
+        List<Tensor> tapped = new ArrayList<>(taps.length);
+        for (int t : taps) {
+            tapped.add(outputs.get(t));
+        }
+        return new Tapped(h, tapped, () -> {
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                segments.get(i).backward();
+            }
+        });
+    }
+
     /** A checkpointed forward finished: its result (with a graph back to {@link #output()}) and the rest of the backward. */
     public record Forward(Tensor hidden, Runnable backward) {
+    }
+
+    /**
+     * The backward of two checkpointed stacks where the second feeds the first (a vision tower under the language
+     * model): {@code first}, then {@code then}, whose output's gradient {@code first} completes; null stands for none.
+     */
+    public static Runnable inOrder(Runnable first, Runnable then) {
+        if (first == null || then == null) {
+            return first == null ? then : first;
+        }
+        return () -> {
+            first.run();
+            then.run();
+        };
     }
 
     /** {@code rest} (a final norm, say) applied to {@link #output()}, with this stack's {@link #backward()}. */

@@ -29,8 +29,8 @@ import org.visualrft.train.TinyTask;
 import org.visualrft.train.sft.SftTrainer;
 
 /**
- * {@code gradient_checkpointing: true} through the trainers: GRPO (LoRA and full fine-tuning) and SFT on the tiny
- * Qwen families in float32 train what the plain backward trains: every step's loss and gradient norm within 1e-5,
+ * {@code gradient_checkpointing: true} through the trainers: GRPO (LoRA and full fine-tuning, with the vision tower
+ * frozen and trained) and SFT on the tiny Qwen families in float32 train what the plain backward trains: every step's loss and gradient norm within 1e-5,
  * the final weights within AdamW's amplification of rounding (see below); the built-in model refuses the setting with one line before anything is written.
  */
 class GradientCheckpointingRunTest {
@@ -38,8 +38,14 @@ class GradientCheckpointingRunTest {
 
     /** The run's final trainable weights; its losses are in metrics.jsonl. */
     static float[][] run(Path dir, String family, String trainer, boolean lora, boolean checkpointing) throws Exception {
+        return run(dir, family, trainer, lora, checkpointing, false);
+    }
+
+    /** As above; with {@code tower} full fine-tuning trains the vision tower too ({@code freeze_vision_modules: false}). */
+    static float[][] run(Path dir, String family, String trainer, boolean lora, boolean checkpointing, boolean tower)
+            throws Exception {
         Path fixture = FIXTURES.resolve(family);
-        String name = trainer + (lora ? "-lora" : "-full") + (checkpointing ? "-ckpt" : "-plain");
+        String name = tag(trainer, lora, tower) + (checkpointing ? "-ckpt" : "-plain");
         String yaml = """
                 output_dir: %s
                 per_device_train_batch_size: 2
@@ -52,7 +58,7 @@ class GradientCheckpointingRunTest {
                 """.formatted(dir.resolve(family + "-" + name), checkpointing);
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("m-" + family + "-" + name)), fixture);
         try (Policy p = ModelLoader.load(model, new LoadOptions(Device.CPU, DType.F32,
-                lora ? LoraConfig.allLinear(4, 8) : null, 3))) {
+                lora ? LoraConfig.allLinear(4, 8) : null, 3).withFreezeVision(tower ? false : null))) {
             if (trainer.equals("grpo")) {
                 GrpoConfig cfg = GrpoConfig.parse("test.yaml", yaml + """
                         num_generations: 3
@@ -77,9 +83,25 @@ class GradientCheckpointingRunTest {
         "qwen3vl-tiny, grpo, false", "qwen3vl-tiny, sft, true", "qwen2vl-tiny, sft, false"})
     void trainsWhatThePlainBackwardTrains(String family, String trainer, boolean lora, @TempDir Path dir)
             throws Exception {
-        float[][] plain = run(dir, family, trainer, lora, false);
-        float[][] checkpointed = run(dir, family, trainer, lora, true);
-        String tag = trainer + (lora ? "-lora" : "-full");
+        compare(dir, family, trainer, lora, false);
+    }
+
+    /** Full fine-tuning with the vision tower trained: its blocks are checkpointed too. */
+    @ParameterizedTest
+    @CsvSource({"qwen2vl-tiny, grpo", "qwen25vl-tiny, sft", "qwen3vl-tiny, grpo"})
+    void trainsWhatThePlainBackwardTrainsWithTheTowerTrained(String family, String trainer, @TempDir Path dir)
+            throws Exception {
+        compare(dir, family, trainer, false, true);
+    }
+
+    private static String tag(String trainer, boolean lora, boolean tower) {
+        return trainer + (lora ? "-lora" : "-full") + (tower ? "-tower" : "");
+    }
+
+    private static void compare(Path dir, String family, String trainer, boolean lora, boolean tower) throws Exception {
+        float[][] plain = run(dir, family, trainer, lora, false, tower);
+        float[][] checkpointed = run(dir, family, trainer, lora, true, tower);
+        String tag = tag(trainer, lora, tower);
         List<String> a = Files.readAllLines(dir.resolve(family + "-" + tag + "-plain/metrics.jsonl"));
         List<String> b = Files.readAllLines(dir.resolve(family + "-" + tag + "-ckpt/metrics.jsonl"));
         assertEquals(2, a.size());
