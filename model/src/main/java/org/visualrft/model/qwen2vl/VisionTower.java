@@ -19,9 +19,11 @@ public final class VisionTower {
      * @param pixels {@code [patches, C·T·P·P]} rows in processor order, all images concatenated
      * @param grids  one (t, h, w) per image
      * @param trace  when not null, receives the intermediates: patch embeddings, rotary angles, then each block's output
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      * @return {@code [patches / merge², hidden]} image embeddings in the weights' dtype
      */
-    public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+    public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace,
+            boolean adapters) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         Tensor x = Tensor.linear(pixels.to(dtype), w.patchMatrix(), null); // [P, embed]
@@ -44,11 +46,11 @@ public final class VisionTower {
         for (Qwen2VLWeights.VisionBlock b : w.blocks()) {
             try (NativeScope s = NativeScope.open()) { // frees the block's temporaries at once
                 Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
-                Tensor y = x.add(attention(b, c, h, cos, sin, mask));
+                Tensor y = x.add(attention(b, c, h, cos, sin, mask, adapters));
                 h = y.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
-                h = b.fc1().forward(h, false);
+                h = b.fc1().forward(h, adapters);
                 h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
-                x = s.keep(y.add(b.fc2().forward(h, false)));
+                x = s.keep(y.add(b.fc2().forward(h, adapters)));
             }
             if (trace != null) {
                 trace.add(x);
@@ -56,15 +58,16 @@ public final class VisionTower {
         }
         int m2 = c.spatialMergeSize() * c.spatialMergeSize();
         Tensor y = x.layerNorm(w.lnQW(), w.lnQB(), 1e-6).reshape(patches / m2, (long) c.embedDim() * m2);
-        y = w.mlp0().forward(y, false).gelu();
-        return w.mlp2().forward(y, false);
+        y = w.mlp0().forward(y, adapters).gelu();
+        return w.mlp2().forward(y, adapters);
     }
 
-    private static Tensor attention(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor h, Tensor cos, Tensor sin, Tensor mask) {
+    private static Tensor attention(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor h, Tensor cos, Tensor sin, Tensor mask,
+            boolean adapters) {
         long seq = h.size(0);
         int heads = c.numHeads();
         int hd = c.headDim();
-        Tensor qkv = b.qkv().forward(h, false).reshape(seq, 3, heads, hd);
+        Tensor qkv = b.qkv().forward(h, adapters).reshape(seq, 3, heads, hd);
         Tensor q = rotate(qkv.select(1, 0), cos, sin); // [P, heads, hd]
         Tensor k = rotate(qkv.select(1, 1), cos, sin);
         Tensor v = qkv.select(1, 2);
@@ -72,7 +75,7 @@ public final class VisionTower {
         Tensor o = Attention.apply(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
                 v.transpose(0, 1).unsqueeze(0), mask, false);
         o = o.squeeze(0).transpose(0, 1).reshape(seq, (long) heads * hd);
-        return b.proj().forward(o, false);
+        return b.proj().forward(o, adapters);
     }
 
     /** x·cos + rotate_half(x)·sin in float32, back to x's dtype (as HF's apply_rotary_pos_emb_vision). */

@@ -61,9 +61,11 @@ final class Qwen25VisionTower {
      * @param pixels {@code [patches, C·T·P·P]} rows in processor order, all images concatenated
      * @param trace  when not null, receives the last block's output (patches in window order, as transformers returns
      *               its last_hidden_state)
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      * @return {@code [patches / merge², out_hidden]} image embeddings in raster order, in the weights' dtype
      */
-    static Tensor forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+    static Tensor forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace,
+            boolean adapters) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         int unit = c.spatialMergeSize() * c.spatialMergeSize();
@@ -96,16 +98,16 @@ final class Qwen25VisionTower {
             try (NativeScope s = NativeScope.open()) {
                 Tensor h = VisionAttention.norm(x, b.norm1W(), null);
                 Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope,
-                        fullBlocks.contains(i) ? full : windowed));
+                        fullBlocks.contains(i) ? full : windowed, adapters));
                 h = VisionAttention.norm(y, b.norm2W(), null);
-                Tensor m = b.down().forward(b.gate().forward(h, false).silu().mul(b.up().forward(h, false)), false);
+                Tensor m = b.down().forward(b.gate().forward(h, adapters).silu().mul(b.up().forward(h, adapters)), adapters);
                 x = s.keep(y.add(m));
             }
         }
         if (trace != null) {
             trace.add(x);
         }
-        Tensor merged = VisionAttention.merge(w.merger(), x, unit, false);
+        Tensor merged = VisionAttention.merge(w.merger(), x, unit, false, adapters);
         long[] inverse = new long[win.unitOrder().length];
         for (int j = 0; j < inverse.length; j++) {
             inverse[(int) win.unitOrder()[j]] = j;

@@ -19,10 +19,12 @@ final class Qwen3VisionTower {
 
     /**
      * @param trace when not null, receives the last block's output {@code [patches, hidden]}
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      * @return the merged image embeddings {@code [patches / merge², out_hidden]} first, then one DeepStack feature of
      *         the same shape per listed block, in the weights' dtype
      */
-    static List<Tensor> forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
+    static List<Tensor> forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace,
+            boolean adapters) {
         Tensor like = w.patchEmbed();
         DType dtype = like.dtype();
         long patches = pixels.size(0);
@@ -38,13 +40,13 @@ final class Qwen3VisionTower {
             QwenVlWeights.VisionBlock b = w.blocks().get(i);
             try (NativeScope s = NativeScope.open()) {
                 Tensor h = VisionAttention.norm(x, b.norm1W(), b.norm1B());
-                Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames));
+                Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames, adapters));
                 h = VisionAttention.norm(y, b.norm2W(), b.norm2B());
-                x = s.keep(y.add(b.down().forward(b.up().forward(h, false).geluTanh(), false)));
+                x = s.keep(y.add(b.down().forward(b.up().forward(h, adapters).geluTanh(), adapters)));
             }
             for (int k = 0; k < deepBlocks.length; k++) {
                 if (deepBlocks[k] == i) {
-                    deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true));
+                    deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true, adapters));
                 }
             }
         }
@@ -52,7 +54,7 @@ final class Qwen3VisionTower {
             trace.add(x);
         }
         List<Tensor> out = new ArrayList<>();
-        out.add(VisionAttention.merge(w.merger(), x, unit, false));
+        out.add(VisionAttention.merge(w.merger(), x, unit, false, adapters));
         out.addAll(deepstack);
         return out;
     }
