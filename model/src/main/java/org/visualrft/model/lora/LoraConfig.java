@@ -29,7 +29,7 @@ public record LoraConfig(int rank, double alpha, Set<String> targets, boolean rs
             throw new IllegalArgumentException("LoRA targets must name at least one module");
         }
         for (String t : targets) {
-            if (t.equals(ALL_LINEAR_KEY) ? targets.size() > 1 : !validName(t)) {
+            if (t.equals(ALL_LINEAR_KEY) ? targets.size() > 1 : !validName(t, visionTower)) {
                 throw new IllegalArgumentException("unknown LoRA target \"" + t + "\"; known: " + ALL_LINEAR
                         + (visionTower ? ", the vision tower's linear layers" : "") + " or " + ALL_LINEAR_KEY + " alone");
             }
@@ -65,7 +65,7 @@ public record LoraConfig(int rank, double alpha, Set<String> targets, boolean rs
      * A dotted module name whose last part names a linear layer: a decoder projection, or with the vision tower one of
      * its layers' names (the match against the model itself is {@link LoraTargets#select}'s).
      */
-    private boolean validName(String t) {
+    private static boolean validName(String t, boolean visionTower) {
         if (t.isEmpty() || t.startsWith(".") || t.endsWith(".") || t.contains("..") || !t.matches("[A-Za-z0-9_.]+")) {
             return false;
         }
