@@ -127,6 +127,9 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         }
         LinkedHashSet<String> out = new LinkedHashSet<>();
         for (String n : names) {
+            if (n.equalsIgnoreCase(ALL_LINEAR)) {
+                throw y.fault("lora_target_modules", ALL_LINEAR + " stands alone (every linear layer), not in a list");
+            }
             try {
                 new LoraConfig(1, 1, java.util.Set.of(n), false, true);
             } catch (IllegalArgumentException e) {
