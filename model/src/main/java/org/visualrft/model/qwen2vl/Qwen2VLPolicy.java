@@ -37,7 +37,8 @@ import org.visualrft.model.tokenizer.Tokenizer;
 /**
  * Qwen2-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the built-in model.
  *
- * <p>Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language model,
+ * <p>Training is LoRA on the language model (with {@link LoraConfig#visionTower()} on the vision tower's layers too,
+ * every base weight frozen), or full fine-tuning of the language model,
  * with the vision tower too when {@link Options#trainVision()}. With LoRA the GRPO reference ({@link #frozenCopy()}) is
  * this same model with the adapters switched off: the base weights never change, so no second copy is held.
  */

@@ -45,7 +45,8 @@ import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
  * Qwen2.5-VL or Qwen3-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the other
- * families. Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language
+ * families. Training is LoRA on the language model (with {@link LoraConfig#visionTower()} on the vision tower's layers
+ * too, every base weight frozen), or full fine-tuning of the language
  * model, with the vision tower too when {@link Options#trainVision()}; the GRPO reference with LoRA is this model with
  * the adapters off.
  */
