@@ -65,7 +65,8 @@ public final class PeftFolder {
         if (alpha == null || !alpha.isNumber() || !(alpha.asDouble() > 0)) {
             throw new BadInputException(file, "\"lora_alpha\" must be a positive number, got " + alpha);
         }
-        refuse(file, c, "exclude_modules", n -> !n.isNull() && !(n.isArray() && n.isEmpty()), "excluded modules are not"
+        refuse(file, c, "exclude_modules", n -> !n.isNull() && !(n.isArray() && n.isEmpty())
+                && !(n.isTextual() && n.asText().isEmpty()), "excluded modules are not"
                 + " supported (list the target modules instead)");
         refuse(file, c, "target_parameters", n -> n.isArray() && !n.isEmpty(), "adapters on parameters are not"
                 + " supported");
@@ -135,6 +136,10 @@ public final class PeftFolder {
             for (String name : f.entries().keySet()) {
                 String n = normal(name);
                 Tensor into = byName.get(n);
+                if (into == null && n.contains(".lm_head.")) {
+                    throw new BadInputException(file, name + " adapts lm_head (as VLM-R1's LoRA targets do): adapters"
+                            + " there are not supported");
+                }
                 if (into == null) {
                     throw new BadInputException(file, name + " is not an adapter of this model (another base model,"
                             + " or other lora_r / target modules?)");

@@ -160,7 +160,7 @@ class PeftFolderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"vision", "regex", "exclude", "dora", "ia3", "missing", "bin"})
+    @ValueSource(strings = {"vision", "lmhead", "regex", "exclude", "dora", "ia3", "missing", "bin"})
     void whatCannotBeRepresentedIsRefusedNamingTheFile(String fault) throws Exception {
         Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
         Path base = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("m")), fixture);
@@ -175,6 +175,7 @@ class PeftFolderTest {
             String first = named.keySet().iterator().next();
             switch (fault) {
                 case "vision" -> named.put("base_model.model.visual.blocks.0.attn.qkv.lora_A.weight", named.get(first));
+                case "lmhead" -> named.put("base_model.model.lm_head.lora_A.weight", named.get(first));
                 case "missing" -> named.remove(first);
                 default -> { }
             }
@@ -183,6 +184,7 @@ class PeftFolderTest {
         Path config = dir.resolve(PeftAdapter.CONFIG);
         String json = Files.readString(config);
         switch (fault) {
+            case "lmhead" -> Files.writeString(config, json.replace("\"q_proj\"", "\"q_proj\", \"lm_head\""));
             case "regex" -> Files.writeString(config, json.replaceFirst("\"target_modules\" : \\[[^\\]]*\\]",
                     "\"target_modules\" : \".*q_proj\""));
             case "exclude" -> Files.writeString(config, json.replace("{", "{\"exclude_modules\": [\"visual\"],"));
@@ -194,6 +196,7 @@ class PeftFolderTest {
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(base, plain, dir).close());
         String want = switch (fault) {
             case "vision" -> "visual.blocks.0.attn.qkv.lora_A.weight is not an adapter of this model";
+            case "lmhead" -> "adapts lm_head";
             case "regex" -> "regular expression";
             case "exclude" -> "excluded modules";
             case "dora" -> "DoRA";
