@@ -168,7 +168,7 @@ public class QwenVlBench {
             if (tower) {
                 // a trained tower encodes the image again with autograd for the policy's forward
                 t = System.nanoTime();
-                images = towerCheckpointed ? model.encodeImagesCheckpointed(List.of(patches))
+                images = towerCheckpointed ? model.encodeImagesCheckpointed(List.of(patches), false)
                         : model.encodeImages(List.of(patches), null, true);
                 Cuda.synchronize(device);
                 System.out.printf("vision tower with autograd (%d patches) %.1f s | rss %s%n", patches.rows(), secs(t), rss());

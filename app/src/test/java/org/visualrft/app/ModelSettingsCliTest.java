@@ -129,4 +129,45 @@ class ModelSettingsCliTest {
         assertEquals(2, s.code(), s.out() + s.err());
         assertTrue(s.err().contains("vrft-tiny runs in float32 only, not torch_dtype: bfloat16"), s.err());
     }
+
+    /**
+     * use_peft with freeze_vision_modules: false on Qwen2.5-VL: lora_target_modules [gate_proj] adapts the decoder's
+     * and the vision MLP's gate_proj (PEFT's suffix match over the whole model), so both move in the merged model and
+     * every other weight stays the base's to the bit; a name the family's layers do not have is one line naming the key.
+     */
+    @Test
+    void loraWithTheTowerUnfrozenAdaptsItsLayersOfThoseNames(@TempDir Path dir) throws Exception {
+        Path model = qwenRun(dir, "qwen25vl-tiny");
+        Path cfg = config(dir, "sft.yaml", model, "output_dir: " + dir.resolve("sft") + "\nper_device_train_batch_size: 2\n"
+                + "learning_rate: 1.0e-2\nmax_steps: 1\nsave_steps: 1\nuse_peft: true\nfreeze_vision_modules: false\n"
+                + "lora_r: 2\nlora_alpha: 4\nlora_target_modules: [gate_proj]\ntorch_dtype: float32\n");
+        CliRun r = CliRun.of("train", "sft", "--config", cfg.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        int visionMoved = 0;
+        int decoderMoved = 0;
+        try (SafeTensorsFile base = SafeTensorsFile.open(model.resolve("model.safetensors"));
+             SafeTensorsFile saved = SafeTensorsFile.open(dir.resolve("sft/checkpoint-1/model/model.safetensors"))) {
+            for (String t : base.entries().keySet()) {
+                if (!saved.contains(t)) {
+                    continue; // a tied lm_head
+                }
+                boolean same = base.bytes(t).equals(saved.bytes(t));
+                if (t.endsWith("gate_proj.weight")) {
+                    visionMoved += !same && t.contains("visual.") ? 1 : 0;
+                    decoderMoved += !same && !t.contains("visual.") ? 1 : 0;
+                } else {
+                    assertTrue(same, t + " is not a LoRA target and must not change");
+                }
+            }
+        }
+        assertTrue(visionMoved > 0 && decoderMoved > 0, "tower " + visionMoved + ", decoder " + decoderMoved);
+
+        Path bad = config(dir, "bad.yaml", model, "output_dir: " + dir.resolve("bad") + "\nmax_steps: 1\n"
+                + "use_peft: true\nfreeze_vision_modules: false\nlora_target_modules: [q_proj, fc1]\n");
+        CliRun b = CliRun.of("train", "sft", "--config", bad.toString());
+        assertEquals(2, b.code(), b.out() + b.err());
+        assertEquals(1, b.err().strip().lines().count(), b.err());
+        assertTrue(b.err().contains("lora_target_modules") && b.err().contains("'fc1' matches no linear layer of"
+                + " qwen2_5_vl"), b.err());
+    }
 }

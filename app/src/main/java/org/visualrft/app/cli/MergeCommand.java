@@ -69,8 +69,8 @@ public final class MergeCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         console.printf("merge: LoRA r%d (alpha %s%s) on %s from %s merged into %s, written to %s%n", lora.rank(),
-                trim(lora.alpha()), lora.rslora() ? ", rsLoRA" : "", String.join(", ", new TreeSet<>(lora.targets())),
-                adapter, model, out);
+                trim(lora.alpha()), lora.rslora() ? ", rsLoRA" : "", String.join(", ", new TreeSet<>(lora.targets()))
+                + (lora.visionTower() ? " (language model and vision tower)" : ""), adapter, model, out);
         console.flush();
         return ExitCodes.OK;
     }

@@ -95,6 +95,56 @@ class MergeCommandTest {
         assertFalse(Files.exists(other), "nothing written");
     }
 
+    /**
+     * Adapters on the vision tower's layers too (PEFT's {@code all-linear} over the whole model) merge into the
+     * tower's weights: the merged folder scores as the adapters over the base, where leaving the tower's adapters out
+     * would not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void visionTowerAdaptersMergeIntoTheTower(String name, @TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Path adapter = dir.resolve("adapter");
+        Path towerOnly = dir.resolve("tower-only");
+        LoraConfig lora = new LoraConfig(4, 8, java.util.Set.of(LoraConfig.ALL_LINEAR_KEY), false, true);
+        try (Policy p = ModelLoader.load(model, new LoadOptions(Device.CPU, null, lora, 1));
+                Generator g = Generator.seeded(12); Tensor.GradMode off = Tensor.noGrad()) {
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            Map<String, Tensor> tower = new LinkedHashMap<>();
+            for (Parameter q : p.trainableParameters()) {
+                Tensor t = q.value().detach();
+                if (q.name().contains("lora_B")) {
+                    t.copy_(Tensor.randn(g, DType.F32, t.shape()).mul_(0.05));
+                }
+                named.put(q.name(), t);
+                boolean vision = q.name().contains(".visual.");
+                tower.put(q.name(), vision || q.name().contains("lora_A") ? t : Tensor.zeros(DType.F32, t.shape()));
+            }
+            PeftAdapter.write(adapter, named, lora, model);
+            PeftAdapter.write(towerOnly, tower, lora, model);
+        }
+        Path out = dir.resolve("merged");
+        CliRun r = CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("on all-linear (language model and vision tower)"), r.out());
+        Prompt prompt = new Prompt(Image.read(fixture.resolve("image_a.png")), "What is in the image ?");
+        float[] viaAdapter = logProbs(ModelLoader.load(model, LoadOptions.on(Device.CPU), adapter), prompt);
+        float[] merged = logProbs(ModelLoader.load(out), prompt);
+        for (int i = 0; i < merged.length; i++) {
+            assertEquals(viaAdapter[i], merged[i], 2e-5, "log-prob " + i);
+        }
+        // the tower's adapters alone move the scores beyond that tolerance: a merge that left them out would fail
+        float[] base = logProbs(ModelLoader.load(model), prompt);
+        float[] tower = logProbs(ModelLoader.load(model, LoadOptions.on(Device.CPU), towerOnly), prompt);
+        double moved = 0;
+        for (int i = 0; i < base.length; i++) {
+            moved = Math.max(moved, Math.abs(tower[i] - base[i]));
+        }
+        assertTrue(moved > 1e-3, name + ": the tower's adapters change the model: " + moved);
+    }
+
     private static float[] logProbs(Policy policy, Prompt prompt) {
         try (policy; NativeScope s = NativeScope.open(); Tensor.GradMode off = Tensor.noGrad()) {
             return policy.logProbs(prompt, COMPLETIONS).logProbs().toFloats();

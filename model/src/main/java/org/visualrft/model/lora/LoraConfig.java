@@ -4,15 +4,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Which projections get a low-rank adapter and how large it is. {@code targets} are the module names PEFT uses
- * ({@code q_proj}, {@code k_proj}, {@code v_proj}, {@code o_proj}, {@code gate_proj}, {@code up_proj}, {@code down_proj});
- * the adapter adds {@code (alpha / rank) · B A x} to the frozen projection ({@code alpha / sqrt(rank)} with
- * {@code rslora}, PEFT's rank-stabilised scale), with B initialised to zero so a new adapter leaves the model
- * unchanged.
+ * Which projections get a low-rank adapter and how large it is. {@code targets} are PEFT's {@code target_modules}: module
+ * names matched as PEFT matches them (the module's name itself, or a suffix of it after a dot: {@code q_proj},
+ * {@code mlp.fc1}, {@code model.layers.0.self_attn.q_proj}), or {@link #ALL_LINEAR_KEY} alone, every linear layer but the
+ * output head. They are matched over the language model's decoder layers, and with {@code visionTower} over the vision
+ * tower's linear layers too (its blocks and mergers), as PEFT matches them over the whole model. The adapter adds
+ * {@code (alpha / rank) · B A x} to the frozen projection ({@code alpha / sqrt(rank)} with {@code rslora}, PEFT's
+ * rank-stabilised scale), with B initialised to zero so a new adapter leaves the model unchanged.
  */
-public record LoraConfig(int rank, double alpha, Set<String> targets, boolean rslora) {
+public record LoraConfig(int rank, double alpha, Set<String> targets, boolean rslora, boolean visionTower) {
     /** Attention and MLP projections of every decoder layer, as the issue asks. */
     public static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    /** PEFT's shorthand for every linear layer but the output head. */
+    public static final String ALL_LINEAR_KEY = "all-linear";
 
     public LoraConfig {
         if (rank < 1) {
@@ -21,25 +25,51 @@ public record LoraConfig(int rank, double alpha, Set<String> targets, boolean rs
         if (!(alpha > 0)) {
             throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
         }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("LoRA targets must name at least one module");
+        }
         for (String t : targets) {
-            if (!ALL_LINEAR.contains(t)) {
-                throw new IllegalArgumentException("unknown LoRA target \"" + t + "\"; known: " + ALL_LINEAR);
+            if (t.equals(ALL_LINEAR_KEY) ? targets.size() > 1 : !validName(t, visionTower)) {
+                throw new IllegalArgumentException("unknown LoRA target \"" + t + "\"; known: " + ALL_LINEAR
+                        + (visionTower ? ", the vision tower's linear layers" : "") + " or " + ALL_LINEAR_KEY + " alone");
             }
         }
         targets = Set.copyOf(targets);
     }
 
-    /** PEFT's default scale, alpha / rank. */
+    /** PEFT's default scale, alpha / rank; adapters on the language model only. */
     public LoraConfig(int rank, double alpha, Set<String> targets) {
         this(rank, alpha, targets, false);
+    }
+
+    /** Adapters on the language model only. */
+    public LoraConfig(int rank, double alpha, Set<String> targets, boolean rslora) {
+        this(rank, alpha, targets, rslora, false);
     }
 
     public static LoraConfig allLinear(int rank, double alpha) {
         return new LoraConfig(rank, alpha, Set.copyOf(ALL_LINEAR));
     }
 
+    /** The same adapters, matched over the vision tower too ({@code true}) or over the language model only. */
+    public LoraConfig withVisionTower(boolean on) {
+        return new LoraConfig(rank, alpha, targets, rslora, on);
+    }
+
     /** What B A x is multiplied by: alpha / rank, or alpha / sqrt(rank) with rank-stabilised LoRA. */
     public double scale() {
         return rslora ? alpha / Math.sqrt(rank) : alpha / rank;
+    }
+
+    /**
+     * A dotted module name whose last part names a linear layer: a decoder projection, or with the vision tower one of
+     * its layers' names (the match against the model itself is {@link LoraTargets#select}'s).
+     */
+    private static boolean validName(String t, boolean visionTower) {
+        if (t.isEmpty() || t.startsWith(".") || t.endsWith(".") || t.contains("..") || !t.matches("[A-Za-z0-9_.]+")) {
+            return false;
+        }
+        String last = t.substring(t.lastIndexOf('.') + 1);
+        return ALL_LINEAR.contains(last) || visionTower && LoraTargets.VISION_LINEARS.contains(last);
     }
 }

@@ -39,10 +39,15 @@ public final class PeftAdapter {
             cfg.put("use_rslora", lora.rslora());
             cfg.put("bias", "none");
             cfg.put("base_model_name_or_path", baseModel.toAbsolutePath().toString());
-            var targets = cfg.putArray("target_modules");
-            lora.targets().stream().sorted().forEach(targets::add);
-            // the adapters sit on the language model only; this keeps PEFT off the vision tower's linear layers
-            cfg.put("layers_pattern", "layers");
+            // PEFT matches these over the whole model, the vision tower included (tuners_utils.check_target_module_exists;
+            // layers_pattern only acts with layers_to_transform): adapters on the language model only may get B = 0
+            // companions on a tower layer of the same name when PEFT loads them, which change nothing
+            if (lora.targets().equals(java.util.Set.of(LoraConfig.ALL_LINEAR_KEY))) {
+                cfg.put("target_modules", LoraConfig.ALL_LINEAR_KEY);
+            } else {
+                var targets = cfg.putArray("target_modules");
+                lora.targets().stream().sorted().forEach(targets::add);
+            }
             AtomicFile.writeBytes(dir.resolve(CONFIG), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save adapter to " + dir + ": " + e.getMessage(), e);

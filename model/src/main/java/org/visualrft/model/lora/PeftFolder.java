@@ -20,14 +20,18 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * A PEFT LoRA adapter folder as {@code PeftModel.save_pretrained} writes it (and this project's checkpoints keep
  * theirs): {@code adapter_config.json} read into a {@link LoraConfig}, and {@code adapter_model.safetensors} copied into
- * a model's adapters. What the adapters here cannot be — other PEFT methods, DoRA, biases, whole modules saved beside
- * the adapters, per-layer ranks, adapters on the vision tower — is refused naming the file, never dropped.
+ * a model's adapters, on the language model and the vision tower alike. What the adapters here cannot be — other PEFT
+ * methods, DoRA, biases, whole modules saved beside the adapters, per-layer ranks, excluded modules, targets given as a
+ * regular expression — is refused naming the file, never dropped.
  */
 public final class PeftFolder {
     private PeftFolder() {
     }
 
-    /** The folder's LoRA settings: rank, alpha, targets ({@code all-linear} or a list), rsLoRA. */
+    /**
+     * The folder's LoRA settings: rank, alpha, targets ({@code all-linear} or a list of module names, matched as PEFT
+     * matches them), rsLoRA, and whether they reach into the vision tower (its weights file adapts some of its layers).
+     */
     public static LoraConfig config(Path dir) {
         Path file = dir.resolve(PeftAdapter.CONFIG);
         if (!Files.isRegularFile(file)) {
@@ -61,31 +65,63 @@ public final class PeftFolder {
         if (alpha == null || !alpha.isNumber() || !(alpha.asDouble() > 0)) {
             throw new BadInputException(file, "\"lora_alpha\" must be a positive number, got " + alpha);
         }
+        refuse(file, c, "exclude_modules", n -> !n.isNull() && !(n.isArray() && n.isEmpty())
+                && !(n.isTextual() && n.asText().isEmpty()), "excluded modules are not"
+                + " supported (list the target modules instead)");
+        refuse(file, c, "target_parameters", n -> n.isArray() && !n.isEmpty(), "adapters on parameters are not"
+                + " supported");
         JsonNode t = c.get("target_modules");
         Set<String> targets = new LinkedHashSet<>();
-        if (t != null && t.isTextual() && t.asText().equals("all-linear")) {
-            targets.addAll(LoraConfig.ALL_LINEAR);
+        if (t != null && t.isTextual() && t.asText().equalsIgnoreCase(LoraConfig.ALL_LINEAR_KEY)) {
+            targets.add(LoraConfig.ALL_LINEAR_KEY);
+        } else if (t != null && t.isTextual()) {
+            throw new BadInputException(file, "target_modules \"" + t.asText() + "\" is a regular expression, which is"
+                    + " not supported: list the module names");
         } else if (t != null && t.isArray() && !t.isEmpty()) {
             for (JsonNode m : t) {
-                String name = m.asText();
-                if (!LoraConfig.ALL_LINEAR.contains(name)) {
-                    throw new BadInputException(file, "target module '" + name + "' is not a language-model projection"
-                            + " (" + String.join(", ", LoraConfig.ALL_LINEAR) + "); adapters elsewhere, such as on the"
-                            + " vision tower, are not supported");
-                }
-                targets.add(name);
+                targets.add(m.asText());
             }
         } else {
             throw new BadInputException(file, "\"target_modules\" must be a list of module names or \"all-linear\","
                     + " got " + t);
         }
-        return new LoraConfig(r.asInt(), alpha.asDouble(), Set.copyOf(targets), c.path("use_rslora").asBoolean(false));
+        // PEFT matches the targets over the whole model, the vision tower included; where it adapted none of the
+        // tower's layers (the file holds none) they are matched over the language model only, as this project's
+        // language-model adapters were always read
+        boolean vision = adaptsVision(dir.resolve(PeftAdapter.WEIGHTS));
+        if (!vision) {
+            // a target only the tower has (its tensors absent: PEFT left it at B = 0, no change) is dropped
+            targets.removeIf(n -> !n.equals(LoraConfig.ALL_LINEAR_KEY)
+                    && !LoraConfig.ALL_LINEAR.contains(n.substring(n.lastIndexOf('.') + 1)));
+            if (targets.isEmpty()) {
+                throw new BadInputException(file, "target_modules " + t + " name no language-model projection ("
+                        + String.join(", ", LoraConfig.ALL_LINEAR) + ") and the weights adapt no vision-tower layer");
+            }
+        }
+        try {
+            return new LoraConfig(r.asInt(), alpha.asDouble(), Set.copyOf(targets), c.path("use_rslora").asBoolean(false),
+                    vision);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, "target_modules: " + e.getMessage());
+        }
+    }
+
+    /** Whether the weights file (if there) holds adapters of the vision tower; only its header is read. */
+    private static boolean adaptsVision(Path weights) {
+        if (!Files.isRegularFile(weights)) {
+            return false; // load() reports it
+        }
+        try (SafeTensorsFile f = SafeTensorsFile.open(weights)) {
+            return f.entries().keySet().stream().anyMatch(n -> n.startsWith("base_model.model.visual.")
+                    || n.startsWith("base_model.model.model.visual."));
+        }
     }
 
     /**
      * Copies the folder's A and B matrices into {@code adapters} (PEFT names to the model's adapter tensors, as its
      * trainable parameters with LoRA name them), each converted to the model's adapter dtype. Names match with or without
-     * transformers 4.52+'s {@code language_model} segment. Every model adapter must be in the file and nothing else.
+     * transformers 4.52+'s {@code language_model} segment (and {@code model.visual} for {@code visual}). Every model
+     * adapter must be in the file and nothing else.
      */
     public static void load(Path dir, Map<String, Tensor> adapters) {
         Path file = dir.resolve(PeftAdapter.WEIGHTS);
@@ -99,11 +135,11 @@ public final class PeftFolder {
             Set<String> seen = new TreeSet<>();
             for (String name : f.entries().keySet()) {
                 String n = normal(name);
-                if (n.contains(".visual.")) {
-                    throw new BadInputException(file, name + " adapts the vision tower: adapters there are not"
-                            + " supported");
-                }
                 Tensor into = byName.get(n);
+                if (into == null && n.contains(".lm_head.")) {
+                    throw new BadInputException(file, name + " adapts lm_head (as VLM-R1's LoRA targets do): adapters"
+                            + " there are not supported");
+                }
                 if (into == null) {
                     throw new BadInputException(file, name + " is not an adapter of this model (another base model,"
                             + " or other lora_r / target modules?)");
@@ -131,9 +167,12 @@ public final class PeftFolder {
         }
     }
 
-    /** A name without transformers 4.52+'s {@code language_model} segment, so both layouts' names match. */
+    /**
+     * A name in the hub files' layout (transformers before 4.52: {@code model.layers.…}, {@code visual.…}), so both
+     * layouts' names match.
+     */
     private static String normal(String name) {
-        return name.replace(".language_model.", ".");
+        return name.replace(".language_model.", ".").replace("base_model.model.model.visual.", "base_model.model.visual.");
     }
 
     private static void refuse(Path file, JsonNode c, String key, java.util.function.Predicate<JsonNode> bad,

@@ -20,14 +20,17 @@ import org.visualrft.model.tensor.Device;
  *
  * @param freezeVision true: the vision tower (with its projection into the language model) is not trained; false: full
  *                     fine-tuning trains it with the language model, as Hugging Face's Trainer and the original
- *                     Visual-RFT do (LoRA adapters sit on the language model only, so false takes no adapters); null:
- *                     the family's default
+ *                     Visual-RFT do, and LoRA's targets are matched over the vision tower's linear layers too, as PEFT
+ *                     matches them over the whole model (the tower's base weights stay frozen); null: the family's
+ *                     default (with adapters: as the adapters say, {@link LoraConfig#visionTower()})
  */
 public record LoadOptions(Device device, DType dtype, LoraConfig lora, long loraSeed, Integer minPixels,
         Integer maxPixels, Boolean freezeVision) {
     public LoadOptions {
         Objects.requireNonNull(device, "device");
-        TrainableWeights.visionWithoutAdapters(Boolean.FALSE.equals(freezeVision), lora);
+        if (lora != null && freezeVision != null && lora.visionTower() != !freezeVision) {
+            lora = lora.withVisionTower(!freezeVision);
+        }
         if ((minPixels != null && minPixels < 1) || (maxPixels != null && maxPixels < 1)
                 || (minPixels != null && maxPixels != null && minPixels > maxPixels)) {
             throw new IllegalArgumentException("pixel limits must be positive with min <= max, got min "
@@ -56,9 +59,13 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
         return new LoadOptions(device, dtype, lora, loraSeed, min, max, freezeVision);
     }
 
-    /** The same options with {@code lora} adapters attached (null: none). */
+    /**
+     * The same options with {@code lora} adapters attached (null: none); adapters on the vision tower
+     * ({@link LoraConfig#visionTower()}, e.g. a PEFT folder's) leave it unfrozen.
+     */
     public LoadOptions withLora(LoraConfig lora) {
-        return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels, freezeVision);
+        return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels,
+                lora != null && lora.visionTower() ? Boolean.FALSE : freezeVision);
     }
 
     /** The same options with the vision tower frozen (true), trained (false) or as the family chooses (null). */
@@ -66,9 +73,12 @@ public record LoadOptions(Device device, DType dtype, LoraConfig lora, long lora
         return new LoadOptions(device, dtype, lora, loraSeed, minPixels, maxPixels, freeze);
     }
 
-    /** Full fine-tuning trains the vision tower: asked for explicitly (no family trains a Qwen tower by default). */
+    /**
+     * Full fine-tuning trains the vision tower: asked for explicitly (no family trains a Qwen tower by default), and
+     * without adapters (with them, an unfrozen tower gets adapters instead and its base weights stay frozen).
+     */
     public boolean trainsVision() {
-        return Boolean.FALSE.equals(freezeVision);
+        return Boolean.FALSE.equals(freezeVision) && lora == null;
     }
 
     /**

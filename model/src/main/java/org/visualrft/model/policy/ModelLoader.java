@@ -104,7 +104,17 @@ public final class ModelLoader {
      * replace fresh ones). A family without adapters refuses in one line.
      */
     public static Policy load(Path dir, LoadOptions options, Path adapter) {
-        Policy p = load(dir, options.withLora(org.visualrft.model.lora.PeftFolder.config(adapter)));
+        Policy p;
+        try {
+            p = load(dir, options.withLora(org.visualrft.model.lora.PeftFolder.config(adapter)));
+        } catch (BadInputException e) {
+            if (!org.visualrft.model.lora.LoraTargets.SETTING.equals(e.source())) {
+                throw e;
+            }
+            // a target of the folder's config that matches nothing in this model
+            throw new BadInputException(adapter.resolve(org.visualrft.model.lora.PeftAdapter.CONFIG),
+                    "target_modules: " + e.fault() + " (an adapter for another model?)", e);
+        }
         try {
             java.util.Map<String, org.visualrft.model.tensor.Tensor> adapters = new java.util.LinkedHashMap<>();
             p.trainableParameters().forEach(q -> adapters.put(q.name(), q.value()));

@@ -22,11 +22,14 @@ public final class TrainableWeights {
         return out;
     }
 
-    /** Refuses a vision tower that trains beside LoRA adapters, which sit on the language model only. */
+    /**
+     * Refuses full fine-tuning of the vision tower beside LoRA adapters: with adapters the base weights stay frozen,
+     * and an unfrozen tower gets adapters of its own ({@code LoraConfig.visionTower}).
+     */
     public static void visionWithoutAdapters(boolean trainVision, Object lora) {
         if (trainVision && lora != null) {
-            throw new IllegalArgumentException("LoRA adapters sit on the language model only: the vision tower cannot"
-                    + " train with them");
+            throw new IllegalArgumentException("LoRA adapters keep every base weight frozen: the vision tower cannot"
+                    + " train in full beside them (it takes adapters of its own instead)");
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.LoraTargets;
 import org.visualrft.model.safetensors.Weights;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.tensor.DType;
@@ -136,17 +137,16 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
         return lora;
     }
 
-    /** Attaches fresh LoRA adapters to the configured projections of every decoder layer (the vision tower stays frozen). */
+    /**
+     * Attaches fresh LoRA adapters to the projections {@code lora} targets: the decoder layers', and with
+     * {@link LoraConfig#visionTower()} the vision tower's too ({@link LoraTargets}).
+     */
     public void attachLora(LoraConfig lora, Generator gen) {
         if (this.lora != null) {
             throw new IllegalStateException("LoRA adapters are already attached");
         }
-        for (Qwen2VLWeights.Layer l : weights.layers()) {
-            for (String t : LoraConfig.ALL_LINEAR) {
-                if (lora.targets().contains(t)) {
-                    l.projection(t).attachAdapter(lora.rank(), lora.scale(), gen);
-                }
-            }
+        for (Linear l : LoraTargets.select(lora, weights.linears(config), "qwen2_vl").values()) {
+            l.attachAdapter(lora.rank(), lora.scale(), gen);
         }
         this.lora = lora;
     }
@@ -154,17 +154,19 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
     /** The adapter tensors, named as PEFT names them (…{@code .lora_A.weight}, …{@code .lora_B.weight}). */
     public List<NamedTensor> adapterTensors() {
         List<NamedTensor> out = new ArrayList<>();
-        for (int i = 0; i < weights.layers().size(); i++) {
-            for (String t : LoraConfig.ALL_LINEAR) {
-                Linear lin = weights.layers().get(i).projection(t);
-                if (lin.hasAdapter()) {
-                    String base = "base_model.model.model.layers." + i + "." + DecoderProjections.module(t);
-                    out.add(new NamedTensor(base + ".lora_A.weight", lin.loraA()));
-                    out.add(new NamedTensor(base + ".lora_B.weight", lin.loraB()));
-                }
+        weights.linears(config).forEach((name, lin) -> {
+            if (lin.hasAdapter()) {
+                out.add(new NamedTensor("base_model.model." + name + ".lora_A.weight", lin.loraA()));
+                out.add(new NamedTensor("base_model.model." + name + ".lora_B.weight", lin.loraB()));
             }
-        }
+        });
         return out;
+    }
+
+    /** Whether a layer of the vision tower has an adapter: its encodings then differ from the base tower's. */
+    public boolean hasVisionAdapters() {
+        return weights.linears(config).entrySet().stream()
+                .anyMatch(e -> LoraTargets.isVision(e.getKey()) && e.getValue().hasAdapter());
     }
 
     /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */
@@ -175,33 +177,46 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
     public record NamedTensor(String name, Tensor tensor) {
     }
 
-    /** Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order. Frozen: no autograd. */
+    /**
+     * Image embeddings {@code [tokens, hidden]} for the images' patches, concatenated in order, the vision tower's
+     * adapters (if any) applied. Frozen: no autograd.
+     */
     public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
         return encodeImages(images, trace, false);
     }
 
     /**
      * As {@link #encodeImages(List, List)}; with {@code trains} under the caller's grad mode, so that a loss's
-     * gradients reach the vision tower's weights (full fine-tuning with the tower trained).
+     * gradients reach the vision tower's weights (full fine-tuning with the tower trained) or its adapters.
      */
     public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains) {
+        return encodeImages(images, trace, trains, true);
+    }
+
+    /**
+     * As {@link #encodeImages(List, List, boolean)}, with the vision tower's LoRA adapters applied only when
+     * {@code adapters} (false: the base tower, GRPO's reference).
+     */
+    public Tensor encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains, boolean adapters) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
-            return VisionTower.forward(weights.vision(), config.vision(), packed.pixels().on(device), packed.grids(), trace);
+            return VisionTower.forward(weights.vision(), config.vision(), packed.pixels().on(device), packed.grids(), trace,
+                    adapters);
         }
     }
 
     /**
-     * {@link #encodeImages(List, List, boolean)} of a tower that trains, with activation checkpointing of its blocks
+     * {@link #encodeImages(List, List, boolean, boolean)} of a tower that trains (or whose adapters do, when
+     * {@code adapters}), with activation checkpointing of its blocks
      * (under the caller's grad mode, which is on): the embeddings, and the rest of the backward, which runs the
      * blocks again once the gradient reached the embeddings.
      */
-    public LayerCheckpoints.Forward encodeImagesCheckpointed(List<ImageProcessor.Patches> images) {
+    public LayerCheckpoints.Forward encodeImagesCheckpointed(List<ImageProcessor.Patches> images, boolean adapters) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         return VisionTower.forwardCheckpointed(weights.vision(), config.vision(), packed.pixels().on(device),
-                packed.grids());
+                packed.grids(), adapters);
     }
 
     /**

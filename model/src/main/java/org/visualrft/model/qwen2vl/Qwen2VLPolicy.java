@@ -37,7 +37,8 @@ import org.visualrft.model.tokenizer.Tokenizer;
 /**
  * Qwen2-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the built-in model.
  *
- * <p>Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language model,
+ * <p>Training is LoRA on the language model (with {@link LoraConfig#visionTower()} on the vision tower's layers too,
+ * every base weight frozen), or full fine-tuning of the language model,
  * with the vision tower too when {@link Options#trainVision()}. With LoRA the GRPO reference ({@link #frozenCopy()}) is
  * this same model with the adapters switched off: the base weights never change, so no second copy is held.
  */
@@ -162,6 +163,8 @@ public final class Qwen2VLPolicy implements Policy {
     private final boolean ownsModel;
     /** Full fine-tuning trains the vision tower: its encodings carry gradients and are never shared. */
     private final boolean trainVision;
+    /** The vision tower has LoRA adapters and this is not the reference: as a trained tower, its encodings are its own. */
+    private final boolean visionAdapters;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
 
@@ -169,6 +172,7 @@ public final class Qwen2VLPolicy implements Policy {
             Object visionTower, boolean trainVision) {
         this.model = model;
         this.trainVision = trainVision && !frozen;
+        this.visionAdapters = !frozen && model.hasVisionAdapters();
         this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
@@ -305,22 +309,22 @@ public final class Qwen2VLPolicy implements Policy {
      * The prompt's ids and image embeddings; with {@code images}, the embeddings come from there (encoded on first
      * use). A frozen vision tower runs without autograd ({@link Qwen2VL#encodeImages}), so reuse gives the very same
      * tensor values as encoding again. A vision tower that trains encodes each time, under the caller's grad mode, so
-     * that the loss's gradients reach it: {@code images} is not used; with activation checkpointing its blocks run
-     * again in the backward.
+     * that the loss's gradients reach it: {@code images} is not used. So does a tower with LoRA adapters (the
+     * reference, its base, still shares the cache). With activation checkpointing its blocks run again in the backward.
      */
     private Input input(Prompt prompt, VisionCache images) {
-        if (images == null || trainVision) {
+        if (images == null || trainVision || visionAdapters) {
             Encoded e = encodePrompt(prompt);
-            if (trainVision && checkpointing && Tensor.gradEnabled()) {
-                LayerCheckpoints.Forward f = model.encodeImagesCheckpointed(List.of(e.patches()));
+            if ((trainVision || visionAdapters) && checkpointing && Tensor.gradEnabled()) {
+                LayerCheckpoints.Forward f = model.encodeImagesCheckpointed(List.of(e.patches()), !frozen);
                 return new Input(e.ids(), List.of(grid(e.patches())), f.hidden(), f.backward());
             }
             return new Input(e.ids(), List.of(grid(e.patches())),
-                    model.encodeImages(List.of(e.patches()), null, trainVision));
+                    model.encodeImages(List.of(e.patches()), null, trainVision || visionAdapters, !frozen));
         }
         VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
             ImageProcessor.Patches p = model.processor().process(toRgb(prompt.image()));
-            return new VisionCache.Entry(grid(p), List.of(model.encodeImages(List.of(p), null)));
+            return new VisionCache.Entry(grid(p), List.of(model.encodeImages(List.of(p), null, false, false)));
         });
         return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()), v.embeddings());
     }

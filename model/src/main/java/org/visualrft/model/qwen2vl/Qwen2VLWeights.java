@@ -134,6 +134,18 @@ public record Qwen2VLWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
         return named(c, null);
     }
 
+    /**
+     * Every linear layer under its transformers module name ({@code model.layers.0.self_attn.q_proj},
+     * {@code visual.blocks.0.attn.qkv}, {@code visual.merger.mlp.0}), the language model's first: what LoRA targets match.
+     */
+    public Map<String, Linear> linears(Qwen2VLConfig c) {
+        Map<String, Linear> byWeight = new LinkedHashMap<>();
+        named(c, byWeight);
+        Map<String, Linear> out = new LinkedHashMap<>();
+        byWeight.forEach((w, l) -> out.put(w.substring(0, w.length() - ".weight".length()), l));
+        return out;
+    }
+
     /** The base tensors by name; {@code linears}, when given, gets each projection under its weight's name. */
     private Map<String, Tensor> named(Qwen2VLConfig c, Map<String, Linear> linears) {
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -20,10 +20,12 @@ public final class VisionTower {
      * @param pixels {@code [patches, C·T·P·P]} rows in processor order, all images concatenated
      * @param grids  one (t, h, w) per image
      * @param trace  when not null, receives the intermediates: patch embeddings, rotary angles, then each block's output
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      * @return {@code [patches / merge², hidden]} image embeddings in the weights' dtype
      */
-    public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace) {
-        Blocks s = blocks(w, c, pixels, grids, trace);
+    public static Tensor forward(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids, List<Tensor> trace,
+            boolean adapters) {
+        Blocks s = blocks(w, c, pixels, grids, trace, adapters);
         Tensor x = s.input();
         for (int i = 0; i < w.blocks().size(); i++) {
             x = s.block().apply(i, x);
@@ -31,7 +33,7 @@ public final class VisionTower {
                 trace.add(x);
             }
         }
-        return merge(w, c, x);
+        return merge(w, c, x, adapters);
     }
 
     /**
@@ -40,9 +42,9 @@ public final class VisionTower {
      * runs after the gradient reached the image embeddings (after the language model's backward).
      */
     public static LayerCheckpoints.Forward forwardCheckpointed(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c,
-            Tensor pixels, List<int[]> grids) {
-        Blocks s = blocks(w, c, pixels, grids, null);
-        return LayerCheckpoints.run(s.input(), w.blocks().size(), s.block()).then(x -> merge(w, c, x));
+            Tensor pixels, List<int[]> grids, boolean adapters) {
+        Blocks s = blocks(w, c, pixels, grids, null, adapters);
+        return LayerCheckpoints.run(s.input(), w.blocks().size(), s.block()).then(x -> merge(w, c, x, adapters));
     }
 
     /** The patch embeddings and the blocks as one function of (block index, hidden state). */
@@ -50,7 +52,7 @@ public final class VisionTower {
     }
 
     private static Blocks blocks(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor pixels, List<int[]> grids,
-            List<Tensor> trace) {
+            List<Tensor> trace, boolean adapters) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         Tensor x = Tensor.linear(pixels.to(dtype), w.patchMatrix(), null); // [P, embed]
@@ -68,35 +70,36 @@ public final class VisionTower {
         Tensor sin = full.sin().unsqueeze(1);
         Tensor frames = frameMask(grids, patches);
         Tensor mask = frames == null ? null : frames.on(pixels.device());
-        return new Blocks(x, (i, h) -> block(w.blocks().get(i), c, h, cos, sin, mask));
+        return new Blocks(x, (i, h) -> block(w.blocks().get(i), c, h, cos, sin, mask, adapters));
     }
 
     /** One pre-norm block, in a native scope of its own that frees its temporaries at once. */
     private static Tensor block(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor x, Tensor cos, Tensor sin,
-            Tensor mask) {
+            Tensor mask, boolean adapters) {
         try (NativeScope s = NativeScope.open()) {
             Tensor h = x.layerNorm(b.norm1W(), b.norm1B(), 1e-6);
-            Tensor y = x.add(attention(b, c, h, cos, sin, mask));
+            Tensor y = x.add(attention(b, c, h, cos, sin, mask, adapters));
             h = y.layerNorm(b.norm2W(), b.norm2B(), 1e-6);
-            h = b.fc1().forward(h, false);
+            h = b.fc1().forward(h, adapters);
             h = c.hiddenAct().equals("quick_gelu") ? h.mul(h.mul(1.702).sigmoid()) : h.gelu();
-            return s.keep(y.add(b.fc2().forward(h, false)));
+            return s.keep(y.add(b.fc2().forward(h, adapters)));
         }
     }
 
     /** The patch merger: each 2×2 block of patches into one language-model token. */
-    private static Tensor merge(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor x) {
+    private static Tensor merge(Qwen2VLWeights.Vision w, Qwen2VLConfig.Vision c, Tensor x, boolean adapters) {
         int m2 = c.spatialMergeSize() * c.spatialMergeSize();
         Tensor y = x.layerNorm(w.lnQW(), w.lnQB(), 1e-6).reshape(x.size(0) / m2, (long) c.embedDim() * m2);
-        y = w.mlp0().forward(y, false).gelu();
-        return w.mlp2().forward(y, false);
+        y = w.mlp0().forward(y, adapters).gelu();
+        return w.mlp2().forward(y, adapters);
     }
 
-    private static Tensor attention(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor h, Tensor cos, Tensor sin, Tensor mask) {
+    private static Tensor attention(Qwen2VLWeights.VisionBlock b, Qwen2VLConfig.Vision c, Tensor h, Tensor cos, Tensor sin, Tensor mask,
+            boolean adapters) {
         long seq = h.size(0);
         int heads = c.numHeads();
         int hd = c.headDim();
-        Tensor qkv = b.qkv().forward(h, false).reshape(seq, 3, heads, hd);
+        Tensor qkv = b.qkv().forward(h, adapters).reshape(seq, 3, heads, hd);
         Tensor q = rotate(qkv.select(1, 0), cos, sin); // [P, heads, hd]
         Tensor k = rotate(qkv.select(1, 1), cos, sin);
         Tensor v = qkv.select(1, 2);
@@ -104,7 +107,7 @@ public final class VisionTower {
         Tensor o = Attention.apply(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
                 v.transpose(0, 1).unsqueeze(0), mask, false);
         o = o.squeeze(0).transpose(0, 1).reshape(seq, (long) heads * hd);
-        return b.proj().forward(o, false);
+        return b.proj().forward(o, adapters);
     }
 
     /** x·cos + rotate_half(x)·sin in float32, back to x's dtype (as HF's apply_rotary_pos_emb_vision). */

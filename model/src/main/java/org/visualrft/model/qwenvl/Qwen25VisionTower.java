@@ -64,10 +64,11 @@ final class Qwen25VisionTower {
      *               its last_hidden_state)
      * @param checkpointed whether the blocks keep only their inputs and run again in the backward (activation
      *               checkpointing of a tower that trains; the result's {@link QwenVl.Images#backward} runs them)
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      * @return {@code [patches / merge², out_hidden]} image embeddings in raster order, in the weights' dtype
      */
     static QwenVl.Images forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids,
-            List<Tensor> trace, boolean checkpointed) {
+            List<Tensor> trace, boolean checkpointed, boolean adapters) {
         DType dtype = w.patchEmbed().dtype();
         long patches = pixels.size(0);
         int unit = c.spatialMergeSize() * c.spatialMergeSize();
@@ -96,7 +97,8 @@ final class Qwen25VisionTower {
             fullBlocks.add(b);
         }
         // full attention over the frame (cu_seqlens) in the listed blocks, within the window (cu_window_seqlens) elsewhere
-        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, fullBlocks.contains(i) ? full : windowed);
+        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, fullBlocks.contains(i) ? full : windowed,
+                adapters);
         Runnable backward = null;
         if (checkpointed) {
             LayerCheckpoints stack = LayerCheckpoints.run(x, w.blocks().size(), block);
@@ -110,7 +112,7 @@ final class Qwen25VisionTower {
         if (trace != null) {
             trace.add(x);
         }
-        Tensor merged = VisionAttention.merge(w.merger(), x, unit, false);
+        Tensor merged = VisionAttention.merge(w.merger(), x, unit, false, adapters);
         long[] inverse = new long[win.unitOrder().length];
         for (int j = 0; j < inverse.length; j++) {
             inverse[(int) win.unitOrder()[j]] = j;
@@ -121,12 +123,12 @@ final class Qwen25VisionTower {
 
     /** One block (RMSNorm, attention within {@code allowed}, SwiGLU MLP) in a native scope of its own. */
     private static Tensor block(QwenVlWeights.VisionBlock b, QwenVlConfig.Vision c, Tensor x, Tensor[] rope,
-            Tensor allowed) {
+            Tensor allowed, boolean adapters) {
         try (NativeScope s = NativeScope.open()) {
             Tensor h = VisionAttention.norm(x, b.norm1W(), null);
-            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, allowed));
+            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, allowed, adapters));
             h = VisionAttention.norm(y, b.norm2W(), null);
-            Tensor m = b.down().forward(b.gate().forward(h, false).silu().mul(b.up().forward(h, false)), false);
+            Tensor m = b.down().forward(b.gate().forward(h, adapters).silu().mul(b.up().forward(h, adapters)), adapters);
             return s.keep(y.add(m));
         }
     }

@@ -24,9 +24,10 @@ final class Qwen3VisionTower {
      *              checkpointing of a tower that trains; the result's {@link QwenVl.Images#backward} runs them)
      * @return the merged image embeddings {@code [patches / merge², out_hidden]} and one DeepStack feature of the same
      *         shape per listed block, in the weights' dtype
+     * @param adapters whether the linear layers' LoRA adapters apply (false: the base tower)
      */
     static QwenVl.Images forward(QwenVlWeights.Vision w, QwenVlConfig.Vision c, Tensor pixels, List<int[]> grids,
-            List<Tensor> trace, boolean checkpointed) {
+            List<Tensor> trace, boolean checkpointed, boolean adapters) {
         Tensor like = w.patchEmbed();
         DType dtype = like.dtype();
         long patches = pixels.size(0);
@@ -37,7 +38,7 @@ final class Qwen3VisionTower {
         Tensor[] rope = VisionAttention.rotary(RotaryTables.visionAngles(grids, hd, c.spatialMergeSize()), patches, hd, like);
         Tensor frames = VisionAttention.segmentMask(VisionAttention.frameLengths(grids), like);
         int[] deepBlocks = c.deepstackBlocks();
-        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, frames);
+        LayerCheckpoints.Layer block = (i, h) -> block(w.blocks().get(i), c, h, rope, frames, adapters);
         List<Tensor> deepstack = new ArrayList<>();
         Runnable backward = null;
         if (checkpointed) {
@@ -47,7 +48,8 @@ final class Qwen3VisionTower {
             for (int i = 0; i < w.blocks().size(); i++) { // in block order, as the plain forward lists them
                 for (int k = 0; k < deepBlocks.length; k++) {
                     if (deepBlocks[k] == i) {
-                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), stack.tapped().get(k), unit, true));
+                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), stack.tapped().get(k), unit, true,
+                                adapters));
                     }
                 }
             }
@@ -57,7 +59,7 @@ final class Qwen3VisionTower {
                 x = block.apply(i, x);
                 for (int k = 0; k < deepBlocks.length; k++) {
                     if (deepBlocks[k] == i) {
-                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true));
+                        deepstack.add(VisionAttention.merge(w.deepstackMergers().get(k), x, unit, true, adapters));
                     }
                 }
             }
@@ -65,17 +67,17 @@ final class Qwen3VisionTower {
         if (trace != null) {
             trace.add(x);
         }
-        return new QwenVl.Images(VisionAttention.merge(w.merger(), x, unit, false), deepstack, backward);
+        return new QwenVl.Images(VisionAttention.merge(w.merger(), x, unit, false, adapters), deepstack, backward);
     }
 
     /** One block (LayerNorm, attention within each frame, gelu-tanh MLP) in a native scope of its own. */
     private static Tensor block(QwenVlWeights.VisionBlock b, QwenVlConfig.Vision c, Tensor x, Tensor[] rope,
-            Tensor frames) {
+            Tensor frames, boolean adapters) {
         try (NativeScope s = NativeScope.open()) {
             Tensor h = VisionAttention.norm(x, b.norm1W(), b.norm1B());
-            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames));
+            Tensor y = x.add(VisionAttention.forward(b.qkv(), b.proj(), c.numHeads(), h, rope, frames, adapters));
             h = VisionAttention.norm(y, b.norm2W(), b.norm2B());
-            return s.keep(y.add(b.down().forward(b.up().forward(h, false).geluTanh(), false)));
+            return s.keep(y.add(b.down().forward(b.up().forward(h, adapters).geluTanh(), adapters)));
         }
     }
 

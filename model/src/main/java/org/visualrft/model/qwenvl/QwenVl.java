@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.LoraTargets;
 import org.visualrft.model.qwen2vl.ImageProcessor;
 import org.visualrft.model.qwen2vl.LanguageModel;
 import org.visualrft.model.qwen2vl.PackedPatches;
@@ -145,12 +146,15 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
         return m;
     }
 
-    /** Attaches fresh LoRA adapters to the configured projections of every decoder layer (the vision tower stays frozen). */
+    /**
+     * Attaches fresh LoRA adapters to the projections {@code lora} targets: the decoder layers', and with
+     * {@link LoraConfig#visionTower()} the vision tower's too.
+     */
     public void attachLora(LoraConfig lora, Generator gen) {
         if (this.lora != null) {
             throw new IllegalStateException("LoRA adapters are already attached");
         }
-        for (Linear l : weights.loraTargets(lora).values()) {
+        for (Linear l : weights.loraTargets(lora, config.family().modelType).values()) {
             l.attachAdapter(lora.rank(), lora.scale(), gen);
         }
         this.lora = lora;
@@ -159,16 +163,19 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
     /** The adapter tensors, named as PEFT names them (…{@code .lora_A.weight}, …{@code .lora_B.weight}). */
     public List<Map.Entry<String, Tensor>> adapterTensors() {
         List<Map.Entry<String, Tensor>> out = new ArrayList<>();
-        if (lora == null) {
-            return out;
-        }
-        weights.loraTargets(lora).forEach((name, l) -> {
+        weights.linears().forEach((name, l) -> {
             if (l.hasAdapter()) {
                 out.add(Map.entry("base_model.model." + name + ".lora_A.weight", l.loraA()));
                 out.add(Map.entry("base_model.model." + name + ".lora_B.weight", l.loraB()));
             }
         });
         return out;
+    }
+
+    /** Whether a layer of the vision tower has an adapter: its encodings then differ from the base tower's. */
+    public boolean hasVisionAdapters() {
+        return weights.linears().entrySet().stream()
+                .anyMatch(e -> LoraTargets.isVision(e.getKey()) && e.getValue().hasAdapter());
     }
 
     /**
@@ -186,37 +193,51 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
         }
     }
 
-    /** Encodes the images' patches, concatenated in order. Frozen: no autograd. {@code trace} receives the last block's output. */
+    /**
+     * Encodes the images' patches, concatenated in order, the vision tower's adapters (if any) applied. Frozen: no
+     * autograd. {@code trace} receives the last block's output.
+     */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace) {
         return encodeImages(images, trace, false);
     }
 
     /**
      * As {@link #encodeImages(List, List)}; with {@code trains} under the caller's grad mode, so that a loss's
-     * gradients reach the vision tower's weights (full fine-tuning with the tower trained).
+     * gradients reach the vision tower's weights (full fine-tuning with the tower trained) or its adapters.
      */
     public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains) {
+        return encodeImages(images, trace, trains, true);
+    }
+
+    /**
+     * As {@link #encodeImages(List, List, boolean)}, with the vision tower's LoRA adapters applied only when
+     * {@code adapters} (false: the base tower, GRPO's reference).
+     */
+    public Images encodeImages(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean trains, boolean adapters) {
         try (Tensor.GradMode g = trains ? null : Tensor.noGrad()) {
-            return encode(images, trace, false);
+            return encode(images, trace, false, adapters);
         }
     }
 
     /**
-     * {@link #encodeImages(List, List, boolean)} of a tower that trains, with activation checkpointing of its blocks
-     * (under the caller's grad mode, which is on): {@link Images#backward} runs them again after the gradient reached
-     * the embeddings and DeepStack features.
+     * {@link #encodeImages(List, List, boolean, boolean)} of a tower that trains (or whose adapters do, when
+     * {@code adapters}), with activation checkpointing of its blocks (under the caller's grad mode, which is on):
+     * {@link Images#backward} runs them again after the gradient reached the embeddings and DeepStack features.
      */
-    public Images encodeImagesCheckpointed(List<ImageProcessor.Patches> images) {
-        return encode(images, null, true);
+    public Images encodeImagesCheckpointed(List<ImageProcessor.Patches> images, boolean adapters) {
+        return encode(images, null, true, adapters);
     }
 
-    private Images encode(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean checkpointed) {
+    private Images encode(List<ImageProcessor.Patches> images, List<Tensor> trace, boolean checkpointed,
+            boolean adapters) {
         visionForwards.incrementAndGet();
         PackedPatches packed = PackedPatches.of(images);
         Tensor pixels = packed.pixels().on(device());
         return config.family() == QwenVlConfig.Family.QWEN2_5_VL
-                ? Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed)
-                : Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed);
+                ? Qwen25VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed,
+                        adapters)
+                : Qwen3VisionTower.forward(weights.vision(), config.vision(), pixels, packed.grids(), trace, checkpointed,
+                        adapters);
     }
 
     /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */

@@ -45,7 +45,8 @@ import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
  * Qwen2.5-VL or Qwen3-VL behind the {@link Policy} interface, so the GRPO and SFT trainers drive it like the other
- * families. Training is LoRA on the language model with the vision tower frozen, or full fine-tuning of the language
+ * families. Training is LoRA on the language model (with {@link LoraConfig#visionTower()} on the vision tower's layers
+ * too, every base weight frozen), or full fine-tuning of the language
  * model, with the vision tower too when {@link Options#trainVision()}; the GRPO reference with LoRA is this model with
  * the adapters off.
  */
@@ -106,6 +107,8 @@ public final class QwenVlPolicy implements Policy {
     private final boolean ownsModel;
     /** Full fine-tuning trains the vision tower: its encodings carry gradients and are never shared. */
     private final boolean trainVision;
+    /** The vision tower has LoRA adapters and this is not the reference: as a trained tower, its encodings are its own. */
+    private final boolean visionAdapters;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
 
@@ -113,6 +116,7 @@ public final class QwenVlPolicy implements Policy {
             Object visionTower, boolean trainVision) {
         this.model = model;
         this.trainVision = trainVision && !frozen;
+        this.visionAdapters = !frozen && model.hasVisionAdapters();
         this.visionTower = visionTower;
         this.tokenizer = tokenizer;
         this.source = source;
@@ -269,19 +273,21 @@ public final class QwenVlPolicy implements Policy {
      * The prompt's ids and encoded image (embeddings and DeepStack features); with {@code images}, the encoding comes
      * from there (made on first use). A frozen vision tower runs without autograd ({@link QwenVl#encodeImages}), so
      * reuse gives the very same tensor values as encoding again. A vision tower that trains encodes each time, under
-     * the caller's grad mode, so that the loss's gradients reach it: {@code images} is not used; with activation
-     * checkpointing its blocks run again in the backward ({@link QwenVl.Images#backward}).
+     * the caller's grad mode, so that the loss's gradients reach it: {@code images} is not used. So does a tower with
+     * LoRA adapters (the reference, its base, still shares the cache). With activation checkpointing its blocks run
+     * again in the backward ({@link QwenVl.Images#backward}).
      */
     private Input input(Prompt prompt, VisionCache images) {
-        if (images == null || trainVision) {
+        if (images == null || trainVision || visionAdapters) {
             Encoded e = encodePrompt(prompt);
-            return new Input(e.ids(), e.grids(), trainVision && checkpointing && Tensor.gradEnabled()
-                    ? model.encodeImagesCheckpointed(List.of(e.patches()))
-                    : model.encodeImages(List.of(e.patches()), null, trainVision));
+            boolean trains = trainVision || visionAdapters;
+            return new Input(e.ids(), e.grids(), trains && checkpointing && Tensor.gradEnabled()
+                    ? model.encodeImagesCheckpointed(List.of(e.patches()), !frozen)
+                    : model.encodeImages(List.of(e.patches()), null, trains, !frozen));
         }
         VisionCache.Entry v = images.get(prompt.image(), visionTower, () -> {
             ImageProcessor.Patches p = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
-            QwenVl.Images enc = model.encodeImages(List.of(p), null);
+            QwenVl.Images enc = model.encodeImages(List.of(p), null, false, false);
             List<Tensor> tensors = new ArrayList<>(List.of(enc.embeds()));
             tensors.addAll(enc.deepstack());
             return new VisionCache.Entry(QwenVl.grid(p), tensors);

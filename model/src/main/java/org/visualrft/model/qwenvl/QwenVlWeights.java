@@ -11,8 +11,8 @@ import java.util.Set;
 import java.util.function.Function;
 import org.visualrft.model.lora.Linear;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.LoraTargets;
 import org.visualrft.model.qwen2vl.DecoderLayerWeights;
-import org.visualrft.model.qwen2vl.DecoderProjections;
 import org.visualrft.model.qwen2vl.WeightShapes;
 import org.visualrft.model.safetensors.SafeTensorsWriter;
 import org.visualrft.model.tensor.Tensor;
@@ -20,7 +20,7 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * Every weight of a Qwen2.5-VL or Qwen3-VL checkpoint, kept under the name it was loaded with (so a merged save writes
  * the names the folder had), and the same tensors arranged for the forward pass. Projections are {@link Linear}s so
- * LoRA adapters can hang on the language model's.
+ * LoRA adapters can hang on them.
  *
  * <p>Names: the hub's Qwen2.5-VL files say {@code model.layers.…} and {@code visual.…}; Qwen3-VL's (and transformers
  * 5's internal layout) say {@code model.language_model.layers.…} and {@code model.visual.…}. Either is accepted.
@@ -286,16 +286,19 @@ public final class QwenVlWeights {
         return out;
     }
 
-    /** The decoder layers' projections a LoRA config targets, by PEFT's module name ({@code …layers.0.self_attn.q_proj}). */
-    public Map<String, Linear> loraTargets(LoraConfig lora) {
+    /**
+     * The linear layers a LoRA config targets ({@link LoraTargets}: the decoder's, with
+     * {@link LoraConfig#visionTower()} the vision tower's too), by PEFT's module name ({@code …layers.0.self_attn.q_proj},
+     * {@code …visual.blocks.0.attn.qkv}), in the order they were loaded (the language model's first).
+     */
+    public Map<String, Linear> loraTargets(LoraConfig lora, String model) {
+        return LoraTargets.select(lora, linears(), model);
+    }
+
+    /** Every linear layer by module name (its weight's name without {@code .weight}), in load order. */
+    public Map<String, Linear> linears() {
         Map<String, Linear> out = new LinkedHashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            for (String name : LoraConfig.ALL_LINEAR) {
-                if (lora.targets().contains(name)) {
-                    out.put(layerPrefix() + i + "." + DecoderProjections.module(name), layers.get(i).projection(name));
-                }
-            }
-        }
+        linears.forEach((w, l) -> out.put(w.substring(0, w.length() - ".weight".length()), l));
         return out;
     }
 }

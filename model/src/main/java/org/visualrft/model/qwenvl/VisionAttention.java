@@ -22,16 +22,17 @@ final class VisionAttention {
         return new Tensor[] {full.cos().unsqueeze(1), full.sin().unsqueeze(1)};
     }
 
-    static Tensor forward(Linear qkvProj, Linear outProj, int heads, Tensor h, Tensor[] rope, Tensor allowed) {
+    static Tensor forward(Linear qkvProj, Linear outProj, int heads, Tensor h, Tensor[] rope, Tensor allowed,
+            boolean adapters) {
         long seq = h.size(0);
         long hd = h.size(1) / heads;
-        Tensor qkv = qkvProj.forward(h, false).reshape(seq, 3, heads, hd);
+        Tensor qkv = qkvProj.forward(h, adapters).reshape(seq, 3, heads, hd);
         Tensor q = rotate(qkv.select(1, 0), rope);
         Tensor k = rotate(qkv.select(1, 1), rope);
         Tensor v = qkv.select(1, 2);
         Tensor o = Attention.apply(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
                 v.transpose(0, 1).unsqueeze(0), allowed, false);
-        return outProj.forward(o.squeeze(0).transpose(0, 1).reshape(seq, heads * hd), false);
+        return outProj.forward(o.squeeze(0).transpose(0, 1).reshape(seq, heads * hd), adapters);
     }
 
     private static Tensor rotate(Tensor x, Tensor[] rope) {
@@ -95,10 +96,10 @@ final class VisionAttention {
     }
 
     /** A patch merger: norm before (Qwen2.5-VL, Qwen3-VL's main merger) or after grouping each merge² patches. */
-    static Tensor merge(QwenVlWeights.Merger m, Tensor x, int unit, boolean normAfterGrouping) {
+    static Tensor merge(QwenVlWeights.Merger m, Tensor x, int unit, boolean normAfterGrouping, boolean adapters) {
         long width = x.size(1) * unit;
         Tensor y = normAfterGrouping ? norm(x.reshape(-1, width), m.normW(), m.normB())
                 : norm(x, m.normW(), m.normB()).reshape(-1, width);
-        return m.fc2().forward(m.fc1().forward(y, false).gelu(), false);
+        return m.fc2().forward(m.fc1().forward(y, adapters).gelu(), adapters);
     }
 }

@@ -81,8 +81,86 @@ class PeftFolderTest {
         }
     }
 
+    /**
+     * A PEFT folder whose targets reach into the vision tower ({@code all-linear} over the whole model, as TRL's
+     * LoRA runs save it) loads over its base and scores exactly as the policy that held those adapters, under either
+     * transformers layout's names; with every B zero it scores as the base model, to the bit.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"vision", "qkv", "dora", "ia3", "missing", "bin"})
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void visionTowerAdaptersLoadAndScoreAsInMemory(String name) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
+        Path base = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name)), fixture);
+        Prompt prompt = new Prompt(Image.read(fixture.resolve("image_a.png")), "What is in the image ?");
+        List<int[]> group = List.of(new int[] {5, 9, 303}, new int[] {17});
+        LoraConfig lora = new LoraConfig(4, 8, Set.of(LoraConfig.ALL_LINEAR_KEY), false, true);
+        LoadOptions plain = new LoadOptions(Device.CPU, DType.F32, null, 0);
+        Path zero = tmp.resolve(name + "-zero");
+        Path saved = tmp.resolve(name + "-adapter");
+        Path renamed = tmp.resolve(name + "-adapter-other-layout");
+        float[] want;
+        try (Policy trained = ModelLoader.load(base, plain.withLora(lora))) {
+            Map<String, Tensor> fresh = new LinkedHashMap<>();
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            Map<String, Tensor> other = new LinkedHashMap<>();
+            try (Generator g = Generator.seeded(4); Tensor.GradMode off = Tensor.noGrad()) {
+                for (Parameter p : trained.trainableParameters()) {
+                    fresh.put(p.name(), p.value().detach().copy());
+                }
+                for (Parameter p : trained.trainableParameters()) {
+                    p.value().copy_(Tensor.randn(g, DType.F32, p.value().shape()).mul(0.05));
+                    named.put(p.name(), p.value().detach());
+                    other.put(otherLayout(p.name()), p.value().detach());
+                }
+            }
+            assertTrue(named.keySet().stream().anyMatch(n -> n.contains(".visual.")), "vision-tower adapters");
+            PeftAdapter.write(zero, fresh, lora, base);
+            PeftAdapter.write(saved, named, lora, base);
+            PeftAdapter.write(renamed, other, lora, base);
+            want = logProbs(trained, prompt, group);
+        }
+        assertTrue(Files.readString(saved.resolve(PeftAdapter.CONFIG)).contains("\"target_modules\" : \"all-linear\""));
+        try (Policy loaded = ModelLoader.load(base, plain, saved)) {
+            assertArrayEquals(want, logProbs(loaded, prompt, group), name + ": the saved adapters, to the bit");
+        }
+        try (Policy loaded = ModelLoader.load(base, plain, renamed)) {
+            assertArrayEquals(want, logProbs(loaded, prompt, group), name + ": under the other layout's names");
+        }
+        float[] without;
+        try (Policy plainModel = ModelLoader.load(base, plain)) {
+            without = logProbs(plainModel, prompt, group);
+        }
+        assertTrue(!java.util.Arrays.equals(want, without), "the adapters change the scores");
+        try (Policy loaded = ModelLoader.load(base, plain, zero)) {
+            assertArrayEquals(without, logProbs(loaded, prompt, group), name + ": B = 0 is the base, to the bit");
+        }
+        // a list of targets, as a TRL run on Qwen2.5-VL saves q_proj … down_proj: PEFT's suffix match over the tower
+        LoraConfig listed = new LoraConfig(2, 4, Set.copyOf(LoraConfig.ALL_LINEAR), false, true);
+        Path list = tmp.resolve(name + "-list");
+        try (Policy p = ModelLoader.load(base, plain.withLora(listed))) {
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            p.trainableParameters().forEach(q -> named.put(q.name(), q.value().detach()));
+            assertEquals(name.startsWith("qwen25"), named.keySet().stream().anyMatch(n -> n.contains(".visual.")),
+                    name + ": only Qwen2.5-VL's tower has layers of those names");
+            PeftAdapter.write(list, named, listed, base);
+        }
+        try (Policy loaded = ModelLoader.load(base, plain, list)) {
+            assertArrayEquals(without, logProbs(loaded, prompt, group), name + ": fresh adapters are the base");
+        }
+    }
+
+    /** The other transformers layout's name of an adapter tensor. */
+    private static String otherLayout(String name) {
+        String p = "base_model.model.";
+        String m = name.substring(p.length());
+        return p + (m.startsWith("model.visual.") ? m.substring("model.".length())
+                : m.startsWith("visual.") ? "model." + m
+                : m.startsWith("model.language_model.") ? "model." + m.substring("model.language_model.".length())
+                : "model.language_model." + m.substring("model.".length()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vision", "lmhead", "regex", "exclude", "dora", "ia3", "missing", "bin"})
     void whatCannotBeRepresentedIsRefusedNamingTheFile(String fault) throws Exception {
         Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
         Path base = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("m")), fixture);
@@ -97,6 +175,7 @@ class PeftFolderTest {
             String first = named.keySet().iterator().next();
             switch (fault) {
                 case "vision" -> named.put("base_model.model.visual.blocks.0.attn.qkv.lora_A.weight", named.get(first));
+                case "lmhead" -> named.put("base_model.model.lm_head.lora_A.weight", named.get(first));
                 case "missing" -> named.remove(first);
                 default -> { }
             }
@@ -105,7 +184,10 @@ class PeftFolderTest {
         Path config = dir.resolve(PeftAdapter.CONFIG);
         String json = Files.readString(config);
         switch (fault) {
-            case "qkv" -> Files.writeString(config, json.replace("\"q_proj\"", "\"q_proj\", \"qkv\""));
+            case "lmhead" -> Files.writeString(config, json.replace("\"q_proj\"", "\"q_proj\", \"lm_head\""));
+            case "regex" -> Files.writeString(config, json.replaceFirst("\"target_modules\" : \\[[^\\]]*\\]",
+                    "\"target_modules\" : \".*q_proj\""));
+            case "exclude" -> Files.writeString(config, json.replace("{", "{\"exclude_modules\": [\"visual\"],"));
             case "dora" -> Files.writeString(config, json.replace("{", "{\"use_dora\": true,"));
             case "ia3" -> Files.writeString(config, json.replace("\"LORA\"", "\"IA3\""));
             case "bin" -> Files.move(dir.resolve(PeftAdapter.WEIGHTS), dir.resolve("adapter_model.bin"));
@@ -113,8 +195,10 @@ class PeftFolderTest {
         }
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(base, plain, dir).close());
         String want = switch (fault) {
-            case "vision" -> "adapts the vision tower";
-            case "qkv" -> "target module 'qkv'";
+            case "vision" -> "visual.blocks.0.attn.qkv.lora_A.weight is not an adapter of this model";
+            case "lmhead" -> "adapts lm_head";
+            case "regex" -> "regular expression";
+            case "exclude" -> "excluded modules";
             case "dora" -> "DoRA";
             case "ia3" -> "only LORA adapters load";
             case "missing" -> "an adapter the model has";

@@ -21,14 +21,16 @@ import org.visualrft.model.tensor.Device;
  * @param usePeft attach LoRA adapters and train only them (false: the language model is trained in full)
  * @param loraR adapter rank (TRL's default 16)
  * @param loraAlpha adapter alpha, the scale being alpha / r (TRL's default 32)
- * @param loraTargetModules the projections that get adapters ({@code all-linear}: all seven)
+ * @param loraTargetModules the modules that get adapters, PEFT's {@code target_modules} ({@code all-linear} with the
+ *                          vision tower frozen: the seven decoder projections; unfrozen: every linear layer)
  * @param useRslora PEFT's rank-stabilised scale alpha / sqrt(r) instead of alpha / r
  * @param minPixels the least pixel area an image is resized to (null: the model folder's preprocessor_config.json)
  * @param maxPixels the most pixel area an image is resized to (null: the folder's); Visual-RFT trained with 401,408
  * @param freezeVisionModules leave the vision tower (with its projection into the language model) out of training;
  *                            false (the default without use_peft): full fine-tuning trains every weight, as Hugging
- *                            Face's Trainer and the original Visual-RFT do; true with use_peft (adapters sit on the
- *                            language model only)
+ *                            Face's Trainer and the original Visual-RFT do, and with use_peft the targets are matched
+ *                            over the vision tower too, as PEFT matches them over the whole model; true (the default
+ *                            with use_peft): adapters on the language model only
  */
 public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
         List<String> loraTargetModules, boolean useRslora, Integer minPixels, Integer maxPixels,
@@ -78,10 +80,6 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
             }
             return new ModelArguments(dtype, false, 0, 0, List.of(), false, minPixels, maxPixels, freezeVision);
         }
-        if (!freezeVision) {
-            throw y.fault("freeze_vision_modules", "must be true with use_peft: true: the LoRA adapters sit on the"
-                    + " language model only, so the vision tower stays frozen (train it with use_peft: false)");
-        }
         int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
         int r = y.integer("lora_r", defaultRank);
         if (r < 1 || r > MAX_RANK) {
@@ -99,9 +97,10 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         }
         String propTargets = System.getProperty("vrft.lora.targets");
         List<String> targets = targets(y, y.strings("lora_target_modules",
-                propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)));
+                propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)),
+                !freezeVision);
         boolean rslora = y.bool("use_rslora", false);
-        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels, true);
+        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels, freezeVision);
     }
 
     private static int parseProperty(YamlFields y, String name, String value) {
@@ -112,19 +111,36 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         }
     }
 
-    /** {@code all-linear} or a list of projection names, checked against the known ones. */
-    private static List<String> targets(YamlFields y, List<String> names) {
+    /**
+     * {@code all-linear} or a list of module names, each matched as PEFT matches {@code target_modules} (the name or a
+     * dotted suffix of it): over the decoder layers, and with {@code vision} (use_peft with freeze_vision_modules:
+     * false) over the vision tower's layers too. Each must end in a linear layer's name here; whether the model has it
+     * is checked when it opens. With {@code vision}, {@code all-linear} stays as it is (every linear layer of both);
+     * without, it is the seven decoder projections.
+     */
+    private static List<String> targets(YamlFields y, List<String> names, boolean vision) {
         if (names.size() == 1 && names.get(0).equalsIgnoreCase(ALL_LINEAR)) {
-            return LoraConfig.ALL_LINEAR;
+            return vision ? List.of(ALL_LINEAR) : LoraConfig.ALL_LINEAR;
         }
         if (names.isEmpty()) {
             throw y.fault("lora_target_modules", "must name at least one module, or be " + ALL_LINEAR);
         }
         LinkedHashSet<String> out = new LinkedHashSet<>();
         for (String n : names) {
-            if (!LoraConfig.ALL_LINEAR.contains(n)) {
+            if (n.equalsIgnoreCase(ALL_LINEAR)) {
+                throw y.fault("lora_target_modules", ALL_LINEAR + " stands alone (every linear layer), not in a list");
+            }
+            try {
+                new LoraConfig(1, 1, java.util.Set.of(n), false, true);
+            } catch (IllegalArgumentException e) {
                 throw y.fault("lora_target_modules", "unknown module '" + n + "'; known: " + LoraConfig.ALL_LINEAR
-                        + " or " + ALL_LINEAR);
+                        + ", the vision tower's (qkv, proj, fc1, fc2, linear_fc1, linear_fc2, mlp.0, mlp.2, or dotted"
+                        + " paths such as attn.qkv) or " + ALL_LINEAR);
+            }
+            if (!vision && !LoraConfig.ALL_LINEAR.contains(n.substring(n.lastIndexOf('.') + 1))) {
+                throw y.fault("lora_target_modules", "'" + n + "' is a vision-tower module, and with"
+                        + " freeze_vision_modules: true (the default with use_peft) the adapters sit on the language"
+                        + " model only; set freeze_vision_modules: false to give the vision tower adapters");
             }
             out.add(n);
         }
@@ -140,7 +156,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                 : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
                 : org.visualrft.model.tensor.DType.F32;
         LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules),
-                useRslora) : null;
+                useRslora, !freezeVisionModules) : null;
         return new LoadOptions(device, d, lora, seed, minPixels, maxPixels, freezeVisionModules);
     }
 

@@ -186,8 +186,8 @@ class GrpoConfigTest {
 
     /**
      * freeze_vision_modules (VLM-R1's name): full fine-tuning trains the vision tower by default, as Hugging Face's
-     * Trainer and the original Visual-RFT do; LoRA keeps it frozen (the adapters sit on the language model), and
-     * asking LoRA to train it is refused.
+     * Trainer and the original Visual-RFT do; LoRA keeps it frozen by default (the adapters sit on the language
+     * model).
      */
     @Test
     void freezeVisionModulesDefaultsToTrainingTheTowerInFullAndFreezingItWithLora() {
@@ -205,9 +205,44 @@ class GrpoConfigTest {
                 .args().loadOptions(cpu).freezeVision());
         assertEquals(Boolean.TRUE, SftConfig.parse("s.yaml", "freeze_vision_modules: true\n").args().loadOptions(cpu)
                 .freezeVision());
-        assertFault("use_peft: true\nfreeze_vision_modules: false", "'freeze_vision_modules' must be true with"
-                + " use_peft: true");
         assertFault("freeze_vision_modules: sometimes", "'freeze_vision_modules' must be true or false");
+    }
+
+    /**
+     * use_peft with freeze_vision_modules: false matches lora_target_modules over the vision tower too, as PEFT
+     * matches target_modules over the whole model: all-linear takes every linear layer, a list keeps its names (the
+     * tower's included); with the tower frozen its names are refused in one line naming the key.
+     */
+    @Test
+    void loraWithAnUnfrozenTowerMatchesTheTargetsThereToo() {
+        org.visualrft.model.tensor.Device cpu = org.visualrft.model.tensor.Device.CPU;
+        GrpoConfig all = GrpoConfig.parse("r.yaml", "use_peft: true\nfreeze_vision_modules: false\n");
+        assertEquals(false, all.asYaml().get("freeze_vision_modules"));
+        assertEquals(List.of("all-linear"), all.args().modelArgs().loraTargetModules());
+        org.visualrft.model.policy.LoadOptions o = all.args().loadOptions(cpu);
+        assertTrue(o.lora().visionTower(), "adapters on the tower");
+        assertEquals(java.util.Set.of("all-linear"), o.lora().targets());
+        assertEquals(false, o.trainsVision(), "its base weights stay frozen");
+        GrpoConfig listed = GrpoConfig.parse("r.yaml", "use_peft: true\nfreeze_vision_modules: false\n"
+                + "lora_target_modules: [q_proj, attn.qkv, fc1, mlp.0, linear_fc2]\n");
+        assertEquals(List.of("q_proj", "attn.qkv", "fc1", "mlp.0", "linear_fc2"),
+                listed.args().modelArgs().loraTargetModules());
+        assertEquals(java.util.Set.of("q_proj", "attn.qkv", "fc1", "mlp.0", "linear_fc2"),
+                listed.args().loadOptions(cpu).lora().targets());
+        assertTrue(listed.args().loadOptions(cpu).lora().visionTower());
+        // frozen (the default with use_peft): the language model's projections only, as before
+        GrpoConfig frozen = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_target_modules: all-linear\n");
+        assertFalse(frozen.args().loadOptions(cpu).lora().visionTower());
+        assertEquals(org.visualrft.model.lora.LoraConfig.ALL_LINEAR, frozen.args().modelArgs().loraTargetModules());
+        assertFault("use_peft: true\nlora_target_modules: [q_proj, qkv]", "'lora_target_modules' 'qkv' is a"
+                + " vision-tower module");
+        assertFault("use_peft: true\nfreeze_vision_modules: true\nlora_target_modules: [fc1]",
+                "set freeze_vision_modules: false");
+        assertFault("use_peft: true\nfreeze_vision_modules: false\nlora_target_modules: [lm_head]",
+                "'lora_target_modules' unknown module 'lm_head'");
+        assertFault("use_peft: true\nfreeze_vision_modules: false\nlora_target_modules: [all-linear, qkv]",
+                "all-linear stands alone");
+        assertFault("use_peft: true\nfreeze_vision_modules: false\nlora_target_modules: []", "must name at least one");
     }
 
     /** sync_ref_model with TRL's names and defaults (α 0.6, every 512 updates); what cannot work is refused. */
@@ -236,7 +271,7 @@ class GrpoConfigTest {
         assertFault("use_peft: false\nlora_target_modules: all-linear", "'lora_target_modules' only applies");
         assertFault("use_peft: true\nlora_r: 0", "'lora_r' must be between 1");
         assertFault("use_peft: true\nlora_alpha: -2", "'lora_alpha' must be positive");
-        assertFault("use_peft: true\nlora_target_modules: [q_proj, qkv]", "unknown module 'qkv'");
+        assertFault("use_peft: true\nlora_target_modules: [q_proj, qkv_proj]", "unknown module 'qkv_proj'");
         assertFault("use_peft: true\nlora_target_modules: []", "at least one module");
         assertFault("use_peft: true\nlora_dropout: 0.05", "'lora_dropout' must be 0");
         assertFault("use_peft: yes please", "'use_peft' must be true or false");
