@@ -38,7 +38,8 @@ class TrainingMemoryTest {
     @CsvSource(delimiter = '|', value = {
         "qwen2vl-tiny | ''", "qwen2vl-tiny | freeze_vision_modules: true", "qwen2vl-tiny | use_peft: true",
         "qwen3vl-tiny | ''", "qwen3vl-tiny | freeze_vision_modules: true", "qwen3vl-tiny | use_peft: true",
-        "vrft-tiny | ''", "vrft-tiny | freeze_vision_modules: true"})
+        "qwen25vl-tiny | 'use_peft: true\nfreeze_vision_modules: false'", "vrft-tiny | ''",
+        "vrft-tiny | freeze_vision_modules: true"})
     void thePlanIsWhatARunAllocates(String fixture, String settings, @TempDir Path dir) throws Exception {
         Path oracle = FIXTURES.resolve(fixture.equals("vrft-tiny") ? "qwen2vl-tiny" : fixture); // its image_a.png
         Path model = Files.createDirectories(dir.resolve("model"));
