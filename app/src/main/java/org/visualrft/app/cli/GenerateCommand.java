@@ -65,11 +65,8 @@ public final class GenerateCommand implements Callable<Integer> {
                     + " min_p; 0 = off (default ${DEFAULT-VALUE}).")
     double minP;
 
-    @Option(names = "--repetition-penalty", defaultValue = "1.0", paramLabel = "R",
-            description = "Divide the logit of every token already in the prompt or the answer by R (multiply it"
-                    + " when negative), as Hugging Face's repetition_penalty; also with --temperature 0; 1 = off"
-                    + " (default ${DEFAULT-VALUE}).")
-    double repetitionPenalty;
+    @Mixin
+    RepetitionPenaltyOption repetitionPenalty;
 
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
             description = "Stop after N tokens without EOS (default ${DEFAULT-VALUE}, TRL's).")
@@ -107,14 +104,10 @@ public final class GenerateCommand implements Callable<Integer> {
             if (fault != null) {
                 throw new IllegalArgumentException("--threads " + fault);
             }
-            if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-                throw new IllegalArgumentException("--repetition-penalty must be a finite number > 0 (1: off), got "
-                        + repetitionPenalty);
-            }
             if (!(minP >= 0 && minP <= 1)) {
                 throw new IllegalArgumentException("--min-p must be in [0, 1] (0: off), got " + minP);
             }
-            params = new SamplingParams(temperature, topK, topP, maxNewTokens, repetitionPenalty, minP);
+            params = new SamplingParams(temperature, topK, topP, maxNewTokens, repetitionPenalty.value(), minP);
             dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
             options = pixels.given() || adapter != null ? pixels.applyTo(LoadOptions.on(dev)) : null;
         } catch (IllegalArgumentException e) {
