@@ -39,7 +39,7 @@ public final class DeviceSampler {
     private final Tensor stopIds; // [e] int64, or null when nothing stops a row
     private final Tensor nonFinite; // [maxNew, g] bool: the row's logits held NaN or infinity at that step
     private final Tensor seen; // [g, vocab] bool: the ids of each row's history; null without repetition penalty
-    private final Tensor vocabIds; // [1, vocab] int64, to mark a picked id in seen; null with it
+    private final Tensor vocabIds; // [1, vocab] int64, to mark a picked id in seen; null without a penalty
 
     /** What the device recorded, copied to the host: {@code tokens[step * g + row]}. */
     public record Record(long[] tokens, float[] logProbs, boolean[] finished) {

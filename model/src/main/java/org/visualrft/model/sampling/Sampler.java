@@ -42,18 +42,21 @@ public final class Sampler {
 
     /**
      * As {@link #sample(float[], int, int, double, SamplingParams, RandomGenerator)}, with {@code seen} the distinct
-     * token ids of the row's history ({@link TokenHistory#of}) for the repetition penalty (null: no history; not read
-     * without a penalty).
+     * token ids of the row's history ({@link TokenHistory#of}) for the repetition penalty (not read without a
+     * penalty; with one, null is an IllegalArgumentException rather than a penalty silently left out).
      */
     public static Pick sample(float[] logits, int offset, int vocab, double logZ, SamplingParams params, int[] seen,
             RandomGenerator rng) {
+        if (params.penalisesRepetition() && seen == null) {
+            throw new IllegalArgumentException("a repetition penalty needs the row's token history");
+        }
         if (Double.isNaN(logZ)) {
             logZ = logSumExp(logits, offset, vocab);
         }
         requireFinite(logZ);
         float[] row = logits;
         int at = offset;
-        if (params.penalisesRepetition() && seen != null) {
+        if (params.penalisesRepetition()) {
             row = penalised(logits, offset, vocab, params.repetitionPenalty(), seen);
             at = 0;
         }

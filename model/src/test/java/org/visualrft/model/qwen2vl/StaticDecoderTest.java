@@ -83,15 +83,15 @@ class StaticDecoderTest {
             SamplingParams p = new SamplingParams(0.0, 0, 1.0, 16, 2.0, 0.0);
             List<DecodeLoop.Sample> onDevice = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 2,
                     p, new int[0], null, true, false);
-            List<DecodeLoop.Sample> java = Generation.sample(model, prompt, RopeIndexTest.grids(c), embeds, 2, p,
+            List<DecodeLoop.Sample> loop = Generation.sample(model, prompt, RopeIndexTest.grids(c), embeds, 2, p,
                     new int[0], null, null, true);
             List<DecodeLoop.Sample> plain = Generation.sample(model, prompt, RopeIndexTest.grids(c), embeds, 1,
                     SamplingParams.greedy(16), new int[0], null, null, true);
             for (int i = 0; i < 2; i++) {
-                assertArrayEquals(java.get(i).tokens(), onDevice.get(i).tokens(), "row " + i);
-                assertArrayEquals(java.get(i).logProbs(), onDevice.get(i).logProbs(), 1e-4f, "row " + i);
+                assertArrayEquals(loop.get(i).tokens(), onDevice.get(i).tokens(), "row " + i);
+                assertArrayEquals(loop.get(i).logProbs(), onDevice.get(i).logProbs(), 1e-4f, "row " + i);
             }
-            assertTrue(!java.util.Arrays.equals(plain.get(0).tokens(), java.get(0).tokens()),
+            assertTrue(!java.util.Arrays.equals(plain.get(0).tokens(), loop.get(0).tokens()),
                     "the penalty changed nothing");
         }
     }
