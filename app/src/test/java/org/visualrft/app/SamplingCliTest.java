@@ -57,7 +57,7 @@ class SamplingCliTest {
                 + "\nnum_generations: 2\nmax_completion_length: 4\nmax_steps: 1\neval_steps: 0\n";
         Path cfg = dir.resolve("g.yaml");
         Files.writeString(cfg, body + "dataset: " + dir.resolve("train.jsonl") + "\n");
-        assertOneLine(CliRun.of("train", "grpo", "--config", cfg.toString()), "train");
+        assertOneLine(CliRun.of("train", "grpo", "--config", cfg.toString()), "grpo");
     }
 
     private static void assertOneLine(CliRun r, String command) {

@@ -37,6 +37,6 @@ public final class NonFiniteLogitsException extends RuntimeException {
         String where = step < 0 ? "a row" : "decode step " + step + ", row " + row;
         return "sampling: the model's logits at " + where + " contain NaN or infinity, so there is no distribution to"
                 + " sample from (Hugging Face: \"probability tensor contains either inf, nan or element < 0\"); the"
-                + " forward pass broke: likely a bf16/fp16 overflow (try --dtype float32) or broken weights";
+                + " forward pass broke: likely a bf16/fp16 overflow (try float32 weights) or broken weights";
     }
 }
