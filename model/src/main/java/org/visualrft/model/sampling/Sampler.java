@@ -54,13 +54,18 @@ public final class Sampler {
             logZ = logSumExp(logits, offset, vocab);
         }
         requireFinite(logZ);
-        float[] row = logits;
-        int at = offset;
-        if (params.penalisesRepetition()) {
-            row = penalised(logits, offset, vocab, params.repetitionPenalty(), seen);
-            at = 0;
+        // the penalty is applied in place (a copy of a 150 k row per pick costs more than the pick) and undone
+        float[] raw = params.penalisesRepetition() ? penalise(logits, offset, vocab, params.repetitionPenalty(), seen)
+                : null;
+        int token;
+        try {
+            token = params.isGreedy() ? argmax(logits, offset, vocab)
+                    : Candidates.of(logits, offset, vocab, params).draw(rng);
+        } finally {
+            if (raw != null) {
+                restore(logits, offset, vocab, seen, raw);
+            }
         }
-        int token = params.isGreedy() ? argmax(row, at, vocab) : Candidates.of(row, at, vocab, params).draw(rng);
         return new Pick(token, (float) (logits[offset + token] - logZ));
     }
 
@@ -100,9 +105,10 @@ public final class Sampler {
      */
     static double[] probabilities(float[] logits, int offset, int vocab, SamplingParams params, int[] seen) {
         requireFinite(logSumExp(logits, offset, vocab));
-        float[] row = params.penalisesRepetition() && seen != null
-                ? penalised(logits, offset, vocab, params.repetitionPenalty(), seen)
-                : Arrays.copyOfRange(logits, offset, offset + vocab);
+        float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+        if (params.penalisesRepetition() && seen != null) {
+            penalise(row, 0, vocab, params.repetitionPenalty(), seen);
+        }
         double[] p = new double[vocab];
         if (params.isGreedy()) {
             p[argmax(row, 0, vocab)] = 1;
@@ -116,17 +122,32 @@ public final class Sampler {
         return p;
     }
 
-    /** The row with Hugging Face's repetition penalty applied to each id of {@code seen}: a copy. */
-    static float[] penalised(float[] logits, int offset, int vocab, double penalty, int[] seen) {
-        float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+    /**
+     * Applies Hugging Face's repetition penalty in place to each id of {@code seen} in {@code row[offset, +vocab)}: a
+     * positive logit divided by the penalty, a negative one multiplied (an id listed twice is penalised once). Returns
+     * the raw values, for {@link #restore}.
+     */
+    static float[] penalise(float[] row, int offset, int vocab, double penalty, int[] seen) {
+        float[] raw = new float[seen.length];
+        for (int j = 0; j < seen.length; j++) {
+            raw[j] = seen[j] >= 0 && seen[j] < vocab ? row[offset + seen[j]] : 0f;
+        }
         float p = (float) penalty;
-        for (int id : seen) {
-            if (id >= 0 && id < vocab) {
-                float v = logits[offset + id];
-                row[id] = v < 0 ? v * p : v / p;
+        for (int j = 0; j < seen.length; j++) {
+            if (seen[j] >= 0 && seen[j] < vocab) {
+                row[offset + seen[j]] = raw[j] < 0 ? raw[j] * p : raw[j] / p;
             }
         }
-        return row;
+        return raw;
+    }
+
+    /** Puts back the raw values {@link #penalise} returned (all saved before any change: a repeated id included). */
+    private static void restore(float[] row, int offset, int vocab, int[] seen, float[] raw) {
+        for (int j = seen.length - 1; j >= 0; j--) {
+            if (seen[j] >= 0 && seen[j] < vocab) {
+                row[offset + seen[j]] = raw[j];
+            }
+        }
     }
 
     private static void requireFinite(double logZ) {

@@ -1,5 +1,6 @@
 package org.visualrft.model.sampling;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.Device;
@@ -124,7 +126,16 @@ class SamplerFiltersTest {
             logZ += Math.exp(v);
         }
         logZ = Math.log(logZ);
+        float[] before = x.clone();
         Sampler.Pick pick = Sampler.sample(x, 0, VOCAB, Double.NaN, p, seen, new SplittableRandom(1));
+        assertArrayEquals(before, x, "the penalty is undone: the caller's logits are left as they were");
+        int[] twice = IntStream.concat(Arrays.stream(seen), Arrays.stream(seen)).toArray();
+        Sampler.sample(x, 0, VOCAB, Double.NaN, new SamplingParams(1.0, 0, 1.0, 1, 1.3, 0.1), twice,
+                new SplittableRandom(1));
+        assertArrayEquals(before, x, "an id listed twice is restored too");
+        assertArrayEquals(Sampler.probabilities(x, 0, VOCAB, new SamplingParams(1.0, 0, 1.0, 1, 1.3, 0.1), seen),
+                Sampler.probabilities(x, 0, VOCAB, new SamplingParams(1.0, 0, 1.0, 1, 1.3, 0.1), twice),
+                "an id listed twice is penalised once");
         assertTrue(Arrays.stream(seen).noneMatch(t -> t == pick.token()) || x[pick.token()] < 0,
                 "greedy with a large penalty should leave the penalised favourite");
         assertEquals(x[pick.token()] - logZ, pick.logProb(), 1e-5);
