@@ -36,7 +36,8 @@ public final class ModelEvaluation {
      * @param adapter a PEFT LoRA folder to put over the model (null: none)
      */
     public record Request(Path model, String dataset, ColumnNames columns, boolean skipBadRows, LoadOptions load,
-            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode, Path adapter) {
+            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode, Path adapter,
+            double repetitionPenalty) {
     }
 
     /**
@@ -63,7 +64,7 @@ public final class ModelEvaluation {
             RunPreflight.Checked checked = RunPreflight.grpo("evaluate", policy, data, q.dataset(), q.maxNewTokens(),
                     null, q.skipBadRows(), console);
             RewardEval eval = new RewardEval(checked.examples(), rewarder, RewardMode.parseOrNull(q.rewardMode()),
-                    q.maxNewTokens(), 0, q.batch());
+                    q.maxNewTokens(), 0, q.batch(), q.repetitionPenalty());
             Map<String, Double> metrics = eval.evaluate(policy, sink);
             return new Result(metrics, loaded.skippedBadRows() + checked.skipped(), policy.modelType(),
                     policy.boxFrame().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

@@ -32,6 +32,7 @@ public final class RewardEval implements InLoopEval {
     private final List<TrainingExample> examples;
     private final Rewarder rewarder;
     private final int maxNewTokens;
+    private final double repetitionPenalty;
     private final java.util.Set<String> labels;
 
     private final RewardMode mode;
@@ -48,6 +49,12 @@ public final class RewardEval implements InLoopEval {
      */
     public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit,
             int batch) {
+        this(examples, rewarder, mode, maxNewTokens, limit, batch, 1.0);
+    }
+
+    /** @param repetitionPenalty Hugging Face's repetition penalty on the greedy answers (1: off) */
+    public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit,
+            int batch, double repetitionPenalty) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         }
@@ -56,6 +63,7 @@ public final class RewardEval implements InLoopEval {
         this.examples = limit > 0 && limit < examples.size() ? examples.subList(0, limit) : List.copyOf(examples);
         this.rewarder = rewarder;
         this.maxNewTokens = maxNewTokens;
+        this.repetitionPenalty = repetitionPenalty;
         this.labels = new java.util.HashSet<>();
         for (TrainingExample ex : examples) {
             labels.add(HackingDiagnostics.labelOf(ex.solution()));
@@ -116,7 +124,7 @@ public final class RewardEval implements InLoopEval {
     public Map<String, Double> evaluate(Policy policy, AnswerSink sink) {
         Map<String, double[]> sums = new LinkedHashMap<>();
         HackingDiagnostics diag = new HackingDiagnostics(labels);
-        SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
+        SamplingParams greedy = new SamplingParams(0.0, 0, 1.0, maxNewTokens, repetitionPenalty, 0.0);
         java.util.SplittableRandom unused = new java.util.SplittableRandom(0); // greedy draws nothing
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);

@@ -88,6 +88,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Longest answer in tokens (default ${DEFAULT-VALUE}, as max_completion_length).")
     int maxNewTokens;
 
+    @Mixin
+    RepetitionPenaltyOption repetitionPenalty;
+
     @Option(names = "--rewards", paramLabel = "SPEC", description = "Reward functions with optional weights, as the "
             + "reward command takes them, e.g. iou_hungarian,confidence:0.5,format; default: each task's own set.")
     String rewards;
@@ -153,8 +156,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         }, err);
         double seconds = (System.nanoTime() - t0) / 1e9;
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s on %s: %d records in %.1f s (greedy, up to %d new tokens, %s rewards)%n", model,
-                dataset, result.metrics().getOrDefault("examples", 0.0).intValue(), seconds, maxNewTokens, rewardMode);
+        out.printf(Locale.ROOT, "%s on %s: %d records in %.1f s (greedy%s, up to %d new tokens, %s rewards)%n", model,
+                dataset, result.metrics().getOrDefault("examples", 0.0).intValue(), seconds,
+                repetitionPenalty.penalty == 1.0 ? ""
+                        : String.format(Locale.ROOT, ", repetition penalty %s", repetitionPenalty.penalty),
+                maxNewTokens, rewardMode);
         if (result.skippedBadRows() > 0) {
             out.printf(Locale.ROOT, "skipped %d bad records (--skip-bad-rows)%n", result.skippedBadRows());
         }
@@ -184,6 +190,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     private ModelEvaluation.Request request() {
         try {
+            double penalty = repetitionPenalty.value();
             if (maxNewTokens < 1 || maxNewTokens > Limits.MAX_TOKENS) {
                 throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
                         + maxNewTokens);
@@ -212,7 +219,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             Device dev = device.parse();
             return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
                     solutionColumn), skipBadRows, pixels.applyTo(new LoadOptions(dev, dtype, null, 0)), threads,
-                    maxNewTokens, limit, batch, rewards, rewardMode, adapter);
+                    maxNewTokens, limit, batch, rewards, rewardMode, adapter, penalty);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -263,6 +270,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             g.writeStringField("dataset", dataset);
             g.writeStringField("reward_mode", rewardMode);
             g.writeNumberField("max_new_tokens", maxNewTokens);
+            g.writeNumberField("repetition_penalty", repetitionPenalty.penalty);
             g.writeNumberField("skipped_bad_rows", result.skippedBadRows());
             g.writeNumberField("seconds", seconds);
             g.writeObjectFieldStart("metrics");

@@ -60,6 +60,14 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
     double topP;
 
+    @Option(names = "--min-p", defaultValue = "0", paramLabel = "P",
+            description = "After top-p, drop tokens less likely than P times the most likely one, as Hugging Face's"
+                    + " min_p; 0 = off (default ${DEFAULT-VALUE}).")
+    double minP;
+
+    @Mixin
+    RepetitionPenaltyOption repetitionPenalty;
+
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
             description = "Stop after N tokens without EOS (default ${DEFAULT-VALUE}, TRL's).")
     int maxNewTokens;
@@ -96,7 +104,10 @@ public final class GenerateCommand implements Callable<Integer> {
             if (fault != null) {
                 throw new IllegalArgumentException("--threads " + fault);
             }
-            params = new SamplingParams(temperature, topK, topP, maxNewTokens);
+            if (!(minP >= 0 && minP <= 1)) {
+                throw new IllegalArgumentException("--min-p must be in [0, 1] (0: off), got " + minP);
+            }
+            params = new SamplingParams(temperature, topK, topP, maxNewTokens, repetitionPenalty.value(), minP);
             dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
             options = pixels.given() || adapter != null ? pixels.applyTo(LoadOptions.on(dev)) : null;
         } catch (IllegalArgumentException e) {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.visualrft.app.CliRun;
+import org.visualrft.model.tensor.Tensor;
 import org.visualrft.model.tiny.TinyConfig;
 import org.visualrft.model.tiny.TinyVlm;
 import org.visualrft.model.tokenizer.TaskTokenizerBuilder;
@@ -22,6 +23,8 @@ class GenerateCommandTest {
     static Path dir;
     static Path model;
     static Path png;
+    static TinyConfig config;
+    static Tokenizer tokenizer;
 
     @BeforeAll
     static void smallModelAndImage() throws Exception {
@@ -30,6 +33,8 @@ class GenerateCommandTest {
         Tokenizer tok = Tokenizer.load(tokFile);
         TinyConfig c = new TinyConfig(16, 8, 1, 16, 1, 2, 32, 16, 2, 4, 2, 24, tok.vocabSize(), 96, 10000.0, 1e-6, 2,
                 1, 3, 4);
+        config = c;
+        tokenizer = tok;
         model = dir.resolve("model");
         try (TinyVlm m = TinyVlm.create(c, tok, 1)) {
             m.save(model);
@@ -52,6 +57,52 @@ class GenerateCommandTest {
         String answersA = a.out().substring(0, a.out().indexOf("3 samples"));
         String answersB = b.out().substring(0, b.out().indexOf("3 samples"));
         assertEquals(answersA, answersB);
+    }
+
+    /**
+     * Hugging Face's repetition_penalty and min_p as options: taken (the same seed repeats the answers), and a bad
+     * value is one line naming the option, exit 2.
+     */
+    @Test
+    void repetitionPenaltyAndMinPAreTakenAndChecked() {
+        String[] args = {"generate", "--model", model.toString(), "--image", png.toString(), "--prompt",
+            "What is the category of this item ?", "--samples", "2", "--max-new-tokens", "8", "--seed", "3",
+            "--repetition-penalty", "1.3", "--min-p", "0.05"};
+        CliRun a = CliRun.of(args);
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("[2] "), a.out());
+        assertEquals(a.out().substring(0, a.out().indexOf("2 samples")),
+                CliRun.of(args).out().substring(0, a.out().indexOf("2 samples")));
+        String[][] bad = {{"--repetition-penalty", "0"}, {"--repetition-penalty", "-1"},
+            {"--repetition-penalty", "Infinity"}, {"--min-p", "1.5"}, {"--min-p", "-0.1"}};
+        for (String[] b : bad) {
+            CliRun r = CliRun.of("generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+                    b[0], b[1]);
+            assertEquals(2, r.code(), b[0] + " " + b[1] + ": " + r.err());
+            assertTrue(r.err().lines().findFirst().orElse("").contains(b[0] + " must be"), r.err());
+        }
+    }
+
+    /**
+     * A model whose logits are NaN (finite weights so large that the forward pass overflows) stops generate with one
+     * line naming the decode step, the row and the likely cause (exit 1), not a token picked from nothing.
+     */
+    @Test
+    void nanLogitsAreOneClearLine() {
+        Path broken = dir.resolve("broken");
+        try (TinyVlm m = TinyVlm.create(config, tokenizer, 1); Tensor.GradMode g = Tensor.noGrad()) {
+            m.parameters().get(0).value().fill_(3e38); // finite: the loader takes it
+            m.save(broken);
+        }
+        for (String temperature : new String[] {"1.0", "0"}) {
+            CliRun r = CliRun.of("generate", "--model", broken.toString(), "--image", png.toString(), "--prompt",
+                    "What is the category of this item ?", "--samples", "2", "--max-new-tokens", "4",
+                    "--temperature", temperature);
+            assertEquals(1, r.code(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("decode step 0, row 0") && r.err().contains("NaN or infinity")
+                    && r.err().contains("overflow"), r.err());
+        }
     }
 
     /** A device this machine or build cannot use is one line and exit 2; an unknown name is a usage error. */

@@ -1,14 +1,21 @@
 package org.visualrft.model.policy;
 
 /**
- * How to sample a completion.
+ * How to sample a completion: Hugging Face {@code generate}'s keys of the same names, applied in its order
+ * (repetition penalty on the raw logits, then temperature, top-k, top-p, min-p).
  *
- * @param temperature  divides the logits before sampling; 0 means greedy (argmax)
- * @param topK         keep only the k most likely tokens (0 = all)
- * @param topP         keep the smallest set of most likely tokens whose probability reaches p (1 = all)
- * @param maxNewTokens stop after this many tokens even without EOS
+ * @param temperature       divides the logits before sampling; 0 means greedy (argmax)
+ * @param topK              keep only the k most likely tokens (0 = all)
+ * @param topP              keep the smallest set of most likely tokens whose probability reaches p (1 = all)
+ * @param maxNewTokens      stop after this many tokens even without EOS
+ * @param repetitionPenalty every token already in the row's ids (prompt, image pads included, and the completion so
+ *                          far) has its logit divided by this when positive, multiplied when negative (1 = off); it
+ *                          also applies to greedy decoding, as in Hugging Face
+ * @param minP              after top-p, drop tokens whose probability is below {@code minP} times the most likely
+ *                          one's (0 = off)
  */
-public record SamplingParams(double temperature, int topK, double topP, int maxNewTokens) {
+public record SamplingParams(double temperature, int topK, double topP, int maxNewTokens, double repetitionPenalty,
+                             double minP) {
     public SamplingParams {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
@@ -22,6 +29,18 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("max new tokens must be >= 1, got " + maxNewTokens);
         }
+        if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+            throw new IllegalArgumentException("repetition_penalty must be a finite number > 0, got "
+                    + repetitionPenalty);
+        }
+        if (!(minP >= 0 && minP <= 1)) {
+            throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
+        }
+    }
+
+    /** Without repetition penalty or min-p. */
+    public SamplingParams(double temperature, int topK, double topP, int maxNewTokens) {
+        this(temperature, topK, topP, maxNewTokens, 1.0, 0.0);
     }
 
     /** Visual-RFT's rollout setting (docs/original-code.md, "Version pitfalls"): temperature 1, top-k 50, top-p 1. */
@@ -32,6 +51,11 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
     /** Greedy decoding. */
     public static SamplingParams greedy(int maxNewTokens) {
         return new SamplingParams(0.0, 0, 1.0, maxNewTokens);
+    }
+
+    /** These settings with another token limit. */
+    public SamplingParams withMaxNewTokens(int n) {
+        return n == maxNewTokens ? this : new SamplingParams(temperature, topK, topP, n, repetitionPenalty, minP);
     }
 
     /**
@@ -45,10 +69,15 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
             throw new IllegalArgumentException("a prompt of " + promptLength + " positions leaves no room to generate"
                     + " within the model's " + contextLength + " positions (max_position_embeddings)");
         }
-        return room >= maxNewTokens ? this : new SamplingParams(temperature, topK, topP, (int) room);
+        return room >= maxNewTokens ? this : withMaxNewTokens((int) room);
     }
 
     public boolean isGreedy() {
         return temperature == 0 || topK == 1;
+    }
+
+    /** Whether a repetition penalty applies (then the samplers need each row's token history). */
+    public boolean penalisesRepetition() {
+        return repetitionPenalty != 1.0;
     }
 }

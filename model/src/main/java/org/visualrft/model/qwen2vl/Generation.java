@@ -37,7 +37,7 @@ public final class Generation {
                 (ids, positions, cache, withImages) -> model.hidden(model.embed(ids, withImages ? imageEmbeds : null),
                         positions, cache, adapters, null),
                 model::logits);
-        return DecodeLoop.run(steps, c.numLayers(), c.vocabSize(), g, params, eos, rng, stepLogits);
+        return DecodeLoop.run(steps, c.numLayers(), c.vocabSize(), g, prompt, params, eos, rng, stepLogits);
     }
 
 }

@@ -237,7 +237,8 @@ public final class StaticDecoder {
                 ? FusedDecodeWeights.of(model, adapters, sdpa) : null;
         int[] maxNew = new int[n];
         Arrays.fill(maxNew, params.maxNewTokens());
-        DeviceSampler sampler = DeviceSampler.forGroups(params, g, maxNew, model.decoderShape().vocab(), eos, rngs,
+        DeviceSampler sampler = DeviceSampler.forGroups(params, g, maxNew, model.decoderShape().vocab(),
+                prompts.stream().map(PromptInput::ids).toList(), eos, rngs,
                 model.device());
         State st = new State(model, g, lengths, deltas, capacity, params.maxNewTokens(), sampler, model.device(), fused,
                 sdpa);

@@ -32,7 +32,7 @@ public final class QwenVlGeneration {
                 (ids, positions, cache, withImages) -> model.hidden(model.embed(ids, withImages ? images : null),
                         positions, cache, adapters, null),
                 model::logits);
-        return DecodeLoop.run(steps, model.config().text().numLayers(), model.config().text().vocabSize(), g, params, eos,
+        return DecodeLoop.run(steps, model.config().text().numLayers(), model.config().text().vocabSize(), g, prompt, params, eos,
                 rng, stepLogits);
     }
 
@@ -71,7 +71,8 @@ public final class QwenVlGeneration {
                     return model.logits(model.hidden(new QwenVl.Embedded(x, null, null), at, cache, adapters, null));
                 }
             };
-            return DeviceDecodeLoop.run(steps, g, model.config().text().vocabSize(), params, eos, rng, model.device());
+            return DeviceDecodeLoop.run(steps, g, model.config().text().vocabSize(), prompt, params, eos, rng,
+                    model.device());
         }
     }
 }

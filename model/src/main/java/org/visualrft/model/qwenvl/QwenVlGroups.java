@@ -11,6 +11,7 @@ import org.visualrft.model.sampling.DecodeLoop;
 import org.visualrft.model.sampling.DeviceDecodeLoop;
 import org.visualrft.model.sampling.KvCache;
 import org.visualrft.model.sampling.Sampler;
+import org.visualrft.model.sampling.TokenHistory;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
@@ -44,6 +45,7 @@ public final class QwenVlGroups {
         float[][] logps = new float[rows][maxNew];
         int[] length = new int[rows];
         boolean[] done = new boolean[rows];
+        TokenHistory history = TokenHistory.forGroups(params, ids(prompts), g);
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
              Chunk c = new Chunk(model, prompts, g, maxNew, adapters)) {
             float[] all;
@@ -59,7 +61,9 @@ public final class QwenVlGroups {
                         next[r] = tokens[r][length[r] - 1];
                         continue;
                     }
-                    Sampler.Pick pick = Sampler.sample(all, r * v, v, params, rngs.get(r / g));
+                    Sampler.Pick pick = Sampler.sampleRow(all, r * v, v, Double.NaN, params, history.of(r),
+                            rngs.get(r / g), step, r);
+                    history.add(r, pick.token());
                     next[r] = pick.token();
                     tokens[r][length[r]] = pick.token();
                     logps[r][length[r]] = pick.logProb();
@@ -95,7 +99,8 @@ public final class QwenVlGroups {
         Arrays.fill(maxNew, params.maxNewTokens()); // generate's own limit: the prompt's length does not cut it
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open();
              Chunk c = new Chunk(model, prompts, g, params.maxNewTokens(), adapters)) {
-            return DeviceDecodeLoop.runGroups(c, g, maxNew, model.config().text().vocabSize(), params, eos, rngs,
+            return DeviceDecodeLoop.runGroups(c, g, maxNew, model.config().text().vocabSize(), ids(prompts), params,
+                    eos, rngs,
                     model.device());
         }
     }
@@ -121,6 +126,11 @@ public final class QwenVlGroups {
             return StaticDecoder.sampleGroups(model, in, g, params, eos, rngs, adapters, useGraph,
                     StaticDecoder.DecodeStep.FUSED);
         }
+    }
+
+    /** Each prompt's ids (image pads expanded): the start of its rows' histories. */
+    private static List<int[]> ids(List<Input> prompts) {
+        return prompts.stream().map(Input::ids).toList();
     }
 
     private static void check(List<Input> prompts, int g, List<? extends RandomGenerator> rngs) {

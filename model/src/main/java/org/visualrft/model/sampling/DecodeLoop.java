@@ -34,10 +34,12 @@ public final class DecodeLoop {
     /**
      * @param layers     decoder layers (the cache's size)
      * @param vocab      logits per position
+     * @param prompt     the prompt's ids (image pads included): the start of each row's history, which a repetition
+     *                   penalty reads
      * @param stepLogits when not null, receives the raw logits of sequence 0 at every step
      */
-    public static List<Sample> run(Steps model, int layers, int vocab, int g, SamplingParams params, int[] eos,
-                                   RandomGenerator rng, List<float[]> stepLogits) {
+    public static List<Sample> run(Steps model, int layers, int vocab, int g, int[] prompt, SamplingParams params,
+                                   int[] eos, RandomGenerator rng, List<float[]> stepLogits) {
         int v = vocab;
         try (Tensor.GradMode ng = Tensor.noGrad(); KvCache cache = new KvCache(layers)) {
             float[] all;
@@ -55,6 +57,7 @@ public final class DecodeLoop {
             float[][] logps = new float[g][params.maxNewTokens()];
             int[] length = new int[g];
             boolean[] done = new boolean[g];
+            TokenHistory history = TokenHistory.forPrompt(params, prompt, g);
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 int[] next = new int[g];
                 if (stepLogits != null) {
@@ -66,7 +69,8 @@ public final class DecodeLoop {
                         next[i] = tokens[i][length[i] - 1];
                         continue;
                     }
-                    Sampler.Pick pick = Sampler.sample(all, i * v, v, params, rng);
+                    Sampler.Pick pick = Sampler.sampleRow(all, i * v, v, Double.NaN, params, history.of(i), rng, step, i);
+                    history.add(i, pick.token());
                     next[i] = pick.token();
                     tokens[i][length[i]] = pick.token();
                     logps[i][length[i]] = pick.logProb();

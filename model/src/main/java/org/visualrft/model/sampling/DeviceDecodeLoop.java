@@ -50,13 +50,14 @@ public final class DeviceDecodeLoop {
     }
 
     /**
-     * {@code g} completions; a row stops after any of {@code stop} (included in its tokens). Runs without autograd;
+     * {@code g} completions; a row stops after any of {@code stop} (included in its tokens). {@code prompt} (the
+     * prompt's ids, image pads included) starts each row's history for a repetition penalty. Runs without autograd;
      * each step's temporaries die with its native scope.
      */
-    public static List<DecodeLoop.Sample> run(Steps model, int g, int vocab, SamplingParams params, int[] stop,
-                                              RandomGenerator rng, Device device) {
+    public static List<DecodeLoop.Sample> run(Steps model, int g, int vocab, int[] prompt, SamplingParams params,
+                                              int[] stop, RandomGenerator rng, Device device) {
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            DeviceSampler sampler = new DeviceSampler(params, g, vocab, stop, rng, device);
+            DeviceSampler sampler = new DeviceSampler(params, g, vocab, prompt, stop, rng, device);
             return loop(model, sampler, g, vocab, params.maxNewTokens(),
                     first -> first.reshape(1, vocab).expand(g, vocab));
         }
@@ -66,18 +67,19 @@ public final class DeviceDecodeLoop {
      * Several prompts' groups of {@code g} rows decoded together, group after group: {@code model}'s prefill returns
      * each prompt's last-position logits {@code [groups, vocab]}, and its steps take and give {@code groups · g} rows.
      * Group i draws from {@code rngs.get(i)} what {@link #run} draws for it alone and is cut at its own limit
-     * {@code maxNew[i]} (the steps run to the largest; params' own limit is not used).
+     * {@code maxNew[i]} (the steps run to the largest; params' own limit is not used). Group i's rows start their
+     * histories (for a repetition penalty) from {@code prompts.get(i)}.
      */
     public static List<List<DecodeLoop.Sample>> runGroups(Steps model, int g, int[] maxNew, int vocab,
-                                                          SamplingParams params, int[] stop,
+                                                          List<int[]> prompts, SamplingParams params, int[] stop,
                                                           List<? extends RandomGenerator> rngs, Device device) {
         int groups = rngs.size();
         int rows = groups * g;
         int longest = Arrays.stream(maxNew).max().orElseThrow();
-        SamplingParams all = new SamplingParams(params.temperature(), params.topK(), params.topP(), longest);
+        SamplingParams all = params.withMaxNewTokens(longest);
         List<DecodeLoop.Sample> samples;
         try (Tensor.GradMode ng = Tensor.noGrad(); NativeScope outer = NativeScope.open()) {
-            DeviceSampler sampler = DeviceSampler.forGroups(all, g, maxNew, vocab, stop, rngs, device);
+            DeviceSampler sampler = DeviceSampler.forGroups(all, g, maxNew, vocab, prompts, stop, rngs, device);
             samples = loop(model, sampler, rows, vocab, longest,
                     first -> first.reshape(groups, 1, vocab).expand(groups, g, vocab).reshape(rows, vocab));
         }

@@ -7,6 +7,7 @@ import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.sampling.Sampler;
+import org.visualrft.model.sampling.TokenHistory;
 import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
@@ -22,8 +23,10 @@ final class GroupDraws {
     private final int limit;
     private final int eos;
     private final int pad;
+    private final TokenHistory history;
 
-    GroupDraws(int g, int maxNew, int eos, int pad) {
+    /** {@code prompt}: the prompt's token ids, the start of each row's history for a repetition penalty. */
+    GroupDraws(int g, int maxNew, int eos, int pad, SamplingParams params, int[] prompt) {
         ids = new int[g][maxNew];
         logps = new float[g][maxNew];
         len = new int[g];
@@ -31,6 +34,7 @@ final class GroupDraws {
         limit = maxNew;
         this.eos = eos;
         this.pad = pad;
+        history = TokenHistory.forPrompt(params, prompt, g);
     }
 
     /**
@@ -44,7 +48,8 @@ final class GroupDraws {
                 next[firstRow + i] = pad;
                 continue;
             }
-            Sampler.Pick pick = step.sample(firstRow + i, params, rng);
+            Sampler.Pick pick = step.sample(firstRow + i, len[i], params, history.of(i), rng);
+            history.add(i, pick.token());
             ids[i][len[i]] = pick.token();
             logps[i][len[i]] = pick.logProb();
             len[i]++;

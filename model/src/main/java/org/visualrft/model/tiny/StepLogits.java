@@ -2,6 +2,7 @@ package org.visualrft.model.tiny;
 
 import java.util.random.RandomGenerator;
 import org.visualrft.model.policy.SamplingParams;
+import org.visualrft.model.sampling.NonFiniteLogitsException;
 import org.visualrft.model.sampling.Sampler;
 import org.visualrft.model.tensor.Tensor;
 
@@ -39,9 +40,18 @@ record StepLogits(int rows, int width, float[] values, long[] ids, float[] logZ)
         return new StepLogits(n, width, v, i, z);
     }
 
-    Sampler.Pick sample(int row, SamplingParams params, RandomGenerator rng) {
-        return ids == null
-                ? Sampler.sample(values, row * width, width, logZ[row], params, rng)
-                : Sampler.sampleSorted(values, ids, row * width, width, logZ[row], params, rng);
+    /**
+     * Row {@code row}'s pick at decode step {@code step}; {@code seen} its history's distinct ids for a repetition
+     * penalty (which needs whole rows).
+     */
+    Sampler.Pick sample(int row, int step, SamplingParams params, int[] seen, RandomGenerator rng) {
+        if (ids == null) {
+            return Sampler.sampleRow(values, row * width, width, logZ[row], params, seen, rng, step, row);
+        }
+        try {
+            return Sampler.sampleSorted(values, ids, row * width, width, logZ[row], params, rng);
+        } catch (NonFiniteLogitsException e) {
+            throw e.at(step, row);
+        }
     }
 }

@@ -375,7 +375,8 @@ public final class TinyVlm implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             int prefixLen = promptPositions(prompt.text());
             int maxNew = maxNewTokens(prefixLen, params);
-            draws = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId());
+            draws = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId(), params,
+                    promptTokens(prompt.text()));
             Tensor prefix = promptEmbeddings(prompt);
             int capacity = prefixLen + maxNew;
             // One prefill for the group: batch 1 into the cache, then copied to the G rows.
@@ -395,11 +396,11 @@ public final class TinyVlm implements Policy {
 
     /**
      * How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p alone, or
-     * 0 (the raw row) for plain sampling.
+     * 0 (the raw row) for plain sampling and for a repetition penalty (which can reorder the row).
      */
     private int candidates(SamplingParams params) {
         int vocab = config.vocabSize();
-        return params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
+        return params.penalisesRepetition() ? 0 : params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
                 : params.topP() < 1.0 ? vocab : 0;
     }
 
@@ -436,7 +437,8 @@ public final class TinyVlm implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             Chunk c = new Chunk(prompts, g, params, rngs);
             for (int i = 0; i < n; i++) {
-                draws[i] = new GroupDraws(g, c.maxNew[i], config.eosTokenId(), config.padTokenId());
+                draws[i] = new GroupDraws(g, c.maxNew[i], config.eosTokenId(), config.padTokenId(), params,
+                        promptTokens(prompts.get(i).text()));
             }
             int k = candidates(params);
             StepLogits step = StepLogits.of(c.prefill(), k).repeat(g);
@@ -542,7 +544,8 @@ public final class TinyVlm implements Policy {
             List<? extends RandomGenerator> rngs) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             Chunk c = new Chunk(prompts, g, params, rngs);
-            return DeviceDecodeLoop.runGroups(c, g, c.maxNew, config.vocabSize(), params,
+            return DeviceDecodeLoop.runGroups(c, g, c.maxNew, config.vocabSize(),
+                    prompts.stream().map(p -> promptTokens(p.text())).toList(), params,
                     new int[] {config.eosTokenId()}, rngs, device);
         }
     }
@@ -609,8 +612,8 @@ public final class TinyVlm implements Policy {
                     return logits(decode(Tensor.embedding(weights.embedTokens(), tokens.view(g, 1)), cache));
                 }
             };
-            return DeviceDecodeLoop.run(steps, g, vocab, new SamplingParams(params.temperature(), params.topK(),
-                    params.topP(), maxNew), new int[] {config.eosTokenId()}, rng, device);
+            return DeviceDecodeLoop.run(steps, g, vocab, promptTokens(prompt.text()), params.withMaxNewTokens(maxNew),
+                    new int[] {config.eosTokenId()}, rng, device);
         }
     }
 

@@ -69,6 +69,33 @@ class StaticDecoderTest {
         assertTrue(checked > 0, "no fixture case has a greedy generation");
     }
 
+    /**
+     * Greedy decoding with a repetition penalty: the static engine (its history in a device buffer) gives the Java
+     * decode loop's tokens (its history in {@code TokenHistory}), and the penalty changes them.
+     */
+    @Test
+    void greedyWithRepetitionPenaltyEqualsTheJavaLoop() {
+        Map<String, Object> c = Fixture.caseOf(cases().keySet().iterator().next());
+        int[] prompt = Fixture.ints(c.get("input_ids"));
+        try (NativeScope s = NativeScope.open()) {
+            List<ImageProcessor.Patches> imgs = Qwen2VLParityTest.imagesOf(model, c);
+            Tensor embeds = imgs.isEmpty() ? null : model.encodeImages(imgs, null);
+            SamplingParams p = new SamplingParams(0.0, 0, 1.0, 16, 2.0, 0.0);
+            List<DecodeLoop.Sample> onDevice = StaticDecoder.sample(model, prompt, RopeIndexTest.grids(c), embeds, 2,
+                    p, new int[0], null, true, false);
+            List<DecodeLoop.Sample> loop = Generation.sample(model, prompt, RopeIndexTest.grids(c), embeds, 2, p,
+                    new int[0], null, null, true);
+            List<DecodeLoop.Sample> plain = Generation.sample(model, prompt, RopeIndexTest.grids(c), embeds, 1,
+                    SamplingParams.greedy(16), new int[0], null, null, true);
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(loop.get(i).tokens(), onDevice.get(i).tokens(), "row " + i);
+                assertArrayEquals(loop.get(i).logProbs(), onDevice.get(i).logProbs(), 1e-4f, "row " + i);
+            }
+            assertTrue(!java.util.Arrays.equals(plain.get(0).tokens(), loop.get(0).tokens()),
+                    "the penalty changed nothing");
+        }
+    }
+
     @Test
     void samplingRepeatsBySeedAndStopsAtEos() {
         Map<String, Object> c = Fixture.caseOf(cases().keySet().iterator().next());

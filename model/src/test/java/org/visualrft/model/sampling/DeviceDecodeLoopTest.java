@@ -53,7 +53,7 @@ class DeviceDecodeLoopTest {
     @Test
     void greedyRowsStopAfterTheStopTokenAndTheLoopEndsEarly() {
         Counting model = new Counting(5);
-        List<DecodeLoop.Sample> out = DeviceDecodeLoop.run(model, 3, VOCAB, SamplingParams.greedy(200), new int[] {8},
+        List<DecodeLoop.Sample> out = DeviceDecodeLoop.run(model, 3, VOCAB, new int[0], SamplingParams.greedy(200), new int[] {8},
                 null, Device.CPU);
         for (DecodeLoop.Sample s : out) {
             assertArrayEquals(new int[] {5, 6, 7, 8}, s.tokens());
@@ -69,7 +69,7 @@ class DeviceDecodeLoopTest {
     @Test
     void withoutAStopTokenEveryRowRunsToMaxNewTokens() {
         Counting model = new Counting(0);
-        List<DecodeLoop.Sample> out = DeviceDecodeLoop.run(model, 2, VOCAB, SamplingParams.greedy(20), new int[0], null,
+        List<DecodeLoop.Sample> out = DeviceDecodeLoop.run(model, 2, VOCAB, new int[0], SamplingParams.greedy(20), new int[0], null,
                 Device.CPU);
         for (DecodeLoop.Sample s : out) {
             assertEquals(20, s.tokens().length);
@@ -82,9 +82,9 @@ class DeviceDecodeLoopTest {
     @Test
     void samplingDrawsFromTheCallersGeneratorAndRepeats() {
         SamplingParams p = new SamplingParams(3.0, 0, 1.0, 10);
-        List<DecodeLoop.Sample> a = DeviceDecodeLoop.run(new Counting(1), 4, VOCAB, p, new int[0], new SplittableRandom(3),
+        List<DecodeLoop.Sample> a = DeviceDecodeLoop.run(new Counting(1), 4, VOCAB, new int[0], p, new int[0], new SplittableRandom(3),
                 Device.CPU);
-        List<DecodeLoop.Sample> b = DeviceDecodeLoop.run(new Counting(1), 4, VOCAB, p, new int[0], new SplittableRandom(3),
+        List<DecodeLoop.Sample> b = DeviceDecodeLoop.run(new Counting(1), 4, VOCAB, new int[0], p, new int[0], new SplittableRandom(3),
                 Device.CPU);
         boolean offFavourite = false;
         for (int i = 0; i < 4; i++) {

@@ -37,7 +37,7 @@ public final class ResumeCheck {
      */
     static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
             "importance_sampling_level", "token", "use_rslora", false, "sync_ref_model", false,
-            "top_entropy_quantile", 1.0);
+            "top_entropy_quantile", 1.0, "repetition_penalty", 1.0);
     /**
      * Settings added later whose value before depended on what the record does not hold: before
      * {@code freeze_vision_modules} existed the Qwen families kept their vision tower frozen and the built-in model

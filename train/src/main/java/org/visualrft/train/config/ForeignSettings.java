@@ -40,9 +40,8 @@ final class ForeignSettings {
                     + " gradient_accumulation_steps); num_iterations reuses them for more updates"),
             Map.entry("steps_per_generation", "each step samples its own prompts' groups; num_iterations reuses them"
                     + " for more updates"),
-            Map.entry("generation_kwargs", "sampling takes temperature, top_k, top_p and max_completion_length"),
-            Map.entry("repetition_penalty", "sampling takes temperature, top_k and top_p"),
-            Map.entry("min_p", "sampling takes temperature, top_k and top_p"),
+            Map.entry("generation_kwargs", "sampling takes temperature, top_k, top_p, min_p, repetition_penalty and"
+                    + " max_completion_length"),
             Map.entry("push_to_hub", NETWORK),
             Map.entry("hub_model_id", NETWORK),
             Map.entry("hub_strategy", NETWORK),

@@ -12,6 +12,11 @@ import org.visualrft.core.Limits;
  * Visual-RFT ran with (docs/original-code.md, "Settings of the released scripts"); {@code preset: visual-rft} additionally pins every setting the original's behaviour
  * depends on, so later default changes (traps T1, T2) cannot creep in.
  *
+ * @param repetitionPenalty Hugging Face's {@code repetition_penalty} on the rollouts' draws: the logit of every id
+ *                          already in the row (prompt, image pads included, and completion so far) divided by it when
+ *                          positive, multiplied when negative (1: off, TRL's default); the log-probs stay the model's
+ * @param minP {@code min_p}: drop tokens below min_p times the most likely one's probability, after top-p; null (TRL's
+ *             default): off
  * @param maxPromptLength longest prompt in positions, image tokens included; null (the default): no limit. A longer
  *                        prompt is an error naming the record before the run starts, or skipped and counted with
  *                        {@code skip_bad_rows}; prompts are never truncated
@@ -39,7 +44,7 @@ import org.visualrft.core.Limits;
 public record GrpoConfig(
         TrainingArguments args,
         int numGenerations, double beta, int maxCompletionLength, Integer maxPromptLength,
-        double temperature, int topK, double topP,
+        double temperature, int topK, double topP, double repetitionPenalty, Double minP,
         Double epsilon, Double epsilonHigh, int numIterations,
         LossAggregation lossType, AdvantageMode scaleRewards,
         boolean dynamicSampling, int maxDynamicSamplingRounds,
@@ -51,7 +56,7 @@ public record GrpoConfig(
     public static final double STD_EPS = 1e-4;
 
     static final List<String> KEYS = List.of("preset", "num_generations", "beta", "max_completion_length",
-            "max_prompt_length", "temperature", "top_k", "top_p", "epsilon", "epsilon_high", "num_iterations",
+            "max_prompt_length", "temperature", "top_k", "top_p", "repetition_penalty", "min_p", "epsilon", "epsilon_high", "num_iterations",
             "loss_type", "scale_rewards", "dynamic_sampling", "max_dynamic_sampling_rounds", "reward_funcs",
             "reward_weights", "reward_mode", "rollout_batch_groups", "mask_truncated_completions",
             "importance_sampling_level", "delta", "log_completions", "sync_ref_model", "ref_model_mixup_alpha",
@@ -87,6 +92,8 @@ public record GrpoConfig(
         double temperature = y.number("temperature", 1.0);
         int topK = y.integer("top_k", 50);
         double topP = y.number("top_p", 1.0);
+        double repetitionPenalty = y.number("repetition_penalty", 1.0);
+        Double minP = y.nullableNumber("min_p", null);
         Double eps = y.nullableNumber("epsilon", null);
         Double epsHigh = y.nullableNumber("epsilon_high", null);
         int mu = y.integer("num_iterations", 1);
@@ -133,6 +140,12 @@ public record GrpoConfig(
         }
         if (!(topP > 0 && topP <= 1)) {
             throw y.fault("top_p", "must be in (0, 1], got " + topP);
+        }
+        if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+            throw y.fault("repetition_penalty", "must be a finite number > 0 (1: off), got " + repetitionPenalty);
+        }
+        if (minP != null && !(minP >= 0 && minP <= 1)) {
+            throw y.fault("min_p", "must be in [0, 1] or null (off), got " + minP);
         }
         if (eps != null && !(eps > 0 && eps < 1)) {
             throw y.fault("epsilon", "must be in (0, 1) or null (no clipping), got " + eps);
@@ -198,9 +211,9 @@ public record GrpoConfig(
             }
             weights = List.copyOf(ones);
         }
-        return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, eps, epsHigh, mu,
-                loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups, maskTruncated, sampling, delta,
-                logCompletions, sync ? new ReferenceSync(alpha, syncSteps) : null, topEntropy);
+        return new GrpoConfig(args, g, beta, maxCompletion, maxPrompt, temperature, topK, topP, repetitionPenalty, minP,
+                eps, epsHigh, mu, loss, adv, dyn, dynRounds, funcs, weights, mode, preset, batchGroups, maskTruncated,
+                sampling, delta, logCompletions, sync ? new ReferenceSync(alpha, syncSteps) : null, topEntropy);
     }
 
     private static AdvantageMode scaleRewards(YamlFields y, Object v) {
@@ -252,6 +265,8 @@ public record GrpoConfig(
         m.put("temperature", temperature);
         m.put("top_k", topK);
         m.put("top_p", topP);
+        m.put("repetition_penalty", repetitionPenalty);
+        m.put("min_p", minP);
         m.put("epsilon", epsilon);
         m.put("epsilon_high", epsilonHigh);
         m.put("num_iterations", numIterations);

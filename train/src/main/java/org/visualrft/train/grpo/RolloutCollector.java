@@ -45,7 +45,8 @@ final class RolloutCollector {
         this.cfg = cfg;
         this.data = data;
         this.rewarder = rewarder;
-        this.sampling = new SamplingParams(cfg.temperature(), cfg.topK(), cfg.topP(), cfg.maxCompletionLength());
+        this.sampling = new SamplingParams(cfg.temperature(), cfg.topK(), cfg.topP(), cfg.maxCompletionLength(),
+                cfg.repetitionPenalty(), cfg.minP() == null ? 0.0 : cfg.minP());
     }
 
     Batch collect(Policy policy, int needed, DataOrder order, RandomGenerator rng) {

@@ -46,6 +46,19 @@ class ResumeCheckTest {
                 ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(top.asYaml())));
     }
 
+    /** A checkpoint from before repetition_penalty and min_p sampled without them: 1 and null resume it. */
+    @Test
+    void samplingKeysMissingFromAnOlderRecordAreTheirDefaults() {
+        GrpoConfig plain = GrpoConfig.parse("r.yaml", "");
+        GrpoConfig penalised = GrpoConfig.parse("r.yaml", "repetition_penalty: 1.1\nmin_p: 0.05\n");
+        Map<String, Object> older = new java.util.LinkedHashMap<>(plain.asYaml());
+        older.remove("repetition_penalty");
+        older.remove("min_p");
+        assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(plain.asYaml())));
+        assertEquals(List.of("repetition_penalty 1.0 -> 1.1", "min_p (unset) -> 0.05"),
+                ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(penalised.asYaml())));
+    }
+
     /**
      * Before freeze_vision_modules existed a Qwen run froze its vision tower and the built-in model trained its
      * encoder; the record cannot tell which, so its absence is no change (the optimiser state's layout decides), while

@@ -468,6 +468,32 @@ class GrpoConfigTest {
         assertTrue(sft.fault().contains("float16 is not supported"), sft.fault());
     }
 
+    /**
+     * TRL's repetition_penalty (default 1: off) and min_p (default null: off) are taken, recorded and checked: a bad
+     * value is refused naming the key.
+     */
+    @Test
+    void repetitionPenaltyAndMinPAreTakenWithTrlDefaults() {
+        GrpoConfig plain = GrpoConfig.parse("t.yaml", "seed: 1\n");
+        assertEquals(1.0, plain.repetitionPenalty());
+        assertNull(plain.minP());
+        assertEquals(1.0, plain.asYaml().get("repetition_penalty"));
+        assertTrue(plain.asYaml().containsKey("min_p"));
+        GrpoConfig c = GrpoConfig.parse("t.yaml", "repetition_penalty: 1.05\nmin_p: 0.1\n");
+        assertEquals(1.05, c.repetitionPenalty());
+        assertEquals(0.1, c.minP());
+        assertEquals(0.1, c.asYaml().get("min_p"));
+        assertNull(GrpoConfig.parse("t.yaml", "min_p: null\n").minP());
+        assertEquals(0.8, GrpoConfig.parse("t.yaml", "preset: visual-rft\nrepetition_penalty: 0.8\n")
+                .repetitionPenalty());
+        assertFault("repetition_penalty: 0", "'repetition_penalty' must be a finite number > 0");
+        assertFault("repetition_penalty: -1.2", "'repetition_penalty' must be a finite number > 0");
+        assertFault("repetition_penalty: .inf", "'repetition_penalty' must be a finite number");
+        assertFault("min_p: 1.5", "'min_p' must be in [0, 1]");
+        assertFault("min_p: -0.1", "'min_p' must be in [0, 1]");
+        assertFault("min_p: many", "min_p");
+    }
+
     @Test
     void useRsloraScalesByTheRootOfTheRank() {
         GrpoConfig c = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_r: 16\nlora_alpha: 32\nuse_rslora: true\n");
