@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.visualrft.model.qwenvl.DirectionalDerivative.objective;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -42,7 +42,7 @@ import org.visualrft.model.tensor.Tensor;
  * base model to the bit, and target lists match as PEFT matches them.
  */
 class VisionLoraTest {
-    private static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 303}, new int[] {17, 40});
+    private static final List<int[]> COMPLETIONS = DirectionalDerivative.COMPLETIONS;
     /** The last parts of the towers' linear layers' weight names (the patch embedding is a convolution). */
     private static final List<String> TOWER_LINEARS = List.of("attn.qkv.weight", "attn.proj.weight", "mlp.fc1.weight",
             "mlp.fc2.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight", "mlp.0.weight",
@@ -65,19 +65,13 @@ class VisionLoraTest {
             assertTrue(p.trainableParameters().stream().allMatch(q -> q.name().contains(".lora_")), "adapters only");
             randomB(p, 5);
 
-            List<Tensor> direction = new ArrayList<>();
-            try (Generator g = Generator.seeded(7); Tensor.GradMode off = Tensor.noGrad()) {
-                for (Parameter v : vision) {
-                    direction.add(Tensor.randn(g, DType.F32, v.value().shape()).persist());
-                }
-            }
+            List<Tensor> direction = DirectionalDerivative.randomDirection(vision, 7);
             double analytic;
             try (NativeScope s = NativeScope.open()) {
                 objective(p.logProbs(prompt, COMPLETIONS)).backward();
-                analytic = directional(vision, direction);
+                analytic = DirectionalDerivative.analytic(vision, direction);
             }
-            double h = 1e-3;
-            double numeric = (shifted(p, prompt, vision, direction, h) - shifted(p, prompt, vision, direction, -h)) / (2 * h);
+            double numeric = DirectionalDerivative.numeric(p, prompt, vision, direction, 1e-3);
             assertTrue(Math.abs(analytic) > 1e-2, name + ": the tower's adapters move the log-probs (" + analytic + ")");
             assertEquals(numeric, analytic, 0.03 * Math.abs(analytic) + 1e-3, name + ": d/d(vision adapters)");
 
@@ -90,7 +84,7 @@ class VisionLoraTest {
                 float[] cached = withCache.logProbs().detach().toFloats();
                 objective(withCache).backward();
                 assertArrayEquals(p.logProbs(prompt, COMPLETIONS).logProbs().detach().toFloats(), cached, name);
-                assertEquals(analytic, directional(vision, direction), 1e-6 * Math.abs(analytic), name + ": cached");
+                assertEquals(analytic, DirectionalDerivative.analytic(vision, direction), 1e-6 * Math.abs(analytic), name + ": cached");
                 assertEquals(0, cache.encodes(), "encodings with the policy's adapters are never cached");
             }
             // every base weight stays frozen
@@ -202,39 +196,9 @@ class VisionLoraTest {
         return ps.stream().filter(q -> q.name().contains(".visual.")).toList();
     }
 
-    private static double directional(List<Parameter> ps, List<Tensor> direction) {
-        double d = 0;
-        for (int i = 0; i < ps.size(); i++) {
-            Tensor grad = ps.get(i).value().grad();
-            assertTrue(grad != null, ps.get(i).name() + " has a gradient");
-            d += grad.mul(direction.get(i)).sum().item();
-        }
-        return d;
-    }
-
-    private static Tensor objective(GroupLogProbs lp) {
-        return lp.logProbs().mul(lp.mask()).sum();
-    }
-
     private static float[] logProbs(Policy p, Prompt prompt, VisionCache cache) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
             return p.logProbs(prompt, COMPLETIONS, cache).logProbs().toFloats();
-        }
-    }
-
-    /** The objective with the adapters moved by {@code h}·direction, then moved back. */
-    private static double shifted(Policy p, Prompt prompt, List<Parameter> ps, List<Tensor> direction, double h) {
-        try (Tensor.GradMode g = Tensor.noGrad(); NativeScope s = NativeScope.open()) {
-            List<Tensor> saved = new ArrayList<>();
-            for (int i = 0; i < ps.size(); i++) {
-                saved.add(ps.get(i).value().detach().copy());
-                ps.get(i).value().add_(direction.get(i), h);
-            }
-            double f = objective(p.logProbs(prompt, COMPLETIONS)).to(DType.F64).item();
-            for (int i = 0; i < ps.size(); i++) {
-                ps.get(i).value().copy_(saved.get(i));
-            }
-            return f;
         }
     }
 }

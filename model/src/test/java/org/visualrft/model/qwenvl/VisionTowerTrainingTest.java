@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.visualrft.model.qwenvl.DirectionalDerivative.objective;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,6 @@ import org.visualrft.model.qwen2vl.Qwen2VLPolicy;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
-import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.OpCounter;
 import org.visualrft.model.tensor.Tensor;
@@ -42,7 +42,7 @@ import org.visualrft.model.tensor.Tensor;
  * own copy of the tower that stays the base.
  */
 class VisionTowerTrainingTest {
-    private static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 303}, new int[] {17, 40});
+    private static final List<int[]> COMPLETIONS = DirectionalDerivative.COMPLETIONS;
 
     @TempDir
     Path tmp;
@@ -58,27 +58,14 @@ class VisionTowerTrainingTest {
             assertEquals(p.parameters().size(), p.trainableParameters().size(), "every weight trains");
 
             // the analytic directional derivative of the summed log-probs along a random direction of the tower
-            List<Tensor> direction = new ArrayList<>();
-            try (Generator g = Generator.seeded(7); Tensor.GradMode off = Tensor.noGrad()) {
-                for (Parameter v : vision) {
-                    direction.add(Tensor.randn(g, DType.F32, v.value().shape()).persist());
-                }
-            }
+            List<Tensor> direction = DirectionalDerivative.randomDirection(vision, 7);
             double analytic;
             try (NativeScope s = NativeScope.open()) {
                 objective(p.logProbs(prompt, COMPLETIONS)).backward();
-                analytic = 0;
-                for (int i = 0; i < vision.size(); i++) {
-                    Tensor grad = vision.get(i).value().grad();
-                    assertTrue(grad != null, vision.get(i).name() + " has a gradient");
-                    analytic += grad.mul(direction.get(i)).sum().item();
-                }
+                analytic = DirectionalDerivative.analytic(vision, direction);
             }
-            // the same derivative by central differences: f(w + h·d) − f(w − h·d) over 2h
-            double h = 1e-3;
-            double plus = shifted(p, prompt, vision, direction, h);
-            double minus = shifted(p, prompt, vision, direction, -h);
-            double numeric = (plus - minus) / (2 * h);
+            // the same derivative by central differences
+            double numeric = DirectionalDerivative.numeric(p, prompt, vision, direction, 1e-3);
             assertTrue(Math.abs(analytic) > 1e-2, name + ": the tower moves the log-probs (" + analytic + ")");
             assertEquals(numeric, analytic, 0.03 * Math.abs(analytic) + 1e-3, name + ": d/dvision");
 
@@ -92,10 +79,7 @@ class VisionTowerTrainingTest {
                 objective(withCache).backward();
                 // the same grad mode as with the cache (kernels may differ between grad modes in the last bit)
                 assertArrayEquals(p.logProbs(prompt, COMPLETIONS).logProbs().detach().toFloats(), cached, name);
-                double again = 0;
-                for (int i = 0; i < vision.size(); i++) {
-                    again += vision.get(i).value().grad().mul(direction.get(i)).sum().item();
-                }
+                double again = DirectionalDerivative.analytic(vision, direction);
                 assertEquals(analytic, again, 1e-6 * Math.abs(analytic), name + ": the same gradient with a cache");
                 assertEquals(0, cache.encodes(), "a training tower's encodings carry gradients: never cached");
             }
@@ -293,29 +277,9 @@ class VisionTowerTrainingTest {
         return name.startsWith("visual.") || name.startsWith("model.visual.") || name.contains(".visual.");
     }
 
-    private static Tensor objective(GroupLogProbs lp) {
-        return lp.logProbs().mul(lp.mask()).sum();
-    }
-
     private static float[] logProbs(Policy p, Prompt prompt) {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
             return p.logProbs(prompt, COMPLETIONS).logProbs().toFloats();
-        }
-    }
-
-    /** The objective with the tower moved by {@code h}·direction, then moved back. */
-    private static double shifted(Policy p, Prompt prompt, List<Parameter> vision, List<Tensor> direction, double h) {
-        try (Tensor.GradMode g = Tensor.noGrad(); NativeScope s = NativeScope.open()) {
-            List<Tensor> saved = new ArrayList<>();
-            for (int i = 0; i < vision.size(); i++) {
-                saved.add(vision.get(i).value().detach().copy());
-                vision.get(i).value().add_(direction.get(i), h);
-            }
-            double f = objective(p.logProbs(prompt, COMPLETIONS)).to(DType.F64).item();
-            for (int i = 0; i < vision.size(); i++) {
-                vision.get(i).value().copy_(saved.get(i));
-            }
-            return f;
         }
     }
 }

@@ -1,0 +1,73 @@
+package org.visualrft.model.qwenvl;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.visualrft.model.policy.GroupLogProbs;
+import org.visualrft.model.policy.Parameter;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.tensor.DType;
+import org.visualrft.model.tensor.Generator;
+import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.model.tensor.Tensor;
+
+/**
+ * The gradient checks of the vision tests: the summed log-probs of fixed completions as the objective, its analytic
+ * derivative along a random direction of some weights (from their gradients), and the same by central differences.
+ */
+final class DirectionalDerivative {
+    static final List<int[]> COMPLETIONS = List.of(new int[] {5, 9, 303}, new int[] {17, 40});
+
+    private DirectionalDerivative() {
+    }
+
+    /** The summed log-probs of the completions' tokens. */
+    static Tensor objective(GroupLogProbs lp) {
+        return lp.logProbs().mul(lp.mask()).sum();
+    }
+
+    /** A seeded standard-normal direction, one tensor per weight of {@code ps}. */
+    static List<Tensor> randomDirection(List<Parameter> ps, long seed) {
+        List<Tensor> direction = new ArrayList<>();
+        try (Generator g = Generator.seeded(seed); Tensor.GradMode off = Tensor.noGrad()) {
+            for (Parameter v : ps) {
+                direction.add(Tensor.randn(g, DType.F32, v.value().shape()).persist());
+            }
+        }
+        return direction;
+    }
+
+    /** The derivative along {@code direction} from the gradients a backward left on {@code ps}. */
+    static double analytic(List<Parameter> ps, List<Tensor> direction) {
+        double d = 0;
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor grad = ps.get(i).value().grad();
+            assertTrue(grad != null, ps.get(i).name() + " has a gradient");
+            d += grad.mul(direction.get(i)).sum().item();
+        }
+        return d;
+    }
+
+    /** The same derivative by central differences: f(w + h·d) − f(w − h·d) over 2h. */
+    static double numeric(Policy p, Prompt prompt, List<Parameter> ps, List<Tensor> direction, double h) {
+        return (shifted(p, prompt, ps, direction, h) - shifted(p, prompt, ps, direction, -h)) / (2 * h);
+    }
+
+    /** The objective with {@code ps} moved by {@code h}·direction, then moved back. */
+    private static double shifted(Policy p, Prompt prompt, List<Parameter> ps, List<Tensor> direction, double h) {
+        try (Tensor.GradMode g = Tensor.noGrad(); NativeScope s = NativeScope.open()) {
+            List<Tensor> saved = new ArrayList<>();
+            for (int i = 0; i < ps.size(); i++) {
+                saved.add(ps.get(i).value().detach().copy());
+                ps.get(i).value().add_(direction.get(i), h);
+            }
+            double f = objective(p.logProbs(prompt, COMPLETIONS)).to(DType.F64).item();
+            for (int i = 0; i < ps.size(); i++) {
+                ps.get(i).value().copy_(saved.get(i));
+            }
+            return f;
+        }
+    }
+}
