@@ -6,12 +6,18 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * Scaled dot-product attention over {@code [batch, heads, seq, headDim]} tensors.
  *
- * <p>Without autograd (the vision tower, generation, the reference model) it is computed as transformers' eager
- * attention: scores in the activations' dtype divided by √headDim, softmax in float32, cast back, times V. On this
- * CPU that is about 10× faster than libtorch 2.10's fused bf16 kernel (measured: a 16-head 1024-token vision block
- * 0.16 s against 1.7 s of CPU time). With autograd the fused kernel is kept: it does not store the seq × seq
- * probabilities for backward, and those would cost about 7 bytes × heads × seq² per layer. Without autograd, more
- * than {@link #maxScores} scores are computed in blocks of query rows, each freed before the next.
+ * <p>With autograd, and in float32 on the CPU, libtorch's fused kernel: it does not store the seq × seq
+ * probabilities (those would cost about 7 bytes × heads × seq² per layer), and in float32 on this CPU it is the faster
+ * one, 1.25–17× faster than eager at the shapes a step runs (a masked 1024-patch vision block 23 ms against 393 ms,
+ * 8 × 574 teacher-forced tokens 0.27 s against 1.44 s, G = 8 decode rows 5.8 ms against 9.4 ms;
+ * {@code bench/model/attention.sh}, 2 threads).
+ *
+ * <p>Otherwise (bf16 on the CPU without autograd: the vision tower, generation, the reference model; and everything on
+ * a GPU, where the fused kernels are yet to be measured against it) transformers' eager attention: scores in the
+ * activations' dtype divided by √headDim, softmax in float32, cast back, times V. In bf16 on this CPU it is 1.6–24×
+ * faster than the fused kernel (a 1024-patch vision block 249 ms against 390 ms, a 300-token causal prefill 4 ms
+ * against 102 ms). More than {@link #maxScores} scores are then computed in blocks of query rows, each freed before the
+ * next.
  */
 public final class Attention {
     private Attention() {
@@ -22,9 +28,21 @@ public final class Attention {
      * @param causal  query i (aligned at the end of the keys) sees keys up to its own position; ignored with a mask
      */
     public static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
-        if (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()) {
+        // libtorch's is_causal aligns query 0 with key 0; ours aligns the last query with the last key, the same only
+        // when there are as many queries as keys (a prefill, a teacher-forced sequence)
+        boolean fusedCausal = allowed != null || !causal || q.size(2) == k.size(2);
+        if (fusedCausal && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()
+                || q.dtype() == DType.F32 && q.device().isCpu())) {
             return Tensor.scaledDotProductAttention(q, k, v, allowed, allowed == null && causal, false);
         }
+        return eagerInBlocks(q, k, v, allowed, causal);
+    }
+
+    /**
+     * transformers' eager attention whatever the dtype and device, in blocks of query rows beyond {@link #maxScores}
+     * scores (for the tests and {@code bench/model/attention.sh}; {@link #apply} chooses).
+     */
+    public static Tensor eagerInBlocks(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal) {
         long sq = q.size(2);
         long sk = k.size(2);
         long rows = Math.max(1, maxScores / Math.max(1, q.size(0) * q.size(1) * sk));
