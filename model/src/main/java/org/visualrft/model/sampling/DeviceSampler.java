@@ -258,8 +258,12 @@ public final class DeviceSampler {
 
     /** Whether every row has finished (waits for the device). */
     public boolean allFinished() {
-        requireFinite();
-        return finished.logicalNot().sum().itemLong() == 0;
+        // one read for both questions: the going rows, plus more than g when a going row's logits were non-finite
+        long going = finished.logicalNot().sum().add(nonFinite.sum().gt(0).to(DType.I64).mul(g + 1)).itemLong();
+        if (going > g) {
+            requireFinite();
+        }
+        return going == 0;
     }
 
     /** Throws when a going row's logits held NaN or infinity at a step so far (waits for the device). */
