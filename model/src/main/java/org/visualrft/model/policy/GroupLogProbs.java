@@ -63,9 +63,7 @@ public record GroupLogProbs(Tensor logProbs, Tensor mask, Runnable checkpointed,
         }
         try (Tensor.GradMode g = Tensor.noGrad()) {
             Tensor l = logSoftmax.detach();
-            if (l.dtype() != DType.F64 && l.dtype() != DType.F32) {
-                l = l.to(DType.F32);
-            }
+            boolean widen = l.dtype() != DType.F64 && l.dtype() != DType.F32; // bf16: each chunk in float32
             long vocab = l.size(l.dim() - 1);
             long rows = l.numel() / vocab;
             Tensor flat = l.reshape(rows, vocab);
@@ -73,6 +71,9 @@ public record GroupLogProbs(Tensor logProbs, Tensor mask, Runnable checkpointed,
             List<Tensor> parts = new ArrayList<>();
             for (long r = 0; r < rows; r += chunk) {
                 Tensor c = flat.narrow(0, r, Math.min(chunk, rows - r));
+                if (widen) {
+                    c = c.to(DType.F32);
+                }
                 parts.add(c.exp().mul(c).sum(1, false).neg());
             }
             Tensor h = parts.size() == 1 ? parts.get(0) : Tensor.cat(parts, 0);

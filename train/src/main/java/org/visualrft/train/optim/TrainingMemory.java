@@ -55,12 +55,11 @@ public record TrainingMemory(long parameters, long trained, long weightBytes, lo
      * planned over {@code worldSize} ranks as ZeRO stage 1 plans them (1: the whole state).
      */
     public static long largestStateShare(long[] sizes, DType[] dtypes, int worldSize) {
-        OptimizerShards plan = worldSize == 1 ? OptimizerShards.unsharded(sizes.length)
-                : OptimizerShards.plan(sizes, worldSize);
+        OptimizerShards plan = OptimizerShards.plan(sizes, worldSize); // with one rank, rank 0 owns everything
         long most = 0;
         for (int r = 0; r < worldSize; r++) {
             long mine = 0;
-            for (int i : worldSize == 1 ? java.util.stream.IntStream.range(0, sizes.length).toArray() : plan.ownedBy(r)) {
+            for (int i : plan.ownedBy(r)) {
                 mine += AdamW.stateBytes(dtypes[i], sizes[i]);
             }
             most = Math.max(most, mine);
