@@ -27,6 +27,11 @@ public final class LoraTargets {
         return module.startsWith("visual.") || module.startsWith("model.visual.");
     }
 
+    /** Whether a vision-tower layer of {@code linears} (module name to layer) has an adapter. */
+    public static boolean adaptsVision(Map<String, Linear> linears) {
+        return linears.entrySet().stream().anyMatch(e -> isVision(e.getKey()) && e.getValue().hasAdapter());
+    }
+
     /**
      * The layers of {@code linears} (module name to layer, in the model's order) that {@code lora} targets: the
      * language model's, and with {@link LoraConfig#visionTower()} the vision tower's too. Every target must match at

@@ -165,8 +165,7 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
 
     /** Whether a layer of the vision tower has an adapter: its encodings then differ from the base tower's. */
     public boolean hasVisionAdapters() {
-        return weights.linears(config).entrySet().stream()
-                .anyMatch(e -> LoraTargets.isVision(e.getKey()) && e.getValue().hasAdapter());
+        return LoraTargets.adaptsVision(weights.linears(config));
     }
 
     /** How many times this model's vision tower has run ({@link #encodeImages} calls): what a GRPO step's image reuse saves. */

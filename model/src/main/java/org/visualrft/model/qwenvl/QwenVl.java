@@ -174,8 +174,7 @@ public final class QwenVl implements AutoCloseable, StaticDecoding {
 
     /** Whether a layer of the vision tower has an adapter: its encodings then differ from the base tower's. */
     public boolean hasVisionAdapters() {
-        return weights.linears().entrySet().stream()
-                .anyMatch(e -> LoraTargets.isVision(e.getKey()) && e.getValue().hasAdapter());
+        return LoraTargets.adaptsVision(weights.linears());
     }
 
     /**
