@@ -112,8 +112,9 @@ public final class PeftFolder {
             return false; // load() reports it
         }
         try (SafeTensorsFile f = SafeTensorsFile.open(weights)) {
-            return f.entries().keySet().stream().anyMatch(n -> n.startsWith("base_model.model.visual.")
-                    || n.startsWith("base_model.model.model.visual."));
+            String prefix = "base_model.model.";
+            return f.entries().keySet().stream()
+                    .anyMatch(n -> n.startsWith(prefix) && LoraTargets.isVision(n.substring(prefix.length())));
         }
     }
 
