@@ -191,7 +191,11 @@ public final class Sampler {
      * ({@code ids} null: the whole row, filtered entries weigh 0) or sorted by weight, descending ({@code ids} their
      * token ids), of which the first {@code keep} stay (top-p, min-p).
      */
-    private record Candidates(int[] ids, double[] w, int keep) {
+    private record Candidates(int[] ids, double[] w, int keep, double keptWeight) {
+
+        Candidates(int[] ids, double[] w, int keep) {
+            this(ids, w, keep, sum(w, keep));
+        }
 
         static Candidates of(float[] row, int offset, int vocab, SamplingParams params) {
             float max = row[offset + argmax(row, offset, vocab)];
@@ -200,17 +204,14 @@ public final class Sampler {
             if (k == vocab && params.topP() >= 1.0) {
                 // plain categorical in id order: no sorting needed; min-p compares with the largest weight, exp(0)
                 double[] w = new double[vocab];
+                double total = 0; // summed as the weights are made: no second pass over the vocabulary
+                double minP = params.minP();
                 for (int i = 0; i < vocab; i++) {
-                    w[i] = Math.exp((row[offset + i] - max) * invT);
+                    double x = Math.exp((row[offset + i] - max) * invT);
+                    w[i] = x < minP ? 0 : x;
+                    total += w[i];
                 }
-                if (params.minP() > 0) {
-                    for (int i = 0; i < vocab; i++) {
-                        if (w[i] < params.minP()) {
-                            w[i] = 0;
-                        }
-                    }
-                }
-                return new Candidates(null, w, vocab);
+                return new Candidates(null, w, vocab, total);
             }
             int[] top = TopK.indices(row, offset, vocab, k); // sorted by logit, descending; ties by lower id
             double[] w = new double[top.length];
@@ -260,7 +261,7 @@ public final class Sampler {
             return keep;
         }
 
-        double keptWeight() {
+        private static double sum(double[] w, int keep) {
             double kept = 0;
             for (int j = 0; j < keep; j++) {
                 kept += w[j];
