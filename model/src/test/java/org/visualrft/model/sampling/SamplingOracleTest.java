@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.Device;
@@ -27,6 +28,7 @@ import org.visualrft.model.tensor.Tensor;
  * per token; and a draw of each row lands only on a token the oracle keeps.
  */
 class SamplingOracleTest {
+    static final Path OWN = Path.of("../fixtures", "sampling");
     static final Path DIR = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("sampling");
     static final double TOLERANCE = 1e-6;
 
@@ -37,6 +39,11 @@ class SamplingOracleTest {
     }
 
     static List<Case> cases() throws IOException {
+        // Another copy of the fixtures (CI's second pass, a larger set) may predate this family: nothing to check
+        // there. The project's own copy must have it.
+        if (!Files.isDirectory(DIR) && !sameFolder(DIR, OWN)) {
+            Assumptions.abort("no sampling/ cases in " + DIR.toAbsolutePath());
+        }
         List<Path> files;
         try (Stream<Path> s = Files.list(DIR)) {
             files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
@@ -69,6 +76,10 @@ class SamplingOracleTest {
         }
         assertFalse(out.isEmpty(), "no sampling cases in " + DIR);
         return out;
+    }
+
+    static boolean sameFolder(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /** The row's history as the samplers hold it: its distinct ids. */
