@@ -42,6 +42,12 @@ import org.visualrft.train.optim.UpdateStep;
  */
 public abstract class TrainingLoop {
     private static final System.Logger LOG = System.getLogger(TrainingLoop.class.getName());
+    /**
+     * The metrics an update computes, which a trainer reports as NaN for a step whose updates were all skipped (a
+     * non-finite loss or gradient): the log's means leave such steps out (Hugging Face's logging_nan_inf_filter).
+     */
+    public static final java.util.Set<String> UPDATE_METRICS = java.util.Set.of("loss", "grad_norm", "kl",
+            "clip_ratio", "entropy");
 
     protected final TrainingArguments args;
     protected final int dataSize;
@@ -273,7 +279,7 @@ public abstract class TrainingLoop {
             if (main) {
                 logsOpen(out, start);
             }
-            MetricWindow window = new MetricWindow();
+            MetricWindow window = new MetricWindow(UPDATE_METRICS);
             String evalTail = "";
             ProgressBar bar = new ProgressBar(main ? console
                     : new PrintStream(java.io.OutputStream.nullOutputStream()), kind, start, totalSteps, terminal && main);

@@ -204,22 +204,28 @@ public final class GrpoTrainer extends TrainingLoop {
             double samplingS = (t1 - t0) / 1e9;
             double referenceS = (System.nanoTime() - t1) / 1e9;
             double lossSum = 0, norm = Double.NaN;
-            // this rank's sums over all μ updates, reduced once below: KL, clip ratio, then per micro-batch the
-            // entropy sum and token count of its loss tokens
+            int applied = 0;
+            // this rank's sums over the μ updates that were applied, reduced once below: KL, clip ratio, then per
+            // micro-batch the entropy sum and token count of its loss tokens
             double[] sums = new double[2 + 2 * accum];
             for (int k = 0; k < cfg.numIterations(); k++) {
+                double[] before = sums.clone();
                 UpdateStep.Result u = ctx.update(k,
                         () -> backward(policy, groups, refLogp, stats, micro, accum, sums, images, ctx.group()));
-                norm = u.gradNorm();
                 if (u.applied()) {
                     lossSum += u.sums()[0];
+                    norm = u.gradNorm();
+                    applied++;
+                } else { // a skipped update reports nothing (its loss was non-finite or cut short): the verdict is
+                    // every rank's, so every rank drops the same update
+                    System.arraycopy(before, 0, sums, 0, sums.length);
                 }
                 if (moving != null) { // after the reference scored this step's groups: it moves for the next
                     moving.afterUpdate((long) ctx.step() * cfg.numIterations() + k + 1, policy);
                 }
             }
             double[] kc = ctx.group().allreduceSum(sums);
-            fillMetrics(m, b, stats, lossSum, kc, norm, ctx);
+            fillMetrics(m, b, stats, lossSum, kc, norm, applied, ctx);
             m.put("time/sampling_s", samplingS);
             m.put("time/sampling_exchange_s", exchangeS); // part of sampling_s: the ranks' two small exchanges
             m.put("time/reference_s", referenceS);
@@ -328,10 +334,14 @@ public final class GrpoTrainer extends TrainingLoop {
         }
     }
 
-    /** {@code sums}: KL and clip-ratio sums over the μ updates, then each micro-batch's entropy sum and tokens. */
+    /**
+     * {@code sums}: KL and clip-ratio sums over the {@code applied} updates, then each micro-batch's entropy sum and
+     * tokens. The update's metrics (loss, KL, clip ratio, entropy, grad norm) are means over the applied updates, NaN
+     * when none was applied (the logging window then leaves them out: {@link TrainingLoop#UPDATE_METRICS}).
+     */
     private void fillMetrics(Map<String, Double> m, RolloutCollector.Batch b, GroupStats stats, double lossSum,
-            double[] sums, double norm, StepContext ctx) {
-        int mu = cfg.numIterations();
+            double[] sums, double norm, int applied, StepContext ctx) {
+        double mu = applied > 0 ? applied : Double.NaN;
         double reward = 0, std = 0, len = 0, tokens = 0, truncated = 0;
         int n = 0;
         Map<String, Double> perFn = new LinkedHashMap<>();
@@ -364,6 +374,9 @@ public final class GrpoTrainer extends TrainingLoop {
         int batches = (sums.length - 2) / 2;
         for (int mb = 0; mb < batches; mb++) { // TRL: each micro-batch's token mean over every rank, averaged
             entropy += sums[2 + 2 * mb] / Math.max(1.0, sums[3 + 2 * mb]) / batches;
+        }
+        if (applied == 0) {
+            entropy = Double.NaN;
         }
         m.put("entropy", entropy);
         m.put("completion_length", len / n);

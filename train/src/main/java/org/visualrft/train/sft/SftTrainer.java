@@ -125,9 +125,9 @@ public final class SftTrainer extends TrainingLoop {
             return new UpdateStep.Contribution(true, loss);
         });
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", r.sums()[0]);
+        m.put("loss", r.applied() ? r.sums()[0] : Double.NaN); // a skipped update's loss was non-finite or cut short
         m.put("learning_rate", ctx.learningRate(0));
-        m.put("grad_norm", r.gradNorm());
+        m.put("grad_norm", r.applied() ? r.gradNorm() : Double.NaN);
         m.put("tokens", (double) tokens);
         return m;
     }

@@ -666,5 +666,13 @@ class GrpoTrainerTest {
             assertTrue(first.has(k), k + " in " + first);
         }
         assertFalse(Double.isNaN(first.get("loss").asDouble()));
+        // the skipped step (2) reports no update: its loss, KL, clip ratio, entropy and grad norm are NaN, not what
+        // the groups before the NaN added up to; the steps around it report finite ones
+        JsonNode skipped = new ObjectMapper().readTree(lines.get(1));
+        assertEquals(2, skipped.get("step").asInt());
+        for (String k : TrainingLoop.UPDATE_METRICS) {
+            assertTrue(Double.isNaN(skipped.get(k).asDouble()), k + " of the skipped step: " + skipped);
+            assertTrue(Double.isFinite(new ObjectMapper().readTree(lines.get(2)).get(k).asDouble()), k);
+        }
     }
 }
