@@ -187,7 +187,16 @@ public final class DeviceSampler {
             Tensor p = scaled(x, invT).softmax(-1);
             return new Filtered(minP(p, false), null);
         }
-        Tensor.ValuesIndices top = x.topk(k, -1); // sorted descending
+        if (k < vocab) {
+            // Hugging Face's top-k removes only the logits below the k-th largest: ties with it stay (bf16 logits
+            // tie often), so the candidates are a mask over the row, not libtorch's k entries
+            Tensor kth = x.topk(k, -1).values().narrow(-1, k - 1, 1);
+            x = x.maskedFill(x.lt(kth), Double.NEGATIVE_INFINITY);
+            if (params.topP() >= 1.0) {
+                return new Filtered(minP(scaled(x, invT).softmax(-1), false), null);
+            }
+        }
+        Tensor.ValuesIndices top = x.topk(vocab, -1); // the whole row sorted, descending: top-p's order
         Tensor w = scaled(top.values(), invT).softmax(-1);
         if (params.topP() < 1.0) {
             // keep the smallest prefix whose share reaches top_p: entry j stays when the share before it is below p

@@ -213,7 +213,7 @@ public final class Sampler {
                 }
                 return new Candidates(null, w, vocab, total);
             }
-            int[] top = TopK.indices(row, offset, vocab, k); // sorted by logit, descending; ties by lower id
+            int[] top = TopK.withTies(row, offset, vocab, k); // sorted by logit, descending; ties by lower id
             double[] w = new double[top.length];
             for (int j = 0; j < top.length; j++) {
                 w[j] = Math.exp((row[offset + top[j]] - max) * invT);

@@ -7,19 +7,58 @@ final class TopK {
     private TopK() {
     }
 
+    /**
+     * Indices (relative to {@code offset}) of the entries at least as large as the {@code k}-th largest value,
+     * descending, ties by lower index first: the {@code k} largest plus any tied with the {@code k}-th, as Hugging
+     * Face's {@code TopKLogitsWarper} keeps them (it removes only {@code scores < kth}; bf16 logits tie often).
+     */
+    static int[] withTies(float[] v, int offset, int n, int k) {
+        float[] leftOut = {Float.NEGATIVE_INFINITY};
+        int[] top = select(v, offset, n, k, leftOut);
+        if (top.length < k || leftOut[0] != v[offset + top[k - 1]] || leftOut[0] == Float.NEGATIVE_INFINITY) {
+            return top; // the largest value left out is below the k-th (or weighs 0): no tie was cut
+        }
+        float kth = leftOut[0];
+        int last = top[k - 1]; // ranked last: of the entries equal to kth that were kept, the highest index
+        int extra = 0;
+        for (int i = last + 1; i < n; i++) {
+            if (v[offset + i] == kth) {
+                extra++;
+            }
+        }
+        int[] out = Arrays.copyOf(top, k + extra);
+        int j = k;
+        for (int i = last + 1; i < n; i++) {
+            if (v[offset + i] == kth) {
+                out[j++] = i; // equal to the last, higher indices: the order stays descending, ties by index
+            }
+        }
+        return out;
+    }
+
     /** Indices (relative to {@code offset}) of the {@code k} largest values, descending; ties: lower index first. */
     static int[] indices(float[] v, int offset, int n, int k) {
+        return select(v, offset, n, k, new float[1]);
+    }
+
+    /** {@link #indices}; {@code leftOut[0]} receives the largest value not selected (−∞ when none). */
+    private static int[] select(float[] v, int offset, int n, int k, float[] leftOut) {
         int[] heap = new int[k]; // min-heap by (value, -index): the root is the weakest kept entry
         int size = 0;
+        float dropped = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             if (size < k) {
                 heap[size] = i;
                 siftUp(v, offset, heap, size++);
             } else if (better(v, offset, i, heap[0])) {
+                dropped = Math.max(dropped, v[offset + heap[0]]); // evicted
                 heap[0] = i;
                 siftDown(v, offset, heap, size);
+            } else {
+                dropped = Math.max(dropped, v[offset + i]); // rejected
             }
         }
+        leftOut[0] = dropped;
         Integer[] boxed = new Integer[size];
         for (int j = 0; j < size; j++) {
             boxed[j] = heap[j];

@@ -395,13 +395,15 @@ public final class TinyVlm implements Policy {
     }
 
     /**
-     * How many candidates libtorch hands over per row: top-k (1 for greedy), the whole sorted row for top-p alone, or
-     * 0 (the raw row) for plain sampling and for a repetition penalty (which can reorder the row).
+     * How many candidates libtorch hands over per row: 1 for greedy, the whole sorted row for top-p alone, or 0 (the
+     * raw row) for plain sampling, top-k (which keeps the entries tied with the k-th: libtorch's k can cut them) and
+     * a repetition penalty (which can reorder the row).
      */
     private int candidates(SamplingParams params) {
-        int vocab = config.vocabSize();
-        return params.penalisesRepetition() ? 0 : params.isGreedy() ? 1 : params.topK() > 0 ? Math.min(params.topK(), vocab)
-                : params.topP() < 1.0 ? vocab : 0;
+        if (params.isGreedy() && !params.penalisesRepetition()) {
+            return 1;
+        }
+        return params.penalisesRepetition() || params.topK() > 0 ? 0 : params.topP() < 1.0 ? config.vocabSize() : 0;
     }
 
     /**
