@@ -51,11 +51,11 @@ final class TopK {
                 heap[size] = i;
                 siftUp(v, offset, heap, size++);
             } else if (better(v, offset, i, heap[0])) {
-                dropped = Math.max(dropped, v[offset + heap[0]]); // evicted
+                dropped = Math.max(dropped, v[offset + heap[0]]); // evicted (rare: O(k log n) times)
                 heap[0] = i;
                 siftDown(v, offset, heap, size);
-            } else {
-                dropped = Math.max(dropped, v[offset + i]); // rejected
+            } else if (v[offset + i] > dropped) {
+                dropped = v[offset + i]; // rejected
             }
         }
         leftOut[0] = dropped;
