@@ -1,0 +1,410 @@
+package org.visualrft.core.prompt.jinja;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Python's semantics for the values a template sees: {@code null} is None, Long int, Double float, String str,
+ * List list (and tuple), Map dict; truth, printing ({@code str}/{@code repr}), equality, ordering and arithmetic.
+ */
+final class PyValues {
+    private PyValues() {
+    }
+
+    static boolean truthy(Object v) {
+        if (v == null || v instanceof Undefined) {
+            return false;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        if (v instanceof Long l) {
+            return l != 0;
+        }
+        if (v instanceof Double d) {
+            return d != 0;
+        }
+        if (v instanceof String s) {
+            return !s.isEmpty();
+        }
+        if (v instanceof List<?> l) {
+            return !l.isEmpty();
+        }
+        if (v instanceof Map<?, ?> m) {
+            return !m.isEmpty();
+        }
+        return true;
+    }
+
+    /** Python's {@code str(v)}; undefined prints as nothing. */
+    static String str(Object v) {
+        if (v instanceof String s) {
+            return s;
+        }
+        if (v instanceof Undefined) {
+            return "";
+        }
+        return repr(v);
+    }
+
+    static String repr(Object v) {
+        if (v == null) {
+            return "None";
+        }
+        if (v instanceof Boolean b) {
+            return b ? "True" : "False";
+        }
+        if (v instanceof Long l) {
+            return l.toString();
+        }
+        if (v instanceof Double d) {
+            return floatRepr(d);
+        }
+        if (v instanceof String s) {
+            return stringRepr(s);
+        }
+        if (v instanceof List<?> l) {
+            boolean tuple = v instanceof Tuple;
+            StringBuilder b = new StringBuilder(tuple ? "(" : "[");
+            for (int i = 0; i < l.size(); i++) {
+                b.append(i > 0 ? ", " : "").append(repr(l.get(i)));
+            }
+            return b.append(tuple && l.size() == 1 ? "," : "").append(tuple ? ')' : ']').toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                b.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                first = false;
+            }
+            return b.append('}').toString();
+        }
+        if (v instanceof Undefined) {
+            return "Undefined";
+        }
+        return v.toString();
+    }
+
+    /** Python's {@code repr(float)}: the shortest digits, exponent form below 1e-4 and from 1e16. */
+    static String floatRepr(double d) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        if (d == 0) {
+            return 1 / d < 0 ? "-0.0" : "0.0";
+        }
+        BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        String digits = bd.unscaledValue().toString();
+        int exp = digits.length() - bd.scale() - 1;
+        String sign = d < 0 ? "-" : "";
+        if (exp >= -4 && exp < 16) {
+            String plain = bd.toPlainString();
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        int a = Math.abs(exp);
+        return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (a < 10 ? "0" : "") + a;
+    }
+
+    /** Python's {@code repr(str)}: single quotes unless the text holds one and no double quote. */
+    static String stringRepr(String s) {
+        char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+        StringBuilder b = new StringBuilder().append(q);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c == q) {
+                        b.append('\\').append(c);
+                    } else if (c < 0x20 || c == 0x7f) {
+                        b.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append(q).toString();
+    }
+
+    static boolean isNumber(Object v) {
+        return v instanceof Long || v instanceof Double || v instanceof Boolean;
+    }
+
+    static boolean isInt(Object v) {
+        return v instanceof Long || v instanceof Boolean;
+    }
+
+    static long asLong(Object v) {
+        return v instanceof Boolean b ? (b ? 1 : 0) : (Long) v;
+    }
+
+    static double asDouble(Object v) {
+        return v instanceof Double d ? d : asLong(v);
+    }
+
+    static boolean eq(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (isNumber(a) && isNumber(b)) {
+            return isInt(a) && isInt(b) ? asLong(a) == asLong(b) : asDouble(a) == asDouble(b);
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (!eq(x.get(i), y.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : x.entrySet()) {
+                if (!y.containsKey(e.getKey()) || !eq(e.getValue(), y.get(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof Undefined && b instanceof Undefined) {
+            return true;
+        }
+        return a.equals(b);
+    }
+
+    /** Python's ordering of numbers, strings and lists; anything else is an error. */
+    static int compare(Object a, Object b) {
+        if (isNumber(a) && isNumber(b)) {
+            return isInt(a) && isInt(b) ? Long.compare(asLong(a), asLong(b)) : Double.compare(asDouble(a), asDouble(b));
+        }
+        if (a instanceof String x && b instanceof String y) {
+            return x.compareTo(y);
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+                if (!eq(x.get(i), y.get(i))) {
+                    return compare(x.get(i), y.get(i));
+                }
+            }
+            return Integer.compare(x.size(), y.size());
+        }
+        throw new JinjaException("cannot compare " + typeName(a) + " with " + typeName(b));
+    }
+
+    static String typeName(Object v) {
+        if (v == null) {
+            return "NoneType";
+        }
+        if (v instanceof Boolean) {
+            return "bool";
+        }
+        if (v instanceof Long) {
+            return "int";
+        }
+        if (v instanceof Double) {
+            return "float";
+        }
+        if (v instanceof String) {
+            return "str";
+        }
+        if (v instanceof List) {
+            return "list";
+        }
+        if (v instanceof Map) {
+            return "dict";
+        }
+        if (v instanceof Undefined u) {
+            return "undefined ('" + u.name() + "')";
+        }
+        return v.getClass().getSimpleName();
+    }
+
+    /** The items a for loop or a filter walks: a list's, a dict's keys, a string's characters; undefined: none. */
+    static List<Object> iterate(Object v) {
+        if (v instanceof List<?> l) {
+            return new ArrayList<>(l);
+        }
+        if (v instanceof Map<?, ?> m) {
+            return new ArrayList<>(m.keySet());
+        }
+        if (v instanceof String s) {
+            List<Object> out = new ArrayList<>();
+            s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
+            return out;
+        }
+        if (v instanceof Undefined) {
+            return new ArrayList<>();
+        }
+        throw new JinjaException("'" + typeName(v) + "' object is not iterable");
+    }
+
+    static boolean contains(Object container, Object item) {
+        if (container instanceof String s) {
+            if (!(item instanceof String t)) {
+                throw new JinjaException("'in <string>' requires string as left operand, not " + typeName(item));
+            }
+            return s.contains(t);
+        }
+        if (container instanceof Map<?, ?> m) {
+            for (Object k : m.keySet()) {
+                if (eq(k, item)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (Object x : iterate(container)) {
+            if (eq(x, item)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Object arithmetic(String op, Object a, Object b) {
+        if (a instanceof Undefined u) {
+            throw u.error();
+        }
+        if (b instanceof Undefined u) {
+            throw u.error();
+        }
+        if (op.equals("+")) {
+            if (a instanceof String x && b instanceof String y) {
+                return x + y;
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y) {
+                List<Object> out = new ArrayList<>(x);
+                out.addAll(y);
+                return out;
+            }
+        }
+        if (op.equals("*") && isInt(b) && (a instanceof String || a instanceof List)) {
+            return repeat(a, asLong(b));
+        }
+        if (op.equals("*") && isInt(a) && (b instanceof String || b instanceof List)) {
+            return repeat(b, asLong(a));
+        }
+        if (!isNumber(a) || !isNumber(b)) {
+            throw new JinjaException("unsupported operand types for " + op + ": '" + typeName(a) + "' and '"
+                    + typeName(b) + "'");
+        }
+        boolean ints = isInt(a) && isInt(b);
+        switch (op) {
+            case "+" -> {
+                return ints ? (Object) (asLong(a) + asLong(b)) : asDouble(a) + asDouble(b);
+            }
+            case "-" -> {
+                return ints ? (Object) (asLong(a) - asLong(b)) : asDouble(a) - asDouble(b);
+            }
+            case "*" -> {
+                return ints ? (Object) (asLong(a) * asLong(b)) : asDouble(a) * asDouble(b);
+            }
+            case "/" -> {
+                requireNonZero(b);
+                return asDouble(a) / asDouble(b);
+            }
+            case "//" -> {
+                requireNonZero(b);
+                return ints ? (Object) Math.floorDiv(asLong(a), asLong(b)) : Math.floor(asDouble(a) / asDouble(b));
+            }
+            case "%" -> {
+                requireNonZero(b);
+                if (ints) {
+                    return Math.floorMod(asLong(a), asLong(b));
+                }
+                double x = asDouble(a), y = asDouble(b);
+                return x - y * Math.floor(x / y);
+            }
+            case "**" -> {
+                if (ints && asLong(b) >= 0) {
+                    long r = 1;
+                    for (long i = 0; i < asLong(b); i++) {
+                        r *= asLong(a);
+                    }
+                    return r;
+                }
+                return Math.pow(asDouble(a), asDouble(b));
+            }
+            default -> throw new JinjaException("unknown operator " + op);
+        }
+    }
+
+    private static void requireNonZero(Object b) {
+        if (asDouble(b) == 0) {
+            throw new JinjaException("division by zero");
+        }
+    }
+
+    private static Object repeat(Object seq, long n) {
+        if (seq instanceof String s) {
+            return n <= 0 ? "" : s.repeat((int) n);
+        }
+        List<Object> out = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            out.addAll((List<?>) seq);
+        }
+        return out;
+    }
+
+    /** Python's index of {@code i} into a sequence of {@code n} (negative from the end), or -1 when outside. */
+    static int index(long i, int n) {
+        long j = i < 0 ? i + n : i;
+        return j < 0 || j >= n ? -1 : (int) j;
+    }
+
+    /** Python's slice of a list or string. */
+    static Object slice(Object seq, Object start, Object stop, Object step) {
+        List<Object> items;
+        if (seq instanceof String s) {
+            items = iterate(s);
+        } else if (seq instanceof List<?> l) {
+            items = new ArrayList<>(l);
+        } else {
+            throw new JinjaException("'" + typeName(seq) + "' object is not subscriptable");
+        }
+        int n = items.size();
+        long st = step == null ? 1 : asLong(step);
+        if (st == 0) {
+            throw new JinjaException("slice step cannot be zero");
+        }
+        long lo, hi;
+        if (st > 0) {
+            lo = start == null ? 0 : clamp(asLong(start), n, 0, n);
+            hi = stop == null ? n : clamp(asLong(stop), n, 0, n);
+        } else {
+            lo = start == null ? n - 1 : clamp(asLong(start), n, -1, n - 1);
+            hi = stop == null ? -1 : clamp(asLong(stop), n, -1, n - 1);
+        }
+        List<Object> out = new ArrayList<>();
+        for (long i = lo; st > 0 ? i < hi : i > hi; i += st) {
+            out.add(items.get((int) i));
+        }
+        if (seq instanceof String) {
+            StringBuilder b = new StringBuilder();
+            out.forEach(b::append);
+            return b.toString();
+        }
+        return out;
+    }
+
+    private static long clamp(long i, int n, long min, long max) {
+        long j = i < 0 ? i + n : i;
+        return Math.max(min, Math.min(max, j));
+    }
+}

@@ -1,0 +1,351 @@
+package org.visualrft.core.prompt.jinja;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.core.prompt.jinja.Node.Expr;
+
+/**
+ * Renders parsed statements: variables live in frames (a for loop's body gets a fresh frame per iteration, so a
+ * {@code set} inside it is gone after it, as in Jinja2; a macro call gets its own), lookups walk outwards, and a name
+ * found nowhere is {@link Undefined}.
+ */
+final class Renderer {
+    private static final class Frame {
+        final Frame parent;
+        final Map<String, Object> vars = new HashMap<>();
+
+        Frame(Frame parent) {
+            this.parent = parent;
+        }
+
+        Object lookup(String name) {
+            for (Frame f = this; f != null; f = f.parent) {
+                if (f.vars.containsKey(name)) {
+                    return f.vars.get(name);
+                }
+            }
+            return new Undefined(name);
+        }
+    }
+
+    /** A loop's break or continue, unwinding to its loop. */
+    private static final class LoopSignal extends RuntimeException {
+        final boolean isBreak;
+
+        LoopSignal(boolean isBreak) {
+            super(null, null, false, false);
+            this.isBreak = isBreak;
+        }
+    }
+
+    private final Frame root;
+    private final StringBuilder out = new StringBuilder();
+
+    private Renderer(Map<String, Object> context) {
+        Frame globals = new Frame(null);
+        globals.vars.putAll(Builtins.globals());
+        root = new Frame(globals);
+        root.vars.putAll(context);
+    }
+
+    static String render(List<Node> template, Map<String, Object> context) {
+        Renderer r = new Renderer(context);
+        StringBuilder sink = r.out;
+        try {
+            r.run(template, r.root, sink);
+        } catch (LoopSignal s) {
+            throw new JinjaException((s.isBreak ? "break" : "continue") + " outside a loop");
+        }
+        return sink.toString();
+    }
+
+    private void run(List<Node> nodes, Frame frame, StringBuilder sink) {
+        for (Node n : nodes) {
+            if (n instanceof Node.Text t) {
+                sink.append(t.text());
+            } else if (n instanceof Node.Output o) {
+                sink.append(PyValues.str(eval(o.expr(), frame)));
+            } else if (n instanceof Node.If i) {
+                boolean done = false;
+                for (int b = 0; b < i.tests().size() && !done; b++) {
+                    if (PyValues.truthy(eval(i.tests().get(b), frame))) {
+                        run(i.branches().get(b), frame, sink);
+                        done = true;
+                    }
+                }
+                if (!done) {
+                    run(i.otherwise(), frame, sink);
+                }
+            } else if (n instanceof Node.For f) {
+                loop(f, frame, sink);
+            } else if (n instanceof Node.Set s) {
+                assign(s, frame);
+            } else if (n instanceof Node.Macro m) {
+                frame.vars.put(m.name(), macro(m, frame));
+            } else if (n instanceof Node.LoopControl c) {
+                throw new LoopSignal(c.isBreak());
+            } else if (n instanceof Node.Block b) {
+                run(b.body(), frame, sink);
+            }
+        }
+    }
+
+    private void loop(Node.For f, Frame frame, StringBuilder sink) {
+        Object source = eval(f.iter(), frame);
+        if (source == null) {
+            throw new JinjaException("line " + f.line() + ": 'NoneType' object is not iterable");
+        }
+        List<Object> items = new ArrayList<>();
+        for (Object item : PyValues.iterate(source)) {
+            if (f.filter() != null) {
+                Frame probe = new Frame(frame);
+                bind(f, item, probe);
+                if (!PyValues.truthy(eval(f.filter(), probe))) {
+                    continue;
+                }
+            }
+            items.add(item);
+        }
+        if (items.isEmpty()) {
+            run(f.otherwise(), frame, sink);
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            Frame body = new Frame(frame);
+            bind(f, items.get(i), body);
+            body.vars.put("loop", loopInfo(items, i));
+            try {
+                run(f.body(), body, sink);
+            } catch (LoopSignal s) {
+                if (s.isBreak) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void bind(Node.For f, Object item, Frame frame) {
+        if (f.targets().size() == 1) {
+            frame.vars.put(f.targets().get(0), item);
+            return;
+        }
+        List<Object> parts = PyValues.iterate(item);
+        if (parts.size() != f.targets().size()) {
+            throw new JinjaException("line " + f.line() + ": cannot unpack " + parts.size() + " values into "
+                    + f.targets().size());
+        }
+        for (int k = 0; k < parts.size(); k++) {
+            frame.vars.put(f.targets().get(k), parts.get(k));
+        }
+    }
+
+    private static Map<String, Object> loopInfo(List<Object> items, int i) {
+        int n = items.size();
+        Map<String, Object> loop = new LinkedHashMap<>();
+        loop.put("index", (long) i + 1);
+        loop.put("index0", (long) i);
+        loop.put("revindex", (long) (n - i));
+        loop.put("revindex0", (long) (n - i - 1));
+        loop.put("first", i == 0);
+        loop.put("last", i == n - 1);
+        loop.put("length", (long) n);
+        loop.put("depth", 1L);
+        loop.put("depth0", 0L);
+        loop.put("previtem", i > 0 ? items.get(i - 1) : new Undefined("previtem"));
+        loop.put("nextitem", i < n - 1 ? items.get(i + 1) : new Undefined("nextitem"));
+        loop.put("cycle", (Callable) (args, kw) -> {
+            if (args.isEmpty()) {
+                throw new JinjaException("no items for cycling given");
+            }
+            return args.get(i % args.size());
+        });
+        return loop;
+    }
+
+    private void assign(Node.Set s, Frame frame) {
+        Object value;
+        if (s.block() != null) {
+            StringBuilder b = new StringBuilder();
+            run(s.block(), frame, b);
+            value = b.toString();
+        } else {
+            value = eval(s.value(), frame);
+        }
+        if (s.attr() != null) {
+            Object target = frame.lookup(s.targets().get(0));
+            if (!(target instanceof Namespace ns)) {
+                throw new JinjaException("line " + s.line() + ": cannot assign attribute on non-namespace object");
+            }
+            ns.attrs.put(s.attr(), value);
+            return;
+        }
+        if (s.targets().size() == 1) {
+            frame.vars.put(s.targets().get(0), value);
+            return;
+        }
+        List<Object> parts = PyValues.iterate(value);
+        if (parts.size() != s.targets().size()) {
+            throw new JinjaException("line " + s.line() + ": cannot unpack " + parts.size() + " values into "
+                    + s.targets().size());
+        }
+        for (int k = 0; k < parts.size(); k++) {
+            frame.vars.put(s.targets().get(k), parts.get(k));
+        }
+    }
+
+    private Callable macro(Node.Macro m, Frame defined) {
+        return (args, kwargs) -> {
+            if (args.size() > m.params().size()) {
+                throw new JinjaException("macro '" + m.name() + "' takes not more than " + m.params().size()
+                        + " argument(s)");
+            }
+            Frame f = new Frame(defined);
+            for (int i = 0; i < m.params().size(); i++) {
+                String p = m.params().get(i);
+                Object v;
+                if (i < args.size()) {
+                    v = args.get(i);
+                } else if (kwargs.containsKey(p)) {
+                    v = kwargs.get(p);
+                } else if (m.defaults().get(i) != null) {
+                    v = eval(m.defaults().get(i), f);
+                } else {
+                    v = new Undefined(p);
+                }
+                f.vars.put(p, v);
+            }
+            for (String k : kwargs.keySet()) {
+                if (!m.params().contains(k)) {
+                    throw new JinjaException("macro '" + m.name() + "' takes no keyword argument '" + k + "'");
+                }
+            }
+            StringBuilder b = new StringBuilder();
+            run(m.body(), f, b);
+            return b.toString();
+        };
+    }
+
+    private Object eval(Expr e, Frame frame) {
+        if (e instanceof Node.Literal l) {
+            return l.value();
+        }
+        if (e instanceof Node.Name n) {
+            return frame.lookup(n.name());
+        }
+        if (e instanceof Node.ListExpr l) {
+            List<Object> out = new ArrayList<>();
+            for (Expr x : l.items()) {
+                out.add(eval(x, frame));
+            }
+            return l.tuple() ? new Tuple(out) : out;
+        }
+        if (e instanceof Node.DictExpr d) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (int i = 0; i < d.keys().size(); i++) {
+                out.put(eval(d.keys().get(i), frame), eval(d.values().get(i), frame));
+            }
+            return out;
+        }
+        if (e instanceof Node.Attr a) {
+            return Builtins.attribute(eval(a.obj(), frame), a.name(), a.line());
+        }
+        if (e instanceof Node.Item it) {
+            return Builtins.item(eval(it.obj(), frame), eval(it.key(), frame), it.line());
+        }
+        if (e instanceof Node.Slice s) {
+            Object seq = eval(s.obj(), frame);
+            if (seq instanceof Undefined u) {
+                throw u.error();
+            }
+            return PyValues.slice(seq, opt(s.start(), frame), opt(s.stop(), frame), opt(s.step(), frame));
+        }
+        if (e instanceof Node.Call c) {
+            Object fn = eval(c.fn(), frame);
+            if (fn instanceof Undefined u) {
+                throw new JinjaException("line " + c.line() + ": '" + u.name() + "' is undefined");
+            }
+            if (!(fn instanceof Callable call)) {
+                throw new JinjaException("line " + c.line() + ": '" + PyValues.typeName(fn) + "' object is not callable");
+            }
+            return call.call(evalAll(c.args(), frame), kwargs(c.kwNames(), c.kwValues(), frame));
+        }
+        if (e instanceof Node.Filter f) {
+            return Builtins.filter(f.name(), eval(f.value(), frame), evalAll(f.args(), frame),
+                    kwargs(f.kwNames(), f.kwValues(), frame), f.line());
+        }
+        if (e instanceof Node.Test t) {
+            boolean r = Builtins.test(t.name(), eval(t.value(), frame), evalAll(t.args(), frame), t.line());
+            return r != t.negated();
+        }
+        if (e instanceof Node.Unary u) {
+            Object v = eval(u.operand(), frame);
+            return switch (u.op()) {
+                case "not" -> !PyValues.truthy(v);
+                case "-" -> PyValues.arithmetic("-", 0L, v);
+                default -> PyValues.arithmetic("+", 0L, v);
+            };
+        }
+        if (e instanceof Node.Conditional c) {
+            if (PyValues.truthy(eval(c.test(), frame))) {
+                return eval(c.then(), frame);
+            }
+            return c.otherwise() == null ? new Undefined("else") : eval(c.otherwise(), frame);
+        }
+        Node.Binary b = (Node.Binary) e;
+        switch (b.op()) {
+            case "and" -> {
+                Object l = eval(b.left(), frame);
+                return PyValues.truthy(l) ? eval(b.right(), frame) : l;
+            }
+            case "or" -> {
+                Object l = eval(b.left(), frame);
+                return PyValues.truthy(l) ? l : eval(b.right(), frame);
+            }
+            default -> {
+                // fall through to the strict operators
+            }
+        }
+        Object l = eval(b.left(), frame);
+        Object r = eval(b.right(), frame);
+        try {
+            return switch (b.op()) {
+                case "==" -> PyValues.eq(l, r);
+                case "!=" -> !PyValues.eq(l, r);
+                case "<" -> PyValues.compare(l, r) < 0;
+                case ">" -> PyValues.compare(l, r) > 0;
+                case "<=" -> PyValues.compare(l, r) <= 0;
+                case ">=" -> PyValues.compare(l, r) >= 0;
+                case "in" -> PyValues.contains(r, l);
+                case "notin" -> !PyValues.contains(r, l);
+                case "~" -> PyValues.str(l) + PyValues.str(r);
+                default -> PyValues.arithmetic(b.op(), l, r);
+            };
+        } catch (JinjaException fault) {
+            throw fault.getMessage().startsWith("line ") ? fault
+                    : new JinjaException("line " + b.line() + ": " + fault.getMessage());
+        }
+    }
+
+    private Object opt(Expr e, Frame frame) {
+        return e == null ? null : eval(e, frame);
+    }
+
+    private List<Object> evalAll(List<Expr> exprs, Frame frame) {
+        List<Object> out = new ArrayList<>();
+        for (Expr x : exprs) {
+            out.add(eval(x, frame));
+        }
+        return out;
+    }
+
+    private Map<String, Object> kwargs(List<String> names, List<Expr> values, Frame frame) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), eval(values.get(i), frame));
+        }
+        return out;
+    }
+}
