@@ -1,0 +1,206 @@
+package org.visualrft.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.visualrft.model.policy.Image;
+import org.visualrft.model.policy.ModelLoader;
+import org.visualrft.model.policy.Policy;
+import org.visualrft.model.policy.Prompt;
+
+/**
+ * {@code evaluate --protocol visual-rft} (the paper's evaluation scripts: {@code <image>} line before the question,
+ * decoding from the folder's generation_config.json, 1024/128 tokens, visual-rft rewards), {@code --generation-config}
+ * and {@code --seed}; {@code --protocol default} is the evaluation it always was.
+ */
+class EvaluateProtocolTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void visualRftProtocolAsksWithTheImageLineBeforeTheQuestion(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path prefixed = prefixedCopy(dir);
+        // the model sees another prompt: the <image> line is tokens, not nothing
+        try (Policy p = ModelLoader.load(dir.resolve("model"))) {
+            Image img = Image.read(dir.resolve("img0.png"));
+            String q = "What is the category of this item ?";
+            assertTrue(p.promptLength(new Prompt(img, "<image>\n" + q)) > p.promptLength(new Prompt(img, q)));
+        }
+        Path json = dir.resolve("v.json");
+        CliRun v = evaluate(dir, "train.jsonl", "v.jsonl", "--protocol", "visual-rft", "--max-new-tokens", "8",
+                "--json", json.toString());
+        // the same answers as the default protocol on a dataset whose questions carry the line themselves
+        CliRun d = evaluate(dir, prefixed.getFileName().toString(), "d.jsonl", "--max-new-tokens", "8",
+                "--reward-mode", "visual-rft");
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertEquals(0, d.code(), d.out() + d.err());
+        List<JsonNode> asked = lines(dir.resolve("v.jsonl"));
+        List<JsonNode> original = lines(dir.resolve("train.jsonl"));
+        for (int i = 0; i < asked.size(); i++) {
+            assertEquals("<image>\n" + original.get(i).get("problem").asText(), asked.get(i).get("problem").asText());
+        }
+        assertEquals(completions(dir.resolve("d.jsonl")), completions(dir.resolve("v.jsonl")));
+        JsonNode m = JSON.readTree(json.toFile());
+        assertEquals("visual-rft", m.get("protocol").asText());
+        assertEquals("visual-rft", m.get("reward_mode").asText());
+        assertTrue(m.get("decoding").get("generation_config").asText().endsWith("(absent: greedy)"), m.toString());
+        assertTrue(v.out().lines().findFirst().orElse("").startsWith("decoding: protocol visual-rft"), v.out());
+
+        // without --max-new-tokens: 1024, grounding 128 (the LISA script), recorded as used
+        Path limits = dir.resolve("l.json");
+        CliRun l = evaluate(dir, "train.jsonl", "l.jsonl", "--protocol", "visual-rft", "--limit", "1", "--json",
+                limits.toString());
+        assertEquals(0, l.code(), l.out() + l.err());
+        JsonNode dec = JSON.readTree(limits.toFile()).get("decoding");
+        assertEquals(1024, dec.get("max_new_tokens").asInt());
+        assertEquals(128, dec.get("max_new_tokens_by_task").get("grounding").asInt());
+        assertTrue(l.out().contains("max_new_tokens 1024 (grounding 128)"), l.out());
+    }
+
+    /**
+     * The folder's repetition_penalty is applied under --protocol visual-rft (the answers are those of the same
+     * penalty given on the command line, and differ from penalty 1, which an explicit option sets); --protocol
+     * default ignores the file, as before.
+     */
+    @Test
+    void theFoldersRepetitionPenaltyIsAppliedAndTheDefaultProtocolIgnoresTheFile(@TempDir Path dir)
+            throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path prefixed = prefixedCopy(dir);
+        CliRun before = evaluate(dir, "train.jsonl", "before.jsonl", "--max-new-tokens", "12");
+        assertEquals(0, before.code(), before.out() + before.err());
+        Files.writeString(dir.resolve("model/generation_config.json"), "{\"do_sample\": false, \"temperature\": 0.3,"
+                + " \"repetition_penalty\": 5.0, \"eos_token_id\": 2}");
+
+        Path json = dir.resolve("file.json");
+        CliRun file = evaluate(dir, "train.jsonl", "file.jsonl", "--protocol", "visual-rft", "--max-new-tokens", "12",
+                "--json", json.toString());
+        CliRun one = evaluate(dir, "train.jsonl", "one.jsonl", "--protocol", "visual-rft", "--max-new-tokens", "12",
+                "--repetition-penalty", "1");
+        CliRun given = evaluate(dir, prefixed.getFileName().toString(), "given.jsonl", "--max-new-tokens", "12",
+                "--reward-mode", "visual-rft", "--repetition-penalty", "5");
+        for (CliRun r : new CliRun[] {file, one, given}) {
+            assertEquals(0, r.code(), r.out() + r.err());
+        }
+        assertEquals(completions(dir.resolve("given.jsonl")), completions(dir.resolve("file.jsonl")));
+        assertNotEquals(completions(dir.resolve("one.jsonl")), completions(dir.resolve("file.jsonl")));
+        JsonNode dec = JSON.readTree(json.toFile()).get("decoding");
+        assertEquals(5.0, dec.get("repetition_penalty").asDouble());
+        assertTrue(dec.get("greedy").asBoolean()); // do_sample false: the file's temperature is not used
+        assertEquals(0.0, dec.get("temperature").asDouble());
+        assertTrue(dec.get("generation_config").asText().endsWith("generation_config.json"), dec.toString());
+        assertTrue(file.out().contains("repetition_penalty 5.0"), file.out());
+
+        // --protocol default: today's evaluation, the file or not
+        Path dj = dir.resolve("default.json");
+        CliRun after = evaluate(dir, "train.jsonl", "after.jsonl", "--max-new-tokens", "12", "--json", dj.toString());
+        assertEquals(0, after.code(), after.out() + after.err());
+        assertEquals(Files.readString(dir.resolve("before.jsonl")), Files.readString(dir.resolve("after.jsonl")));
+        JsonNode m = JSON.readTree(dj.toFile());
+        assertEquals("default", m.get("protocol").asText());
+        assertEquals("strict", m.get("reward_mode").asText());
+        assertEquals(1.0, m.get("repetition_penalty").asDouble());
+        assertEquals("greedy", m.get("decoding").get("generation_config").asText());
+        assertEquals(0, m.get("decoding").get("max_new_tokens_by_task").size());
+        // and the file through --generation-config folder with the default protocol: its penalty, no <image> line
+        CliRun folder = evaluate(dir, "train.jsonl", "folder.jsonl", "--max-new-tokens", "12", "--generation-config",
+                "folder", "--repetition-penalty", "5");
+        assertEquals(0, folder.code(), folder.out() + folder.err());
+        assertFalse(Files.readString(dir.resolve("folder.jsonl")).contains("<image>"));
+    }
+
+    /** A generation config that samples: each record its own stream, so --batch does not change the answers. */
+    @Test
+    void sampledAnswersDoNotDependOnTheBatch(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        // five records: batches of 2 and 3 split them differently
+        List<String> records = new ArrayList<>(Files.readAllLines(dir.resolve("train.jsonl")));
+        records.add(records.get(0));
+        Files.write(dir.resolve("train.jsonl"), records);
+        Files.writeString(dir.resolve("model/generation_config.json"), "{\"do_sample\": true, \"temperature\": 1.5,"
+                + " \"top_k\": 0, \"top_p\": 1.0}");
+        List<List<String>> answers = new ArrayList<>();
+        for (String batch : new String[] {"1", "2", "3", "8"}) {
+            CliRun r = evaluate(dir, "train.jsonl", "b" + batch + ".jsonl", "--generation-config", "folder",
+                    "--max-new-tokens", "10", "--batch", batch, "--seed", "7");
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertTrue(r.out().contains("sampled"), r.out());
+            answers.add(completions(dir.resolve("b" + batch + ".jsonl")));
+        }
+        for (List<String> a : answers) {
+            assertEquals(answers.get(0), a);
+        }
+        // it samples: the same question twice (records 0 and 4) gets different answers, and another seed others
+        assertNotEquals(answers.get(0).get(0), answers.get(0).get(4));
+        CliRun other = evaluate(dir, "train.jsonl", "s8.jsonl", "--generation-config", "folder", "--max-new-tokens",
+                "10", "--seed", "8");
+        assertEquals(0, other.code(), other.out() + other.err());
+        assertNotEquals(answers.get(0), completions(dir.resolve("s8.jsonl")));
+    }
+
+    @Test
+    void badProtocolOrGenerationConfigIsOneLineExit2(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path gen = dir.resolve("model/generation_config.json");
+        Files.writeString(gen, "{\"do_sample\": false, \"num_beams\": 4}");
+        CliRun beams = evaluate(dir, "train.jsonl", "a.jsonl", "--protocol", "visual-rft");
+        assertEquals(2, beams.code(), beams.out() + beams.err());
+        assertEquals(1, beams.err().strip().lines().count(), beams.err());
+        assertTrue(beams.err().contains(gen.toString()) && beams.err().contains("\"num_beams\""), beams.err());
+        assertFalse(Files.exists(dir.resolve("a.jsonl")));
+        // greedy decoding does not read the file
+        CliRun greedy = evaluate(dir, "train.jsonl", "a.jsonl", "--protocol", "visual-rft", "--generation-config",
+                "greedy", "--max-new-tokens", "2", "--limit", "1");
+        assertEquals(0, greedy.code(), greedy.out() + greedy.err());
+
+        for (String[] bad : new String[][] {{"--protocol", "paper"}, {"--generation-config", "file"}}) {
+            CliRun r = evaluate(dir, "train.jsonl", "b.jsonl", bad);
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertTrue(r.err().lines().findFirst().orElse("").contains(bad[0] + " must be"), r.err());
+        }
+    }
+
+    private static CliRun evaluate(Path dir, String dataset, String answers, String... more) {
+        List<String> args = new ArrayList<>(List.of("evaluate", "--model", dir.resolve("model").toString(),
+                "--dataset", dir.resolve(dataset).toString(), "--answers", dir.resolve(answers).toString()));
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** The dataset with "<image>\n" written before every question. */
+    private static Path prefixedCopy(Path dir) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode r : lines(dir.resolve("train.jsonl"))) {
+            ((ObjectNode) r).put("problem", "<image>\n" + r.get("problem").asText());
+            out.add(JSON.writeValueAsString(r));
+        }
+        return Files.write(dir.resolve("prefixed.jsonl"), out);
+    }
+
+    private static List<String> completions(Path answers) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode a : lines(answers)) {
+            out.add(a.get("completion").asText());
+        }
+        return out;
+    }
+
+    private static List<JsonNode> lines(Path file) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+}
