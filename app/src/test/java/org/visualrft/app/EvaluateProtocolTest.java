@@ -22,7 +22,8 @@ import org.visualrft.model.policy.Prompt;
 /**
  * {@code evaluate --protocol visual-rft} (the paper's evaluation scripts: {@code <image>} line before the question,
  * decoding from the folder's generation_config.json, 1024/128 tokens, visual-rft rewards), {@code --generation-config}
- * and {@code --seed}; {@code --protocol default} is the evaluation it always was.
+ * and {@code --seed}; {@code --protocol default} is the evaluation it always was; {@code generate
+ * --generation-config}.
  */
 class EvaluateProtocolTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -169,6 +170,39 @@ class EvaluateProtocolTest {
             assertEquals(2, r.code(), r.out() + r.err());
             assertTrue(r.err().lines().findFirst().orElse("").contains(bad[0] + " must be"), r.err());
         }
+    }
+
+    /** generate --generation-config folder: the file's decoding (here greedy with penalty 5), no sampling options. */
+    @Test
+    void generateTakesTheFoldersGenerationConfig(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Files.writeString(dir.resolve("model/generation_config.json"), "{\"do_sample\": false, \"temperature\": 0.3,"
+                + " \"repetition_penalty\": 5.0}");
+        String[] common = {"generate", "--model", dir.resolve("model").toString(), "--image",
+            dir.resolve("img0.png").toString(), "--prompt", "What is the category of this item ?", "--samples", "2",
+            "--max-new-tokens", "12"};
+        CliRun folder = CliRun.of(concat(common, "--generation-config", "folder"));
+        CliRun given = CliRun.of(concat(common, "--temperature", "0", "--repetition-penalty", "5"));
+        CliRun plain = CliRun.of(concat(common, "--temperature", "0"));
+        for (CliRun r : new CliRun[] {folder, given, plain}) {
+            assertEquals(0, r.code(), r.out() + r.err());
+        }
+        assertEquals(answers(given), answers(folder));
+        assertNotEquals(answers(plain), answers(folder));
+        CliRun both = CliRun.of(concat(common, "--generation-config", "folder", "--top-k", "5"));
+        assertEquals(2, both.code(), both.out() + both.err());
+        assertTrue(both.err().lines().findFirst().orElse("").contains("--top-k and --generation-config"), both.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> l = new ArrayList<>(List.of(a));
+        l.addAll(List.of(b));
+        return l.toArray(String[]::new);
+    }
+
+    /** generate's answer lines (text, tokens, log-prob), without the timing line. */
+    private static List<String> answers(CliRun r) {
+        return r.out().lines().filter(l -> !l.contains("tokens/s")).toList();
     }
 
     private static CliRun evaluate(Path dir, String dataset, String answers, String... more) {
