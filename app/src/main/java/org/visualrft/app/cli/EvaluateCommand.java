@@ -94,8 +94,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "default: the questions as the dataset has them, greedy answers, up to 256 tokens, strict "
                     + "rewards. visual-rft: as the paper's evaluation scripts: a literal '<image>' line before each "
                     + "question, decoding from the model folder's generation_config.json (--generation-config "
-                    + "folder), up to 1024 new tokens (grounding 128), reward mode visual-rft. The options below, "
-                    + "given, win (default ${DEFAULT-VALUE}).")
+                    + "folder), up to 1024 new tokens (grounding 128), reward mode visual-rft. Those options, given "
+                    + "explicitly, win (default ${DEFAULT-VALUE}).")
     String protocol;
 
     @Option(names = "--generation-config", paramLabel = "folder|greedy",

@@ -116,6 +116,24 @@ class GenerationConfigTest {
         }
     }
 
+    /** The files transformers wrote for the fixtures' tiny Qwen folders: no sampling keys, so greedy. */
+    @Test
+    void transformersWrittenFilesReadAsGreedy() throws Exception {
+        Path fixtures = Path.of(System.getProperty("vrft.fixtures", "../fixtures"));
+        int n = 0;
+        try (var dirs = Files.list(fixtures)) {
+            for (Path d : (Iterable<Path>) dirs.sorted()::iterator) {
+                if (Files.isRegularFile(d.resolve(GenerationConfig.FILE))) {
+                    GenerationConfig c = GenerationConfig.ofFolder(d);
+                    assertEquals(d.resolve(GenerationConfig.FILE), c.source());
+                    assertTrue(c.sampling(8).isGreedy(), d.toString());
+                    n++;
+                }
+            }
+        }
+        assertTrue(n > 0, "no model folder with a generation_config.json in " + fixtures);
+    }
+
     private static GenerationConfig assertDoesNotThrowRead(Path dir, String body) {
         try {
             return write(dir, body);
