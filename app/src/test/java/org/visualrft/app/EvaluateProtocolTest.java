@@ -18,6 +18,7 @@ import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.qwen2vl.TinyQwenFolder;
 
 /**
  * {@code evaluate --protocol visual-rft} (the paper's evaluation scripts: {@code <image>} line before the question,
@@ -170,6 +171,48 @@ class EvaluateProtocolTest {
             assertEquals(2, r.code(), r.out() + r.err());
             assertTrue(r.err().lines().findFirst().orElse("").contains(bad[0] + " must be"), r.err());
         }
+    }
+
+    /**
+     * Qwen2-VL with Qwen2-VL-Instruct's generation_config.json (do_sample true, top_k 1, top_p 0.001, temperature
+     * 0.01, repetition_penalty 1.05): the protocol's answers are greedy with penalty 1.05, the same as the default
+     * protocol's with --repetition-penalty 1.05 on the questions with the <image> line.
+     */
+    @Test
+    void qwen2VlInstructsFileIsGreedyWithPenalty105(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Files.writeString(model.resolve("generation_config.json"), "{\"bos_token_id\": 151643, \"pad_token_id\":"
+                + " 151643, \"do_sample\": true, \"eos_token_id\": [151645, 151643], \"repetition_penalty\": 1.05,"
+                + " \"temperature\": 0.01, \"top_p\": 0.001, \"top_k\": 1, \"transformers_version\": \"4.37.0\"}");
+        Files.copy(fixture.resolve("image_a.png"), dir.resolve("a.png"));
+        Files.copy(fixture.resolve("image_b.png"), dir.resolve("b.png"));
+        String q = "What is in the image ?";
+        Files.writeString(dir.resolve("c.jsonl"), record("a.png", q) + record("b.png", q));
+        String asked = "<image>\\n" + q; // JSON's escape of the newline
+        Files.writeString(dir.resolve("p.jsonl"), record("a.png", asked) + record("b.png", asked));
+        Path json = dir.resolve("m.json");
+        CliRun v = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("c.jsonl").toString(),
+                "--protocol", "visual-rft", "--max-new-tokens", "10", "--answers", dir.resolve("v.jsonl").toString(),
+                "--json", json.toString());
+        CliRun d = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("p.jsonl").toString(),
+                "--max-new-tokens", "10", "--repetition-penalty", "1.05", "--reward-mode", "visual-rft", "--answers",
+                dir.resolve("d.jsonl").toString());
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertEquals(0, d.code(), d.out() + d.err());
+        assertEquals(completions(dir.resolve("d.jsonl")), completions(dir.resolve("v.jsonl")));
+        JsonNode dec = JSON.readTree(json.toFile()).get("decoding");
+        assertTrue(dec.get("greedy").asBoolean());
+        assertEquals(1.05, dec.get("repetition_penalty").asDouble());
+        assertEquals(1, dec.get("top_k").asInt());
+        assertEquals(0.01, dec.get("temperature").asDouble());
+        assertTrue(v.out().lines().findFirst().orElse("").contains("greedy, temperature 0.01, top_k 1, top_p 0.001,"
+                + " min_p 0.0, repetition_penalty 1.05, max_new_tokens 10, seed 0"), v.out());
+    }
+
+    private static String record(String image, String problem) {
+        return "{\"image\": \"" + image + "\", \"problem\": \"" + problem + "\", \"solution\":"
+                + " \"<answer>cat</answer>\", \"task\": \"classification\"}\n";
     }
 
     /** generate --generation-config folder: the file's decoding (here greedy with penalty 5), no sampling options. */

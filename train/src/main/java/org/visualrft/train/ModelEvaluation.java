@@ -17,11 +17,11 @@ import org.visualrft.train.data.parquet.ColumnNames;
 import org.visualrft.train.grpo.Rewarder;
 
 /**
- * A model's answers to a whole dataset (greedy, or as a request's decoding says), scored exactly as a training run's in-loop evaluation scores them
- * ({@link RewardEval}: the reward functions' means overall and per task, classification accuracy, grounding mIoU and
- * cumulative IoU, detection mAP): what {@code visual-rft evaluate} runs on a base model or a checkpoint. Everything
- * that can be checked (reward names, data, model, that every prompt fits the model) is checked before the first
- * answer is generated.
+ * A model's answers to a whole dataset (greedy, or as the request's decoding says), scored exactly as a training
+ * run's in-loop evaluation scores them ({@link RewardEval}: the reward functions' means overall and per task,
+ * classification accuracy, grounding mIoU and cumulative IoU, detection mAP): what {@code visual-rft evaluate} runs
+ * on a base model or a checkpoint. Everything that can be checked (reward names, data, model, that every prompt fits
+ * the model) is checked before the first answer is generated.
  */
 public final class ModelEvaluation {
     private ModelEvaluation() {

@@ -97,8 +97,9 @@ class GenerationConfigTest {
         // the same keys at the values where they do nothing are fine (as transformers writes a full config)
         GenerationConfig c = assertDoesNotThrowRead(dir, "{\"num_beams\": 1, \"no_repeat_ngram_size\": 0,"
                 + " \"typical_p\": 1.0, \"epsilon_cutoff\": 0.0, \"eta_cutoff\": 0.0, \"encoder_repetition_penalty\":"
-                + " 1.0, \"bad_words_ids\": null, \"sequence_bias\": null, \"num_return_sequences\": 1, \"length_penalty\":"
-                + " 1.0, \"early_stopping\": false, \"max_length\": 20, \"use_cache\": true, \"some_new_key\": 3}");
+                + " 1.0, \"bad_words_ids\": null, \"sequence_bias\": null, \"num_return_sequences\": 1,"
+                + " \"length_penalty\": 1.0, \"early_stopping\": false, \"max_length\": 20, \"use_cache\": true,"
+                + " \"some_new_key\": 3}");
         assertFalse(c.doSample());
     }
 
