@@ -241,7 +241,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--generation-config must be folder or greedy, got '"
                         + generationConfig + "'");
             };
-            double penalty = repetitionPenalty.value();
+            repetitionPenalty.value(); // a bad value is a usage error (exit 2) like the others
             maxNew = maxNewTokens != null ? maxNewTokens : proto.maxNewTokens();
             if (maxNew < 1 || maxNew > Limits.MAX_TOKENS) {
                 throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
