@@ -2,8 +2,10 @@ package org.visualrft.train;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.visualrft.core.reward.RewardMode;
 import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.LoadOptions;
@@ -15,11 +17,11 @@ import org.visualrft.train.data.parquet.ColumnNames;
 import org.visualrft.train.grpo.Rewarder;
 
 /**
- * A model's greedy answers to a whole dataset, scored exactly as a training run's in-loop evaluation scores them
- * ({@link RewardEval}: the reward functions' means overall and per task, classification accuracy, grounding mIoU and
- * cumulative IoU, detection mAP): what {@code visual-rft evaluate} runs on a base model or a checkpoint. Everything
- * that can be checked (reward names, data, model, that every prompt fits the model) is checked before the first
- * answer is generated.
+ * A model's answers to a whole dataset (greedy, or as the request's decoding says), scored exactly as a training
+ * run's in-loop evaluation scores them ({@link RewardEval}: the reward functions' means overall and per task,
+ * classification accuracy, grounding mIoU and cumulative IoU, detection mAP): what {@code visual-rft evaluate} runs
+ * on a base model or a checkpoint. Everything that can be checked (reward names, data, model, that every prompt fits
+ * the model) is checked before the first answer is generated.
  */
 public final class ModelEvaluation {
     private ModelEvaluation() {
@@ -34,10 +36,13 @@ public final class ModelEvaluation {
      * @param limit evaluate the first {@code limit} records only (0: all)
      * @param batch records answered in one batched decode ({@link RewardEval}'s batch)
      * @param adapter a PEFT LoRA folder to put over the model (null: none)
+     * @param decoding how the answers are decoded ({@link RewardEval.Decoding}: settings, token limits, seed)
+     * @param question what is done to each record's question before it is asked (the paper's protocol puts a literal
+     *     {@code <image>} line before it; null: it is asked as the dataset has it)
      */
     public record Request(Path model, String dataset, ColumnNames columns, boolean skipBadRows, LoadOptions load,
-            int threads, int maxNewTokens, int limit, int batch, String rewards, String rewardMode, Path adapter,
-            double repetitionPenalty) {
+            int threads, int limit, int batch, String rewards, String rewardMode, Path adapter,
+            RewardEval.Decoding decoding, UnaryOperator<String> question) {
     }
 
     /**
@@ -56,15 +61,22 @@ public final class ModelEvaluation {
         if (q.limit() > 0 && q.limit() < data.size()) {
             data = data.subList(0, q.limit());
         }
+        if (q.question() != null) {
+            List<TrainingExample> asked = new ArrayList<>(data.size());
+            for (TrainingExample ex : data) {
+                asked.add(ex.withQuestion(q.question()));
+            }
+            data = asked;
+        }
         Engine.setThreads(q.threads());
         try (Policy policy = Runs.model(q.model().toString(), "--model", q.load(), q.adapter())) {
             // answers are read in the frame the model writes them in (Qwen2.5-VL: pixels of the resized image)
             Rewarder rewarder = Rewarder.ofSpec(q.rewards(), q.rewardMode(), src,
                     policy.rewardOptions(RewardOptions.DEFAULT));
-            RunPreflight.Checked checked = RunPreflight.grpo("evaluate", policy, data, q.dataset(), q.maxNewTokens(),
-                    null, q.skipBadRows(), console);
+            RunPreflight.Checked checked = RunPreflight.grpo("evaluate", policy, data, q.dataset(),
+                    q.decoding().params().maxNewTokens(), null, q.skipBadRows(), console);
             RewardEval eval = new RewardEval(checked.examples(), rewarder, RewardMode.parseOrNull(q.rewardMode()),
-                    q.maxNewTokens(), 0, q.batch(), q.repetitionPenalty());
+                    q.decoding(), 0, q.batch());
             Map<String, Double> metrics = eval.evaluate(policy, sink);
             return new Result(metrics, loaded.skippedBadRows() + checked.skipped(), policy.modelType(),
                     policy.boxFrame().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

@@ -15,6 +15,7 @@ import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Rollout;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.NativeScope;
+import org.visualrft.train.data.Seeds;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.grpo.Rewarder;
 import org.visualrft.train.metrics.HackingDiagnostics;
@@ -31,8 +32,7 @@ import org.visualrft.train.metrics.HackingDiagnostics;
 public final class RewardEval implements InLoopEval {
     private final List<TrainingExample> examples;
     private final Rewarder rewarder;
-    private final int maxNewTokens;
-    private final double repetitionPenalty;
+    private final Decoding decoding;
     private final java.util.Set<String> labels;
 
     private final RewardMode mode;
@@ -55,6 +55,39 @@ public final class RewardEval implements InLoopEval {
     /** @param repetitionPenalty Hugging Face's repetition penalty on the greedy answers (1: off) */
     public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit,
             int batch, double repetitionPenalty) {
+        this(examples, rewarder, mode, Decoding.greedy(maxNewTokens, repetitionPenalty), limit, batch);
+    }
+
+    /**
+     * How the answers are decoded: the sampler's settings, token limits of some tasks that replace the settings' own
+     * (the paper's grounding evaluation: 128), and the seed of the records' random streams. Each record draws from a
+     * stream of its own ({@link Seeds#forRecord}: the seed and the record's index), so sampled answers do not depend
+     * on the batch; greedy decoding draws nothing.
+     */
+    public record Decoding(SamplingParams params, Map<Task, Integer> maxNewTokens, long seed) {
+        public Decoding {
+            java.util.Objects.requireNonNull(params, "params");
+            maxNewTokens = Map.copyOf(maxNewTokens);
+        }
+
+        /** Greedy answers of up to {@code maxNewTokens} tokens, with Hugging Face's repetition penalty (1: off). */
+        public static Decoding greedy(int maxNewTokens, double repetitionPenalty) {
+            return new Decoding(new SamplingParams(0.0, 0, 1.0, maxNewTokens, repetitionPenalty, 0.0), Map.of(), 0);
+        }
+
+        /** The settings for a record of {@code task}. */
+        public SamplingParams paramsFor(Task task) {
+            Integer n = maxNewTokens.get(task);
+            return n == null ? params : params.withMaxNewTokens(n);
+        }
+    }
+
+    /**
+     * @param decoding how the answers are decoded (in-loop evaluation: {@link Decoding#greedy})
+     * @param batch    how many examples' answers are generated in one call (as above)
+     */
+    public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, Decoding decoding, int limit,
+            int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         }
@@ -62,8 +95,7 @@ public final class RewardEval implements InLoopEval {
         this.mode = mode;
         this.examples = limit > 0 && limit < examples.size() ? examples.subList(0, limit) : List.copyOf(examples);
         this.rewarder = rewarder;
-        this.maxNewTokens = maxNewTokens;
-        this.repetitionPenalty = repetitionPenalty;
+        this.decoding = decoding;
         this.labels = new java.util.HashSet<>();
         for (TrainingExample ex : examples) {
             labels.add(HackingDiagnostics.labelOf(ex.solution()));
@@ -109,7 +141,7 @@ public final class RewardEval implements InLoopEval {
         return n;
     }
 
-    /** Receives each example's greedy answer and its rewards, in the examples' order. */
+    /** Receives each example's answer and its rewards, in the examples' order. */
     @FunctionalInterface
     public interface AnswerSink {
         void accept(TrainingExample example, Rollout answer, RewardBreakdown rewards);
@@ -124,8 +156,6 @@ public final class RewardEval implements InLoopEval {
     public Map<String, Double> evaluate(Policy policy, AnswerSink sink) {
         Map<String, double[]> sums = new LinkedHashMap<>();
         HackingDiagnostics diag = new HackingDiagnostics(labels);
-        SamplingParams greedy = new SamplingParams(0.0, 0, 1.0, maxNewTokens, repetitionPenalty, 0.0);
-        java.util.SplittableRandom unused = new java.util.SplittableRandom(0); // greedy draws nothing
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
         List<DetectionSetMap.Item> detections = new ArrayList<>();
@@ -134,7 +164,7 @@ public final class RewardEval implements InLoopEval {
             TrainingExample ex = examples.get(n);
             int slot = n % batch;
             if (slot == 0) {
-                answers = answer(policy, examples.subList(n, Math.min(n + batch, examples.size())), greedy, unused);
+                answers = answer(policy, examples.subList(n, Math.min(n + batch, examples.size())), n, decoding);
             }
             Rollout r = answers.get(slot);
             if (ex.task() == Task.DETECTION) {
@@ -180,24 +210,35 @@ public final class RewardEval implements InLoopEval {
         return out;
     }
 
-    /** Greedy answers to {@code chunk}: one generate call for one example, else one generateGroups call. */
-    private static List<Rollout> answer(Policy policy, List<TrainingExample> chunk, SamplingParams greedy,
-            java.util.SplittableRandom unused) {
+    /**
+     * The answers to {@code chunk}, whose first example is the {@code first}-th: one generate call for one example,
+     * else one generateGroups call per distinct setting (a task's own token limit), each example with its own stream.
+     */
+    private static List<Rollout> answer(Policy policy, List<TrainingExample> chunk, int first, Decoding decoding) {
         try (NativeScope scope = NativeScope.open()) { // free the rollouts' tensors now, not at the next GC
             if (chunk.size() == 1) {
-                return List.of(policy.generate(chunk.get(0).prompt(), 1, greedy, unused).get(0));
+                TrainingExample ex = chunk.get(0);
+                return List.of(policy.generate(ex.prompt(), 1, decoding.paramsFor(ex.task()),
+                        Seeds.forRecord(decoding.seed(), first)).get(0));
             }
-            List<org.visualrft.model.policy.Prompt> prompts = new ArrayList<>(chunk.size());
-            List<java.util.SplittableRandom> rngs = new ArrayList<>(chunk.size());
-            for (TrainingExample ex : chunk) {
-                prompts.add(ex.prompt());
-                rngs.add(new java.util.SplittableRandom(0)); // greedy draws nothing
+            Map<SamplingParams, List<Integer>> bySetting = new LinkedHashMap<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                bySetting.computeIfAbsent(decoding.paramsFor(chunk.get(i).task()), p -> new ArrayList<>()).add(i);
             }
-            List<Rollout> out = new ArrayList<>(chunk.size());
-            for (List<Rollout> group : policy.generateGroups(prompts, 1, greedy, rngs)) {
-                out.add(group.get(0));
+            Rollout[] out = new Rollout[chunk.size()];
+            for (Map.Entry<SamplingParams, List<Integer>> e : bySetting.entrySet()) {
+                List<org.visualrft.model.policy.Prompt> prompts = new ArrayList<>(e.getValue().size());
+                List<java.util.SplittableRandom> rngs = new ArrayList<>(e.getValue().size());
+                for (int i : e.getValue()) {
+                    prompts.add(chunk.get(i).prompt());
+                    rngs.add(Seeds.forRecord(decoding.seed(), first + i));
+                }
+                List<List<Rollout>> groups = policy.generateGroups(prompts, 1, e.getKey(), rngs);
+                for (int k = 0; k < groups.size(); k++) {
+                    out[e.getValue().get(k)] = groups.get(k).get(0);
+                }
             }
-            return out;
+            return List.of(out);
         }
     }
 

@@ -73,4 +73,41 @@ class RewardEvalTest {
         assertEquals("cat", RewardEval.category(detection(0, "cat", true)));
         assertEquals("hot dog", RewardEval.category(detection(0, "hot dog", false)));
     }
+
+    /**
+     * A task's own token limit (the paper's grounding evaluation: 128) applies to its records in a batch that mixes
+     * tasks, and leaves the other records' answers as they are without it.
+     */
+    @Test
+    void aTasksOwnTokenLimitAppliesToItsRecordsInAMixedBatch() {
+        Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", "test");
+        try (TinyVlm model = TinyTask.model(dir, 3)) {
+            List<TrainingExample> mixed = new ArrayList<>(TinyTask.examples(2, 1));
+            mixed.add(1, grounding(0));
+            mixed.add(grounding(1));
+            RewardEval.Decoding plain = RewardEval.Decoding.greedy(8, 1.0);
+            RewardEval.Decoding limited = new RewardEval.Decoding(plain.params(), Map.of(Task.GROUNDING, 2), 0);
+            Map<String, Integer> lengths = new java.util.LinkedHashMap<>();
+            Map<String, String> texts = new java.util.LinkedHashMap<>();
+            new RewardEval(mixed, rewarder, RewardMode.STRICT, limited, 0, 4).evaluate(model, (ex, r, b) -> {
+                lengths.put(ex.id(), r.length());
+                texts.put(ex.id(), r.text());
+            });
+            Map<String, String> without = new java.util.LinkedHashMap<>();
+            new RewardEval(mixed, rewarder, RewardMode.STRICT, plain, 0, 4).evaluate(model, (ex, r, b) -> {
+                without.put(ex.id(), r.text());
+                if (ex.task() == Task.GROUNDING) {
+                    org.junit.jupiter.api.Assertions.assertTrue(r.length() > 2, "the limit must cut something");
+                }
+            });
+            assertEquals(List.of(mixed.get(0).id(), "g0", mixed.get(2).id(), "g1"), List.copyOf(lengths.keySet()));
+            for (TrainingExample ex : mixed) {
+                if (ex.task() == Task.GROUNDING) {
+                    org.junit.jupiter.api.Assertions.assertTrue(lengths.get(ex.id()) <= 2, lengths.toString());
+                } else {
+                    assertEquals(without.get(ex.id()), texts.get(ex.id()));
+                }
+            }
+        }
+    }
 }

@@ -21,11 +21,16 @@ import org.visualrft.core.io.AtomicFile;
 import org.visualrft.core.io.OutputPaths;
 import org.visualrft.core.reward.RewardBreakdown;
 import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.Task;
+import org.visualrft.model.policy.GenerationConfig;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Device;
+import org.visualrft.train.EvaluationProtocol;
 import org.visualrft.train.ModelEvaluation;
+import org.visualrft.train.RewardEval;
 import org.visualrft.train.data.TrainingExample;
 import org.visualrft.train.data.parquet.ColumnNames;
 import picocli.CommandLine;
@@ -35,13 +40,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code visual-rft evaluate --model DIR --dataset DATA}: a model's greedy answers to a dataset, scored as a training
- * run's in-loop evaluation scores them; prints the metrics and can keep the answers (as the reward command's input)
- * and the metrics (JSON).
+ * {@code visual-rft evaluate --model DIR --dataset DATA}: a model's answers to a dataset (greedy, or as the paper's
+ * evaluation scripts asked and decoded: {@code --protocol visual-rft}), scored as a training run's in-loop evaluation
+ * scores them; prints the metrics and can keep the answers (as the reward command's input) and the metrics (JSON).
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description = {
         "Evaluate a model (a base model or a checkpoint) on a dataset: greedy answers, the reward functions' means, "
-                + "classification accuracy, grounding mIoU and detection mAP, as in-loop evaluation reports them."})
+                + "classification accuracy, grounding mIoU and detection mAP, as in-loop evaluation reports them.",
+        "--protocol visual-rft asks and decodes as the paper's evaluation scripts did."})
 public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -84,9 +90,31 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "in-loop evaluation; the answers agree up to float rounding).")
     int batch;
 
-    @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
-            description = "Longest answer in tokens (default ${DEFAULT-VALUE}, as max_completion_length).")
-    int maxNewTokens;
+    @Option(names = "--protocol", defaultValue = "default", paramLabel = "NAME",
+            description = "default: the questions as the dataset has them, greedy answers, up to 256 tokens, strict "
+                    + "rewards. visual-rft: as the paper's evaluation scripts: a literal '<image>' line before each "
+                    + "question, decoding from the model folder's generation_config.json (--generation-config "
+                    + "folder), up to 1024 new tokens (grounding 128), reward mode visual-rft. Those options, given "
+                    + "explicitly, win (default ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(names = "--generation-config", paramLabel = "folder|greedy",
+            description = "folder: decode as Hugging Face generate does with the model folder's generation_config.json"
+                    + " (do_sample false: greedy; true: its temperature, top_k, top_p, min_p; its repetition_penalty "
+                    + "either way; no file: greedy); greedy: greedy (default: greedy, with --protocol visual-rft folder)"
+                    + ".")
+    String generationConfig;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+            description = "Seed of the answers' sampling when the generation config samples; each record draws from "
+                    + "its own stream (the seed and its index), so the answers do not depend on --batch (default "
+                    + "${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Longest answer in tokens, for every task (default 256, as max_completion_length; with "
+                    + "--protocol visual-rft 1024 and grounding 128).")
+    Integer maxNewTokens;
 
     @Mixin
     RepetitionPenaltyOption repetitionPenalty;
@@ -95,8 +123,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             + "reward command takes them, e.g. iou_hungarian,confidence:0.5,format; default: each task's own set.")
     String rewards;
 
-    @Option(names = "--reward-mode", defaultValue = "strict", paramLabel = "MODE",
-            description = "strict or visual-rft (default ${DEFAULT-VALUE}).")
+    @Option(names = "--reward-mode", paramLabel = "MODE",
+            description = "strict or visual-rft (default strict; with --protocol visual-rft, visual-rft).")
     String rewardMode;
 
     @Mixin
@@ -122,6 +150,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Also write the metrics, the model and the dataset here (atomically).")
     Path json;
 
+    /** What request() resolved: the protocol and where the decoding settings came from (for the output). */
+    private EvaluationProtocol resolvedProtocol;
+    private String generationSource;
+
     @Override
     public Integer call() throws IOException {
         ModelEvaluation.Request request = request();
@@ -139,6 +171,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                 json == null ? null : json.toAbsolutePath().normalize())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--answers and --json name the same file");
         }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(decodingLine(request));
+        out.flush();
         PrintStream err = System.err;
         // the answers are kept in memory as JSON lines and written at the end, so nothing half-written is left
         ByteArrayOutputStream answerLines = answers == null ? null : new ByteArrayOutputStream();
@@ -155,12 +190,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
         }, err);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s on %s: %d records in %.1f s (greedy%s, up to %d new tokens, %s rewards)%n", model,
+        SamplingParams params = request.decoding().params();
+        out.printf(Locale.ROOT, "%s on %s: %d records in %.1f s (%s%s, up to %d new tokens%s, %s rewards)%n", model,
                 dataset, result.metrics().getOrDefault("examples", 0.0).intValue(), seconds,
-                repetitionPenalty.penalty == 1.0 ? ""
-                        : String.format(Locale.ROOT, ", repetition penalty %s", repetitionPenalty.penalty),
-                maxNewTokens, rewardMode);
+                params.isGreedy() ? "greedy" : "sampled", !params.penalisesRepetition() ? ""
+                        : String.format(Locale.ROOT, ", repetition penalty %s", params.repetitionPenalty()),
+                params.maxNewTokens(), taskLimits(request.decoding()), request.rewardMode());
         if (result.skippedBadRows() > 0) {
             out.printf(Locale.ROOT, "skipped %d bad records (--skip-bad-rows)%n", result.skippedBadRows());
         }
@@ -175,13 +210,14 @@ public final class EvaluateCommand implements Callable<Integer> {
             AtomicFile.writeBytes(answers, answerLines.toByteArray());
             // the reward command's own defaults are strict and each task's list: name what differs
             String rescore = "visual-rft reward --model-frame " + result.boxFrame()
-                    + (RewardMode.parseOrNull(rewardMode) == RewardMode.STRICT ? "" : " --mode " + rewardMode)
+                    + (RewardMode.parseOrNull(request.rewardMode()) == RewardMode.STRICT ? ""
+                            : " --mode " + request.rewardMode())
                     + (rewards == null ? "" : " --rewards " + rewards);
             out.println("wrote " + answers + " (boxes in the model's frame: " + result.boxFrame() + "; " + rescore
                     + " re-scores them)");
         }
         if (json != null) {
-            AtomicFile.write(json, os -> writeMetrics(jsonFactory, os, result, seconds));
+            AtomicFile.write(json, os -> writeMetrics(jsonFactory, os, request, result, seconds));
             out.println("wrote " + json);
         }
         out.flush();
@@ -189,12 +225,29 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     private ModelEvaluation.Request request() {
+        LoadOptions load;
+        EvaluationProtocol proto;
+        boolean fromFolder;
+        int maxNew;
+        String mode;
         try {
-            double penalty = repetitionPenalty.value();
-            if (maxNewTokens < 1 || maxNewTokens > Limits.MAX_TOKENS) {
-                throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
-                        + maxNewTokens);
+            proto = EvaluationProtocol.parseOrNull(protocol);
+            if (proto == null) {
+                throw new IllegalArgumentException("--protocol must be default or visual-rft, got '" + protocol + "'");
             }
+            fromFolder = generationConfig == null ? proto.usesGenerationConfig() : switch (generationConfig) {
+                case "folder" -> true;
+                case "greedy" -> false;
+                default -> throw new IllegalArgumentException("--generation-config must be folder or greedy, got '"
+                        + generationConfig + "'");
+            };
+            repetitionPenalty.value(); // a bad value is a usage error (exit 2) like the others
+            maxNew = maxNewTokens != null ? maxNewTokens : proto.maxNewTokens();
+            if (maxNew < 1 || maxNew > Limits.MAX_TOKENS) {
+                throw new IllegalArgumentException("--max-new-tokens must be 1 to " + Limits.MAX_TOKENS + ", got "
+                        + maxNew);
+            }
+            mode = rewardMode != null ? rewardMode : proto.rewardMode().id();
             if (batch < 1 || batch > 1024) {
                 throw new IllegalArgumentException("--batch must be 1 to 1024, got " + batch);
             }
@@ -205,9 +258,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (fault != null) {
                 throw new IllegalArgumentException("--threads " + fault);
             }
-            if (RewardMode.parseOrNull(rewardMode) == null) {
-                throw new IllegalArgumentException("--reward-mode must be strict or visual-rft, got '" + rewardMode
-                        + "'");
+            if (RewardMode.parseOrNull(mode) == null) {
+                throw new IllegalArgumentException("--reward-mode must be strict or visual-rft, got '" + mode + "'");
             }
             DType dtype = switch (torchDtype) {
                 case "auto" -> null;
@@ -217,12 +269,41 @@ public final class EvaluateCommand implements Callable<Integer> {
                         + torchDtype + "'");
             };
             Device dev = device.parse();
-            return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
-                    solutionColumn), skipBadRows, pixels.applyTo(new LoadOptions(dev, dtype, null, 0)), threads,
-                    maxNewTokens, limit, batch, rewards, rewardMode, adapter, penalty);
+            load = pixels.applyTo(new LoadOptions(dev, dtype, null, 0));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        // the folder's file is read before the model loads: a key we do not implement is one line, exit 2
+        GenerationConfig file = fromFolder ? GenerationConfig.ofFolder(model) : null;
+        SamplingParams params = file != null ? file.sampling(maxNew) : SamplingParams.greedy(maxNew);
+        if (file == null || repetitionPenalty.given()) {
+            params = new SamplingParams(params.temperature(), params.topK(), params.topP(), maxNew,
+                    repetitionPenalty.value(), params.minP());
+        }
+        generationSource = file == null ? "greedy" : file.source() == null
+                ? model.resolve(GenerationConfig.FILE) + " (absent: greedy)" : file.source().toString();
+        this.resolvedProtocol = proto;
+        Map<Task, Integer> taskLimits = maxNewTokens != null ? Map.of() : proto.taskMaxNewTokens();
+        return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
+                solutionColumn), skipBadRows, load, threads, limit, batch, rewards, mode, adapter,
+                new RewardEval.Decoding(params, taskLimits, seed), proto.question());
+    }
+
+    /** The decoding settings actually used, in one line (printed before the answers). */
+    private String decodingLine(ModelEvaluation.Request request) {
+        SamplingParams p = request.decoding().params();
+        return String.format(Locale.ROOT, "decoding: protocol %s, generation config %s: %s, temperature %s, top_k %d,"
+                + " top_p %s, min_p %s, repetition_penalty %s, max_new_tokens %d%s, seed %d", resolvedProtocol.id(),
+                generationSource, p.isGreedy() ? "greedy" : "sampled", p.temperature(), p.topK(), p.topP(), p.minP(),
+                p.repetitionPenalty(), p.maxNewTokens(), taskLimits(request.decoding()), request.decoding().seed());
+    }
+
+    /** " (grounding 128)" for tasks with a token limit of their own, else "". */
+    private static String taskLimits(RewardEval.Decoding d) {
+        StringBuilder b = new StringBuilder();
+        d.maxNewTokens().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                b.append(b.length() == 0 ? " (" : ", ").append(e.getKey().id()).append(' ').append(e.getValue()));
+        return b.length() == 0 ? "" : b.append(')').toString();
     }
 
     private static String format(double v) {
@@ -260,17 +341,35 @@ public final class EvaluateCommand implements Callable<Integer> {
         os.write('\n');
     }
 
-    private void writeMetrics(JsonFactory f, OutputStream os, ModelEvaluation.Result result, double seconds)
-            throws IOException {
+    private void writeMetrics(JsonFactory f, OutputStream os, ModelEvaluation.Request request,
+            ModelEvaluation.Result result, double seconds) throws IOException {
+        SamplingParams p = request.decoding().params();
         try (JsonGenerator g = f.createGenerator(os, JsonEncoding.UTF8)) {
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeStringField("model", model.toString());
             g.writeStringField("model_type", result.modelType());
             g.writeStringField("dataset", dataset);
-            g.writeStringField("reward_mode", rewardMode);
-            g.writeNumberField("max_new_tokens", maxNewTokens);
-            g.writeNumberField("repetition_penalty", repetitionPenalty.penalty);
+            g.writeStringField("reward_mode", request.rewardMode());
+            g.writeNumberField("max_new_tokens", p.maxNewTokens());
+            g.writeNumberField("repetition_penalty", p.repetitionPenalty());
+            g.writeStringField("protocol", resolvedProtocol.id());
+            g.writeObjectFieldStart("decoding"); // the settings actually used
+            g.writeStringField("generation_config", generationSource);
+            g.writeBooleanField("greedy", p.isGreedy());
+            g.writeNumberField("temperature", p.temperature());
+            g.writeNumberField("top_k", p.topK());
+            g.writeNumberField("top_p", p.topP());
+            g.writeNumberField("min_p", p.minP());
+            g.writeNumberField("repetition_penalty", p.repetitionPenalty());
+            g.writeNumberField("max_new_tokens", p.maxNewTokens());
+            g.writeObjectFieldStart("max_new_tokens_by_task");
+            for (Map.Entry<Task, Integer> e : new java.util.TreeMap<>(request.decoding().maxNewTokens()).entrySet()) {
+                g.writeNumberField(e.getKey().id(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeNumberField("seed", request.decoding().seed());
+            g.writeEndObject();
             g.writeNumberField("skipped_bad_rows", result.skippedBadRows());
             g.writeNumberField("seconds", seconds);
             g.writeObjectFieldStart("metrics");

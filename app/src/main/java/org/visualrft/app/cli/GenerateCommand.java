@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.visualrft.core.BadInputException;
 import org.visualrft.core.ExitCodes;
 import org.visualrft.core.Limits;
+import org.visualrft.model.policy.GenerationConfig;
 import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.ModelLoader;
@@ -68,6 +69,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     RepetitionPenaltyOption repetitionPenalty;
 
+    @Option(names = "--generation-config", paramLabel = "folder|greedy",
+            description = "Instead of --temperature/--top-k/--top-p/--min-p: folder decodes as Hugging Face generate "
+                    + "does with the model folder's generation_config.json (do_sample false or no file: greedy; its "
+                    + "repetition_penalty unless --repetition-penalty is given); greedy decodes greedily.")
+    String generationConfig;
+
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N",
             description = "Stop after N tokens without EOS (default ${DEFAULT-VALUE}, TRL's).")
     int maxNewTokens;
@@ -85,6 +92,24 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     PixelOptions pixels;
+
+    /** --generation-config: the folder's file or greedy, --repetition-penalty (given) on top; no sampling options. */
+    private SamplingParams fromGenerationConfig() {
+        for (String o : new String[] {"--temperature", "--top-k", "--top-p", "--min-p"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new IllegalArgumentException(o + " and --generation-config exclude each other (the file or "
+                        + "greedy decides the sampling)");
+            }
+        }
+        SamplingParams p = switch (generationConfig) {
+            case "folder" -> GenerationConfig.ofFolder(model).sampling(maxNewTokens);
+            case "greedy" -> SamplingParams.greedy(maxNewTokens);
+            default -> throw new IllegalArgumentException("--generation-config must be folder or greedy, got '"
+                    + generationConfig + "'");
+        };
+        return repetitionPenalty.given() || generationConfig.equals("greedy") ? new SamplingParams(p.temperature(),
+                p.topK(), p.topP(), maxNewTokens, repetitionPenalty.value(), p.minP()) : p;
+    }
 
     @Override
     public Integer call() {
@@ -107,7 +132,9 @@ public final class GenerateCommand implements Callable<Integer> {
             if (!(minP >= 0 && minP <= 1)) {
                 throw new IllegalArgumentException("--min-p must be in [0, 1] (0: off), got " + minP);
             }
-            params = new SamplingParams(temperature, topK, topP, maxNewTokens, repetitionPenalty.value(), minP);
+            params = generationConfig == null
+                    ? new SamplingParams(temperature, topK, topP, maxNewTokens, repetitionPenalty.value(), minP)
+                    : fromGenerationConfig();
             dev = device.parse(); // an unknown name is a usage error (exit 2) like the other options
             options = pixels.given() || adapter != null ? pixels.applyTo(LoadOptions.on(dev)) : null;
         } catch (IllegalArgumentException e) {

@@ -17,6 +17,11 @@ public final class VisualRftPrompts {
     /** What the evaluation scripts put before the question: a literal {@code <image>} line. */
     public static final String EVALUATION_PREFIX = "<image>\n";
 
+    /** The user text of the evaluation scripts for {@code question}: {@link #EVALUATION_PREFIX} before it. */
+    public static String evaluationQuestion(String question) {
+        return EVALUATION_PREFIX + question;
+    }
+
     private static final String COT_TAIL = "Output the thinking process in <think> </think> and final answer in"
             + " <answer> </answer> tags.The output answer format should be as follows:\n<think> ... </think> ";
     private static final String NO_COT_TAIL = "Output the final answer in <answer> </answer> tags."

@@ -57,4 +57,12 @@ class VisualRftPromptsTest {
         assertTrue(VisualRftPrompts.detection("cat", false).endsWith("<answer>[{'Position': [x1, y1, x2, y2],"
                 + " 'Confidence': number}, ...]</answer>\nPlease strictly follow the format."));
     }
+
+    /** The evaluation scripts' user text: a literal "<image>" line, then the question (training prompts lack it). */
+    @Test
+    void evaluationQuestionHasTheImageLineFirst() {
+        String q = VisualRftPrompts.detection("cat", true);
+        assertEquals("<image>\n" + q, VisualRftPrompts.evaluationQuestion(q));
+        assertFalse(q.contains("<image>"));
+    }
 }

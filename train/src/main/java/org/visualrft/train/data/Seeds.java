@@ -24,6 +24,14 @@ public final class Seeds {
         return new java.util.SplittableRandom(mix(mix(seed, 0x6e0a7L, step), 0x9a0b1L, index));
     }
 
+    /**
+     * The sampling generator of the {@code index}-th record of an evaluation: a function of the seed and the record's
+     * position only, so sampled answers do not depend on how the records are batched.
+     */
+    public static java.util.SplittableRandom forRecord(long seed, long index) {
+        return new java.util.SplittableRandom(mix(seed, 0xe7a1L, index));
+    }
+
     /** The sampling generator of optimiser step {@code step} (one stream for the whole step, one process only). */
     public static java.util.SplittableRandom forStep(long seed, long step) {
         return new java.util.SplittableRandom(mix(seed, 0x5a3b1eL, step));

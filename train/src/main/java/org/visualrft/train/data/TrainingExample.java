@@ -50,6 +50,18 @@ public final class TrainingExample {
         return () -> p;
     }
 
+    /**
+     * This example asked with {@code edit} applied to its question (e.g. the evaluation scripts' {@code <image>}
+     * line before it); the image is still made on demand, and the reward side is the same.
+     */
+    public TrainingExample withQuestion(java.util.function.UnaryOperator<String> edit) {
+        Supplier<Prompt> from = source;
+        return new TrainingExample(id, () -> {
+            Prompt p = from.get();
+            return new Prompt(p.image(), edit.apply(p.text()));
+        }, reward, thinking);
+    }
+
     public String id() {
         return id;
     }

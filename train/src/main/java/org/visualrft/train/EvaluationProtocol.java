@@ -1,0 +1,76 @@
+package org.visualrft.train;
+
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.visualrft.core.prompt.VisualRftPrompts;
+import org.visualrft.core.reward.RewardMode;
+import org.visualrft.core.reward.Task;
+
+/**
+ * How {@code visual-rft evaluate} asks and decodes when the user does not say otherwise. {@link #DEFAULT}: the question
+ * as the dataset has it, greedy answers of up to 256 tokens (as a training run's in-loop evaluation), strict rewards.
+ * {@link #VISUAL_RFT}: as the paper's released evaluation scripts did it: a literal {@code <image>} line before the
+ * question, decoding from the model folder's {@code generation_config.json} as Hugging Face {@code generate} does, up
+ * to 1024 new tokens (grounding, as the LISA script: 128) and the original code's reward rules ({@code visual-rft}
+ * mode, whose classification rule is the scripts').
+ */
+public enum EvaluationProtocol {
+    DEFAULT("default", null, false, 256, Map.of(), RewardMode.STRICT),
+    VISUAL_RFT("visual-rft", VisualRftPrompts::evaluationQuestion, true, 1024, Map.of(Task.GROUNDING, 128),
+            RewardMode.VISUAL_RFT);
+
+    private final String id;
+    private final UnaryOperator<String> question;
+    private final boolean generationConfig;
+    private final int maxNewTokens;
+    private final Map<Task, Integer> taskMaxNewTokens;
+    private final RewardMode rewardMode;
+
+    EvaluationProtocol(String id, UnaryOperator<String> question, boolean generationConfig, int maxNewTokens,
+            Map<Task, Integer> taskMaxNewTokens, RewardMode rewardMode) {
+        this.id = id;
+        this.question = question;
+        this.generationConfig = generationConfig;
+        this.maxNewTokens = maxNewTokens;
+        this.taskMaxNewTokens = taskMaxNewTokens;
+        this.rewardMode = rewardMode;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** What is done to each question before it is asked (null: nothing). */
+    public UnaryOperator<String> question() {
+        return question;
+    }
+
+    /** Whether answers decode with the model folder's generation_config.json (false: greedy). */
+    public boolean usesGenerationConfig() {
+        return generationConfig;
+    }
+
+    /** The token limit of an answer. */
+    public int maxNewTokens() {
+        return maxNewTokens;
+    }
+
+    /** Tasks whose answers have a limit of their own (replacing {@link #maxNewTokens()}). */
+    public Map<Task, Integer> taskMaxNewTokens() {
+        return taskMaxNewTokens;
+    }
+
+    public RewardMode rewardMode() {
+        return rewardMode;
+    }
+
+    /** {@code default} or {@code visual-rft}; null for anything else. */
+    public static EvaluationProtocol parseOrNull(String s) {
+        for (EvaluationProtocol p : values()) {
+            if (p.id.equals(s)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
