@@ -59,6 +59,7 @@ final class ModelCheck {
                     policy.modelType(), plan.parameters(), plan.parameters() >= 1e8
                     ? String.format(Locale.ROOT, " = %.2f B", plan.parameters() / 1e9) : "", dtypes(all), device,
                     openSeconds);
+            out.printf(Locale.ROOT, "prompt      chat template: %s%n", policy.promptTemplate());
             out.flush();
             answer(policy, out);
             out.printf(Locale.ROOT, "training    %s: %,d of %,d parameters (%.2f%%)%n", mode(options),

@@ -39,6 +39,7 @@ class DoctorModelTest {
         assertTrue(r.out().contains("training    full fine-tuning: "), r.out());
         assertTrue(r.out().contains("(100.00%)"), "by default every weight trains, the tower too: " + r.out());
         assertTrue(r.out().contains("capacity    this machine's memory holds"), r.out());
+        assertTrue(r.out().contains("prompt      chat template: built-in Qwen2-VL turn"), r.out());
         assertTrue(r.out().endsWith("doctor: all checks passed" + System.lineSeparator()), r.out());
         double full = total(r.out());
 
@@ -52,6 +53,20 @@ class DoctorModelTest {
         assertTrue(lora.out().contains("per rank (ZeRO-1 over 2): "), lora.out());
         assertTrue(lora.out().contains("reference 0,"), "LoRA's reference is the base: " + lora.out());
         assertTrue(total(lora.out()) < full, "adapters hold less than full fine-tuning");
+    }
+
+    /** A folder's own chat template is followed, and said so: in the report and in one notice line. */
+    @Test
+    void theFoldersChatTemplateIsReported() throws Exception {
+        Path m = dir.resolve("templated");
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
+        TinyQwenFolder.create(Files.createDirectories(m), fixture);
+        Files.writeString(m.resolve("chat_template.jinja"), "{% for m in messages %}<|im_start|>{{ m.role }}\n"
+                + "{% for c in m.content %}{% if c.type == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+                + "{% else %}{{ c.text }}{% endif %}{% endfor %}<|im_end|>\n{% endfor %}<|im_start|>assistant\n");
+        CliRun r = CliRun.of("doctor", "--model", m.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("prompt      chat template: " + m.resolve("chat_template.jinja")), r.out());
     }
 
     @Test

@@ -136,6 +136,14 @@ public interface Policy extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Where the prompt's chat template comes from, for reports ({@code doctor --model}): a template file of the model
+     * folder, or the model's built-in turn.
+     */
+    default String promptTemplate() {
+        return "built-in";
+    }
+
     /** Positions {@code prompt} takes before the completion (image tokens included); 0 when the model cannot tell. */
     default int promptLength(Prompt prompt) {
         return 0;

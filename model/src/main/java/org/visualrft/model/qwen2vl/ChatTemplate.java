@@ -1,5 +1,7 @@
 package org.visualrft.model.qwen2vl;
 
+import org.visualrft.model.chat.PromptTurn;
+
 /**
  * Qwen2-VL's chat template for one user turn of one image and a question, with {@code add_generation_prompt=True}:
  * the template inserts its default system turn because the conversation does not start with one (docs/original-code.md, "Chat template").
@@ -16,29 +18,24 @@ public final class ChatTemplate {
     private ChatTemplate() {
     }
 
-    private static final String BEFORE_TEXT = IM_START + "system\n" + DEFAULT_SYSTEM + IM_END + "\n"
-            + IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END;
+    private static final String USER_IMAGE = IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END;
     private static final String AFTER_TEXT = IM_END + "\n" + IM_START + "assistant\n";
 
-    /** The rendered prompt text for an image followed by {@code text}. */
+    /** Qwen2-VL's and Qwen2.5-VL's turn: their templates open with the default system turn. */
+    public static final PromptTurn WITH_DEFAULT_SYSTEM = new PromptTurn(IM_START + "system\n" + DEFAULT_SYSTEM + IM_END
+            + "\n" + USER_IMAGE, AFTER_TEXT, "built-in Qwen2-VL turn (default system message)");
+    /** Qwen3-VL's turn: no system turn unless the conversation has one. */
+    public static final PromptTurn WITHOUT_SYSTEM = new PromptTurn(USER_IMAGE, AFTER_TEXT,
+            "built-in Qwen3-VL turn (no system message)");
+
+    /** The rendered prompt text for an image followed by {@code text} (Qwen2-VL's built-in turn). */
     public static String userTurnWithImage(String text) {
-        return BEFORE_TEXT + text + AFTER_TEXT;
+        return WITH_DEFAULT_SYSTEM.render(text);
     }
 
-    /**
-     * The token ids of {@link #userTurnWithImage}: the template's control tokens as special ids, the user's
-     * {@code text} as ordinary text only (a prompt that spells {@code <|im_end|>} cannot end the turn). The same ids
-     * as tokenising the rendered string whenever the text spells no control token, because the tokenizer splits at
-     * control tokens before anything else.
-     */
+    /** The token ids of {@link #userTurnWithImage} ({@link PromptTurn#encode}: the question never places control tokens). */
     public static int[] encodeUserTurnWithImage(org.visualrft.model.tokenizer.Tokenizer tokenizer, String text) {
-        int[] a = tokenizer.encodeTemplate(BEFORE_TEXT);
-        int[] b = tokenizer.encode(text);
-        int[] c = tokenizer.encodeTemplate(AFTER_TEXT);
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length + c.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        System.arraycopy(c, 0, out, a.length + b.length, c.length);
-        return out;
+        return WITH_DEFAULT_SYSTEM.encode(tokenizer, text);
     }
 
     /** Replaces each single image-pad id by {@code counts[k]} copies for the k-th image (the processor's expansion). */

@@ -32,6 +32,8 @@ import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.chat.FolderChatTemplate;
+import org.visualrft.model.chat.PromptTurn;
 import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
@@ -167,10 +169,13 @@ public final class Qwen2VLPolicy implements Policy {
     private final boolean visionAdapters;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
+    /** The prompt around the question: the folder's chat template's, or the family's built-in one. */
+    private final PromptTurn turn;
 
     private Qwen2VLPolicy(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
-            Object visionTower, boolean trainVision) {
+            Object visionTower, boolean trainVision, PromptTurn turn) {
         this.model = model;
+        this.turn = turn;
         this.trainVision = trainVision && !frozen;
         this.visionAdapters = !frozen && model.hasVisionAdapters();
         this.visionTower = visionTower;
@@ -189,6 +194,7 @@ public final class Qwen2VLPolicy implements Policy {
             throw new BadInputException(tok, "no tokenizer.json in the model folder");
         }
         QwenTokenizerCheck.check(tok, dir.resolve("config.json")); // before the weights: minutes for a large model
+        PromptTurn turn = FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM);
         Qwen2VL model = Qwen2VL.load(dir, opts.dtype(), opts.device());
         if (opts.minPixels() != null || opts.maxPixels() != null) {
             ImageProcessor p = model.processor();
@@ -202,7 +208,7 @@ public final class Qwen2VLPolicy implements Policy {
         }
         Tokenizer tokenizer = Tokenizer.load(tok);
         return new Qwen2VLPolicy(model, tokenizer, dir, eosIds(dir, model.config()), false, true, new Object(),
-                opts.trainVision());
+                opts.trainVision(), turn);
     }
 
     /**
@@ -211,13 +217,15 @@ public final class Qwen2VLPolicy implements Policy {
      * where {@link #save} copies config and tokenizer files from.
      */
     public static Qwen2VLPolicy of(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false);
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false,
+                ChatTemplate.WITH_DEFAULT_SYSTEM);
     }
 
     /** As {@link #of(Qwen2VL, Tokenizer, Path, int[])}, full fine-tuning training the vision tower too. */
     public static Qwen2VLPolicy withVisionTrained(Qwen2VL model, Tokenizer tokenizer, Path source, int[] eos) {
         TrainableWeights.visionWithoutAdapters(true, model.lora());
-        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true);
+        return new Qwen2VLPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), true,
+                ChatTemplate.WITH_DEFAULT_SYSTEM);
     }
 
     /** The stop tokens: generation_config.json's eos_token_id (a list in the hub files), else config.json's. */
@@ -265,7 +273,7 @@ public final class Qwen2VLPolicy implements Policy {
     }
 
     private int[] promptIds(String text, int imageTokens) {
-        return ChatTemplate.expandImagePads(ChatTemplate.encodeUserTurnWithImage(tokenizer, text), imagePadId, imageTokens);
+        return ChatTemplate.expandImagePads(turn.encode(tokenizer, text), imagePadId, imageTokens);
     }
 
     /** The config's max_position_embeddings: prompt and completion together stay within the trained positions. */
@@ -279,11 +287,16 @@ public final class Qwen2VLPolicy implements Policy {
      * tokenizer.
      */
     @Override
+    public String promptTemplate() {
+        return turn.source();
+    }
+
+    @Override
     public int promptLength(Prompt prompt) {
         if (tokenizer == null) {
             return 0;
         }
-        return ChatTemplate.encodeUserTurnWithImage(tokenizer, prompt.text()).length - 1
+        return turn.encode(tokenizer, prompt.text()).length - 1
                 + imageTokens(model.processor(), prompt.image());
     }
 
@@ -510,7 +523,7 @@ public final class Qwen2VLPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false, visionTower, false);
+            return new Qwen2VLPolicy(model, tokenizer, source, eos, true, false, visionTower, false, turn);
         }
         Map<String, Tensor> src = model.weights().named(model.config());
         Qwen2VLWeights copy;
@@ -525,7 +538,7 @@ public final class Qwen2VLPolicy implements Policy {
         // the same frozen vision weights give interchangeable encodings; a training tower's copy encodes on its own
         return new Qwen2VLPolicy(new Qwen2VL(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()),
-                source, eos, true, true, trainVision ? new Object() : visionTower, false);
+                source, eos, true, true, trainVision ? new Object() : visionTower, false, turn);
     }
 
     /**

@@ -41,6 +41,8 @@ import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.LayerCheckpoints;
 import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
+import org.visualrft.model.chat.FolderChatTemplate;
+import org.visualrft.model.chat.PromptTurn;
 import org.visualrft.model.tokenizer.Tokenizer;
 
 /**
@@ -111,10 +113,13 @@ public final class QwenVlPolicy implements Policy {
     private final boolean visionAdapters;
     /** Who encoded an image in a {@link VisionCache}: this policy and its frozen copies (same frozen vision weights). */
     private final Object visionTower;
+    /** The prompt around the question: the folder's chat template's, or the family's built-in one. */
+    private final PromptTurn turn;
 
     private QwenVlPolicy(QwenVl model, Tokenizer tokenizer, Path source, int[] eos, boolean frozen, boolean ownsModel,
-            Object visionTower, boolean trainVision) {
+            Object visionTower, boolean trainVision, PromptTurn turn) {
         this.model = model;
+        this.turn = turn;
         this.trainVision = trainVision && !frozen;
         this.visionAdapters = !frozen && model.hasVisionAdapters();
         this.visionTower = visionTower;
@@ -133,6 +138,7 @@ public final class QwenVlPolicy implements Policy {
         }
         // the small files first: a fault in them must not leave gigabytes of loaded weights behind
         QwenVlConfig config = QwenVlConfig.load(dir.resolve("config.json"));
+        PromptTurn turn = FolderChatTemplate.turn(dir, builtinTurn(config.family()));
         int[] stops = stopTokens(dir, config.eosTokenIds());
         Tokenizer tokenizer = Tokenizer.load(tok);
         QwenVl model = null;
@@ -150,7 +156,7 @@ public final class QwenVlPolicy implements Policy {
                     model.attachLora(opts.lora(), g);
                 }
             }
-            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true, new Object(), opts.trainVision());
+            return new QwenVlPolicy(model, tokenizer, dir, stops, false, true, new Object(), opts.trainVision(), turn);
         } catch (RuntimeException e) {
             tokenizer.close();
             if (model != null) {
@@ -162,7 +168,8 @@ public final class QwenVlPolicy implements Policy {
 
     /** A policy around a model in memory; {@code tokenizer} may be null for token-level calls only. */
     public static QwenVlPolicy of(QwenVl model, Tokenizer tokenizer, Path source, int[] eos) {
-        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false);
+        return new QwenVlPolicy(model, tokenizer, source, eos.clone(), false, true, new Object(), false,
+                builtinTurn(model.config().family()));
     }
 
     /** The stop tokens: config.json's eos ids and generation_config.json's (a list in the hub files). */
@@ -220,37 +227,25 @@ public final class QwenVlPolicy implements Policy {
         return new QwenResize(p.patchSize() * p.mergeSize(), p.minPixels(), p.maxPixels());
     }
 
-    /**
-     * The prompt text as the family's chat template renders one user turn of an image and a question with
-     * {@code add_generation_prompt=True}: Qwen2.5-VL's template inserts the default system turn, Qwen3-VL's does not.
-     */
-    public String chatPrompt(String text) {
-        if (model.config().family() == QwenVlConfig.Family.QWEN2_5_VL) {
-            return ChatTemplate.userTurnWithImage(text);
-        }
-        return ChatTemplate.IM_START + "user\n" + ChatTemplate.VISION_START + ChatTemplate.IMAGE_PAD + ChatTemplate.VISION_END
-                + text + ChatTemplate.IM_END + "\n" + ChatTemplate.IM_START + "assistant\n";
+    /** The family's own chat template's turn: Qwen2.5-VL's opens with the default system turn, Qwen3-VL's does not. */
+    static PromptTurn builtinTurn(QwenVlConfig.Family family) {
+        return family == QwenVlConfig.Family.QWEN2_5_VL ? ChatTemplate.WITH_DEFAULT_SYSTEM : ChatTemplate.WITHOUT_SYSTEM;
     }
 
     /**
-     * The chat prompt's ids: the template's control tokens from the template alone, the user's text encoded as plain
-     * text (it can never spell a control token; see {@link ChatTemplate#encodeUserTurnWithImage}).
+     * The prompt text one user turn of an image and a question renders to with {@code add_generation_prompt=True}:
+     * the folder's chat template's turn, else the family's built-in one ({@link FolderChatTemplate}).
      */
+    public String chatPrompt(String text) {
+        return turn.render(text);
+    }
+
+    /** The chat prompt's ids ({@link PromptTurn#encode}: the question never places control tokens). */
     int[] encodeChatPrompt(String text) {
         if (tokenizer == null) {
             throw new IllegalStateException("this policy has no tokenizer");
         }
-        if (model.config().family() == QwenVlConfig.Family.QWEN2_5_VL) {
-            return ChatTemplate.encodeUserTurnWithImage(tokenizer, text);
-        }
-        int[] a = tokenizer.encodeTemplate(ChatTemplate.IM_START + "user\n" + ChatTemplate.VISION_START
-                + ChatTemplate.IMAGE_PAD + ChatTemplate.VISION_END);
-        int[] b = tokenizer.encode(text);
-        int[] c = tokenizer.encodeTemplate(ChatTemplate.IM_END + "\n" + ChatTemplate.IM_START + "assistant\n");
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length + c.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        System.arraycopy(c, 0, out, a.length + b.length, c.length);
-        return out;
+        return turn.encode(tokenizer, text);
     }
 
     /** The prompt's token ids (image pads expanded) and the image's processed patches. */
@@ -307,6 +302,11 @@ public final class QwenVlPolicy implements Policy {
      * The prompt's ids with the image's tokens counted, from the image's size alone (no pixels processed); 0 without a
      * tokenizer.
      */
+    @Override
+    public String promptTemplate() {
+        return turn.source();
+    }
+
     @Override
     public int promptLength(Prompt prompt) {
         if (tokenizer == null) {
@@ -483,7 +483,7 @@ public final class QwenVlPolicy implements Policy {
     @Override
     public Policy frozenCopy() {
         if (model.lora() != null) {
-            return new QwenVlPolicy(model, tokenizer, source, eos, true, false, visionTower, false);
+            return new QwenVlPolicy(model, tokenizer, source, eos, true, false, visionTower, false, turn);
         }
         Map<String, Tensor> src = model.weights().named();
         QwenVlWeights copy;
@@ -498,7 +498,7 @@ public final class QwenVlPolicy implements Policy {
         return new QwenVlPolicy(new QwenVl(model.config(), copy, model.processor()),
                 tokenizer == null ? null : Tokenizer.load(tokenizer.file()), source, eos, true, true,
                 // the same frozen vision weights give interchangeable encodings; a training tower's copy has its own
-                trainVision ? new Object() : visionTower, false);
+                trainVision ? new Object() : visionTower, false, turn);
     }
 
     /**

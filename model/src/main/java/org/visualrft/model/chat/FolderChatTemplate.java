@@ -1,0 +1,155 @@
+package org.visualrft.model.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.visualrft.core.BadInputException;
+import org.visualrft.core.prompt.jinja.JinjaException;
+import org.visualrft.core.prompt.jinja.JinjaTemplate;
+
+/**
+ * The prompt turn a model folder's own chat template renders, as the processor's {@code apply_chat_template} would
+ * for Visual-RFT's conversation: one user message of an image then the question, {@code add_generation_prompt=True},
+ * the tokenizer's special tokens ({@code bos_token}, {@code eos_token}, …) as variables. The template is the one
+ * transformers reads: {@code chat_template.jinja}, else {@code chat_template.json}'s {@code chat_template}, else
+ * {@code tokenizer_config.json}'s (a string, or the one named {@code default} of a list).
+ *
+ * <p>A folder without a template, or with one that cannot be followed here (a Jinja2 feature chat templates do not
+ * use, a template that raises for this conversation, drops the image or rewrites the question), gets the family's
+ * built-in turn, with a warning naming the file and why.
+ */
+public final class FolderChatTemplate {
+    private static final System.Logger LOG = System.getLogger(FolderChatTemplate.class.getName());
+    /** The question's stand-in while rendering: the turn is the text around it. */
+    static final String QUESTION = "VrftQuestion_7f3a"; // mixed case: upper(), lower() or title() would change it
+    static final String IMAGE_PAD = "<|image_pad|>";
+
+    private FolderChatTemplate() {
+    }
+
+    /** A template file and its source text. */
+    record Source(Path file, String text) {
+    }
+
+    /** The folder's turn, or {@code builtin} (see the class comment); a broken JSON file is a BadInputException. */
+    public static PromptTurn turn(Path dir, PromptTurn builtin) {
+        Source src = find(dir);
+        if (src == null) {
+            return builtin;
+        }
+        String why;
+        try {
+            PromptTurn t = render(src, specialTokens(dir));
+            if (t.beforeText().equals(builtin.beforeText()) && t.afterText().equals(builtin.afterText())) {
+                return builtin;
+            }
+            LOG.log(System.Logger.Level.INFO, "{0}: prompts follow this chat template, which renders the turn "
+                    + "differently from the {1}", src.file(), builtin.source());
+            return t;
+        } catch (JinjaException | IllegalArgumentException e) {
+            why = e.getMessage();
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}: this chat template cannot be followed here ({1}); prompts follow the "
+                + "{2}", src.file(), why, builtin.source());
+        return builtin;
+    }
+
+    /** Renders the turn; a fault is a JinjaException or an IllegalArgumentException saying what is wrong. */
+    static PromptTurn render(Source src, Map<String, Object> specialTokens) {
+        Map<String, Object> context = new LinkedHashMap<>(specialTokens);
+        context.put("messages", List.of(Map.of("role", "user", "content", List.of(Map.of("type", "image"),
+                Map.of("type", "text", "text", QUESTION)))));
+        context.put("add_generation_prompt", true);
+        String text = JinjaTemplate.parse(src.text()).render(context);
+        int at = text.indexOf(QUESTION);
+        if (at < 0 || text.indexOf(QUESTION, at + 1) >= 0) {
+            throw new IllegalArgumentException("it does not write the question once, as given");
+        }
+        String before = text.substring(0, at);
+        String after = text.substring(at + QUESTION.length());
+        if (count(before, IMAGE_PAD) != 1 || count(after, IMAGE_PAD) != 0) {
+            throw new IllegalArgumentException("it does not put one " + IMAGE_PAD + " before the question");
+        }
+        return new PromptTurn(before, after, src.file().toString());
+    }
+
+    private static int count(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The template transformers would use, or null when the folder has none. */
+    static Source find(Path dir) {
+        try {
+            Path jinja = dir.resolve("chat_template.jinja");
+            if (Files.isRegularFile(jinja)) {
+                return new Source(jinja, Files.readString(jinja, StandardCharsets.UTF_8));
+            }
+            for (Path json : List.of(dir.resolve("chat_template.json"), dir.resolve("tokenizer_config.json"))) {
+                if (!Files.isRegularFile(json)) {
+                    continue;
+                }
+                JsonNode t = readJson(json).get("chat_template");
+                if (t == null || t.isNull()) {
+                    continue;
+                }
+                if (t.isTextual()) {
+                    return new Source(json, t.asText());
+                }
+                if (t.isArray()) { // named templates: the default one
+                    for (JsonNode named : t) {
+                        if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
+                            return new Source(json, named.get("template").asText());
+                        }
+                    }
+                    continue;
+                }
+                throw new BadInputException(json, "chat_template must be a string or a list of named templates");
+            }
+            return null;
+        } catch (IOException e) {
+            throw new BadInputException(dir, "cannot read its chat template: " + e.getMessage(), e);
+        }
+    }
+
+    /** tokenizer_config.json's special tokens (a string or {@code {"content": …}}), as apply_chat_template passes them. */
+    static Map<String, Object> specialTokens(Path dir) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Path cfg = dir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(cfg)) {
+            return out;
+        }
+        JsonNode root = readJson(cfg);
+        for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token",
+                "mask_token")) {
+            JsonNode v = root.get(key);
+            if (v != null && v.isTextual()) {
+                out.put(key, v.asText());
+            } else if (v != null && v.path("content").isTextual()) {
+                out.put(key, v.get("content").asText());
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            JsonNode n = new ObjectMapper().readTree(file.toFile());
+            if (n == null || !n.isObject()) {
+                throw new BadInputException(file, "not a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}
