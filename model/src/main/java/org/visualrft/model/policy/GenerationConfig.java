@@ -65,9 +65,6 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
             Map.entry("num_return_sequences", 1.0), Map.entry("prompt_lookup_num_tokens", ABSENT),
             Map.entry("top_n_sigma", ABSENT));
 
-    /** Marks a key whose only neutral value is null (or an empty list or object). */
-    private enum NONE { VALUE }
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
