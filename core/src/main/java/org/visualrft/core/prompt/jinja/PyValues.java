@@ -352,6 +352,10 @@ final class PyValues {
     }
 
     private static Object repeat(Object seq, long n) {
+        long size = (seq instanceof String s ? s.length() : ((List<?>) seq).size()) * Math.max(0, n);
+        if (size > Renderer.MAX_OUTPUT) {
+            throw new JinjaException("a repetition of " + size + " items");
+        }
         if (seq instanceof String s) {
             return n <= 0 ? "" : s.repeat((int) n);
         }

@@ -41,8 +41,15 @@ final class Renderer {
         }
     }
 
+    /** Bounds on what one rendering may do (a template comes with a model folder: it must not hang or exhaust memory). */
+    static final int MAX_ITERATIONS = 1_000_000;
+    static final int MAX_DEPTH = 200;
+    static final int MAX_OUTPUT = 16 << 20;
+
     private final Frame root;
     private final StringBuilder out = new StringBuilder();
+    private int iterations;
+    private int depth;
 
     private Renderer(Map<String, Object> context) {
         Frame globals = new Frame(null);
@@ -68,6 +75,9 @@ final class Renderer {
                 sink.append(t.text());
             } else if (n instanceof Node.Output o) {
                 sink.append(PyValues.str(eval(o.expr(), frame)));
+                if (sink.length() > MAX_OUTPUT) {
+                    throw new JinjaException("line " + o.line() + ": the output passes " + (MAX_OUTPUT >> 20) + " MiB");
+                }
             } else if (n instanceof Node.If i) {
                 boolean done = false;
                 for (int b = 0; b < i.tests().size() && !done; b++) {
@@ -114,6 +124,9 @@ final class Renderer {
             return;
         }
         for (int i = 0; i < items.size(); i++) {
+            if (++iterations > MAX_ITERATIONS) {
+                throw new JinjaException("line " + f.line() + ": more than " + MAX_ITERATIONS + " loop iterations");
+            }
             Frame body = new Frame(frame);
             bind(f, items.get(i), body);
             body.vars.put("loop", loopInfo(items, i));
@@ -222,9 +235,16 @@ final class Renderer {
                     throw new JinjaException("macro '" + m.name() + "' takes no keyword argument '" + k + "'");
                 }
             }
-            StringBuilder b = new StringBuilder();
-            run(m.body(), f, b);
-            return b.toString();
+            if (++depth > MAX_DEPTH) {
+                throw new JinjaException("macro '" + m.name() + "': more than " + MAX_DEPTH + " nested calls");
+            }
+            try {
+                StringBuilder b = new StringBuilder();
+                run(m.body(), f, b);
+                return b.toString();
+            } finally {
+                depth--;
+            }
         };
     }
 
