@@ -50,7 +50,8 @@ public final class PythonRegex {
                 if (c == ']') {
                     inSet = false;
                 } else if (c == '[') {
-                    throw refused(python, "'[' inside a set is a character in Python and a nested set in Java: write \\[");
+                    throw refused(python, "'[' inside a set is a character in Python and a nested set in Java:"
+                            + " write \\[");
                 } else if (c == '&' && i + 1 < python.length() && python.charAt(i + 1) == '&') {
                     throw refused(python, "'&&' inside a set is two characters in Python and an intersection in Java");
                 }

@@ -70,7 +70,8 @@ class LoraTargetsTest {
         assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.q_proj"),
                 select(FLAT, regex(".*\\.q_proj", Layout.FLAT, false)));
         // each of these is found inside a name (Matcher.find), but matches none whole (re.fullmatch)
-        for (String part : List.of("q_proj", "self_attn\\.q_proj", "model\\.layers\\.0\\.self", ".*\\.q_pro", "layers\\.\\d+\\.mlp")) {
+        for (String part : List.of("q_proj", "self_attn\\.q_proj", "model\\.layers\\.0\\.self", ".*\\.q_pro",
+                "layers\\.\\d+\\.mlp")) {
             BadInputException e = refused(FLAT, regex(part, Layout.FLAT, false));
             assertTrue(e.getMessage().contains("matches no linear layer of qwen2_5_vl's language model"), e.getMessage());
         }

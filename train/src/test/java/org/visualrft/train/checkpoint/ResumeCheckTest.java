@@ -81,7 +81,8 @@ class ResumeCheckTest {
     @Test
     void loraExcludeModulesMissingFromAnOlderRecordIsNone() {
         GrpoConfig plain = GrpoConfig.parse("r.yaml", "use_peft: true\n");
-        GrpoConfig excluding = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_exclude_modules: [layers.0.mlp.up_proj]\n");
+        GrpoConfig excluding = GrpoConfig.parse("r.yaml",
+                "use_peft: true\nlora_exclude_modules: [layers.0.mlp.up_proj]\n");
         Map<String, Object> older = new java.util.LinkedHashMap<>(plain.asYaml());
         older.remove("lora_exclude_modules");
         assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(plain.asYaml())));

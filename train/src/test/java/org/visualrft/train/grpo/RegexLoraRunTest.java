@@ -33,7 +33,8 @@ import org.visualrft.train.data.TrainingExample;
  * opens again on those layers alone.
  */
 class RegexLoraRunTest {
-    private static final String TARGETS = ".*\\.layers\\.1\\.self_attn\\.(q|v)_proj|.*language_model\\.layers\\.\\d+\\.mlp\\.down_proj";
+    private static final String TARGETS = ".*\\.layers\\.1\\.self_attn\\.(q|v)_proj"
+            + "|.*language_model\\.layers\\.\\d+\\.mlp\\.down_proj";
 
     @Test
     void theExpressionsLayersTrainAndNothingElse(@TempDir Path dir) throws Exception {
