@@ -180,14 +180,7 @@ class PeftFolderTest {
             float[] scores;
             try (Policy trained = ModelLoader.load(base, plain.withLora(lora))) {
                 assertEquals(want, adaptedLayers(trained), name + ": the layers PEFT selects");
-                Map<String, Tensor> named = new LinkedHashMap<>();
-                try (Generator g = Generator.seeded(5); Tensor.GradMode off = Tensor.noGrad()) {
-                    for (Parameter p : trained.trainableParameters()) {
-                        p.value().copy_(Tensor.randn(g, DType.F32, p.value().shape()).mul(0.05));
-                        named.put(p.name(), p.value().detach());
-                    }
-                }
-                PeftAdapter.write(saved, named, lora, base);
+                PeftAdapter.write(saved, randomized(trained, 5), lora, base);
                 scores = logProbs(trained, prompt, group);
             }
             String config = Files.readString(saved.resolve(PeftAdapter.CONFIG));
@@ -207,6 +200,26 @@ class PeftFolderTest {
                 assertEquals(want, adaptedLayers(loaded), name + ": the folder adapts the same layers");
                 assertArrayEquals(scores, logProbs(loaded, prompt, group), name + ": to the bit");
             }
+        }
+        // the tower unfrozen, an expression that selects tower layers only: the file's weights adapt the tower, so the
+        // folder is matched over it again
+        LoraConfig tower = new LoraConfig(2, 4, Set.of(), ".*visual\\.blocks\\.\\d+\\.attn\\.qkv",
+                ModuleNames.list(Set.of("blocks.0.attn.qkv")), null, false, true);
+        Path towerDir = tmp.resolve(name + "-tower");
+        Set<String> towerLayers;
+        float[] towerScores;
+        try (Policy trained = ModelLoader.load(base, plain.withLora(tower))) {
+            towerLayers = adaptedLayers(trained);
+            assertTrue(towerLayers.stream().anyMatch(n -> n.endsWith("visual.blocks.1.attn.qkv")), towerLayers.toString());
+            assertTrue(towerLayers.stream().allMatch(n -> n.matches(".*visual\\.blocks\\.[1-9]\\.attn\\.qkv")),
+                    towerLayers.toString());
+            PeftAdapter.write(towerDir, randomized(trained, 6), tower, base);
+            towerScores = logProbs(trained, prompt, group);
+        }
+        assertTrue(PeftFolder.config(towerDir).visionTower());
+        try (Policy loaded = ModelLoader.load(base, plain, towerDir)) {
+            assertEquals(towerLayers, adaptedLayers(loaded));
+            assertArrayEquals(towerScores, logProbs(loaded, prompt, group), name + ": the tower's, to the bit");
         }
         // an expression written for the older names, in a file whose weights carry them, selects those layers; the
         // same expression over weights named the newer way matches nothing there, and the folder is refused
@@ -238,6 +251,18 @@ class PeftFolderTest {
                 () -> ModelLoader.load(base, plain, mislabelled).close());
         assertTrue(e.getMessage().contains("matches no linear layer"), e.getMessage());
         assertTrue(e.source().startsWith(mislabelled.toString()), e.source());
+    }
+
+    /** The policy's adapters drawn at random (B no longer zero), by PEFT name. */
+    private static Map<String, Tensor> randomized(Policy p, long seed) {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        try (Generator g = Generator.seeded(seed); Tensor.GradMode off = Tensor.noGrad()) {
+            for (Parameter q : p.trainableParameters()) {
+                q.value().copy_(Tensor.randn(g, DType.F32, q.value().shape()).mul(0.05));
+                named.put(q.name(), q.value().detach());
+            }
+        }
+        return named;
     }
 
     /** The layers a policy's adapters sit on, without the layout's prefix ({@code layers.0.self_attn.q_proj}). */
