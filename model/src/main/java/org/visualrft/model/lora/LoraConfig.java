@@ -83,7 +83,7 @@ public record LoraConfig(int rank, double alpha, Set<String> targets, String tar
     /** The targets as a setting shows them: the sorted list, or the expression in quotes; then what is excluded. */
     public String describeTargets() {
         return (targetRegex != null ? "'" + targetRegex + "'" : String.join(", ", new java.util.TreeSet<>(targets)))
-                + (exclude.isEmpty() ? "" : " but " + exclude.describe());
+                + (exclude.isEmpty() ? "" : " excluding " + exclude.describe());
     }
 
     /** What B A x is multiplied by: alpha / rank, or alpha / sqrt(rank) with rank-stabilised LoRA. */
