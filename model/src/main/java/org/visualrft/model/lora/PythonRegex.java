@@ -8,7 +8,8 @@ import java.util.regex.PatternSyntaxException;
  * A Python {@code re} pattern (as PEFT's string {@code target_modules} and {@code exclude_modules} are) compiled into a
  * {@link Pattern} that matches the same strings. What the two dialects write differently is translated:
  * {@code (?P<name>…)} to {@code (?<name>…)}, Python's {@code \Z} (the very end) to Java's {@code \z}, {@code \v} (the
- * vertical tab), {@code \U0001F600}, {@code {,n}}, and a {@code {} that opens no repetition (a literal in Python).
+ * vertical tab), {@code \U0001F600}, {@code {,n}} and {@code {,}}, and a brace that opens no repetition (a literal in
+ * Python).
  * Python's {@code .} and {@code $} know only {@code \n} as a line end and its {@code \w}, {@code \d} and {@code (?i)}
  * are Unicode-aware: the flags here say so. What Java cannot say alike, or reads otherwise, is refused
  * ({@link IllegalArgumentException} naming it): backreferences and octal escapes, conditionals, comments, verbose,
@@ -79,7 +80,7 @@ public final class PythonRegex {
             }
             if (c == '{') {
                 Matcher m = REPEAT.matcher(python).region(i, python.length());
-                if (m.lookingAt() && !(m.group(1).isEmpty() && (m.group(2) == null || m.group(3).isEmpty()))) {
+                if (m.lookingAt() && !(m.group(1).isEmpty() && m.group(2) == null)) { // "{}" repeats nothing
                     out.append('{').append(m.group(1).isEmpty() ? "0" : m.group(1));
                     if (m.group(2) != null) {
                         out.append(',').append(m.group(3));

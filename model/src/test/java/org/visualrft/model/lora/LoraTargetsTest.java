@@ -152,7 +152,7 @@ class LoraTargetsTest {
     void pythonSpellingsAreTranslatedAndWhatJavaReadsOtherwiseIsRefused() {
         assertEquals("a\\z", PythonRegex.translate("a\\Z"));
         assertEquals("(?<g>a)\\x0B", PythonRegex.translate("(?P<g>a)\\v"));
-        assertEquals("a{0,3}b\\{x}", PythonRegex.translate("a{,3}b{x}"));
+        assertEquals("a{0,3}b\\{x}c{0,}d\\{}", PythonRegex.translate("a{,3}b{x}c{,}d{}"));
         assertEquals("(?i)x", PythonRegex.translate("(?iu)x"), "Unicode is the flags' default here");
         assertTrue(PythonRegex.compile("a{x}").matcher("a{x}").matches(), "a brace that repeats nothing is itself");
         assertTrue(PythonRegex.compile("(?i)Q_PROJ").matcher("q_proj").matches());
