@@ -22,9 +22,9 @@ import org.visualrft.model.tensor.Tensor;
  * theirs): {@code adapter_config.json} read into a {@link LoraConfig}, and {@code adapter_model.safetensors} copied into
  * a model's adapters, on the language model and the vision tower alike. What the adapters here cannot be — other PEFT
  * methods, DoRA, biases, whole modules saved beside the adapters, per-layer ranks, a regular expression that Java
- * cannot match as Python does ({@link PythonRegex}) — is refused naming the file, never dropped. {@code target_modules} and
- * {@code exclude_modules} select the layers as PEFT selects them, lists or regular expressions; the weights must be
- * exactly those layers' ({@link #load}).
+ * cannot match as Python does ({@link PythonRegex}) — is refused naming the file, never dropped.
+ * {@code target_modules} and {@code exclude_modules} select the layers as PEFT selects them, lists or regular
+ * expressions; the weights must be exactly those layers' ({@link #load}).
  */
 public final class PeftFolder {
     private PeftFolder() {
