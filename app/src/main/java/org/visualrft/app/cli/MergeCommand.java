@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.visualrft.core.BadInputException;
@@ -69,7 +68,7 @@ public final class MergeCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         console.printf("merge: LoRA r%d (alpha %s%s) on %s from %s merged into %s, written to %s%n", lora.rank(),
-                trim(lora.alpha()), lora.rslora() ? ", rsLoRA" : "", String.join(", ", new TreeSet<>(lora.targets()))
+                trim(lora.alpha()), lora.rslora() ? ", rsLoRA" : "", lora.describeTargets()
                 + (lora.visionTower() ? " (language model and vision tower)" : ""), adapter, model, out);
         console.flush();
         return ExitCodes.OK;

@@ -138,7 +138,7 @@ final class ModelCheck {
 
     private static String mode(LoadOptions options) {
         if (options.lora() != null) {
-            return "LoRA r" + options.lora().rank() + " on " + String.join(", ", new TreeSet<>(options.lora().targets()))
+            return "LoRA r" + options.lora().rank() + " on " + options.lora().describeTargets()
                     + (options.lora().visionTower() ? " (language model and vision tower)" : "");
         }
         return "full fine-tuning";

@@ -145,6 +145,53 @@ class MergeCommandTest {
         assertTrue(moved > 1e-3, name + ": the tower's adapters change the model: " + moved);
     }
 
+    /**
+     * A folder whose {@code target_modules} is PEFT's regular expression, with {@code exclude_modules}, merges the
+     * layers PEFT selects (the console names the expression and the exclusion); an expression Java would read otherwise
+     * than Python is one line naming the folder's config, exit 2, nothing written.
+     */
+    @org.junit.jupiter.api.Test
+    void regularExpressionTargetsMergeAndPythonOnlyOnesAreOneLine(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Path adapter = dir.resolve("adapter");
+        LoraConfig lora = new LoraConfig(4, 16, java.util.Set.of(), ".*\\.(q|v)_proj",
+                org.visualrft.model.lora.ModuleNames.list(java.util.Set.of("layers.0.self_attn.v_proj")), null, false,
+                false);
+        try (Policy p = ModelLoader.load(model, new LoadOptions(Device.CPU, null, lora, 1));
+                Generator g = Generator.seeded(12); Tensor.GradMode off = Tensor.noGrad()) {
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            for (Parameter q : p.trainableParameters()) {
+                named.put(q.name(), q.value().detach().copy_(Tensor.randn(g, DType.F32, q.value().shape()).mul_(0.05)));
+            }
+            assertEquals(2 * 3, named.size(), "q_proj of both layers, v_proj of the second: " + named.keySet());
+            PeftAdapter.write(adapter, named, lora, model);
+        }
+        Path out = dir.resolve("merged");
+        CliRun r = CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("on '.*\\.(q|v)_proj' excluding [layers.0.self_attn.v_proj]"), r.out());
+        Prompt prompt = new Prompt(Image.read(fixture.resolve("image_a.png")), "What is in the image ?");
+        float[] viaAdapter = logProbs(ModelLoader.load(model, LoadOptions.on(Device.CPU), adapter), prompt);
+        float[] merged = logProbs(ModelLoader.load(out), prompt);
+        for (int i = 0; i < merged.length; i++) {
+            assertEquals(viaAdapter[i], merged[i], 2e-5, "log-prob " + i);
+        }
+
+        Path config = adapter.resolve(PeftAdapter.CONFIG);
+        Files.writeString(config, Files.readString(config).replace("\"target_modules\" : \".*\\\\.(q|v)_proj\"",
+                "\"target_modules\" : \"(?P<m>.*)_proj(?P=m)\""));
+        Path other = dir.resolve("other");
+        CliRun refused = CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out",
+                other.toString());
+        assertEquals(2, refused.code(), refused.out() + refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().contains("adapter_config.json") && refused.err().contains("backreferences"),
+                refused.err());
+        assertFalse(Files.exists(other), "nothing written");
+    }
+
     private static float[] logProbs(Policy policy, Prompt prompt) {
         try (policy; NativeScope s = NativeScope.open(); Tensor.GradMode off = Tensor.noGrad()) {
             return policy.logProbs(prompt, COMPLETIONS).logProbs().toFloats();

@@ -14,8 +14,8 @@ import org.visualrft.model.tensor.Tensor;
 /**
  * LoRA adapters in PEFT's layout, the files {@code PeftModel.from_pretrained} reads from a folder:
  * {@code adapter_model.safetensors} (the A and B matrices under PEFT's names, bit-exact in their own dtype) and
- * {@code adapter_config.json} (rank, alpha, target modules, the base model). Each file is written under a temporary
- * name and renamed.
+ * {@code adapter_config.json} (rank, alpha, target and excluded modules, the base model). Each file is written under a
+ * temporary name and renamed.
  */
 public final class PeftAdapter {
     public static final String WEIGHTS = "adapter_model.safetensors";
@@ -24,11 +24,26 @@ public final class PeftAdapter {
     private PeftAdapter() {
     }
 
-    /** Writes {@code adapters} (PEFT names to tensors, detached) and their config into {@code dir}. */
+    /**
+     * Writes {@code adapters} (PEFT names to tensors, detached) and their config into {@code dir}. Where {@code lora}
+     * holds a regular expression the tensors are named in its {@link LoraConfig#layout()}, the names it was matched
+     * against: the layout a folder's weights have is the one {@link PeftFolder} matches its expressions in.
+     */
     public static void write(Path dir, Map<String, Tensor> adapters, LoraConfig lora, Path baseModel) {
         try {
             Files.createDirectories(dir);
-            SafeTensorsWriter.write(dir.resolve(WEIGHTS), adapters, Map.of("format", "pt"));
+            Map<String, Tensor> named = adapters;
+            if (lora.layout() != null) {
+                String p = "base_model.model.";
+                LoraTargets.Layout own = LoraTargets.Layout.of(adapters.keySet().stream()
+                        .map(n -> n.startsWith(p) ? n.substring(p.length()) : n).toList());
+                named = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : adapters.entrySet()) {
+                    String n = e.getKey();
+                    named.put(n.startsWith(p) ? p + lora.layout().nameOf(n.substring(p.length()), own) : n, e.getValue());
+                }
+            }
+            SafeTensorsWriter.write(dir.resolve(WEIGHTS), named, Map.of("format", "pt"));
             ObjectMapper json = new ObjectMapper();
             ObjectNode cfg = json.createObjectNode();
             cfg.put("peft_type", "LORA");
@@ -42,11 +57,19 @@ public final class PeftAdapter {
             // PEFT matches these over the whole model, the vision tower included (tuners_utils.check_target_module_exists;
             // layers_pattern only acts with layers_to_transform): adapters on the language model only may get B = 0
             // companions on a tower layer of the same name when PEFT loads them, which change nothing
-            if (lora.targets().equals(java.util.Set.of(LoraConfig.ALL_LINEAR_KEY))) {
+            if (lora.targetRegex() != null) {
+                cfg.put("target_modules", lora.targetRegex());
+            } else if (lora.targets().equals(java.util.Set.of(LoraConfig.ALL_LINEAR_KEY))) {
                 cfg.put("target_modules", LoraConfig.ALL_LINEAR_KEY);
             } else {
                 var targets = cfg.putArray("target_modules");
                 lora.targets().stream().sorted().forEach(targets::add);
+            }
+            if (lora.exclude().regex() != null) {
+                cfg.put("exclude_modules", lora.exclude().regex());
+            } else if (!lora.exclude().isEmpty()) {
+                var exclude = cfg.putArray("exclude_modules");
+                lora.exclude().names().stream().sorted().forEach(exclude::add);
             }
             AtomicFile.writeBytes(dir.resolve(CONFIG), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         } catch (IOException e) {

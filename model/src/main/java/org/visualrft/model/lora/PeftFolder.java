@@ -21,16 +21,20 @@ import org.visualrft.model.tensor.Tensor;
  * A PEFT LoRA adapter folder as {@code PeftModel.save_pretrained} writes it (and this project's checkpoints keep
  * theirs): {@code adapter_config.json} read into a {@link LoraConfig}, and {@code adapter_model.safetensors} copied into
  * a model's adapters, on the language model and the vision tower alike. What the adapters here cannot be — other PEFT
- * methods, DoRA, biases, whole modules saved beside the adapters, per-layer ranks, excluded modules, targets given as a
- * regular expression — is refused naming the file, never dropped.
+ * methods, DoRA, biases, whole modules saved beside the adapters, per-layer ranks, a regular expression that Java
+ * cannot match as Python does ({@link PythonRegex}) — is refused naming the file, never dropped.
+ * {@code target_modules} and {@code exclude_modules} select the layers as PEFT selects them, lists or regular
+ * expressions; the weights must be exactly those layers' ({@link #load}).
  */
 public final class PeftFolder {
     private PeftFolder() {
     }
 
     /**
-     * The folder's LoRA settings: rank, alpha, targets ({@code all-linear} or a list of module names, matched as PEFT
-     * matches them), rsLoRA, and whether they reach into the vision tower (its weights file adapts some of its layers).
+     * The folder's LoRA settings: rank, alpha, targets ({@code all-linear}, a list of module names or a regular
+     * expression, matched as PEFT matches them), the modules excluded, rsLoRA, and whether they reach into the vision
+     * tower (its weights file adapts some of its layers). An expression is matched against the module names in the
+     * layout the weights file's names have (those of the model PEFT wrapped when it trained them).
      */
     public static LoraConfig config(Path dir) {
         Path file = dir.resolve(PeftAdapter.CONFIG);
@@ -65,31 +69,28 @@ public final class PeftFolder {
         if (alpha == null || !alpha.isNumber() || !(alpha.asDouble() > 0)) {
             throw new BadInputException(file, "\"lora_alpha\" must be a positive number, got " + alpha);
         }
-        refuse(file, c, "exclude_modules", n -> !n.isNull() && !(n.isArray() && n.isEmpty())
-                && !(n.isTextual() && n.asText().isEmpty()), "excluded modules are not"
-                + " supported (list the target modules instead)");
         refuse(file, c, "target_parameters", n -> n.isArray() && !n.isEmpty(), "adapters on parameters are not"
                 + " supported");
+        ModuleNames exclude = modules(file, c.get("exclude_modules"), "exclude_modules");
         JsonNode t = c.get("target_modules");
         Set<String> targets = new LinkedHashSet<>();
+        String regex = null;
         if (t != null && t.isTextual() && t.asText().equalsIgnoreCase(LoraConfig.ALL_LINEAR_KEY)) {
             targets.add(LoraConfig.ALL_LINEAR_KEY);
-        } else if (t != null && t.isTextual()) {
-            throw new BadInputException(file, "target_modules \"" + t.asText() + "\" is a regular expression, which is"
-                    + " not supported: list the module names");
+        } else if (t != null && t.isTextual() && !t.asText().isEmpty()) {
+            regex = modules(file, t, "target_modules").regex();
         } else if (t != null && t.isArray() && !t.isEmpty()) {
-            for (JsonNode m : t) {
-                targets.add(m.asText());
-            }
+            targets.addAll(modules(file, t, "target_modules").names());
         } else {
-            throw new BadInputException(file, "\"target_modules\" must be a list of module names or \"all-linear\","
-                    + " got " + t);
+            throw new BadInputException(file, "\"target_modules\" must be a list of module names, a regular expression"
+                    + " or \"all-linear\", got " + t);
         }
         // PEFT matches the targets over the whole model, the vision tower included; where it adapted none of the
         // tower's layers (the file holds none) they are matched over the language model only, as this project's
         // language-model adapters were always read
-        boolean vision = adaptsVision(dir.resolve(PeftAdapter.WEIGHTS));
-        if (!vision) {
+        Set<String> modules = adapted(dir.resolve(PeftAdapter.WEIGHTS));
+        boolean vision = modules.stream().anyMatch(LoraTargets::isVision);
+        if (!vision && regex == null) {
             // a target only the tower has (its tensors absent: PEFT left it at B = 0, no change) is dropped
             targets.removeIf(n -> !n.equals(LoraConfig.ALL_LINEAR_KEY)
                     && !LoraConfig.ALL_LINEAR.contains(n.substring(n.lastIndexOf('.') + 1)));
@@ -98,23 +99,58 @@ public final class PeftFolder {
                         + String.join(", ", LoraConfig.ALL_LINEAR) + ") and the weights adapt no vision-tower layer");
             }
         }
+        // an expression matched the names of the model PEFT wrapped: the weights' names say which layout that was
+        LoraTargets.Layout layout = regex != null || exclude.regex() != null ? LoraTargets.Layout.of(modules) : null;
         try {
-            return new LoraConfig(r.asInt(), alpha.asDouble(), Set.copyOf(targets), c.path("use_rslora").asBoolean(false),
-                    vision);
+            return new LoraConfig(r.asInt(), alpha.asDouble(), Set.copyOf(targets), regex, exclude, layout,
+                    c.path("use_rslora").asBoolean(false), vision);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, "target_modules: " + e.getMessage());
         }
     }
 
-    /** Whether the weights file (if there) holds adapters of the vision tower; only its header is read. */
-    private static boolean adaptsVision(Path weights) {
+    /** PEFT's list or string of module names under {@code key}; an expression Java cannot match alike is refused. */
+    private static ModuleNames modules(Path file, JsonNode n, String key) {
+        if (n == null || n.isNull()) {
+            return ModuleNames.NONE;
+        }
+        try {
+            if (n.isTextual()) {
+                return ModuleNames.regex(n.asText());
+            }
+            if (n.isArray()) {
+                Set<String> names = new LinkedHashSet<>();
+                for (JsonNode m : n) {
+                    if (!m.isTextual()) {
+                        throw new BadInputException(file, key + " must list module names, got " + m + " in it");
+                    }
+                    names.add(m.asText());
+                }
+                return ModuleNames.list(names);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, key + " " + e.getMessage());
+        }
+        throw new BadInputException(file, key + " must be a list of module names or a regular expression, got " + n);
+    }
+
+    /**
+     * The modules the weights file (if there) adapts, by name without PEFT's {@code base_model.model.} (in the layout
+     * it was saved under); only its header is read.
+     */
+    private static Set<String> adapted(Path weights) {
         if (!Files.isRegularFile(weights)) {
-            return false; // load() reports it
+            return Set.of(); // load() reports it
         }
         try (SafeTensorsFile f = SafeTensorsFile.open(weights)) {
             String prefix = "base_model.model.";
-            return f.entries().keySet().stream()
-                    .anyMatch(n -> n.startsWith(prefix) && LoraTargets.isVision(n.substring(prefix.length())));
+            Set<String> out = new LinkedHashSet<>();
+            for (String n : f.entries().keySet()) {
+                if (n.startsWith(prefix) && n.contains(".lora_")) {
+                    out.add(n.substring(prefix.length(), n.lastIndexOf(".lora_")));
+                }
+            }
+            return out;
         }
     }
 

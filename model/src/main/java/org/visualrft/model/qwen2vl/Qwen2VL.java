@@ -145,7 +145,8 @@ public final class Qwen2VL implements AutoCloseable, StaticDecoding {
         if (this.lora != null) {
             throw new IllegalStateException("LoRA adapters are already attached");
         }
-        for (Linear l : LoraTargets.select(lora, weights.linears(config), "qwen2_vl").values()) {
+        for (Linear l : LoraTargets.select(lora, weights.linears(config), "qwen2_vl",
+                weights.named(config).keySet()).values()) {
             l.attachAdapter(lora.rank(), lora.scale(), gen);
         }
         this.lora = lora;

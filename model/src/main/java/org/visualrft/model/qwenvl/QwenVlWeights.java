@@ -292,7 +292,7 @@ public final class QwenVlWeights {
      * {@code …visual.blocks.0.attn.qkv}), in the order they were loaded (the language model's first).
      */
     public Map<String, Linear> loraTargets(LoraConfig lora, String model) {
-        return LoraTargets.select(lora, linears(), model);
+        return LoraTargets.select(lora, linears(), model, byName.keySet());
     }
 
     /** Every linear layer by module name (its weight's name without {@code .weight}), in load order. */

@@ -149,6 +149,132 @@ class PeftFolderTest {
         }
     }
 
+    /**
+     * A folder whose {@code target_modules} is a regular expression and whose {@code exclude_modules} a list or an
+     * expression (as TRL users write them) loads over its base with adapters on exactly the layers PEFT selects, and
+     * scores to the bit as the policy that saved them. The expression is matched against the names the weights file
+     * has: written for transformers 4.52+'s names, it selects the same layers of a model whose own files use the older
+     * ones (Qwen2-VL's hub layout) as of one that uses the newer (Qwen3-VL's).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2vl-tiny", "qwen25vl-tiny", "qwen3vl-tiny"})
+    void regularExpressionTargetsAndExclusionsLoadExactlyThoseLayers(String name) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve(name);
+        Path base = TinyQwenFolder.create(Files.createDirectories(tmp.resolve(name)), fixture);
+        Prompt prompt = new Prompt(Image.read(fixture.resolve("image_a.png")), "What is in the image ?");
+        List<int[]> group = List.of(new int[] {5, 9, 303}, new int[] {17});
+        LoadOptions plain = new LoadOptions(Device.CPU, DType.F32, null, 0);
+        String re = ".*language_model\\.layers\\.\\d+\\.(self_attn\\.(q|v)_proj|mlp\\.down_proj)";
+        LoraConfig listExcluded = new LoraConfig(4, 8, Set.of(), re,
+                ModuleNames.list(Set.of("layers.0.self_attn.v_proj")), null, false, false);
+        LoraConfig regexExcluded = new LoraConfig(4, 8, Set.of(), re,
+                ModuleNames.regex(".*\\.layers\\.1\\.mlp\\..*"), null, true, false);
+        // PEFT's selection, written out: q_proj, v_proj, down_proj of both layers but the excluded one
+        Set<String> wantList = Set.of("layers.0.self_attn.q_proj", "layers.1.self_attn.q_proj",
+                "layers.1.self_attn.v_proj", "layers.0.mlp.down_proj", "layers.1.mlp.down_proj");
+        Set<String> wantRegex = Set.of("layers.0.self_attn.q_proj", "layers.1.self_attn.q_proj",
+                "layers.0.self_attn.v_proj", "layers.1.self_attn.v_proj", "layers.0.mlp.down_proj");
+        for (LoraConfig lora : List.of(listExcluded, regexExcluded)) {
+            Set<String> want = lora == listExcluded ? wantList : wantRegex;
+            Path saved = tmp.resolve(name + (lora == listExcluded ? "-list" : "-regex"));
+            float[] scores;
+            try (Policy trained = ModelLoader.load(base, plain.withLora(lora))) {
+                assertEquals(want, adaptedLayers(trained), name + ": the layers PEFT selects");
+                PeftAdapter.write(saved, randomized(trained, 5), lora, base);
+                scores = logProbs(trained, prompt, group);
+            }
+            String config = Files.readString(saved.resolve(PeftAdapter.CONFIG));
+            assertTrue(config.contains("\"target_modules\" : \"" + re.replace("\\", "\\\\") + "\""), config);
+            assertTrue(config.contains("\"exclude_modules\" : " + (lora == listExcluded
+                    ? "[ \"layers.0.self_attn.v_proj\" ]" : "\".*\\\\.layers")), config);
+            try (org.visualrft.model.safetensors.SafeTensorsFile f = org.visualrft.model.safetensors.SafeTensorsFile
+                    .open(saved.resolve(PeftAdapter.WEIGHTS))) {
+                assertTrue(f.entries().keySet().stream().allMatch(n -> n.contains(".language_model.layers.")),
+                        name + ": the weights carry the names the expression was matched against");
+            }
+            LoraConfig read = PeftFolder.config(saved);
+            assertEquals(re, read.targetRegex());
+            assertEquals(lora.exclude(), read.exclude());
+            assertEquals(LoraTargets.Layout.NESTED, read.layout());
+            try (Policy loaded = ModelLoader.load(base, plain, saved)) {
+                assertEquals(want, adaptedLayers(loaded), name + ": the folder adapts the same layers");
+                assertArrayEquals(scores, logProbs(loaded, prompt, group), name + ": to the bit");
+            }
+        }
+        // the tower unfrozen, an expression that selects tower layers only: the file's weights adapt the tower, so the
+        // folder is matched over it again
+        LoraConfig tower = new LoraConfig(2, 4, Set.of(), ".*visual\\.blocks\\.\\d+\\.attn\\.qkv",
+                ModuleNames.list(Set.of("blocks.0.attn.qkv")), null, false, true);
+        Path towerDir = tmp.resolve(name + "-tower");
+        Set<String> towerLayers;
+        float[] towerScores;
+        try (Policy trained = ModelLoader.load(base, plain.withLora(tower))) {
+            towerLayers = adaptedLayers(trained);
+            assertTrue(towerLayers.stream().anyMatch(n -> n.endsWith("visual.blocks.1.attn.qkv")), towerLayers.toString());
+            assertTrue(towerLayers.stream().allMatch(n -> n.matches(".*visual\\.blocks\\.[1-9]\\.attn\\.qkv")),
+                    towerLayers.toString());
+            PeftAdapter.write(towerDir, randomized(trained, 6), tower, base);
+            towerScores = logProbs(trained, prompt, group);
+        }
+        assertTrue(PeftFolder.config(towerDir).visionTower());
+        try (Policy loaded = ModelLoader.load(base, plain, towerDir)) {
+            assertEquals(towerLayers, adaptedLayers(loaded));
+            assertArrayEquals(towerScores, logProbs(loaded, prompt, group), name + ": the tower's, to the bit");
+        }
+        // an expression written for the older names, in a file whose weights carry them, selects those layers; the
+        // same expression over weights named the newer way matches nothing there, and the folder is refused
+        String flatRe = "model\\.layers\\.1\\.self_attn\\.k_proj";
+        LoraConfig flat = new LoraConfig(2, 4, Set.of(), flatRe, ModuleNames.NONE, LoraTargets.Layout.FLAT, false,
+                false);
+        Path older = tmp.resolve(name + "-flat");
+        Path mislabelled = tmp.resolve(name + "-flat-nested-names");
+        try (Policy p = ModelLoader.load(base, plain.withLora(flat))) {
+            assertEquals(Set.of("layers.1.self_attn.k_proj"), adaptedLayers(p));
+            Map<String, Tensor> named = new LinkedHashMap<>();
+            p.trainableParameters().forEach(q -> named.put(q.name(), q.value().detach()));
+            PeftAdapter.write(older, named, flat, base);
+            PeftAdapter.write(mislabelled, named, flat, base);
+        }
+        try (Policy loaded = ModelLoader.load(base, plain, older)) {
+            assertEquals(Set.of("layers.1.self_attn.k_proj"), adaptedLayers(loaded));
+        }
+        Path weights = mislabelled.resolve(PeftAdapter.WEIGHTS);
+        Map<String, Tensor> renamed = new LinkedHashMap<>();
+        try (org.visualrft.model.safetensors.SafeTensorsFile f = org.visualrft.model.safetensors.SafeTensorsFile
+                .open(weights)) {
+            for (String n : f.entries().keySet()) {
+                renamed.put(otherLayout(n), f.read(n));
+            }
+        }
+        org.visualrft.model.safetensors.SafeTensorsWriter.write(weights, renamed, Map.of("format", "pt"));
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> ModelLoader.load(base, plain, mislabelled).close());
+        assertTrue(e.getMessage().contains("matches no linear layer"), e.getMessage());
+        assertTrue(e.source().startsWith(mislabelled.toString()), e.source());
+    }
+
+    /** The policy's adapters drawn at random (B no longer zero), by PEFT name. */
+    private static Map<String, Tensor> randomized(Policy p, long seed) {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        try (Generator g = Generator.seeded(seed); Tensor.GradMode off = Tensor.noGrad()) {
+            for (Parameter q : p.trainableParameters()) {
+                q.value().copy_(Tensor.randn(g, DType.F32, q.value().shape()).mul(0.05));
+                named.put(q.name(), q.value().detach());
+            }
+        }
+        return named;
+    }
+
+    /** The layers a policy's adapters sit on, without the layout's prefix ({@code layers.0.self_attn.q_proj}). */
+    private static Set<String> adaptedLayers(Policy p) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (Parameter q : p.trainableParameters()) {
+            assertTrue(q.name().endsWith(".lora_A.weight") || q.name().endsWith(".lora_B.weight"), q.name());
+            out.add(q.name().replaceFirst("\\.lora_[AB]\\.weight$", "").replaceFirst("^.*?\\.(layers\\.)", "$1"));
+        }
+        return out;
+    }
+
     /** The other transformers layout's name of an adapter tensor. */
     private static String otherLayout(String name) {
         String p = "base_model.model.";
@@ -160,7 +286,7 @@ class PeftFolderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"vision", "lmhead", "regex", "exclude", "dora", "ia3", "missing", "bin"})
+    @ValueSource(strings = {"vision", "lmhead", "regex", "regexmore", "exclude", "dora", "ia3", "missing", "bin"})
     void whatCannotBeRepresentedIsRefusedNamingTheFile(String fault) throws Exception {
         Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
         Path base = TinyQwenFolder.create(Files.createDirectories(tmp.resolve("m")), fixture);
@@ -186,8 +312,13 @@ class PeftFolderTest {
         switch (fault) {
             case "lmhead" -> Files.writeString(config, json.replace("\"q_proj\"", "\"q_proj\", \"lm_head\""));
             case "regex" -> Files.writeString(config, json.replaceFirst("\"target_modules\" : \\[[^\\]]*\\]",
-                    "\"target_modules\" : \".*q_proj\""));
-            case "exclude" -> Files.writeString(config, json.replace("{", "{\"exclude_modules\": [\"visual\"],"));
+                    "\"target_modules\" : \"(?P<m>.*)q_proj(?P=m)\""));
+            // the expression also targets v_proj, whose weights the file lacks
+            case "regexmore" -> Files.writeString(config, json.replaceFirst("\"target_modules\" : \\[[^\\]]*\\]",
+                    "\"target_modules\" : \".*[.](q|v)_proj\""));
+            // the file holds layer 0's q_proj, which the exclusion leaves without an adapter
+            case "exclude" -> Files.writeString(config, json.replace("{",
+                    "{\"exclude_modules\": [\"layers.0.self_attn.q_proj\"],"));
             case "dora" -> Files.writeString(config, json.replace("{", "{\"use_dora\": true,"));
             case "ia3" -> Files.writeString(config, json.replace("\"LORA\"", "\"IA3\""));
             case "bin" -> Files.move(dir.resolve(PeftAdapter.WEIGHTS), dir.resolve("adapter_model.bin"));
@@ -197,8 +328,9 @@ class PeftFolderTest {
         String want = switch (fault) {
             case "vision" -> "visual.blocks.0.attn.qkv.lora_A.weight is not an adapter of this model";
             case "lmhead" -> "adapts lm_head";
-            case "regex" -> "regular expression";
-            case "exclude" -> "excluded modules";
+            case "regex" -> "backreferences (?P=name) are not supported";
+            case "regexmore" -> "v_proj.lora_A.weight (and 3 more), an adapter the model has";
+            case "exclude" -> "layers.0.self_attn.q_proj.lora_A.weight is not an adapter of this model";
             case "dora" -> "DoRA";
             case "ia3" -> "only LORA adapters load";
             case "missing" -> "an adapter the model has";

@@ -74,6 +74,9 @@ public final class Provenance {
             lora.put("rank", config.get("lora_r"));
             lora.put("alpha", config.get("lora_alpha"));
             lora.put("targets", config.get("lora_target_modules"));
+            if (config.get("lora_exclude_modules") != null) {
+                lora.put("exclude", config.get("lora_exclude_modules"));
+            }
             lora.put("seed", config.get("seed"));
             e.put("lora", lora);
         }

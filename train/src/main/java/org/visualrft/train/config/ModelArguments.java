@@ -7,12 +7,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.lora.ModuleNames;
+import org.visualrft.model.lora.PythonRegex;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.tensor.Device;
 
 /**
  * How the model is opened for training, with TRL {@code ModelConfig}'s names: {@code torch_dtype} and the LoRA
- * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout};
+ * settings {@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_target_modules}, {@code lora_dropout}
+ * (and {@code lora_exclude_modules}, PEFT's {@code exclude_modules});
  * the image area, as Visual-RFT's and R1-V's scripts name it: {@code min_pixels}, {@code max_pixels}; and
  * {@code freeze_vision_modules}, as VLM-R1 names it.
  *
@@ -22,7 +25,14 @@ import org.visualrft.model.tensor.Device;
  * @param loraR adapter rank (TRL's default 16)
  * @param loraAlpha adapter alpha, the scale being alpha / r (TRL's default 32)
  * @param loraTargetModules the modules that get adapters, PEFT's {@code target_modules} ({@code all-linear} with the
- *                          vision tower frozen: the seven decoder projections; unfrozen: every linear layer)
+ *                          vision tower frozen: the seven decoder projections; unfrozen: every linear layer);
+ *                          empty when given as a regular expression
+ * @param loraTargetRegex {@code lora_target_modules} given as a string other than {@code all-linear}: PEFT's regular
+ *                        expression, matched against the whole module name as transformers 4.52+ names the
+ *                        modules ({@code model.language_model.layers.0.self_attn.q_proj},
+ *                        {@code model.visual.blocks.0.attn.qkv}), the names PEFT sees under TRL; null for a list
+ * @param loraExcludeModules {@code lora_exclude_modules}: PEFT's {@code exclude_modules}, a list of names or a regular
+ *                           expression matched as the targets are; the modules it matches get no adapter
  * @param useRslora PEFT's rank-stabilised scale alpha / sqrt(r) instead of alpha / r
  * @param minPixels the least pixel area an image is resized to (null: the model folder's preprocessor_config.json)
  * @param maxPixels the most pixel area an image is resized to (null: the folder's); Visual-RFT trained with 401,408
@@ -33,13 +43,14 @@ import org.visualrft.model.tensor.Device;
  *                            with use_peft): adapters on the language model only
  */
 public record ModelArguments(String torchDtype, boolean usePeft, int loraR, double loraAlpha,
-        List<String> loraTargetModules, boolean useRslora, Integer minPixels, Integer maxPixels,
-        boolean freezeVisionModules) {
+        List<String> loraTargetModules, String loraTargetRegex, ModuleNames loraExcludeModules, boolean useRslora,
+        Integer minPixels, Integer maxPixels, boolean freezeVisionModules) {
 
     static final List<String> KEYS = List.of("torch_dtype", "use_peft", "lora_r", "lora_alpha",
-            "lora_target_modules", "lora_dropout", "use_rslora", "min_pixels", "max_pixels", "freeze_vision_modules");
+            "lora_target_modules", "lora_exclude_modules", "lora_dropout", "use_rslora", "min_pixels", "max_pixels",
+            "freeze_vision_modules");
     private static final List<String> LORA_KEYS = List.of("lora_r", "lora_alpha", "lora_target_modules",
-            "lora_dropout", "use_rslora");
+            "lora_exclude_modules", "lora_dropout", "use_rslora");
     static final String ALL_LINEAR = "all-linear";
     private static final int MAX_RANK = 65_536;
 
@@ -78,7 +89,8 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                     throw y.fault(k, "only applies with use_peft: true (without it the model is trained in full)");
                 }
             }
-            return new ModelArguments(dtype, false, 0, 0, List.of(), false, minPixels, maxPixels, freezeVision);
+            return new ModelArguments(dtype, false, 0, 0, List.of(), null, ModuleNames.NONE, false, minPixels,
+                    maxPixels, freezeVision);
         }
         int defaultRank = propRank != null && !y.has("lora_r") ? parseProperty(y, "vrft.lora.rank", propRank) : 16;
         int r = y.integer("lora_r", defaultRank);
@@ -96,11 +108,16 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
             throw y.fault("lora_dropout", "must be 0: the adapters have no dropout, got " + dropout);
         }
         String propTargets = System.getProperty("vrft.lora.targets");
-        List<String> targets = targets(y, y.strings("lora_target_modules",
+        // a string is PEFT's regular expression (all-linear aside), as TRL hands lora_target_modules to PEFT
+        String regex = y.any("lora_target_modules") instanceof String s && !s.equalsIgnoreCase(ALL_LINEAR)
+                ? regex(y, "lora_target_modules", s) : null;
+        List<String> targets = regex != null ? List.of() : targets(y, y.strings("lora_target_modules",
                 propRank != null && propTargets != null ? List.of(propTargets.split(",")) : List.of(ALL_LINEAR)),
                 !freezeVision);
+        ModuleNames exclude = exclude(y);
         boolean rslora = y.bool("use_rslora", false);
-        return new ModelArguments(dtype, true, r, alpha, targets, rslora, minPixels, maxPixels, freezeVision);
+        return new ModelArguments(dtype, true, r, alpha, targets, regex, exclude, rslora, minPixels, maxPixels,
+                freezeVision);
     }
 
     private static int parseProperty(YamlFields y, String name, String value) {
@@ -109,6 +126,46 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         } catch (NumberFormatException e) {
             throw y.fault("lora_r", "is not set and the system property " + name + " is not an integer: '" + value + "'");
         }
+    }
+
+    /** {@code text} under {@code key}, a Python regular expression that Java matches alike (else one error). */
+    private static String regex(YamlFields y, String key, String text) {
+        if (text.isEmpty()) {
+            throw y.fault(key, "is an empty regular expression");
+        }
+        try {
+            PythonRegex.compile(text);
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw y.fault(key, "regular expression " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code lora_exclude_modules}: unset, a regular expression, or a list of module names, each ending in a linear
+     * layer's name as a target must (PEFT matches a list entry against a module's whole name or a dotted suffix, so a
+     * container such as {@code visual} would exclude none of its layers).
+     */
+    private static ModuleNames exclude(YamlFields y) {
+        String key = "lora_exclude_modules";
+        if (y.any(key) instanceof String s) {
+            return ModuleNames.regex(regex(y, key, s));
+        }
+        List<String> names = y.strings(key, List.of());
+        for (String n : names) {
+            try {
+                if (n.equalsIgnoreCase(ALL_LINEAR)) {
+                    throw new IllegalArgumentException(ALL_LINEAR + " is a shorthand of target_modules only");
+                }
+                new LoraConfig(1, 1, java.util.Set.of(n), false, true);
+            } catch (IllegalArgumentException e) {
+                throw y.fault(key, "'" + n + "' is not a linear layer's name: PEFT matches each name of a list against"
+                        + " a module's whole name or a dotted suffix of it, so it would exclude no layer; name layers"
+                        + " (" + LoraConfig.ALL_LINEAR + ", attn.qkv, layers.0.mlp.down_proj, ...) or give a regular"
+                        + " expression such as '.*visual.*'");
+            }
+        }
+        return ModuleNames.list(new LinkedHashSet<>(names));
     }
 
     /**
@@ -156,7 +213,7 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
                 : torchDtype.equals("bfloat16") ? org.visualrft.model.tensor.DType.BF16
                 : org.visualrft.model.tensor.DType.F32;
         LoraConfig lora = usePeft ? new LoraConfig(loraR, loraAlpha, java.util.Set.copyOf(loraTargetModules),
-                useRslora, !freezeVisionModules) : null;
+                loraTargetRegex, loraExcludeModules, null, useRslora, !freezeVisionModules) : null;
         return new LoadOptions(device, d, lora, seed, minPixels, maxPixels, freezeVisionModules);
     }
 
@@ -167,7 +224,11 @@ public record ModelArguments(String torchDtype, boolean usePeft, int loraR, doub
         m.put("use_peft", usePeft);
         m.put("lora_r", usePeft ? loraR : null);
         m.put("lora_alpha", usePeft ? loraAlpha : null);
-        m.put("lora_target_modules", usePeft ? loraTargetModules : null);
+        m.put("lora_target_modules", !usePeft ? null : loraTargetRegex != null ? loraTargetRegex : loraTargetModules);
+        // null when unset, as runs recorded before it existed read: no exclusion
+        m.put("lora_exclude_modules", !usePeft || loraExcludeModules.isEmpty() ? null
+                : loraExcludeModules.regex() != null ? loraExcludeModules.regex()
+                : List.copyOf(new java.util.TreeSet<>(loraExcludeModules.names())));
         m.put("use_rslora", usePeft && useRslora); // false for runs recorded before it existed
         m.put("min_pixels", minPixels);
         m.put("max_pixels", maxPixels);

@@ -77,6 +77,23 @@ class ResumeCheckTest {
                 JSON.valueToTree(frozen.asYaml()), JSON.valueToTree(trained.asYaml())));
     }
 
+    /** A LoRA checkpoint from before lora_exclude_modules excluded nothing: unset resumes it, an exclusion changes it. */
+    @Test
+    void loraExcludeModulesMissingFromAnOlderRecordIsNone() {
+        GrpoConfig plain = GrpoConfig.parse("r.yaml", "use_peft: true\n");
+        GrpoConfig excluding = GrpoConfig.parse("r.yaml",
+                "use_peft: true\nlora_exclude_modules: [layers.0.mlp.up_proj]\n");
+        Map<String, Object> older = new java.util.LinkedHashMap<>(plain.asYaml());
+        older.remove("lora_exclude_modules");
+        assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(plain.asYaml())));
+        assertEquals(List.of("lora_exclude_modules (unset) -> [\"layers.0.mlp.up_proj\"]"),
+                ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(excluding.asYaml())));
+        GrpoConfig regex = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_target_modules: '.*q_proj'\n");
+        assertEquals(List.of("lora_target_modules [\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\",\"gate_proj\",\"up_proj\","
+                + "\"down_proj\"] -> .*q_proj"), ResumeCheck.changes(JSON.valueToTree(plain.asYaml()),
+                JSON.valueToTree(regex.asYaml())));
+    }
+
     /**
      * A checkpoint of 2 ranks × 2 prompts resumed on 1 rank: with 4 prompts per rank it is the same run; with 2 the
      * global micro-batch halves, which was not noticed (the world size was not compared) and is now a changed setting.

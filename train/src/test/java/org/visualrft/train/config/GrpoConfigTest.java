@@ -245,6 +245,44 @@ class GrpoConfigTest {
         assertFault("use_peft: true\nfreeze_vision_modules: false\nlora_target_modules: []", "must name at least one");
     }
 
+    /**
+     * lora_target_modules given as a string is PEFT's regular expression, as TRL hands it to PEFT (all-linear aside);
+     * lora_exclude_modules is PEFT's exclude_modules, a list or an expression. Both reach the loader and the record
+     * (provenance, resume checks); an expression Java cannot match as Python does, or a list entry that names no
+     * linear layer (which PEFT's suffix match would let exclude nothing), is one error naming the key.
+     */
+    @Test
+    void regularExpressionTargetsAndExclusionsAreTrlsStringsAndLists() {
+        org.visualrft.model.tensor.Device cpu = org.visualrft.model.tensor.Device.CPU;
+        GrpoConfig c = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_target_modules: '.*\\.(q|v)_proj'\n"
+                + "lora_exclude_modules: [layers.0.self_attn.v_proj, q_proj]\n");
+        assertEquals(".*\\.(q|v)_proj", c.asYaml().get("lora_target_modules"));
+        assertEquals(List.of("layers.0.self_attn.v_proj", "q_proj"), c.asYaml().get("lora_exclude_modules"));
+        org.visualrft.model.lora.LoraConfig lora = c.args().loadOptions(cpu).lora();
+        assertEquals(".*\\.(q|v)_proj", lora.targetRegex());
+        assertEquals(java.util.Set.of(), lora.targets());
+        assertEquals(java.util.Set.of("layers.0.self_attn.v_proj", "q_proj"), lora.exclude().names());
+        assertEquals(org.visualrft.model.lora.LoraTargets.Layout.NESTED, lora.layout(), "transformers 4.52+'s names");
+        GrpoConfig re = GrpoConfig.parse("r.yaml", "use_peft: true\nlora_exclude_modules: '.*visual.*'\n");
+        assertEquals(".*visual.*", re.asYaml().get("lora_exclude_modules"));
+        assertEquals(".*visual.*", re.args().loadOptions(cpu).lora().exclude().regex());
+        assertEquals(org.visualrft.model.lora.LoraConfig.ALL_LINEAR, re.args().modelArgs().loraTargetModules());
+        GrpoConfig none = GrpoConfig.parse("r.yaml", "use_peft: true\n");
+        assertNull(none.asYaml().get("lora_exclude_modules"), "unset: recorded as runs before it read");
+        assertTrue(none.args().loadOptions(cpu).lora().exclude().isEmpty());
+        // a lone name as a string is an expression too (it matches no whole module name: the loader says so)
+        assertEquals("q_proj", GrpoConfig.parse("r.yaml", "use_peft: true\nlora_target_modules: q_proj\n")
+                .args().loadOptions(cpu).lora().targetRegex());
+
+        assertFault("use_peft: true\nlora_target_modules: '(?P<a>x)(?P=a)'", "'lora_target_modules' regular"
+                + " expression '(?P<a>x)(?P=a)': backreferences");
+        assertFault("use_peft: true\nlora_exclude_modules: '[a&&b]'", "intersection");
+        assertFault("use_peft: true\nlora_exclude_modules: [visual]", "'visual' is not a linear layer's name");
+        assertFault("use_peft: true\nlora_exclude_modules: [all-linear]", "'all-linear' is not a linear layer's name");
+        assertFault("lora_exclude_modules: [q_proj]", "'lora_exclude_modules' only applies with use_peft: true");
+        assertFault("use_peft: true\nlora_target_modules: ''", "empty regular expression");
+    }
+
     /** sync_ref_model with TRL's names and defaults (α 0.6, every 512 updates); what cannot work is refused. */
     @Test
     void syncRefModelTakesTrlsSettingsAndRefusesWhatCannotMove() {

@@ -109,7 +109,7 @@ class VisionLoraRunTest {
     }
 
     /** Each parameter's values by name: the adapters ({@code adapters}) or every base weight. */
-    private static Map<String, float[]> values(List<Parameter> ps, boolean adapters) {
+    static Map<String, float[]> values(List<Parameter> ps, boolean adapters) {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (Tensor.GradMode g = Tensor.noGrad()) {
             for (Parameter p : ps) {
