@@ -151,7 +151,7 @@ final class Builtins {
             }
             case "trim" -> {
                 Object chars = arg(args, kw, 0, "chars", null);
-                return Methods.strip(requireString(v, name), chars == null ? null : PyValues.str(chars), true, true);
+                return Methods.strip(PyValues.str(v), chars == null ? null : PyValues.str(chars), true, true);
             }
             case "tojson" -> {
                 Object indent = arg(args, kw, 0, "indent", null);
@@ -308,16 +308,6 @@ final class Builtins {
                 return otherwise;
             }
         }
-    }
-
-    static String requireString(Object v, String what) {
-        if (v instanceof Undefined u) {
-            throw u.error();
-        }
-        if (!(v instanceof String s)) {
-            return PyValues.str(v);
-        }
-        return s;
     }
 
     private static Map<?, ?> requireMap(Object v, String what) {
