@@ -76,6 +76,9 @@ final class Builtins {
         if (obj instanceof Namespace ns) {
             return ns.attrs.containsKey(name) ? ns.attrs.get(name) : new Undefined(name);
         }
+        if (obj instanceof Loop loop) {
+            return loop.attribute(name);
+        }
         Callable method = Methods.bind(obj, name);
         if (method != null) {
             return method;

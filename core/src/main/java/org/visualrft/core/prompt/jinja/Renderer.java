@@ -129,7 +129,7 @@ final class Renderer {
             }
             Frame body = new Frame(frame);
             bind(f, items.get(i), body);
-            body.vars.put("loop", loopInfo(items, i));
+            body.vars.put("loop", new Loop(items, i));
             try {
                 run(f.body(), body, sink);
             } catch (LoopSignal s) {
@@ -153,29 +153,6 @@ final class Renderer {
         for (int k = 0; k < parts.size(); k++) {
             frame.vars.put(f.targets().get(k), parts.get(k));
         }
-    }
-
-    private static Map<String, Object> loopInfo(List<Object> items, int i) {
-        int n = items.size();
-        Map<String, Object> loop = new LinkedHashMap<>();
-        loop.put("index", (long) i + 1);
-        loop.put("index0", (long) i);
-        loop.put("revindex", (long) (n - i));
-        loop.put("revindex0", (long) (n - i - 1));
-        loop.put("first", i == 0);
-        loop.put("last", i == n - 1);
-        loop.put("length", (long) n);
-        loop.put("depth", 1L);
-        loop.put("depth0", 0L);
-        loop.put("previtem", i > 0 ? items.get(i - 1) : new Undefined("previtem"));
-        loop.put("nextitem", i < n - 1 ? items.get(i + 1) : new Undefined("nextitem"));
-        loop.put("cycle", (Callable) (args, kw) -> {
-            if (args.isEmpty()) {
-                throw new JinjaException("no items for cycling given");
-            }
-            return args.get(i % args.size());
-        });
-        return loop;
     }
 
     private void assign(Node.Set s, Frame frame) {
