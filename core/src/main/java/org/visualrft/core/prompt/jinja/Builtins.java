@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.visualrft.core.answer.py.PyOps;
 
 /**
  * What templates call: the globals Hugging Face's chat templates get ({@code range}, {@code namespace},
@@ -225,7 +226,7 @@ final class Builtins {
                 List<Object> out = PyValues.iterate(v);
                 boolean reverse = PyValues.truthy(arg(args, kw, 0, "reverse", false));
                 Object attr = arg(args, kw, 2, "attribute", null);
-                Comparator<Object> c = (a, b) -> PyValues.compare(attr == null ? a : attribute(a, PyValues.str(attr), 0),
+                Comparator<Object> c = (a, b) -> PyValues.order(attr == null ? a : attribute(a, PyValues.str(attr), 0),
                         attr == null ? b : attribute(b, PyValues.str(attr), 0));
                 out.sort(reverse ? c.reversed() : c);
                 return out;
@@ -257,8 +258,7 @@ final class Builtins {
                 }
                 Object best = items.get(0);
                 for (Object x : items) {
-                    int c = PyValues.compare(x, best);
-                    if (name.equals("max") ? c > 0 : c < 0) {
+                    if (PyValues.compare(x, best, name.equals("max") ? PyOps.Cmp.GT : PyOps.Cmp.LT)) {
                         best = x;
                     }
                 }
@@ -377,16 +377,16 @@ final class Builtins {
                 return !PyValues.eq(v, args.get(0));
             }
             case "lt", "lessthan", "<" -> {
-                return PyValues.compare(v, args.get(0)) < 0;
+                return PyValues.compare(v, args.get(0), PyOps.Cmp.LT);
             }
             case "le", "<=" -> {
-                return PyValues.compare(v, args.get(0)) <= 0;
+                return PyValues.compare(v, args.get(0), PyOps.Cmp.LE);
             }
             case "gt", "greaterthan", ">" -> {
-                return PyValues.compare(v, args.get(0)) > 0;
+                return PyValues.compare(v, args.get(0), PyOps.Cmp.GT);
             }
             case "ge", ">=" -> {
-                return PyValues.compare(v, args.get(0)) >= 0;
+                return PyValues.compare(v, args.get(0), PyOps.Cmp.GE);
             }
             case "in" -> {
                 return PyValues.contains(args.get(0), v);

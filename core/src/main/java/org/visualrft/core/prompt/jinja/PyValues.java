@@ -1,5 +1,8 @@
 package org.visualrft.core.prompt.jinja;
 
+import org.visualrft.core.answer.py.PyError;
+import org.visualrft.core.answer.py.PyOps;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,73 +141,53 @@ final class PyValues {
     }
 
     static boolean isNumber(Object v) {
-        return v instanceof Long || v instanceof Double || v instanceof Boolean;
+        return PyOps.isNumber(v);
     }
 
     static boolean isInt(Object v) {
-        return v instanceof Long || v instanceof Boolean;
+        return PyOps.isInt(v);
     }
 
+    /** An int as a long (a count, an index); an int beyond 64 bits is an error here. */
     static long asLong(Object v) {
-        return v instanceof Boolean b ? (b ? 1 : 0) : (Long) v;
+        if (v instanceof Boolean b) {
+            return b ? 1 : 0;
+        }
+        if (v instanceof Long l) {
+            return l;
+        }
+        throw new JinjaException(v instanceof java.math.BigInteger ? "an integer too large here: " + v
+                : "an integer is needed, not " + typeName(v));
     }
 
     static double asDouble(Object v) {
-        return v instanceof Double d ? d : asLong(v);
+        try {
+            return PyOps.toDouble(v);
+        } catch (PyError e) {
+            throw new JinjaException("a number is needed, not " + typeName(v));
+        }
     }
 
+    /** Python's {@code ==} ({@link PyOps#eq}: int and float exactly, lists and dicts deeply); undefined equals undefined. */
     static boolean eq(Object a, Object b) {
-        if (a == null || b == null) {
-            return a == b;
+        if (a instanceof Undefined || b instanceof Undefined) {
+            return a instanceof Undefined && b instanceof Undefined;
         }
-        if (isNumber(a) && isNumber(b)) {
-            return isInt(a) && isInt(b) ? asLong(a) == asLong(b) : asDouble(a) == asDouble(b);
-        }
-        if (a instanceof List<?> x && b instanceof List<?> y) {
-            if (x.size() != y.size()) {
-                return false;
-            }
-            for (int i = 0; i < x.size(); i++) {
-                if (!eq(x.get(i), y.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
-            if (x.size() != y.size()) {
-                return false;
-            }
-            for (Map.Entry<?, ?> e : x.entrySet()) {
-                if (!y.containsKey(e.getKey()) || !eq(e.getValue(), y.get(e.getKey()))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof Undefined && b instanceof Undefined) {
-            return true;
-        }
-        return a.equals(b);
+        return PyOps.eq(a, b);
     }
 
-    /** Python's ordering of numbers, strings and lists; anything else is an error. */
-    static int compare(Object a, Object b) {
-        if (isNumber(a) && isNumber(b)) {
-            return isInt(a) && isInt(b) ? Long.compare(asLong(a), asLong(b)) : Double.compare(asDouble(a), asDouble(b));
+    /** Python's ordering operators ({@link PyOps#compare}: exact int/float, code points, lists); else an error. */
+    static boolean compare(Object a, Object b, PyOps.Cmp op) {
+        try {
+            return PyOps.compare(a, b, op);
+        } catch (PyError e) {
+            throw new JinjaException("'" + op + "' not supported between " + typeName(a) + " and " + typeName(b));
         }
-        if (a instanceof String x && b instanceof String y) {
-            return x.compareTo(y);
-        }
-        if (a instanceof List<?> x && b instanceof List<?> y) {
-            for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
-                if (!eq(x.get(i), y.get(i))) {
-                    return compare(x.get(i), y.get(i));
-                }
-            }
-            return Integer.compare(x.size(), y.size());
-        }
-        throw new JinjaException("cannot compare " + typeName(a) + " with " + typeName(b));
+    }
+
+    /** A sort order by Python's {@code <}. */
+    static int order(Object a, Object b) {
+        return compare(a, b, PyOps.Cmp.LT) ? -1 : compare(b, a, PyOps.Cmp.LT) ? 1 : 0;
     }
 
     static String typeName(Object v) {
@@ -214,7 +197,7 @@ final class PyValues {
         if (v instanceof Boolean) {
             return "bool";
         }
-        if (v instanceof Long) {
+        if (v instanceof Long || v instanceof java.math.BigInteger) {
             return "int";
         }
         if (v instanceof Double) {
@@ -305,20 +288,28 @@ final class PyValues {
                     + typeName(b) + "'");
         }
         boolean ints = isInt(a) && isInt(b);
+        try {
+            switch (op) { // exact Python arithmetic: ints grow past 64 bits, true division correctly rounded
+                case "+" -> {
+                    return PyOps.add(a, b);
+                }
+                case "-" -> {
+                    return PyOps.sub(a, b);
+                }
+                case "*" -> {
+                    return PyOps.mul(a, b);
+                }
+                case "/" -> {
+                    return PyOps.truediv(a, b);
+                }
+                default -> {
+                    // below
+                }
+            }
+        } catch (PyError e) {
+            throw new JinjaException(e.getMessage() + " in " + typeName(a) + " " + op + " " + typeName(b));
+        }
         switch (op) {
-            case "+" -> {
-                return ints ? (Object) (asLong(a) + asLong(b)) : asDouble(a) + asDouble(b);
-            }
-            case "-" -> {
-                return ints ? (Object) (asLong(a) - asLong(b)) : asDouble(a) - asDouble(b);
-            }
-            case "*" -> {
-                return ints ? (Object) (asLong(a) * asLong(b)) : asDouble(a) * asDouble(b);
-            }
-            case "/" -> {
-                requireNonZero(b);
-                return asDouble(a) / asDouble(b);
-            }
             case "//" -> {
                 requireNonZero(b);
                 return ints ? (Object) Math.floorDiv(asLong(a), asLong(b)) : Math.floor(asDouble(a) / asDouble(b));
@@ -332,12 +323,12 @@ final class PyValues {
                 return x - y * Math.floor(x / y);
             }
             case "**" -> {
-                if (ints && asLong(b) >= 0) {
-                    long r = 1;
-                    for (long i = 0; i < asLong(b); i++) {
-                        r *= asLong(a);
+                if (ints && asLong(b) >= 0) { // an exact int, as Python's
+                    java.math.BigInteger base = java.math.BigInteger.valueOf(asLong(a));
+                    if ((long) base.bitLength() * asLong(b) > 100_000) {
+                        throw new JinjaException("an integer power too large: " + a + " ** " + b);
                     }
-                    return r;
+                    return PyOps.normalize(base.pow((int) asLong(b)));
                 }
                 return Math.pow(asDouble(a), asDouble(b));
             }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.visualrft.core.answer.py.PyOps;
 import org.visualrft.core.prompt.jinja.Node.Expr;
 
 /**
@@ -311,10 +312,10 @@ final class Renderer {
             return switch (b.op()) {
                 case "==" -> PyValues.eq(l, r);
                 case "!=" -> !PyValues.eq(l, r);
-                case "<" -> PyValues.compare(l, r) < 0;
-                case ">" -> PyValues.compare(l, r) > 0;
-                case "<=" -> PyValues.compare(l, r) <= 0;
-                case ">=" -> PyValues.compare(l, r) >= 0;
+                case "<" -> PyValues.compare(l, r, PyOps.Cmp.LT);
+                case ">" -> PyValues.compare(l, r, PyOps.Cmp.GT);
+                case "<=" -> PyValues.compare(l, r, PyOps.Cmp.LE);
+                case ">=" -> PyValues.compare(l, r, PyOps.Cmp.GE);
                 case "in" -> PyValues.contains(r, l);
                 case "notin" -> !PyValues.contains(r, l);
                 case "~" -> PyValues.str(l) + PyValues.str(r);
