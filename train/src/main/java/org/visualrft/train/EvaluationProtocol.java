@@ -81,6 +81,15 @@ public enum EvaluationProtocol {
         return (system == null ? "" : "system\n" + system + "\n") + "user\n" + question + "\nassistant\n" + answer;
     }
 
+    /**
+     * The box the LISA script reads for {@code asked} (as {@link #ask} asked it) and its {@code answer}: the first
+     * {@code (x1,y1),(x2,y2)} of the {@link #decodedText}, divided by 1000; null when there is none (IoU 0).
+     */
+    public static org.visualrft.core.geometry.Box lisaBox(TrainingExample asked, String answer) {
+        return org.visualrft.core.eval.answers.GroundingIou.firstBoxInText(decodedText(asked.prompt().system(),
+                asked.prompt().text(), answer));
+    }
+
     /** Whether answers decode with the model folder's generation_config.json (false: greedy). */
     public boolean usesGenerationConfig() {
         return generationConfig;

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.visualrft.core.eval.answers.GroundingIou;
 import org.visualrft.core.reward.RewardMode;
 import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.LoadOptions;
@@ -82,8 +81,7 @@ public final class ModelEvaluation {
             RewardEval eval = new RewardEval(checked.examples(), rewarder, RewardMode.parseOrNull(q.rewardMode()),
                     q.decoding(), 0, q.batch());
             if (q.protocol().readsGroundingFromDecodedText()) { // the LISA script's reading of the box
-                eval.readingGroundingAs((ex, answer) -> GroundingIou.firstBoxInText(EvaluationProtocol.decodedText(
-                        ex.prompt().system(), ex.prompt().text(), answer)));
+                eval.readingGroundingAs(EvaluationProtocol::lisaBox);
             }
             Map<String, Double> metrics = eval.evaluate(policy, sink);
             return new Result(metrics, loaded.skippedBadRows() + checked.skipped(), policy.modelType(),
