@@ -280,6 +280,14 @@ class EvaluateProtocolTest {
             assertTrue(r.err().contains("vrft-tiny") && r.err().contains("system message"), r.err());
         }
         assertFalse(Files.exists(dir.resolve("e.jsonl")));
+        // the protocol's own R1 prompt is left out for it: its grounding records are asked without a system turn
+        Files.writeString(dir.resolve("g.jsonl"), "{\"image\": \"img0.png\", \"problem\": \"What is the category"
+                + " of this item ?\", \"solution\": \"<answer> (1,2),(30,40) </answer>\", \"task\": \"grounding\"}\n");
+        CliRun p = evaluate(dir, "g.jsonl", "p.jsonl", "--protocol", "visual-rft", "--max-new-tokens", "4");
+        assertEquals(0, p.code(), p.out() + p.err());
+        JsonNode answer = lines(dir.resolve("p.jsonl")).get(0);
+        assertFalse(answer.has("system"), answer.toString());
+        assertEquals("What is the category of this item ?", answer.get("problem").asText());
     }
 
     private static String record(String image, String problem) {

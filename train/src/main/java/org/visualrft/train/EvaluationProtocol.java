@@ -55,11 +55,20 @@ public enum EvaluationProtocol {
      * message when given (null: the protocol's, which is none except for the LISA script's grounding records).
      */
     public TrainingExample ask(TrainingExample ex, String system) {
+        return ask(ex, system, true);
+    }
+
+    /**
+     * As {@link #ask(TrainingExample, String)} for a model with or without a system turn ({@code systemTurn}): the
+     * built-in model has none, so the protocol's own R1 system prompt is left out for it (a {@code system} given
+     * explicitly is still asked for, and refused by the model).
+     */
+    public TrainingExample ask(TrainingExample ex, String system, boolean systemTurn) {
         TrainingExample asked = ex;
         String sys = system;
         if (this == VISUAL_RFT && ex.task() == Task.GROUNDING) {
             asked = ex.withQuestion(VisualRftPrompts::lisaEvaluationOf);
-            sys = system != null ? system : VisualRftPrompts.R1_SYSTEM_PROMPT;
+            sys = system != null || !systemTurn ? system : VisualRftPrompts.R1_SYSTEM_PROMPT;
         } else if (question != null) {
             asked = ex.withQuestion(question);
         }

@@ -63,16 +63,18 @@ public final class ModelEvaluation {
         if (q.limit() > 0 && q.limit() < data.size()) {
             data = data.subList(0, q.limit());
         }
-        List<TrainingExample> asked = new ArrayList<>(data.size());
         for (TrainingExample ex : data) {
             if (q.protocol().readsGroundingFromDecodedText() && ex.task() == org.visualrft.core.reward.Task.GROUNDING) {
                 LisaGroundTruth.of(ex); // a bad box column fails before the model loads
             }
-            asked.add(q.protocol().ask(ex, q.systemPrompt()));
         }
-        data = asked;
         Engine.setThreads(q.threads());
         try (Policy policy = Runs.model(q.model().toString(), "--model", q.load(), q.adapter())) {
+            List<TrainingExample> asked = new ArrayList<>(data.size());
+            for (TrainingExample ex : data) { // as the protocol asks, for a model with or without a system turn
+                asked.add(q.protocol().ask(ex, q.systemPrompt(), policy.takesSystemMessage()));
+            }
+            data = asked;
             // answers are read in the frame the model writes them in (Qwen2.5-VL: pixels of the resized image)
             Rewarder rewarder = Rewarder.ofSpec(q.rewards(), q.rewardMode(), src,
                     policy.rewardOptions(RewardOptions.DEFAULT));

@@ -314,6 +314,11 @@ public final class TinyVlm implements Policy {
      * The prompt's text; the built-in model has no chat template and no system turn, so a prompt with a system message
      * ({@code system_prompt}, {@code --system-prompt}) is refused rather than answered as if it had none.
      */
+    @Override
+    public boolean takesSystemMessage() {
+        return false;
+    }
+
     static String textOf(Prompt prompt) {
         if (prompt.system() != null) {
             throw new IllegalArgumentException("the built-in model (vrft-tiny) takes no system message (it has no chat"
