@@ -302,7 +302,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "decoding: protocol %s, generation config %s: %s, temperature %s, top_k %d,"
                 + " top_p %s, min_p %s, repetition_penalty %s, max_new_tokens %d%s, seed %d", resolvedProtocol.id(),
                 generationSource, p.isGreedy() ? "greedy" : "sampled", p.temperature(), p.topK(), p.topP(), p.minP(),
-                p.repetitionPenalty(), p.maxNewTokens(), taskLimits(request.decoding()), request.decoding().seed());
+                p.repetitionPenalty(), p.maxNewTokens(), taskLimits(request.decoding()), request.decoding().seed())
+                + (request.systemPrompt() != null ? ", system prompt --system-prompt"
+                        : request.protocol().readsGroundingFromDecodedText() ? ", system prompt R1 (grounding records)"
+                        : "");
     }
 
     /** " (grounding 128)" for tasks with a token limit of their own, else "". */
