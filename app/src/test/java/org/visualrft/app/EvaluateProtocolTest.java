@@ -18,6 +18,7 @@ import org.visualrft.model.policy.Image;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
+import org.visualrft.core.prompt.VisualRftPrompts;
 import org.visualrft.model.qwen2vl.TinyQwenFolder;
 
 /**
@@ -208,6 +209,85 @@ class EvaluateProtocolTest {
         assertEquals(0.01, dec.get("temperature").asDouble());
         assertTrue(v.out().lines().findFirst().orElse("").contains("greedy, temperature 0.01, top_k 1, top_p 0.001,"
                 + " min_p 0.0, repetition_penalty 1.05, max_new_tokens 10, seed 0"), v.out());
+    }
+
+    /**
+     * Grounding records under --protocol visual-rft are asked as the LISA script asks (the R1 system prompt, its
+     * question text with ". " after the instruction, no <image> line): the answers are those of the default protocol
+     * given that system prompt and those questions, and the answers file shows both.
+     */
+    @Test
+    void groundingRecordsAreAskedAsTheLisaScript(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
+        Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), fixture);
+        Files.copy(fixture.resolve("image_a.png"), dir.resolve("a.png"));
+        Files.copy(fixture.resolve("image_b.png"), dir.resolve("b.png"));
+        String[] instructions = {"the cat in the box", "what is in the image ?"};
+        List<String> training = new ArrayList<>();
+        List<String> evaluation = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            for (boolean eval : new boolean[] {false, true}) {
+                ObjectNode r = JSON.createObjectNode();
+                r.put("image", i == 0 ? "a.png" : "b.png");
+                r.put("problem", eval ? VisualRftPrompts.lisaEvaluation(instructions[i], true)
+                        : VisualRftPrompts.lisaTraining(instructions[i], true));
+                r.put("solution", "<answer> (100,200),(500,600) </answer>");
+                r.put("task", "grounding");
+                (eval ? evaluation : training).add(JSON.writeValueAsString(r));
+            }
+        }
+        Files.write(dir.resolve("train.jsonl"), training);
+        Files.write(dir.resolve("eval.jsonl"), evaluation);
+        Path json = dir.resolve("m.json");
+        CliRun v = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("train.jsonl").toString(),
+                "--protocol", "visual-rft", "--generation-config", "greedy", "--max-new-tokens", "6", "--answers",
+                dir.resolve("v.jsonl").toString(), "--json", json.toString());
+        CliRun d = CliRun.of("evaluate", "--model", model.toString(), "--dataset", dir.resolve("eval.jsonl").toString(),
+                "--system-prompt", VisualRftPrompts.R1_SYSTEM_PROMPT, "--reward-mode", "visual-rft",
+                "--max-new-tokens", "6", "--answers", dir.resolve("d.jsonl").toString());
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertEquals(0, d.code(), d.out() + d.err());
+        List<JsonNode> asked = lines(dir.resolve("v.jsonl"));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(VisualRftPrompts.lisaEvaluation(instructions[i], true), asked.get(i).get("problem").asText());
+            assertEquals(VisualRftPrompts.R1_SYSTEM_PROMPT, asked.get(i).get("system").asText());
+        }
+        assertEquals(completions(dir.resolve("d.jsonl")), completions(dir.resolve("v.jsonl")));
+        assertTrue(JSON.readTree(json.toFile()).get("metrics").has("grounding_miou"));
+        // the system prompt is tokens the model sees
+        try (Policy p = ModelLoader.load(model)) {
+            Prompt plain = new Prompt(Image.read(dir.resolve("a.png")), VisualRftPrompts.lisaEvaluation("x", true));
+            assertTrue(p.promptLength(plain.withSystem(VisualRftPrompts.R1_SYSTEM_PROMPT)) > p.promptLength(plain));
+        }
+        // generate takes it too
+        CliRun g = CliRun.of("generate", "--model", model.toString(), "--image", dir.resolve("a.png").toString(),
+                "--prompt", "What is in the image ?", "--system-prompt", "You are a cat .", "--max-new-tokens", "3",
+                "--temperature", "0");
+        assertEquals(0, g.code(), g.out() + g.err());
+    }
+
+    /** The built-in model has no chat template: a system prompt is refused in one line, exit 2. */
+    @Test
+    void theBuiltInModelRefusesASystemPrompt(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        CliRun e = evaluate(dir, "train.jsonl", "e.jsonl", "--system-prompt", "Be brief.", "--max-new-tokens", "4");
+        CliRun g = CliRun.of("generate", "--model", dir.resolve("model").toString(), "--image",
+                dir.resolve("img0.png").toString(), "--prompt", "What is the category of this item ?",
+                "--system-prompt", "Be brief.");
+        for (CliRun r : new CliRun[] {e, g}) {
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains("vrft-tiny") && r.err().contains("system message"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("e.jsonl")));
+        // the protocol's own R1 prompt is left out for it: its grounding records are asked without a system turn
+        Files.writeString(dir.resolve("g.jsonl"), "{\"image\": \"img0.png\", \"problem\": \"What is the category"
+                + " of this item ?\", \"solution\": \"<answer> (1,2),(30,40) </answer>\", \"task\": \"grounding\"}\n");
+        CliRun p = evaluate(dir, "g.jsonl", "p.jsonl", "--protocol", "visual-rft", "--max-new-tokens", "4");
+        assertEquals(0, p.code(), p.out() + p.err());
+        JsonNode answer = lines(dir.resolve("p.jsonl")).get(0);
+        assertFalse(answer.has("system"), answer.toString());
+        assertEquals("What is the category of this item ?", answer.get("problem").asText());
     }
 
     private static String record(String image, String problem) {

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.visualrft.core.reward.RewardMode;
 import org.visualrft.core.reward.RewardOptions;
 import org.visualrft.model.policy.LoadOptions;
@@ -37,12 +36,15 @@ public final class ModelEvaluation {
      * @param batch records answered in one batched decode ({@link RewardEval}'s batch)
      * @param adapter a PEFT LoRA folder to put over the model (null: none)
      * @param decoding how the answers are decoded ({@link RewardEval.Decoding}: settings, token limits, seed)
-     * @param question what is done to each record's question before it is asked (the paper's protocol puts a literal
-     *     {@code <image>} line before it; null: it is asked as the dataset has it)
+     * @param protocol how each record is asked ({@link EvaluationProtocol#ask}: the paper's protocol puts a literal
+     *     {@code <image>} line before the question, and asks grounding records as the LISA script) and how grounding
+     *     boxes are read
+     * @param systemPrompt a system message before every record's prompt (null: the protocol's, none except for the
+     *     LISA script's grounding records)
      */
     public record Request(Path model, String dataset, ColumnNames columns, boolean skipBadRows, LoadOptions load,
             int threads, int limit, int batch, String rewards, String rewardMode, Path adapter,
-            RewardEval.Decoding decoding, UnaryOperator<String> question) {
+            RewardEval.Decoding decoding, EvaluationProtocol protocol, String systemPrompt) {
     }
 
     /**
@@ -61,15 +63,18 @@ public final class ModelEvaluation {
         if (q.limit() > 0 && q.limit() < data.size()) {
             data = data.subList(0, q.limit());
         }
-        if (q.question() != null) {
-            List<TrainingExample> asked = new ArrayList<>(data.size());
-            for (TrainingExample ex : data) {
-                asked.add(ex.withQuestion(q.question()));
+        for (TrainingExample ex : data) {
+            if (q.protocol().readsGroundingFromDecodedText() && ex.task() == org.visualrft.core.reward.Task.GROUNDING) {
+                LisaGroundTruth.of(ex); // a bad box column fails before the model loads
             }
-            data = asked;
         }
         Engine.setThreads(q.threads());
         try (Policy policy = Runs.model(q.model().toString(), "--model", q.load(), q.adapter())) {
+            List<TrainingExample> asked = new ArrayList<>(data.size());
+            for (TrainingExample ex : data) { // as the protocol asks, for a model with or without a system turn
+                asked.add(q.protocol().ask(ex, q.systemPrompt(), policy.takesSystemMessage()));
+            }
+            data = asked;
             // answers are read in the frame the model writes them in (Qwen2.5-VL: pixels of the resized image)
             Rewarder rewarder = Rewarder.ofSpec(q.rewards(), q.rewardMode(), src,
                     policy.rewardOptions(RewardOptions.DEFAULT));
@@ -77,6 +82,9 @@ public final class ModelEvaluation {
                     q.decoding().params().maxNewTokens(), null, q.skipBadRows(), console);
             RewardEval eval = new RewardEval(checked.examples(), rewarder, RewardMode.parseOrNull(q.rewardMode()),
                     q.decoding(), 0, q.batch());
+            if (q.protocol().readsGroundingFromDecodedText()) { // the LISA script's reading of the box
+                eval.readingGroundingAs(EvaluationProtocol::lisaBox);
+            }
             Map<String, Double> metrics = eval.evaluate(policy, sink);
             return new Result(metrics, loaded.skippedBadRows() + checked.skipped(), policy.modelType(),
                     policy.boxFrame().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

@@ -37,6 +37,8 @@ public final class RewardEval implements InLoopEval {
 
     private final RewardMode mode;
     private final int batch;
+    /** Grounding boxes read as the LISA script reads them (null: from the answer, as the rewards read it). */
+    private java.util.function.BiFunction<TrainingExample, String, org.visualrft.core.geometry.Box> groundingReader;
 
     public RewardEval(List<TrainingExample> examples, Rewarder rewarder, RewardMode mode, int maxNewTokens, int limit) {
         this(examples, rewarder, mode, maxNewTokens, limit, 1);
@@ -103,6 +105,18 @@ public final class RewardEval implements InLoopEval {
     }
 
     /**
+     * Reads the grounding metrics as the LISA evaluation script does ({@code visual-rft evaluate --protocol visual-rft}):
+     * {@code reader} gives the box the script would read for an example and its answer (null: none, IoU 0), and the
+     * ground truth is the record's {@code box} column (pixels of the original image, as the script's annotation)
+     * divided by its width and height, or without one its solution's first box divided by 1000.
+     */
+    public RewardEval readingGroundingAs(
+            java.util.function.BiFunction<TrainingExample, String, org.visualrft.core.geometry.Box> reader) {
+        this.groundingReader = reader;
+        return this;
+    }
+
+    /**
      * What {@link #evaluate} reports for these examples and reward functions, without running the model (so a setting
      * that names one, {@code metric_for_best_model}, is checked before the run starts).
      */
@@ -159,6 +173,8 @@ public final class RewardEval implements InLoopEval {
         Map<Task, List<String>> responses = new EnumMap<>(Task.class);
         Map<Task, List<String>> solutions = new EnumMap<>(Task.class);
         List<DetectionSetMap.Item> detections = new ArrayList<>();
+        List<org.visualrft.core.geometry.Box> groundingRead = new ArrayList<>();
+        List<org.visualrft.core.geometry.Box> groundingTruth = new ArrayList<>();
         List<Rollout> answers = new ArrayList<>(batch);
         for (int n = 0; n < examples.size(); n++) {
             TrainingExample ex = examples.get(n);
@@ -170,6 +186,10 @@ public final class RewardEval implements InLoopEval {
             if (ex.task() == Task.DETECTION) {
                 detections.add(new DetectionSetMap.Item(category(ex), ex.reward().imageSize(), ex.solution(),
                         r.text()));
+            }
+            if (ex.task() == Task.GROUNDING && groundingReader != null) {
+                groundingRead.add(groundingReader.apply(ex, r.text()));
+                groundingTruth.add(LisaGroundTruth.of(ex));
             }
             responses.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(r.text());
             solutions.computeIfAbsent(ex.task(), t -> new ArrayList<>()).add(ex.solution());
@@ -196,7 +216,8 @@ public final class RewardEval implements InLoopEval {
             out.put("classification_accuracy", (double) a.correct() / Math.max(1, a.total()));
         }
         if (responses.containsKey(Task.GROUNDING)) {
-            GroundingIou.Result g = GroundingIou.evaluate(responses.get(Task.GROUNDING), solutions.get(Task.GROUNDING));
+            GroundingIou.Result g = groundingReader != null ? GroundingIou.evaluateBoxes(groundingRead, groundingTruth)
+                    : GroundingIou.evaluate(responses.get(Task.GROUNDING), solutions.get(Task.GROUNDING));
             out.put("grounding_miou", g.meanIou());
             out.put("grounding_ciou", g.cumulativeIou());
         }

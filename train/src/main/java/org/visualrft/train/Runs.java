@@ -188,7 +188,15 @@ public final class Runs {
             throw new BadInputException(src, "'" + key + "' is not set (a ViRFT-style .jsonl file, a .parquet file,"
                     + " a folder of parquet shards or a glob)");
         }
-        return ExampleLoader.load(path, a.columns(), a.skipBadRows());
+        ExampleLoader.Loaded loaded = ExampleLoader.load(path, a.columns(), a.skipBadRows());
+        if (a.systemPrompt() == null) {
+            return loaded;
+        }
+        List<TrainingExample> asked = new java.util.ArrayList<>(loaded.examples().size());
+        for (TrainingExample ex : loaded.examples()) { // system_prompt: before every prompt, training and evaluation
+            asked.add(ex.withSystem(a.systemPrompt()));
+        }
+        return new ExampleLoader.Loaded(asked, loaded.skippedBadRows());
     }
 
     /**

@@ -28,6 +28,8 @@ import org.visualrft.core.data.SplitManifest;
 import org.visualrft.core.eval.coco.CocoGroundTruth;
 import org.visualrft.core.prompt.VisualRftPrompts;
 import org.visualrft.train.data.parquet.ParquetDatasetWriter;
+import org.visualrft.train.data.ReasonSegSamples;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,20 +39,32 @@ import picocli.CommandLine.Spec;
  * {@code visual-rft build-dataset}: a detection training set from COCO or LVIS instances JSON and an image folder,
  * the paper's way: one sample per (image, category) with the paper's detection prompt naming the category and every
  * box of it in 0–1000 coordinates; optionally k shots per category and negatives ({@code No Objects}), seeded, with a
- * manifest; written as ViRFT JSONL (image paths) or Hugging Face layout parquet (image bytes inside).
+ * manifest; written as ViRFT JSONL (image paths) or Hugging Face layout parquet (image bytes inside). With
+ * {@code --reasonseg DIR}, the paper's reasoning-grounding (LISA) set from a ReasonSeg folder instead
+ * ({@link ReasonSegSamples}).
  */
 @Command(name = "build-dataset", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, description =
         "Build a detection training set from COCO/LVIS instances JSON and an image folder: one sample per image and"
                 + " category (the paper's detection prompt, boxes in 0-1000), optionally K shots per category and negatives"
                 + " (\"No Objects\"), seeded, with a manifest (<output>.manifest.json). Output: .jsonl (ViRFT, image paths) or"
-                + " .parquet (Hugging Face layout, image bytes inside).")
+                + " .parquet (Hugging Face layout, image bytes inside). With --reasonseg DIR: the reasoning-grounding"
+                + " (LISA) set from a ReasonSeg folder, one sample per instruction.")
 public final class BuildDatasetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--annotations", required = true, paramLabel = "FILE",
+    @Option(names = "--annotations", paramLabel = "FILE",
             description = "COCO or LVIS instances JSON (e.g. instances_train2017.json, lvis_v1_train.json).")
     Path annotations;
+
+    @Option(names = "--reasonseg", paramLabel = "DIR", description = "Instead of --annotations: a ReasonSeg folder"
+            + " (<name>.jpg and <name>.json with text, shapes, is_sentence): one grounding sample per instruction, the"
+            + " box the first polygon's extent, the paper's LISA training prompt.")
+    Path reasonseg;
+
+    @Option(names = "--first-instruction", description = "With --reasonseg: one sample per image, its first"
+            + " instruction (what the LISA evaluation script asks; for a test or val set).")
+    boolean firstInstruction;
 
     @Option(names = "--images", paramLabel = "DIR",
             description = "Image root: COCO file_name, or LVIS coco_url's last two parts, below it"
@@ -88,6 +102,16 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (!parquet && !name.endsWith(".jsonl")) {
             throw new BadInputException("--output", "must end in .jsonl or .parquet, found " + output);
         }
+        if ((annotations == null) == (reasonseg == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give one of --annotations (COCO/LVIS) and"
+                    + " --reasonseg (ReasonSeg)");
+        }
+        if (reasonseg != null) {
+            return reasonSeg(parquet);
+        }
+        if (firstInstruction) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--first-instruction goes with --reasonseg");
+        }
         if (shots != null && shots <= 0) {
             throw new BadInputException("--shots", "must be positive, got " + shots);
         }
@@ -98,7 +122,7 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new BadInputException(root, "no such image folder");
         }
-        checkOutputs();
+        checkOutputs(Map.of("--annotations", annotations));
         CocoGroundTruth gt = CocoGroundTruth.read(annotations);
         Function<String, String> prompt = c -> VisualRftPrompts.detection(c, !noThinking);
         Set<Long> keep = selected(gt);
@@ -120,7 +144,7 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         }
         SplitCommand.requireImageFiles(chosen, annotations);
         if (parquet) {
-            writeParquet(chosen);
+            writeParquet(chosen, List.of("id", "task", "image_id", "category_id", "category", "label"), root());
         } else {
             JsonlDatasetWriter.write(output, chosen);
         }
@@ -135,15 +159,45 @@ public final class BuildDatasetCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The reasoning-grounding set of a ReasonSeg folder; the COCO options do not apply. */
+    private Integer reasonSeg(boolean parquet) throws IOException {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (String coco : new String[] {"--images", "--categories", "--shots", "--negatives", "--seed"}) {
+            if (given.hasMatchedOption(coco)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), coco + " does not apply to --reasonseg"
+                        + " (every instruction of every image is a sample; --first-instruction keeps the first)");
+            }
+        }
+        checkOutputs(Map.of("--reasonseg", reasonseg));
+        if (output.toAbsolutePath().normalize().startsWith(reasonseg.toAbsolutePath().normalize())) {
+            throw new BadInputException(output, "--output lies inside the --reasonseg folder; choose a path outside it");
+        }
+        List<Sample> samples = ReasonSegSamples.build(reasonseg, !noThinking, firstInstruction);
+        if (parquet) {
+            writeParquet(samples, List.of("id", "task", "instruction", "is_sentence", "box"), reasonseg);
+        } else {
+            JsonlDatasetWriter.write(output, samples);
+        }
+        Path manifest = SplitCommand.manifestPath(output);
+        List<String> ids = samples.stream().map(Sample::id).toList();
+        new SplitManifest(reasonseg.toString(), 0, 0, ids.size(), ids.size(),
+                Map.of("grounding", new SplitManifest.ClassDraw(ids.size(), ids))).write(manifest);
+        PrintWriter out = spec.commandLine().getOut();
+        long images = samples.stream().map(s -> ((ImageRef.File) s.image()).path()).distinct().count();
+        out.printf("%d grounding samples from %d images -> %s (manifest %s)%n", samples.size(), images, output,
+                manifest);
+        out.flush();
+        return ExitCodes.OK;
+    }
+
     /**
      * The output and its manifest, checked before anything is read (the annotations of a large set take a while):
      * neither may be a folder, lie below a file, or be the annotations file (a missing folder is made when writing).
      */
-    private void checkOutputs() {
+    private void checkOutputs(Map<String, Path> inputs) {
         Path manifest = SplitCommand.manifestPath(output);
         OutputPaths.requireFileTarget("--output", output);
         OutputPaths.requireFileTarget("the manifest (" + manifest.getFileName() + ")", manifest);
-        Map<String, Path> inputs = Map.of("--annotations", annotations);
         OutputPaths.refuseOverwritingInput("--output", output, inputs);
         OutputPaths.refuseOverwritingInput("the manifest (" + manifest.getFileName() + ")", manifest, inputs);
     }
@@ -171,8 +225,8 @@ public final class BuildDatasetCommand implements Callable<Integer> {
                 annotations.toString()));
     }
 
-    private void writeParquet(List<Sample> samples) throws IOException {
-        List<String> extra = List.of("id", "task", "image_id", "category_id", "category", "label");
+    /** {@code extra}: the columns besides image, problem and solution, id and task first; image paths below {@code root}. */
+    private void writeParquet(List<Sample> samples, List<String> extra, Path root) throws IOException {
         ParquetDatasetWriter opened;
         try { // missing folders are made, as for every other output
             Files.createDirectories(output.toAbsolutePath().getParent());
@@ -190,7 +244,8 @@ public final class BuildDatasetCommand implements Callable<Integer> {
                     for (String c : extra.subList(2, extra.size())) {
                         cols.put(c, s.columns().get(c));
                     }
-                    w.write(Files.readAllBytes(img), root().relativize(img.toAbsolutePath()).toString(), s.problem(),
+                    w.write(Files.readAllBytes(img), root.toAbsolutePath().relativize(img.toAbsolutePath()).toString(),
+                            s.problem(),
                             s.solution(), cols);
                 }
             } catch (IOException | RuntimeException e) {

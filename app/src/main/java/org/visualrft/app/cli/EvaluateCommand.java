@@ -93,10 +93,17 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--protocol", defaultValue = "default", paramLabel = "NAME",
             description = "default: the questions as the dataset has them, greedy answers, up to 256 tokens, strict "
                     + "rewards. visual-rft: as the paper's evaluation scripts: a literal '<image>' line before each "
-                    + "question, decoding from the model folder's generation_config.json (--generation-config "
+                    + "question (grounding: as the LISA script, the R1 system prompt and its question text, the box "
+                    + "read from the whole decoded text), decoding from the model folder's generation_config.json (--generation-config "
                     + "folder), up to 1024 new tokens (grounding 128), reward mode visual-rft. Those options, given "
                     + "explicitly, win (default ${DEFAULT-VALUE}).")
     String protocol;
+
+    @Option(names = "--system-prompt", paramLabel = "TEXT",
+            description = "A system message before every record's question, as the chat template renders one (Qwen "
+                    + "families; ordinary text, never control tokens). Default: none (the template's own), except "
+                    + "grounding records under --protocol visual-rft, which get the LISA script's R1 system prompt.")
+    String systemPrompt;
 
     @Option(names = "--generation-config", paramLabel = "folder|greedy",
             description = "folder: decode as Hugging Face generate does with the model folder's generation_config.json"
@@ -286,7 +293,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Map<Task, Integer> taskLimits = maxNewTokens != null ? Map.of() : proto.taskMaxNewTokens();
         return new ModelEvaluation.Request(model, dataset, new ColumnNames(imageColumn, problemColumn,
                 solutionColumn), skipBadRows, load, threads, limit, batch, rewards, mode, adapter,
-                new RewardEval.Decoding(params, taskLimits, seed), proto.question());
+                new RewardEval.Decoding(params, taskLimits, seed), proto, systemPrompt);
     }
 
     /** The decoding settings actually used, in one line (printed before the answers). */
@@ -295,7 +302,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "decoding: protocol %s, generation config %s: %s, temperature %s, top_k %d,"
                 + " top_p %s, min_p %s, repetition_penalty %s, max_new_tokens %d%s, seed %d", resolvedProtocol.id(),
                 generationSource, p.isGreedy() ? "greedy" : "sampled", p.temperature(), p.topK(), p.topP(), p.minP(),
-                p.repetitionPenalty(), p.maxNewTokens(), taskLimits(request.decoding()), request.decoding().seed());
+                p.repetitionPenalty(), p.maxNewTokens(), taskLimits(request.decoding()), request.decoding().seed())
+                + (request.systemPrompt() != null ? ", system prompt --system-prompt"
+                        : request.protocol().readsGroundingFromDecodedText() ? ", system prompt R1 (grounding records)"
+                        : "");
     }
 
     /** " (grounding 128)" for tasks with a token limit of their own, else "". */
@@ -319,6 +329,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             g.writeStringField("id", ex.id());
             g.writeStringField("task", ex.task().id());
             g.writeStringField("problem", ex.prompt().text());
+            if (ex.prompt().system() != null) {
+                g.writeStringField("system", ex.prompt().system());
+            }
             g.writeStringField("completion", answer.text());
             g.writeStringField("solution", ex.solution());
             if (ex.reward().imageSize() != null) {
@@ -354,6 +367,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             g.writeNumberField("max_new_tokens", p.maxNewTokens());
             g.writeNumberField("repetition_penalty", p.repetitionPenalty());
             g.writeStringField("protocol", resolvedProtocol.id());
+            g.writeStringField("system_prompt", request.systemPrompt());
             g.writeObjectFieldStart("decoding"); // the settings actually used
             g.writeStringField("generation_config", generationSource);
             g.writeBooleanField("greedy", p.isGreedy());

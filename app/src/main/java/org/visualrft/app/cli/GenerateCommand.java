@@ -45,6 +45,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The question.")
     String prompt;
 
+    @Option(names = "--system-prompt", paramLabel = "TEXT", description = "A system message before the question, as"
+            + " the chat template renders one (Qwen families; ordinary text, never control tokens; default: none, the"
+            + " template's own default).")
+    String systemPrompt;
+
     @Option(names = "--samples", defaultValue = "1", paramLabel = "G",
             description = "Answers to sample (one prefill, G decodes; default ${DEFAULT-VALUE}).")
     int samples;
@@ -148,8 +153,13 @@ public final class GenerateCommand implements Callable<Integer> {
                 : options != null ? ModelLoader.load(model, options) : ModelLoader.load(model, dev)) {
             long t0 = System.nanoTime();
             List<Rollout> rollouts;
-            Prompt p = new Prompt(img, prompt);
-            int room = policy.contextLength() - policy.promptLength(p);
+            Prompt p = new Prompt(img, prompt, systemPrompt);
+            int room;
+            try {
+                room = policy.contextLength() - policy.promptLength(p);
+            } catch (IllegalArgumentException e) { // e.g. a system message the model cannot take
+                throw new BadInputException((String) null, e.getMessage(), e);
+            }
             if (maxNewTokens > room && spec.commandLine().getParseResult().hasMatchedOption("--max-new-tokens")) {
                 throw new BadInputException("--max-new-tokens", maxNewTokens + " new tokens do not fit: the model"
                         + " holds " + policy.contextLength() + " positions (max_position_embeddings) and the prompt"

@@ -55,14 +55,29 @@ public final class VisualRftPrompts {
 
     /** LISA reasoning grounding, training ({@code grpo_lisa.py}; no system prompt). */
     public static String lisaTraining(String instruction, boolean cot) {
-        return "Output the bounding box in the image corresponding to the instruction: " + instruction + " "
-                + lisaTail(cot);
+        return LISA_QUESTION + instruction + " " + lisaTail(cot);
     }
 
     /** LISA reasoning grounding, evaluation (with {@link #R1_SYSTEM_PROMPT}; note the extra {@code ". "}). */
     public static String lisaEvaluation(String instruction, boolean cot) {
-        return "Output the bounding box in the image corresponding to the instruction: " + instruction + ". "
-                + lisaTail(cot);
+        return LISA_QUESTION + instruction + ". " + lisaTail(cot);
+    }
+
+    private static final String LISA_QUESTION = "Output the bounding box in the image corresponding to the instruction: ";
+
+    /**
+     * The evaluation script's user text for a record whose question is the training text ({@link #lisaTraining}, with
+     * or without the thinking part): the same instruction in {@link #lisaEvaluation}; any other question as it is.
+     */
+    public static String lisaEvaluationOf(String problem) {
+        for (boolean cot : new boolean[] {true, false}) {
+            String tail = " " + lisaTail(cot);
+            if (problem.startsWith(LISA_QUESTION) && problem.endsWith(tail)
+                    && problem.length() >= LISA_QUESTION.length() + tail.length()) {
+                return lisaEvaluation(problem.substring(LISA_QUESTION.length(), problem.length() - tail.length()), cot);
+            }
+        }
+        return problem;
     }
 
     private static String lisaTail(boolean cot) {

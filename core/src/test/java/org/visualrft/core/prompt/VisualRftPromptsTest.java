@@ -46,6 +46,19 @@ class VisualRftPromptsTest {
                 + " here </answer>"));
     }
 
+    /** The LISA protocol asks a training record with the script's text: the instruction found in the template. */
+    @Test
+    void aTrainingQuestionBecomesTheEvaluationScriptsQuestion() {
+        for (boolean cot : new boolean[] {true, false}) {
+            for (String instruction : new String[] {"the red cup", "", "why is the sky blue? Output your"}) {
+                assertEquals(VisualRftPrompts.lisaEvaluation(instruction, cot),
+                        VisualRftPrompts.lisaEvaluationOf(VisualRftPrompts.lisaTraining(instruction, cot)));
+            }
+        }
+        String other = "Where is the red cup? Output (x1,y1),(x2,y2).";
+        assertEquals(other, VisualRftPrompts.lisaEvaluationOf(other));
+    }
+
     @Test
     void withoutChainOfThoughtNoThinkingIsAskedFor() {
         for (String p : new String[] {VisualRftPrompts.detection("cat", false),

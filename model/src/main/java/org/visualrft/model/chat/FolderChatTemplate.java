@@ -28,6 +28,8 @@ public final class FolderChatTemplate {
     private static final System.Logger LOG = System.getLogger(FolderChatTemplate.class.getName());
     /** The question's stand-in while rendering: the turn is the text around it. */
     static final String QUESTION = "VrftQuestion_7f3a"; // mixed case: upper(), lower() or title() would change it
+    /** The system message's stand-in, rendered in a second pass: the turn with a system message is the text around it. */
+    static final String SYSTEM = "VrftSystem_2c9e";
     static final String IMAGE_PAD = "<|image_pad|>";
 
     private FolderChatTemplate() {
@@ -46,7 +48,8 @@ public final class FolderChatTemplate {
         String why;
         try {
             PromptTurn t = render(src, specialTokens(dir));
-            if (t.beforeText().equals(builtin.beforeText()) && t.afterText().equals(builtin.afterText())) {
+            if (t.beforeText().equals(builtin.beforeText()) && t.afterText().equals(builtin.afterText())
+                    && java.util.Objects.equals(t.withSystem(), builtin.withSystem())) {
                 return builtin;
             }
             LOG.log(System.Logger.Level.INFO, "{0}: prompts follow this chat template, which renders the turn "
@@ -60,23 +63,52 @@ public final class FolderChatTemplate {
         return builtin;
     }
 
-    /** Renders the turn; a fault is a JinjaException or an IllegalArgumentException saying what is wrong. */
+    /**
+     * Renders the turn; a fault is a JinjaException or an IllegalArgumentException saying what is wrong. The template is
+     * rendered a second time with a system message before the user's (its content a string, as Visual-RFT's grounding
+     * evaluation passes it); a template that cannot render that keeps its turn, and a prompt with a system message is
+     * then refused with the reason.
+     */
     static PromptTurn render(Source src, Map<String, Object> specialTokens) {
-        Map<String, Object> context = new LinkedHashMap<>(specialTokens);
-        context.put("messages", List.of(Map.of("role", "user", "content", List.of(Map.of("type", "image"),
-                Map.of("type", "text", "text", QUESTION)))));
-        context.put("add_generation_prompt", true);
-        String text = JinjaTemplate.parse(src.text()).render(context);
-        int at = text.indexOf(QUESTION);
-        if (at < 0 || text.indexOf(QUESTION, at + 1) >= 0) {
-            throw new IllegalArgumentException("it does not write the question once, as given");
-        }
-        String before = text.substring(0, at);
-        String after = text.substring(at + QUESTION.length());
-        if (count(before, IMAGE_PAD) != 1 || count(after, IMAGE_PAD) != 0) {
+        JinjaTemplate template = JinjaTemplate.parse(src.text());
+        String text = template.render(context(specialTokens, false));
+        String[] qa = splitOnce(text, QUESTION, "the question");
+        if (count(qa[0], IMAGE_PAD) != 1 || count(qa[1], IMAGE_PAD) != 0) {
             throw new IllegalArgumentException("it does not put one " + IMAGE_PAD + " before the question");
         }
-        return new PromptTurn(before, after, src.file().toString());
+        PromptTurn.WithSystem withSystem = null;
+        String why = null;
+        try {
+            String[] sq = splitOnce(template.render(context(specialTokens, true)), SYSTEM, "the system message");
+            String[] between = splitOnce(sq[1], QUESTION, "the question after the system message");
+            if (count(sq[0], IMAGE_PAD) != 0 || count(between[0], IMAGE_PAD) != 1 || count(between[1], IMAGE_PAD) != 0) {
+                throw new IllegalArgumentException("with a system message it does not put one " + IMAGE_PAD
+                        + " between it and the question");
+            }
+            withSystem = new PromptTurn.WithSystem(sq[0], between[0], between[1]);
+        } catch (JinjaException | IllegalArgumentException e) {
+            why = e.getMessage();
+        }
+        return new PromptTurn(qa[0], qa[1], src.file().toString(), withSystem, why);
+    }
+
+    /** The conversation Visual-RFT asks: [system,] user(image, question), with the generation prompt. */
+    private static Map<String, Object> context(Map<String, Object> specialTokens, boolean system) {
+        Map<String, Object> context = new LinkedHashMap<>(specialTokens);
+        Map<String, Object> user = Map.of("role", "user", "content", List.of(Map.of("type", "image"),
+                Map.of("type", "text", "text", QUESTION)));
+        context.put("messages", system ? List.of(Map.of("role", "system", "content", SYSTEM), user) : List.of(user));
+        context.put("add_generation_prompt", true);
+        return context;
+    }
+
+    /** The text before and after the one occurrence of {@code mark}; anything else is an IllegalArgumentException. */
+    private static String[] splitOnce(String text, String mark, String what) {
+        int at = text.indexOf(mark);
+        if (at < 0 || text.indexOf(mark, at + 1) >= 0) {
+            throw new IllegalArgumentException("it does not write " + what + " once, as given");
+        }
+        return new String[] {text.substring(0, at), text.substring(at + mark.length())};
     }
 
     private static int count(String s, String part) {

@@ -144,6 +144,14 @@ public interface Policy extends AutoCloseable {
         return "built-in";
     }
 
+    /**
+     * Whether a prompt may carry a system message ({@link Prompt#system()}): the Qwen families render it through their
+     * chat template; the built-in model has none and refuses it.
+     */
+    default boolean takesSystemMessage() {
+        return true;
+    }
+
     /** Positions {@code prompt} takes before the completion (image tokens included); 0 when the model cannot tell. */
     default int promptLength(Prompt prompt) {
         return 0;

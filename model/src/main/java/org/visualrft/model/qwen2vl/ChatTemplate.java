@@ -21,12 +21,22 @@ public final class ChatTemplate {
     private static final String USER_IMAGE = IM_START + "user\n" + VISION_START + IMAGE_PAD + VISION_END;
     private static final String AFTER_TEXT = IM_END + "\n" + IM_START + "assistant\n";
 
-    /** Qwen2-VL's and Qwen2.5-VL's turn: their templates open with the default system turn. */
-    public static final PromptTurn WITH_DEFAULT_SYSTEM = new PromptTurn(IM_START + "system\n" + DEFAULT_SYSTEM + IM_END
-            + "\n" + USER_IMAGE, AFTER_TEXT, "built-in Qwen2-VL turn (default system message)");
+    /** A system message's turn opening: the system text goes between it and {@link #SYSTEM_END}. */
+    private static final String SYSTEM_START = IM_START + "system\n";
+    private static final String SYSTEM_END = IM_END + "\n";
+    /** With a system message both families render {@code <|im_start|>system\n{system}<|im_end|>\n} then the user turn. */
+    private static final PromptTurn.WithSystem SYSTEM_GIVEN = new PromptTurn.WithSystem(SYSTEM_START,
+            SYSTEM_END + USER_IMAGE, AFTER_TEXT);
+
+    /**
+     * Qwen2-VL's and Qwen2.5-VL's turn: their templates open with the default system turn, which a system message
+     * replaces.
+     */
+    public static final PromptTurn WITH_DEFAULT_SYSTEM = new PromptTurn(SYSTEM_START + DEFAULT_SYSTEM + SYSTEM_END
+            + USER_IMAGE, AFTER_TEXT, "built-in Qwen2-VL turn (default system message)", SYSTEM_GIVEN, null);
     /** Qwen3-VL's turn: no system turn unless the conversation has one. */
     public static final PromptTurn WITHOUT_SYSTEM = new PromptTurn(USER_IMAGE, AFTER_TEXT,
-            "built-in Qwen3-VL turn (no system message)");
+            "built-in Qwen3-VL turn (no system message)", SYSTEM_GIVEN, null);
 
     /** The rendered prompt text for an image followed by {@code text} (Qwen2-VL's built-in turn). */
     public static String userTurnWithImage(String text) {

@@ -269,11 +269,12 @@ public final class Qwen2VLPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(toRgb(prompt.image()));
-        return new Encoded(promptIds(prompt.text(), patches.tokenCount(model.processor().mergeSize())), patches);
+        return new Encoded(promptIds(prompt, patches.tokenCount(model.processor().mergeSize())), patches);
     }
 
-    private int[] promptIds(String text, int imageTokens) {
-        return ChatTemplate.expandImagePads(turn.encode(tokenizer, text), imagePadId, imageTokens);
+    private int[] promptIds(Prompt prompt, int imageTokens) {
+        return ChatTemplate.expandImagePads(turn.encode(tokenizer, prompt.system(), prompt.text()), imagePadId,
+                imageTokens);
     }
 
     /** The config's max_position_embeddings: prompt and completion together stay within the trained positions. */
@@ -296,7 +297,7 @@ public final class Qwen2VLPolicy implements Policy {
         if (tokenizer == null) {
             return 0;
         }
-        return turn.encode(tokenizer, prompt.text()).length - 1
+        return turn.encode(tokenizer, prompt.system(), prompt.text()).length - 1
                 + imageTokens(model.processor(), prompt.image());
     }
 
@@ -339,7 +340,7 @@ public final class Qwen2VLPolicy implements Policy {
             ImageProcessor.Patches p = model.processor().process(toRgb(prompt.image()));
             return new VisionCache.Entry(grid(p), List.of(model.encodeImages(List.of(p), null, false, false)));
         });
-        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()), v.embeddings());
+        return new Input(promptIds(prompt, v.tokens(model.processor().mergeSize())), List.of(v.grid()), v.embeddings());
     }
 
     @Override

@@ -240,12 +240,15 @@ public final class QwenVlPolicy implements Policy {
         return turn.render(text);
     }
 
-    /** The chat prompt's ids ({@link PromptTurn#encode}: the question never places control tokens). */
-    int[] encodeChatPrompt(String text) {
+    /**
+     * The chat prompt's ids after the system message {@code system} (null: none) ({@link PromptTurn#encode}: neither
+     * the system text nor the question places control tokens).
+     */
+    int[] encodeChatPrompt(String system, String text) {
         if (tokenizer == null) {
             throw new IllegalStateException("this policy has no tokenizer");
         }
-        return turn.encode(tokenizer, text);
+        return turn.encode(tokenizer, system, text);
     }
 
     /** The prompt's token ids (image pads expanded) and the image's processed patches. */
@@ -257,11 +260,12 @@ public final class QwenVlPolicy implements Policy {
 
     public Encoded encodePrompt(Prompt prompt) {
         ImageProcessor.Patches patches = model.processor().process(Qwen2VLPolicy.toRgb(prompt.image()));
-        return new Encoded(promptIds(prompt.text(), patches.tokenCount(model.processor().mergeSize())), patches);
+        return new Encoded(promptIds(prompt, patches.tokenCount(model.processor().mergeSize())), patches);
     }
 
-    private int[] promptIds(String text, int imageTokens) {
-        return ChatTemplate.expandImagePads(encodeChatPrompt(text), model.config().imageTokenId(), imageTokens);
+    private int[] promptIds(Prompt prompt, int imageTokens) {
+        return ChatTemplate.expandImagePads(encodeChatPrompt(prompt.system(), prompt.text()),
+                model.config().imageTokenId(), imageTokens);
     }
 
     /**
@@ -288,7 +292,7 @@ public final class QwenVlPolicy implements Policy {
             return new VisionCache.Entry(QwenVl.grid(p), tensors);
         });
         List<Tensor> t = v.tensors();
-        return new Input(promptIds(prompt.text(), v.tokens(model.processor().mergeSize())), List.of(v.grid()),
+        return new Input(promptIds(prompt, v.tokens(model.processor().mergeSize())), List.of(v.grid()),
                 new QwenVl.Images(t.get(0), t.subList(1, t.size())));
     }
 
@@ -312,7 +316,7 @@ public final class QwenVlPolicy implements Policy {
         if (tokenizer == null) {
             return 0;
         }
-        return encodeChatPrompt(prompt.text()).length - 1 + Qwen2VLPolicy.imageTokens(model.processor(), prompt.image());
+        return encodeChatPrompt(prompt.system(), prompt.text()).length - 1 + Qwen2VLPolicy.imageTokens(model.processor(), prompt.image());
     }
 
     @Override

@@ -310,6 +310,23 @@ public final class TinyVlm implements Policy {
         return ids;
     }
 
+    /**
+     * The prompt's text; the built-in model has no chat template and no system turn, so a prompt with a system message
+     * ({@code system_prompt}, {@code --system-prompt}) is refused rather than answered as if it had none.
+     */
+    @Override
+    public boolean takesSystemMessage() {
+        return false;
+    }
+
+    static String textOf(Prompt prompt) {
+        if (prompt.system() != null) {
+            throw new IllegalArgumentException("the built-in model (vrft-tiny) takes no system message (it has no chat"
+                    + " template); leave system_prompt / --system-prompt out");
+        }
+        return prompt.text();
+    }
+
     /** Positions a prompt with this text takes before the completion: image tokens, user, text, assistant. */
     public int promptPositions(String text) {
         return config.imageTokens() + promptTokens(text).length;
@@ -322,13 +339,13 @@ public final class TinyVlm implements Policy {
 
     @Override
     public int promptLength(Prompt prompt) {
-        return promptPositions(prompt.text());
+        return promptPositions(textOf(prompt));
     }
 
     /** Image tokens followed by the embedded prompt: {@code [1, N + L, d]}. */
     Tensor promptEmbeddings(Prompt prompt) {
         Tensor image = encodeImage(patches(prompt.image()));
-        Tensor text = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(promptTokens(prompt.text())).on(device))
+        Tensor text = Tensor.embedding(weights.embedTokens(), Tensor.fromInts(promptTokens(textOf(prompt))).on(device))
                 .unsqueeze(0);
         return Tensor.cat(List.of(image, text), 1);
     }
@@ -373,10 +390,10 @@ public final class TinyVlm implements Policy {
         int vocab = config.vocabSize();
         GroupDraws draws;
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
-            int prefixLen = promptPositions(prompt.text());
+            int prefixLen = promptPositions(textOf(prompt));
             int maxNew = maxNewTokens(prefixLen, params);
             draws = new GroupDraws(g, maxNew, config.eosTokenId(), config.padTokenId(), params,
-                    promptTokens(prompt.text()));
+                    promptTokens(textOf(prompt)));
             Tensor prefix = promptEmbeddings(prompt);
             int capacity = prefixLen + maxNew;
             // One prefill for the group: batch 1 into the cache, then copied to the G rows.
@@ -440,7 +457,7 @@ public final class TinyVlm implements Policy {
             Chunk c = new Chunk(prompts, g, params, rngs);
             for (int i = 0; i < n; i++) {
                 draws[i] = new GroupDraws(g, c.maxNew[i], config.eosTokenId(), config.padTokenId(), params,
-                        promptTokens(prompts.get(i).text()));
+                        promptTokens(textOf(prompts.get(i))));
             }
             int k = candidates(params);
             StepLogits step = StepLogits.of(c.prefill(), k).repeat(g);
@@ -494,7 +511,7 @@ public final class TinyVlm implements Policy {
             int newMax = 0;
             long[] first = new long[n * g];
             for (int i = 0; i < n; i++) {
-                prefixLen[i] = promptPositions(prompts.get(i).text());
+                prefixLen[i] = promptPositions(textOf(prompts.get(i)));
                 maxNew[i] = maxNewTokens(prefixLen[i], params);
                 longest = Math.max(longest, prefixLen[i]);
                 newMax = Math.max(newMax, maxNew[i]);
@@ -547,7 +564,7 @@ public final class TinyVlm implements Policy {
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
             Chunk c = new Chunk(prompts, g, params, rngs);
             return DeviceDecodeLoop.runGroups(c, g, c.maxNew, config.vocabSize(),
-                    prompts.stream().map(p -> promptTokens(p.text())).toList(), params,
+                    prompts.stream().map(p -> promptTokens(textOf(p))).toList(), params,
                     new int[] {config.eosTokenId()}, rngs, device);
         }
     }
@@ -598,7 +615,7 @@ public final class TinyVlm implements Policy {
         }
         int vocab = config.vocabSize();
         try (NativeScope s = NativeScope.open(); Tensor.GradMode mode = Tensor.inferenceMode()) {
-            int prefixLen = promptPositions(prompt.text());
+            int prefixLen = promptPositions(textOf(prompt));
             int maxNew = maxNewTokens(prefixLen, params);
             KvCache cache = new KvCache(config, g, prefixLen + maxNew, dtype, device);
             DeviceDecodeLoop.Steps steps = new DeviceDecodeLoop.Steps() {
@@ -614,7 +631,7 @@ public final class TinyVlm implements Policy {
                     return logits(decode(Tensor.embedding(weights.embedTokens(), tokens.view(g, 1)), cache));
                 }
             };
-            return DeviceDecodeLoop.run(steps, g, vocab, promptTokens(prompt.text()), params.withMaxNewTokens(maxNew),
+            return DeviceDecodeLoop.run(steps, g, vocab, promptTokens(textOf(prompt)), params.withMaxNewTokens(maxNew),
                     new int[] {config.eosTokenId()}, rng, device);
         }
     }
@@ -676,7 +693,7 @@ public final class TinyVlm implements Policy {
         int lmax = 1;
         int tmax = 1;
         for (int i = 0; i < b; i++) {
-            promptIds[i] = promptTokens(prompts.get(i).text());
+            promptIds[i] = promptTokens(textOf(prompts.get(i)));
             lmax = Math.max(lmax, promptIds[i].length + completions.get(i).length);
             tmax = Math.max(tmax, completions.get(i).length);
         }

@@ -50,6 +50,39 @@ class FolderChatTemplateTest {
     }
 
     @Test
+    void aSystemMessageRendersAsJinja2() throws Exception {
+        for (String name : new String[] {"vl2_system_turn", "vl3_system_turn"}) { // system (a string), user: image, text
+            JsonNode c = oracle(name);
+            String system = c.get("context").get("messages").get(0).get("content").asText();
+            JsonNode content = c.get("context").get("messages").get(1).get("content");
+            String question = content.get(content.size() - 1).get("text").asText();
+            String expected = c.get("expected").asText();
+            PromptTurn t = FolderChatTemplate.render(new FolderChatTemplate.Source(Path.of(name),
+                    c.get("template").asText()), Map.of());
+            assertEquals(expected, t.render(system, question), name);
+            PromptTurn builtin = name.startsWith("vl2") ? ChatTemplate.WITH_DEFAULT_SYSTEM : ChatTemplate.WITHOUT_SYSTEM;
+            assertEquals(expected, builtin.render(system, question), "built-in " + name);
+            assertEquals(builtin.render(question), builtin.render(null, question), "no system message: as before");
+        }
+    }
+
+    @Test
+    void aTemplateWithoutASystemRenderingRefusesOnlySystemMessages(@TempDir Path dir) throws Exception {
+        // a template that renders the user turn but raises for a system message
+        String noSystem = "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('no system') }}{% endif %}"
+                + "<|im_start|>{{ m.role }}\n{% for c in m.content %}{% if c.type == 'image' %}<|vision_start|>"
+                + "<|image_pad|><|vision_end|>{% else %}Q: {{ c.text }}{% endif %}{% endfor %}<|im_end|>\n{% endfor %}"
+                + "<|im_start|>assistant\n";
+        Files.writeString(dir.resolve("chat_template.jinja"), noSystem);
+        PromptTurn t = FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM);
+        assertEquals("<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Q: x<|im_end|>\n<|im_start|>"
+                + "assistant", t.render("x")); // Jinja2 drops the template's one trailing newline
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.render("terse", "x"));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("no system"),
+                e.getMessage());
+    }
+
+    @Test
     void qwenStyleTemplatesGiveTheBuiltInTurns(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("chat_template.jinja"), oracle("vl2_image_turn").get("template").asText());
         assertSame(ChatTemplate.WITH_DEFAULT_SYSTEM, FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));

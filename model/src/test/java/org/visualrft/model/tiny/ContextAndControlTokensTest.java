@@ -16,6 +16,20 @@ import org.visualrft.model.tensor.DType;
 
 class ContextAndControlTokensTest {
     @Test
+    void aSystemMessageIsRefusedInOneLine(@TempDir Path dir) {
+        try (TinyVlm m = TinyFixtures.model(dir, 3, DType.F32)) {
+            Prompt p = TinyFixtures.prompt(1);
+            int plain = m.promptLength(p);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.promptLength(p.withSystem("You are terse .")));
+            assertTrue(e.getMessage().contains("system message"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> m.generate(p.withSystem("x"), 1, SamplingParams.greedy(2),
+                    new SplittableRandom(1)));
+            assertEquals(plain, m.promptLength(p.withSystem(null)), "no system message: the prompt as before");
+        }
+    }
+
+    @Test
     void generationEndsAtTheEndOfTheContext(@TempDir Path dir) {
         try (TinyVlm m = TinyFixtures.model(dir, 3, DType.F32)) {
             Prompt p = TinyFixtures.prompt(1);

@@ -34,7 +34,7 @@ public final class ResumeCheck {
     /**
      * Settings added after checkpoints were first written, each with the value that does what runs before it did: a
      * checkpoint whose record lacks one was made with that value. One whose default is null (unset: {@code min_p},
-     * {@code lora_exclude_modules}) needs no entry: an absent key compares equal to null.
+     * {@code lora_exclude_modules}, {@code system_prompt}) needs no entry: an absent key compares equal to null.
      */
     static final Map<String, Object> ADDED_LATER = Map.of("rollout_batch_groups", 1, "mask_truncated_completions", false,
             "importance_sampling_level", "token", "use_rslora", false, "sync_ref_model", false,

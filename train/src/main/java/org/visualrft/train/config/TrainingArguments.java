@@ -34,6 +34,8 @@ import org.visualrft.train.data.parquet.ColumnNames;
  * @param modelArgs how the model is opened: torch_dtype and the LoRA settings
  * @param evalOnStart evaluate once before the first step (Hugging Face's {@code eval_on_start}): the starting model's
  *     numbers at step 0
+ * @param systemPrompt a system message before every prompt, training and in-loop evaluation ({@code system_prompt};
+ *     null, the default: none, the chat template's own default system turn, as Visual-RFT trained)
  */
 public record TrainingArguments(
         String model, String dataset, String evalDataset, String outputDir,
@@ -43,7 +45,8 @@ public record TrainingArguments(
         int saveSteps, int saveTotalLimit, boolean saveOnlyModel, int loggingSteps, int evalSteps, int evalLimit, long seed, int threads,
         ColumnNames columns, boolean skipBadRows, org.visualrft.model.tensor.Device device,
         boolean gradientCheckpointing, int zeroStage, List<String> reportTo, String loggingDir,
-        String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs, boolean evalOnStart) {
+        String metricForBestModel, boolean greaterIsBetter, ModelArguments modelArgs, boolean evalOnStart,
+        String systemPrompt) {
 
     static final List<String> KEYS = Stream.concat(Stream.of("model", "dataset", "eval_dataset", "output_dir",
             "learning_rate",
@@ -54,7 +57,7 @@ public record TrainingArguments(
             "eval_limit", "seed", "threads", "image_column", "problem_column", "solution_column", "skip_bad_rows",
             "device", "gradient_checkpointing", "zero_stage", "report_to", "logging_dir", "metric_for_best_model",
             "greater_is_better", "load_best_model_at_end", "logging_strategy", "save_strategy", "eval_strategy",
-            "evaluation_strategy", "optim", "eval_on_start"), ModelArguments.KEYS.stream()).toList();
+            "evaluation_strategy", "optim", "eval_on_start", "system_prompt"), ModelArguments.KEYS.stream()).toList();
 
     /** Reads the shared keys; {@code defaultLr} differs between GRPO (1e-6) and SFT (2e-5) as in TRL. */
     static TrainingArguments read(YamlFields y, double defaultLr) {
@@ -128,6 +131,7 @@ public record TrainingArguments(
                     + " trainer_state.json and on the console: use its model/ folder");
         }
         ModelArguments modelArgs = ModelArguments.read(y);
+        String systemPrompt = y.string("system_prompt", null);
 
         positive(y, "learning_rate", lr, true);
         if (warmupSteps < 0) {
@@ -213,7 +217,7 @@ public record TrainingArguments(
                 wd, b1, b2, eps, clip, batch, ga, epochs, maxSteps, saveSteps, saveLimit, saveOnlyModel, logSteps,
                 evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, device, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                best, greaterIsBetter, modelArgs, evalOnStart);
+                best, greaterIsBetter, modelArgs, evalOnStart, systemPrompt);
     }
 
     /**
@@ -292,7 +296,7 @@ public record TrainingArguments(
                 gradientAccumulationSteps, numTrainEpochs, maxSteps, saveSteps, saveTotalLimit, saveOnlyModel,
                 loggingSteps, evalSteps,
                 evalLimit, seed, threads, columns, skipBadRows, d, gradientCheckpointing, zeroStage, reportTo, loggingDir,
-                metricForBestModel, greaterIsBetter, modelArgs, evalOnStart);
+                metricForBestModel, greaterIsBetter, modelArgs, evalOnStart, systemPrompt);
     }
 
     /** What the model loader is given: the device, torch_dtype and LoRA settings; adapters seeded by {@code seed}. */
@@ -370,6 +374,7 @@ public record TrainingArguments(
         m.put("logging_dir", loggingDir);
         m.put("metric_for_best_model", metricForBestModel == null ? null : "eval/" + metricForBestModel);
         m.put("greater_is_better", metricForBestModel == null ? null : greaterIsBetter);
+        m.put("system_prompt", systemPrompt);
         m.putAll(modelArgs.asYaml());
         return m;
     }

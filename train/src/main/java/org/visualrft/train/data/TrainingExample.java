@@ -55,11 +55,17 @@ public final class TrainingExample {
      * line before it); the image is still made on demand, and the reward side is the same.
      */
     public TrainingExample withQuestion(java.util.function.UnaryOperator<String> edit) {
+        return withPrompt(p -> new Prompt(p.image(), edit.apply(p.text()), p.system()));
+    }
+
+    /** This example asked after the system message {@code system} (null: none); otherwise the same. */
+    public TrainingExample withSystem(String system) {
+        return withPrompt(p -> p.withSystem(system));
+    }
+
+    private TrainingExample withPrompt(java.util.function.UnaryOperator<Prompt> edit) {
         Supplier<Prompt> from = source;
-        return new TrainingExample(id, () -> {
-            Prompt p = from.get();
-            return new Prompt(p.image(), edit.apply(p.text()));
-        }, reward, thinking);
+        return new TrainingExample(id, () -> edit.apply(from.get()), reward, thinking);
     }
 
     public String id() {

@@ -95,6 +95,27 @@ class ResumeCheckTest {
     }
 
     /**
+     * A checkpoint from before system_prompt asked without a system message: unset resumes it; a system prompt changes
+     * every prompt the model sees, so it is a changed setting (GRPO and SFT).
+     */
+    @Test
+    void systemPromptMissingFromAnOlderRecordIsNone() {
+        for (boolean sft : new boolean[] {false, true}) {
+            Map<String, Object> plain = sft ? SftConfig.parse("s.yaml", "").asYaml() : GrpoConfig.parse("r.yaml", "")
+                    .asYaml();
+            String yaml = "system_prompt: You are terse.\n";
+            Map<String, Object> given = sft ? SftConfig.parse("s.yaml", yaml).asYaml() : GrpoConfig.parse("r.yaml",
+                    yaml).asYaml();
+            assertEquals("You are terse.", given.get("system_prompt"));
+            Map<String, Object> older = new java.util.LinkedHashMap<>(plain);
+            older.remove("system_prompt");
+            assertEquals(List.of(), ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(plain)));
+            assertEquals(List.of("system_prompt (unset) -> You are terse."),
+                    ResumeCheck.changes(JSON.valueToTree(older), JSON.valueToTree(given)));
+        }
+    }
+
+    /**
      * A checkpoint of 2 ranks × 2 prompts resumed on 1 rank: with 4 prompts per rank it is the same run; with 2 the
      * global micro-batch halves, which was not noticed (the world size was not compared) and is now a changed setting.
      */

@@ -585,6 +585,19 @@ class GrpoConfigTest {
         assertFault("report_to: {a: 1}", "must be a list of names");
     }
 
+    @Test
+    void systemPromptIsNoneByDefaultAndRecorded() {
+        GrpoConfig plain = GrpoConfig.parse("s.yaml", "seed: 1\n");
+        assertNull(plain.args().systemPrompt());
+        assertTrue(plain.asYaml().containsKey("system_prompt"));
+        assertNull(plain.asYaml().get("system_prompt"));
+        GrpoConfig c = GrpoConfig.parse("s.yaml", "system_prompt: \"A conversation between User and Assistant.\"\n");
+        assertEquals("A conversation between User and Assistant.", c.args().systemPrompt());
+        assertEquals("A conversation between User and Assistant.", c.asYaml().get("system_prompt"));
+        assertEquals("x", SftConfig.parse("s.yaml", "system_prompt: x\n").args().systemPrompt());
+        assertFault("system_prompt: [a, b]", "must be a string");
+    }
+
     private static void assertFault(String yaml, String mention) {
         BadInputException e = assertThrows(BadInputException.class, () -> GrpoConfig.parse("x.yaml", yaml), yaml);
         assertEquals("x.yaml", e.source());
