@@ -155,7 +155,7 @@ final class Builtins {
             }
             case "tojson" -> {
                 Object indent = arg(args, kw, 0, "indent", null);
-                return Json.dumps(v, indent == null ? -1 : (int) PyValues.asLong(indent));
+                return Json.dumps(v, indent == null ? -1 : PyValues.width(indent));
             }
             case "join" -> {
                 String sep = PyValues.str(arg(args, kw, 0, "d", ""));
@@ -278,6 +278,10 @@ final class Builtins {
                 long precision = PyValues.asLong(arg(args, kw, 0, "precision", 0L));
                 String method = PyValues.str(arg(args, kw, 1, "method", "common"));
                 double x = PyValues.asDouble(v);
+                if (!Double.isFinite(x)) {
+                    return x; // round(inf) and round(nan) with digits are themselves in Python
+                }
+                precision = Math.max(-400, Math.min(400, precision)); // past ±400 digits a double no longer changes
                 if (method.equals("common")) { // Python's round(): the exact binary value, ties to even
                     return new java.math.BigDecimal(x).setScale((int) precision, java.math.RoundingMode.HALF_EVEN)
                             .doubleValue();

@@ -74,6 +74,7 @@ final class Json {
             }
             return;
         }
+        PyValues.requireSize(b.length() + (long) indent * depth);
         b.append('\n').append(" ".repeat(indent * depth));
     }
 

@@ -318,7 +318,7 @@ final class Methods {
     }
 
     static String indent(String s, Object width, boolean first, boolean blank) {
-        String pad = width instanceof String w ? w : " ".repeat((int) PyValues.asLong(width));
+        String pad = width instanceof String w ? w : " ".repeat(PyValues.width(width));
         String[] lines = s.split("\n", -1);
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < lines.length; i++) {

@@ -146,7 +146,13 @@ final class PyValues {
     }
 
     static long asLong(Object v) {
-        return v instanceof Boolean b ? (b ? 1 : 0) : (Long) v;
+        if (v instanceof Boolean b) {
+            return b ? 1 : 0;
+        }
+        if (!(v instanceof Long l)) {
+            throw new JinjaException("'" + typeName(v) + "' object cannot be interpreted as an integer");
+        }
+        return l;
     }
 
     static double asDouble(Object v) {
@@ -286,9 +292,10 @@ final class PyValues {
         }
         if (op.equals("+")) {
             if (a instanceof String x && b instanceof String y) {
-                return x + y;
+                return concat(x, y);
             }
             if (a instanceof List<?> x && b instanceof List<?> y) {
+                requireSize((long) x.size() + y.size());
                 List<Object> out = new ArrayList<>(x);
                 out.addAll(y);
                 return out;
@@ -333,15 +340,30 @@ final class PyValues {
             }
             case "**" -> {
                 if (ints && asLong(b) >= 0) {
-                    long r = 1;
-                    for (long i = 0; i < asLong(b); i++) {
-                        r *= asLong(a);
-                    }
-                    return r;
+                    return power(asLong(a), asLong(b));
                 }
                 return Math.pow(asDouble(a), asDouble(b));
             }
             default -> throw new JinjaException("unknown operator " + op);
+        }
+    }
+
+    /** By squaring (a loop of {@code exponent} steps would hang on a large one); Python's ints are unbounded, ours refuse. */
+    private static long power(long base, long exponent) {
+        try {
+            long r = 1;
+            long x = base;
+            for (long e = exponent; e > 0; e >>= 1) {
+                if ((e & 1) != 0) {
+                    r = Math.multiplyExact(r, x);
+                }
+                if (e > 1) {
+                    x = Math.multiplyExact(x, x);
+                }
+            }
+            return r;
+        } catch (ArithmeticException overflow) {
+            throw new JinjaException(base + " ** " + exponent + " is beyond 64 bits");
         }
     }
 
@@ -351,13 +373,37 @@ final class PyValues {
         }
     }
 
-    private static Object repeat(Object seq, long n) {
-        long size = (seq instanceof String s ? s.length() : ((List<?>) seq).size()) * Math.max(0, n);
+    /** {@code a + b} of strings, refused past the output bound (a loop that doubles a string would exhaust memory). */
+    static String concat(String a, String b) {
+        requireSize((long) a.length() + b.length());
+        return a + b;
+    }
+
+    /** A string or list of {@code size} items, refused past {@link Renderer#MAX_OUTPUT}. */
+    static void requireSize(long size) {
         if (size > Renderer.MAX_OUTPUT) {
+            throw new JinjaException("a value of " + size + " items passes " + (Renderer.MAX_OUTPUT >> 20) + " Mi");
+        }
+    }
+
+    /** A count of characters (an indent's width): below 0 is none, as {@code ' ' * -1} is in Python. */
+    static int width(Object v) {
+        long n = asLong(v);
+        requireSize(n);
+        return (int) Math.max(0, n);
+    }
+
+    private static Object repeat(Object seq, long n) {
+        long length = seq instanceof String s ? s.length() : ((List<?>) seq).size();
+        if (n <= 0 || length == 0) {
+            return seq instanceof String ? "" : new ArrayList<>();
+        }
+        if (n > Renderer.MAX_OUTPUT || length * n > Renderer.MAX_OUTPUT) { // the first test keeps the product in range
+            long size = n > Renderer.MAX_OUTPUT ? n : length * n;
             throw new JinjaException("a repetition of " + size + " items");
         }
         if (seq instanceof String s) {
-            return n <= 0 ? "" : s.repeat((int) n);
+            return s.repeat((int) n);
         }
         List<Object> out = new ArrayList<>();
         for (long i = 0; i < n; i++) {

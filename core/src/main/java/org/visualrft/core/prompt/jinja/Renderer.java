@@ -45,11 +45,14 @@ final class Renderer {
     static final int MAX_ITERATIONS = 1_000_000;
     static final int MAX_DEPTH = 200;
     static final int MAX_OUTPUT = 16 << 20;
+    /** Expressions evaluated inside one another: a chain like {@code 1 + 1 + … + 1} parses flat but evaluates deep. */
+    static final int MAX_EXPRESSION_DEPTH = 250;
 
     private final Frame root;
     private final StringBuilder out = new StringBuilder();
     private int iterations;
     private int depth;
+    private int expressionDepth;
 
     private Renderer(Map<String, Object> context) {
         Frame globals = new Frame(null);
@@ -249,6 +252,17 @@ final class Renderer {
     }
 
     private Object eval(Expr e, Frame frame) {
+        if (++expressionDepth > MAX_EXPRESSION_DEPTH) {
+            throw new JinjaException("an expression nests more than " + MAX_EXPRESSION_DEPTH + " levels deep");
+        }
+        try {
+            return evaluate(e, frame);
+        } finally {
+            expressionDepth--;
+        }
+    }
+
+    private Object evaluate(Expr e, Frame frame) {
         if (e instanceof Node.Literal l) {
             return l.value();
         }
@@ -290,15 +304,32 @@ final class Renderer {
             if (!(fn instanceof Callable call)) {
                 throw new JinjaException("line " + c.line() + ": '" + PyValues.typeName(fn) + "' object is not callable");
             }
-            return call.call(evalAll(c.args(), frame), kwargs(c.kwNames(), c.kwValues(), frame));
+            List<Object> args = evalAll(c.args(), frame);
+            Map<String, Object> kw = kwargs(c.kwNames(), c.kwValues(), frame);
+            try {
+                return call.call(args, kw);
+            } catch (IndexOutOfBoundsException missing) { // a method or global read an argument not given
+                throw new JinjaException("line " + c.line() + ": a call is missing an argument");
+            }
         }
         if (e instanceof Node.Filter f) {
-            return Builtins.filter(f.name(), eval(f.value(), frame), evalAll(f.args(), frame),
-                    kwargs(f.kwNames(), f.kwValues(), frame), f.line());
+            Object v = eval(f.value(), frame);
+            List<Object> args = evalAll(f.args(), frame);
+            Map<String, Object> kw = kwargs(f.kwNames(), f.kwValues(), frame);
+            try {
+                return Builtins.filter(f.name(), v, args, kw, f.line());
+            } catch (IndexOutOfBoundsException missing) {
+                throw new JinjaException("line " + f.line() + ": the filter '" + f.name() + "' is missing an argument");
+            }
         }
         if (e instanceof Node.Test t) {
-            boolean r = Builtins.test(t.name(), eval(t.value(), frame), evalAll(t.args(), frame), t.line());
-            return r != t.negated();
+            Object v = eval(t.value(), frame);
+            List<Object> args = evalAll(t.args(), frame);
+            try {
+                return Builtins.test(t.name(), v, args, t.line()) != t.negated();
+            } catch (IndexOutOfBoundsException missing) {
+                throw new JinjaException("line " + t.line() + ": the test '" + t.name() + "' is missing an argument");
+            }
         }
         if (e instanceof Node.Unary u) {
             Object v = eval(u.operand(), frame);
@@ -340,7 +371,7 @@ final class Renderer {
                 case ">=" -> PyValues.compare(l, r) >= 0;
                 case "in" -> PyValues.contains(r, l);
                 case "notin" -> !PyValues.contains(r, l);
-                case "~" -> PyValues.str(l) + PyValues.str(r);
+                case "~" -> PyValues.concat(PyValues.str(l), PyValues.str(r));
                 default -> PyValues.arithmetic(b.op(), l, r);
             };
         } catch (JinjaException fault) {
