@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.data.json.JsonErrors;
 import org.visualrft.core.prompt.jinja.JinjaException;
 import org.visualrft.core.prompt.jinja.JinjaTemplate;
 
@@ -29,6 +30,8 @@ public final class FolderChatTemplate {
     /** The question's stand-in while rendering: the turn is the text around it. */
     static final String QUESTION = "VrftQuestion_7f3a"; // mixed case: upper(), lower() or title() would change it
     static final String IMAGE_PAD = "<|image_pad|>";
+    /** Real templates are a few KiB; Qwen2.5-VL's, the largest of the families, is under 4 KiB. */
+    static final long MAX_TEMPLATE_BYTES = 1 << 20;
 
     private FolderChatTemplate() {
     }
@@ -92,7 +95,7 @@ public final class FolderChatTemplate {
         try {
             Path jinja = dir.resolve("chat_template.jinja");
             if (Files.isRegularFile(jinja)) {
-                return new Source(jinja, Files.readString(jinja, StandardCharsets.UTF_8));
+                return new Source(jinja, readTemplate(jinja));
             }
             for (Path json : List.of(dir.resolve("chat_template.json"), dir.resolve("tokenizer_config.json"))) {
                 if (!Files.isRegularFile(json)) {
@@ -117,7 +120,24 @@ public final class FolderChatTemplate {
             }
             return null;
         } catch (IOException e) {
-            throw new BadInputException(dir, "cannot read its chat template: " + e.getMessage(), e);
+            throw new BadInputException(dir, "cannot read its chat template: " + JsonErrors.describe(e), e);
+        }
+    }
+
+    /**
+     * A {@code chat_template.jinja} as strict UTF-8 (as transformers reads it), refused past {@link #MAX_TEMPLATE_BYTES}
+     * without reading it whole: a folder's file must not exhaust memory.
+     */
+    private static String readTemplate(Path file) throws IOException {
+        if (Files.size(file) > MAX_TEMPLATE_BYTES) {
+            throw new BadInputException(file, "a chat template of " + Files.size(file) + " bytes; at most "
+                    + MAX_TEMPLATE_BYTES + " are read");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException(file, "not valid UTF-8 text", e);
         }
     }
 
@@ -149,7 +169,7 @@ public final class FolderChatTemplate {
             }
             return n;
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + JsonErrors.describe(e), e);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.data.json.JsonErrors;
 import org.visualrft.core.geometry.CoordinateFrame;
 import org.visualrft.core.geometry.QwenResize;
 import org.visualrft.model.lora.LoraConfig;
@@ -189,7 +190,7 @@ public final class QwenVlPolicy implements Policy {
                     ids.add(n.intValue());
                 }
             } catch (IOException ex) {
-                throw new BadInputException(gen, "not valid JSON: " + ex.getMessage(), ex);
+                throw new BadInputException(gen, "not valid JSON: " + JsonErrors.describe(ex), ex);
             }
         }
         if (ids.isEmpty()) {

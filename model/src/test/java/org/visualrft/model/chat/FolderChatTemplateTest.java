@@ -116,4 +116,47 @@ class FolderChatTemplateTest {
         assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
         assertFalse(Files.exists(dir.resolve("chat_template.jinja")));
     }
+
+    @Test
+    void hostileTemplatesGiveTheBuiltInTurn(@TempDir Path dir) throws Exception {
+        for (String bad : new String[] {
+            "{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}",               // a StackOverflowError before
+            "{% if 1 %}".repeat(5000) + "{% endif %}".repeat(5000),
+            "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",                       // recursion
+            "{{ 2 ** 999999999999999 }}",                                            // hung before
+            "{{ [] * 999999999999999 }}",                                            // hung before
+            "{{ 9999999999999999999 }}", "{{ messages[0].content[1].text[:none.x] }}", "{{ 1 / 0 }}", "{{ [][3] }}",
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"}) {
+            Files.writeString(dir.resolve("chat_template.jinja"), bad);
+            assertSame(ChatTemplate.WITH_DEFAULT_SYSTEM, FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM),
+                    bad.substring(0, Math.min(60, bad.length())));
+        }
+    }
+
+    @Test
+    void anUnreadableTemplateFileIsOneErrorNamingIt(@TempDir Path dir) throws Exception {
+        Path jinja = dir.resolve("chat_template.jinja");
+        Files.write(jinja, new byte[] {'{', '{', ' ', (byte) 0xff, (byte) 0xfe, ' ', '}', '}'});
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("UTF-8"), e.getMessage());
+        try (var out = Files.newOutputStream(jinja)) { // 2 MiB: read whole, a far larger one would exhaust memory
+            byte[] block = new byte[1 << 16];
+            java.util.Arrays.fill(block, (byte) 'x');
+            for (int i = 0; i < 32; i++) {
+                out.write(block);
+            }
+        }
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("bytes"), e.getMessage());
+        Files.delete(jinja);
+        Files.writeString(dir.resolve("tokenizer_config.json"), "[".repeat(5000) + "]".repeat(5000));
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source") || e.getMessage().contains("\n"), e.getMessage());
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }\", \"bos_token\": ");
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source"), e.getMessage());
+    }
 }

@@ -48,6 +48,13 @@ final class Renderer {
     /** Expressions evaluated inside one another: a chain like {@code 1 + 1 + … + 1} parses flat but evaluates deep. */
     static final int MAX_EXPRESSION_DEPTH = 250;
 
+    /**
+     * Bound on one rendering's time: each step is bounded, but a million loop iterations that each build a 16 MiB
+     * string would still run for an hour. Not final so that a test can shorten it.
+     */
+    static long maxNanos = 10_000_000_000L;
+
+    private final long deadline = System.nanoTime() + maxNanos;
     private final Frame root;
     private final StringBuilder out = new StringBuilder();
     private int iterations;
@@ -130,6 +137,7 @@ final class Renderer {
             if (++iterations > MAX_ITERATIONS) {
                 throw new JinjaException("line " + f.line() + ": more than " + MAX_ITERATIONS + " loop iterations");
             }
+            checkTime(f.line());
             Frame body = new Frame(frame);
             bind(f, items.get(i), body);
             body.vars.put("loop", loopInfo(items, i));
@@ -140,6 +148,13 @@ final class Renderer {
                     break;
                 }
             }
+        }
+    }
+
+    private void checkTime(int line) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new JinjaException((line > 0 ? "line " + line + ": " : "") + "the template ran for more than "
+                    + maxNanos / 1e9 + " s");
         }
     }
 
@@ -238,6 +253,7 @@ final class Renderer {
                     throw new JinjaException("macro '" + m.name() + "' takes no keyword argument '" + k + "'");
                 }
             }
+            checkTime(0);
             if (++depth > MAX_DEPTH) {
                 throw new JinjaException("macro '" + m.name() + "': more than " + MAX_DEPTH + " nested calls");
             }
