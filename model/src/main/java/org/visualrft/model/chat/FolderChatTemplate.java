@@ -56,11 +56,24 @@ public final class FolderChatTemplate {
                     + "differently from the {1}", src.file(), builtin.source());
             return t;
         } catch (JinjaException | IllegalArgumentException e) {
-            why = e.getMessage();
+            why = oneLine(e.getMessage());
         }
         LOG.log(System.Logger.Level.WARNING, "{0}: this chat template cannot be followed here ({1}); prompts follow the "
                 + "{2}", src.file(), why, builtin.source());
         return builtin;
+    }
+
+    /**
+     * The fault as one short line: it may quote the template (a {@code raise_exception} message, a string literal),
+     * which can hold newlines, terminal control sequences or megabytes.
+     */
+    static String oneLine(String why) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < why.length() && b.length() < 200; i++) {
+            char c = why.charAt(i);
+            b.append(c == '\n' ? "\\n" : Character.isISOControl(c) ? "?" : String.valueOf(c));
+        }
+        return b.length() < why.length() ? b + "…" : b.toString();
     }
 
     /** Renders the turn; a fault is a JinjaException or an IllegalArgumentException saying what is wrong. */

@@ -133,6 +133,15 @@ class FolderChatTemplateTest {
         }
     }
 
+    /** The warning quotes the template's own message: one short line, whatever the template raises. */
+    @Test
+    void theWarningIsOneShortLine() {
+        String why = FolderChatTemplate.oneLine("the template raised: a\nWARNING: forged\u001b[2J" + "x".repeat(100_000));
+        assertEquals(1, why.lines().count(), why);
+        assertFalse(why.contains("\u001b"), why);
+        assertTrue(why.length() < 300 && why.startsWith("the template raised: a\\nWARNING: forged?[2J"), why);
+    }
+
     @Test
     void anUnreadableTemplateFileIsOneErrorNamingIt(@TempDir Path dir) throws Exception {
         Path jinja = dir.resolve("chat_template.jinja");
