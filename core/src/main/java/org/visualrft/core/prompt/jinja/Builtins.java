@@ -379,7 +379,11 @@ final class Builtins {
                 return (Math.floorMod(n, 2L) == 0) == name.equals("even");
             }
             case "divisibleby" -> {
-                return Math.floorMod(PyValues.asLong(v), PyValues.asLong(args.get(0))) == 0;
+                long divisor = PyValues.asLong(args.get(0));
+                if (divisor == 0) {
+                    throw new JinjaException("line " + line + ": integer division or modulo by zero");
+                }
+                return Math.floorMod(PyValues.asLong(v), divisor) == 0;
             }
             case "eq", "equalto", "==" -> {
                 return PyValues.eq(v, args.get(0));

@@ -382,7 +382,8 @@ final class PyValues {
     /** A string or list of {@code size} items, refused past {@link Renderer#MAX_OUTPUT}. */
     static void requireSize(long size) {
         if (size > Renderer.MAX_OUTPUT) {
-            throw new JinjaException("a value of " + size + " items passes " + (Renderer.MAX_OUTPUT >> 20) + " Mi");
+            throw new JinjaException("a string or list of " + size + " items passes the bound of "
+                    + (Renderer.MAX_OUTPUT >> 20) + " Mi");
         }
     }
 

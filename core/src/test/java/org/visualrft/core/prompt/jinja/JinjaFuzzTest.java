@@ -106,7 +106,9 @@ class JinjaFuzzTest {
             "{% for a, b in [1] %}{% endfor %}", "{% set a, b = 1 %}", "{% break %}", "{% include 'x' %}",
             "{% extends 'x' %}", "{% call m() %}{% endcall %}", "{% filter upper %}x{% endfilter %}",
             "{% raw %}x{% endraw %}", "{{ raise_exception('no') }}", "{{ namespace(1) }}", "{{ x|map('upper')|list }}",
-            "{{ [1][] }}", "{{ [3, 'a']|sort }}", "{{ [none, 1]|max }}", "{{ {1: 2}|dictsort }}", "{{ '%s' % 1 }}", "{{ 'a'.format(1) }}",
+            "{{ 1 is divisibleby 0 }}", "{{ ('a' * 1000000)|replace('a', 'b' * 1000) }}", "{{ 'ab'.replace('', 'x' * 9) }}",
+            "{{ ('a' * 100000)|replace('', 'b' * 200) }}", "{{ ('a' * 100)|indent(1000000) }}",
+            "{{ ('\\u0001' * 3000000)|tojson }}", "{{ [1][] }}", "{{ [3, 'a']|sort }}", "{{ [none, 1]|max }}", "{{ {1: 2}|dictsort }}", "{{ '%s' % 1 }}", "{{ 'a'.format(1) }}",
         };
         for (String t : hostile) {
             renderOrJinjaError(t, Map.of(), t);
