@@ -613,6 +613,23 @@ class HardeningCliTest {
         }
     }
 
+    /** evaluate --answers naming the model's config.json replaced it with answers (exit 0), breaking the model. */
+    @Test
+    void evaluateOutputsNeverReplaceTheModelsFiles(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path config = dir.resolve("model").resolve("config.json");
+        byte[] before = Files.readAllBytes(config);
+        for (String option : new String[] {"--answers", "--json"}) {
+            assertOneLineExit2(CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                    dir.resolve("train.jsonl").toString(), "--max-new-tokens", "2", option, config.toString()), option,
+                    "a file of the --model folder");
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(config)), option);
+        }
+        Path fresh = dir.resolve("model").resolve("answers.jsonl"); // a new file there changes nothing the model reads
+        assertEquals(0, CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                dir.resolve("train.jsonl").toString(), "--max-new-tokens", "2", "--answers", fresh.toString()).code());
+    }
+
     /**
      * A model folder's own files, hostile: a chat template that cannot be followed falls back to the built-in turn
      * (5,000 nested brackets were a StackOverflowError), one that cannot be read is one line naming it; stop tokens
