@@ -32,6 +32,8 @@ public final class FolderChatTemplate {
     static final String IMAGE_PAD = "<|image_pad|>";
     /** Real templates are a few KiB; Qwen2.5-VL's, the largest of the families, is under 4 KiB. */
     static final long MAX_TEMPLATE_BYTES = 1 << 20;
+    /** tokenizer_config.json and chat_template.json: kilobytes in the hub's folders, a few MiB at the most. */
+    static final long MAX_JSON_BYTES = 64L << 20;
 
     private FolderChatTemplate() {
     }
@@ -176,6 +178,10 @@ public final class FolderChatTemplate {
 
     private static JsonNode readJson(Path file) {
         try {
+            if (Files.size(file) > MAX_JSON_BYTES) {
+                throw new BadInputException(file, "a file of " + Files.size(file) + " bytes; at most " + MAX_JSON_BYTES
+                        + " are read");
+            }
             JsonNode n = new ObjectMapper().readTree(file.toFile());
             if (n == null || !n.isObject()) {
                 throw new BadInputException(file, "not a JSON object");

@@ -27,11 +27,17 @@ final class Json {
         this.root = root;
     }
 
+    private static final long MAX_BYTES = 16L << 20;
+
     static Json read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file, "file not found");
         }
         try (JsonParser p = FACTORY.createParser(file.toFile())) {
+            if (Files.size(file) > MAX_BYTES) { // config.json and generation_config.json: a few KiB in every folder
+                throw new BadInputException(file, "a file of " + Files.size(file) + " bytes; at most " + MAX_BYTES
+                        + " are read");
+            }
             Object v = value(p, p.nextToken());
             if (!(v instanceof Map)) {
                 throw new BadInputException(file, "expected a JSON object at the top");

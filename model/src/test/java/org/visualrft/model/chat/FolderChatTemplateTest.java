@@ -159,6 +159,12 @@ class FolderChatTemplateTest {
         e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
         assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("bytes"), e.getMessage());
         Files.delete(jinja);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("chat_template.json").toFile(), "rw")) {
+            f.setLength(FolderChatTemplate.MAX_JSON_BYTES + 1); // sparse
+        }
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.json") && e.getMessage().contains("bytes"), e.getMessage());
+        Files.delete(dir.resolve("chat_template.json"));
         Files.writeString(dir.resolve("tokenizer_config.json"), "[".repeat(5000) + "]".repeat(5000));
         e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
         assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
