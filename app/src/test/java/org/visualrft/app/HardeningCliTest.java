@@ -592,6 +592,129 @@ class HardeningCliTest {
         }
     }
 
+    // ------------------------------------------------------------------ 9. the newest features (session 11)
+
+    /** A qwen2vl-tiny folder (the fixture's weights, a word-level tokenizer) under {@code dir/name}. */
+    private static Path qwenFolder(Path dir, String name) throws Exception {
+        Path fixture = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny");
+        return org.visualrft.model.qwen2vl.TinyQwenFolder.create(Files.createDirectories(dir.resolve(name)), fixture);
+    }
+
+    @Test
+    void gradientCheckpointingOnAFamilyWithoutItWritesNothing(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        for (String kind : new String[] {"grpo", "sft"}) {
+            Path out = dir.resolve("run-" + kind);
+            Path cfg = TrainCommandTest.config(dir, kind + ".yaml", "output_dir: " + out + "\nmax_steps: 1\n"
+                    + "gradient_checkpointing: true\nfreeze_vision_modules: false\n");
+            assertOneLineExit2(CliRun.of("train", kind, "--config", cfg.toString()), "gradient_checkpointing",
+                    "vrft-tiny");
+            assertFalse(Files.exists(out), kind + ": output_dir made (and locked) before the refusal");
+        }
+    }
+
+    /** evaluate --answers naming the model's config.json replaced it with answers (exit 0), breaking the model. */
+    @Test
+    void evaluateOutputsNeverReplaceTheModelsFiles(@TempDir Path dir) throws Exception {
+        TrainCommandTest.setUp(dir);
+        Path config = dir.resolve("model").resolve("config.json");
+        byte[] before = Files.readAllBytes(config);
+        for (String option : new String[] {"--answers", "--json"}) {
+            assertOneLineExit2(CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                    dir.resolve("train.jsonl").toString(), "--max-new-tokens", "2", option, config.toString()), option,
+                    "a file of the --model folder");
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(config)), option);
+        }
+        Path fresh = dir.resolve("model").resolve("answers.jsonl"); // a new file there changes nothing the model reads
+        assertEquals(0, CliRun.of("evaluate", "--model", dir.resolve("model").toString(), "--dataset",
+                dir.resolve("train.jsonl").toString(), "--max-new-tokens", "2", "--answers", fresh.toString()).code());
+    }
+
+    /**
+     * A model folder's own files, hostile: a chat template that cannot be followed falls back to the built-in turn
+     * (5,000 nested brackets were a StackOverflowError), one that cannot be read is one line naming it; stop tokens
+     * and sizes that do not fit are one line naming generation_config.json or config.json.
+     */
+    @Test
+    void hostileModelFolderFilesAreOneLineOrTheBuiltInTurn(@TempDir Path dir) throws Exception {
+        Path model = qwenFolder(dir, "model");
+        Path png = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny/image_a.png");
+        String[] generate = {"generate", "--model", model.toString(), "--image", png.toString(), "--prompt", "x",
+            "--max-new-tokens", "2"};
+        Path jinja = model.resolve("chat_template.jinja");
+        for (String t : new String[] {"{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}",
+            "{{ 2 ** 999999999999999 }}", "{{ [] * 999999999999999 }}"}) {
+            Files.writeString(jinja, t);
+            CliRun r = CliRun.of(generate);
+            assertEquals(0, r.code(), r.out() + r.err());
+        }
+        Files.write(jinja, new byte[] {'{', '{', (byte) 0xc3, '(', '}', '}'});
+        assertOneLineExit2(CliRun.of(generate), jinja.toString(), "not valid UTF-8");
+        Files.delete(jinja);
+
+        Path gen = model.resolve("generation_config.json");
+        String original = Files.readString(gen);
+        for (String eos : new String[] {"[1e30]", "-5", "[303, -1]", "4294967599"}) { // 2^32 + 303 was read as 303
+            Files.writeString(gen, "{\"eos_token_id\": " + eos + "}");
+            assertOneLineExit2(CliRun.of(generate), gen.toString(), "eos_token_id");
+        }
+        Files.writeString(gen, original);
+
+        Path config = model.resolve("config.json");
+        String cfg = Files.readString(config);
+        assertTrue(cfg.contains("\"vocab_size\": 320"), cfg);
+        Files.writeString(config, cfg.replace("\"vocab_size\": 320", "\"vocab_size\": " + ((1L << 32) + 320)));
+        assertOneLineExit2(CliRun.of(generate), config.toString(), "vocab_size"); // was read as 320: int wrap-around
+        Files.writeString(config, cfg);
+    }
+
+    /**
+     * A PEFT folder's adapter_config.json, hostile: a rank the weights do not have (10^9 tried to allocate 256 GB,
+     * exit 1), an infinite alpha (merged into infinite weights, exit 0), a string where a boolean belongs, and a
+     * target expression that backtracks for hours: each one line, exit 2, nothing written.
+     */
+    @Test
+    void hostileAdapterConfigsAreOneLineAndWriteNothing(@TempDir Path dir) throws Exception {
+        Path model = qwenFolder(dir, "model");
+        Path adapter = dir.resolve("adapter");
+        org.visualrft.model.lora.LoraConfig lora = new org.visualrft.model.lora.LoraConfig(4, 16,
+                Set.of("q_proj", "v_proj"), false);
+        try (org.visualrft.model.policy.Policy p = org.visualrft.model.policy.ModelLoader.load(model,
+                new org.visualrft.model.policy.LoadOptions(org.visualrft.model.tensor.Device.CPU, null, lora, 1))) {
+            java.util.Map<String, org.visualrft.model.tensor.Tensor> named = new java.util.LinkedHashMap<>();
+            p.trainableParameters().forEach(q -> named.put(q.name(), q.value().detach()));
+            org.visualrft.model.lora.PeftAdapter.write(adapter, named, lora, model);
+        }
+        Path configFile = adapter.resolve("adapter_config.json");
+        String original = Files.readString(configFile);
+        String[][] cases = {
+            {"\"r\" : 4", "\"r\" : 1000000000", "rank 4"},
+            {"\"r\" : 4", "\"r\" : 2.5", "\"r\" must be a positive integer"},
+            {"\"lora_alpha\" : 16.0", "\"lora_alpha\" : 1e999", "lora_alpha"},
+            {"\"use_rslora\" : false", "\"use_rslora\" : \"yes\"", "use_rslora"},
+            {"\"target_modules\" : [ \"q_proj\", \"v_proj\" ]", "\"target_modules\" : \"((.*)*)*zzz\"",
+                "catastrophic backtracking"},
+        };
+        Path ds = dir.resolve("ds.jsonl");
+        Files.writeString(ds, "{\"image\": \"" + model.getParent().resolve("img.png") + "\", \"problem\": \"x\", "
+                + "\"solution\": \"<answer>a</answer>\"}\n");
+        Files.copy(Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("qwen2vl-tiny/image_a.png"),
+                model.getParent().resolve("img.png"));
+        for (String[] c : cases) {
+            assertTrue(original.contains(c[0]), original);
+            Files.writeString(configFile, original.replace(c[0], c[1]));
+            Path out = dir.resolve("merged");
+            assertOneLineExit2(CliRun.of("merge", "--model", model.toString(), "--adapter", adapter.toString(),
+                    "--out", out.toString()), configFile.toString(), c[2]);
+            assertFalse(Files.exists(out), c[1]);
+            Path answers = dir.resolve("answers.jsonl");
+            assertOneLineExit2(CliRun.of("evaluate", "--model", model.toString(), "--adapter", adapter.toString(),
+                    "--dataset", ds.toString(), "--max-new-tokens", "2", "--answers", answers.toString()),
+                    configFile.toString(), c[2]);
+            assertFalse(Files.exists(answers), c[1]);
+        }
+    }
+
     private static int indexOf(byte[] b, byte v) {
         for (int i = 0; i < b.length; i++) {
             if (b[i] == v) {

@@ -60,6 +60,7 @@ public final class Runs {
             // the model's box frame, by construction
             Rewarder rewarder = Rewarder.of(cfg.rewardFuncs(), cfg.rewardWeights(), cfg.rewardMode(), src,
                     base.rewardOptions(RewardOptions.DEFAULT));
+            gradientCheckpointing(base, cfg.args());
             RunPreflight.Checked checked = RunPreflight.grpo("grpo", base, data, cfg.args().dataset(),
                     cfg.maxCompletionLength(), cfg.maxPromptLength(), cfg.args().skipBadRows(), console);
             data = checked.examples();
@@ -94,6 +95,7 @@ public final class Runs {
         Engine.setThreads(cfg.args().threads());
         AdapterCheckpoint.requireSameBase(out, resume, cfg.args().model()); // before minutes of loading
         try (Policy base = model(cfg.args().model(), src, cfg.args().loadOptions(device(device, cfg.args(), group)))) {
+            gradientCheckpointing(base, cfg.args());
             Rewarder rewarder = Rewarder.of(List.of(), List.of(), "strict", src, base.rewardOptions(RewardOptions.DEFAULT));
             InLoopEval answers = evaluation(cfg.args(), evalData, rewarder, RewardMode.STRICT, cfg.maxLength());
             InLoopEval eval = answers == null ? null : new org.visualrft.train.sft.SftEval(answers, evalData, cfg);
@@ -111,6 +113,15 @@ public final class Runs {
                 return new SftTrainer(cfg, examples, eval, console, terminal, group)
                         .skippedBadRows(skippedBadRows).run(base, resume, -1);
             }
+        }
+    }
+
+    /** gradient_checkpointing on a family without it: refused before output_dir is made (and locked). */
+    private static void gradientCheckpointing(Policy base, TrainingArguments a) {
+        try {
+            base.gradientCheckpointing(a.gradientCheckpointing());
+        } catch (IllegalArgumentException e) {
+            throw new org.visualrft.core.BadInputException(a.model(), e.getMessage());
         }
     }
 

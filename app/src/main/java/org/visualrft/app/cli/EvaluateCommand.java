@@ -172,6 +172,10 @@ public final class EvaluateCommand implements Callable<Integer> {
                 String option = out == answers ? "--answers" : "--json";
                 OutputPaths.requireFileTarget(option, out);
                 OutputPaths.refuseOverwritingInput(option, out, inputs);
+                java.util.Map<String, Path> folders = new LinkedHashMap<>();
+                folders.put("--model", model);
+                folders.put("--adapter", adapter);
+                OutputPaths.refuseWritingIntoFolder(option, out, folders);
             }
         }
         if (answers != null && answers.toAbsolutePath().normalize().equals(

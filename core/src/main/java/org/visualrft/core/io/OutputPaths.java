@@ -35,6 +35,31 @@ public final class OutputPaths {
         }
     }
 
+    /**
+     * Refuses an output file that already exists inside one of {@code folders} (a model folder: {@code --answers}
+     * naming its config.json would replace it). {@code folders} maps option names to paths; null entries are skipped.
+     */
+    public static void refuseWritingIntoFolder(String outputOption, Path output, Map<String, Path> folders) {
+        if (output == null || !Files.exists(output)) {
+            return;
+        }
+        for (Map.Entry<String, Path> f : folders.entrySet()) {
+            if (f.getValue() != null && Files.isDirectory(f.getValue()) && inside(output, f.getValue())) {
+                throw new BadInputException(output, outputOption + " is a file of the " + f.getKey() + " folder"
+                        + " (writing it would change that input); choose another output file");
+            }
+        }
+    }
+
+    /** Whether the existing {@code file} lies in {@code folder} or below it, links resolved. */
+    private static boolean inside(Path file, Path folder) {
+        try {
+            return file.toRealPath().startsWith(folder.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Refuses an output folder path that exists and is not a folder (e.g. {@code --out} naming a file). */
     public static void requireFolderOrAbsent(String option, Path folder) {
         if (Files.exists(folder) && !Files.isDirectory(folder)) {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.visualrft.core.BadInputException;
+import org.visualrft.core.data.json.JsonErrors;
 import org.visualrft.core.prompt.jinja.JinjaException;
 import org.visualrft.core.prompt.jinja.JinjaTemplate;
 
@@ -31,6 +32,10 @@ public final class FolderChatTemplate {
     /** The system message's stand-in, rendered in a second pass: the turn with a system message is the text around it. */
     static final String SYSTEM = "VrftSystem_2c9e";
     static final String IMAGE_PAD = "<|image_pad|>";
+    /** Real templates are a few KiB; Qwen2.5-VL's, the largest of the families, is under 4 KiB. */
+    static final long MAX_TEMPLATE_BYTES = 1 << 20;
+    /** tokenizer_config.json and chat_template.json: kilobytes in the hub's folders, a few MiB at the most. */
+    static final long MAX_JSON_BYTES = 64L << 20;
 
     private FolderChatTemplate() {
     }
@@ -56,11 +61,24 @@ public final class FolderChatTemplate {
                     + "differently from the {1}", src.file(), builtin.source());
             return t;
         } catch (JinjaException | IllegalArgumentException e) {
-            why = e.getMessage();
+            why = oneLine(e.getMessage());
         }
         LOG.log(System.Logger.Level.WARNING, "{0}: this chat template cannot be followed here ({1}); prompts follow the "
                 + "{2}", src.file(), why, builtin.source());
         return builtin;
+    }
+
+    /**
+     * The fault as one short line: it may quote the template (a {@code raise_exception} message, a string literal),
+     * which can hold newlines, terminal control sequences or megabytes.
+     */
+    static String oneLine(String why) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < why.length() && b.length() < 200; i++) {
+            char c = why.charAt(i);
+            b.append(c == '\n' ? "\\n" : Character.isISOControl(c) ? "?" : String.valueOf(c));
+        }
+        return b.length() < why.length() ? b + "…" : b.toString();
     }
 
     /**
@@ -87,7 +105,7 @@ public final class FolderChatTemplate {
             }
             withSystem = new PromptTurn.WithSystem(sq[0], between[0], between[1]);
         } catch (JinjaException | IllegalArgumentException e) {
-            why = e.getMessage();
+            why = oneLine(e.getMessage());
         }
         return new PromptTurn(qa[0], qa[1], src.file().toString(), withSystem, why);
     }
@@ -124,7 +142,7 @@ public final class FolderChatTemplate {
         try {
             Path jinja = dir.resolve("chat_template.jinja");
             if (Files.isRegularFile(jinja)) {
-                return new Source(jinja, Files.readString(jinja, StandardCharsets.UTF_8));
+                return new Source(jinja, readTemplate(jinja));
             }
             for (Path json : List.of(dir.resolve("chat_template.json"), dir.resolve("tokenizer_config.json"))) {
                 if (!Files.isRegularFile(json)) {
@@ -149,7 +167,24 @@ public final class FolderChatTemplate {
             }
             return null;
         } catch (IOException e) {
-            throw new BadInputException(dir, "cannot read its chat template: " + e.getMessage(), e);
+            throw new BadInputException(dir, "cannot read its chat template: " + JsonErrors.describe(e), e);
+        }
+    }
+
+    /**
+     * A {@code chat_template.jinja} as strict UTF-8 (as transformers reads it), refused past {@link #MAX_TEMPLATE_BYTES}
+     * without reading it whole: a folder's file must not exhaust memory.
+     */
+    private static String readTemplate(Path file) throws IOException {
+        if (Files.size(file) > MAX_TEMPLATE_BYTES) {
+            throw new BadInputException(file, "a chat template of " + Files.size(file) + " bytes; at most "
+                    + MAX_TEMPLATE_BYTES + " are read");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException(file, "not valid UTF-8 text", e);
         }
     }
 
@@ -175,13 +210,17 @@ public final class FolderChatTemplate {
 
     private static JsonNode readJson(Path file) {
         try {
+            if (Files.size(file) > MAX_JSON_BYTES) {
+                throw new BadInputException(file, "a file of " + Files.size(file) + " bytes; at most " + MAX_JSON_BYTES
+                        + " are read");
+            }
             JsonNode n = new ObjectMapper().readTree(file.toFile());
             if (n == null || !n.isObject()) {
                 throw new BadInputException(file, "not a JSON object");
             }
             return n;
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: " + JsonErrors.describe(e), e);
         }
     }
 }

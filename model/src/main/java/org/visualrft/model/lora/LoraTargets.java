@@ -154,7 +154,7 @@ public final class LoraTargets {
         }
         Layout other = lora.layout() == Layout.NESTED ? Layout.FLAT : Layout.NESTED;
         Pattern p = PythonRegex.compile(lora.targetRegex());
-        boolean otherNames = linears.keySet().stream().anyMatch(m -> p.matcher(other.nameOf(m, own)).matches());
+        boolean otherNames = linears.keySet().stream().anyMatch(m -> fullMatch(p, other.nameOf(m, own)));
         return re + "matches no linear layer of " + model + (lora.visionTower() ? "" : "'s language model")
                 + ": a string is a regular expression that must match a module's whole name (PEFT's re.fullmatch),"
                 + " as " + lora.layout().names + (otherNames ? "; it matches names as " + other.names
@@ -177,13 +177,22 @@ public final class LoraTargets {
             Pattern p = PythonRegex.compile(names.regex());
             return m -> {
                 String n = layout.nameOf(m, own);
-                return !n.isEmpty() && p.matcher(n).matches();
+                return !n.isEmpty() && fullMatch(p, n);
             };
         }
         return m -> names.names().stream().anyMatch(t -> !t.equals(LoraConfig.ALL_LINEAR_KEY) && matches(t, m));
     }
 
-    /** The model's modules that are not linear layers here: their containers, the other weights' modules, lm_head. */
+    /** {@link PythonRegex#fullMatch}, a pattern that takes too long one error from the setting. */
+    private static boolean fullMatch(Pattern p, String name) {
+        try {
+            return PythonRegex.fullMatch(p, name);
+        } catch (IllegalArgumentException tooSlow) {
+            throw new BadInputException(SETTING, tooSlow.getMessage());
+        }
+    }
+
+        /** The model's modules that are not linear layers here: their containers, the other weights' modules, lm_head. */
     private static Set<String> otherModules(Set<String> linears, Collection<String> tensors) {
         Set<String> out = new java.util.LinkedHashSet<>();
         out.add("lm_head");

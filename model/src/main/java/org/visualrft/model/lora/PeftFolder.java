@@ -62,13 +62,15 @@ public final class PeftFolder {
         refuse(file, c, "rank_pattern", n -> n.isObject() && !n.isEmpty(), "per-module ranks are not supported");
         refuse(file, c, "alpha_pattern", n -> n.isObject() && !n.isEmpty(), "per-module alphas are not supported");
         JsonNode r = c.get("r");
-        if (r == null || !r.canConvertToInt() || r.asInt() < 1) {
+        if (r == null || !r.isIntegralNumber() || !r.canConvertToInt() || r.asInt() < 1) {
             throw new BadInputException(file, "\"r\" must be a positive integer, got " + r);
         }
         JsonNode alpha = c.get("lora_alpha");
-        if (alpha == null || !alpha.isNumber() || !(alpha.asDouble() > 0)) {
+        if (alpha == null || !alpha.isNumber() || !(alpha.asDouble() > 0) || Double.isInfinite(alpha.asDouble())) {
             throw new BadInputException(file, "\"lora_alpha\" must be a positive number, got " + alpha);
         }
+        refuse(file, c, "use_rslora", n -> !n.isNull() && !n.isBoolean(), "must be true or false");
+        requireRank(dir.resolve(PeftAdapter.WEIGHTS), r.asInt(), file);
         refuse(file, c, "target_parameters", n -> n.isArray() && !n.isEmpty(), "adapters on parameters are not"
                 + " supported");
         ModuleNames exclude = modules(file, c.get("exclude_modules"), "exclude_modules");
@@ -132,6 +134,27 @@ public final class PeftFolder {
             throw new BadInputException(file, key + " " + e.getMessage());
         }
         throw new BadInputException(file, key + " must be a list of module names or a regular expression, got " + n);
+    }
+
+    /**
+     * The weights' rank must be {@code r}: the adapters are made r wide before the weights are read, and a wrong r (a
+     * hostile 10^9) would try to allocate that much. Only the header is read.
+     */
+    private static void requireRank(Path weights, int r, Path configFile) {
+        if (!Files.isRegularFile(weights)) {
+            return; // load() reports it
+        }
+        try (SafeTensorsFile f = SafeTensorsFile.open(weights)) {
+            f.entries().forEach((name, e) -> {
+                long[] shape = e.shape();
+                int side = name.contains(".lora_A.") ? 0 : name.contains(".lora_B.") ? 1 : -1;
+                if (side >= 0 && shape.length == 2 && shape[side] != r) {
+                    throw new BadInputException(configFile, "\"r\" is " + r + ", but " + weights.getFileName()
+                            + " holds adapters of rank " + shape[side] + " (" + name + " is "
+                            + Arrays.toString(shape) + ")");
+                }
+            });
+        }
     }
 
     /**

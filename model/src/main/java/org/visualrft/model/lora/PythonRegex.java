@@ -33,6 +33,47 @@ public final class PythonRegex {
         }
     }
 
+    /** How long one match may take: module names are short, so only catastrophic backtracking comes near it. */
+    static long matchNanos = 2_000_000_000L; // not final: a test shortens it
+
+    /**
+     * {@code re.fullmatch(pattern, name)}, bounded in time: a nested repetition such as {@code ((.*)*)*x} backtracks
+     * for hours on a 50-character name (in Python too), and an adapter folder's config must not hang a run. Past
+     * {@link #matchNanos} an IllegalArgumentException says so.
+     */
+    public static boolean fullMatch(Pattern pattern, String name) {
+        long deadline = System.nanoTime() + matchNanos;
+        CharSequence timed = new CharSequence() { // the matcher reads every character through here
+            private int reads;
+
+            @Override
+            public char charAt(int index) {
+                if ((++reads & 0xFFF) == 0 && System.nanoTime() - deadline > 0) {
+                    throw new IllegalArgumentException("'" + pattern.pattern() + "' takes more than "
+                            + matchNanos / 1e9 + " s to match '" + name + "' (catastrophic backtracking:"
+                            + " a repetition inside a repetition); write it without nested repeats");
+                }
+                return name.charAt(index);
+            }
+
+            @Override
+            public int length() {
+                return name.length();
+            }
+
+            @Override
+            public CharSequence subSequence(int start, int end) {
+                return name.subSequence(start, end);
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+        return pattern.matcher(timed).matches();
+    }
+
     /** The Java spelling of {@code python}. */
     static String translate(String python) {
         StringBuilder out = new StringBuilder();

@@ -66,6 +66,7 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
             Map.entry("top_n_sigma", ABSENT));
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_BYTES = 1 << 20;
 
     /**
      * The generation config of model folder {@code dir}: its {@code generation_config.json}, or {@link #DEFAULTS}
@@ -79,15 +80,7 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
 
     /** Reads one {@code generation_config.json}. */
     public static GenerationConfig read(Path file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + JsonErrors.describe(e), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(file, "expected a JSON object at the top");
-        }
+        JsonNode root = json(file);
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             Object neutral = NOT_IMPLEMENTED.get(e.getKey());
@@ -128,6 +121,27 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
         return doSample ? new GenerationConfig(file, true, temperature, (int) topK, topP, minP, penalty)
                 : new GenerationConfig(file, false, DEFAULTS.temperature, DEFAULTS.topK, DEFAULTS.topP, DEFAULTS.minP,
                         penalty);
+    }
+
+    /**
+     * The file's JSON object: one line naming it when it is not valid JSON or not an object, or is too large to be one
+     * (a few hundred bytes in every hub folder; a huge one would fill the heap).
+     */
+    public static JsonNode json(Path file) {
+        JsonNode root;
+        try {
+            if (Files.size(file) > MAX_BYTES) {
+                throw new BadInputException(file, "a generation config of " + Files.size(file) + " bytes; at most "
+                        + MAX_BYTES + " are read");
+            }
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new BadInputException(file, "not valid JSON: " + JsonErrors.describe(e), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(file, "expected a JSON object at the top");
+        }
+        return root;
     }
 
     /**

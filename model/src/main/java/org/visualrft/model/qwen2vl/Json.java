@@ -27,11 +27,17 @@ final class Json {
         this.root = root;
     }
 
+    private static final long MAX_BYTES = 16L << 20;
+
     static Json read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException(file, "file not found");
         }
         try (JsonParser p = FACTORY.createParser(file.toFile())) {
+            if (Files.size(file) > MAX_BYTES) { // config.json and generation_config.json: a few KiB in every folder
+                throw new BadInputException(file, "a file of " + Files.size(file) + " bytes; at most " + MAX_BYTES
+                        + " are read");
+            }
             Object v = value(p, p.nextToken());
             if (!(v instanceof Map)) {
                 throw new BadInputException(file, "expected a JSON object at the top");
@@ -84,8 +90,8 @@ final class Json {
             }
             return dflt;
         }
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            return n.intValue();
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && fitsInt(n.doubleValue())) {
+            return n.intValue(); // out of int's range intValue() would wrap: 2^32 + 128 read as 128
         }
         throw new BadInputException(file, "\"" + key + "\" must be an integer, got " + v);
     }
@@ -154,12 +160,16 @@ final class Json {
         double[] d = numbers(key, dflt == null ? null : java.util.Arrays.stream(dflt).asDoubleStream().toArray());
         int[] out = new int[d.length];
         for (int i = 0; i < d.length; i++) {
-            if (d[i] != Math.rint(d[i])) {
+            if (d[i] != Math.rint(d[i]) || !fitsInt(d[i])) {
                 throw new BadInputException(file, "\"" + key + "\" must be a list of integers");
             }
             out[i] = (int) d[i];
         }
         return out;
+    }
+
+    private static boolean fitsInt(double d) {
+        return d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE;
     }
 
     private static Object value(JsonParser p, JsonToken t) throws IOException {

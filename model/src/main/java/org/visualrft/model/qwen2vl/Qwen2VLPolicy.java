@@ -245,6 +245,11 @@ public final class Qwen2VLPolicy implements Policy {
             } else if (e != null) {
                 ids.add(j.integer("eos_token_id", null));
             }
+            for (int v : ids) { // one past the vocabulary never stops anything, as in generate (a copied file)
+                if (v < 0) {
+                    throw new BadInputException(gen, "eos_token_id must be a token id (0 or more), got " + v);
+                }
+            }
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }

@@ -1,8 +1,6 @@
 package org.visualrft.model.qwenvl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +14,7 @@ import org.visualrft.core.BadInputException;
 import org.visualrft.core.geometry.CoordinateFrame;
 import org.visualrft.core.geometry.QwenResize;
 import org.visualrft.model.lora.LoraConfig;
+import org.visualrft.model.policy.GenerationConfig;
 import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.HfModelFolder;
 import org.visualrft.model.policy.LoadOptions;
@@ -180,16 +179,12 @@ public final class QwenVlPolicy implements Policy {
         }
         Path gen = dir.resolve("generation_config.json");
         if (Files.isRegularFile(gen)) {
-            try {
-                JsonNode e = new ObjectMapper().readTree(gen.toFile()).get("eos_token_id");
-                for (JsonNode n : e == null || e.isNull() ? List.<JsonNode>of() : e.isArray() ? e : List.of(e)) {
-                    if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0) {
-                        throw new BadInputException(gen, "eos_token_id must be a token id or a list of them, got " + e);
-                    }
-                    ids.add(n.intValue());
+            JsonNode e = GenerationConfig.json(gen).get("eos_token_id");
+            for (JsonNode n : e == null || e.isNull() ? List.<JsonNode>of() : e.isArray() ? e : List.of(e)) {
+                if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0) {
+                    throw new BadInputException(gen, "eos_token_id must be a token id or a list of them, got " + e);
                 }
-            } catch (IOException ex) {
-                throw new BadInputException(gen, "not valid JSON: " + ex.getMessage(), ex);
+                ids.add(n.intValue());
             }
         }
         if (ids.isEmpty()) {

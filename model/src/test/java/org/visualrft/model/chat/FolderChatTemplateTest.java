@@ -149,4 +149,62 @@ class FolderChatTemplateTest {
         assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
         assertFalse(Files.exists(dir.resolve("chat_template.jinja")));
     }
+
+    @Test
+    void hostileTemplatesGiveTheBuiltInTurn(@TempDir Path dir) throws Exception {
+        for (String bad : new String[] {
+            "{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}",               // a StackOverflowError before
+            "{% if 1 %}".repeat(5000) + "{% endif %}".repeat(5000),
+            "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",                       // recursion
+            "{{ 2 ** 999999999999999 }}",                                            // hung before
+            "{{ [] * 999999999999999 }}",                                            // hung before
+            "{{ 9999999999999999999 }}", "{{ messages[0].content[1].text[:none.x] }}", "{{ 1 / 0 }}", "{{ [][3] }}",
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"}) {
+            Files.writeString(dir.resolve("chat_template.jinja"), bad);
+            assertSame(ChatTemplate.WITH_DEFAULT_SYSTEM, FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM),
+                    bad.substring(0, Math.min(60, bad.length())));
+        }
+    }
+
+    /** The warning quotes the template's own message: one short line, whatever the template raises. */
+    @Test
+    void theWarningIsOneShortLine() {
+        String why = FolderChatTemplate.oneLine("the template raised: a\nWARNING: forged\u001b[2J" + "x".repeat(100_000));
+        assertEquals(1, why.lines().count(), why);
+        assertFalse(why.contains("\u001b"), why);
+        assertTrue(why.length() < 300 && why.startsWith("the template raised: a\\nWARNING: forged?[2J"), why);
+    }
+
+    @Test
+    void anUnreadableTemplateFileIsOneErrorNamingIt(@TempDir Path dir) throws Exception {
+        Path jinja = dir.resolve("chat_template.jinja");
+        Files.write(jinja, new byte[] {'{', '{', ' ', (byte) 0xff, (byte) 0xfe, ' ', '}', '}'});
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("UTF-8"), e.getMessage());
+        try (var out = Files.newOutputStream(jinja)) { // 2 MiB: read whole, a far larger one would exhaust memory
+            byte[] block = new byte[1 << 16];
+            java.util.Arrays.fill(block, (byte) 'x');
+            for (int i = 0; i < 32; i++) {
+                out.write(block);
+            }
+        }
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("bytes"), e.getMessage());
+        Files.delete(jinja);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("chat_template.json").toFile(), "rw")) {
+            f.setLength(FolderChatTemplate.MAX_JSON_BYTES + 1); // sparse
+        }
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("chat_template.json") && e.getMessage().contains("bytes"), e.getMessage());
+        Files.delete(dir.resolve("chat_template.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "[".repeat(5000) + "]".repeat(5000));
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source") || e.getMessage().contains("\n"), e.getMessage());
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }\", \"bos_token\": ");
+        e = assertThrows(BadInputException.class, () -> FolderChatTemplate.turn(dir, ChatTemplate.WITH_DEFAULT_SYSTEM));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source"), e.getMessage());
+    }
 }

@@ -82,6 +82,20 @@ class LoraTargetsTest {
         assertEquals(2, select(FLAT, regex(".*\\.(?P<which>o)_proj", Layout.FLAT, false)).size());
     }
 
+    /** A nested repetition backtracks for hours on a layer's name (before: a hang); bounded, it is one error. */
+    @Test
+    void catastrophicBacktrackingIsOneErrorNotAHang() {
+        long before = PythonRegex.matchNanos;
+        PythonRegex.matchNanos = 200_000_000L;
+        try {
+            BadInputException e = refused(FLAT, regex("((.*)*)*zzz", Layout.FLAT, false));
+            assertTrue(e.getMessage().contains("catastrophic backtracking"), e.getMessage());
+            assertTrue(PythonRegex.fullMatch(PythonRegex.compile("(.*)*q_proj"), "model.layers.0.self_attn.q_proj"));
+        } finally {
+            PythonRegex.matchNanos = before;
+        }
+    }
+
     @Test
     void theExpressionSeesTheNamesOfItsLayoutWhicheverTheModelHas() {
         String nested = "model\\.language_model\\.layers\\.0\\.self_attn\\.q_proj";

@@ -117,6 +117,17 @@ class GenerationConfigTest {
         }
     }
 
+    /** A huge file (a list of a hundred million suppressed tokens would fill the heap) is refused unread. */
+    @Test
+    void aHugeFileIsRefusedUnread(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(GenerationConfig.FILE);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(2L << 20); // sparse: nothing is written
+        }
+        BadInputException e = assertThrows(BadInputException.class, () -> GenerationConfig.read(file));
+        assertTrue(e.getMessage().contains("2097152 bytes"), e.getMessage());
+    }
+
     /** The files transformers wrote for the fixtures' tiny Qwen folders: no sampling keys, so greedy. */
     @Test
     void transformersWrittenFilesReadAsGreedy() throws Exception {

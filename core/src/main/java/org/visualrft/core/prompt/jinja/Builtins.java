@@ -159,7 +159,7 @@ final class Builtins {
             }
             case "tojson" -> {
                 Object indent = arg(args, kw, 0, "indent", null);
-                return Json.dumps(v, indent == null ? -1 : (int) PyValues.asLong(indent));
+                return Json.dumps(v, indent == null ? -1 : PyValues.width(indent));
             }
             case "join" -> {
                 String sep = PyValues.str(arg(args, kw, 0, "d", ""));
@@ -281,6 +281,10 @@ final class Builtins {
                 long precision = PyValues.asLong(arg(args, kw, 0, "precision", 0L));
                 String method = PyValues.str(arg(args, kw, 1, "method", "common"));
                 double x = PyValues.asDouble(v);
+                if (!Double.isFinite(x)) {
+                    return x; // round(inf) and round(nan) with digits are themselves in Python
+                }
+                precision = Math.max(-400, Math.min(400, precision)); // past ±400 digits a double no longer changes
                 if (method.equals("common")) { // Python's round(): the exact binary value, ties to even
                     return new java.math.BigDecimal(x).setScale((int) precision, java.math.RoundingMode.HALF_EVEN)
                             .doubleValue();
@@ -368,7 +372,11 @@ final class Builtins {
                 return (Math.floorMod(n, 2L) == 0) == name.equals("even");
             }
             case "divisibleby" -> {
-                return Math.floorMod(PyValues.asLong(v), PyValues.asLong(args.get(0))) == 0;
+                long divisor = PyValues.asLong(args.get(0));
+                if (divisor == 0) {
+                    throw new JinjaException("line " + line + ": integer division or modulo by zero");
+                }
+                return Math.floorMod(PyValues.asLong(v), divisor) == 0;
             }
             case "eq", "equalto", "==" -> {
                 return PyValues.eq(v, args.get(0));

@@ -23,11 +23,19 @@ public final class JinjaTemplate {
 
     /** Parses {@code source}; a syntax error is a {@link JinjaException} naming the line. */
     public static JinjaTemplate parse(String source) {
-        return new JinjaTemplate(Parser.parse(source));
+        try {
+            return new JinjaTemplate(Parser.parse(source));
+        } catch (StackOverflowError deep) { // the nesting bounds keep this away on a normal stack; a small one may not
+            throw new JinjaException("the template nests too deeply to parse");
+        }
     }
 
     /** Renders with {@code context} as the template's variables; a fault is a {@link JinjaException}. */
     public String render(Map<String, ?> context) {
-        return Renderer.render(nodes, Values.normalise(context));
+        try {
+            return Renderer.render(nodes, Values.normalise(context));
+        } catch (StackOverflowError deep) { // as in parse
+            throw new JinjaException("the template nests too deeply to render");
+        }
     }
 }

@@ -74,12 +74,16 @@ final class Json {
             }
             return;
         }
+        PyValues.requireSize(b.length() + (long) indent * depth);
         b.append('\n').append(" ".repeat(indent * depth));
     }
 
     private static void string(String s, StringBuilder b) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
+            if ((i & 0xFFFF) == 0) {
+                PyValues.requireSize(b.length() + (long) s.length() - i); // escapes only lengthen it
+            }
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
@@ -91,7 +95,7 @@ final class Json {
                 case '\f' -> b.append("\\f");
                 default -> {
                     if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
+                        b.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
                     } else {
                         b.append(c);
                     }

@@ -272,6 +272,14 @@ final class Methods {
     }
 
     static String replace(String s, String old, String with, long count) {
+        if (with.length() > old.length()) { // bounded before it is built: a million hits of a longer text
+            long hits = 0;
+            for (int k = old.isEmpty() ? 0 : s.indexOf(old); k >= 0 && (count < 0 || hits < count);
+                    k = old.isEmpty() ? (k < s.length() ? k + 1 : -1) : s.indexOf(old, k + old.length())) {
+                hits++;
+            }
+            PyValues.requireSize(s.length() + hits * (with.length() - old.length()));
+        }
         if (count < 0) {
             return s.replace(old, with);
         }
@@ -318,8 +326,9 @@ final class Methods {
     }
 
     static String indent(String s, Object width, boolean first, boolean blank) {
-        String pad = width instanceof String w ? w : " ".repeat((int) PyValues.asLong(width));
+        String pad = width instanceof String w ? w : " ".repeat(PyValues.width(width));
         String[] lines = s.split("\n", -1);
+        PyValues.requireSize(s.length() + (long) pad.length() * lines.length);
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < lines.length; i++) {
             if (i > 0) {

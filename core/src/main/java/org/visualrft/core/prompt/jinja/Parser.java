@@ -10,7 +10,14 @@ import org.visualrft.core.prompt.jinja.TemplateLexer.Tok;
 
 /** Segments to statements, and each tag's tokens to an expression tree, with Jinja2's operator precedence. */
 final class Parser {
+    /**
+     * Bound on nested brackets, operators and blocks: parsing recurses, so a template with thousands of nested
+     * parentheses would otherwise overflow the stack (Jinja2 itself stops near a hundred, at Python's recursion limit).
+     */
+    static final int MAX_NESTING = 100;
+
     private final List<Segment> segments;
+    private int nesting;
     private int seg;
     // the tag being read
     private List<Tok> toks;
@@ -33,6 +40,15 @@ final class Parser {
 
     /** Statements up to (not past) a block tag whose keyword is in {@code ends}; the end of input when empty. */
     private List<Node> body(Set<String> ends) {
+        enter();
+        try {
+            return statements(ends);
+        } finally {
+            nesting--;
+        }
+    }
+
+    private List<Node> statements(Set<String> ends) {
         List<Node> out = new ArrayList<>();
         while (seg < segments.size()) {
             Segment s = segments.get(seg);
@@ -286,6 +302,22 @@ final class Parser {
     }
 
     Expr expression() {
+        enter();
+        try {
+            return conditional();
+        } finally {
+            nesting--;
+        }
+    }
+
+    /** One level deeper in the template's nesting, refused past {@link #MAX_NESTING}. */
+    private void enter() {
+        if (++nesting > MAX_NESTING) {
+            throw error("the template nests more than " + MAX_NESTING + " levels deep");
+        }
+    }
+
+    private Expr conditional() {
         Expr e = or();
         while (peek().isName("if")) {
             next();
@@ -321,7 +353,12 @@ final class Parser {
     private Expr not() {
         if (peek().isName("not")) {
             int ln = next().line();
-            return new Node.Unary("not", not(), ln);
+            enter();
+            try {
+                return new Node.Unary("not", not(), ln);
+            } finally {
+                nesting--;
+            }
         }
         return compare();
     }
@@ -394,7 +431,12 @@ final class Parser {
         Tok t = peek();
         if (t.is("-") || t.is("+")) {
             next();
-            e = new Node.Unary(t.text(), unary(false), t.line());
+            enter();
+            try {
+                e = new Node.Unary(t.text(), unary(false), t.line());
+            } finally {
+                nesting--;
+            }
         } else {
             e = postfix(primary());
         }
@@ -512,6 +554,9 @@ final class Parser {
                 continue;
             }
             parts[part] = expression();
+        }
+        if (!slice && parts[0] == null) {
+            throw error("expected an index inside '[]'");
         }
         return slice ? new Node.Slice(obj, parts[0], parts[1], parts[2]) : new Node.Item(obj, parts[0], ln);
     }

@@ -269,9 +269,10 @@ final class PyValues {
         }
         if (op.equals("+")) {
             if (a instanceof String x && b instanceof String y) {
-                return x + y;
+                return concat(x, y);
             }
             if (a instanceof List<?> x && b instanceof List<?> y) {
+                requireSize((long) x.size() + y.size());
                 List<Object> out = new ArrayList<>(x);
                 out.addAll(y);
                 return out;
@@ -323,12 +324,19 @@ final class PyValues {
                 return x - y * Math.floor(x / y);
             }
             case "**" -> {
-                if (ints && asLong(b) >= 0) { // an exact int, as Python's
-                    java.math.BigInteger base = java.math.BigInteger.valueOf(asLong(a));
-                    if ((long) base.bitLength() * asLong(b) > 100_000) {
+                if (ints && asLong(b) >= 0) { // an exact int, as Python's, up to 100,000 bits
+                    long x = asLong(a), e = asLong(b);
+                    if (x == 0 || x == 1) {
+                        return e == 0 ? 1L : x;
+                    }
+                    if (x == -1) {
+                        return e % 2 == 0 ? 1L : -1L;
+                    }
+                    java.math.BigInteger base = java.math.BigInteger.valueOf(x);
+                    if (e > 100_000 || (long) base.bitLength() * e > 100_000) {
                         throw new JinjaException("an integer power too large: " + a + " ** " + b);
                     }
-                    return PyOps.normalize(base.pow((int) asLong(b)));
+                    return PyOps.normalize(base.pow((int) e));
                 }
                 return Math.pow(asDouble(a), asDouble(b));
             }
@@ -342,13 +350,38 @@ final class PyValues {
         }
     }
 
-    private static Object repeat(Object seq, long n) {
-        long size = (seq instanceof String s ? s.length() : ((List<?>) seq).size()) * Math.max(0, n);
+    /** {@code a + b} of strings, refused past the output bound (a loop that doubles a string would exhaust memory). */
+    static String concat(String a, String b) {
+        requireSize((long) a.length() + b.length());
+        return a + b;
+    }
+
+    /** A string or list of {@code size} items, refused past {@link Renderer#MAX_OUTPUT}. */
+    static void requireSize(long size) {
         if (size > Renderer.MAX_OUTPUT) {
+            throw new JinjaException("a string or list of " + size + " items passes the bound of "
+                    + (Renderer.MAX_OUTPUT >> 20) + " Mi");
+        }
+    }
+
+    /** A count of characters (an indent's width): below 0 is none, as {@code ' ' * -1} is in Python. */
+    static int width(Object v) {
+        long n = asLong(v);
+        requireSize(n);
+        return (int) Math.max(0, n);
+    }
+
+    private static Object repeat(Object seq, long n) {
+        long length = seq instanceof String s ? s.length() : ((List<?>) seq).size();
+        if (n <= 0 || length == 0) {
+            return seq instanceof String ? "" : new ArrayList<>();
+        }
+        if (n > Renderer.MAX_OUTPUT || length * n > Renderer.MAX_OUTPUT) { // the first test keeps the product in range
+            long size = n > Renderer.MAX_OUTPUT ? n : length * n;
             throw new JinjaException("a repetition of " + size + " items");
         }
         if (seq instanceof String s) {
-            return n <= 0 ? "" : s.repeat((int) n);
+            return s.repeat((int) n);
         }
         List<Object> out = new ArrayList<>();
         for (long i = 0; i < n; i++) {

@@ -46,11 +46,21 @@ final class Renderer {
     static final int MAX_ITERATIONS = 1_000_000;
     static final int MAX_DEPTH = 200;
     static final int MAX_OUTPUT = 16 << 20;
+    /** Expressions evaluated inside one another: a chain like {@code 1 + 1 + … + 1} parses flat but evaluates deep. */
+    static final int MAX_EXPRESSION_DEPTH = 250;
 
+    /**
+     * Bound on one rendering's time: each step is bounded, but a million loop iterations that each build a 16 MiB
+     * string would still run for an hour. Not final so that a test can shorten it.
+     */
+    static long maxNanos = 10_000_000_000L;
+
+    private final long deadline = System.nanoTime() + maxNanos;
     private final Frame root;
     private final StringBuilder out = new StringBuilder();
     private int iterations;
     private int depth;
+    private int expressionDepth;
 
     private Renderer(Map<String, Object> context) {
         Frame globals = new Frame(null);
@@ -128,6 +138,7 @@ final class Renderer {
             if (++iterations > MAX_ITERATIONS) {
                 throw new JinjaException("line " + f.line() + ": more than " + MAX_ITERATIONS + " loop iterations");
             }
+            checkTime(f.line());
             Frame body = new Frame(frame);
             bind(f, items.get(i), body);
             body.vars.put("loop", new Loop(items, i));
@@ -138,6 +149,13 @@ final class Renderer {
                     break;
                 }
             }
+        }
+    }
+
+    private void checkTime(int line) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new JinjaException((line > 0 ? "line " + line + ": " : "") + "the template ran for more than "
+                    + maxNanos / 1e9 + " s");
         }
     }
 
@@ -213,6 +231,7 @@ final class Renderer {
                     throw new JinjaException("macro '" + m.name() + "' takes no keyword argument '" + k + "'");
                 }
             }
+            checkTime(0);
             if (++depth > MAX_DEPTH) {
                 throw new JinjaException("macro '" + m.name() + "': more than " + MAX_DEPTH + " nested calls");
             }
@@ -227,6 +246,17 @@ final class Renderer {
     }
 
     private Object eval(Expr e, Frame frame) {
+        if (++expressionDepth > MAX_EXPRESSION_DEPTH) {
+            throw new JinjaException("an expression nests more than " + MAX_EXPRESSION_DEPTH + " levels deep");
+        }
+        try {
+            return evaluate(e, frame);
+        } finally {
+            expressionDepth--;
+        }
+    }
+
+    private Object evaluate(Expr e, Frame frame) {
         if (e instanceof Node.Literal l) {
             return l.value();
         }
@@ -268,15 +298,32 @@ final class Renderer {
             if (!(fn instanceof Callable call)) {
                 throw new JinjaException("line " + c.line() + ": '" + PyValues.typeName(fn) + "' object is not callable");
             }
-            return call.call(evalAll(c.args(), frame), kwargs(c.kwNames(), c.kwValues(), frame));
+            List<Object> args = evalAll(c.args(), frame);
+            Map<String, Object> kw = kwargs(c.kwNames(), c.kwValues(), frame);
+            try {
+                return call.call(args, kw);
+            } catch (IndexOutOfBoundsException missing) { // a method or global read an argument not given
+                throw new JinjaException("line " + c.line() + ": a call is missing an argument");
+            }
         }
         if (e instanceof Node.Filter f) {
-            return Builtins.filter(f.name(), eval(f.value(), frame), evalAll(f.args(), frame),
-                    kwargs(f.kwNames(), f.kwValues(), frame), f.line());
+            Object v = eval(f.value(), frame);
+            List<Object> args = evalAll(f.args(), frame);
+            Map<String, Object> kw = kwargs(f.kwNames(), f.kwValues(), frame);
+            try {
+                return Builtins.filter(f.name(), v, args, kw, f.line());
+            } catch (IndexOutOfBoundsException missing) {
+                throw new JinjaException("line " + f.line() + ": the filter '" + f.name() + "' is missing an argument");
+            }
         }
         if (e instanceof Node.Test t) {
-            boolean r = Builtins.test(t.name(), eval(t.value(), frame), evalAll(t.args(), frame), t.line());
-            return r != t.negated();
+            Object v = eval(t.value(), frame);
+            List<Object> args = evalAll(t.args(), frame);
+            try {
+                return Builtins.test(t.name(), v, args, t.line()) != t.negated();
+            } catch (IndexOutOfBoundsException missing) {
+                throw new JinjaException("line " + t.line() + ": the test '" + t.name() + "' is missing an argument");
+            }
         }
         if (e instanceof Node.Unary u) {
             Object v = eval(u.operand(), frame);
@@ -318,7 +365,7 @@ final class Renderer {
                 case ">=" -> PyValues.compare(l, r, PyOps.Cmp.GE);
                 case "in" -> PyValues.contains(r, l);
                 case "notin" -> !PyValues.contains(r, l);
-                case "~" -> PyValues.str(l) + PyValues.str(r);
+                case "~" -> PyValues.concat(PyValues.str(l), PyValues.str(r));
                 default -> PyValues.arithmetic(b.op(), l, r);
             };
         } catch (JinjaException fault) {

@@ -45,6 +45,16 @@ final class TemplateLexer {
         return l.out;
     }
 
+    /** Python's integers have no bound; ours are 64-bit, so a longer literal is refused rather than wrapped. */
+    private static Tok integer(String num, int ln) {
+        try {
+            return new Tok("INT", num, Long.parseLong(num), ln);
+        } catch (NumberFormatException tooLong) {
+            throw new JinjaException("line " + ln + ": the integer " + (num.length() > 30 ? num.substring(0, 30) + "…" : num)
+                    + " is beyond 64 bits");
+        }
+    }
+
     private int lineAt(int i) {
         int lo = 0, hi = newlines.length; // the count of newlines before i
         while (lo < hi) {
@@ -190,8 +200,7 @@ final class TemplateLexer {
                     }
                 }
                 String num = src.substring(i, j);
-                toks.add(real ? new Tok("FLOAT", num, Double.parseDouble(num), ln)
-                        : new Tok("INT", num, Long.parseLong(num), ln));
+                toks.add(real ? new Tok("FLOAT", num, Double.parseDouble(num), ln) : integer(num, ln));
                 i = j;
             } else if (c == '\'' || c == '"') {
                 StringBuilder sb = new StringBuilder();

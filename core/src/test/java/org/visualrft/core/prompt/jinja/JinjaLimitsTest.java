@@ -23,6 +23,18 @@ class JinjaLimitsTest {
     }
 
     @Test
+    void aTemplateThatRunsTooLongIsOneError() {
+        long before = Renderer.maxNanos;
+        Renderer.maxNanos = 300_000_000L; // each iteration is within every bound; together they would take an hour
+        try {
+            assertTrue(fails("{% for i in range(1000000) %}{% set y = 'x' * 16000000 %}{% endfor %}").getMessage()
+                    .contains("ran for more than 0.3 s"));
+        } finally {
+            Renderer.maxNanos = before;
+        }
+    }
+
+    @Test
     void malformedTemplatesAreOneErrorNamingTheLine() {
         assertEquals("line 2: a tag is not closed", fails("ok\n{{ x ").getMessage());
         assertTrue(fails("{% for x in y %}").getMessage().contains("ends inside a block"));
