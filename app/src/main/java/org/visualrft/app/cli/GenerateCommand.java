@@ -59,7 +59,8 @@ public final class GenerateCommand implements Callable<Integer> {
     double temperature;
 
     @Option(names = "--top-k", defaultValue = "50", paramLabel = "K",
-            description = "Keep the K most likely tokens, 0 = all (default ${DEFAULT-VALUE}, as Visual-RFT).")
+            description = "Keep the K most likely tokens (and any tied with the K-th, as Hugging Face), 0 = all (default"
+                    + " ${DEFAULT-VALUE}, as Visual-RFT).")
     int topK;
 
     @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",

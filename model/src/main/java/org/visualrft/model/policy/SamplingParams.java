@@ -5,7 +5,8 @@ package org.visualrft.model.policy;
  * (repetition penalty on the raw logits, then temperature, top-k, top-p, min-p).
  *
  * @param temperature       divides the logits before sampling; 0 means greedy (argmax)
- * @param topK              keep only the k most likely tokens (0 = all)
+ * @param topK              keep the k most likely tokens and any tied with the k-th, as Hugging Face does (0 = all;
+ *                          1 = greedy)
  * @param topP              keep the smallest set of most likely tokens whose probability reaches p (1 = all)
  * @param maxNewTokens      stop after this many tokens even without EOS
  * @param repetitionPenalty every token already in the row's ids (prompt, image pads included, and the completion so

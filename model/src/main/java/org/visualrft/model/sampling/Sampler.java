@@ -84,10 +84,11 @@ public final class Sampler {
 
     /**
      * Samples among candidates already reduced by libtorch: {@code values[offset, offset+k)} are the k largest logits
-     * of a row, sorted descending, {@code ids} their token ids, {@code logZ} the row's logsumexp. Used for top-k,
-     * top-p and greedy (k = 1), so only k values per row cross into Java. Same rules as the full-row method: the
-     * candidates are the top-k set, top-p then keeps the smallest prefix reaching p, min-p cuts that prefix. A
-     * repetition penalty can reorder the row, so it needs the full-row method.
+     * of a row, sorted descending, {@code ids} their token ids, {@code logZ} the row's logsumexp. Used for greedy
+     * (k = 1: one value per row crosses into Java) and for top-p without top-k (the whole row, sorted). Same rules as
+     * the full-row method: top-p keeps the smallest prefix reaching p, min-p cuts that prefix. Top-k needs the
+     * full-row method (libtorch's k values can cut tokens tied with the k-th, which Hugging Face keeps), and so does
+     * a repetition penalty, which can reorder the row.
      */
     public static Pick sampleSorted(float[] values, long[] ids, int offset, int k, double logZ,
             SamplingParams params, RandomGenerator rng) {
