@@ -98,12 +98,20 @@ public record QwenVlConfig(
         return text.headDim();
     }
 
+    /** config.json is a few KiB in every folder: a larger one is refused unread (it could fill the heap). */
+    static final long MAX_BYTES = 16L << 20;
+
     public static QwenVlConfig load(Path file) {
         JsonNode root;
         try {
+            if (java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.size(file) > MAX_BYTES) {
+                throw new BadInputException(file, "a file of " + java.nio.file.Files.size(file) + " bytes; at most "
+                        + MAX_BYTES + " are read");
+            }
             root = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new BadInputException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new BadInputException(file, "not valid JSON: "
+                    + org.visualrft.core.data.json.JsonErrors.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new BadInputException(file, "not a JSON object");

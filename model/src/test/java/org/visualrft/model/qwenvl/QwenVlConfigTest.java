@@ -180,4 +180,14 @@ class QwenVlConfigTest {
         assertFault("qwen25vl-tiny", c -> c.put("image_token_id", 320), "image_token_id");
         assertFault("qwen3vl-tiny", c -> ((ObjectNode) c.get("text_config")).put("eos_token_id", 999), "text_config.eos_token_id");
     }
+
+    /** A config.json past the bound is refused unread, naming the file (a huge one could fill the heap). */
+    @Test
+    void aHugeConfigIsRefusedUnread(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, "{\"model_type\": \"qwen3_vl\", \"pad\": \"" + "x".repeat((int) QwenVlConfig.MAX_BYTES)
+                + "\"}");
+        BadInputException e = assertThrows(BadInputException.class, () -> QwenVlConfig.load(cfg));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("are read"), e.getMessage());
+    }
 }
