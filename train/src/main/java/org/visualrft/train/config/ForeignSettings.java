@@ -36,6 +36,9 @@ final class ForeignSettings {
             Map.entry("vllm_tensor_parallel_size", ROLLOUTS),
             Map.entry("use_transformers_paged", ROLLOUTS),
             Map.entry("cache_implementation", ROLLOUTS),
+            Map.entry("chat_template", "the model folder's own chat template is followed (chat_template.jinja,"
+                    + " chat_template.json or tokenizer_config.json's, as transformers reads it): put the template"
+                    + " there; system_prompt adds a system message"),
             Map.entry("generation_batch_size", "each step samples its own prompts' groups (per_device_train_batch_size ×"
                     + " gradient_accumulation_steps); num_iterations reuses them for more updates"),
             Map.entry("steps_per_generation", "each step samples its own prompts' groups; num_iterations reuses them"

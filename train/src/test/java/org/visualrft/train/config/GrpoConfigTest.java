@@ -493,6 +493,7 @@ class GrpoConfigTest {
         assertFault("bf16: true", "the compute dtype is torch_dtype");
         assertFault("push_to_hub: true", "reaches no network");
         assertFault("deepspeed: zero3.json", "--nproc N");
+        assertFault("chat_template: \"{{ messages }}\"", "the model folder's own chat template is followed");
         assertFault("num_generation: 8", "unknown setting 'num_generation' (did you mean 'num_generations'?)");
         // what runs here do anyway
         GrpoConfig c = GrpoConfig.parse("t.yaml", "logging_strategy: steps\nsave_strategy: steps\n"
