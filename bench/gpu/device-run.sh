@@ -88,7 +88,8 @@ if has tests || has bench || has qwenvl; then
 fi
 has tests && step doctor doctor 90 "${java[@]}" "${jvm[@]}" org.visualrft.app.Main doctor
 # the CUDA tests: Qwen2-VL, Qwen2.5-VL/Qwen3-VL and vrft-tiny against their oracles or the CPU, the GRPO loss oracle in
-# float64, a short SFT+GRPO run of vrft-tiny whose reward must rise (each prints "skipped" without a GPU), one NCCL
+# float64, the sampling oracle with the device sampler on CUDA (top-k ties included), a short SFT+GRPO run of
+# vrft-tiny whose reward must rise (each prints "skipped" without a GPU), one NCCL
 # rank training what a single process trains, the image reused across a GRPO step, and the CLI's generate/train
 # --device cuda for every family. Each test is reported as it ends (testfeed) and fails after 120 s (a hang costs
 # one test, not the rest of the step).
@@ -101,7 +102,8 @@ has tests && step tests tests 240 "${java[@]}" "${jvm[@]}" org.junit.platform.co
   --select-class=org.visualrft.model.tiny.CudaTinyVlmTest --select-class=org.visualrft.model.policy.CudaPolicyTest \
   --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest --select-class=org.visualrft.train.optim.CudaAdamWTest \
   --select-class=org.visualrft.train.CudaShortRunTest --select-class=org.visualrft.train.dist.CudaNcclRunTest \
-  --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest
+  --select-class=org.visualrft.train.grpo.CudaVisionReuseTest --select-class=org.visualrft.app.DeviceCliTest \
+  --select-class=org.visualrft.model.sampling.CudaSamplingOracleTest
 # shellcheck disable=SC2086 # BENCH_ARGS and PEER_ARGS are lists of arguments
 has bench && step java-bench java-bench 240 "${java[@]}" "${jvm[@]}" Qwen2VLGpuBench \
   --config bench/qwen2vl/qwen2vl-2b-config.json ${BENCH_ARGS:-}

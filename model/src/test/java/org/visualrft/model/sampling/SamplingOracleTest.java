@@ -110,6 +110,11 @@ class SamplingOracleTest {
 
     @Test
     void deviceSamplerDrawsFromTheOracleDistribution() throws IOException {
+        checkDeviceSampler(Device.CPU);
+    }
+
+    /** The device sampler on {@code device} against every case (CudaSamplingOracleTest runs it on a GPU). */
+    static void checkDeviceSampler(Device device) throws IOException {
         for (Case c : cases()) {
             int n = c.rows().size();
             float[] all = new float[n * c.vocab()];
@@ -124,8 +129,8 @@ class SamplingOracleTest {
             Arrays.fill(maxNew, 1);
             try (NativeScope s = NativeScope.open(); Tensor.GradMode g = Tensor.noGrad()) {
                 DeviceSampler sampler = DeviceSampler.forGroups(c.params(), 1, maxNew, c.vocab(), histories,
-                        new int[0], rngs, Device.CPU);
-                Tensor logits = Tensor.fromFloats(all, n, c.vocab());
+                        new int[0], rngs, device);
+                Tensor logits = Tensor.fromFloats(all, n, c.vocab()).to(device);
                 double[][] p = sampler.probabilities(logits);
                 for (int r = 0; r < n; r++) {
                     assertClose(c.rows().get(r).expected(), p[r], c.name() + " row " + r + " (device)");
