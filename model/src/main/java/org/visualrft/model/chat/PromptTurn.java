@@ -67,7 +67,7 @@ public record PromptTurn(String beforeText, String afterText, String source, Wit
         StringBuilder template = new StringBuilder(parts.get(0));
         for (int i = 1; i < parts.size(); i += 2) {
             String user = parts.get(i);
-            if (spellsControlToken(tokenizer, user)) {
+            if (tokenizer.spellsSpecial(user)) {
                 pieces.add(tokenizer.encodeTemplate(template.toString()));
                 pieces.add(tokenizer.encode(user));
                 template.setLength(0);
@@ -95,14 +95,5 @@ public record PromptTurn(String beforeText, String afterText, String source, Wit
             throw new IllegalArgumentException(source + " cannot render a system message (" + noSystemReason + ")");
         }
         return withSystem;
-    }
-
-    private static boolean spellsControlToken(Tokenizer tokenizer, String text) {
-        for (int id : tokenizer.encodeTemplate(text)) {
-            if (tokenizer.isSpecial(id)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

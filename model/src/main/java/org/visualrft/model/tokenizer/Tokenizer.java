@@ -175,6 +175,16 @@ public final class Tokenizer implements AutoCloseable {
         return out;
     }
 
+    /** Whether {@code text} spells a special token (what {@link #encode} cuts and {@link #encodeTemplate} would place). */
+    public boolean spellsSpecial(String text) {
+        for (String t : specialSpellings) {
+            if (text.contains(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Ids of the model's own template text, where special-token spellings become their special ids. Only for text
      * the program writes (the chat template); user text goes through {@link #encode}.
