@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.visualrft.core.answer.PythonText;
 import org.visualrft.core.answer.py.PyOps;
 
 /**
@@ -143,7 +144,7 @@ final class Builtins {
         switch (name) {
             case "length", "count" -> {
                 if (v instanceof String s) {
-                    return (long) s.codePointCount(0, s.length());
+                    return (long) PythonText.length(s);
                 }
                 if (v instanceof Map<?, ?> m) {
                     return (long) m.size();
@@ -186,7 +187,7 @@ final class Builtins {
                 return items.isEmpty() ? new Undefined("last") : items.get(items.size() - 1);
             }
             case "lower" -> {
-                return PyValues.str(v).toLowerCase(java.util.Locale.ROOT);
+                return PythonText.lower(PyValues.str(v));
             }
             case "upper" -> {
                 return PyValues.str(v).toUpperCase(java.util.Locale.ROOT);
@@ -362,7 +363,7 @@ final class Builtins {
                 return v instanceof Callable;
             }
             case "lower" -> {
-                return v instanceof String s && s.equals(s.toLowerCase(java.util.Locale.ROOT));
+                return v instanceof String s && s.equals(PythonText.lower(s));
             }
             case "upper" -> {
                 return v instanceof String s && s.equals(s.toUpperCase(java.util.Locale.ROOT));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.visualrft.core.answer.PythonText;
 
 /** The Python methods of str, list and dict a sandboxed template may call ({@code value.method(...)}). */
 final class Methods {
@@ -63,7 +64,7 @@ final class Methods {
             case "splitlines" -> (args, kw) -> splitlines(s);
             case "replace" -> (args, kw) -> replace(s, argString(args, 0, name), argString(args, 1, name),
                     args.size() > 2 ? PyValues.asLong(args.get(2)) : -1);
-            case "lower" -> (args, kw) -> s.toLowerCase(Locale.ROOT);
+            case "lower" -> (args, kw) -> PythonText.lower(s);
             case "upper" -> (args, kw) -> s.toUpperCase(Locale.ROOT);
             case "title" -> (args, kw) -> title(s);
             case "capitalize" -> (args, kw) -> capitalize(s);
@@ -101,9 +102,9 @@ final class Methods {
                 return !p.isEmpty() && s.endsWith(p) ? s.substring(0, s.length() - p.length()) : s;
             };
             case "isdigit" -> (args, kw) -> !s.isEmpty() && s.chars().allMatch(Character::isDigit);
-            case "isspace" -> (args, kw) -> !s.isEmpty() && s.chars().allMatch(Methods::isPyWhitespace);
+            case "isspace" -> (args, kw) -> !s.isEmpty() && s.chars().allMatch(PythonText::isSpace);
             case "isalpha" -> (args, kw) -> !s.isEmpty() && s.chars().allMatch(Character::isLetter);
-            case "islower" -> (args, kw) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toLowerCase(Locale.ROOT));
+            case "islower" -> (args, kw) -> s.chars().anyMatch(Character::isLetter) && s.equals(PythonText.lower(s));
             case "isupper" -> (args, kw) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toUpperCase(Locale.ROOT));
             default -> null;
         };
@@ -170,21 +171,15 @@ final class Methods {
         return out;
     }
 
-    /** Python's whitespace (str.split() and str.strip() without arguments). */
-    static boolean isPyWhitespace(int c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x1c || c == 0x1d || c == 0x1e
-                || c == 0x1f || c == 0x85;
-    }
-
     static String strip(String s, String chars, boolean left, boolean right) {
         int a = 0, b = s.length();
         if (left) {
-            while (a < b && (chars == null ? isPyWhitespace(s.charAt(a)) : chars.indexOf(s.charAt(a)) >= 0)) {
+            while (a < b && (chars == null ? PythonText.isSpace(s.charAt(a)) : chars.indexOf(s.charAt(a)) >= 0)) {
                 a++;
             }
         }
         if (right) {
-            while (b > a && (chars == null ? isPyWhitespace(s.charAt(b - 1)) : chars.indexOf(s.charAt(b - 1)) >= 0)) {
+            while (b > a && (chars == null ? PythonText.isSpace(s.charAt(b - 1)) : chars.indexOf(s.charAt(b - 1)) >= 0)) {
                 b--;
             }
         }
@@ -196,7 +191,7 @@ final class Methods {
         if (sep == null) {
             int i = 0, n = s.length();
             while (true) {
-                while (i < n && isPyWhitespace(s.charAt(i))) {
+                while (i < n && PythonText.isSpace(s.charAt(i))) {
                     i++;
                 }
                 if (i >= n) {
@@ -207,7 +202,7 @@ final class Methods {
                     return out;
                 }
                 int j = i;
-                while (j < n && !isPyWhitespace(s.charAt(j))) {
+                while (j < n && !PythonText.isSpace(s.charAt(j))) {
                     j++;
                 }
                 out.add(s.substring(i, j));
@@ -252,7 +247,7 @@ final class Methods {
         List<Object> out = new ArrayList<>();
         int j = s.length();
         while (true) {
-            while (j > 0 && isPyWhitespace(s.charAt(j - 1))) {
+            while (j > 0 && PythonText.isSpace(s.charAt(j - 1))) {
                 j--;
             }
             if (j == 0) {
@@ -263,7 +258,7 @@ final class Methods {
                 return out;
             }
             int i = j;
-            while (i > 0 && !isPyWhitespace(s.charAt(i - 1))) {
+            while (i > 0 && !PythonText.isSpace(s.charAt(i - 1))) {
                 i--;
             }
             out.add(0, s.substring(i, j));

@@ -119,8 +119,7 @@ final class PyValues {
     static String stringRepr(String s) {
         char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
         StringBuilder b = new StringBuilder().append(q);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        s.codePoints().forEach(c -> {
             switch (c) {
                 case '\\' -> b.append("\\\\");
                 case '\n' -> b.append("\\n");
@@ -128,16 +127,27 @@ final class PyValues {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c == q) {
-                        b.append('\\').append(c);
-                    } else if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\x%02x", (int) c));
-                    } else {
-                        b.append(c);
+                        b.append('\\').append((char) c);
+                    } else if (printable(c)) {
+                        b.appendCodePoint(c);
+                    } else { // as Python escapes what str.isprintable() rejects
+                        b.append(c < 0x100 ? String.format("\\x%02x", c) : c < 0x10000 ? String.format("\\u%04x", c)
+                                : String.format("\\U%08x", c));
                     }
                 }
             }
-        }
+        });
         return b.append(q).toString();
+    }
+
+    /** Python's {@code str.isprintable()} for one code point: not Cc, Cf, Cs, Co, Cn, Zl, Zp, nor Zs but the space. */
+    private static boolean printable(int c) {
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            case Character.SPACE_SEPARATOR -> c == ' ';
+            default -> true;
+        };
     }
 
     static boolean isNumber(Object v) {
