@@ -1,5 +1,7 @@
 package org.visualrft.model.qwenvl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
+import org.visualrft.model.policy.VisionCache;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
 import org.visualrft.model.tensor.NativeScope;
@@ -53,6 +56,35 @@ final class DirectionalDerivative {
     /** The same derivative by central differences: f(w + h·d) − f(w − h·d) over 2h. */
     static double numeric(Policy p, Prompt prompt, List<Parameter> ps, List<Tensor> direction, double h) {
         return (shifted(p, prompt, ps, direction, h) - shifted(p, prompt, ps, direction, -h)) / (2 * h);
+    }
+
+    /**
+     * The check both vision tests make of trained weights {@code ps}: the analytic derivative along a random direction
+     * equals central differences within 3%, and is not small (the weights move the log-probs); then a step's image
+     * cache changes neither the values nor that derivative, and caches no encoding (the policy encodes on its own).
+     */
+    static void checkGradientWithAndWithoutCache(Policy p, Prompt prompt, List<Parameter> ps, String name) {
+        List<Tensor> direction = randomDirection(ps, 7);
+        double analytic;
+        try (NativeScope s = NativeScope.open()) {
+            objective(p.logProbs(prompt, COMPLETIONS)).backward();
+            analytic = analytic(ps, direction);
+        }
+        double numeric = numeric(p, prompt, ps, direction, 1e-3);
+        assertTrue(Math.abs(analytic) > 1e-2, name + ": the weights move the log-probs (" + analytic + ")");
+        assertEquals(numeric, analytic, 0.03 * Math.abs(analytic) + 1e-3, name + ": d/d(weights)");
+        for (Parameter v : ps) {
+            v.value().zeroGrad();
+        }
+        try (VisionCache cache = new VisionCache(); NativeScope s = NativeScope.open()) {
+            GroupLogProbs withCache = p.logProbs(prompt, COMPLETIONS, cache);
+            float[] cached = withCache.logProbs().detach().toFloats();
+            objective(withCache).backward();
+            // the same grad mode as with the cache (kernels may differ between grad modes in the last bit)
+            assertArrayEquals(p.logProbs(prompt, COMPLETIONS).logProbs().detach().toFloats(), cached, name);
+            assertEquals(analytic, analytic(ps, direction), 1e-6 * Math.abs(analytic), name + ": with a cache");
+            assertEquals(0, cache.encodes(), name + ": encodings that carry gradients are never cached");
+        }
     }
 
     /** The objective with {@code ps} moved by {@code h}·direction, then moved back. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.visualrft.model.qwenvl.DirectionalDerivative.objective;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.visualrft.core.BadInputException;
 import org.visualrft.model.lora.LoraConfig;
 import org.visualrft.model.lora.LoraTargets;
-import org.visualrft.model.policy.GroupLogProbs;
 import org.visualrft.model.policy.LoadOptions;
 import org.visualrft.model.policy.ModelLoader;
 import org.visualrft.model.policy.Parameter;
@@ -65,28 +63,7 @@ class VisionLoraTest {
             assertTrue(p.trainableParameters().stream().allMatch(q -> q.name().contains(".lora_")), "adapters only");
             randomB(p, 5);
 
-            List<Tensor> direction = DirectionalDerivative.randomDirection(vision, 7);
-            double analytic;
-            try (NativeScope s = NativeScope.open()) {
-                objective(p.logProbs(prompt, COMPLETIONS)).backward();
-                analytic = DirectionalDerivative.analytic(vision, direction);
-            }
-            double numeric = DirectionalDerivative.numeric(p, prompt, vision, direction, 1e-3);
-            assertTrue(Math.abs(analytic) > 1e-2, name + ": the tower's adapters move the log-probs (" + analytic + ")");
-            assertEquals(numeric, analytic, 0.03 * Math.abs(analytic) + 1e-3, name + ": d/d(vision adapters)");
-
-            // a step's image cache neither changes the values nor cuts the gradient off: the policy encodes on its own
-            for (Parameter v : vision) {
-                v.value().zeroGrad();
-            }
-            try (VisionCache cache = new VisionCache(); NativeScope s = NativeScope.open()) {
-                GroupLogProbs withCache = p.logProbs(prompt, COMPLETIONS, cache);
-                float[] cached = withCache.logProbs().detach().toFloats();
-                objective(withCache).backward();
-                assertArrayEquals(p.logProbs(prompt, COMPLETIONS).logProbs().detach().toFloats(), cached, name);
-                assertEquals(analytic, DirectionalDerivative.analytic(vision, direction), 1e-6 * Math.abs(analytic), name + ": cached");
-                assertEquals(0, cache.encodes(), "encodings with the policy's adapters are never cached");
-            }
+            DirectionalDerivative.checkGradientWithAndWithoutCache(p, prompt, vision, name);
             // every base weight stays frozen
             for (Parameter q : p.parameters()) {
                 if (!q.name().contains(".lora_")) {

@@ -57,32 +57,7 @@ class VisionTowerTrainingTest {
             assertTrue(vision.size() > 10, name + ": " + vision.size() + " vision weights trained");
             assertEquals(p.parameters().size(), p.trainableParameters().size(), "every weight trains");
 
-            // the analytic directional derivative of the summed log-probs along a random direction of the tower
-            List<Tensor> direction = DirectionalDerivative.randomDirection(vision, 7);
-            double analytic;
-            try (NativeScope s = NativeScope.open()) {
-                objective(p.logProbs(prompt, COMPLETIONS)).backward();
-                analytic = DirectionalDerivative.analytic(vision, direction);
-            }
-            // the same derivative by central differences
-            double numeric = DirectionalDerivative.numeric(p, prompt, vision, direction, 1e-3);
-            assertTrue(Math.abs(analytic) > 1e-2, name + ": the tower moves the log-probs (" + analytic + ")");
-            assertEquals(numeric, analytic, 0.03 * Math.abs(analytic) + 1e-3, name + ": d/dvision");
-
-            // an image cache (what a GRPO step passes) neither changes the values nor cuts the gradient off
-            for (Parameter v : vision) {
-                v.value().zeroGrad();
-            }
-            try (VisionCache cache = new VisionCache(); NativeScope s = NativeScope.open()) {
-                GroupLogProbs withCache = p.logProbs(prompt, COMPLETIONS, cache);
-                float[] cached = withCache.logProbs().detach().toFloats();
-                objective(withCache).backward();
-                // the same grad mode as with the cache (kernels may differ between grad modes in the last bit)
-                assertArrayEquals(p.logProbs(prompt, COMPLETIONS).logProbs().detach().toFloats(), cached, name);
-                double again = DirectionalDerivative.analytic(vision, direction);
-                assertEquals(analytic, again, 1e-6 * Math.abs(analytic), name + ": the same gradient with a cache");
-                assertEquals(0, cache.encodes(), "a training tower's encodings carry gradients: never cached");
-            }
+            DirectionalDerivative.checkGradientWithAndWithoutCache(p, prompt, vision, name);
         }
     }
 
