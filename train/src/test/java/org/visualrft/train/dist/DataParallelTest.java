@@ -206,13 +206,7 @@ class DataParallelTest {
                 return weights(m);
             }
         });
-        assertClose(one, ranks.get(0), 1e-5);
-        assertClose(ranks.get(0), ranks.get(1), 0.0);
-        boolean moved = false;
-        for (int i = 0; i < one.length; i++) {
-            moved |= !java.util.Arrays.equals(initial[i], one[i]);
-        }
-        assertTrue(moved, "training moved the weights");
+        assertRanksAgree(initial, one, ranks);
         List<Double> r1 = curve(dir.resolve("one"), "reward");
         List<Double> r2 = curve(dir.resolve("two"), "reward");
         assertEquals(10, r1.size());
@@ -247,13 +241,7 @@ class DataParallelTest {
                 return weights(m);
             }
         });
-        assertClose(one, ranks.get(0), 1e-5);
-        assertClose(ranks.get(0), ranks.get(1), 0.0);
-        boolean moved = false;
-        for (int i = 0; i < one.length; i++) {
-            moved |= !java.util.Arrays.equals(initial[i], one[i]);
-        }
-        assertTrue(moved, "training moved the weights");
+        assertRanksAgree(initial, one, ranks);
     }
 
     /**
@@ -292,13 +280,7 @@ class DataParallelTest {
                     return weights(m);
                 }
             });
-            assertClose(one, ranks.get(0), 1e-5);
-            assertClose(ranks.get(0), ranks.get(1), 0.0);
-            boolean moved = false;
-            for (int i = 0; i < one.length; i++) {
-                moved |= !java.util.Arrays.equals(initial[i], one[i]);
-            }
-            assertTrue(moved, "training moved the weights");
+            assertRanksAgree(initial, one, ranks);
             for (String key : new String[] {"loss", "entropy", "kl", "reward"}) {
                 double a = curve(run.resolve("one"), key).get(0);
                 double b = curve(run.resolve("two"), key).get(0);
@@ -615,5 +597,19 @@ class DataParallelTest {
             c = c.getCause();
         }
         return String.valueOf(c.getMessage());
+    }
+
+    /**
+     * Two ranks end with the same weights, within float rounding of the one rank's ({@code one}), and training moved
+     * them from {@code initial}.
+     */
+    private static void assertRanksAgree(float[][] initial, float[][] one, List<float[][]> ranks) {
+        assertClose(one, ranks.get(0), 1e-5);
+        assertClose(ranks.get(0), ranks.get(1), 0.0);
+        boolean moved = false;
+        for (int i = 0; i < one.length; i++) {
+            moved |= !java.util.Arrays.equals(initial[i], one[i]);
+        }
+        assertTrue(moved, "training moved the weights");
     }
 }
