@@ -42,27 +42,8 @@ class RegexLoraRunTest {
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), oracle);
         Path out = dir.resolve("run");
         List<TrainingExample> data = VisionReuseTest.examples(oracle);
-        GrpoConfig cfg = GrpoConfig.parse("test.yaml", """
-                output_dir: %s
-                torch_dtype: float32
-                use_peft: true
-                lora_target_modules: '%s'
-                lora_exclude_modules: [layers.0.mlp.down_proj]
-                lora_r: 4
-                lora_alpha: 8
-                num_generations: 3
-                per_device_train_batch_size: 1
-                gradient_accumulation_steps: 2
-                max_completion_length: 5
-                beta: 0.04
-                learning_rate: 5.0e-2
-                max_steps: 2
-                save_steps: 2
-                logging_steps: 1
-                reward_funcs: [accuracy]
-                reward_mode: strict
-                seed: 11
-                """.formatted(out, TARGETS));
+        GrpoConfig cfg = VisionLoraRunTest.loraRun(out, "lora_target_modules: '" + TARGETS + "'\n"
+                + "lora_exclude_modules: [layers.0.mlp.down_proj]\n");
         assertEquals(TARGETS, cfg.asYaml().get("lora_target_modules"));
         assertEquals(List.of("layers.0.mlp.down_proj"), cfg.asYaml().get("lora_exclude_modules"));
         // PEFT's selection, written out (the fixture's own names are the older layout's)

@@ -42,26 +42,7 @@ class VisionLoraRunTest {
         Path model = TinyQwenFolder.create(Files.createDirectories(dir.resolve("model")), oracle);
         Path out = dir.resolve("run");
         List<TrainingExample> data = VisionReuseTest.examples(oracle);
-        GrpoConfig cfg = GrpoConfig.parse("test.yaml", """
-                output_dir: %s
-                torch_dtype: float32
-                use_peft: true
-                freeze_vision_modules: false
-                lora_r: 4
-                lora_alpha: 8
-                num_generations: 3
-                per_device_train_batch_size: 1
-                gradient_accumulation_steps: 2
-                max_completion_length: 5
-                beta: 0.04
-                learning_rate: 5.0e-2
-                max_steps: %d
-                save_steps: %d
-                logging_steps: 1
-                reward_funcs: [accuracy]
-                reward_mode: strict
-                seed: 11
-                """.formatted(out, STEPS, STEPS));
+        GrpoConfig cfg = loraRun(out, "freeze_vision_modules: false\n");
         try (Policy policy = ModelLoader.load(model, cfg.args().loadOptions(Device.CPU))) {
             Map<String, float[]> base = values(policy.parameters(), false);
             Map<String, float[]> start = values(policy.trainableParameters(), true);
@@ -119,5 +100,28 @@ class VisionLoraRunTest {
             }
         }
         return out;
+    }
+
+    /** A two-step GRPO LoRA run into {@code out}, with {@code lora} (YAML lines) choosing what the adapters cover. */
+    static GrpoConfig loraRun(Path out, String lora) {
+        return GrpoConfig.parse("test.yaml", """
+                output_dir: %s
+                torch_dtype: float32
+                use_peft: true
+                %slora_r: 4
+                lora_alpha: 8
+                num_generations: 3
+                per_device_train_batch_size: 1
+                gradient_accumulation_steps: 2
+                max_completion_length: 5
+                beta: 0.04
+                learning_rate: 5.0e-2
+                max_steps: %d
+                save_steps: %d
+                logging_steps: 1
+                reward_funcs: [accuracy]
+                reward_mode: strict
+                seed: 11
+                """.formatted(out, lora, STEPS, STEPS));
     }
 }
