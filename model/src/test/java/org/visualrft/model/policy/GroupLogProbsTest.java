@@ -16,24 +16,6 @@ class GroupLogProbsTest {
     static final int T = 5;
     static final int V = 11;
 
-    /** -Σ p log p of one row of flat logits, in float64 from the (float) values given. */
-    static double entropy(float[] logits, int row, int v) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < v; i++) {
-            max = Math.max(max, logits[row * v + i]);
-        }
-        double z = 0;
-        for (int i = 0; i < v; i++) {
-            z += Math.exp(logits[row * v + i] - max);
-        }
-        double h = 0;
-        for (int i = 0; i < v; i++) {
-            double lp = logits[row * v + i] - max - Math.log(z);
-            h -= Math.exp(lp) * lp;
-        }
-        return h;
-    }
-
     static float[] randomLogits(long seed, double scale) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[G * T * V];
@@ -58,7 +40,7 @@ class GroupLogProbsTest {
                 assertFalse(h.requiresGrad(), "entropies carry no autograd");
                 float[] got = h.toFloats();
                 for (int i = 0; i < G * T; i++) {
-                    double want = MASK[i] > 0 ? entropy(x, i, V) : 0;
+                    double want = MASK[i] > 0 ? RowSoftmax.entropy(x, i, V) : 0;
                     assertEquals(want, got[i], 2e-6 * Math.max(1, want), "scale " + scale + " position " + i);
                 }
             }
@@ -93,7 +75,7 @@ class GroupLogProbsTest {
             float[] got = h.toFloats();
             for (int i = 0; i < G * T; i++) {
                 // bfloat16's log-softmax keeps 8 bits; the entropy of its rounded log-probs, in float32
-                double want = MASK[i] > 0 ? entropy(rounded, i, V) : 0;
+                double want = MASK[i] > 0 ? RowSoftmax.entropy(rounded, i, V) : 0;
                 assertEquals(want, got[i], 0.05 * Math.max(1, want), "position " + i);
             }
         }

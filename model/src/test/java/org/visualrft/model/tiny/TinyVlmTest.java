@@ -21,6 +21,7 @@ import org.visualrft.model.policy.Parameter;
 import org.visualrft.model.policy.Policy;
 import org.visualrft.model.policy.Prompt;
 import org.visualrft.model.policy.Rollout;
+import org.visualrft.model.policy.RowSoftmax;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.DType;
 import org.visualrft.model.tensor.Generator;
@@ -28,23 +29,6 @@ import org.visualrft.model.tensor.NativeScope;
 import org.visualrft.model.tensor.Tensor;
 
 class TinyVlmTest {
-
-    /** Log-softmax of one row of a flat [T, V] logits array. */
-    static double[] logSoftmaxRow(float[] logits, int row, int v) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < v; i++) {
-            max = Math.max(max, logits[row * v + i]);
-        }
-        double z = 0;
-        for (int i = 0; i < v; i++) {
-            z += Math.exp(logits[row * v + i] - max);
-        }
-        double[] out = new double[v];
-        for (int i = 0; i < v; i++) {
-            out[i] = logits[row * v + i] - max - Math.log(z);
-        }
-        return out;
-    }
 
     static int argmax(double[] x) {
         int best = 0;
@@ -83,7 +67,7 @@ class TinyVlmTest {
                     for (int t = 0; t < width; t++) {
                         double want = 0;
                         if (t < c.length) {
-                            double[] lsm = logSoftmaxRow(full, prefix - 1 + t, v);
+                            double[] lsm = RowSoftmax.logSoftmax(full, prefix - 1 + t, v);
                             for (double l : lsm) {
                                 want -= Math.exp(l) * l;
                             }
@@ -107,7 +91,7 @@ class TinyVlmTest {
                 int[] c = r.tokens();
                 float[] full = m.fullLogits(p, c); // [prefix + len, V], no cache
                 for (int t = 0; t < c.length; t++) {
-                    double[] lp = logSoftmaxRow(full, prefix - 1 + t, v);
+                    double[] lp = RowSoftmax.logSoftmax(full, prefix - 1 + t, v);
                     assertEquals(lp[c[t]], r.logProbs()[t], 1e-6, "token " + t);
                 }
             }
@@ -115,7 +99,7 @@ class TinyVlmTest {
             int[] g = greedy.tokens();
             float[] full = m.fullLogits(p, g);
             for (int t = 0; t < g.length; t++) {
-                assertEquals(argmax(logSoftmaxRow(full, prefix - 1 + t, v)), g[t], "greedy token " + t);
+                assertEquals(argmax(RowSoftmax.logSoftmax(full, prefix - 1 + t, v)), g[t], "greedy token " + t);
             }
         }
     }
