@@ -25,11 +25,7 @@ class LayerCheckpointsTest {
                 x = layer.apply(i, x);
             }
             x.mul(target).sum().backward();
-            List<float[]> plain = new ArrayList<>();
-            for (Tensor t : w) {
-                plain.add(t.grad().toFloats());
-                t.zeroGrad();
-            }
+            List<float[]> plain = takeGrads(w);
             float[] plainInput = leaf.grad().toFloats();
             leaf.zeroGrad();
             // checkpointed
@@ -76,11 +72,7 @@ class LayerCheckpointsTest {
                 loss = loss.add(at.get(taps[k]).square().mul(targets.get(k + 1)).sum());
             }
             loss.backward();
-            List<float[]> plain = new ArrayList<>();
-            for (Tensor t : w) {
-                plain.add(t.grad().toFloats());
-                t.zeroGrad();
-            }
+            List<float[]> plain = takeGrads(w);
             float[] plainInput = leaf.grad().toFloats();
             leaf.zeroGrad();
             // checkpointed in segments ending at the taps
@@ -98,5 +90,15 @@ class LayerCheckpointsTest {
             }
             assertArrayEquals(plainInput, leaf.grad().toFloats(), 1e-5f, "input");
         }
+    }
+
+    /** The weights' gradients, which are then zeroed for the next backward. */
+    private static List<float[]> takeGrads(List<Tensor> w) {
+        List<float[]> out = new ArrayList<>();
+        for (Tensor t : w) {
+            out.add(t.grad().toFloats());
+            t.zeroGrad();
+        }
+        return out;
     }
 }
