@@ -97,7 +97,7 @@ has tests && step tests tests 240 "${java[@]}" "${jvm[@]}" org.junit.platform.co
   execute --disable-banner --disable-ansi-colors --details=testfeed \
   --config=junit.jupiter.execution.timeout.default=120s \
   --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
-  --class-path=".gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar:.gpu/lib/app-tests.jar" \
+  --class-path=".gpu/lib/core-tests.jar:.gpu/lib/model-tests.jar:.gpu/lib/train-tests.jar:.gpu/lib/app-tests.jar" \
   --select-class=org.visualrft.model.qwen2vl.CudaQwen2VLTest --select-class=org.visualrft.model.qwenvl.CudaQwenVlTest \
   --select-class=org.visualrft.model.tiny.CudaTinyVlmTest --select-class=org.visualrft.model.policy.CudaPolicyTest \
   --select-class=org.visualrft.train.grpo.CudaGrpoLossOracleTest --select-class=org.visualrft.train.optim.CudaAdamWTest \

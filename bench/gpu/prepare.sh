@@ -24,6 +24,7 @@ for j in $(tr ':' '\n' < app/target/gpu-cp.txt | grep '/ai/djl/'); do
 done
 zip -q -d .gpu/lib/tokenizers-*.jar 'native/lib/linux-aarch64/*' 'native/lib/osx-*' 'native/lib/win-*' || true
 for m in core model train app; do cp "$m/target/$m-0.1.0-SNAPSHOT.jar" .gpu/lib/; done
+(cd core/target/test-classes && jar cf ../../../.gpu/lib/core-tests.jar .)
 (cd model/target/test-classes && jar cf ../../../.gpu/lib/model-tests.jar .)
 (cd train/target/test-classes && jar cf ../../../.gpu/lib/train-tests.jar .)
 (cd app/target/test-classes && jar cf ../../../.gpu/lib/app-tests.jar .)

@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.visualrft.core.OracleFixtures;
 import org.visualrft.model.policy.SamplingParams;
 import org.visualrft.model.tensor.Device;
 import org.visualrft.model.tensor.NativeScope;
@@ -28,8 +28,6 @@ import org.visualrft.model.tensor.Tensor;
  * per token; and a draw of each row lands only on a token the oracle keeps.
  */
 class SamplingOracleTest {
-    static final Path OWN = Path.of("../fixtures", "sampling");
-    static final Path DIR = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("sampling");
     static final double TOLERANCE = 1e-6;
 
     record Row(float[] logits, int[] history, double[] expected) {
@@ -39,13 +37,9 @@ class SamplingOracleTest {
     }
 
     static List<Case> cases() throws IOException {
-        // Another copy of the fixtures (CI's second pass, a larger set) may predate this family: nothing to check
-        // there. The project's own copy must have it.
-        if (!Files.isDirectory(DIR) && !sameFolder(DIR, OWN)) {
-            Assumptions.abort("no sampling/ cases in " + DIR.toAbsolutePath());
-        }
+        Path dir = OracleFixtures.family("sampling");
         List<Path> files;
-        try (Stream<Path> s = Files.list(DIR)) {
+        try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
         List<Case> out = new ArrayList<>();
@@ -74,12 +68,8 @@ class SamplingOracleTest {
             }
             out.add(new Case(f.getFileName().toString(), vocab, params, rows));
         }
-        assertFalse(out.isEmpty(), "no sampling cases in " + DIR);
+        assertFalse(out.isEmpty(), "no sampling cases in " + dir);
         return out;
-    }
-
-    static boolean sameFolder(Path a, Path b) {
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /** The row's history as the samplers hold it: its distinct ids. */

@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.visualrft.core.OracleFixtures;
 
 /**
  * Every case of {@code chat-templates/cases.json} (templates in the Qwen-VL families' style and Jinja2 features,
@@ -21,16 +20,12 @@ import org.junit.jupiter.api.Test;
  * and an error where Jinja2 raised one.
  */
 class ChatTemplateOracleTest {
-    static final Path OWN = Path.of("../fixtures", "chat-templates");
-    static final Path DIR = Path.of(System.getProperty("vrft.fixtures", "../fixtures")).resolve("chat-templates");
 
     static List<JsonNode> cases() throws IOException {
-        if (!Files.isDirectory(DIR) && !DIR.toAbsolutePath().normalize().equals(OWN.toAbsolutePath().normalize())) {
-            Assumptions.abort("no chat-templates/ cases in " + DIR.toAbsolutePath()); // another, older copy
-        }
+        Path dir = OracleFixtures.family("chat-templates");
         List<JsonNode> out = new ArrayList<>();
-        new ObjectMapper().readTree(DIR.resolve("cases.json").toFile()).get("cases").forEach(out::add);
-        assertFalse(out.isEmpty(), "no cases in " + DIR);
+        new ObjectMapper().readTree(dir.resolve("cases.json").toFile()).get("cases").forEach(out::add);
+        assertFalse(out.isEmpty(), "no cases in " + dir);
         return out;
     }
 
