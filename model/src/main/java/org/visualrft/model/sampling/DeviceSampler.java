@@ -187,22 +187,22 @@ public final class DeviceSampler {
             Tensor p = scaled(x, invT).softmax(-1);
             return new Filtered(minP(p, false), null);
         }
-        if (k < vocab) {
-            // Hugging Face's top-k removes only the logits below the k-th largest: ties with it stay (bf16 logits
-            // tie often), so the candidates are a mask over the row, not libtorch's k entries
+        // Hugging Face's top-k removes only the logits below the k-th largest: ties with it stay (bf16 logits tie
+        // often), so the candidates are a mask over the row, not libtorch's k entries
+        if (params.topP() >= 1.0) { // top-k alone: the mask over the row in id order, no sort
             Tensor kth = x.topk(k, -1).values().narrow(-1, k - 1, 1);
-            x = x.maskedFill(x.lt(kth), Double.NEGATIVE_INFINITY);
-            if (params.topP() >= 1.0) {
-                return new Filtered(minP(scaled(x, invT).softmax(-1), false), null);
-            }
+            return new Filtered(minP(scaled(x.maskedFill(x.lt(kth), Double.NEGATIVE_INFINITY), invT).softmax(-1),
+                    false), null);
         }
         Tensor.ValuesIndices top = x.topk(vocab, -1); // the whole row sorted, descending: top-p's order
-        Tensor w = scaled(top.values(), invT).softmax(-1);
-        if (params.topP() < 1.0) {
-            // keep the smallest prefix whose share reaches top_p: entry j stays when the share before it is below p
-            Tensor before = w.cumsum(-1).sub(w);
-            w = w.mul(before.lt(params.topP()).to(DType.F32));
+        Tensor sorted = top.values();
+        if (k < vocab) { // the k-th largest is read off the sorted row: one sort, not a top-k as well
+            sorted = sorted.maskedFill(sorted.lt(sorted.narrow(-1, k - 1, 1)), Double.NEGATIVE_INFINITY);
         }
+        Tensor w = scaled(sorted, invT).softmax(-1);
+        // keep the smallest prefix whose share reaches top_p: entry j stays when the share before it is below p
+        Tensor before = w.cumsum(-1).sub(w);
+        w = w.mul(before.lt(params.topP()).to(DType.F32));
         return new Filtered(minP(w, true), top.indices());
     }
 
