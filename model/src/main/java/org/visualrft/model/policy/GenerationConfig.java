@@ -98,11 +98,7 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
         double topP = number(file, root, "top_p", DEFAULTS.topP);
         double minP = number(file, root, "min_p", DEFAULTS.minP);
         double penalty = number(file, root, "repetition_penalty", DEFAULTS.repetitionPenalty);
-        if (!(penalty > 0) || Double.isInfinite(penalty)) {
-            throw new BadInputException(file, "\"repetition_penalty\" must be a finite number > 0 (1: off), got "
-                    + penalty);
-        }
-        if (doSample) { // generate checks these only when it samples, and so do we
+        if (doSample) { // generate checks these only when it samples, and so do we (beyond SamplingParams' ranges)
             if (!(temperature > 0) || Double.isInfinite(temperature)) {
                 throw new BadInputException(file, "\"temperature\" must be a finite number > 0 when \"do_sample\" is"
                         + " true, got " + temperature);
@@ -111,16 +107,16 @@ public record GenerationConfig(Path source, boolean doSample, double temperature
                 throw new BadInputException(file, "\"top_k\" must be an integer >= 0 (0: all tokens), got "
                         + root.get("top_k"));
             }
-            if (!(topP > 0 && topP <= 1)) {
-                throw new BadInputException(file, "\"top_p\" must be in (0, 1], got " + topP);
-            }
-            if (!(minP >= 0 && minP <= 1)) {
-                throw new BadInputException(file, "\"min_p\" must be in [0, 1], got " + minP);
-            }
         }
-        return doSample ? new GenerationConfig(file, true, temperature, (int) topK, topP, minP, penalty)
+        GenerationConfig c = doSample ? new GenerationConfig(file, true, temperature, (int) topK, topP, minP, penalty)
                 : new GenerationConfig(file, false, DEFAULTS.temperature, DEFAULTS.topK, DEFAULTS.topP, DEFAULTS.minP,
                         penalty);
+        try {
+            c.sampling(1); // the sampler's own ranges: repetition_penalty > 0, top_p in (0, 1], min_p in [0, 1]
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, e.getMessage());
+        }
+        return c;
     }
 
     /**
