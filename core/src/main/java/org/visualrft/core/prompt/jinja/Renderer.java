@@ -123,7 +123,7 @@ final class Renderer {
         for (Object item : PyValues.iterate(source)) {
             if (f.filter() != null) {
                 Frame probe = new Frame(frame);
-                bind(f, item, probe);
+                unpack(f.targets(), item, probe, f.line());
                 if (!PyValues.truthy(eval(f.filter(), probe))) {
                     continue;
                 }
@@ -140,7 +140,7 @@ final class Renderer {
             }
             checkTime(f.line());
             Frame body = new Frame(frame);
-            bind(f, items.get(i), body);
+            unpack(f.targets(), items.get(i), body, f.line());
             body.vars.put("loop", new Loop(items, i));
             try {
                 run(f.body(), body, sink);
@@ -159,18 +159,19 @@ final class Renderer {
         }
     }
 
-    private static void bind(Node.For f, Object item, Frame frame) {
-        if (f.targets().size() == 1) {
-            frame.vars.put(f.targets().get(0), item);
+    /** {@code a = v} or {@code a, b = v} (a for loop's targets, a set's) into {@code frame}. */
+    private static void unpack(List<String> targets, Object value, Frame frame, int line) {
+        if (targets.size() == 1) {
+            frame.vars.put(targets.get(0), value);
             return;
         }
-        List<Object> parts = PyValues.iterate(item);
-        if (parts.size() != f.targets().size()) {
-            throw new JinjaException("line " + f.line() + ": cannot unpack " + parts.size() + " values into "
-                    + f.targets().size());
+        List<Object> parts = PyValues.iterate(value);
+        if (parts.size() != targets.size()) {
+            throw new JinjaException("line " + line + ": cannot unpack " + parts.size() + " values into "
+                    + targets.size());
         }
         for (int k = 0; k < parts.size(); k++) {
-            frame.vars.put(f.targets().get(k), parts.get(k));
+            frame.vars.put(targets.get(k), parts.get(k));
         }
     }
 
@@ -191,18 +192,7 @@ final class Renderer {
             ns.attrs.put(s.attr(), value);
             return;
         }
-        if (s.targets().size() == 1) {
-            frame.vars.put(s.targets().get(0), value);
-            return;
-        }
-        List<Object> parts = PyValues.iterate(value);
-        if (parts.size() != s.targets().size()) {
-            throw new JinjaException("line " + s.line() + ": cannot unpack " + parts.size() + " values into "
-                    + s.targets().size());
-        }
-        for (int k = 0; k < parts.size(); k++) {
-            frame.vars.put(s.targets().get(k), parts.get(k));
-        }
+        unpack(s.targets(), value, frame, s.line());
     }
 
     private Callable macro(Node.Macro m, Frame defined) {
